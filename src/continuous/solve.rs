@@ -1,0 +1,295 @@
+//! One entry point that integrates a [`VectorField`] with ode_solvers and samples it on the shared
+//! time axis t_j = j·Δ (Δ = record_every·η).
+//!
+//! Two defects of ode_solvers 0.6.2's dense output are avoided rather than patched:
+//! - its output times are built by repeated addition and drift; we integrate in rescaled time
+//!   s = t/Δ, where the output times are the integers 0, 1, 2, … and repeated addition of 1.0 is exact;
+//! - its last dense point is extrapolated from the wrong step; we integrate a little past the horizon
+//!   (to s = N + 1/64), so every sample we keep is an interior point of an accepted step.
+//!
+//! Rk4 (fixed step, no dense output) runs with a step of 1/m in s, m a power of two, so its grid hits
+//! every sample time exactly.
+
+use super::VectorField;
+use crate::objective::{norm, Objective};
+use crate::trajectory::{SolverFailure, Termination, TimeGrid, Trajectory};
+use nalgebra::DVector;
+use ode_solvers::dop_shared::IntegrationError;
+use ode_solvers::{Dop853, Dopri5, OutputType, Rk4, System};
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::time::Instant;
+
+/// The ode_solvers integrator to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolverKind {
+    /// Dormand–Prince 5(4), adaptive.
+    Dopri5,
+    /// Dormand–Prince 8(5,3), adaptive, dense output of order 7.
+    Dop853,
+    /// Classical Runge–Kutta 4, fixed step `dt`.
+    Rk4,
+}
+
+impl SolverKind {
+    /// The names accepted in a scenario.
+    pub const NAMES: [&'static str; 3] = ["dopri5", "dop853", "rk4"];
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "dopri5" => Some(SolverKind::Dopri5),
+            "dop853" => Some(SolverKind::Dop853),
+            "rk4" => Some(SolverKind::Rk4),
+            _ => None,
+        }
+    }
+}
+
+/// How to integrate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SolverSettings {
+    /// The integrator.
+    pub solver: SolverKind,
+    /// Relative tolerance (adaptive solvers).
+    pub rtol: f64,
+    /// Absolute tolerance (adaptive solvers).
+    pub atol: f64,
+    /// The most steps an adaptive solver may take.
+    pub max_steps: u32,
+    /// The largest step rk4 may take, in time units; the step used is Δ/m for the smallest power of two
+    /// m with Δ/m ≤ dt.
+    pub dt: f64,
+}
+
+/// The ode_solvers system in rescaled time s = t/Δ: dθ/ds = Δ·F(sΔ, θ). It counts evaluations and
+/// remembers where the field stopped being finite.
+struct Rescaled<'a, F: VectorField> {
+    field: &'a F,
+    spacing: f64,
+    evals: &'a Cell<u64>,
+    accepted: &'a Cell<u64>,
+    first_non_finite: &'a Cell<f64>,
+}
+
+impl<F: VectorField> System<f64, DVector<f64>> for Rescaled<'_, F> {
+    fn system(&self, s: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
+        self.evals.set(self.evals.get() + 1);
+        self.field.eval(s * self.spacing, y.as_slice(), dy.as_mut_slice());
+        let mut finite = true;
+        for v in dy.iter_mut() {
+            *v *= self.spacing;
+            finite &= v.is_finite();
+        }
+        if !finite && s < self.first_non_finite.get() {
+            self.first_non_finite.set(s);
+        }
+    }
+
+    fn solout(&mut self, _s: f64, _y: &DVector<f64>, _dy: &DVector<f64>) -> bool {
+        self.accepted.set(self.accepted.get() + 1);
+        false
+    }
+}
+
+/// Integrates `field` from `theta0` over `grid` and samples it at every recorded time, recording
+/// `objective`'s loss and gradient norm there.
+///
+/// Never panics on a bad problem: a solver failure ends the trajectory with
+/// [`Termination::SolverFailed`] at the time reached, and a non-finite state or a loss above
+/// `loss_bound` with [`Termination::Diverged`]; the samples before that point are kept.
+pub fn solve<F: VectorField, O: Objective + ?Sized>(
+    field: &F,
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &SolverSettings,
+    loss_bound: f64,
+) -> Trajectory {
+    let started = Instant::now();
+    let n = grid.intervals();
+    let evals = Cell::new(0u64);
+    let accepted = Cell::new(0u64);
+    let first_non_finite = Cell::new(f64::INFINITY);
+    let system = || Rescaled {
+        field,
+        spacing: grid.spacing(),
+        evals: &evals,
+        accepted: &accepted,
+        first_non_finite: &first_non_finite,
+    };
+    // samples[j] is θ at s = j; index 0 is θ0 itself.
+    let mut samples: Vec<DVector<f64>> = Vec::with_capacity(n as usize + 1);
+    samples.push(DVector::from_column_slice(theta0));
+    let mut failure: Option<(SolverFailure, f64)> = None;
+    let mut rejected = 0u64;
+
+    match settings.solver {
+        SolverKind::Dop853 | SolverKind::Dopri5 => {
+            let y0 = DVector::from_column_slice(theta0);
+            let s_end = n as f64 + 1.0 / 64.0;
+            let (result, xs, ys) = if settings.solver == SolverKind::Dop853 {
+                let mut stepper = Dop853::from_param(
+                    system(),
+                    0.0,
+                    s_end,
+                    1.0,
+                    y0,
+                    settings.rtol,
+                    settings.atol,
+                    0.9,
+                    0.0,
+                    0.333,
+                    6.0,
+                    s_end,
+                    0.0,
+                    settings.max_steps,
+                    1000,
+                    OutputType::Dense,
+                );
+                let r = stepper.integrate();
+                let (x, y) = stepper.results().get();
+                (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+            } else {
+                let mut stepper = Dopri5::from_param(
+                    system(),
+                    0.0,
+                    s_end,
+                    1.0,
+                    y0,
+                    settings.rtol,
+                    settings.atol,
+                    0.9,
+                    0.04,
+                    0.2,
+                    10.0,
+                    s_end,
+                    0.0,
+                    settings.max_steps,
+                    1000,
+                    OutputType::Dense,
+                );
+                let r = stepper.integrate();
+                let (x, y) = stepper.results().get();
+                (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+            };
+            // Keep only the integer sample times 1..=N, in order; anything else (a solver's own
+            // end point) is dropped.
+            for (x, y) in xs.into_iter().zip(ys) {
+                let j = x.round();
+                if (x - j).abs() < 1e-9 && j as u64 == samples.len() as u64 && j as u64 <= n {
+                    samples.push(y);
+                }
+            }
+            match result {
+                Ok(r) => rejected = r as u64,
+                Err(e) => failure = Some(named_failure(&e, grid.spacing())),
+            }
+        }
+        SolverKind::Rk4 => {
+            let m = substeps(grid.spacing(), settings.dt);
+            let h = 1.0 / m as f64;
+            // Integrate one chunk of samples at a time so memory stays bounded by the chunk.
+            const CHUNK: u64 = 256;
+            let mut start = 0u64;
+            while start < n {
+                let end = (start + CHUNK).min(n);
+                let y0 = samples.last().expect("θ0 is always there").clone();
+                let mut stepper = Rk4::new(system(), start as f64, y0, end as f64, h);
+                // Rk4 never fails; non-finite values are caught below.
+                let _ = stepper.integrate();
+                for (i, y) in stepper.y_out().iter().enumerate().skip(1) {
+                    if i as u64 % m == 0 && samples.len() as u64 <= end {
+                        samples.push(y.clone());
+                    }
+                }
+                if samples.last().is_some_and(|y| !y.iter().all(|v| v.is_finite())) {
+                    break;
+                }
+                start = end;
+            }
+        }
+    }
+
+    // Record the samples, stopping at the first non-finite state or loss above the bound.
+    let mut traj = Trajectory::with_capacity(field.dim(), samples.len());
+    let mut grad = vec![0.0; field.dim()];
+    for (j, y) in samples.iter().enumerate() {
+        let k = grid.step_of(j as u64);
+        let t = grid.time_of_step(k);
+        let theta = y.as_slice();
+        let loss = objective.loss(theta);
+        objective.gradient(theta, &mut grad);
+        let finite = theta.iter().all(|v| v.is_finite()) && loss.is_finite();
+        if !finite || loss.abs() > loss_bound {
+            let reason = if finite {
+                format!(
+                    "|loss| = {:.3e} exceeded the divergence bound {loss_bound:.3e}",
+                    loss.abs()
+                )
+            } else {
+                "the state became non-finite".to_string()
+            };
+            traj.termination = Termination::Diverged { step: k, t, reason };
+            break;
+        }
+        traj.push(k, t, theta, loss, norm(&grad));
+    }
+    if traj.termination == Termination::Completed {
+        if let Some((failure, t)) = failure {
+            let s_bad = first_non_finite.get();
+            traj.termination = if s_bad.is_finite() && s_bad * grid.spacing() <= t + grid.spacing() {
+                // The solver shrank its step against a field that had stopped being finite: the flow
+                // blew up, which is divergence, not a solver fault.
+                Termination::Diverged {
+                    step: traj.steps.last().copied().unwrap_or(0),
+                    t,
+                    reason: format!("the vector field became non-finite near t = {t:.6e} ({failure:?})"),
+                }
+            } else {
+                Termination::SolverFailed {
+                    failure,
+                    t,
+                    advice: failure.advice().to_string(),
+                }
+            };
+        }
+    }
+    traj.stats.grad_evals = evals.get();
+    traj.stats.accepted_steps = accepted.get();
+    traj.stats.rejected_steps = rejected;
+    traj.stats.wall_seconds = started.elapsed().as_secs_f64();
+    traj
+}
+
+/// The smallest power of two m with spacing/m ≤ dt.
+fn substeps(spacing: f64, dt: f64) -> u64 {
+    let mut m = 1u64;
+    while spacing / m as f64 > dt && m < (1 << 40) {
+        m *= 2;
+    }
+    m
+}
+
+/// Maps ode_solvers' error to a named failure and the time (in t, not s) it reached.
+fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailure, f64) {
+    match *e {
+        IntegrationError::MaxNumStepReached { x, .. } => (SolverFailure::MaxStepsReached, x * spacing),
+        IntegrationError::StepSizeUnderflow { x } => (SolverFailure::StepSizeUnderflow, x * spacing),
+        IntegrationError::StiffnessDetected { x } => (SolverFailure::StiffnessDetected, x * spacing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::substeps;
+
+    #[test]
+    fn substeps_is_the_smallest_power_of_two_meeting_dt() {
+        assert_eq!(substeps(1.0, 1.0), 1);
+        assert_eq!(substeps(1.0, 0.3), 4);
+        assert_eq!(substeps(0.01, 0.0025), 4);
+        assert_eq!(substeps(0.01, 0.0024), 8);
+    }
+}

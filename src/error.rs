@@ -1,0 +1,95 @@
+//! The library's one error type. Every message says what is wrong and what is allowed.
+
+use std::path::PathBuf;
+
+/// Where in a scenario file a problem sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong in flowgap's library code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario is malformed or impossible; nothing was run or written.
+    #[error("{location}: {key}: {message}")]
+    Scenario {
+        /// File, line and column.
+        location: Location,
+        /// The offending key, dotted (e.g. `run.step_size`).
+        key: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A named scenario does not exist.
+    #[error("no scenario named `{name}` in {dir}; run `flowgap list` to see the names, or give a path to a .toml file")]
+    UnknownScenario {
+        /// The name asked for.
+        name: String,
+        /// The folder searched.
+        dir: PathBuf,
+    },
+    /// The output folder holds something a run must not replace.
+    #[error("will not write into {dir}: {why}")]
+    OutputOccupied {
+        /// The folder.
+        dir: PathBuf,
+        /// Why, and what to do.
+        why: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Drawing a figure failed.
+    #[error("figure {figure}: {message}")]
+    Render {
+        /// The figure's name.
+        figure: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// True when the error is the user's input (exit code 2), not the machine's.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Error::Scenario { .. } | Error::UnknownScenario { .. } | Error::OutputOccupied { .. }
+        )
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,35 @@
+//! # flowgap
+//!
+//! Run one training problem two ways — as discrete iterations (gradient descent) and as its
+//! continuous-time model (gradient flow, integrated by an ODE solver) — on one time axis t_k = k·η,
+//! measure how and when they part, and draw the result.
+//!
+//! ```
+//! use flowgap::objective::{Objective, Quadratic};
+//! use flowgap::trajectory::TimeGrid;
+//! use flowgap::discrete::gradient_descent;
+//! use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+//! use flowgap::compare::compare;
+//!
+//! let q = Quadratic::from_eigenvalues(&[10.0, 1.0], vec![0.0, 0.0]);
+//! let grid = TimeGrid { step_size: 0.01, steps: 100, record_every: 1 };
+//! let gd = gradient_descent(&q, &[1.0, 1.0], &grid, 1e10);
+//! let settings = SolverSettings { solver: SolverKind::Dop853, rtol: 1e-10, atol: 1e-12, max_steps: 100_000, dt: 1e-3 };
+//! let flow = solve(&GradientFlow { objective: &q }, &q, &[1.0, 1.0], &grid, &settings, 1e10);
+//! let gap = compare("gd", &gd, "flow", &flow, 1e-3);
+//! assert!(gap.max_distance < 0.05);
+//! ```
+
+pub mod compare;
+pub mod continuous;
+pub mod discrete;
+pub mod error;
+pub mod objective;
+pub mod output;
+pub mod render;
+pub mod run;
+pub mod scenario;
+pub mod trajectory;
+
+pub use error::{Error, Result};
+pub use trajectory::{Termination, TimeGrid, Trajectory};

@@ -1,0 +1,64 @@
+//! Rosenbrock's function, chained to any dimension d ≥ 2:
+//! L(θ) = Σ_{i<d−1} [ (a − θ_i)² + b (θ_{i+1} − θ_i²)² ]. For d = 2 this is the classic valley.
+
+use super::Objective;
+
+/// Rosenbrock's banana valley with parameters a, b (classic: a = 1, b = 100).
+#[derive(Debug, Clone)]
+pub struct Rosenbrock {
+    /// The minimiser is (a, a², …) for d = 2 and (a, …, a) when a = 1.
+    pub a: f64,
+    /// The valley's steepness.
+    pub b: f64,
+    /// The dimension d ≥ 2.
+    pub dim: usize,
+}
+
+impl Objective for Rosenbrock {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn loss(&self, t: &[f64]) -> f64 {
+        (0..self.dim - 1)
+            .map(|i| {
+                let u = self.a - t[i];
+                let v = t[i + 1] - t[i] * t[i];
+                u * u + self.b * v * v
+            })
+            .sum()
+    }
+
+    fn gradient(&self, t: &[f64], g: &mut [f64]) {
+        g.iter_mut().for_each(|x| *x = 0.0);
+        for i in 0..self.dim - 1 {
+            let v = t[i + 1] - t[i] * t[i];
+            g[i] += -2.0 * (self.a - t[i]) - 4.0 * self.b * t[i] * v;
+            g[i + 1] += 2.0 * self.b * v;
+        }
+    }
+
+    fn hvp(&self, t: &[f64], v: &[f64], out: &mut [f64]) {
+        // Hessian of one term in (x, y) = (θ_i, θ_{i+1}):
+        // [[2 − 4b(y − x²) + 8b x², −4b x], [−4b x, 2b]].
+        out.iter_mut().for_each(|x| *x = 0.0);
+        for i in 0..self.dim - 1 {
+            let (x, y) = (t[i], t[i + 1]);
+            let hxx = 2.0 - 4.0 * self.b * (y - x * x) + 8.0 * self.b * x * x;
+            let hxy = -4.0 * self.b * x;
+            let hyy = 2.0 * self.b;
+            out[i] += hxx * v[i] + hxy * v[i + 1];
+            out[i + 1] += hxy * v[i] + hyy * v[i + 1];
+        }
+    }
+
+    fn known_minima(&self) -> Vec<Vec<f64>> {
+        if self.dim == 2 {
+            vec![vec![self.a, self.a * self.a]]
+        } else if self.a == 1.0 {
+            vec![vec![1.0; self.dim]]
+        } else {
+            Vec::new()
+        }
+    }
+}

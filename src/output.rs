@@ -1,0 +1,229 @@
+//! Writing a run: `summary.json`, `trajectories/<id>.csv` (and `.npy` for d > 128), `figures/`.
+//!
+//! A run's output appears all at once or not at all: everything is written into a staging folder
+//! beside the target, which then replaces the target by rename. A run killed midway leaves the
+//! previous output (or none) and a stray `.<name>.staging-<pid>` folder, never a half-written target.
+
+use crate::error::{Error, Result};
+use crate::render::{self, FigureInput};
+use crate::run::{MethodRun, Report};
+use crate::scenario::MethodKind;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Parameter vectors longer than this go to `<id>.npy` instead of CSV columns.
+pub const MAX_CSV_DIM: usize = 128;
+
+/// The summary's name inside an output folder.
+pub const SUMMARY: &str = "summary.json";
+
+/// Why an output folder may not be written.
+fn occupied(dir: &Path, why: String) -> Error {
+    Error::OutputOccupied {
+        dir: dir.to_path_buf(),
+        why,
+    }
+}
+
+/// Refuses to replace a folder that holds something other than a flowgap run of the same scenario
+/// (another scenario's run is replaced only with `force`; foreign files never).
+fn check_target(dir: &Path, scenario: &str, force: bool) -> Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    let summary = dir.join(SUMMARY);
+    let text = std::fs::read_to_string(&summary).map_err(|_| {
+        occupied(
+            dir,
+            "it is not empty and holds no flowgap summary.json; choose another --out folder".into(),
+        )
+    })?;
+    let previous = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["scenario"]["name"].as_str().map(str::to_string))
+        .ok_or_else(|| {
+            occupied(
+                dir,
+                "its summary.json is not flowgap's; choose another --out folder".into(),
+            )
+        })?;
+    if previous != scenario && !force {
+        return Err(occupied(
+            dir,
+            format!("it holds the results of scenario `{previous}`; pass --force to replace them"),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `report` into `dir`, replacing a previous run there as one rename. Returns the files written
+/// (paths inside `dir`).
+pub fn write_report(report: &Report, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    check_target(dir, &report.scenario.name, force)?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let leaf = dir.file_name().and_then(|s| s.to_str()).unwrap_or("run");
+    let staging = parent.join(format!(".{leaf}.staging-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    let written = write_into(report, &staging).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&staging);
+    })?;
+    // Swap: move the old run aside, the new one in, then delete the old one.
+    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::rename(&staging, dir).map_err(|e| Error::io(dir, e))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    }
+    Ok(written
+        .into_iter()
+        .map(|p| dir.join(p.strip_prefix(&staging).unwrap_or(&p)))
+        .collect())
+}
+
+fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    let traj_dir = dir.join("trajectories");
+    let fig_dir = dir.join("figures");
+    for d in [&traj_dir, &fig_dir] {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+    }
+    let mut written = Vec::new();
+    for m in &report.methods {
+        written.extend(write_trajectory(m, &traj_dir)?);
+    }
+    let input = FigureInput {
+        title: &report.scenario.name,
+        objective: report.scenario.objective.as_ref(),
+        methods: &report.methods,
+        comparisons: &report.comparisons,
+        step_size: report.scenario.grid.step_size,
+    };
+    for &kind in &report.scenario.figures {
+        written.extend(render::draw(kind, &input, &fig_dir, &report.scenario.formats)?);
+    }
+    let path = dir.join(SUMMARY);
+    let text = serde_json::to_string_pretty(&summary(report)).expect("a JSON value always serialises");
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    written.push(path);
+    Ok(written)
+}
+
+/// The summary of a run as JSON (the schema is documented in docs/output.md).
+pub fn summary(report: &Report) -> serde_json::Value {
+    let s = &report.scenario;
+    let methods: Vec<_> = report
+        .methods
+        .iter()
+        .zip(&s.methods)
+        .map(|(m, config)| {
+            let t = &m.trajectory;
+            let settings = match &config.kind {
+                MethodKind::Gd => json!({}),
+                MethodKind::GradientFlow(settings) => serde_json::to_value(settings).expect("plain data"),
+            };
+            json!({
+                "id": m.id,
+                "kind": m.kind,
+                "discrete": m.discrete,
+                "settings": settings,
+                "termination": t.termination,
+                "recorded_points": t.len(),
+                "t_end": t.t_end(),
+                "final_step": t.steps.last(),
+                "final_loss": t.final_loss(),
+                "final_grad_norm": t.grad_norms.last(),
+                "final_point": t.last_state(),
+                "grad_evals": t.stats.grad_evals,
+                "accepted_steps": t.stats.accepted_steps,
+                "rejected_steps": t.stats.rejected_steps,
+                "wall_seconds": t.stats.wall_seconds,
+            })
+        })
+        .collect();
+    json!({
+        "flowgap_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "name": s.name,
+            "description": s.description,
+            "source": s.source,
+            "objective": s.objective_settings,
+            "init": s.init,
+            "run": {
+                "step_size": s.grid.step_size,
+                "steps": s.grid.steps,
+                "record_every": s.grid.record_every,
+                "t_end": s.grid.t_end(),
+                "divergence_bound": s.divergence_bound,
+            },
+            "seed": null,
+        },
+        "methods": methods,
+        "comparisons": report.comparisons,
+    })
+}
+
+/// Writes one method's CSV (and NPY when d > [`MAX_CSV_DIM`]).
+fn write_trajectory(m: &MethodRun, dir: &Path) -> Result<Vec<PathBuf>> {
+    let t = &m.trajectory;
+    let csv_path = dir.join(format!("{}.csv", m.id));
+    let with_theta = t.dim <= MAX_CSV_DIM;
+    let file = std::fs::File::create(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    let io = |e| Error::io(&csv_path, e);
+    let mut header = String::from("step,t,loss,grad_norm");
+    if with_theta {
+        for i in 0..t.dim {
+            header.push_str(&format!(",theta_{i}"));
+        }
+    }
+    writeln!(w, "{header}").map_err(io)?;
+    for i in 0..t.len() {
+        // `{}` prints the shortest decimal that reads back to the same f64.
+        write!(
+            w,
+            "{},{},{},{}",
+            t.steps[i], t.times[i], t.losses[i], t.grad_norms[i]
+        )
+        .map_err(io)?;
+        if with_theta {
+            for x in t.state(i) {
+                write!(w, ",{x}").map_err(io)?;
+            }
+        }
+        writeln!(w).map_err(io)?;
+    }
+    w.flush().map_err(io)?;
+    let mut out = vec![csv_path.clone()];
+    if !with_theta {
+        let npy_path = dir.join(format!("{}.npy", m.id));
+        write_npy(&npy_path, t.len(), t.dim, &t.states)?;
+        out.push(npy_path);
+    }
+    Ok(out)
+}
+
+/// Writes an n×d float64 array.
+fn write_npy(path: &Path, n: usize, d: usize, data: &[f64]) -> Result<()> {
+    use npyz::WriterBuilder;
+    let io = |e| Error::io(path, e);
+    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&[n as u64, d as u64])
+        .writer(file)
+        .begin_nd()
+        .map_err(io)?;
+    writer.extend(data.iter().copied()).map_err(io)?;
+    writer.finish().map_err(io)
+}

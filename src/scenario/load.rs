@@ -1,0 +1,618 @@
+//! Reading a scenario file: TOML → raw serde types (with spans) → a checked [`Scenario`].
+//!
+//! Every refusal names the file, the line and column, the dotted key, and what is allowed.
+
+use super::locate::{key_at, line_col};
+use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
+use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
+use crate::continuous::{SolverKind, SolverSettings};
+use crate::discrete::default_divergence_bound;
+use crate::error::{Error, Location, Result};
+use crate::objective::{Himmelblau, Objective, Quadratic, Rosenbrock};
+use crate::render::{FigureKind, ImageFormat};
+use crate::trajectory::TimeGrid;
+use nalgebra::DMatrix;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    objective: Spanned<RawObjective>,
+    init: Spanned<RawInit>,
+    run: Spanned<RawRun>,
+    #[serde(default)]
+    method: Vec<Spanned<RawMethod>>,
+    #[serde(default)]
+    compare: Vec<Spanned<RawCompare>>,
+    #[serde(default)]
+    output: RawOutput,
+}
+
+/// Every objective's keys in one table; which apply is checked per kind, so that errors keep their
+/// line numbers (serde's tagged enums lose them).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObjective {
+    kind: Spanned<String>,
+    eigenvalues: Option<Spanned<Vec<f64>>>,
+    matrix: Option<Spanned<Vec<Vec<f64>>>>,
+    center: Option<Spanned<Vec<f64>>>,
+    a: Option<Spanned<f64>>,
+    b: Option<Spanned<f64>>,
+    dim: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInit {
+    point: Spanned<Vec<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    step_size: Spanned<f64>,
+    steps: Spanned<i64>,
+    record_every: Option<Spanned<i64>>,
+    divergence_bound: Option<Spanned<f64>>,
+}
+
+/// Every method's keys in one table, checked per kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMethod {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    solver: Option<Spanned<String>>,
+    rtol: Option<Spanned<f64>>,
+    atol: Option<Spanned<f64>>,
+    max_steps: Option<Spanned<i64>>,
+    dt: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompare {
+    a: Spanned<String>,
+    b: Spanned<String>,
+    tolerance: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    figures: Option<Spanned<Vec<Spanned<String>>>>,
+    formats: Option<Vec<Spanned<String>>>,
+}
+
+/// Builds errors that point into one file.
+struct Ctx<'a> {
+    path: &'a Path,
+    src: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) -> Error {
+        let (line, column) = line_col(self.src, span.start);
+        Error::Scenario {
+            location: Location {
+                file: self.path.to_path_buf(),
+                line: Some(line),
+                column: Some(column),
+            },
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn positive(&self, v: &Spanned<f64>, key: &str) -> Result<f64> {
+        let x = *v.get_ref();
+        if x.is_finite() && x > 0.0 {
+            Ok(x)
+        } else {
+            Err(self.err(v.span(), key, format!("must be a finite number > 0, found {x}")))
+        }
+    }
+
+    fn finite_list(&self, v: &Spanned<Vec<f64>>, key: &str) -> Result<Vec<f64>> {
+        match v.get_ref().iter().position(|x| !x.is_finite()) {
+            Some(i) => Err(self.err(
+                v.span(),
+                key,
+                format!("entry {i} is {}; all entries must be finite", v.get_ref()[i]),
+            )),
+            None => Ok(v.get_ref().clone()),
+        }
+    }
+
+    /// Refuses a key that the chosen kind does not use.
+    fn not_for<T>(&self, v: &Option<Spanned<T>>, key: &str, kind: &str, allowed: &str) -> Result<()> {
+        match v {
+            Some(s) => Err(self.err(
+                s.span(),
+                key,
+                format!("does not apply to kind `{kind}`; its keys are: {allowed}"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads and checks the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario> {
+    let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(&src, path)
+}
+
+/// Checks scenario text `src`, naming `path` in errors.
+pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
+    let cx = Ctx { path, src };
+    let raw: RawScenario = toml::from_str(src).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_string();
+        let key = backticked(&message)
+            .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"))
+            .map(|k| match key_at(src, span.start) {
+                Some(table) if message.starts_with("missing field") => format!("{table}.{k}"),
+                Some(found) if message.starts_with("unknown field") && found.ends_with(&k) => found,
+                Some(table) => format!("{table}.{k}"),
+                None => k,
+            })
+            .or_else(|| key_at(src, span.start))
+            .unwrap_or_else(|| "(syntax)".to_string());
+        cx.err(span, key, message)
+    })?;
+
+    let name = raw.name.get_ref().clone();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(cx.err(
+            raw.name.span(),
+            "name",
+            "must be non-empty and use only letters, digits, `_` and `-` (it names the output folder)",
+        ));
+    }
+
+    let (objective, objective_settings) = build_objective(&cx, raw.objective.get_ref())?;
+    let dim = objective.dim();
+
+    let init = cx.finite_list(&raw.init.get_ref().point, "init.point")?;
+    if init.len() != dim {
+        return Err(cx.err(
+            raw.init.get_ref().point.span(),
+            "init.point",
+            format!(
+                "has {} entries but the objective has dimension {dim}; give {dim} numbers",
+                init.len()
+            ),
+        ));
+    }
+
+    let run = raw.run.get_ref();
+    let step_size = cx.positive(&run.step_size, "run.step_size")?;
+    let steps = *run.steps.get_ref();
+    if steps < 1 {
+        return Err(cx.err(
+            run.steps.span(),
+            "run.steps",
+            format!("must be an integer ≥ 1, found {steps}"),
+        ));
+    }
+    let record_every = run.record_every.as_ref().map_or(1, |r| *r.get_ref());
+    if record_every < 1 || steps % record_every != 0 {
+        let span = run.record_every.as_ref().map_or(run.steps.span(), |r| r.span());
+        return Err(cx.err(
+            span,
+            "run.record_every",
+            format!("must be an integer ≥ 1 that divides run.steps = {steps}, found {record_every}"),
+        ));
+    }
+    let grid = TimeGrid {
+        step_size,
+        steps: steps as u64,
+        record_every: record_every as u64,
+    };
+    let divergence_bound = match &run.divergence_bound {
+        Some(b) => cx.positive(b, "run.divergence_bound")?,
+        None => default_divergence_bound(objective.loss(&init)),
+    };
+
+    if raw.method.is_empty() {
+        return Err(cx.err(
+            0..0,
+            "method",
+            format!(
+                "no [[method]] given; add at least one, with kind one of: {}",
+                MethodKind::NAMES.join(", ")
+            ),
+        ));
+    }
+    let mut methods = Vec::new();
+    let mut ids = HashSet::new();
+    for (i, m) in raw.method.iter().enumerate() {
+        let method = build_method(&cx, m.get_ref(), i, &grid)?;
+        if !ids.insert(method.id.clone()) {
+            return Err(cx.err(
+                m.get_ref().id.span(),
+                format!("method[{i}].id"),
+                format!("`{}` is used by an earlier method; ids must be unique", method.id),
+            ));
+        }
+        methods.push(method);
+    }
+
+    let mut comparisons = Vec::new();
+    for (i, c) in raw.compare.iter().enumerate() {
+        let c = c.get_ref();
+        for (side, v) in [("a", &c.a), ("b", &c.b)] {
+            if !ids.contains(v.get_ref()) {
+                let mut known: Vec<_> = methods.iter().map(|m| m.id.as_str()).collect();
+                known.sort();
+                return Err(cx.err(
+                    v.span(),
+                    format!("compare[{i}].{side}"),
+                    format!(
+                        "names no method: `{}`; the method ids are: {}",
+                        v.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        if c.a.get_ref() == c.b.get_ref() {
+            return Err(cx.err(
+                c.b.span(),
+                format!("compare[{i}].b"),
+                "must name a different method than `a`",
+            ));
+        }
+        let tolerance = match &c.tolerance {
+            Some(t) => cx.positive(t, &format!("compare[{i}].tolerance"))?,
+            None => DEFAULT_DEPARTURE_TOLERANCE,
+        };
+        comparisons.push(CompareConfig {
+            a: c.a.get_ref().clone(),
+            b: c.b.get_ref().clone(),
+            tolerance,
+        });
+    }
+
+    let figures = match &raw.output.figures {
+        None => {
+            let mut f = vec![FigureKind::Loss, FigureKind::Distance];
+            if dim == 2 {
+                f.insert(0, FigureKind::PhasePortrait);
+            }
+            f
+        }
+        Some(list) => {
+            let mut out = Vec::new();
+            for f in list.get_ref() {
+                let kind = FigureKind::from_name(f.get_ref()).ok_or_else(|| {
+                    cx.err(
+                        f.span(),
+                        "output.figures",
+                        format!(
+                            "unknown figure `{}`; allowed: {}",
+                            f.get_ref(),
+                            FigureKind::NAMES.join(", ")
+                        ),
+                    )
+                })?;
+                if kind == FigureKind::PhasePortrait && dim != 2 {
+                    return Err(cx.err(
+                        f.span(),
+                        "output.figures",
+                        format!("`phase_portrait` needs a 2-D objective; this one has dimension {dim}"),
+                    ));
+                }
+                if !out.contains(&kind) {
+                    out.push(kind);
+                }
+            }
+            out
+        }
+    };
+    let formats = match &raw.output.formats {
+        None => vec![ImageFormat::Png],
+        Some(list) => {
+            let mut out = Vec::new();
+            for f in list {
+                let fmt = ImageFormat::from_name(f.get_ref()).ok_or_else(|| {
+                    cx.err(
+                        f.span(),
+                        "output.formats",
+                        format!(
+                            "unknown format `{}`; allowed: {}",
+                            f.get_ref(),
+                            ImageFormat::NAMES.join(", ")
+                        ),
+                    )
+                })?;
+                if !out.contains(&fmt) {
+                    out.push(fmt);
+                }
+            }
+            out
+        }
+    };
+
+    Ok(Scenario {
+        name,
+        description: raw.description,
+        source: path.to_path_buf(),
+        objective_settings,
+        objective,
+        init,
+        grid,
+        divergence_bound,
+        methods,
+        comparisons,
+        figures,
+        formats,
+    })
+}
+
+/// The first `word` in backticks within `message`.
+fn backticked(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_string())
+}
+
+const OBJECTIVE_KINDS: [&str; 3] = ["quadratic", "rosenbrock", "himmelblau"];
+
+fn build_objective(cx: &Ctx, o: &RawObjective) -> Result<(Box<dyn Objective>, serde_json::Value)> {
+    let kind = o.kind.get_ref().as_str();
+    match kind {
+        "quadratic" => {
+            let allowed = "kind, eigenvalues | matrix, center";
+            cx.not_for(&o.a, "objective.a", kind, allowed)?;
+            cx.not_for(&o.b, "objective.b", kind, allowed)?;
+            cx.not_for(&o.dim, "objective.dim", kind, allowed)?;
+            let a = match (&o.eigenvalues, &o.matrix) {
+                (Some(e), None) => {
+                    let eig = cx.finite_list(e, "objective.eigenvalues")?;
+                    if eig.is_empty() {
+                        return Err(cx.err(
+                            e.span(),
+                            "objective.eigenvalues",
+                            "must list at least one eigenvalue",
+                        ));
+                    }
+                    DMatrix::from_diagonal(&nalgebra::DVector::from_vec(eig))
+                }
+                (None, Some(m)) => {
+                    let rows = m.get_ref();
+                    let n = rows.len();
+                    if n == 0 || rows.iter().any(|r| r.len() != n) {
+                        return Err(cx.err(m.span(), "objective.matrix", format!("must be a square list of rows (n rows of n numbers); found {n} rows of lengths {:?}", rows.iter().map(Vec::len).collect::<Vec<_>>())));
+                    }
+                    let a = DMatrix::from_fn(n, n, |i, j| rows[i][j]);
+                    if a.iter().any(|x| !x.is_finite()) {
+                        return Err(cx.err(m.span(), "objective.matrix", "all entries must be finite"));
+                    }
+                    let asym = Quadratic::asymmetry(&a);
+                    if asym > 1e-12 * a.abs().max().max(1.0) {
+                        return Err(cx.err(
+                            m.span(),
+                            "objective.matrix",
+                            format!("must be symmetric; the largest |A_ij − A_ji| is {asym:e}"),
+                        ));
+                    }
+                    a
+                }
+                (Some(e), Some(_)) => {
+                    return Err(cx.err(
+                        e.span(),
+                        "objective.eigenvalues",
+                        "give either `eigenvalues` (a diagonal matrix) or `matrix`, not both",
+                    ));
+                }
+                (None, None) => {
+                    return Err(cx.err(o.kind.span(), "objective.eigenvalues", "a quadratic needs `eigenvalues = [...]` (diagonal A) or `matrix = [[...], ...]` (symmetric A)"));
+                }
+            };
+            let n = a.nrows();
+            let center = match &o.center {
+                Some(c) => {
+                    let c_vec = cx.finite_list(c, "objective.center")?;
+                    if c_vec.len() != n {
+                        return Err(cx.err(
+                            c.span(),
+                            "objective.center",
+                            format!("has {} entries; the matrix is {n}×{n}", c_vec.len()),
+                        ));
+                    }
+                    c_vec
+                }
+                None => vec![0.0; n],
+            };
+            let q = Quadratic::new(a, center);
+            let settings = serde_json::json!({
+                "kind": kind,
+                "matrix": q.matrix().row_iter().map(|r| r.iter().copied().collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "eigenvalues": q.eigenvalues(),
+                "center": q.center(),
+                "stability_threshold_gd": 2.0 / q.lambda_max(),
+            });
+            Ok((Box::new(q), settings))
+        }
+        "rosenbrock" => {
+            let allowed = "kind, a, b, dim";
+            cx.not_for(&o.eigenvalues, "objective.eigenvalues", kind, allowed)?;
+            cx.not_for(&o.matrix, "objective.matrix", kind, allowed)?;
+            cx.not_for(&o.center, "objective.center", kind, allowed)?;
+            let finite = |v: &Option<Spanned<f64>>, key: &str, default: f64| -> Result<f64> {
+                match v {
+                    Some(s) if !s.get_ref().is_finite() => {
+                        Err(cx.err(s.span(), key, "must be a finite number"))
+                    }
+                    Some(s) => Ok(*s.get_ref()),
+                    None => Ok(default),
+                }
+            };
+            let a = finite(&o.a, "objective.a", 1.0)?;
+            let b = finite(&o.b, "objective.b", 100.0)?;
+            let dim = match &o.dim {
+                Some(d) if *d.get_ref() < 2 || *d.get_ref() > 1_000_000 => {
+                    return Err(cx.err(
+                        d.span(),
+                        "objective.dim",
+                        format!("must be an integer from 2 to 1000000, found {}", d.get_ref()),
+                    ));
+                }
+                Some(d) => *d.get_ref() as usize,
+                None => 2,
+            };
+            Ok((
+                Box::new(Rosenbrock { a, b, dim }),
+                serde_json::json!({"kind": kind, "a": a, "b": b, "dim": dim}),
+            ))
+        }
+        "himmelblau" => {
+            let allowed = "kind (no parameters)";
+            cx.not_for(&o.eigenvalues, "objective.eigenvalues", kind, allowed)?;
+            cx.not_for(&o.matrix, "objective.matrix", kind, allowed)?;
+            cx.not_for(&o.center, "objective.center", kind, allowed)?;
+            cx.not_for(&o.a, "objective.a", kind, allowed)?;
+            cx.not_for(&o.b, "objective.b", kind, allowed)?;
+            cx.not_for(&o.dim, "objective.dim", kind, allowed)?;
+            Ok((Box::new(Himmelblau), serde_json::json!({"kind": kind})))
+        }
+        other => Err(cx.err(
+            o.kind.span(),
+            "objective.kind",
+            format!(
+                "unknown objective `{other}`; allowed: {}",
+                OBJECTIVE_KINDS.join(", ")
+            ),
+        )),
+    }
+}
+
+fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<MethodConfig> {
+    let id = m.id.get_ref().clone();
+    let key = |k: &str| format!("method[{i}].{k}");
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(cx.err(
+            m.id.span(),
+            key("id"),
+            "must be non-empty and use only letters, digits, `_` and `-` (it names output files)",
+        ));
+    }
+    let kind = m.kind.get_ref().as_str();
+    let kind = match kind {
+        "gd" => {
+            let allowed = "id, kind";
+            cx.not_for(&m.solver, &key("solver"), kind, allowed)?;
+            cx.not_for(&m.rtol, &key("rtol"), kind, allowed)?;
+            cx.not_for(&m.atol, &key("atol"), kind, allowed)?;
+            cx.not_for(&m.max_steps, &key("max_steps"), kind, allowed)?;
+            cx.not_for(&m.dt, &key("dt"), kind, allowed)?;
+            MethodKind::Gd
+        }
+        "gradient_flow" => {
+            let solver = match &m.solver {
+                Some(s) => SolverKind::from_name(s.get_ref()).ok_or_else(|| {
+                    cx.err(
+                        s.span(),
+                        key("solver"),
+                        format!(
+                            "unknown solver `{}`; allowed: {}",
+                            s.get_ref(),
+                            SolverKind::NAMES.join(", ")
+                        ),
+                    )
+                })?,
+                None => SolverKind::Dop853,
+            };
+            let tol = |v: &Option<Spanned<f64>>, k: &str, default: f64| -> Result<f64> {
+                match v {
+                    Some(s) => {
+                        let x = cx.positive(s, &key(k))?;
+                        if x >= 1.0 {
+                            return Err(cx.err(
+                                s.span(),
+                                key(k),
+                                format!("must be below 1 (a tolerance), found {x}"),
+                            ));
+                        }
+                        Ok(x)
+                    }
+                    None => Ok(default),
+                }
+            };
+            let adaptive_only = |v: &Option<Spanned<f64>>, k: &str| -> Result<()> {
+                if solver == SolverKind::Rk4 {
+                    if let Some(s) = v {
+                        return Err(cx.err(
+                            s.span(),
+                            key(k),
+                            "rk4 has a fixed step: set `dt` instead of rtol/atol",
+                        ));
+                    }
+                }
+                Ok(())
+            };
+            adaptive_only(&m.rtol, "rtol")?;
+            adaptive_only(&m.atol, "atol")?;
+            let rtol = tol(&m.rtol, "rtol", 1e-10)?;
+            let atol = tol(&m.atol, "atol", 1e-12)?;
+            let max_steps = match &m.max_steps {
+                Some(s) if *s.get_ref() < 1 || *s.get_ref() > u32::MAX as i64 => {
+                    return Err(cx.err(
+                        s.span(),
+                        key("max_steps"),
+                        format!("must be an integer from 1 to {}, found {}", u32::MAX, s.get_ref()),
+                    ));
+                }
+                Some(s) => *s.get_ref() as u32,
+                None => 10_000_000,
+            };
+            let dt = match &m.dt {
+                Some(s) if solver != SolverKind::Rk4 => {
+                    return Err(cx.err(
+                        s.span(),
+                        key("dt"),
+                        "`dt` is rk4's fixed step; adaptive solvers take rtol/atol",
+                    ));
+                }
+                Some(s) => cx.positive(s, &key("dt"))?,
+                None => grid.step_size / 4.0,
+            };
+            MethodKind::GradientFlow(SolverSettings {
+                solver,
+                rtol,
+                atol,
+                max_steps,
+                dt,
+            })
+        }
+        other => {
+            return Err(cx.err(
+                m.kind.span(),
+                key("kind"),
+                format!(
+                    "unknown method kind `{other}`; allowed: {}",
+                    MethodKind::NAMES.join(", ")
+                ),
+            ));
+        }
+    };
+    Ok(MethodConfig { id, kind })
+}

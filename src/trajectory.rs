@@ -1,0 +1,211 @@
+//! The one record every method produces, discrete or continuous: sampled times, states, losses,
+//! and why the method stopped.
+
+use serde::{Deserialize, Serialize};
+
+/// The shared time axis of a run: step k of a discrete method sits at t_k = k·η (computed as a product,
+/// never by summation); the trajectory keeps every `record_every`-th step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TimeGrid {
+    /// η, the discrete step and the unit of time.
+    pub step_size: f64,
+    /// The horizon in steps: t_end = steps·η.
+    pub steps: u64,
+    /// Keep every `record_every`-th step (a divisor of `steps`).
+    pub record_every: u64,
+}
+
+impl TimeGrid {
+    /// The number of recorded intervals N = steps / record_every (N + 1 points, the first at t = 0).
+    pub fn intervals(&self) -> u64 {
+        self.steps / self.record_every
+    }
+
+    /// The step index of the j-th recorded point.
+    pub fn step_of(&self, j: u64) -> u64 {
+        j * self.record_every
+    }
+
+    /// t_k = k·η.
+    pub fn time_of_step(&self, k: u64) -> f64 {
+        k as f64 * self.step_size
+    }
+
+    /// The spacing Δ = record_every·η between recorded points.
+    pub fn spacing(&self) -> f64 {
+        self.record_every as f64 * self.step_size
+    }
+
+    /// t_end = steps·η.
+    pub fn t_end(&self) -> f64 {
+        self.time_of_step(self.steps)
+    }
+}
+
+/// Why an ODE solver stopped before the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolverFailure {
+    /// The adaptive step shrank below what floating point can resolve.
+    StepSizeUnderflow,
+    /// The solver needed more steps than `max_steps` allows.
+    MaxStepsReached,
+    /// The solver's stiffness test fired; an explicit method is the wrong tool here.
+    StiffnessDetected,
+}
+
+impl SolverFailure {
+    /// What a user can do about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            SolverFailure::StepSizeUnderflow => {
+                "the solution may blow up in finite time, or rtol/atol are below what f64 can reach; loosen them or shorten the horizon"
+            }
+            SolverFailure::MaxStepsReached => "raise the method's `max_steps`, loosen rtol, or shorten the horizon",
+            SolverFailure::StiffnessDetected => {
+                "the flow is stiff here; loosen rtol, or use `rk4` with a small `dt`"
+            }
+        }
+    }
+}
+
+/// How a method's run ended. A divergence or a solver failure is a result, not an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Termination {
+    /// The method reached the horizon.
+    Completed,
+    /// The state or loss became non-finite or exceeded the divergence bound.
+    Diverged {
+        /// The step index (t = step·η) at which divergence was detected.
+        step: u64,
+        /// Its time.
+        t: f64,
+        /// What was seen.
+        reason: String,
+    },
+    /// The ODE solver could not continue.
+    SolverFailed {
+        /// The named failure.
+        failure: SolverFailure,
+        /// The time the solver had reached.
+        t: f64,
+        /// What to change.
+        advice: String,
+    },
+}
+
+impl Termination {
+    /// A short name: `completed`, `diverged` or `solver_failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Termination::Completed => "completed",
+            Termination::Diverged { .. } => "diverged",
+            Termination::SolverFailed { .. } => "solver_failed",
+        }
+    }
+
+    /// True unless the method reached the horizon.
+    pub fn stopped_early(&self) -> bool {
+        !matches!(self, Termination::Completed)
+    }
+}
+
+/// Work done by a method.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Evaluations of ∇L (or of the vector field) made by the method's dynamics.
+    pub grad_evals: u64,
+    /// Accepted solver steps (continuous methods; the step count for discrete ones).
+    pub accepted_steps: u64,
+    /// Rejected solver steps (adaptive solvers only).
+    pub rejected_steps: u64,
+    /// The method's own wall time in seconds.
+    pub wall_seconds: f64,
+}
+
+/// A sampled path θ(t) with its losses. States are stored row-major: point i is
+/// `states[i*dim .. (i+1)*dim]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    /// The parameter dimension d.
+    pub dim: usize,
+    /// Step index k of each point (t = k·η on the shared axis).
+    pub steps: Vec<u64>,
+    /// Time of each point.
+    pub times: Vec<f64>,
+    /// Flattened states.
+    pub states: Vec<f64>,
+    /// L(θ) at each point.
+    pub losses: Vec<f64>,
+    /// ‖∇L(θ)‖ at each point.
+    pub grad_norms: Vec<f64>,
+    /// How the run ended.
+    pub termination: Termination,
+    /// Work done.
+    pub stats: RunStats,
+}
+
+impl Trajectory {
+    /// An empty trajectory with room for `capacity` points, so that recording never reallocates.
+    pub fn with_capacity(dim: usize, capacity: usize) -> Self {
+        Trajectory {
+            dim,
+            steps: Vec::with_capacity(capacity),
+            times: Vec::with_capacity(capacity),
+            states: Vec::with_capacity(capacity * dim),
+            losses: Vec::with_capacity(capacity),
+            grad_norms: Vec::with_capacity(capacity),
+            termination: Termination::Completed,
+            stats: RunStats::default(),
+        }
+    }
+
+    /// Appends one point.
+    pub fn push(&mut self, step: u64, t: f64, theta: &[f64], loss: f64, grad_norm: f64) {
+        self.steps.push(step);
+        self.times.push(t);
+        self.states.extend_from_slice(theta);
+        self.losses.push(loss);
+        self.grad_norms.push(grad_norm);
+    }
+
+    /// Drops every point from index `len` on.
+    pub fn truncate(&mut self, len: usize) {
+        self.steps.truncate(len);
+        self.times.truncate(len);
+        self.states.truncate(len * self.dim);
+        self.losses.truncate(len);
+        self.grad_norms.truncate(len);
+    }
+
+    /// The number of points.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// True when no point was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// The i-th state.
+    pub fn state(&self, i: usize) -> &[f64] {
+        &self.states[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// The last state, if any.
+    pub fn last_state(&self) -> Option<&[f64]> {
+        (!self.is_empty()).then(|| self.state(self.len() - 1))
+    }
+
+    /// The time of the last point (0 when empty).
+    pub fn t_end(&self) -> f64 {
+        self.times.last().copied().unwrap_or(0.0)
+    }
+
+    /// The last loss (NaN when empty).
+    pub fn final_loss(&self) -> f64 {
+        self.losses.last().copied().unwrap_or(f64::NAN)
+    }
+}
