@@ -22,6 +22,7 @@
 
 pub mod compare;
 pub mod continuous;
+pub mod data;
 pub mod discrete;
 pub mod error;
 pub mod objective;

@@ -187,6 +187,9 @@ fn write_trajectory(m: &MethodRun, dir: &Path) -> Result<Vec<PathBuf>> {
             header.push_str(&format!(",theta_{i}"));
         }
     }
+    for name in &t.conserved_names {
+        header.push_str(&format!(",{name}"));
+    }
     writeln!(w, "{header}").map_err(io)?;
     for i in 0..t.len() {
         // `{}` prints the shortest decimal that reads back to the same f64.
@@ -200,6 +203,9 @@ fn write_trajectory(m: &MethodRun, dir: &Path) -> Result<Vec<PathBuf>> {
             for x in t.state(i) {
                 write!(w, ",{x}").map_err(io)?;
             }
+        }
+        for x in t.conserved_at(i) {
+            write!(w, ",{x}").map_err(io)?;
         }
         writeln!(w).map_err(io)?;
     }

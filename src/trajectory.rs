@@ -140,6 +140,10 @@ pub struct Trajectory {
     pub losses: Vec<f64>,
     /// ‖∇L(θ)‖ at each point.
     pub grad_norms: Vec<f64>,
+    /// Names of the conserved quantities recorded (see [`crate::objective::Objective::conserved`]).
+    pub conserved_names: Vec<String>,
+    /// Their values, row-major: point i is `conserved[i*c .. (i+1)*c]`, c = `conserved_names.len()`.
+    pub conserved: Vec<f64>,
     /// How the run ended.
     pub termination: Termination,
     /// Work done.
@@ -149,6 +153,12 @@ pub struct Trajectory {
 impl Trajectory {
     /// An empty trajectory with room for `capacity` points, so that recording never reallocates.
     pub fn with_capacity(dim: usize, capacity: usize) -> Self {
+        Self::with_conserved(dim, capacity, Vec::new())
+    }
+
+    /// An empty trajectory that also records the named conserved quantities at every point.
+    pub fn with_conserved(dim: usize, capacity: usize, conserved_names: Vec<String>) -> Self {
+        let c = conserved_names.len();
         Trajectory {
             dim,
             steps: Vec::with_capacity(capacity),
@@ -156,13 +166,18 @@ impl Trajectory {
             states: Vec::with_capacity(capacity * dim),
             losses: Vec::with_capacity(capacity),
             grad_norms: Vec::with_capacity(capacity),
+            conserved_names,
+            conserved: Vec::with_capacity(capacity * c),
             termination: Termination::Completed,
             stats: RunStats::default(),
         }
     }
 
-    /// Appends one point.
-    pub fn push(&mut self, step: u64, t: f64, theta: &[f64], loss: f64, grad_norm: f64) {
+    /// Appends one point (`conserved` holds the conserved quantities' values, empty when none are
+    /// recorded).
+    pub fn push(&mut self, step: u64, t: f64, theta: &[f64], loss: f64, grad_norm: f64, conserved: &[f64]) {
+        debug_assert_eq!(conserved.len(), self.conserved_names.len());
+        self.conserved.extend_from_slice(conserved);
         self.steps.push(step);
         self.times.push(t);
         self.states.extend_from_slice(theta);
@@ -177,6 +192,13 @@ impl Trajectory {
         self.states.truncate(len * self.dim);
         self.losses.truncate(len);
         self.grad_norms.truncate(len);
+        self.conserved.truncate(len * self.conserved_names.len());
+    }
+
+    /// The conserved quantities at point i.
+    pub fn conserved_at(&self, i: usize) -> &[f64] {
+        let c = self.conserved_names.len();
+        &self.conserved[i * c..(i + 1) * c]
     }
 
     /// The number of points.

@@ -213,7 +213,8 @@ pub fn solve<F: VectorField, O: Objective + ?Sized>(
     }
 
     // Record the samples, stopping at the first non-finite state or loss above the bound.
-    let mut traj = Trajectory::with_capacity(field.dim(), samples.len());
+    let mut traj = Trajectory::with_conserved(field.dim(), samples.len(), objective.conserved_names());
+    let mut conserved = vec![0.0; traj.conserved_names.len()];
     let mut grad = vec![0.0; field.dim()];
     for (j, y) in samples.iter().enumerate() {
         let k = grid.step_of(j as u64);
@@ -234,7 +235,8 @@ pub fn solve<F: VectorField, O: Objective + ?Sized>(
             traj.termination = Termination::Diverged { step: k, t, reason };
             break;
         }
-        traj.push(k, t, theta, loss, norm(&grad));
+        objective.conserved(theta, &mut conserved);
+        traj.push(k, t, theta, loss, norm(&grad), &conserved);
     }
     if traj.termination == Termination::Completed {
         if let Some((failure, t)) = failure {

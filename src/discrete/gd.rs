@@ -18,7 +18,8 @@ pub fn gradient_descent<O: Objective + ?Sized>(
     let started = Instant::now();
     let d = objective.dim();
     let eta = grid.step_size;
-    let mut traj = Trajectory::with_capacity(d, grid.intervals() as usize + 2);
+    let mut traj = Trajectory::with_conserved(d, grid.intervals() as usize + 2, objective.conserved_names());
+    let mut conserved = vec![0.0; traj.conserved_names.len()];
     let mut theta = theta0.to_vec();
     let mut previous = theta0.to_vec();
     let mut grad = vec![0.0; d];
@@ -47,12 +48,15 @@ pub fn gradient_descent<O: Objective + ?Sized>(
             // Keep the last finite iterate as the final point, so figures draw up to divergence.
             if k > 0 && previous.iter().all(|x| x.is_finite()) && traj.steps.last() != Some(&(k - 1)) {
                 objective.gradient(&previous, &mut grad);
+                objective.conserved(&previous, &mut conserved);
+                let loss = objective.loss(&previous);
                 traj.push(
                     k - 1,
                     grid.time_of_step(k - 1),
                     &previous,
-                    objective.loss(&previous),
+                    loss,
                     norm(&grad),
+                    &conserved,
                 );
             }
             traj.termination = Termination::Diverged {
@@ -63,7 +67,8 @@ pub fn gradient_descent<O: Objective + ?Sized>(
             break;
         }
         if on_record {
-            traj.push(k, grid.time_of_step(k), &theta, loss, norm(&grad));
+            objective.conserved(&theta, &mut conserved);
+            traj.push(k, grid.time_of_step(k), &theta, loss, norm(&grad), &conserved);
         }
         if k == grid.steps {
             break;

@@ -57,6 +57,29 @@ pub trait Objective: Send + Sync {
     fn known_minima(&self) -> Vec<Vec<f64>> {
         Vec::new()
     }
+
+    /// Names of the scalar quantities that gradient flow conserves for this objective (e.g. the
+    /// layer balancedness of a deep linear network); every method records them along its path.
+    fn conserved_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Writes the conserved quantities at θ into `out` (length `conserved_names().len()`).
+    fn conserved(&self, _theta: &[f64], _out: &mut [f64]) {}
+
+    /// This objective as a finite sum over samples, when it is one (for minibatch methods).
+    fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
+        None
+    }
+}
+
+/// A loss that is a mean over n samples, L(θ) = (1/n) Σ ℓ_i(θ), so that SGD can take minibatch gradients.
+pub trait FiniteSum: Objective {
+    /// The number of samples n.
+    fn num_samples(&self) -> usize;
+
+    /// Writes the minibatch gradient (1/|B|) Σ_{i∈B} ∇ℓ_i(θ) into `grad` and returns the minibatch loss.
+    fn batch_loss_gradient(&self, theta: &[f64], batch: &[usize], grad: &mut [f64]) -> f64;
 }
 
 /// ‖v‖₂.

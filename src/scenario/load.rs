@@ -2,19 +2,17 @@
 //!
 //! Every refusal names the file, the line and column, the dotted key, and what is allowed.
 
-use super::locate::{key_at, line_col};
+use super::ctx::Ctx;
+use super::objectives;
 use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{SolverKind, SolverSettings};
 use crate::discrete::default_divergence_bound;
-use crate::error::{Error, Location, Result};
-use crate::objective::{Himmelblau, Objective, Quadratic, Rosenbrock};
+use crate::error::{Error, Result};
 use crate::render::{FigureKind, ImageFormat};
 use crate::trajectory::TimeGrid;
-use nalgebra::DMatrix;
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 
@@ -24,7 +22,7 @@ struct RawScenario {
     name: Spanned<String>,
     #[serde(default)]
     description: String,
-    objective: Spanned<RawObjective>,
+    objective: Spanned<RawObjectiveKind>,
     init: Spanned<RawInit>,
     run: Spanned<RawRun>,
     #[serde(default)]
@@ -35,18 +33,11 @@ struct RawScenario {
     output: RawOutput,
 }
 
-/// Every objective's keys in one table; which apply is checked per kind, so that errors keep their
-/// line numbers (serde's tagged enums lose them).
+/// Only the objective's kind; its other keys are read by the kind's own spec (see
+/// [`super::objectives`]), in a second pass over the file that keeps their line numbers.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawObjective {
+struct RawObjectiveKind {
     kind: Spanned<String>,
-    eigenvalues: Option<Spanned<Vec<f64>>>,
-    matrix: Option<Spanned<Vec<Vec<f64>>>>,
-    center: Option<Spanned<Vec<f64>>>,
-    a: Option<Spanned<f64>>,
-    b: Option<Spanned<f64>>,
-    dim: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -92,59 +83,6 @@ struct RawOutput {
     formats: Option<Vec<Spanned<String>>>,
 }
 
-/// Builds errors that point into one file.
-struct Ctx<'a> {
-    path: &'a Path,
-    src: &'a str,
-}
-
-impl Ctx<'_> {
-    fn err(&self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) -> Error {
-        let (line, column) = line_col(self.src, span.start);
-        Error::Scenario {
-            location: Location {
-                file: self.path.to_path_buf(),
-                line: Some(line),
-                column: Some(column),
-            },
-            key: key.into(),
-            message: message.into(),
-        }
-    }
-
-    fn positive(&self, v: &Spanned<f64>, key: &str) -> Result<f64> {
-        let x = *v.get_ref();
-        if x.is_finite() && x > 0.0 {
-            Ok(x)
-        } else {
-            Err(self.err(v.span(), key, format!("must be a finite number > 0, found {x}")))
-        }
-    }
-
-    fn finite_list(&self, v: &Spanned<Vec<f64>>, key: &str) -> Result<Vec<f64>> {
-        match v.get_ref().iter().position(|x| !x.is_finite()) {
-            Some(i) => Err(self.err(
-                v.span(),
-                key,
-                format!("entry {i} is {}; all entries must be finite", v.get_ref()[i]),
-            )),
-            None => Ok(v.get_ref().clone()),
-        }
-    }
-
-    /// Refuses a key that the chosen kind does not use.
-    fn not_for<T>(&self, v: &Option<Spanned<T>>, key: &str, kind: &str, allowed: &str) -> Result<()> {
-        match v {
-            Some(s) => Err(self.err(
-                s.span(),
-                key,
-                format!("does not apply to kind `{kind}`; its keys are: {allowed}"),
-            )),
-            None => Ok(()),
-        }
-    }
-}
-
 /// Reads and checks the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario> {
     let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -154,21 +92,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// Checks scenario text `src`, naming `path` in errors.
 pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let cx = Ctx { path, src };
-    let raw: RawScenario = toml::from_str(src).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim().to_string();
-        let key = backticked(&message)
-            .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"))
-            .map(|k| match key_at(src, span.start) {
-                Some(table) if message.starts_with("missing field") => format!("{table}.{k}"),
-                Some(found) if message.starts_with("unknown field") && found.ends_with(&k) => found,
-                Some(table) => format!("{table}.{k}"),
-                None => k,
-            })
-            .or_else(|| key_at(src, span.start))
-            .unwrap_or_else(|| "(syntax)".to_string());
-        cx.err(span, key, message)
-    })?;
+    let raw: RawScenario = cx.deserialize()?;
 
     let name = raw.name.get_ref().clone();
     if name.is_empty()
@@ -183,7 +107,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         ));
     }
 
-    let (objective, objective_settings) = build_objective(&cx, raw.objective.get_ref())?;
+    let (objective, objective_settings) = objectives::build(&cx, &raw.objective.get_ref().kind)?;
     let dim = objective.dim();
 
     let init = cx.finite_list(&raw.init.get_ref().point, "init.point")?;
@@ -361,144 +285,6 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         figures,
         formats,
     })
-}
-
-/// The first `word` in backticks within `message`.
-fn backticked(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_string())
-}
-
-const OBJECTIVE_KINDS: [&str; 3] = ["quadratic", "rosenbrock", "himmelblau"];
-
-fn build_objective(cx: &Ctx, o: &RawObjective) -> Result<(Box<dyn Objective>, serde_json::Value)> {
-    let kind = o.kind.get_ref().as_str();
-    match kind {
-        "quadratic" => {
-            let allowed = "kind, eigenvalues | matrix, center";
-            cx.not_for(&o.a, "objective.a", kind, allowed)?;
-            cx.not_for(&o.b, "objective.b", kind, allowed)?;
-            cx.not_for(&o.dim, "objective.dim", kind, allowed)?;
-            let a = match (&o.eigenvalues, &o.matrix) {
-                (Some(e), None) => {
-                    let eig = cx.finite_list(e, "objective.eigenvalues")?;
-                    if eig.is_empty() {
-                        return Err(cx.err(
-                            e.span(),
-                            "objective.eigenvalues",
-                            "must list at least one eigenvalue",
-                        ));
-                    }
-                    DMatrix::from_diagonal(&nalgebra::DVector::from_vec(eig))
-                }
-                (None, Some(m)) => {
-                    let rows = m.get_ref();
-                    let n = rows.len();
-                    if n == 0 || rows.iter().any(|r| r.len() != n) {
-                        return Err(cx.err(m.span(), "objective.matrix", format!("must be a square list of rows (n rows of n numbers); found {n} rows of lengths {:?}", rows.iter().map(Vec::len).collect::<Vec<_>>())));
-                    }
-                    let a = DMatrix::from_fn(n, n, |i, j| rows[i][j]);
-                    if a.iter().any(|x| !x.is_finite()) {
-                        return Err(cx.err(m.span(), "objective.matrix", "all entries must be finite"));
-                    }
-                    let asym = Quadratic::asymmetry(&a);
-                    if asym > 1e-12 * a.abs().max().max(1.0) {
-                        return Err(cx.err(
-                            m.span(),
-                            "objective.matrix",
-                            format!("must be symmetric; the largest |A_ij − A_ji| is {asym:e}"),
-                        ));
-                    }
-                    a
-                }
-                (Some(e), Some(_)) => {
-                    return Err(cx.err(
-                        e.span(),
-                        "objective.eigenvalues",
-                        "give either `eigenvalues` (a diagonal matrix) or `matrix`, not both",
-                    ));
-                }
-                (None, None) => {
-                    return Err(cx.err(o.kind.span(), "objective.eigenvalues", "a quadratic needs `eigenvalues = [...]` (diagonal A) or `matrix = [[...], ...]` (symmetric A)"));
-                }
-            };
-            let n = a.nrows();
-            let center = match &o.center {
-                Some(c) => {
-                    let c_vec = cx.finite_list(c, "objective.center")?;
-                    if c_vec.len() != n {
-                        return Err(cx.err(
-                            c.span(),
-                            "objective.center",
-                            format!("has {} entries; the matrix is {n}×{n}", c_vec.len()),
-                        ));
-                    }
-                    c_vec
-                }
-                None => vec![0.0; n],
-            };
-            let q = Quadratic::new(a, center);
-            let settings = serde_json::json!({
-                "kind": kind,
-                "matrix": q.matrix().row_iter().map(|r| r.iter().copied().collect::<Vec<_>>()).collect::<Vec<_>>(),
-                "eigenvalues": q.eigenvalues(),
-                "center": q.center(),
-                "stability_threshold_gd": 2.0 / q.lambda_max(),
-            });
-            Ok((Box::new(q), settings))
-        }
-        "rosenbrock" => {
-            let allowed = "kind, a, b, dim";
-            cx.not_for(&o.eigenvalues, "objective.eigenvalues", kind, allowed)?;
-            cx.not_for(&o.matrix, "objective.matrix", kind, allowed)?;
-            cx.not_for(&o.center, "objective.center", kind, allowed)?;
-            let finite = |v: &Option<Spanned<f64>>, key: &str, default: f64| -> Result<f64> {
-                match v {
-                    Some(s) if !s.get_ref().is_finite() => {
-                        Err(cx.err(s.span(), key, "must be a finite number"))
-                    }
-                    Some(s) => Ok(*s.get_ref()),
-                    None => Ok(default),
-                }
-            };
-            let a = finite(&o.a, "objective.a", 1.0)?;
-            let b = finite(&o.b, "objective.b", 100.0)?;
-            let dim = match &o.dim {
-                Some(d) if *d.get_ref() < 2 || *d.get_ref() > 1_000_000 => {
-                    return Err(cx.err(
-                        d.span(),
-                        "objective.dim",
-                        format!("must be an integer from 2 to 1000000, found {}", d.get_ref()),
-                    ));
-                }
-                Some(d) => *d.get_ref() as usize,
-                None => 2,
-            };
-            Ok((
-                Box::new(Rosenbrock { a, b, dim }),
-                serde_json::json!({"kind": kind, "a": a, "b": b, "dim": dim}),
-            ))
-        }
-        "himmelblau" => {
-            let allowed = "kind (no parameters)";
-            cx.not_for(&o.eigenvalues, "objective.eigenvalues", kind, allowed)?;
-            cx.not_for(&o.matrix, "objective.matrix", kind, allowed)?;
-            cx.not_for(&o.center, "objective.center", kind, allowed)?;
-            cx.not_for(&o.a, "objective.a", kind, allowed)?;
-            cx.not_for(&o.b, "objective.b", kind, allowed)?;
-            cx.not_for(&o.dim, "objective.dim", kind, allowed)?;
-            Ok((Box::new(Himmelblau), serde_json::json!({"kind": kind})))
-        }
-        other => Err(cx.err(
-            o.kind.span(),
-            "objective.kind",
-            format!(
-                "unknown objective `{other}`; allowed: {}",
-                OBJECTIVE_KINDS.join(", ")
-            ),
-        )),
-    }
 }
 
 fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<MethodConfig> {

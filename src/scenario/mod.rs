@@ -1,7 +1,11 @@
 //! Scenarios: TOML files parsed, checked once into a [`Scenario`], and found by name.
 
+mod ctx;
 mod load;
 mod locate;
+mod objectives;
+
+pub use objectives::KINDS as OBJECTIVE_KINDS;
 
 pub use load::{load, parse};
 
