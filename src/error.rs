@@ -55,6 +55,12 @@ pub enum Error {
         /// Why, and what to do.
         why: String,
     },
+    /// A scenario has no golden file to check against.
+    #[error("no golden file at {path}; run `flowgap check --bless` to create it from the current results (check them first)")]
+    MissingGolden {
+        /// Where it was expected.
+        path: PathBuf,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
