@@ -43,7 +43,9 @@ pub fn gradient_descent<O: Objective + ?Sized>(
         } else {
             0.0
         };
-        if !finite || (on_record && !(loss.abs() <= loss_bound)) {
+        // A NaN loss is caught too: NaN ≤ bound is false.
+        let within_bound = loss.abs() <= loss_bound;
+        if !finite || (on_record && !within_bound) {
             let reason = if !finite {
                 "parameters or gradient became non-finite".to_string()
             } else {
