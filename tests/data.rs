@@ -4,12 +4,15 @@
 use flowgap::data::csv::{load, CsvOptions, CsvTask, RowSubset};
 use flowgap::data::synthetic::{blobs, spirals, teacher_student, two_moons, xor, Blobs, TeacherStudent};
 use flowgap::data::{MinibatchSampler, Sampling, Scaling, Task};
+use flowgap::scenario;
 use flowgap::Error;
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// animals.csv:
@@ -36,8 +39,14 @@ fn csv_regression_reads_the_named_columns() {
     let d = load(&options("animals.csv", "target", CsvTask::Regression)).unwrap();
     assert_eq!(d.dataset.task, Task::Regression);
     assert_eq!(d.dataset.x.shape(), (4, 2));
-    assert_eq!(d.dataset.x.row(2).iter().copied().collect::<Vec<_>>(), vec![3.0, 30.0]);
-    assert_eq!(d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(), vec![0.5, 1.5, 2.5, 3.5]);
+    assert_eq!(
+        d.dataset.x.row(2).iter().copied().collect::<Vec<_>>(),
+        vec![3.0, 30.0]
+    );
+    assert_eq!(
+        d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(),
+        vec![0.5, 1.5, 2.5, 3.5]
+    );
     assert_eq!(d.features, vec!["a", "b"]);
     assert_eq!(d.rows, (0, 4));
     assert!(d.classes.is_empty());
@@ -62,15 +71,42 @@ fn csv_multiclass_is_one_hot_over_sorted_classes_and_features_default_to_the_res
 
 #[test]
 fn csv_binary_marks_the_positive_class() {
-    let d = load(&options("animals.csv", "species", CsvTask::Binary { positive: "cat".into() })).unwrap();
+    let d = load(&options(
+        "animals.csv",
+        "species",
+        CsvTask::Binary {
+            positive: "cat".into(),
+        },
+    ))
+    .unwrap();
     assert_eq!(d.dataset.task, Task::Binary);
-    assert_eq!(d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(), vec![1.0, 0.0, 1.0, 0.0]);
+    assert_eq!(
+        d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(),
+        vec![1.0, 0.0, 1.0, 0.0]
+    );
     // A numeric label matches numerically: target 1.5 is the positive class "1.50".
-    let d = load(&options("animals.csv", "target", CsvTask::Binary { positive: "1.50".into() })).unwrap();
-    assert_eq!(d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(), vec![0.0, 1.0, 0.0, 0.0]);
+    let d = load(&options(
+        "animals.csv",
+        "target",
+        CsvTask::Binary {
+            positive: "1.50".into(),
+        },
+    ))
+    .unwrap();
+    assert_eq!(
+        d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(),
+        vec![0.0, 1.0, 0.0, 0.0]
+    );
     // Numeric classes sort as numbers.
     assert_eq!(d.classes, vec!["0.5", "1.5", "2.5", "3.5"]);
-    let err = load(&options("animals.csv", "species", CsvTask::Binary { positive: "cow".into() })).unwrap_err();
+    let err = load(&options(
+        "animals.csv",
+        "species",
+        CsvTask::Binary {
+            positive: "cow".into(),
+        },
+    ))
+    .unwrap_err();
     assert_data_error(&err, None, Some("species"), "positive class");
 }
 
@@ -93,14 +129,21 @@ fn csv_scaling_and_row_subsets() {
     o.rows = RowSubset::Range { start: 1, end: 3 };
     let d = load(&o).unwrap();
     assert_eq!(d.rows, (1, 3));
-    assert_eq!(d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(), vec![1.5, 2.5]);
+    assert_eq!(
+        d.dataset.y.column(0).iter().copied().collect::<Vec<_>>(),
+        vec![1.5, 2.5]
+    );
     assert_eq!(d.dataset.x[(0, 0)], 0.0);
     assert_eq!(d.dataset.x[(1, 0)], 1.0);
 
     o.rows = RowSubset::First(3);
     assert_eq!(load(&o).unwrap().dataset.len(), 3);
     o.rows = RowSubset::First(99);
-    assert_eq!(load(&o).unwrap().dataset.len(), 4, "a maximum larger than the file keeps every row");
+    assert_eq!(
+        load(&o).unwrap().dataset.len(),
+        4,
+        "a maximum larger than the file keeps every row"
+    );
     o.rows = RowSubset::Range { start: 2, end: 5 };
     assert_data_error(&load(&o).unwrap_err(), None, None, "4 data rows");
 }
@@ -153,15 +196,30 @@ fn csv_bad_files_are_refused_with_file_row_and_column() {
 
     // A missing label column is named against the header, row 1.
     let err = load(&options("animals.csv", "price", reg.clone())).unwrap_err();
-    assert_data_error(&err, Some(1), Some("price"), "the columns are: a, b, species, target");
+    assert_data_error(
+        &err,
+        Some(1),
+        Some("price"),
+        "the columns are: a, b, species, target",
+    );
 
     let mut o = options("animals.csv", "target", reg.clone());
     o.features = Some(vec!["a".into(), "weight".into()]);
-    assert_data_error(&load(&o).unwrap_err(), Some(1), Some("weight"), "no such feature column");
+    assert_data_error(
+        &load(&o).unwrap_err(),
+        Some(1),
+        Some("weight"),
+        "no such feature column",
+    );
 
     // A text column used as a feature fails on its first cell.
     o.features = Some(vec!["species".into()]);
-    assert_data_error(&load(&o).unwrap_err(), Some(2), Some("species"), "`cat` is not a finite number");
+    assert_data_error(
+        &load(&o).unwrap_err(),
+        Some(2),
+        Some("species"),
+        "`cat` is not a finite number",
+    );
 
     let err = load(&options("no_such_file.csv", "target", reg)).unwrap_err();
     assert_data_error(&err, None, None, "cannot open");
@@ -180,15 +238,28 @@ fn csv_refuses_non_finite_cells_and_duplicate_headers() {
     o.path = write("nan.csv", "a,b,target\n1,2,3\n4,NaN,6\n");
     assert_data_error(&load(&o).unwrap_err(), Some(3), Some("b"), "not a finite number");
     o.path = write("inf.csv", "a,b,target\n1,2,inf\n");
-    assert_data_error(&load(&o).unwrap_err(), Some(2), Some("target"), "not a finite number");
+    assert_data_error(
+        &load(&o).unwrap_err(),
+        Some(2),
+        Some("target"),
+        "not a finite number",
+    );
     o.path = write("dup.csv", "a,b,a,target\n1,2,3,4\n");
     assert_data_error(&load(&o).unwrap_err(), Some(1), Some("a"), "twice");
     o.path = write("long.csv", "a,b,target\n1,2,3\n1,2,3,4\n");
-    assert_data_error(&load(&o).unwrap_err(), Some(3), None, "4 fields but the header has 3");
+    assert_data_error(
+        &load(&o).unwrap_err(),
+        Some(3),
+        None,
+        "4 fields but the header has 3",
+    );
     // Quoted fields and surrounding spaces are fine.
     o.path = write("ok.csv", "a, b ,target\n 1 ,\"2\",3\n");
     let d = load(&o).unwrap();
-    assert_eq!(d.dataset.x.row(0).iter().copied().collect::<Vec<_>>(), vec![1.0, 2.0]);
+    assert_eq!(
+        d.dataset.x.row(0).iter().copied().collect::<Vec<_>>(),
+        vec![1.0, 2.0]
+    );
 }
 
 fn bits(m: &nalgebra::DMatrix<f64>) -> Vec<u64> {
@@ -220,14 +291,26 @@ fn synthetic_data_is_bit_identical_for_a_seed_and_a_prefix_of_larger_draws() {
         spread: 1.0,
         center_box: 5.0,
     };
-    assert_eq!(bits(&blobs(&bl, 3).unwrap().0.x), bits(&blobs(&bl, 3).unwrap().0.x));
-    assert_eq!(bits(&two_moons(50, 0.1, 3).unwrap().x), bits(&two_moons(50, 0.1, 3).unwrap().x));
+    assert_eq!(
+        bits(&blobs(&bl, 3).unwrap().0.x),
+        bits(&blobs(&bl, 3).unwrap().0.x)
+    );
+    assert_eq!(
+        bits(&two_moons(50, 0.1, 3).unwrap().x),
+        bits(&two_moons(50, 0.1, 3).unwrap().x)
+    );
     assert_eq!(
         bits(&spirals(50, 3, 1.5, 0.1, 3).unwrap().x),
         bits(&spirals(50, 3, 1.5, 0.1, 3).unwrap().x)
     );
-    assert_eq!(bits(&xor(50, 0.1, 3).unwrap().x), bits(&xor(50, 0.1, 3).unwrap().x));
-    assert_ne!(bits(&xor(50, 0.1, 3).unwrap().x), bits(&xor(50, 0.1, 4).unwrap().x));
+    assert_eq!(
+        bits(&xor(50, 0.1, 3).unwrap().x),
+        bits(&xor(50, 0.1, 3).unwrap().x)
+    );
+    assert_ne!(
+        bits(&xor(50, 0.1, 3).unwrap().x),
+        bits(&xor(50, 0.1, 4).unwrap().x)
+    );
 }
 
 /// Inputs are N(0, I_p): with n = 4000 each sample mean has standard deviation 1/√n ≈ 0.016 and each
@@ -254,10 +337,15 @@ fn teacher_student_inputs_labels_and_noise() {
         for l in 0..3 {
             let cov = clean.x.column(j).dot(&clean.x.column(l)) / nf;
             let expect = if j == l { 1.0 } else { 0.0 };
-            assert!((cov - expect).abs() < 5.0 * (2.0 / nf).sqrt(), "cov[{j}][{l}] = {cov}");
+            assert!(
+                (cov - expect).abs() < 5.0 * (2.0 / nf).sqrt(),
+                "cov[{j}][{l}] = {cov}"
+            );
         }
     }
-    let diff: Vec<f64> = (0..n).map(|i| (noisy.y[(i, 0)] - clean.y[(i, 0)]) / 0.3).collect();
+    let diff: Vec<f64> = (0..n)
+        .map(|i| (noisy.y[(i, 0)] - clean.y[(i, 0)]) / 0.3)
+        .collect();
     let sd = (diff.iter().map(|d| d * d).sum::<f64>() / nf).sqrt();
     assert!((sd - 1.0).abs() < 5.0 / (2.0 * nf).sqrt(), "noise sd {sd}");
 
@@ -272,7 +360,10 @@ fn teacher_student_inputs_labels_and_noise() {
         y += teacher.w2[(0, h)] * pre.tanh();
     }
     assert!((y - clean.y[(i, 0)]).abs() < 1e-14);
-    assert!(clean.y.column(0).iter().any(|v| v.abs() > 0.05), "labels are not all zero");
+    assert!(
+        clean.y.column(0).iter().any(|v| v.abs() > 0.05),
+        "labels are not all zero"
+    );
 }
 
 /// Teacher weights are N(0, 1/p) and N(0, 1/m): for p = 50, m = 40 the 2000 first-layer entries have
@@ -288,9 +379,15 @@ fn teacher_weights_have_the_stated_scale() {
     };
     let (_, t) = teacher_student(&ts, 5).unwrap();
     let var1 = t.w1.norm_squared() / 2000.0;
-    assert!((var1 * 50.0 - 1.0).abs() < 5.0 * (2.0f64 / 2000.0).sqrt(), "{var1}");
+    assert!(
+        (var1 * 50.0 - 1.0).abs() < 5.0 * (2.0f64 / 2000.0).sqrt(),
+        "{var1}"
+    );
     let var2 = t.w2.norm_squared() / 120.0;
-    assert!((var2 * 40.0 - 1.0).abs() < 5.0 * (2.0f64 / 120.0).sqrt(), "{var2}");
+    assert!(
+        (var2 * 40.0 - 1.0).abs() < 5.0 * (2.0f64 / 120.0).sqrt(),
+        "{var2}"
+    );
 }
 
 /// Blobs are balanced (class i mod k); with spread 0 every point is its centre; with spread s each
@@ -470,7 +567,9 @@ fn sampler_is_deterministic_from_its_seed_and_refuses_impossible_sizes() {
         let draw = |seed| {
             let mut s = MinibatchSampler::new(20, 6, sampling, seed).unwrap();
             let mut buf = [0usize; 6];
-            (0..30).flat_map(|_| s.next_batch(&mut buf).to_vec()).collect::<Vec<_>>()
+            (0..30)
+                .flat_map(|_| s.next_batch(&mut buf).to_vec())
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(5), draw(5));
         assert_ne!(draw(5), draw(6));
@@ -480,4 +579,273 @@ fn sampler_is_deterministic_from_its_seed_and_refuses_impossible_sizes() {
     assert!(MinibatchSampler::new(5, 6, Sampling::WithoutReplacement, 0).is_err());
     // With replacement a batch may be larger than n.
     assert!(MinibatchSampler::new(5, 6, Sampling::WithReplacement, 0).is_ok());
+}
+
+// ---- The `[objective.data]` table in a scenario ----
+
+/// A minimal scenario around `objective` (its `[objective]` and `[objective.data]` tables), starting
+/// at `init` (which must have the objective's dimension).
+fn scenario_text(objective: &str, init: &str) -> String {
+    format!(
+        "name = \"t\"\n{objective}\n[init]\npoint = {init}\n\n[run]\nstep_size = 0.1\nsteps = 10\n\n\
+         [[method]]\nid = \"gd\"\nkind = \"gd\"\n"
+    )
+}
+
+fn parse_in(dir: &Path, text: &str) -> flowgap::Result<scenario::Scenario> {
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    scenario::load(&path)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+}
+
+/// Checks a located scenario error: its key, its line, and a phrase of its message.
+fn assert_scenario_error(result: flowgap::Result<scenario::Scenario>, key: &str, line: usize, phrase: &str) {
+    match result {
+        Err(Error::Scenario {
+            location,
+            key: k,
+            message,
+        }) => {
+            assert_eq!(k, key, "{message}");
+            assert_eq!(location.line, Some(line), "{key}: {message}");
+            assert!(message.contains(phrase), "`{phrase}` not in: {message}");
+        }
+        Err(other) => panic!("expected a scenario error for {key}, got {other}"),
+        Ok(_) => panic!("expected a scenario error for {key}, got a scenario"),
+    }
+}
+
+#[test]
+fn shipped_iris_scenarios_load_with_their_dimensions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s = scenario::load(&dir.join("logistic_iris.toml")).unwrap();
+    // 3 classes × 4 features + 3 biases.
+    assert_eq!(s.objective.dim(), 15);
+    assert_eq!(
+        s.objective_settings["data"]["class_names"],
+        serde_json::json!(["setosa", "versicolor", "virginica"])
+    );
+    // At θ = 0 every class has probability 1/3: the loss is ln 3.
+    assert!((s.objective.loss(&s.init) - 3f64.ln()).abs() < 1e-14);
+    let s = scenario::load(&dir.join("linear_regression_iris.toml")).unwrap();
+    assert_eq!(s.objective.dim(), 4);
+    // With standardised features the bias of the least-squares fit is the mean petal width, 1.1993 cm
+    // (179.9 / 150 from the data's column sum).
+    let min = &s.objective.known_minima()[0];
+    assert!((min[3] - 179.9 / 150.0).abs() < 1e-12, "{min:?}");
+}
+
+#[test]
+fn csv_paths_are_relative_to_the_scenario_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::copy(fixture("animals.csv"), dir.path().join("sub/animals.csv")).unwrap();
+    let text = scenario_text(
+        "[objective]\nkind = \"linear_regression\"\n[objective.data]\nsource = \"csv\"\n\
+         path = \"sub/animals.csv\"\nfeatures = [\"a\"]\nlabel = \"target\"\n",
+        "[0.0, 0.0]",
+    );
+    let s = parse_in(dir.path(), &text).unwrap();
+    // target = a − 0.5 exactly: the least-squares fit is w = 1, b = −0.5.
+    let min = &s.objective.known_minima()[0];
+    assert!(
+        (min[0] - 1.0).abs() < 1e-12 && (min[1] + 0.5).abs() < 1e-12,
+        "{min:?}"
+    );
+
+    // The same scenario elsewhere does not find the file: a data error naming the resolved path.
+    let other = tempfile::tempdir().unwrap();
+    let err = parse_in(other.path(), &text).err().unwrap();
+    assert_data_error(&err, None, None, "cannot open");
+    assert!(err.to_string().contains("sub/animals.csv"), "{err}");
+}
+
+#[test]
+fn synthetic_sources_build_from_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = scenario_text(
+        "[objective]\nkind = \"logistic_regression\"\nl2 = 0.1\n[objective.data]\nsource = \"blobs\"\n\
+         seed = 3\nsamples = 90\nclasses = 3\ninputs = 2\nscale = \"standardize\"\n",
+        "[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]",
+    );
+    let s = parse_in(dir.path(), &text).unwrap();
+    assert_eq!(s.objective.dim(), 9);
+    assert!(s.objective.as_finite_sum().is_some());
+    let text = scenario_text(
+        "[objective]\nkind = \"linear_regression\"\nbias = false\n[objective.data]\n\
+         source = \"teacher_student\"\nseed = 1\nsamples = 50\ninputs = 3\nhidden = 4\nnoise = 0.1\n",
+        "[0.0, 0.0, 0.0]",
+    );
+    assert_eq!(parse_in(dir.path(), &text).unwrap().objective.dim(), 3);
+}
+
+#[test]
+fn bad_data_tables_are_refused_with_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "[objective]\nkind = \"logistic_regression\"\n[objective.data]\n";
+    let init2 = "[0.0, 0.0, 0.0]";
+
+    let text = scenario_text(&format!("{head}source = \"two_moons\"\nsamples = 10\n"), init2);
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.seed",
+        line_of(&text, "source ="),
+        "seed",
+    );
+
+    let text = scenario_text(
+        &format!("{head}source = \"two_moons\"\nseed = 1\nsamples = 10\nhidden = 3\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.hidden",
+        line_of(&text, "hidden"),
+        "does not apply to source `two_moons`",
+    );
+
+    let text = scenario_text(
+        &format!("{head}source = \"two_moons\"\nseed = 1\nsampels = 10\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.sampels",
+        line_of(&text, "sampels"),
+        "unknown field",
+    );
+
+    let text = scenario_text(&format!("{head}source = \"moons\"\n"), init2);
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.source",
+        line_of(&text, "moons"),
+        "xor",
+    );
+
+    let text = scenario_text(&format!("{head}source = \"xor\"\nseed = 1\nsamples = 0\n"), init2);
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.samples",
+        line_of(&text, "samples"),
+        "from 1",
+    );
+
+    let text = scenario_text(
+        &format!("{head}source = \"xor\"\nseed = 1\nsamples = 9\nscale = \"log\"\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.scale",
+        line_of(&text, "scale"),
+        "min_max",
+    );
+
+    let text = scenario_text(
+        &format!("{head}source = \"spirals\"\nseed = 1\nsamples = 9\nclasses = 3\ntask = \"binary\"\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.task",
+        line_of(&text, "task"),
+        "multiclass",
+    );
+
+    // Logistic regression on regression targets.
+    let text = scenario_text(
+        &format!("{head}source = \"teacher_student\"\nseed = 1\nsamples = 9\ninputs = 2\nhidden = 2\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data",
+        line_of(&text, "source ="),
+        "class labels",
+    );
+
+    // CSV: binary without its positive class, rows and max_rows together, an empty range.
+    std::fs::copy(fixture("animals.csv"), dir.path().join("animals.csv")).unwrap();
+    let csv = format!(
+        "{head}source = \"csv\"\npath = \"animals.csv\"\nlabel = \"species\"\nfeatures = [\"a\", \"b\"]\n"
+    );
+    let text = scenario_text(&format!("{csv}task = \"binary\"\n"), init2);
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.positive",
+        line_of(&text, "task ="),
+        "positive",
+    );
+    let text = scenario_text(
+        &format!("{csv}task = \"multiclass\"\nrows = [0, 2]\nmax_rows = 2\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.rows",
+        line_of(&text, "rows ="),
+        "not both",
+    );
+    let text = scenario_text(&format!("{csv}task = \"multiclass\"\nrows = [2, 2]\n"), init2);
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.rows",
+        line_of(&text, "rows ="),
+        "start < end",
+    );
+    let text = scenario_text(
+        &format!("{csv}task = \"binary\"\npositive = \"cat\"\nseed = 4\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.data.seed",
+        line_of(&text, "seed"),
+        "does not apply",
+    );
+    // And when everything is right it loads: 2 features + bias, binary.
+    let text = scenario_text(&format!("{csv}task = \"binary\"\npositive = \"cat\"\n"), init2);
+    assert_eq!(parse_in(dir.path(), &text).unwrap().objective.dim(), 3);
+
+    let text = scenario_text(
+        &format!("{csv}task = \"multiclass\"\n")
+            .replace("logistic_regression\"\n", "logistic_regression\"\nl2 = -1.0\n"),
+        init2,
+    );
+    assert_scenario_error(
+        parse_in(dir.path(), &text),
+        "objective.l2",
+        line_of(&text, "l2"),
+        "≥ 0",
+    );
+}
+
+/// The CLI maps a data error to exit code 2 and names the file, the row and the column.
+#[test]
+fn cli_exits_2_on_a_bad_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("non_numeric.csv"), dir.path().join("bad.csv")).unwrap();
+    let text = scenario_text(
+        "[objective]\nkind = \"linear_regression\"\n[objective.data]\nsource = \"csv\"\n\
+         path = \"bad.csv\"\nfeatures = [\"a\", \"b\"]\nlabel = \"target\"\n",
+        "[0.0, 0.0, 0.0]",
+    );
+    std::fs::write(dir.path().join("s.toml"), text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .args(["run", "s.toml", "--out", "out"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.csv, row 3, column `b`: `abc` is not a finite number"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists());
 }

@@ -112,15 +112,23 @@ fn gradients_and_hvps_match_finite_differences() {
         (
             "softmax k=3 bias l2",
             Box::new(
-                LogisticRegression::new(&random_data(60, 4, 3, Task::Multiclass { classes: 3 }, 6), 0.1, true)
-                    .unwrap(),
+                LogisticRegression::new(
+                    &random_data(60, 4, 3, Task::Multiclass { classes: 3 }, 6),
+                    0.1,
+                    true,
+                )
+                .unwrap(),
             ),
         ),
         (
             "softmax k=7 no bias",
             Box::new(
-                LogisticRegression::new(&random_data(80, 6, 7, Task::Multiclass { classes: 7 }, 7), 0.0, false)
-                    .unwrap(),
+                LogisticRegression::new(
+                    &random_data(80, 6, 7, Task::Multiclass { classes: 7 }, 7),
+                    0.0,
+                    false,
+                )
+                .unwrap(),
             ),
         ),
     ];
@@ -178,7 +186,10 @@ fn gd_converges_to_the_normal_equations_solution() {
     let f = LinearRegression::new(&data, 0.0, true).unwrap();
     let (n, p, k) = (200, 3, 2);
     let xt = DMatrix::from_fn(n, p + 1, |i, j| if j < p { data.x[(i, j)] } else { 1.0 });
-    let sol = (xt.transpose() * &xt).lu().solve(&(xt.transpose() * &data.y)).unwrap();
+    let sol = (xt.transpose() * &xt)
+        .lu()
+        .solve(&(xt.transpose() * &data.y))
+        .unwrap();
     // θ layout: W row-major (k × p), then b.
     let mut expected = vec![0.0; k * p + k];
     for c in 0..k {
@@ -198,7 +209,10 @@ fn gd_converges_to_the_normal_equations_solution() {
     assert!(rel_err(end, &expected) < 1e-10, "{end:?} vs {expected:?}");
     let mut g = vec![0.0; f.dim()];
     f.gradient(&expected, &mut g);
-    assert!(g.iter().all(|v| v.abs() < 1e-12), "gradient at the solution: {g:?}");
+    assert!(
+        g.iter().all(|v| v.abs() < 1e-12),
+        "gradient at the solution: {g:?}"
+    );
 }
 
 /// x = (1, −2), y = (1, 0), θ = (w, b) = (0.5, 0.25): z = (0.75, −0.75).
@@ -231,15 +245,24 @@ fn logistic_loss_and_gradient_by_hand() {
     assert!((s - 0.2178950).abs() < 1e-7);
     let mut hv = [0.0; 2];
     f.hvp(&theta, &[1.0, 0.0], &mut hv);
-    assert!((hv[0] - 2.5 * s).abs() < 1e-15 && (hv[1] + 0.5 * s).abs() < 1e-15, "{hv:?}");
+    assert!(
+        (hv[0] - 2.5 * s).abs() < 1e-15 && (hv[1] + 0.5 * s).abs() < 1e-15,
+        "{hv:?}"
+    );
     f.hvp(&theta, &[0.0, 1.0], &mut hv);
-    assert!((hv[0] + 0.5 * s).abs() < 1e-15 && (hv[1] - s).abs() < 1e-15, "{hv:?}");
+    assert!(
+        (hv[0] + 0.5 * s).abs() < 1e-15 && (hv[1] - s).abs() < 1e-15,
+        "{hv:?}"
+    );
 
     // L2 = 0.4 adds 0.4·½·w² = 0.05 to the loss and 0.4·w = 0.2 to ∂L/∂w, nothing to ∂L/∂b.
     let f = LogisticRegression::new(&data, 0.4, true).unwrap();
     assert!((f.loss(&theta) - (loss + 0.05)).abs() < 1e-15);
     f.gradient(&theta, &mut g);
-    assert!((g[0] - (0.2 - 1.5 * s_neg)).abs() < 1e-15 && g[1].abs() < 1e-15, "{g:?}");
+    assert!(
+        (g[0] - (0.2 - 1.5 * s_neg)).abs() < 1e-15 && g[1].abs() < 1e-15,
+        "{g:?}"
+    );
 }
 
 /// Softmax over two classes with class 0's row fixed at zero is the sigmoid of z₁ − z₀ = z₁:
@@ -251,7 +274,13 @@ fn two_class_softmax_is_the_binary_sigmoid() {
     let bin = random_data(30, 1, 1, Task::Binary, 21);
     let onehot = Dataset {
         x: bin.x.clone(),
-        y: DMatrix::from_fn(30, 2, |i, c| if c == 1 { bin.y[(i, 0)] } else { 1.0 - bin.y[(i, 0)] }),
+        y: DMatrix::from_fn(30, 2, |i, c| {
+            if c == 1 {
+                bin.y[(i, 0)]
+            } else {
+                1.0 - bin.y[(i, 0)]
+            }
+        }),
         task: Task::Multiclass { classes: 2 },
     };
     let fb = LogisticRegression::new(&bin, 0.0, true).unwrap();
@@ -276,7 +305,10 @@ fn two_class_softmax_is_the_binary_sigmoid() {
 fn losses_stay_finite_for_huge_logits() {
     assert_eq!(softplus(1000.0), 1000.0);
     assert_eq!(softplus(-1000.0), 0.0);
-    assert!((softplus(-30.0) - (-30.0f64).exp()).abs() < 1e-25, "keeps digits far left");
+    assert!(
+        (softplus(-30.0) - (-30.0f64).exp()).abs() < 1e-25,
+        "keeps digits far left"
+    );
     assert_eq!(sigmoid(-1000.0), 0.0);
     assert_eq!(sigmoid(1000.0), 1.0);
     let bin = Dataset {
@@ -306,8 +338,12 @@ fn finite_sum_batches_average_per_sample_gradients() {
     let objectives: Vec<Box<dyn Objective>> = vec![
         Box::new(LinearRegression::new(&random_data(12, 3, 2, Task::Regression, 31), 0.2, true).unwrap()),
         Box::new(
-            LogisticRegression::new(&random_data(12, 3, 3, Task::Multiclass { classes: 3 }, 32), 0.2, true)
-                .unwrap(),
+            LogisticRegression::new(
+                &random_data(12, 3, 3, Task::Multiclass { classes: 3 }, 32),
+                0.2,
+                true,
+            )
+            .unwrap(),
         ),
         Box::new(LogisticRegression::new(&random_data(12, 3, 1, Task::Binary, 33), 0.0, false).unwrap()),
     ];

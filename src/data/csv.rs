@@ -126,7 +126,10 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
             return Err(fail(
                 Some(1),
                 None,
-                format!("column {} has no name in the header; every column needs one", j + 1),
+                format!(
+                    "column {} has no name in the header; every column needs one",
+                    j + 1
+                ),
             ));
         }
         if !seen.insert(name.as_str()) {
@@ -143,7 +146,10 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
             fail(
                 Some(1),
                 Some(name),
-                format!("no such {what} column in the header; the columns are: {}", listing()),
+                format!(
+                    "no such {what} column in the header; the columns are: {}",
+                    listing()
+                ),
             )
         })
     };
@@ -250,7 +256,7 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
     let total = raw.len();
     let (start, end) = match opts.rows {
         RowSubset::All => (0, total),
-        RowSubset::First(m) if m == 0 => {
+        RowSubset::First(0) => {
             return Err(fail(None, None, "max_rows must be at least 1".into()));
         }
         RowSubset::First(m) => (0, m.min(total)),
@@ -327,8 +333,7 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
 
 /// Equal as text, or as numbers when both are numbers.
 fn same_label(cell: &str, positive: &str) -> bool {
-    cell == positive
-        || matches!((cell.parse::<f64>(), positive.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
+    cell == positive || matches!((cell.parse::<f64>(), positive.parse::<f64>()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// The distinct labels of `rows`, sorted numerically when all are numbers, else as text.

@@ -194,7 +194,14 @@ pub fn blobs(cfg: &Blobs, seed: u64) -> Result<(Classified, DMatrix<f64>)> {
             x[(i, j)] = centres[(labels[i], j)] + cfg.spread * normal(&mut rng);
         }
     }
-    Ok((Classified { x, labels, classes: k }, centres))
+    Ok((
+        Classified {
+            x,
+            labels,
+            classes: k,
+        },
+        centres,
+    ))
 }
 
 /// Two interleaved half circles in the plane (class i mod 2): class 0 on (cos t, sin t), class 1 on

@@ -179,7 +179,13 @@ impl Affine {
 
     /// The loss and gradient averaged over the samples `batch` (indices < n, repeats allowed), the
     /// penalty counted once; an empty batch gives the penalty alone.
-    pub fn batch_loss_gradient(&self, link: &dyn Link, theta: &[f64], batch: &[usize], grad: &mut [f64]) -> f64 {
+    pub fn batch_loss_gradient(
+        &self,
+        link: &dyn Link,
+        theta: &[f64],
+        batch: &[usize],
+        grad: &mut [f64],
+    ) -> f64 {
         let (p, k, b) = (self.p(), self.k(), batch.len());
         if b == 0 {
             let kp = k * p;
