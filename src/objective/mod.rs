@@ -5,9 +5,12 @@
 //! central finite difference of the gradient; objectives override it with an exact one where they can
 //! (all objectives in this module do).
 
+pub mod activation;
+mod dense;
 mod himmelblau;
 mod quadratic;
 mod rosenbrock;
+mod scratch;
 
 pub use himmelblau::Himmelblau;
 pub use quadratic::Quadratic;
