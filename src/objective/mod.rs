@@ -6,13 +6,21 @@
 //! (all objectives in this module do).
 
 pub mod activation;
+mod deep_linear;
 mod dense;
 mod himmelblau;
+mod matrix_factorization;
+mod mlp;
+mod product;
 mod quadratic;
 mod rosenbrock;
 mod scratch;
 
+pub use deep_linear::{DeepLinear, LinearFit};
 pub use himmelblau::Himmelblau;
+pub use matrix_factorization::{MatrixFactorization, MatrixSensing, Sensing, TargetFit};
+pub use mlp::{Mlp, MlpConfig, MlpLoss, Parameterization};
+pub use product::{FactorInit, FactorLoss, Product};
 pub use quadratic::Quadratic;
 pub use rosenbrock::Rosenbrock;
 
