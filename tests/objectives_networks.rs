@@ -766,3 +766,105 @@ fn matrix_sensing_measures_the_ground_truth_and_has_exact_derivatives() {
     let again = MatrixSensing::new(vec![3, 3, 3, 3], truth, 12, 5).unwrap();
     assert_eq!(again.factor_loss().values(), sensing.values());
 }
+
+// ---------------------------------------------------------------- scenario files
+
+fn scenario(objective: &str, init: &str) -> String {
+    format!(
+        "name = \"nets\"\n\n[objective]\n{objective}\n\n[init]\npoint = {init}\n\n[run]\nstep_size = 0.01\nsteps = 10\n\n\
+         [[method]]\nid = \"gd\"\nkind = \"gd\"\n"
+    )
+}
+
+#[test]
+fn network_kinds_load_from_scenario_files() {
+    use flowgap::scenario::parse;
+    use std::path::Path;
+    // deep_linear with an inline whitened target: L = (1/2p)‖W₂W₁ − M‖² with p = 2. At W₁ = W₂ = I and
+    // M = [[2, 0], [0, −1]]: I − M = [[−1, 0], [0, 2]], so L = ¼(1 + 4) = 1.25.
+    let src = scenario(
+        "kind = \"deep_linear\"\nwidths = [2, 2, 2]\ntarget = [[2.0, 0.0], [0.0, -1.0]]",
+        "[1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]",
+    );
+    let s = parse(&src, Path::new("dl.toml")).unwrap();
+    assert_eq!(s.objective.dim(), 8);
+    assert!((s.objective.loss(&s.init) - 1.25).abs() < 1e-15);
+    assert_eq!(
+        s.objective.conserved_names(),
+        ["balance_1_fro", "balance_1_trace"]
+    );
+
+    let src = scenario(
+        "kind = \"matrix_factorization\"\nwidths = [2, 1, 2]\ntarget = [[1.0, 2.0], [3.0, 4.0]]",
+        "[1.0, 1.0, 1.0, 2.0]",
+    );
+    // W₂W₁ = [1, 2]ᵀ[1, 1] = [[1, 1], [2, 2]]; ½‖· − M‖² = ½(0 + 1 + 1 + 4) = 3.
+    let s = parse(&src, Path::new("mf.toml")).unwrap();
+    assert!((s.objective.loss(&s.init) - 3.0).abs() < 1e-15);
+
+    let src = scenario(
+        "kind = \"matrix_sensing\"\nwidths = [2, 2]\nground_truth = [[1.0, 0.0], [0.0, 1.0]]\nmeasurements = 5\nseed = 3",
+        "[1.0, 0.0, 0.0, 1.0]",
+    );
+    let s = parse(&src, Path::new("ms.toml")).unwrap();
+    assert!(
+        s.objective.loss(&s.init) < 1e-30,
+        "the truth fits its own measurements"
+    );
+}
+
+#[test]
+fn bad_network_keys_are_refused_with_their_line() {
+    use flowgap::scenario::parse;
+    use std::path::Path;
+    let cases = [
+        // (objective table, init, the line of the fault, text the message must contain)
+        (
+            "kind = \"matrix_factorization\"\nwidths = [3, 2]\ntarget = [[1.0, 2.0]]",
+            "[0.0]",
+            5,
+            "first width must be 2",
+        ),
+        (
+            "kind = \"matrix_factorization\"\nwidths = [2, 2]\ntarget = [[1.0, 2.0], [3.0]]",
+            "[0.0]",
+            6,
+            "equal length",
+        ),
+        (
+            "kind = \"deep_linear\"\nwidths = [2, 0, 1]\ntarget = [[1.0, 2.0]]",
+            "[0.0]",
+            5,
+            "from 1 to",
+        ),
+        (
+            "kind = \"deep_linear\"\nwidths = [2, 1]",
+            "[0.0]",
+            4,
+            "needs data",
+        ),
+        (
+            "kind = \"deep_linear\"\nwidths = [2, 1]\ntarget = [[1.0, 2.0]]\ndepth = 3",
+            "[0.0]",
+            7,
+            "depth",
+        ),
+        (
+            "kind = \"matrix_sensing\"\nwidths = [1, 1]\nground_truth = [[1.0]]\nmeasurements = 0",
+            "[0.0]",
+            7,
+            "measurements",
+        ),
+    ];
+    for (objective, init, line, text) in cases {
+        let err = parse(&scenario(objective, init), Path::new("bad.toml"))
+            .err()
+            .expect(objective)
+            .to_string();
+        assert!(
+            err.starts_with(&format!("bad.toml:{line}:")),
+            "{objective}: {err}"
+        );
+        assert!(err.contains(text), "{objective}: {err}");
+    }
+}
