@@ -868,3 +868,32 @@ fn bad_network_keys_are_refused_with_their_line() {
         assert!(err.contains(text), "{objective}: {err}");
     }
 }
+
+#[test]
+fn the_saxe_scenario_learns_the_larger_mode_first_and_its_flow_keeps_the_balance() {
+    // Runs the named scenario's methods (without the figure writer): the flow's loss ends near 0, the
+    // larger target mode (3) is learned before the smaller (1), and balance_1_trace stays constant.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/deep_linear_saxe.toml");
+    let report = flowgap::run::run(flowgap::scenario::load(&path).unwrap());
+    let flow = &report.method("flow").unwrap().trajectory;
+    assert_eq!(flow.termination, Termination::Completed);
+    assert!(flow.final_loss() < 1e-8, "final loss {}", flow.final_loss());
+    let b0 = flow.conserved_at(0)[1];
+    let drift = (0..flow.len())
+        .map(|i| (flow.conserved_at(i)[1] - b0).abs())
+        .fold(0.0, f64::max);
+    assert!(drift < 1e-8, "drift {drift:e}");
+    // P = W2 W1: its (0,0) entry reaches 3 before its (1,1) entry reaches 1 (each to within 10%).
+    let product = |i: usize| {
+        let t = flow.state(i);
+        let (w1, w2) = (
+            DMatrix::from_row_slice(2, 2, &t[..4]),
+            DMatrix::from_row_slice(2, 2, &t[4..]),
+        );
+        w2 * w1
+    };
+    let first = |f: &dyn Fn(&DMatrix<f64>) -> bool| (0..flow.len()).find(|&i| f(&product(i))).unwrap();
+    let big = first(&|p| p[(0, 0)] > 2.7);
+    let small = first(&|p| p[(1, 1)] > 0.9);
+    assert!(big < small, "mode 3 learned at point {big}, mode 1 at {small}");
+}
