@@ -5,16 +5,27 @@
 //! central finite difference of the gradient; objectives override it with an exact one where they can
 //! (all objectives in this module do).
 
+pub mod activation;
 mod affine;
+mod deep_linear;
+mod dense;
 mod himmelblau;
 mod linear_regression;
 mod logistic_regression;
+mod matrix_factorization;
+mod mlp;
+mod product;
 mod quadratic;
 mod rosenbrock;
+mod scratch;
 
+pub use deep_linear::{DeepLinear, LinearFit};
 pub use himmelblau::Himmelblau;
 pub use linear_regression::LinearRegression;
 pub use logistic_regression::{sigmoid, softplus, LogisticRegression};
+pub use matrix_factorization::{MatrixFactorization, MatrixSensing, Sensing, TargetFit};
+pub use mlp::{Mlp, MlpConfig, MlpLoss, Parameterization};
+pub use product::{FactorInit, FactorLoss, Product};
 pub use quadratic::Quadratic;
 pub use rosenbrock::Rosenbrock;
 
@@ -72,10 +83,28 @@ pub trait Objective: Send + Sync {
     /// Writes the conserved quantities at θ into `out` (length `conserved_names().len()`).
     fn conserved(&self, _theta: &[f64], _out: &mut [f64]) {}
 
+    /// A seeded random initial point drawn the way this objective's literature does (networks and
+    /// factorisations); `None` when the objective has no such initialisation (then the scenario gives
+    /// `init.point`).
+    fn initial_point(&self, _init: &RandomInit) -> Option<Vec<f64>> {
+        None
+    }
+
     /// This objective as a finite sum over samples, when it is one (for minibatch methods).
     fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
         None
     }
+}
+
+/// How to draw a random initial point (`[init] seed`, `scale`, `balanced`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RandomInit {
+    /// Multiplies the objective's standard initialisation (scale ≪ 1: the small-initialisation regime).
+    pub scale: f64,
+    /// Seed of the ChaCha8 generator.
+    pub seed: u64,
+    /// Balanced initialisation (factorisations only; Arora et al. 2019).
+    pub balanced: bool,
 }
 
 /// A loss that is a mean over n samples, L(θ) = (1/n) Σ ℓ_i(θ), so that SGD can take minibatch gradients.

@@ -146,14 +146,6 @@ fn num(cx: &Ctx, v: &Option<Spanned<f64>>, name: &str, lo: f64, strict: bool, de
     }
 }
 
-/// Builds the dataset described by `spec`; paths are relative to the scenario file.
-// The entry point for network objectives (mlp, deep_linear) on other branches; the regression specs here
-// record the dataset's settings and so call the function below.
-#[allow(dead_code)]
-pub fn build_dataset(cx: &Ctx, spec: &DataSpec) -> Result<Dataset> {
-    Ok(build_dataset_with_settings(cx, spec)?.0)
-}
-
 /// Builds the dataset and describes it for summary.json (source, sizes, task, classes, every parameter
 /// after defaults, the scaling applied).
 pub fn build_dataset_with_settings(cx: &Ctx, spec: &DataSpec) -> Result<(Dataset, serde_json::Value)> {

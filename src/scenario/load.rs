@@ -9,6 +9,7 @@ use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{SolverKind, SolverSettings};
 use crate::discrete::default_divergence_bound;
 use crate::error::{Error, Result};
+use crate::objective::{Objective, RandomInit};
 use crate::render::{FigureKind, ImageFormat};
 use crate::trajectory::TimeGrid;
 use serde::Deserialize;
@@ -43,7 +44,10 @@ struct RawObjectiveKind {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInit {
-    point: Spanned<Vec<f64>>,
+    point: Option<Spanned<Vec<f64>>>,
+    seed: Option<Spanned<i64>>,
+    scale: Option<Spanned<f64>>,
+    balanced: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -110,17 +114,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let (objective, objective_settings) = objectives::build(&cx, &raw.objective.get_ref().kind)?;
     let dim = objective.dim();
 
-    let init = cx.finite_list(&raw.init.get_ref().point, "init.point")?;
-    if init.len() != dim {
-        return Err(cx.err(
-            raw.init.get_ref().point.span(),
-            "init.point",
-            format!(
-                "has {} entries but the objective has dimension {dim}; give {dim} numbers",
-                init.len()
-            ),
-        ));
-    }
+    let init = initial_point(&cx, raw.init.get_ref(), raw.init.span(), objective.as_ref())?;
 
     let run = raw.run.get_ref();
     let step_size = cx.positive(&run.step_size, "run.step_size")?;
@@ -401,4 +395,56 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
         }
     };
     Ok(MethodConfig { id, kind })
+}
+
+/// θ₀: the given `point`, or the objective's own seeded initialisation.
+fn initial_point(
+    cx: &Ctx,
+    init: &RawInit,
+    span: std::ops::Range<usize>,
+    objective: &dyn Objective,
+) -> Result<Vec<f64>> {
+    let dim = objective.dim();
+    if let Some(point) = &init.point {
+        for (key, given) in [
+            ("seed", init.seed.as_ref().map(|s| s.span())),
+            ("scale", init.scale.as_ref().map(|s| s.span())),
+            ("balanced", init.balanced.as_ref().map(|s| s.span())),
+        ] {
+            if let Some(at) = given {
+                return Err(cx.err(at, format!("init.{key}"), "give either `point` or the seeded initialisation (`seed`, `scale`, `balanced`), not both"));
+            }
+        }
+        let theta = cx.finite_list(point, "init.point")?;
+        if theta.len() != dim {
+            return Err(cx.err(
+                point.span(),
+                "init.point",
+                format!(
+                    "has {} entries but the objective has dimension {dim}; give {dim} numbers",
+                    theta.len()
+                ),
+            ));
+        }
+        return Ok(theta);
+    }
+    let seed = match &init.seed {
+        Some(s) if *s.get_ref() < 0 => {
+            return Err(cx.err(
+                s.span(),
+                "init.seed",
+                format!("must be an integer ≥ 0, found {}", s.get_ref()),
+            ))
+        }
+        Some(s) => *s.get_ref() as u64,
+        None => 0,
+    };
+    let scale = match &init.scale {
+        Some(s) => cx.positive(s, "init.scale")?,
+        None => 1.0,
+    };
+    let balanced = init.balanced.as_ref().is_some_and(|b| *b.get_ref());
+    objective.initial_point(&RandomInit { scale, seed, balanced }).ok_or_else(|| {
+        cx.err(span, "init.point", format!("missing: give `point = [...]` with {dim} numbers (this objective has no seeded initialisation{})", if balanced { " with `balanced = true`" } else { "" }))
+    })
 }

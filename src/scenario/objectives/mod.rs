@@ -2,13 +2,20 @@
 //! builder in a file of this folder; adding a kind means adding a file and a line to [`KINDS`] and
 //! [`build`].
 
+pub mod deep_linear;
 mod himmelblau;
 mod linear_regression;
 mod logistic_regression;
+mod matrix_factorization;
+mod matrix_sensing;
+pub mod mlp;
 mod quadratic;
 mod rosenbrock;
+mod shapes;
 
 use super::ctx::Ctx;
+use super::data::{build_dataset_with_settings, DataSpec};
+use crate::data::Dataset;
 use crate::error::Result;
 use crate::objective::Objective;
 use serde::de::DeserializeOwned;
@@ -19,12 +26,16 @@ use toml::Spanned;
 pub type Built = (Box<dyn Objective>, serde_json::Value);
 
 /// The objective kinds, as written in `[objective] kind`.
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 9] = [
     "quadratic",
     "rosenbrock",
     "himmelblau",
     "linear_regression",
     "logistic_regression",
+    "deep_linear",
+    "mlp",
+    "matrix_factorization",
+    "matrix_sensing",
 ];
 
 /// Reads only the `[objective]` table of the file as `T` (the second pass, once the kind is known).
@@ -37,6 +48,36 @@ fn read<T: DeserializeOwned>(cx: &Ctx) -> Result<T> {
     Ok(cx.deserialize::<ObjectiveTable<T>>()?.objective)
 }
 
+/// Only the `[objective.data]` table (for kinds whose spec takes a dataset from the caller).
+#[derive(Deserialize)]
+struct DataTable {
+    data: Option<DataSpec>,
+}
+
+/// Builds the dataset of `[objective.data]`, with its summary record; refuses a missing table when
+/// `required`.
+fn dataset(cx: &Ctx, required: bool) -> Result<Option<(Dataset, serde_json::Value)>> {
+    let table: ObjectiveTable<DataTable> = cx.deserialize()?;
+    match table.objective.data {
+        Some(spec) => Ok(Some(build_dataset_with_settings(cx, &spec)?)),
+        None if required => Err(cx.err(
+            0..0,
+            "objective.data",
+            "this objective trains on data: add an [objective.data] table (see docs/datasets.md)",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Adds the dataset's record to the objective's settings.
+fn with_data(built: Result<Built>, data: Option<(Dataset, serde_json::Value)>) -> Result<Built> {
+    let (objective, mut settings) = built?;
+    if let Some((_, record)) = data {
+        settings["data"] = record;
+    }
+    Ok((objective, settings))
+}
+
 /// Builds the objective of kind `kind`, reading its keys from the file.
 pub fn build(cx: &Ctx, kind: &Spanned<String>) -> Result<Built> {
     match kind.get_ref().as_str() {
@@ -45,6 +86,20 @@ pub fn build(cx: &Ctx, kind: &Spanned<String>) -> Result<Built> {
         "himmelblau" => himmelblau::build(cx, read(cx)?),
         "linear_regression" => linear_regression::build(cx, read(cx)?),
         "logistic_regression" => logistic_regression::build(cx, read(cx)?),
+        "deep_linear" => {
+            let data = dataset(cx, false)?;
+            with_data(
+                deep_linear::build(cx, read(cx)?, data.as_ref().map(|d| d.0.clone())),
+                data,
+            )
+        }
+        "mlp" => {
+            let data = dataset(cx, true)?.expect("required");
+            let dataset = data.0.clone();
+            with_data(mlp::build(cx, read(cx)?, dataset), Some(data))
+        }
+        "matrix_factorization" => matrix_factorization::build(cx, read(cx)?),
+        "matrix_sensing" => matrix_sensing::build(cx, read(cx)?),
         other => Err(cx.err(
             kind.span(),
             "objective.kind",

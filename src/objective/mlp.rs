@@ -1,0 +1,728 @@
+//! A fully connected network (multilayer perceptron) trained on a dataset, with exact backpropagation and
+//! an exact Hessian-vector product by Pearlmutter's R-operator, both over whole batches with matrix
+//! products into preallocated buffers.
+//!
+//! Widths [h_0 = p, h_1, …, h_L = k]; layer l (1-based) computes Z_l = m_l A_{l−1} W_lᵀ + 1 b_lᵀ on the
+//! batch (n × h_l, one sample per row), A_0 = X, A_l = σ(Z_l) for hidden layers, and the output Z_L is
+//! linear. m_l is the parameterisation's multiplier (1 for standard). Parameters are laid out layer by
+//! layer: W_l (h_l × h_{l−1}, row by row) then b_l (h_l entries, only when biases are on).
+//!
+//! Losses: mean squared error (1/2n) Σ_i ‖z_i − y_i‖²; cross-entropy (1/n) Σ_i ℓ_i with softmax for k ≥ 2,
+//! ℓ_i = (Σ_c y_ic)·logsumexp(z_i) − y_iᵀz_i (one-hot targets give −log p_{i,label}), and with the
+//! logistic function for k = 1, ℓ_i = log(1 + e^{z_i}) − y_i z_i.
+
+use super::activation::Activation;
+use super::dense::{gemm, Mat, MatMut};
+use super::scratch::with_scratch;
+use super::{FiniteSum, Objective};
+use crate::data::Dataset;
+use nalgebra::DMatrix;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+use std::sync::Mutex;
+
+/// The training loss of the network's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MlpLoss {
+    /// Mean squared error (1/2n) Σ ‖z_i − y_i‖².
+    Mse,
+    /// Cross-entropy: softmax over k ≥ 2 outputs, or the logistic function for k = 1.
+    CrossEntropy,
+}
+
+impl MlpLoss {
+    /// The names accepted in a scenario.
+    pub const NAMES: [&'static str; 2] = ["mse", "cross_entropy"];
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "mse" => Some(MlpLoss::Mse),
+            "cross_entropy" => Some(MlpLoss::CrossEntropy),
+            _ => None,
+        }
+    }
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MlpLoss::Mse => "mse",
+            MlpLoss::CrossEntropy => "cross_entropy",
+        }
+    }
+}
+
+/// How weights are scaled, at initialisation and in the forward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parameterization {
+    /// Multiplier 1, weights drawn N(0, scale²/fan_in) (LeCun).
+    Standard,
+    /// Neural-tangent parameterisation (Jacot et al. 2018): multiplier 1/√fan_in, weights N(0, scale²).
+    Ntk,
+    /// Mean-field: as `ntk` in hidden layers, but the output layer's multiplier is 1/fan_in (Mei et al.
+    /// 2018; Chizat & Bach 2018), so the output is an average over the last hidden layer's units.
+    MeanField,
+}
+
+impl Parameterization {
+    /// The names accepted in a scenario.
+    pub const NAMES: [&'static str; 3] = ["standard", "ntk", "mean_field"];
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "standard" => Some(Parameterization::Standard),
+            "ntk" => Some(Parameterization::Ntk),
+            "mean_field" => Some(Parameterization::MeanField),
+            _ => None,
+        }
+    }
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Parameterization::Standard => "standard",
+            Parameterization::Ntk => "ntk",
+            Parameterization::MeanField => "mean_field",
+        }
+    }
+}
+
+/// The architecture and loss of an [`Mlp`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MlpConfig {
+    /// [p, h_1, …, k]: input width, hidden widths, output width.
+    pub widths: Vec<usize>,
+    /// The hidden layers' activation.
+    pub activation: Activation,
+    /// The training loss.
+    pub loss: MlpLoss,
+    /// Whether every layer has a bias.
+    pub bias: bool,
+    /// Weight scaling.
+    pub parameterization: Parameterization,
+}
+
+/// A multilayer perceptron on a fixed dataset (see the module docs).
+pub struct Mlp {
+    config: MlpConfig,
+    mult: Vec<f64>,
+    w_off: Vec<usize>,
+    b_off: Vec<usize>,
+    dim: usize,
+    x: DMatrix<f64>,
+    y: DMatrix<f64>,
+    work: Mutex<Work>,
+}
+
+/// Per-layer buffers for a batch of up to `rows` samples, each column-major (rows × width).
+struct Work {
+    rows: usize,
+    /// Pre-activations Z_l.
+    z: Vec<Vec<f64>>,
+    /// Activations A_l (hidden layers); for the output layer, the loss's link (probabilities).
+    a: Vec<Vec<f64>>,
+    /// σ'(Z_l) (hidden layers).
+    s1: Vec<Vec<f64>>,
+    /// ∂L/∂Z_l.
+    delta: Vec<Vec<f64>>,
+    /// R{Z_l}, R{A_l}, R{∂L/∂Z_l}.
+    rz: Vec<Vec<f64>>,
+    ra: Vec<Vec<f64>>,
+    rdelta: Vec<Vec<f64>>,
+    /// ∂L/∂A and R{∂L/∂A} of one layer.
+    back: Vec<f64>,
+    rback: Vec<f64>,
+    /// A gathered minibatch.
+    xb: Vec<f64>,
+    yb: Vec<f64>,
+}
+
+impl Work {
+    fn new(widths: &[usize], rows: usize) -> Self {
+        let per_layer = || {
+            widths[1..]
+                .iter()
+                .map(|h| vec![0.0; rows * h])
+                .collect::<Vec<_>>()
+        };
+        let widest = widths.iter().copied().max().unwrap_or(0);
+        Work {
+            rows,
+            z: per_layer(),
+            a: per_layer(),
+            s1: per_layer(),
+            delta: per_layer(),
+            rz: per_layer(),
+            ra: per_layer(),
+            rdelta: per_layer(),
+            back: vec![0.0; rows * widest],
+            rback: vec![0.0; rows * widest],
+            xb: vec![0.0; rows * widths[0]],
+            yb: vec![0.0; rows * widths[widths.len() - 1]],
+        }
+    }
+}
+
+/// Which samples a pass runs on.
+#[derive(Clone, Copy)]
+enum Batch<'a> {
+    /// The whole dataset.
+    All,
+    /// These rows (gathered into the workspace first).
+    Rows(&'a [usize]),
+}
+
+impl Mlp {
+    /// The network `config` on `data` (inputs n × p, targets n × k). Refuses widths that do not match the
+    /// data, zero widths, non-finite data, and cross-entropy targets outside [0, 1] (k = 1) or negative.
+    pub fn new(config: MlpConfig, data: &Dataset) -> Result<Self, String> {
+        let w = &config.widths;
+        if w.len() < 2 || w.contains(&0) {
+            return Err(format!(
+                "widths must list at least two positive numbers [inputs, …, outputs], found {w:?}"
+            ));
+        }
+        let (n, p, k) = (data.len(), data.features(), data.outputs());
+        if n == 0 || data.y.nrows() != n {
+            return Err(format!(
+                "the dataset needs at least one sample and one target row per input; found {n} inputs and {} targets",
+                data.y.nrows()
+            ));
+        }
+        if w[0] != p || w[w.len() - 1] != k {
+            return Err(format!(
+                "widths {w:?} do not fit the data: the first width must be the {p} input features and the \
+                 last the {k} target columns"
+            ));
+        }
+        if data.x.iter().chain(data.y.iter()).any(|v| !v.is_finite()) {
+            return Err("the dataset's inputs and targets must be finite".to_string());
+        }
+        if config.loss == MlpLoss::CrossEntropy {
+            let bad = if k == 1 {
+                data.y.iter().any(|&v| !(0.0..=1.0).contains(&v))
+            } else {
+                data.y.iter().any(|&v| v < 0.0)
+            };
+            if bad {
+                return Err(if k == 1 {
+                    "cross-entropy with one output needs targets in [0, 1]".to_string()
+                } else {
+                    "cross-entropy needs non-negative targets (one-hot or probabilities)".to_string()
+                });
+            }
+        }
+        let layers = w.len() - 1;
+        let mut w_off = Vec::with_capacity(layers);
+        let mut b_off = Vec::with_capacity(layers);
+        let mut dim = 0;
+        let mut mult = Vec::with_capacity(layers);
+        for l in 0..layers {
+            w_off.push(dim);
+            dim += w[l + 1] * w[l];
+            b_off.push(dim);
+            if config.bias {
+                dim += w[l + 1];
+            }
+            let fan_in = w[l] as f64;
+            mult.push(match config.parameterization {
+                Parameterization::Standard => 1.0,
+                Parameterization::MeanField if l == layers - 1 => 1.0 / fan_in,
+                Parameterization::Ntk | Parameterization::MeanField => 1.0 / fan_in.sqrt(),
+            });
+        }
+        let work = Mutex::new(Work::new(w, n));
+        Ok(Mlp {
+            config,
+            mult,
+            w_off,
+            b_off,
+            dim,
+            x: data.x.clone(),
+            y: data.y.clone(),
+            work,
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &MlpConfig {
+        &self.config
+    }
+
+    /// The number of layers L (weight matrices).
+    pub fn layers(&self) -> usize {
+        self.config.widths.len() - 1
+    }
+
+    /// The forward multiplier m_l of layer l (0-based).
+    pub fn multiplier(&self, l: usize) -> f64 {
+        self.mult[l]
+    }
+
+    /// The offsets in θ of layer l's (0-based) weights and bias.
+    pub fn offsets(&self, l: usize) -> (usize, Option<usize>) {
+        (self.w_off[l], self.config.bias.then_some(self.b_off[l]))
+    }
+
+    /// Draws θ: weights N(0, scale²/fan_in) (standard) or N(0, scale²) (ntk, mean_field), biases 0, from
+    /// ChaCha8 seeded with `seed`, layer by layer, each row by row.
+    pub fn init(&self, scale: f64, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut theta = vec![0.0; self.dim];
+        let w = &self.config.widths;
+        for l in 0..self.layers() {
+            let std = match self.config.parameterization {
+                Parameterization::Standard => scale / (w[l] as f64).sqrt(),
+                Parameterization::Ntk | Parameterization::MeanField => scale,
+            };
+            for t in &mut theta[self.w_off[l]..self.w_off[l] + w[l + 1] * w[l]] {
+                *t = std * rng.sample::<f64, _>(StandardNormal);
+            }
+        }
+        theta
+    }
+
+    fn weights<'a>(&self, theta: &'a [f64], l: usize) -> &'a [f64] {
+        let w = &self.config.widths;
+        &theta[self.w_off[l]..self.w_off[l] + w[l + 1] * w[l]]
+    }
+
+    fn with_work<R>(&self, rows: usize, f: impl FnOnce(&mut Work) -> R) -> R {
+        let make = || Work::new(&self.config.widths, rows.max(self.x.nrows()));
+        with_scratch(&self.work, make, |w| {
+            if w.rows < rows {
+                // A minibatch larger than the dataset (sampling with replacement): grow once.
+                *w = Work::new(&self.config.widths, rows);
+            }
+            f(w)
+        })
+    }
+
+    /// Gathers the batch's rows into the workspace; returns the batch size.
+    fn gather(&self, batch: Batch, w: &mut Work) -> usize {
+        let Batch::Rows(rows) = batch else {
+            return self.x.nrows();
+        };
+        let b = rows.len();
+        for (src, dst, cols) in [
+            (&self.x, &mut w.xb, self.x.ncols()),
+            (&self.y, &mut w.yb, self.y.ncols()),
+        ] {
+            for c in 0..cols {
+                let column = src.column(c);
+                for (j, &i) in rows.iter().enumerate() {
+                    dst[c * b + j] = column[i];
+                }
+            }
+        }
+        b
+    }
+
+    fn inputs<'a>(&'a self, batch: Batch, xb: &'a [f64]) -> &'a [f64] {
+        match batch {
+            Batch::All => self.x.as_slice(),
+            Batch::Rows(_) => xb,
+        }
+    }
+
+    fn targets<'a>(&'a self, batch: Batch, yb: &'a [f64]) -> &'a [f64] {
+        match batch {
+            Batch::All => self.y.as_slice(),
+            Batch::Rows(_) => yb,
+        }
+    }
+
+    /// Z_l and, for hidden layers, A_l = σ(Z_l) and σ'(Z_l).
+    fn forward(&self, theta: &[f64], x: &[f64], b: usize, w: &mut Work) {
+        let widths = &self.config.widths;
+        let layers = self.layers();
+        for l in 0..layers {
+            let (h_in, h_out) = (widths[l], widths[l + 1]);
+            let input = if l == 0 {
+                &x[..b * h_in]
+            } else {
+                &w.a[l - 1][..b * h_in]
+            };
+            let z = &mut w.z[l][..b * h_out];
+            let beta = self.fill_bias(theta, l, b, z);
+            let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
+            gemm(
+                self.mult[l],
+                Mat::col_major(input, b, h_in),
+                wl.t(),
+                beta,
+                MatMut::col_major(z, b, h_out),
+            );
+            if l + 1 < layers {
+                let z = &w.z[l][..b * h_out];
+                self.config
+                    .activation
+                    .forward(z, &mut w.a[l][..b * h_out], &mut w.s1[l][..b * h_out]);
+            }
+        }
+    }
+
+    /// Writes 1 bᵀ into `z` when the layer has a bias (and returns the gemm β that keeps it).
+    fn fill_bias(&self, theta: &[f64], l: usize, b: usize, z: &mut [f64]) -> f64 {
+        if !self.config.bias {
+            return 0.0;
+        }
+        let h_out = self.config.widths[l + 1];
+        let bias = &theta[self.b_off[l]..self.b_off[l] + h_out];
+        for (j, &bj) in bias.iter().enumerate() {
+            z[j * b..(j + 1) * b].fill(bj);
+        }
+        1.0
+    }
+
+    /// The loss of the output Z_L against `y`, writing ∂L/∂Z_L into delta and the link (probabilities)
+    /// into the output layer's `a`.
+    fn output(&self, y: &[f64], b: usize, w: &mut Work) -> f64 {
+        let last = self.layers() - 1;
+        let k = self.config.widths[last + 1];
+        let z = &w.z[last][..b * k];
+        let delta = &mut w.delta[last][..b * k];
+        let link = &mut w.a[last][..b * k];
+        let inv = 1.0 / b as f64;
+        let y = &y[..b * k];
+        match (self.config.loss, k) {
+            (MlpLoss::Mse, _) => {
+                let mut total = 0.0;
+                for ((d, &zi), &yi) in delta.iter_mut().zip(z).zip(y) {
+                    let r = zi - yi;
+                    total += r * r;
+                    *d = r * inv;
+                }
+                0.5 * total * inv
+            }
+            (MlpLoss::CrossEntropy, 1) => {
+                let mut total = 0.0;
+                for (((d, s), &zi), &yi) in delta.iter_mut().zip(link.iter_mut()).zip(z).zip(y) {
+                    // log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|}), without overflow.
+                    total += zi.max(0.0) + (-zi.abs()).exp().ln_1p() - yi * zi;
+                    let e = (-zi.abs()).exp();
+                    let sig = if zi >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                    *s = sig;
+                    *d = (sig - yi) * inv;
+                }
+                total * inv
+            }
+            (MlpLoss::CrossEntropy, _) => {
+                let mut total = 0.0;
+                for i in 0..b {
+                    let row = |c: usize| c * b + i;
+                    let max = (0..k).map(|c| z[row(c)]).fold(f64::NEG_INFINITY, f64::max);
+                    let mut sum = 0.0;
+                    for c in 0..k {
+                        let e = (z[row(c)] - max).exp();
+                        link[row(c)] = e;
+                        sum += e;
+                    }
+                    let lse = max + sum.ln();
+                    let mass: f64 = (0..k).map(|c| y[row(c)]).sum();
+                    total += mass * lse - (0..k).map(|c| y[row(c)] * z[row(c)]).sum::<f64>();
+                    for c in 0..k {
+                        let p = link[row(c)] / sum;
+                        link[row(c)] = p;
+                        delta[row(c)] = (mass * p - y[row(c)]) * inv;
+                    }
+                }
+                total * inv
+            }
+        }
+    }
+
+    /// R{∂L/∂Z_L} = ℓ''(Z_L)[R{Z_L}], from the link saved by [`Mlp::output`].
+    fn output_r(&self, y: &[f64], b: usize, w: &mut Work) {
+        let last = self.layers() - 1;
+        let k = self.config.widths[last + 1];
+        let rz = &w.rz[last][..b * k];
+        let rd = &mut w.rdelta[last][..b * k];
+        let link = &w.a[last][..b * k];
+        let inv = 1.0 / b as f64;
+        match (self.config.loss, k) {
+            (MlpLoss::Mse, _) => rd.iter_mut().zip(rz).for_each(|(d, r)| *d = r * inv),
+            (MlpLoss::CrossEntropy, 1) => {
+                for ((d, r), s) in rd.iter_mut().zip(rz).zip(link) {
+                    *d = s * (1.0 - s) * r * inv;
+                }
+            }
+            (MlpLoss::CrossEntropy, _) => {
+                // (Σ_c y_c)·(diag p − p pᵀ) applied to the row's R{z}.
+                for i in 0..b {
+                    let row = |c: usize| c * b + i;
+                    let mass: f64 = (0..k).map(|c| y[row(c)]).sum();
+                    let pr: f64 = (0..k).map(|c| link[row(c)] * rz[row(c)]).sum();
+                    for c in 0..k {
+                        rd[row(c)] = mass * link[row(c)] * (rz[row(c)] - pr) * inv;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backpropagation from delta of the output layer: writes ∇L into `grad`.
+    fn backward(&self, theta: &[f64], x: &[f64], b: usize, w: &mut Work, grad: &mut [f64]) {
+        let widths = &self.config.widths;
+        for l in (0..self.layers()).rev() {
+            let (h_in, h_out) = (widths[l], widths[l + 1]);
+            let input = if l == 0 {
+                &x[..b * h_in]
+            } else {
+                &w.a[l - 1][..b * h_in]
+            };
+            let delta = &w.delta[l][..b * h_out];
+            // ∇W_l = m_l Δ_lᵀ A_{l−1}, written straight into θ's row-major layout of W_l.
+            let gw = MatMut::row_major(&mut grad[self.w_off[l]..], h_out, h_in);
+            let (dt, a) = (
+                Mat::col_major(delta, b, h_out).t(),
+                Mat::col_major(input, b, h_in),
+            );
+            gemm(self.mult[l], dt, a, 0.0, gw);
+            if self.config.bias {
+                column_sums(delta, b, &mut grad[self.b_off[l]..self.b_off[l] + h_out], 0.0);
+            }
+            if l > 0 {
+                // ∂L/∂A_{l−1} = m_l Δ_l W_l, then Δ_{l−1} = σ'(Z_{l−1}) ⊙ ∂L/∂A_{l−1}.
+                let back = &mut w.back[..b * h_in];
+                let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
+                let d = Mat::col_major(delta, b, h_out);
+                gemm(self.mult[l], d, wl, 0.0, MatMut::col_major(back, b, h_in));
+                let (lower, _) = w.delta.split_at_mut(l);
+                for ((d, s), g) in lower[l - 1][..b * h_in]
+                    .iter_mut()
+                    .zip(&w.s1[l - 1][..b * h_in])
+                    .zip(back.iter())
+                {
+                    *d = s * g;
+                }
+            }
+        }
+    }
+
+    /// The forward R-pass: R{Z_l} and R{A_l} along the direction v.
+    fn forward_r(&self, theta: &[f64], v: &[f64], x: &[f64], b: usize, w: &mut Work) {
+        let widths = &self.config.widths;
+        let layers = self.layers();
+        for l in 0..layers {
+            let (h_in, h_out) = (widths[l], widths[l + 1]);
+            let input = if l == 0 {
+                &x[..b * h_in]
+            } else {
+                &w.a[l - 1][..b * h_in]
+            };
+            let rz = &mut w.rz[l][..b * h_out];
+            // R{Z_l} = m_l (R{A_{l−1}} W_lᵀ + A_{l−1} V_lᵀ) + 1 R{b_l}ᵀ; R{A_0} = 0.
+            let beta = self.fill_bias(v, l, b, rz);
+            let vl = Mat::row_major(self.weights(v, l), h_out, h_in);
+            gemm(
+                self.mult[l],
+                Mat::col_major(input, b, h_in),
+                vl.t(),
+                beta,
+                MatMut::col_major(rz, b, h_out),
+            );
+            if l > 0 {
+                let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
+                let ra = Mat::col_major(&w.ra[l - 1], b, h_in);
+                gemm(self.mult[l], ra, wl.t(), 1.0, MatMut::col_major(rz, b, h_out));
+            }
+            if l + 1 < layers {
+                for ((ra, rz), s) in w.ra[l][..b * h_out]
+                    .iter_mut()
+                    .zip(&w.rz[l][..b * h_out])
+                    .zip(&w.s1[l][..b * h_out])
+                {
+                    *ra = s * rz;
+                }
+            }
+        }
+    }
+
+    /// The backward R-pass from R{Δ_L}: writes H v into `out` (needs delta from [`Mlp::output`]).
+    fn backward_r(&self, theta: &[f64], v: &[f64], x: &[f64], b: usize, w: &mut Work, out: &mut [f64]) {
+        let widths = &self.config.widths;
+        let act = self.config.activation;
+        for l in (0..self.layers()).rev() {
+            let (h_in, h_out) = (widths[l], widths[l + 1]);
+            let input = if l == 0 {
+                &x[..b * h_in]
+            } else {
+                &w.a[l - 1][..b * h_in]
+            };
+            let delta = &w.delta[l][..b * h_out];
+            let rdelta = &w.rdelta[l][..b * h_out];
+            // R{∇W_l} = m_l (R{Δ_l}ᵀ A_{l−1} + Δ_lᵀ R{A_{l−1}}).
+            let ow = &mut out[self.w_off[l]..self.w_off[l] + h_out * h_in];
+            let (rdt, a) = (
+                Mat::col_major(rdelta, b, h_out).t(),
+                Mat::col_major(input, b, h_in),
+            );
+            gemm(self.mult[l], rdt, a, 0.0, MatMut::row_major(ow, h_out, h_in));
+            if l > 0 {
+                let (dt, ra) = (
+                    Mat::col_major(delta, b, h_out).t(),
+                    Mat::col_major(&w.ra[l - 1], b, h_in),
+                );
+                gemm(self.mult[l], dt, ra, 1.0, MatMut::row_major(ow, h_out, h_in));
+            }
+            if self.config.bias {
+                column_sums(rdelta, b, &mut out[self.b_off[l]..self.b_off[l] + h_out], 0.0);
+            }
+            if l > 0 {
+                // ∂L/∂A_{l−1} = m_l Δ_l W_l and R{∂L/∂A_{l−1}} = m_l (R{Δ_l} W_l + Δ_l V_l).
+                let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
+                let vl = Mat::row_major(self.weights(v, l), h_out, h_in);
+                let (d, rd) = (Mat::col_major(delta, b, h_out), Mat::col_major(rdelta, b, h_out));
+                let back = &mut w.back[..b * h_in];
+                gemm(self.mult[l], d, wl, 0.0, MatMut::col_major(back, b, h_in));
+                let rback = &mut w.rback[..b * h_in];
+                gemm(self.mult[l], rd, wl, 0.0, MatMut::col_major(rback, b, h_in));
+                gemm(self.mult[l], d, vl, 1.0, MatMut::col_major(rback, b, h_in));
+                // Δ_{l−1} = σ' ⊙ ∂L/∂A and R{Δ_{l−1}} = σ'' ⊙ R{Z} ⊙ ∂L/∂A + σ' ⊙ R{∂L/∂A}.
+                let n = b * h_in;
+                let (z, a, s1, rz) = (
+                    &w.z[l - 1][..n],
+                    &w.a[l - 1][..n],
+                    &w.s1[l - 1][..n],
+                    &w.rz[l - 1][..n],
+                );
+                let (dl, rdl) = (&mut w.delta[l - 1][..n], &mut w.rdelta[l - 1][..n]);
+                for i in 0..n {
+                    dl[i] = s1[i] * back[i];
+                    rdl[i] = act.curvature(z[i], a[i], s1[i]) * rz[i] * back[i] + s1[i] * rback[i];
+                }
+            }
+        }
+    }
+
+    fn loss_on(&self, theta: &[f64], batch: Batch) -> f64 {
+        let rows = match batch {
+            Batch::All => self.x.nrows(),
+            Batch::Rows(r) => r.len(),
+        };
+        self.with_work(rows, |w| {
+            let b = self.gather(batch, w);
+            let (xb, yb) = (std::mem::take(&mut w.xb), std::mem::take(&mut w.yb));
+            self.forward(theta, self.inputs(batch, &xb), b, w);
+            let loss = self.output(self.targets(batch, &yb), b, w);
+            (w.xb, w.yb) = (xb, yb);
+            loss
+        })
+    }
+
+    fn gradient_on(&self, theta: &[f64], batch: Batch, grad: &mut [f64]) -> f64 {
+        let rows = match batch {
+            Batch::All => self.x.nrows(),
+            Batch::Rows(r) => r.len(),
+        };
+        self.with_work(rows, |w| {
+            let b = self.gather(batch, w);
+            // The gathered batch moves out of the workspace while the passes borrow the rest.
+            let (xb, yb) = (std::mem::take(&mut w.xb), std::mem::take(&mut w.yb));
+            let x = self.inputs(batch, &xb);
+            self.forward(theta, x, b, w);
+            let loss = self.output(self.targets(batch, &yb), b, w);
+            self.backward(theta, x, b, w, grad);
+            (w.xb, w.yb) = (xb, yb);
+            loss
+        })
+    }
+}
+
+/// out_j = Σ_i m_ij + β·out_j for a column-major rows × out.len() matrix m.
+fn column_sums(m: &[f64], rows: usize, out: &mut [f64], beta: f64) {
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = beta * *o + m[j * rows..(j + 1) * rows].iter().sum::<f64>();
+    }
+}
+
+impl Objective for Mlp {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn initial_point(&self, init: &super::RandomInit) -> Option<Vec<f64>> {
+        (!init.balanced).then(|| self.init(init.scale, init.seed))
+    }
+
+    fn loss(&self, theta: &[f64]) -> f64 {
+        self.loss_on(theta, Batch::All)
+    }
+
+    fn gradient(&self, theta: &[f64], grad: &mut [f64]) {
+        self.gradient_on(theta, Batch::All, grad);
+    }
+
+    fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
+        self.with_work(self.x.nrows(), |w| {
+            let b = self.x.nrows();
+            let (x, y) = (self.x.as_slice(), self.y.as_slice());
+            self.forward(theta, x, b, w);
+            self.output(y, b, w);
+            self.forward_r(theta, v, x, b, w);
+            self.output_r(y, b, w);
+            self.backward_r(theta, v, x, b, w, out);
+        })
+    }
+
+    fn conserved_names(&self) -> Vec<String> {
+        if !self.config.activation.is_homogeneous() {
+            return Vec::new();
+        }
+        (1..self.layers())
+            .flat_map(|l| [format!("balance_{l}_trace"), format!("balance_{l}_nodes")])
+            .collect()
+    }
+
+    /// For each hidden layer l of a relu or identity network, with c_j = ‖column j of W_{l+1}‖² −
+    /// ‖row j of W_l‖² − b_{l,j}² (outgoing minus incoming weights of unit j, bias included): the sum
+    /// Σ_j c_j (`balance_l_trace`, = ‖W_{l+1}‖² − ‖W_l‖² − ‖b_l‖²) and the norm ‖c‖ (`balance_l_nodes`).
+    /// Each c_j is conserved by gradient flow, since rescaling a unit's incoming weights by λ and its
+    /// outgoing ones by 1/λ leaves the network unchanged.
+    fn conserved(&self, theta: &[f64], out: &mut [f64]) {
+        if !self.config.activation.is_homogeneous() {
+            return;
+        }
+        let widths = &self.config.widths;
+        for l in 0..self.layers() - 1 {
+            let (h_in, h, h_next) = (widths[l], widths[l + 1], widths[l + 2]);
+            let incoming = Mat::row_major(self.weights(theta, l), h, h_in);
+            let outgoing = Mat::row_major(self.weights(theta, l + 1), h_next, h);
+            let (mut sum, mut sq) = (0.0, 0.0);
+            for j in 0..h {
+                let out_sq: f64 = (0..h_next).map(|i| outgoing.at(i, j).powi(2)).sum();
+                let in_sq: f64 = (0..h_in).map(|k| incoming.at(j, k).powi(2)).sum();
+                let mut c = out_sq - in_sq;
+                if self.config.bias {
+                    c -= theta[self.b_off[l] + j].powi(2);
+                }
+                sum += c;
+                sq += c * c;
+            }
+            out[2 * l] = sum;
+            out[2 * l + 1] = sq.sqrt();
+        }
+    }
+
+    fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
+        Some(self)
+    }
+}
+
+impl FiniteSum for Mlp {
+    fn num_samples(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// The minibatch mean over `batch` (indices may repeat); an empty batch gives loss 0 and gradient 0.
+    fn batch_loss_gradient(&self, theta: &[f64], batch: &[usize], grad: &mut [f64]) -> f64 {
+        if batch.is_empty() {
+            grad.fill(0.0);
+            return 0.0;
+        }
+        self.gradient_on(theta, Batch::Rows(batch), grad)
+    }
+}
