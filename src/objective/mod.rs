@@ -6,17 +6,30 @@
 //! (all objectives in this module do).
 
 mod affine;
+mod beale;
+mod double_well;
+pub mod formula;
 mod himmelblau;
 mod linear_regression;
 mod logistic_regression;
+mod noisy_quadratic;
 mod quadratic;
+mod rastrigin;
 mod rosenbrock;
 
+pub use beale::Beale;
+pub use double_well::DoubleWell;
+pub use formula::Formula;
 pub use himmelblau::Himmelblau;
 pub use linear_regression::LinearRegression;
 pub use logistic_regression::{sigmoid, softplus, LogisticRegression};
+pub use noisy_quadratic::{CovarianceError, NoisyQuadratic};
 pub use quadratic::Quadratic;
+pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
+
+use nalgebra::DMatrix;
+use rand_chacha::ChaCha8Rng;
 
 /// A differentiable loss L: ℝ^d → ℝ.
 pub trait Objective: Send + Sync {
@@ -76,6 +89,21 @@ pub trait Objective: Send + Sync {
     fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
         None
     }
+
+    /// This objective with a stochastic gradient oracle ∇L + ξ, when it has one (for SGD and the SME).
+    fn as_noisy(&self) -> Option<&dyn NoisyGradient> {
+        None
+    }
+}
+
+/// A loss whose stochastic gradient is ∇L(θ) + ξ with zero-mean noise ξ of a known covariance (e.g. the
+/// noisy quadratic model), so SGD can draw gradients and the SME can use the covariance.
+pub trait NoisyGradient: Objective {
+    /// Writes one draw of the noisy gradient ∇L(θ) + ξ into `grad`, consuming randomness from `rng`.
+    fn noisy_gradient(&self, theta: &[f64], rng: &mut ChaCha8Rng, grad: &mut [f64]);
+
+    /// The noise covariance Cov[ξ] at θ (d×d).
+    fn gradient_covariance(&self, theta: &[f64]) -> DMatrix<f64>;
 }
 
 /// A loss that is a mean over n samples, L(θ) = (1/n) Σ ℓ_i(θ), so that SGD can take minibatch gradients.
