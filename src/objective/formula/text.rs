@@ -388,6 +388,10 @@ mod tests {
         assert_eq!(at, 8); // just past the trailing operator
         assert!(msg.contains("ends too early"), "{msg}");
         assert_eq!(fault("").1, "the expression is empty");
+        // A binary function's second argument does not hide a later fault: at `z` after `2`.
+        assert_eq!(fault("atan2(x, y) + 2z").0, 16);
+        // An unclosed `(` after a binary function: at the `(`.
+        assert_eq!(fault("max(x, y").0, 4);
         // Multi-byte characters count as one.
         assert_eq!(fault("π*x $").0, 5);
     }
