@@ -12,7 +12,13 @@ fn every_named_scenario_parses_validates_and_runs() {
         let scenario = scenario::load(&scenario::named_path(&dir, &name)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(scenario.name, name, "a scenario's name matches its file name");
         let figures = scenario.figures.len() * scenario.formats.len();
-        let methods = scenario.methods.len();
+        // One CSV per method, plus an NPY of the parameters when d > 128.
+        let files_per_method = if scenario.objective.dim() > flowgap::output::MAX_CSV_DIM {
+            2
+        } else {
+            1
+        };
+        let methods = scenario.methods.len() * files_per_method;
         let report = run::run(scenario);
         let out = std::env::temp_dir().join(format!("flowgap-scenarios-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);

@@ -7,27 +7,40 @@
 
 pub mod activation;
 mod affine;
+mod beale;
 mod deep_linear;
 mod dense;
+mod double_well;
+pub mod formula;
 mod himmelblau;
 mod linear_regression;
 mod logistic_regression;
 mod matrix_factorization;
 mod mlp;
+mod noisy_quadratic;
 mod product;
 mod quadratic;
+mod rastrigin;
 mod rosenbrock;
 mod scratch;
 
+pub use beale::Beale;
 pub use deep_linear::{DeepLinear, LinearFit};
+pub use double_well::DoubleWell;
+pub use formula::Formula;
 pub use himmelblau::Himmelblau;
 pub use linear_regression::LinearRegression;
 pub use logistic_regression::{sigmoid, softplus, LogisticRegression};
 pub use matrix_factorization::{MatrixFactorization, MatrixSensing, Sensing, TargetFit};
 pub use mlp::{Mlp, MlpConfig, MlpLoss, Parameterization};
+pub use noisy_quadratic::{CovarianceError, NoisyQuadratic};
 pub use product::{FactorInit, FactorLoss, Product};
 pub use quadratic::Quadratic;
+pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
+
+use nalgebra::DMatrix;
+use rand_chacha::ChaCha8Rng;
 
 /// A differentiable loss L: ℝ^d → ℝ.
 pub trait Objective: Send + Sync {
@@ -94,6 +107,21 @@ pub trait Objective: Send + Sync {
     fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
         None
     }
+
+    /// This objective with a stochastic gradient oracle ∇L + ξ, when it has one (for SGD and the SME).
+    fn as_noisy(&self) -> Option<&dyn NoisyGradient> {
+        None
+    }
+}
+
+/// A loss whose stochastic gradient is ∇L(θ) + ξ with zero-mean noise ξ of a known covariance (e.g. the
+/// noisy quadratic model), so SGD can draw gradients and the SME can use the covariance.
+pub trait NoisyGradient: Objective {
+    /// Writes one draw of the noisy gradient ∇L(θ) + ξ into `grad`, consuming randomness from `rng`.
+    fn noisy_gradient(&self, theta: &[f64], rng: &mut ChaCha8Rng, grad: &mut [f64]);
+
+    /// The noise covariance Cov[ξ] at θ (d×d).
+    fn gradient_covariance(&self, theta: &[f64]) -> DMatrix<f64>;
 }
 
 /// How to draw a random initial point (`[init] seed`, `scale`, `balanced`).

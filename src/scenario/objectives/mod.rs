@@ -2,14 +2,20 @@
 //! builder in a file of this folder; adding a kind means adding a file and a line to [`KINDS`] and
 //! [`build`].
 
+mod beale;
 pub mod deep_linear;
+mod dim;
+mod double_well;
+mod formula;
 mod himmelblau;
 mod linear_regression;
 mod logistic_regression;
 mod matrix_factorization;
 mod matrix_sensing;
 pub mod mlp;
+mod noisy_quadratic;
 mod quadratic;
+mod rastrigin;
 mod rosenbrock;
 mod shapes;
 
@@ -26,7 +32,7 @@ use toml::Spanned;
 pub type Built = (Box<dyn Objective>, serde_json::Value);
 
 /// The objective kinds, as written in `[objective] kind`.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 14] = [
     "quadratic",
     "rosenbrock",
     "himmelblau",
@@ -36,6 +42,11 @@ pub const KINDS: [&str; 9] = [
     "mlp",
     "matrix_factorization",
     "matrix_sensing",
+    "beale",
+    "rastrigin",
+    "double_well",
+    "formula",
+    "noisy_quadratic",
 ];
 
 /// Reads only the `[objective]` table of the file as `T` (the second pass, once the kind is known).
@@ -100,6 +111,11 @@ pub fn build(cx: &Ctx, kind: &Spanned<String>) -> Result<Built> {
         }
         "matrix_factorization" => matrix_factorization::build(cx, read(cx)?),
         "matrix_sensing" => matrix_sensing::build(cx, read(cx)?),
+        "beale" => beale::build(cx, read(cx)?),
+        "rastrigin" => rastrigin::build(cx, read(cx)?),
+        "double_well" => double_well::build(cx, read(cx)?),
+        "formula" => formula::build(cx, read(cx)?),
+        "noisy_quadratic" => noisy_quadratic::build(cx, read(cx)?),
         other => Err(cx.err(
             kind.span(),
             "objective.kind",

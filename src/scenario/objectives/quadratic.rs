@@ -21,7 +21,21 @@ pub struct Spec {
 
 /// Checks the keys and builds the objective.
 pub fn build(cx: &Ctx, spec: Spec) -> Result<Built> {
-    let a = match (&spec.eigenvalues, &spec.matrix) {
+    let q = quadratic_from(cx, &spec.kind, &spec.eigenvalues, &spec.matrix, &spec.center)?;
+    let settings = settings(&q, "quadratic");
+    Ok((Box::new(q), settings))
+}
+
+/// Builds the quadratic from the `eigenvalues` or `matrix` key and the optional `center` (shared with
+/// `noisy_quadratic`, which has the same keys for its matrix).
+pub(super) fn quadratic_from(
+    cx: &Ctx,
+    kind: &Spanned<String>,
+    eigenvalues: &Option<Spanned<Vec<f64>>>,
+    matrix: &Option<Spanned<Vec<Vec<f64>>>>,
+    center: &Option<Spanned<Vec<f64>>>,
+) -> Result<Quadratic> {
+    let a = match (eigenvalues, matrix) {
         (Some(e), None) => {
             let eig = cx.finite_list(e, "objective.eigenvalues")?;
             if eig.is_empty() {
@@ -69,14 +83,14 @@ pub fn build(cx: &Ctx, spec: Spec) -> Result<Built> {
         }
         (None, None) => {
             return Err(cx.err(
-                spec.kind.span(),
+                kind.span(),
                 "objective.eigenvalues",
                 "a quadratic needs `eigenvalues = [...]` (diagonal A) or `matrix = [[...], ...]` (symmetric A)",
             ));
         }
     };
     let n = a.nrows();
-    let center = match &spec.center {
+    let center = match center {
         Some(c) => {
             let c_vec = cx.finite_list(c, "objective.center")?;
             if c_vec.len() != n {
@@ -90,13 +104,16 @@ pub fn build(cx: &Ctx, spec: Spec) -> Result<Built> {
         }
         None => vec![0.0; n],
     };
-    let q = Quadratic::new(a, center);
-    let settings = serde_json::json!({
-        "kind": "quadratic",
+    Ok(Quadratic::new(a, center))
+}
+
+/// The resolved settings of a quadratic for summary.json.
+pub(super) fn settings(q: &Quadratic, kind: &str) -> serde_json::Value {
+    serde_json::json!({
+        "kind": kind,
         "matrix": q.matrix().row_iter().map(|r| r.iter().copied().collect::<Vec<_>>()).collect::<Vec<_>>(),
         "eigenvalues": q.eigenvalues(),
         "center": q.center(),
         "stability_threshold_gd": 2.0 / q.lambda_max(),
-    });
-    Ok((Box::new(q), settings))
+    })
 }

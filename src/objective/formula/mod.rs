@@ -1,0 +1,334 @@
+//! A loss written as an expression over named parameters, e.g. `(1-x)^2 + 100*(y-x^2)^2` over
+//! `["x", "y"]`, parsed and differentiated symbolically by the exmex crate.
+//!
+//! The gradient is d symbolic first partials; the Hessian-vector product uses the d(d+1)/2 symbolic
+//! second partials (fine for the few-parameter formulas this is meant for). Every expression is
+//! checked when the formula is built, so evaluation cannot fail later.
+//!
+//! Cost: exmex evaluates a compiled, flattened expression. It keeps the operands on the stack
+//! while an expression has at most 32 of them (numbers and variable uses); a larger derivative
+//! spills to the heap, one allocation per evaluation. Values are passed in exmex's variable order
+//! (alphabetical); when `params` is not in that order they are permuted into a stack buffer
+//! (d ≤ 16) or, for larger d, a heap one.
+
+mod text;
+
+use super::Objective;
+use exmex::prelude::*;
+use exmex::Differentiate;
+
+/// Where in the input a formula's fault sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAt {
+    /// At this byte offset of the expression text.
+    Expr(usize),
+    /// At this entry of the parameter list.
+    Param(usize),
+    /// The parameter list as a whole (e.g. empty).
+    Params,
+}
+
+/// Why a formula was refused, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormulaError {
+    /// Where the fault is.
+    pub at: FaultAt,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl std::fmt::Display for FormulaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.at {
+            FaultAt::Expr(offset) => write!(f, "expression at byte {offset}: {}", self.message),
+            FaultAt::Param(i) => write!(f, "params[{i}]: {}", self.message),
+            FaultAt::Params => write!(f, "params: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for FormulaError {}
+
+/// The most parameters whose values are permuted on the stack.
+const STACK_VARS: usize = 16;
+
+/// A loss given by an expression, with exact symbolic derivatives.
+#[derive(Debug, Clone)]
+pub struct Formula {
+    text: String,
+    params: Vec<String>,
+    loss: FlatEx<f64>,
+    /// ∂L/∂θ_i, in the order of `params`.
+    gradient: Vec<FlatEx<f64>>,
+    /// The second partials ∂²L/∂θ_i∂θ_j for i ≤ j, except those that exmex simplifies to the constant 0.
+    hessian: Vec<(usize, usize, FlatEx<f64>)>,
+    /// `order[k]` is the index in θ of exmex's k-th (alphabetical) variable.
+    order: Vec<usize>,
+    /// True when `params` is already in exmex's order.
+    in_order: bool,
+}
+
+impl Formula {
+    /// Parses `expr` over the variables `params` (θ_i is `params[i]`) and differentiates it.
+    ///
+    /// Refuses, saying where: an expression exmex cannot parse; a spot where exmex's precedence
+    /// differs from the usual reading (`-x^2` is (−x)² there, `a^b^c` is (a^b)^c); a variable not in
+    /// `params`; a param that is not a plain name, collides with an exmex operator or constant, is
+    /// listed twice, or is not used; an operator exmex cannot differentiate (e.g. `abs`).
+    pub fn new(expr: &str, params: &[String]) -> Result<Formula, FormulaError> {
+        check_params(params)?;
+        let err = |offset: usize, message: String| FormulaError {
+            at: FaultAt::Expr(offset),
+            message,
+        };
+        let loss = exmex::parse::<f64>(expr).map_err(|e| {
+            let (offset, message) = text::locate_fault(expr, e.msg());
+            err(offset, message)
+        })?;
+        if let Some((offset, message)) = text::precedence_pitfall(expr) {
+            return Err(err(offset, message));
+        }
+        let names = loss.var_names().to_vec();
+        for name in &names {
+            if !params.contains(name) {
+                let offset = text::find_var(expr, name).unwrap_or(0);
+                let hint = match name.as_str() {
+                    "pi" | "Pi" => " (π is written `PI` or `π`)",
+                    "tau" | "Tau" => " (τ is written `TAU` or `τ`)",
+                    _ => "",
+                };
+                return Err(err(
+                    offset,
+                    format!(
+                        "`{name}` is not in params [{}]{hint}; list every variable the expression uses",
+                        params.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(i) = params.iter().position(|p| !names.contains(p)) {
+            return Err(FormulaError {
+                at: FaultAt::Param(i),
+                message: format!(
+                    "`{}` is not used by the expression; remove it (each param is a coordinate of θ)",
+                    params[i]
+                ),
+            });
+        }
+        // names is sorted and holds exactly the params: order[k] = position of names[k] in params.
+        let order: Vec<usize> = names
+            .iter()
+            .map(|n| params.iter().position(|p| p == n).unwrap_or(0))
+            .collect();
+        let in_order = order.iter().enumerate().all(|(k, &i)| k == i);
+        let exmex_index = |i: usize| order.iter().position(|&o| o == i).unwrap_or(0);
+        let not_differentiable = |e: exmex::ExError| {
+            let (offset, repr) = first_non_differentiable(expr).unwrap_or((0, String::new()));
+            err(
+                offset,
+                if repr.is_empty() {
+                    format!("exmex cannot differentiate this expression: {}", e.msg())
+                } else {
+                    format!("exmex cannot differentiate `{repr}`; the loss needs a gradient, so use differentiable operators")
+                },
+            )
+        };
+        let gradient = (0..params.len())
+            .map(|i| loss.clone().partial(exmex_index(i)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(not_differentiable)?;
+        let mut hessian = Vec::new();
+        for (i, gi) in gradient.iter().enumerate() {
+            for j in i..params.len() {
+                let h = gi.clone().partial(exmex_index(j)).map_err(not_differentiable)?;
+                if h.unparse().trim().parse::<f64>() != Ok(0.0) {
+                    hessian.push((i, j, h));
+                }
+            }
+        }
+        Ok(Formula {
+            text: expr.to_string(),
+            params: params.to_vec(),
+            loss,
+            gradient,
+            hessian,
+            order,
+            in_order,
+        })
+    }
+
+    /// The expression as given.
+    pub fn expr(&self) -> &str {
+        &self.text
+    }
+
+    /// The parameter names; θ_i is `params()[i]`.
+    pub fn params(&self) -> &[String] {
+        &self.params
+    }
+
+    /// The symbolic partial ∂L/∂θ_i as exmex prints it.
+    pub fn partial_text(&self, i: usize) -> &str {
+        self.gradient[i].unparse()
+    }
+
+    /// Calls `f` with θ's values in exmex's variable order.
+    fn with_vars<R>(&self, theta: &[f64], f: impl FnOnce(&[f64]) -> R) -> R {
+        let d = self.order.len();
+        if self.in_order {
+            f(&theta[..d])
+        } else if d <= STACK_VARS {
+            let mut buf = [0.0; STACK_VARS];
+            for (b, &i) in buf.iter_mut().zip(&self.order) {
+                *b = theta[i];
+            }
+            f(&buf[..d])
+        } else {
+            let buf: Vec<f64> = self.order.iter().map(|&i| theta[i]).collect();
+            f(&buf)
+        }
+    }
+}
+
+/// exmex evaluates only with the right number of values, which [`Formula::new`] guarantees; NaN
+/// stands in for the impossible error rather than a panic.
+fn eval(e: &FlatEx<f64>, vars: &[f64]) -> f64 {
+    e.eval(vars).unwrap_or(f64::NAN)
+}
+
+/// Checks the parameter names: plain exmex names, no operator or constant names, no duplicates.
+fn check_params(params: &[String]) -> Result<(), FormulaError> {
+    if params.is_empty() {
+        return Err(FormulaError {
+            at: FaultAt::Params,
+            message: "list the expression's variables, e.g. params = [\"x\", \"y\"]".to_string(),
+        });
+    }
+    let ops = text::operators();
+    for (i, p) in params.iter().enumerate() {
+        let refuse = |message: String| {
+            Err(FormulaError {
+                at: FaultAt::Param(i),
+                message,
+            })
+        };
+        if !text::is_name(p) {
+            return refuse(format!(
+                "`{p}` is not a name: use letters (Latin or Greek), digits and `_`, starting with a letter or `_`"
+            ));
+        }
+        if let Some((repr, kind)) = ops.iter().find(|(r, _)| r == p) {
+            let what = if *kind == text::Kind::Const {
+                "constant"
+            } else {
+                "function"
+            };
+            return refuse(format!(
+                "`{repr}` is exmex's {what}; name the parameter differently"
+            ));
+        }
+        // exmex reads `min`, `max` and `atan2` even when letters follow (`minimum` = min imum).
+        if let Some((repr, _)) = ops
+            .iter()
+            .find(|(r, k)| *k == text::Kind::BinFunc && p.starts_with(r))
+        {
+            return refuse(format!(
+                "exmex reads a name starting with `{repr}` as the operator `{repr}`; rename the parameter"
+            ));
+        }
+        if params[..i].contains(p) {
+            return refuse(format!("`{p}` is listed twice"));
+        }
+    }
+    Ok(())
+}
+
+/// The first operator in `expr` that exmex cannot differentiate, with its byte offset.
+fn first_non_differentiable(expr: &str) -> Option<(usize, String)> {
+    text::operators()
+        .into_iter()
+        .filter(|(_, k)| matches!(k, text::Kind::Func | text::Kind::BinFunc))
+        .filter(|(repr, k)| {
+            let probe = if *k == text::Kind::Func {
+                format!("{repr}(x)")
+            } else {
+                format!("{repr}(x, y)")
+            };
+            exmex::parse::<f64>(&probe).is_ok_and(|e| e.partial(0).is_err())
+        })
+        .filter_map(|(repr, _)| text::find_op(expr, repr).map(|at| (at, repr.to_string())))
+        .min()
+}
+
+impl Objective for Formula {
+    fn dim(&self) -> usize {
+        self.params.len()
+    }
+
+    fn loss(&self, theta: &[f64]) -> f64 {
+        self.with_vars(theta, |v| eval(&self.loss, v))
+    }
+
+    fn gradient(&self, theta: &[f64], grad: &mut [f64]) {
+        self.with_vars(theta, |v| {
+            for (g, e) in grad.iter_mut().zip(&self.gradient) {
+                *g = eval(e, v);
+            }
+        })
+    }
+
+    fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        self.with_vars(theta, |vars| {
+            for (i, j, e) in &self.hessian {
+                let h = eval(e, vars);
+                out[*i] += h * v[*j];
+                if i != j {
+                    out[*j] += h * v[*i];
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(p: &[&str]) -> Vec<String> {
+        p.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn params_in_any_order_map_to_theta() {
+        // L = x − 2y + 3z²: ∇L = (1, −2, 6z) whatever the order of params.
+        let f = Formula::new("x - 2*y + 3*z^2", &names(&["z", "x", "y"])).unwrap();
+        let theta = [2.0, 5.0, 7.0]; // z = 2, x = 5, y = 7
+        assert_eq!(f.loss(&theta), 5.0 - 14.0 + 12.0);
+        let mut g = [0.0; 3];
+        f.gradient(&theta, &mut g);
+        assert_eq!(g, [12.0, 1.0, -2.0]);
+        let mut hv = [0.0; 3];
+        f.hvp(&theta, &[1.0, 1.0, 1.0], &mut hv);
+        assert_eq!(hv, [6.0, 0.0, 0.0]);
+        // Only ∂²L/∂z² = 6 is not identically zero; the other five second partials are skipped.
+        assert_eq!(f.hessian.len(), 1);
+    }
+
+    #[test]
+    fn refusals_say_where() {
+        let at = |e: &str, p: &[&str]| Formula::new(e, &names(p)).unwrap_err();
+        assert_eq!(at("x + y", &["x"]).at, FaultAt::Expr(4));
+        assert_eq!(at("x", &["x", "y"]).at, FaultAt::Param(1));
+        assert_eq!(at("x + y", &["x", "y", "x"]).at, FaultAt::Param(2));
+        assert_eq!(at("x", &[]).at, FaultAt::Params);
+        assert_eq!(at("x + e", &["x", "e"]).at, FaultAt::Param(1));
+        assert_eq!(at("x + minimum", &["x", "minimum"]).at, FaultAt::Param(1));
+        assert_eq!(at("x", &["x y"]).at, FaultAt::Param(0));
+        let e = at("x^2 + abs(y)", &["x", "y"]);
+        assert_eq!(e.at, FaultAt::Expr(6));
+        assert!(e.message.contains("`abs`"), "{}", e.message);
+        assert_eq!(at("x + exp(-y^2)", &["x", "y"]).at, FaultAt::Expr(8));
+        assert!(at("2*pi*x", &["x"]).message.contains("PI"));
+    }
+}
