@@ -27,6 +27,14 @@ pub trait VectorField {
         out.copy_from_slice(theta0);
     }
 
+    /// True when F depends on t. ode_solvers 0.6.2's dop853 evaluates its 12th stage at t instead of
+    /// t + h (its node c₁₂ is 0, not 1), which makes it first-order accurate for time-dependent fields; the
+    /// solver therefore carries time as an extra state component (t' = 1) for such fields, so the
+    /// integrator only ever sees an autonomous system.
+    fn time_dependent(&self) -> bool {
+        false
+    }
+
     /// For a field singular at t = 0 (such as 3/t): a time τ > 0, no later than `horizon`, and the
     /// state at τ written into `state` (which holds the initial state on entry), from a series
     /// expansion of the solution. The solver integrates from τ on. `None` (the default): integrate from 0.

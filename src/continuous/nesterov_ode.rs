@@ -45,6 +45,10 @@ impl<O: Objective + ?Sized> VectorField for NesterovOde<'_, O> {
         }
     }
 
+    fn time_dependent(&self) -> bool {
+        true
+    }
+
     fn position_dim(&self) -> usize {
         self.objective.dim()
     }

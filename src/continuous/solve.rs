@@ -63,11 +63,14 @@ pub struct SolverSettings {
     pub dt: f64,
 }
 
-/// The ode_solvers system in rescaled time s = t/Δ: dθ/ds = Δ·F(sΔ, θ). It counts evaluations and
-/// remembers where the field stopped being finite.
+/// The ode_solvers system in rescaled time s = t/Δ: dy/ds = Δ·F(sΔ, y). It counts evaluations and
+/// remembers where the field stopped being finite. For a time-dependent field it is made autonomous: the
+/// state carries s as one more component (ds/ds = 1), which is what F is evaluated at (see
+/// [`VectorField::time_dependent`]).
 struct Rescaled<'a, F: VectorField + ?Sized> {
     field: &'a F,
     spacing: f64,
+    autonomous_time: bool,
     evals: &'a Cell<u64>,
     accepted: &'a Cell<u64>,
     first_non_finite: &'a Cell<f64>,
@@ -76,11 +79,20 @@ struct Rescaled<'a, F: VectorField + ?Sized> {
 impl<F: VectorField + ?Sized> System<f64, DVector<f64>> for Rescaled<'_, F> {
     fn system(&self, s: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
         self.evals.set(self.evals.get() + 1);
-        self.field.eval(s * self.spacing, y.as_slice(), dy.as_mut_slice());
+        let d = self.field.dim();
+        let s_field = if self.autonomous_time { y[d] } else { s };
+        self.field.eval(
+            s_field * self.spacing,
+            &y.as_slice()[..d],
+            &mut dy.as_mut_slice()[..d],
+        );
         let mut finite = true;
-        for v in dy.iter_mut() {
+        for v in dy.iter_mut().take(d) {
             *v *= self.spacing;
             finite &= v.is_finite();
+        }
+        if self.autonomous_time {
+            dy[d] = 1.0;
         }
         if !finite && s < self.first_non_finite.get() {
             self.first_non_finite.set(s);
@@ -117,15 +129,19 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     let evals = Cell::new(0u64);
     let accepted = Cell::new(0u64);
     let first_non_finite = Cell::new(f64::INFINITY);
+    let autonomous_time = field.time_dependent();
     let system = || Rescaled {
         field,
         spacing: grid.spacing(),
+        autonomous_time,
         evals: &evals,
         accepted: &accepted,
         first_non_finite: &first_non_finite,
     };
-    let mut y0 = vec![0.0; field.dim()];
-    field.initial_state(theta0, &mut y0);
+    let d_state = field.dim();
+    // The state handed to the solver: the field's state, then s when time is carried as a state.
+    let mut y0 = vec![0.0; d_state + usize::from(autonomous_time)];
+    field.initial_state(theta0, &mut y0[..d_state]);
     // samples[j] is the state at s = j; index 0 is the initial state itself.
     let mut samples: Vec<DVector<f64>> = Vec::with_capacity(n as usize + 1);
     samples.push(DVector::from_column_slice(&y0));
@@ -136,8 +152,11 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     // integration over [τ, Δ].
     let mut s_start = 0u64;
     if n >= 1 {
-        if let Some(tau) = field.series_start(&mut y0, grid.spacing()) {
+        if let Some(tau) = field.series_start(&mut y0[..d_state], grid.spacing()) {
             let s_tau = tau / grid.spacing();
+            if autonomous_time {
+                y0[d_state] = s_tau;
+            }
             let mut stepper = Dop853::from_param(
                 system(),
                 s_tau,
@@ -271,7 +290,7 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     for (j, y) in samples.iter().enumerate() {
         let k = grid.step_of(j as u64);
         let t = grid.time_of_step(k);
-        let state = y.as_slice();
+        let state = &y.as_slice()[..d_state];
         let theta = field.position(state);
         let loss = objective.loss(theta);
         objective.gradient(theta, &mut grad);
