@@ -202,6 +202,28 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
                 "must name a different method than `a`",
             ));
         }
+        let map_of = |id: &str| {
+            methods
+                .iter()
+                .find(|m: &&MethodConfig| m.id == id)
+                .map(|m| m.kind.time_map())
+        };
+        let (map_a, map_b) = (map_of(c.a.get_ref()), map_of(c.b.get_ref()));
+        if map_a != map_b {
+            let formula = |m: Option<TimeMap>| m.map_or("?", TimeMap::formula);
+            return Err(cx.err(
+                c.b.span(),
+                format!("compare[{i}].b"),
+                format!(
+                    "`{}` runs on t = {} but `{}` on t = {}; comparisons pair points by time, so both \
+                     methods must use the same time map",
+                    c.a.get_ref(),
+                    formula(map_a),
+                    c.b.get_ref(),
+                    formula(map_b)
+                ),
+            ));
+        }
         let tolerance = match &c.tolerance {
             Some(t) => cx.positive(t, &format!("compare[{i}].tolerance"))?,
             None => DEFAULT_DEPARTURE_TOLERANCE,
