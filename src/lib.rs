@@ -26,6 +26,7 @@ pub mod data;
 pub mod discrete;
 pub mod error;
 pub mod objective;
+pub mod order;
 pub mod output;
 pub mod render;
 pub mod run;

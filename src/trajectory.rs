@@ -283,3 +283,22 @@ impl Trajectory {
         self.losses.last().copied().unwrap_or(f64::NAN)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{TimeGrid, TimeMap};
+
+    #[test]
+    fn times_are_products_of_the_step_index_and_the_unit() {
+        let g = TimeGrid::new(0.01, 1000, 10);
+        assert_eq!(g.unit(), 0.01);
+        assert_eq!(g.time_of_step(7), 7.0 * 0.01);
+        assert_eq!(g.spacing(), 10.0 * 0.01);
+        let s = g.with_time_map(TimeMap::SqrtEta);
+        assert_eq!((s.step_size, s.steps, s.record_every), (0.01, 1000, 10));
+        assert_eq!(s.unit(), 0.1);
+        assert_eq!(s.time_of_step(7), 7.0 * 0.1);
+        assert_eq!(s.t_end(), 1000.0 * 0.1);
+        assert_eq!(s.spacing(), 10.0 * 0.1);
+    }
+}

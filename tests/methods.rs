@@ -616,3 +616,23 @@ fn nesterov_su_boyd_candes_approaches_its_ode_like_sqrt_eta() {
     let slope = loglog_slope(&etas, &gaps);
     assert!((slope - 0.5).abs() < 0.15, "slope {slope} from {gaps:?}");
 }
+
+#[test]
+fn heavy_ball_ode_is_not_stopped_by_its_own_stiffness() {
+    // At η = 1e-6 the fast mode decays at rate 2(1 − β)/(η(1 + β)) ≈ 1e5 while the slow one moves at
+    // ≈ λ/(1 − β) = 100: stability-limited steps for most of the run, which ode_solvers' stiffness test
+    // would report as a failure after a thousand steps. The run completes and stays O(η²) from heavy ball.
+    let q = quadratic();
+    let (beta, eta) = (0.9, 1e-6);
+    let grid = TimeGrid::new(eta, 200_000, 1000);
+    let field = HeavyBallOde::new(&q, eta, beta, MomentumStart::Steady);
+    let ode = solve(&field, &q, &[1.0, 0.3], &grid, &dop853(1e-10), 1e10);
+    assert_eq!(ode.termination, Termination::Completed, "{:?}", ode.stats);
+    assert!(
+        ode.stats.accepted_steps > 1000,
+        "stability-limited: {:?}",
+        ode.stats
+    );
+    let hb = heavy_ball(&q, &[1.0, 0.3], &grid, beta, MomentumStart::Steady, 1e10);
+    assert!(max_gap(&hb, &ode) < 1e-6);
+}

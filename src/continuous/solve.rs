@@ -130,6 +130,8 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     let accepted = Cell::new(0u64);
     let first_non_finite = Cell::new(f64::INFINITY);
     let autonomous_time = field.time_dependent();
+    // ode_solvers tests stiffness every n_stiff accepted steps; u32::MAX never comes.
+    let n_stiff = if field.has_fast_mode() { u32::MAX } else { 1000 };
     let system = || Rescaled {
         field,
         spacing: grid.spacing(),
@@ -172,7 +174,7 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
                 1.0,
                 0.0,
                 settings.max_steps,
-                1000,
+                n_stiff,
                 OutputType::Sparse,
             );
             match stepper.integrate() {
@@ -213,7 +215,7 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
                         s_end,
                         0.0,
                         settings.max_steps,
-                        1000,
+                        n_stiff,
                         OutputType::Dense,
                     );
                     let r = stepper.integrate();
@@ -235,7 +237,7 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
                         s_end,
                         0.0,
                         settings.max_steps,
-                        1000,
+                        n_stiff,
                         OutputType::Dense,
                     );
                     let r = stepper.integrate();
