@@ -35,14 +35,6 @@ pub trait VectorField {
         false
     }
 
-    /// True for a field with a known fast, decaying mode (the heavy-ball ODE's friction (1 − β)/m with
-    /// m ∝ η). Once that mode has decayed an explicit solver's step is limited by stability, not accuracy,
-    /// which ode_solvers' stiffness test reports as a failure; for such fields the test is switched off
-    /// and the solver keeps taking stability-limited steps (bounded by `max_steps`).
-    fn has_fast_mode(&self) -> bool {
-        false
-    }
-
     /// For a field singular at t = 0 (such as 3/t): a time τ > 0, no later than `horizon`, and the
     /// state at τ written into `state` (which holds the initial state on entry), from a series
     /// expansion of the solution. The solver integrates from τ on. `None` (the default): integrate from 0.

@@ -107,10 +107,6 @@ impl<O: Objective + ?Sized> VectorField for HeavyBallOde<'_, O> {
         &state[..self.objective.dim()]
     }
 
-    fn has_fast_mode(&self) -> bool {
-        true
-    }
-
     fn initial_state(&self, theta0: &[f64], out: &mut [f64]) {
         let d = theta0.len();
         let (theta, v) = out.split_at_mut(d);

@@ -12,9 +12,9 @@ pub(crate) trait Update {
     /// only at recorded points, for the gradient norm, and does not count it as the method's work.
     const USES_GRADIENT: bool;
 
-    /// Advances θ_k to θ_{k+1} in place (`grad` is ∇L(θ_k) when [`Update::USES_GRADIENT`], else
-    /// unspecified). Returns the gradient evaluations it made itself.
-    fn advance(&mut self, k: u64, theta: &mut [f64], grad: &[f64]) -> u64;
+    /// Writes θ_{k+1} into `next` from θ_k = `theta` (`grad` is ∇L(θ_k) when [`Update::USES_GRADIENT`],
+    /// else unspecified). Returns the gradient evaluations it made itself.
+    fn advance(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64;
 }
 
 /// Runs `update` from `theta0` over `grid`, recording every `grid.record_every`-th step at t = k·unit.
@@ -40,21 +40,30 @@ pub(crate) fn drive<O: Objective + ?Sized, U: Update>(
     let mut grad = vec![0.0; d];
     let mut evals = setup_evals;
     let mut taken = 0u64;
+    // Counts down to the next recorded step (a division per step would cost more than a 2-D gradient).
+    let mut until_record = 0u64;
 
     for k in 0..=grid.steps {
-        let on_record = k % grid.record_every == 0;
-        if U::USES_GRADIENT || on_record {
+        let on_record = until_record == 0;
+        until_record = if on_record {
+            grid.record_every - 1
+        } else {
+            until_record - 1
+        };
+        let with_gradient = U::USES_GRADIENT || on_record;
+        if with_gradient {
             objective.gradient(&theta, &mut grad);
             evals += u64::from(U::USES_GRADIENT);
         }
-        let finite = theta.iter().all(|x| x.is_finite())
-            && (!(U::USES_GRADIENT || on_record) || grad.iter().all(|x| x.is_finite()));
+        let finite = all_finite(&theta) && (!with_gradient || all_finite(&grad));
         let loss = if on_record || !finite {
             objective.loss(&theta)
         } else {
             0.0
         };
-        if !finite || (on_record && !(loss.abs() <= loss_bound)) {
+        // A NaN loss is caught too: NaN ≤ bound is false.
+        let within_bound = loss.abs() <= loss_bound;
+        if !finite || (on_record && !within_bound) {
             let reason = if !finite {
                 "parameters or gradient became non-finite".to_string()
             } else {
@@ -91,12 +100,19 @@ pub(crate) fn drive<O: Objective + ?Sized, U: Update>(
         if k == grid.steps {
             break;
         }
-        previous.copy_from_slice(&theta);
-        evals += update.advance(k, &mut theta, &grad);
+        // θ_{k+1} is written into the other buffer and the two swap roles: no copy per step.
+        evals += update.advance(k, &theta, &grad, &mut previous);
+        std::mem::swap(&mut theta, &mut previous);
         taken = k + 1;
     }
     traj.stats.grad_evals = evals;
     traj.stats.accepted_steps = taken;
     traj.stats.wall_seconds = started.elapsed().as_secs_f64();
     traj
+}
+
+/// True when every entry is finite; without early exit, so the compiler can vectorise it.
+#[inline]
+fn all_finite(v: &[f64]) -> bool {
+    v.iter().fold(true, |acc, x| acc & x.is_finite())
 }

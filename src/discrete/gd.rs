@@ -12,9 +12,9 @@ struct GdUpdate {
 impl Update for GdUpdate {
     const USES_GRADIENT: bool = true;
 
-    fn advance(&mut self, _k: u64, theta: &mut [f64], grad: &[f64]) -> u64 {
-        for (t, g) in theta.iter_mut().zip(grad) {
-            *t -= self.eta * g;
+    fn advance(&mut self, _k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+        for ((n, t), g) in next.iter_mut().zip(theta).zip(grad) {
+            *n = t - self.eta * g;
         }
         0
     }

@@ -44,10 +44,10 @@ struct HeavyBallUpdate {
 impl Update for HeavyBallUpdate {
     const USES_GRADIENT: bool = true;
 
-    fn advance(&mut self, _k: u64, theta: &mut [f64], grad: &[f64]) -> u64 {
-        for ((t, v), g) in theta.iter_mut().zip(self.velocity.iter_mut()).zip(grad) {
+    fn advance(&mut self, _k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+        for (((n, t), v), g) in next.iter_mut().zip(theta).zip(self.velocity.iter_mut()).zip(grad) {
             *v = self.beta * *v - self.eta * g;
-            *t += *v;
+            *n = t + *v;
         }
         0
     }

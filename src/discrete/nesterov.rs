@@ -48,15 +48,20 @@ struct NesterovUpdate<'a, O: Objective + ?Sized> {
 impl<O: Objective + ?Sized> Update for NesterovUpdate<'_, O> {
     const USES_GRADIENT: bool = false;
 
-    fn advance(&mut self, k: u64, theta: &mut [f64], _grad: &[f64]) -> u64 {
+    fn advance(&mut self, k: u64, theta: &[f64], _grad: &[f64], next: &mut [f64]) -> u64 {
         let beta = self.schedule.beta(k);
-        for ((y, t), v) in self.lookahead.iter_mut().zip(theta.iter()).zip(&self.velocity) {
+        for ((y, t), v) in self.lookahead.iter_mut().zip(theta).zip(&self.velocity) {
             *y = t + beta * v;
         }
         self.objective.gradient(&self.lookahead, &mut self.grad);
-        for ((t, v), g) in theta.iter_mut().zip(self.velocity.iter_mut()).zip(&self.grad) {
+        for (((n, t), v), g) in next
+            .iter_mut()
+            .zip(theta)
+            .zip(self.velocity.iter_mut())
+            .zip(&self.grad)
+        {
             *v = beta * *v - self.eta * g;
-            *t += *v;
+            *n = t + *v;
         }
         1
     }
