@@ -1,8 +1,9 @@
 //! # flowgap
 //!
-//! Run one training problem two ways — as discrete iterations (gradient descent) and as its
-//! continuous-time model (gradient flow, integrated by an ODE solver) — on one time axis t_k = k·η,
-//! measure how and when they part, and draw the result.
+//! Run one training problem two ways — as discrete iterations (gradient descent, heavy ball, Nesterov) and
+//! as their continuous-time models (gradient flow, modified flows, momentum ODEs, integrated by an ODE
+//! solver) — on one time axis t_k = k·η (k·√η for Nesterov's ODE), measure how and when they part, and
+//! draw the result. docs/methods.md states every method and model.
 //!
 //! ```
 //! use flowgap::objective::{Objective, Quadratic};
