@@ -18,11 +18,7 @@ fn rosenbrock(c: &mut Criterion) {
     let mut group = c.benchmark_group("rosenbrock");
     group.sample_size(10);
     for record_every in [100u64, 1] {
-        let grid = TimeGrid {
-            step_size: 1e-4,
-            steps: 200_000,
-            record_every,
-        };
+        let grid = TimeGrid::new(1e-4, 200_000, record_every);
         group.bench_function(format!("gd_200k_steps_record_every_{record_every}"), |b| {
             b.iter(|| gradient_descent(&f, black_box(&theta0), &grid, 1e10))
         });

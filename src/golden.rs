@@ -201,21 +201,23 @@ pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outco
 }
 
 fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
+    let solved = |s: &crate::continuous::SolverSettings| match s.solver {
+        crate::continuous::SolverKind::Rk4 => (
+            DISCRETE,
+            "rk4 with a fixed step: deterministic arithmetic, like a discrete method".to_string(),
+        ),
+        _ => (
+            adaptive(s.rtol, s.atol),
+            format!("adaptive solver: 100 × (rtol {}, atol {})", s.rtol, s.atol),
+        ),
+    };
     match kind {
-        MethodKind::Gd => (
+        MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => (
             DISCRETE,
             "discrete: roundoff amplified by the map (1e-9 rel)".to_string(),
         ),
-        MethodKind::GradientFlow(s) => match s.solver {
-            crate::continuous::SolverKind::Rk4 => (
-                DISCRETE,
-                "rk4 with a fixed step: deterministic arithmetic, like a discrete method".to_string(),
-            ),
-            _ => (
-                adaptive(s.rtol, s.atol),
-                format!("adaptive solver: 100 × (rtol {}, atol {})", s.rtol, s.atol),
-            ),
-        },
+        MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solved(s),
+        MethodKind::ModifiedFlow { solver, .. } | MethodKind::HeavyBallFlow { solver, .. } => solved(solver),
     }
 }
 

@@ -1,8 +1,9 @@
 //! # flowgap
 //!
-//! Run one training problem two ways — as discrete iterations (gradient descent) and as its
-//! continuous-time model (gradient flow, integrated by an ODE solver) — on one time axis t_k = k·η,
-//! measure how and when they part, and draw the result.
+//! Run one training problem two ways — as discrete iterations (gradient descent, heavy ball, Nesterov) and
+//! as their continuous-time models (gradient flow, modified flows, momentum ODEs, integrated by an ODE
+//! solver) — on one time axis t_k = k·η (k·√η for Nesterov's ODE), measure how and when they part, and
+//! draw the result. docs/methods.md states every method and model.
 //!
 //! ```
 //! use flowgap::objective::{Objective, Quadratic};
@@ -12,7 +13,7 @@
 //! use flowgap::compare::compare;
 //!
 //! let q = Quadratic::from_eigenvalues(&[10.0, 1.0], vec![0.0, 0.0]);
-//! let grid = TimeGrid { step_size: 0.01, steps: 100, record_every: 1 };
+//! let grid = TimeGrid::new(0.01, 100, 1);
 //! let gd = gradient_descent(&q, &[1.0, 1.0], &grid, 1e10);
 //! let settings = SolverSettings { solver: SolverKind::Dop853, rtol: 1e-10, atol: 1e-12, max_steps: 100_000, dt: 1e-3 };
 //! let flow = solve(&GradientFlow { objective: &q }, &q, &[1.0, 1.0], &grid, &settings, 1e10);
@@ -27,6 +28,7 @@ pub mod discrete;
 pub mod error;
 pub mod golden;
 pub mod objective;
+pub mod order;
 pub mod output;
 pub mod render;
 pub mod run;

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use flowgap::golden::{self, Outcome};
-use flowgap::{output, run, scenario, Error};
+use flowgap::{order, output, run, scenario, Error};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -48,6 +48,18 @@ enum Command {
         /// Replace another scenario's results in the output folder.
         #[arg(long)]
         force: bool,
+    },
+    /// Run a scenario at several step sizes on its horizon and fit each comparison's order (log–log slope
+    /// of the maximum distance against η); writes order.json.
+    Order {
+        /// Scenario name or path.
+        scenario: String,
+        /// The step sizes η, comma-separated (e.g. 4e-3,2e-3,1e-3,5e-4); each must divide the horizon.
+        #[arg(long, value_name = "ETAS", value_delimiter = ',', required = true)]
+        step_sizes: Vec<f64>,
+        /// Output folder for order.json (default: output/<name>-order/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Run scenarios and compare them with their golden files (`golden/<name>.json` beside each scenario).
     Check {
@@ -135,6 +147,30 @@ fn execute(cli: Cli) -> Result<bool, Error> {
                 );
             }
             say!("wrote {} files to {}", files.len(), out.display());
+            Ok(true)
+        }
+        Command::Order {
+            scenario: which,
+            step_sizes,
+            out,
+        } => {
+            let path = scenario::resolve(&dir, &which)?;
+            let study = order::order_study(&path, &step_sizes)?;
+            let out = out.unwrap_or_else(|| Path::new("output").join(format!("{}-order", study.scenario)));
+            let file = order::write_order(&study, &out)?;
+            for fit in &study.comparisons {
+                let slope = fit.slope.map_or("—".to_string(), |s| format!("{s:.3}"));
+                let distances: Vec<String> = fit.max_distances.iter().map(|d| format!("{d:.3e}")).collect();
+                say!(
+                    "{} vs {}: slope {slope} over {} of {} step sizes; max distances {}",
+                    fit.a,
+                    fit.b,
+                    fit.points_used,
+                    study.step_sizes.len(),
+                    distances.join(", ")
+                );
+            }
+            say!("wrote {}", file.display());
             Ok(true)
         }
         Command::Check { names, bless } => check(&dir, names, bless),

@@ -7,7 +7,6 @@
 use crate::error::{Error, Result};
 use crate::render::{self, FigureInput};
 use crate::run::{MethodRun, Report};
-use crate::scenario::MethodKind;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -128,15 +127,16 @@ pub fn summary(report: &Report) -> serde_json::Value {
         .zip(&s.methods)
         .map(|(m, config)| {
             let t = &m.trajectory;
-            let settings = match &config.kind {
-                MethodKind::Gd => json!({}),
-                MethodKind::GradientFlow(settings) => serde_json::to_value(settings).expect("plain data"),
-            };
+            let eta = s.grid.step_size;
+            let time_map = config.kind.time_map();
             json!({
                 "id": m.id,
                 "kind": m.kind,
                 "discrete": m.discrete,
-                "settings": settings,
+                "settings": config.kind.settings(),
+                "time_map": time_map.formula(),
+                "time_unit": time_map.unit(eta),
+                "stability_threshold": config.kind.stability_threshold(eta),
                 "termination": t.termination,
                 "recorded_points": t.len(),
                 "t_end": t.t_end(),

@@ -2,10 +2,14 @@
 //! [`crate::output`]'s job.
 
 use crate::compare::{compare, Comparison};
-use crate::continuous::{solve, GradientFlow};
-use crate::discrete::gradient_descent;
-use crate::scenario::{MethodKind, Scenario};
-use crate::trajectory::Trajectory;
+use crate::continuous::{
+    solve, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde, SolverSettings,
+    VectorField,
+};
+use crate::discrete::{gradient_descent, heavy_ball, nesterov};
+use crate::objective::Objective;
+use crate::scenario::{HeavyBallForm, MethodKind, Scenario};
+use crate::trajectory::{TimeGrid, Trajectory};
 
 /// One method's result.
 #[derive(Debug, Clone)]
@@ -37,34 +41,57 @@ impl Report {
     }
 }
 
+/// Runs one method from `theta0` on the run's grid (t = k·η), mapped to the method's own time axis.
+pub fn run_method(
+    kind: &MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+) -> Trajectory {
+    let grid = grid.with_time_map(kind.time_map());
+    let eta = grid.step_size;
+    let flow = |field: &dyn VectorField, settings: &SolverSettings| {
+        solve(field, objective, theta0, &grid, settings, loss_bound)
+    };
+    match kind {
+        MethodKind::Gd => gradient_descent(objective, theta0, &grid, loss_bound),
+        MethodKind::HeavyBall { beta, start } => {
+            heavy_ball(objective, theta0, &grid, *beta, *start, loss_bound)
+        }
+        MethodKind::Nesterov(schedule) => nesterov(objective, theta0, &grid, *schedule, loss_bound),
+        MethodKind::GradientFlow(settings) => flow(&GradientFlow { objective }, settings),
+        MethodKind::ModifiedFlow { order, solver } => {
+            flow(&ModifiedFlow::new(objective, eta, *order), solver)
+        }
+        MethodKind::HeavyBallFlow { beta, form, solver } => match form {
+            HeavyBallForm::Modified => flow(&HeavyBallModifiedFlow::new(objective, eta, *beta), solver),
+            HeavyBallForm::SecondOrder(start) => {
+                flow(&HeavyBallOde::new(objective, eta, *beta, *start), solver)
+            }
+        },
+        MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
+    }
+}
+
 /// Runs every method of `scenario` and every comparison. Divergence and solver failures are recorded in
 /// the trajectories' terminations; this never fails.
 pub fn run(scenario: Scenario) -> Report {
     let objective = scenario.objective.as_ref();
-    let grid = scenario.grid;
-    let theta0 = &scenario.init;
-    let bound = scenario.divergence_bound;
     let methods: Vec<MethodRun> = scenario
         .methods
         .iter()
-        .map(|m| {
-            let trajectory = match &m.kind {
-                MethodKind::Gd => gradient_descent(objective, theta0, &grid, bound),
-                MethodKind::GradientFlow(settings) => solve(
-                    &GradientFlow { objective },
-                    objective,
-                    theta0,
-                    &grid,
-                    settings,
-                    bound,
-                ),
-            };
-            MethodRun {
-                id: m.id.clone(),
-                kind: m.kind.name().to_string(),
-                discrete: m.kind.is_discrete(),
-                trajectory,
-            }
+        .map(|m| MethodRun {
+            id: m.id.clone(),
+            kind: m.kind.name().to_string(),
+            discrete: m.kind.is_discrete(),
+            trajectory: run_method(
+                &m.kind,
+                objective,
+                &scenario.init,
+                &scenario.grid,
+                scenario.divergence_bound,
+            ),
         })
         .collect();
     let comparisons = scenario

@@ -3,19 +3,71 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The shared time axis of a run: step k of a discrete method sits at t_k = k·η (computed as a product,
-/// never by summation); the trajectory keeps every `record_every`-th step.
+/// How a method's step index k maps onto the continuous time axis: t_k = k·unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeMap {
+    /// t = k·η: GD, heavy ball, constant-β Nesterov and their flows.
+    #[default]
+    Eta,
+    /// t = k·√η: Nesterov with the Su–Boyd–Candès schedule and its ODE X'' + (3/t)X' + ∇L = 0.
+    SqrtEta,
+}
+
+impl TimeMap {
+    /// The time unit for step size η.
+    pub fn unit(self, step_size: f64) -> f64 {
+        match self {
+            TimeMap::Eta => step_size,
+            TimeMap::SqrtEta => step_size.sqrt(),
+        }
+    }
+
+    /// The map as a formula, for summaries: `k*eta` or `k*sqrt(eta)`.
+    pub fn formula(self) -> &'static str {
+        match self {
+            TimeMap::Eta => "k*eta",
+            TimeMap::SqrtEta => "k*sqrt(eta)",
+        }
+    }
+}
+
+/// The time axis of a method: step k sits at t_k = k·unit, unit = η or √η by the method's [`TimeMap`]
+/// (computed as a product, never by summation); the trajectory keeps every `record_every`-th step.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TimeGrid {
-    /// η, the discrete step and the unit of time.
+    /// η, the discrete step.
     pub step_size: f64,
-    /// The horizon in steps: t_end = steps·η.
+    /// The horizon in steps: t_end = steps·unit.
     pub steps: u64,
     /// Keep every `record_every`-th step (a divisor of `steps`).
     pub record_every: u64,
+    /// How steps map to time (t = k·η unless a method says otherwise).
+    #[serde(default)]
+    pub time_map: TimeMap,
 }
 
 impl TimeGrid {
+    /// A grid with the usual map t = k·η.
+    pub fn new(step_size: f64, steps: u64, record_every: u64) -> Self {
+        TimeGrid {
+            step_size,
+            steps,
+            record_every,
+            time_map: TimeMap::Eta,
+        }
+    }
+
+    /// The same steps on another time map (a method's own).
+    pub fn with_time_map(self, time_map: TimeMap) -> Self {
+        TimeGrid { time_map, ..self }
+    }
+
+    /// The time unit: η or √η.
+    pub fn unit(&self) -> f64 {
+        self.time_map.unit(self.step_size)
+    }
+
     /// The number of recorded intervals N = steps / record_every (N + 1 points, the first at t = 0).
     pub fn intervals(&self) -> u64 {
         self.steps / self.record_every
@@ -26,17 +78,17 @@ impl TimeGrid {
         j * self.record_every
     }
 
-    /// t_k = k·η.
+    /// t_k = k·unit.
     pub fn time_of_step(&self, k: u64) -> f64 {
-        k as f64 * self.step_size
+        k as f64 * self.unit()
     }
 
-    /// The spacing Δ = record_every·η between recorded points.
+    /// The spacing Δ = record_every·unit between recorded points.
     pub fn spacing(&self) -> f64 {
-        self.record_every as f64 * self.step_size
+        self.record_every as f64 * self.unit()
     }
 
-    /// t_end = steps·η.
+    /// t_end = steps·unit.
     pub fn t_end(&self) -> f64 {
         self.time_of_step(self.steps)
     }
@@ -229,5 +281,24 @@ impl Trajectory {
     /// The last loss (NaN when empty).
     pub fn final_loss(&self) -> f64 {
         self.losses.last().copied().unwrap_or(f64::NAN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TimeGrid, TimeMap};
+
+    #[test]
+    fn times_are_products_of_the_step_index_and_the_unit() {
+        let g = TimeGrid::new(0.01, 1000, 10);
+        assert_eq!(g.unit(), 0.01);
+        assert_eq!(g.time_of_step(7), 7.0 * 0.01);
+        assert_eq!(g.spacing(), 10.0 * 0.01);
+        let s = g.with_time_map(TimeMap::SqrtEta);
+        assert_eq!((s.step_size, s.steps, s.record_every), (0.01, 1000, 10));
+        assert_eq!(s.unit(), 0.1);
+        assert_eq!(s.time_of_step(7), 7.0 * 0.1);
+        assert_eq!(s.t_end(), 1000.0 * 0.1);
+        assert_eq!(s.spacing(), 10.0 * 0.1);
     }
 }

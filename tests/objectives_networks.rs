@@ -240,11 +240,7 @@ fn gradient_flow_conserves_balancedness_on_the_scalar_net() {
     };
     let net = DeepLinear::new(vec![1, 1, 1], &data).unwrap();
     let theta0 = [0.3, 1.4];
-    let grid = TimeGrid {
-        step_size: 0.05,
-        steps: 200,
-        record_every: 1,
-    };
+    let grid = TimeGrid::new(0.05, 200, 1);
     let settings = SolverSettings {
         solver: SolverKind::Dop853,
         rtol: 1e-10,
@@ -302,11 +298,7 @@ fn gradient_flow_conserves_every_balance_of_a_deep_net_and_gd_moves_it_by_eta_sq
         seed: 5,
         balanced: false,
     });
-    let grid = TimeGrid {
-        step_size: 0.02,
-        steps: 100,
-        record_every: 5,
-    };
+    let grid = TimeGrid::new(0.02, 100, 5);
     let settings = SolverSettings {
         solver: SolverKind::Dop853,
         rtol: 1e-10,
@@ -635,11 +627,7 @@ fn relu_network_balancedness_is_conserved_by_gradient_flow() {
     );
     let mut theta0 = net.init(1.0, 71);
     theta0[net.offsets(0).1.unwrap()] = 0.4; // a nonzero bias, whose square counts as an incoming weight
-    let grid = TimeGrid {
-        step_size: 0.05,
-        steps: 40,
-        record_every: 4,
-    };
+    let grid = TimeGrid::new(0.05, 40, 4);
     let settings = SolverSettings {
         solver: SolverKind::Dop853,
         rtol: 1e-10,

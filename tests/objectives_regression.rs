@@ -199,11 +199,7 @@ fn gd_converges_to_the_normal_equations_solution() {
         expected[k * p + c] = sol[(p, c)];
     }
     assert!(rel_err(&f.known_minima()[0], &expected) < 1e-10);
-    let grid = TimeGrid {
-        step_size: 0.5,
-        steps: 400,
-        record_every: 400,
-    };
+    let grid = TimeGrid::new(0.5, 400, 400);
     let traj = gradient_descent(&f, &vec![0.0; f.dim()], &grid, 1e10);
     let end = traj.last_state().unwrap();
     assert!(rel_err(end, &expected) < 1e-10, "{end:?} vs {expected:?}");

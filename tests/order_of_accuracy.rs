@@ -29,11 +29,7 @@ fn gd_departs_from_the_flow_at_first_order_on_rosenbrock() {
     let mut gaps = Vec::new();
     for &eta in &etas {
         let steps = (2.0 / eta).round() as u64;
-        let grid = TimeGrid {
-            step_size: eta,
-            steps,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(eta, steps, 1);
         let gd = gradient_descent(&f, &theta0, &grid, 1e10);
         let settings = SolverSettings {
             solver: SolverKind::Dop853,

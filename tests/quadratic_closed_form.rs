@@ -26,11 +26,7 @@ fn rel_err(x: &[f64], y: &[f64]) -> f64 {
 fn gd_iterates_are_powers_of_i_minus_eta_a() {
     let q = rotated_quadratic();
     let theta0 = [1.0, -2.0, 0.5];
-    let grid = TimeGrid {
-        step_size: 0.05,
-        steps: 200,
-        record_every: 1,
-    };
+    let grid = TimeGrid::new(0.05, 200, 1);
     let traj = gradient_descent(&q, &theta0, &grid, 1e10);
     assert_eq!(traj.termination, Termination::Completed);
     assert_eq!(traj.len(), 201);
@@ -57,11 +53,7 @@ fn flow_closed_form(q: &Quadratic, theta0: &[f64], t: f64) -> Vec<f64> {
 fn check_flow(solver: SolverKind, rtol: f64, dt: f64, tol: f64) {
     let q = rotated_quadratic();
     let theta0 = [1.0, -2.0, 0.5];
-    let grid = TimeGrid {
-        step_size: 0.01,
-        steps: 400,
-        record_every: 1,
-    };
+    let grid = TimeGrid::new(0.01, 400, 1);
     let settings = SolverSettings {
         solver,
         rtol,
@@ -123,11 +115,7 @@ fn gd_diverges_exactly_above_two_over_lambda_max() {
     let steps = 40_000;
     for (factor, diverges) in [(1.0 - 1e-3, false), (1.0, false), (1.0 + 1e-3, true)] {
         let eta = 0.5 * factor;
-        let grid = TimeGrid {
-            step_size: eta,
-            steps,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(eta, steps, 1);
         let traj = gradient_descent(&q, &theta0, &grid, bound);
         match (&traj.termination, diverges) {
             (Termination::Completed, false) => {}
@@ -152,11 +140,7 @@ fn gd_diverges_exactly_above_two_over_lambda_max() {
 #[test]
 fn negative_curvature_makes_both_methods_diverge_as_a_result() {
     let q = Quadratic::from_eigenvalues(&[-1.0, 1.0], vec![0.0, 0.0]);
-    let grid = TimeGrid {
-        step_size: 0.01,
-        steps: 10_000,
-        record_every: 10,
-    };
+    let grid = TimeGrid::new(0.01, 10_000, 10);
     let settings = SolverSettings {
         solver: SolverKind::Dop853,
         rtol: 1e-10,
@@ -191,11 +175,7 @@ fn negative_curvature_makes_both_methods_diverge_as_a_result() {
 #[test]
 fn solver_failures_are_named_terminations_not_panics() {
     let q = rotated_quadratic();
-    let grid = TimeGrid {
-        step_size: 0.01,
-        steps: 1000,
-        record_every: 1,
-    };
+    let grid = TimeGrid::new(0.01, 1000, 1);
     let settings = SolverSettings {
         solver: SolverKind::Dop853,
         rtol: 1e-12,

@@ -1,7 +1,13 @@
 //! Continuous-time models: vector fields, kept apart from the solver that integrates them.
 
 mod field;
+mod modified;
+mod momentum;
+mod nesterov_ode;
 mod solve;
 
 pub use field::{GradientFlow, VectorField};
+pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};
+pub use momentum::{heavy_ball_correction, HeavyBallModifiedFlow, HeavyBallOde};
+pub use nesterov_ode::NesterovOde;
 pub use solve::{solve, SolverKind, SolverSettings};

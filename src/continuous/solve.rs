@@ -1,5 +1,5 @@
-//! One entry point that integrates a [`VectorField`] with ode_solvers and samples it on the shared
-//! time axis t_j = j·Δ (Δ = record_every·η).
+//! One entry point that integrates a [`VectorField`] with ode_solvers and samples it on the method's
+//! time axis t_j = j·Δ (Δ = record_every·unit, unit = η or √η).
 //!
 //! Two defects of ode_solvers 0.6.2's dense output are avoided rather than patched:
 //! - its output times are built by repeated addition and drift; we integrate in rescaled time
@@ -23,7 +23,8 @@ use std::time::Instant;
 /// ode_solvers tests for stiffness every `n_stiff` accepted steps; this value means never. Gradient flows
 /// near an ill-conditioned minimum (Rosenbrock's valley) are "stiff" by Hairer's test, yet an explicit solver
 /// still integrates them to tolerance, with its step held at the stability limit: that costs steps, not
-/// accuracy, so flowgap does not abort on it.
+/// accuracy, so flowgap does not abort on it. (The heavy-ball ODE is the extreme case: its fast mode decays
+/// at a rate ∝ 1/η.)
 const STIFFNESS_TEST_NEVER: u32 = u32::MAX;
 
 /// The ode_solvers integrator to use.
@@ -69,24 +70,36 @@ pub struct SolverSettings {
     pub dt: f64,
 }
 
-/// The ode_solvers system in rescaled time s = t/Δ: dθ/ds = Δ·F(sΔ, θ). It counts evaluations and
-/// remembers where the field stopped being finite.
-struct Rescaled<'a, F: VectorField> {
+/// The ode_solvers system in rescaled time s = t/Δ: dy/ds = Δ·F(sΔ, y). It counts evaluations and
+/// remembers where the field stopped being finite. For a time-dependent field it is made autonomous: the
+/// state carries s as one more component (ds/ds = 1), which is what F is evaluated at (see
+/// [`VectorField::time_dependent`]).
+struct Rescaled<'a, F: VectorField + ?Sized> {
     field: &'a F,
     spacing: f64,
+    autonomous_time: bool,
     evals: &'a Cell<u64>,
     accepted: &'a Cell<u64>,
     first_non_finite: &'a Cell<f64>,
 }
 
-impl<F: VectorField> System<f64, DVector<f64>> for Rescaled<'_, F> {
+impl<F: VectorField + ?Sized> System<f64, DVector<f64>> for Rescaled<'_, F> {
     fn system(&self, s: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
         self.evals.set(self.evals.get() + 1);
-        self.field.eval(s * self.spacing, y.as_slice(), dy.as_mut_slice());
+        let d = self.field.dim();
+        let s_field = if self.autonomous_time { y[d] } else { s };
+        self.field.eval(
+            s_field * self.spacing,
+            &y.as_slice()[..d],
+            &mut dy.as_mut_slice()[..d],
+        );
         let mut finite = true;
-        for v in dy.iter_mut() {
+        for v in dy.iter_mut().take(d) {
             *v *= self.spacing;
             finite &= v.is_finite();
+        }
+        if self.autonomous_time {
+            dy[d] = 1.0;
         }
         if !finite && s < self.first_non_finite.get() {
             self.first_non_finite.set(s);
@@ -99,13 +112,18 @@ impl<F: VectorField> System<f64, DVector<f64>> for Rescaled<'_, F> {
     }
 }
 
-/// Integrates `field` from `theta0` over `grid` and samples it at every recorded time, recording
-/// `objective`'s loss and gradient norm there.
+/// Integrates `field` from the state it builds for `theta0` over `grid` and samples it at every recorded
+/// time t_j = j·Δ, recording the position θ (see [`VectorField::position`]) with `objective`'s loss and
+/// gradient norm there.
+///
+/// A field singular at t = 0 supplies a series start at a tiny τ ([`VectorField::series_start`]); the
+/// first interval [τ, Δ] is then integrated by dop853 at the settings' rtol/atol (whatever the solver),
+/// and the rest from Δ on as usual.
 ///
 /// Never panics on a bad problem: a solver failure ends the trajectory with
 /// [`Termination::SolverFailed`] at the time reached, and a non-finite state or a loss above
 /// `loss_bound` with [`Termination::Diverged`]; the samples before that point are kept.
-pub fn solve<F: VectorField, O: Objective + ?Sized>(
+pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     field: &F,
     objective: &O,
     theta0: &[f64],
@@ -118,117 +136,172 @@ pub fn solve<F: VectorField, O: Objective + ?Sized>(
     let evals = Cell::new(0u64);
     let accepted = Cell::new(0u64);
     let first_non_finite = Cell::new(f64::INFINITY);
+    let autonomous_time = field.time_dependent();
     let system = || Rescaled {
         field,
         spacing: grid.spacing(),
+        autonomous_time,
         evals: &evals,
         accepted: &accepted,
         first_non_finite: &first_non_finite,
     };
-    // samples[j] is θ at s = j; index 0 is θ0 itself.
+    let d_state = field.dim();
+    // The state handed to the solver: the field's state, then s when time is carried as a state.
+    let mut y0 = vec![0.0; d_state + usize::from(autonomous_time)];
+    field.initial_state(theta0, &mut y0[..d_state]);
+    // samples[j] is the state at s = j; index 0 is the initial state itself.
     let mut samples: Vec<DVector<f64>> = Vec::with_capacity(n as usize + 1);
-    samples.push(DVector::from_column_slice(theta0));
+    samples.push(DVector::from_column_slice(&y0));
     let mut failure: Option<(SolverFailure, f64)> = None;
     let mut rejected = 0u64;
 
-    match settings.solver {
-        SolverKind::Dop853 | SolverKind::Dopri5 => {
-            let y0 = DVector::from_column_slice(theta0);
-            let s_end = n as f64 + 1.0 / 64.0;
-            let (result, xs, ys) = if settings.solver == SolverKind::Dop853 {
-                let mut stepper = Dop853::from_param(
-                    system(),
-                    0.0,
-                    s_end,
-                    1.0,
-                    y0,
-                    settings.rtol,
-                    settings.atol,
-                    0.9,
-                    0.0,
-                    0.333,
-                    6.0,
-                    s_end,
-                    0.0,
-                    settings.max_steps,
-                    STIFFNESS_TEST_NEVER,
-                    OutputType::Dense,
-                );
-                let r = stepper.integrate();
-                let (x, y) = stepper.results().get();
-                (r.map(|s| s.rejected_steps), x.clone(), y.clone())
-            } else {
-                let mut stepper = Dopri5::from_param(
-                    system(),
-                    0.0,
-                    s_end,
-                    1.0,
-                    y0,
-                    settings.rtol,
-                    settings.atol,
-                    0.9,
-                    0.04,
-                    0.2,
-                    10.0,
-                    s_end,
-                    0.0,
-                    settings.max_steps,
-                    STIFFNESS_TEST_NEVER,
-                    OutputType::Dense,
-                );
-                let r = stepper.integrate();
-                let (x, y) = stepper.results().get();
-                (r.map(|s| s.rejected_steps), x.clone(), y.clone())
-            };
-            // Keep only the integer sample times 1..=N, in order; anything else (a solver's own
-            // end point) is dropped.
-            for (x, y) in xs.into_iter().zip(ys) {
-                let j = x.round();
-                if (x - j).abs() < 1e-9 && j as u64 == samples.len() as u64 && j as u64 <= n {
-                    samples.push(y);
-                }
+    // Where the main integration starts (in s): 0, or 1 after a series start over [0, τ] and an
+    // integration over [τ, Δ].
+    let mut s_start = 0u64;
+    if n >= 1 {
+        if let Some(tau) = field.series_start(&mut y0[..d_state], grid.spacing()) {
+            let s_tau = tau / grid.spacing();
+            if autonomous_time {
+                y0[d_state] = s_tau;
             }
-            match result {
-                Ok(r) => rejected = r as u64,
+            let mut stepper = Dop853::from_param(
+                system(),
+                s_tau,
+                1.0,
+                1.0,
+                DVector::from_column_slice(&y0),
+                settings.rtol,
+                settings.atol,
+                0.9,
+                0.0,
+                0.333,
+                6.0,
+                1.0,
+                0.0,
+                settings.max_steps,
+                STIFFNESS_TEST_NEVER,
+                OutputType::Sparse,
+            );
+            match stepper.integrate() {
+                Ok(stats) => {
+                    rejected += stats.rejected_steps as u64;
+                    let (xs, ys) = stepper.results().get();
+                    if let (Some(&x), Some(y)) = (xs.last(), ys.last()) {
+                        if (x - 1.0).abs() < 1e-9 {
+                            samples.push(y.clone());
+                            s_start = 1;
+                        }
+                    }
+                }
                 Err(e) => failure = Some(named_failure(&e, grid.spacing())),
             }
         }
-        SolverKind::Rk4 => {
-            let m = substeps(grid.spacing(), settings.dt);
-            let h = 1.0 / m as f64;
-            // Integrate one chunk of samples at a time so memory stays bounded by the chunk.
-            const CHUNK: u64 = 256;
-            let mut start = 0u64;
-            while start < n {
-                let end = (start + CHUNK).min(n);
-                let y0 = samples.last().expect("θ0 is always there").clone();
-                let mut stepper = Rk4::new(system(), start as f64, y0, end as f64, h);
-                // Rk4 never fails; non-finite values are caught below.
-                let _ = stepper.integrate();
-                for (i, y) in stepper.y_out().iter().enumerate().skip(1) {
-                    if i as u64 % m == 0 && samples.len() as u64 <= end {
-                        samples.push(y.clone());
+    }
+
+    if failure.is_none() && samples.len() as u64 == s_start + 1 && s_start < n {
+        let y_start = samples.last().expect("the initial state is always there").clone();
+        match settings.solver {
+            SolverKind::Dop853 | SolverKind::Dopri5 => {
+                let s0 = s_start as f64;
+                let s_end = n as f64 + 1.0 / 64.0;
+                let (result, xs, ys) = if settings.solver == SolverKind::Dop853 {
+                    let mut stepper = Dop853::from_param(
+                        system(),
+                        s0,
+                        s_end,
+                        1.0,
+                        y_start,
+                        settings.rtol,
+                        settings.atol,
+                        0.9,
+                        0.0,
+                        0.333,
+                        6.0,
+                        s_end,
+                        0.0,
+                        settings.max_steps,
+                        STIFFNESS_TEST_NEVER,
+                        OutputType::Dense,
+                    );
+                    let r = stepper.integrate();
+                    let (x, y) = stepper.results().get();
+                    (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+                } else {
+                    let mut stepper = Dopri5::from_param(
+                        system(),
+                        s0,
+                        s_end,
+                        1.0,
+                        y_start,
+                        settings.rtol,
+                        settings.atol,
+                        0.9,
+                        0.04,
+                        0.2,
+                        10.0,
+                        s_end,
+                        0.0,
+                        settings.max_steps,
+                        STIFFNESS_TEST_NEVER,
+                        OutputType::Dense,
+                    );
+                    let r = stepper.integrate();
+                    let (x, y) = stepper.results().get();
+                    (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+                };
+                // Keep only the integer sample times past the start, in order; anything else (a
+                // solver's own end point, the start point again) is dropped. The dense output times
+                // s0 + 1 + 1 + … are exact integers.
+                for (x, y) in xs.into_iter().zip(ys) {
+                    let j = x.round();
+                    if (x - j).abs() < 1e-9 && j as u64 == samples.len() as u64 && j as u64 <= n {
+                        samples.push(y);
                     }
                 }
-                if samples.last().is_some_and(|y| !y.iter().all(|v| v.is_finite())) {
-                    break;
+                match result {
+                    Ok(r) => rejected += r as u64,
+                    Err(e) => failure = Some(named_failure(&e, grid.spacing())),
                 }
-                start = end;
+            }
+            SolverKind::Rk4 => {
+                let m = substeps(grid.spacing(), settings.dt);
+                let h = 1.0 / m as f64;
+                // Integrate one chunk of samples at a time so memory stays bounded by the chunk.
+                const CHUNK: u64 = 256;
+                let mut start = s_start;
+                while start < n {
+                    let end = (start + CHUNK).min(n);
+                    let y0 = samples.last().expect("the initial state is always there").clone();
+                    let mut stepper = Rk4::new(system(), start as f64, y0, end as f64, h);
+                    // Rk4 never fails; non-finite values are caught below.
+                    let _ = stepper.integrate();
+                    for (i, y) in stepper.y_out().iter().enumerate().skip(1) {
+                        if i as u64 % m == 0 && samples.len() as u64 <= end {
+                            samples.push(y.clone());
+                        }
+                    }
+                    if samples.last().is_some_and(|y| !y.iter().all(|v| v.is_finite())) {
+                        break;
+                    }
+                    start = end;
+                }
             }
         }
     }
 
     // Record the samples, stopping at the first non-finite state or loss above the bound.
-    let mut traj = Trajectory::with_conserved(field.dim(), samples.len(), objective.conserved_names());
+    let d = field.position_dim();
+    let mut traj = Trajectory::with_conserved(d, samples.len(), objective.conserved_names());
     let mut conserved = vec![0.0; traj.conserved_names.len()];
-    let mut grad = vec![0.0; field.dim()];
+    let mut grad = vec![0.0; d];
     for (j, y) in samples.iter().enumerate() {
         let k = grid.step_of(j as u64);
         let t = grid.time_of_step(k);
-        let theta = y.as_slice();
+        let state = &y.as_slice()[..d_state];
+        let theta = field.position(state);
         let loss = objective.loss(theta);
         objective.gradient(theta, &mut grad);
-        let finite = theta.iter().all(|v| v.is_finite()) && loss.is_finite();
+        let finite = state.iter().all(|v| v.is_finite()) && loss.is_finite();
         if !finite || loss.abs() > loss_bound {
             let reason = if finite {
                 format!(

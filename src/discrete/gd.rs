@@ -1,102 +1,36 @@
 //! Gradient descent θ_{k+1} = θ_k − η ∇L(θ_k), step k at t_k = k·η.
 
-use crate::objective::{norm, Objective};
-use crate::trajectory::{Termination, TimeGrid, Trajectory};
-use std::time::Instant;
+use super::drive::{drive, Update};
+use crate::objective::Objective;
+use crate::trajectory::{TimeGrid, Trajectory};
+
+/// θ ← θ − η∇L(θ).
+struct GdUpdate {
+    eta: f64,
+}
+
+impl Update for GdUpdate {
+    const USES_GRADIENT: bool = true;
+
+    fn advance(&mut self, _k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+        for ((n, t), g) in next.iter_mut().zip(theta).zip(grad) {
+            *n = t - self.eta * g;
+        }
+        0
+    }
+}
 
 /// Runs gradient descent from `theta0` over `grid`, recording every `grid.record_every`-th step.
 ///
 /// Divergence is a result: once θ or ∇L is non-finite, or a recorded |loss| exceeds `loss_bound`, the run
-/// stops with [`Termination::Diverged`] at that step; the last finite iterate is kept as the final point.
-/// The loop does not allocate: buffers and the trajectory's storage are reserved up front.
+/// stops with [`crate::Termination::Diverged`] at that step; the last finite iterate is kept as the final
+/// point. The loop does not allocate.
 pub fn gradient_descent<O: Objective + ?Sized>(
     objective: &O,
     theta0: &[f64],
     grid: &TimeGrid,
     loss_bound: f64,
 ) -> Trajectory {
-    let started = Instant::now();
-    let d = objective.dim();
-    let eta = grid.step_size;
-    let mut traj = Trajectory::with_conserved(d, grid.intervals() as usize + 2, objective.conserved_names());
-    let mut conserved = vec![0.0; traj.conserved_names.len()];
-    let mut theta = theta0.to_vec();
-    let mut previous = theta0.to_vec();
-    let mut grad = vec![0.0; d];
-    let mut evals = 0u64;
-    let mut taken = 0u64;
-    // Counts down to the next recorded step (a division per step would cost more than a 2-D gradient).
-    let mut until_record = 0u64;
-
-    for k in 0..=grid.steps {
-        objective.gradient(&theta, &mut grad);
-        evals += 1;
-        let finite = all_finite(&theta) && all_finite(&grad);
-        let on_record = until_record == 0;
-        until_record = if on_record {
-            grid.record_every - 1
-        } else {
-            until_record - 1
-        };
-        let loss = if on_record || !finite {
-            objective.loss(&theta)
-        } else {
-            0.0
-        };
-        // A NaN loss is caught too: NaN ≤ bound is false.
-        let within_bound = loss.abs() <= loss_bound;
-        if !finite || (on_record && !within_bound) {
-            let reason = if !finite {
-                "parameters or gradient became non-finite".to_string()
-            } else {
-                format!(
-                    "|loss| = {:.3e} exceeded the divergence bound {loss_bound:.3e}",
-                    loss.abs()
-                )
-            };
-            // Keep the last finite iterate as the final point, so figures draw up to divergence.
-            if k > 0 && previous.iter().all(|x| x.is_finite()) && traj.steps.last() != Some(&(k - 1)) {
-                objective.gradient(&previous, &mut grad);
-                objective.conserved(&previous, &mut conserved);
-                let loss = objective.loss(&previous);
-                traj.push(
-                    k - 1,
-                    grid.time_of_step(k - 1),
-                    &previous,
-                    loss,
-                    norm(&grad),
-                    &conserved,
-                );
-            }
-            traj.termination = Termination::Diverged {
-                step: k,
-                t: grid.time_of_step(k),
-                reason,
-            };
-            break;
-        }
-        if on_record {
-            objective.conserved(&theta, &mut conserved);
-            traj.push(k, grid.time_of_step(k), &theta, loss, norm(&grad), &conserved);
-        }
-        if k == grid.steps {
-            break;
-        }
-        // θ_{k+1} is written into the other buffer and the two swap roles: no copy per step.
-        for ((p, t), g) in previous.iter_mut().zip(&theta).zip(&grad) {
-            *p = t - eta * g;
-        }
-        std::mem::swap(&mut theta, &mut previous);
-        taken = k + 1;
-    }
-    traj.stats.grad_evals = evals;
-    traj.stats.accepted_steps = taken;
-    traj.stats.wall_seconds = started.elapsed().as_secs_f64();
-    traj
-}
-
-/// True when every entry is finite; without early exit, so the compiler can vectorise it.
-#[inline]
-fn all_finite(v: &[f64]) -> bool {
-    v.iter().fold(true, |acc, x| acc & x.is_finite())
+    let update = GdUpdate { eta: grid.step_size };
+    drive(objective, theta0, grid, loss_bound, update, 0)
 }

@@ -1,8 +1,14 @@
-//! Discrete training methods. Each returns a [`crate::Trajectory`] on the shared time axis.
+//! Discrete training methods. Each returns a [`crate::Trajectory`] on its time axis (see
+//! [`crate::trajectory::TimeMap`]).
 
+mod drive;
 mod gd;
+mod heavy_ball;
+mod nesterov;
 
 pub use gd::gradient_descent;
+pub use heavy_ball::{heavy_ball, MomentumStart};
+pub use nesterov::{nesterov, NesterovSchedule};
 
 /// The default divergence bound on the loss: a run is called diverged once |L| exceeds
 /// `max(1, |L(θ₀)|) · DIVERGENCE_FACTOR`.
@@ -11,4 +17,22 @@ pub const DIVERGENCE_FACTOR: f64 = 1e10;
 /// The loss bound above which a run starting at loss `initial_loss` counts as diverged.
 pub fn default_divergence_bound(initial_loss: f64) -> f64 {
     initial_loss.abs().max(1.0) * DIVERGENCE_FACTOR
+}
+
+/// Gradient descent's linear stability threshold on the sharpness: GD on a quadratic converges iff
+/// λ_max < 2/η.
+pub fn gd_threshold(eta: f64) -> f64 {
+    2.0 / eta
+}
+
+/// Heavy ball's threshold: on a quadratic it converges iff λ_max < 2(1 + β)/η (the root −1 of
+/// r² − (1 + β − ηλ)r + β).
+pub fn heavy_ball_threshold(eta: f64, beta: f64) -> f64 {
+    2.0 * (1.0 + beta) / eta
+}
+
+/// Nesterov's threshold with constant β: λ_max < (2 + 2β)/(η(1 + 2β)) (the root −1 of
+/// r² − (1 + β)(1 − ηλ)r + β(1 − ηλ)).
+pub fn nesterov_threshold(eta: f64, beta: f64) -> f64 {
+    (2.0 + 2.0 * beta) / (eta * (1.0 + 2.0 * beta))
 }

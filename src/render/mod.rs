@@ -294,11 +294,7 @@ mod tests {
             b: 100.0,
             dim: 2,
         };
-        let grid = TimeGrid {
-            step_size: 1e-3,
-            steps: 2000,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(1e-3, 2000, 1);
         let (methods, comparisons) = gd_and_flow(&objective, &[-1.2, 1.0], &grid);
         let input = FigureInput {
             title: "rosenbrock",
@@ -371,11 +367,7 @@ mod tests {
     fn divergence_is_marked_in_the_legends() {
         // GD on a quadratic with η·λ_max = 2.4 > 2 diverges; the flow does not.
         let objective = Quadratic::from_eigenvalues(&[12.0, 1.0], vec![0.0, 0.0]);
-        let grid = TimeGrid {
-            step_size: 0.2,
-            steps: 200,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(0.2, 200, 1);
         let (methods, comparisons) = gd_and_flow(&objective, &[1.0, 1.0], &grid);
         assert!(matches!(
             methods[0].trajectory.termination,
@@ -475,11 +467,7 @@ mod tests {
             b: 100.0,
             dim: 2,
         };
-        let grid = TimeGrid {
-            step_size: 1e-3,
-            steps: 5000,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(1e-3, 5000, 1);
         let (methods, comparisons) = gd_and_flow(&rosenbrock, &[-1.2, 1.0], &grid);
         let started = std::time::Instant::now();
         let probe = FigureInput {
@@ -510,11 +498,7 @@ mod tests {
         );
 
         let himmelblau = Himmelblau;
-        let grid = TimeGrid {
-            step_size: 0.01,
-            steps: 300,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(0.01, 300, 1);
         let (methods, comparisons) = gd_and_flow(&himmelblau, &[-0.5, 0.5], &grid);
         let input = FigureInput {
             title: "himmelblau",
@@ -526,11 +510,7 @@ mod tests {
         draw_all(&input, &root.join("himmelblau"));
 
         let quadratic = Quadratic::from_eigenvalues(&[10.0, 1.0], vec![0.0, 0.0]);
-        let grid = TimeGrid {
-            step_size: 0.15,
-            steps: 40,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(0.15, 40, 1);
         let (methods, comparisons) = gd_and_flow(&quadratic, &[1.0, 1.5], &grid);
         let input = FigureInput {
             title: "quadratic_few_steps",
@@ -541,11 +521,7 @@ mod tests {
         };
         draw_all(&input, &root.join("quadratic"));
 
-        let grid = TimeGrid {
-            step_size: 0.25,
-            steps: 200,
-            record_every: 1,
-        };
+        let grid = TimeGrid::new(0.25, 200, 1);
         let (methods, comparisons) = gd_and_flow(&quadratic, &[1.0, 1.0], &grid);
         let input = FigureInput {
             title: "quadratic_unstable",

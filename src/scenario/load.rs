@@ -4,14 +4,15 @@
 
 use super::ctx::Ctx;
 use super::objectives;
+use super::HeavyBallForm;
 use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
-use crate::continuous::{SolverKind, SolverSettings};
-use crate::discrete::default_divergence_bound;
+use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
+use crate::discrete::{default_divergence_bound, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
 use crate::objective::{Objective, RandomInit};
 use crate::render::{FigureKind, ImageFormat};
-use crate::trajectory::TimeGrid;
+use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::Path;
@@ -70,6 +71,11 @@ struct RawMethod {
     atol: Option<Spanned<f64>>,
     max_steps: Option<Spanned<i64>>,
     dt: Option<Spanned<f64>>,
+    beta: Option<Spanned<f64>>,
+    order: Option<Spanned<i64>>,
+    form: Option<Spanned<String>>,
+    start: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -135,11 +141,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
             format!("must be an integer ≥ 1 that divides run.steps = {steps}, found {record_every}"),
         ));
     }
-    let grid = TimeGrid {
-        step_size,
-        steps: steps as u64,
-        record_every: record_every as u64,
-    };
+    let grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
     let divergence_bound = match &run.divergence_bound {
         Some(b) => cx.positive(b, "run.divergence_bound")?,
         None => default_divergence_bound(objective.loss(&init)),
@@ -192,6 +194,28 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
                 c.b.span(),
                 format!("compare[{i}].b"),
                 "must name a different method than `a`",
+            ));
+        }
+        let map_of = |id: &str| {
+            methods
+                .iter()
+                .find(|m: &&MethodConfig| m.id == id)
+                .map(|m| m.kind.time_map())
+        };
+        let (map_a, map_b) = (map_of(c.a.get_ref()), map_of(c.b.get_ref()));
+        if map_a != map_b {
+            let formula = |m: Option<TimeMap>| m.map_or("?", TimeMap::formula);
+            return Err(cx.err(
+                c.b.span(),
+                format!("compare[{i}].b"),
+                format!(
+                    "`{}` runs on t = {} but `{}` on t = {}; comparisons pair points by time, so both \
+                     methods must use the same time map",
+                    c.a.get_ref(),
+                    formula(map_a),
+                    c.b.get_ref(),
+                    formula(map_b)
+                ),
             ));
         }
         let tolerance = match &c.tolerance {
@@ -281,6 +305,9 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     })
 }
 
+/// The solver keys shared by every continuous model.
+const SOLVER_KEYS: [&str; 5] = ["solver", "rtol", "atol", "max_steps", "dt"];
+
 fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<MethodConfig> {
     let id = m.id.get_ref().clone();
     let key = |k: &str| format!("method[{i}].{k}");
@@ -296,93 +323,14 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
         ));
     }
     let kind = m.kind.get_ref().as_str();
-    let kind = match kind {
-        "gd" => {
-            let allowed = "id, kind";
-            cx.not_for(&m.solver, &key("solver"), kind, allowed)?;
-            cx.not_for(&m.rtol, &key("rtol"), kind, allowed)?;
-            cx.not_for(&m.atol, &key("atol"), kind, allowed)?;
-            cx.not_for(&m.max_steps, &key("max_steps"), kind, allowed)?;
-            cx.not_for(&m.dt, &key("dt"), kind, allowed)?;
-            MethodKind::Gd
-        }
-        "gradient_flow" => {
-            let solver = match &m.solver {
-                Some(s) => SolverKind::from_name(s.get_ref()).ok_or_else(|| {
-                    cx.err(
-                        s.span(),
-                        key("solver"),
-                        format!(
-                            "unknown solver `{}`; allowed: {}",
-                            s.get_ref(),
-                            SolverKind::NAMES.join(", ")
-                        ),
-                    )
-                })?,
-                None => SolverKind::Dop853,
-            };
-            let tol = |v: &Option<Spanned<f64>>, k: &str, default: f64| -> Result<f64> {
-                match v {
-                    Some(s) => {
-                        let x = cx.positive(s, &key(k))?;
-                        if x >= 1.0 {
-                            return Err(cx.err(
-                                s.span(),
-                                key(k),
-                                format!("must be below 1 (a tolerance), found {x}"),
-                            ));
-                        }
-                        Ok(x)
-                    }
-                    None => Ok(default),
-                }
-            };
-            let adaptive_only = |v: &Option<Spanned<f64>>, k: &str| -> Result<()> {
-                if solver == SolverKind::Rk4 {
-                    if let Some(s) = v {
-                        return Err(cx.err(
-                            s.span(),
-                            key(k),
-                            "rk4 has a fixed step: set `dt` instead of rtol/atol",
-                        ));
-                    }
-                }
-                Ok(())
-            };
-            adaptive_only(&m.rtol, "rtol")?;
-            adaptive_only(&m.atol, "atol")?;
-            let rtol = tol(&m.rtol, "rtol", 1e-10)?;
-            let atol = tol(&m.atol, "atol", 1e-12)?;
-            let max_steps = match &m.max_steps {
-                Some(s) if *s.get_ref() < 1 || *s.get_ref() > u32::MAX as i64 => {
-                    return Err(cx.err(
-                        s.span(),
-                        key("max_steps"),
-                        format!("must be an integer from 1 to {}, found {}", u32::MAX, s.get_ref()),
-                    ));
-                }
-                Some(s) => *s.get_ref() as u32,
-                None => 10_000_000,
-            };
-            let dt = match &m.dt {
-                Some(s) if solver != SolverKind::Rk4 => {
-                    return Err(cx.err(
-                        s.span(),
-                        key("dt"),
-                        "`dt` is rk4's fixed step; adaptive solvers take rtol/atol",
-                    ));
-                }
-                Some(s) => cx.positive(s, &key("dt"))?,
-                None => grid.step_size / 4.0,
-            };
-            MethodKind::GradientFlow(SolverSettings {
-                solver,
-                rtol,
-                atol,
-                max_steps,
-                dt,
-            })
-        }
+    // The optional keys each kind takes; any other key given is refused with its line.
+    let allowed: Vec<&str> = match kind {
+        "gd" => vec![],
+        "heavy_ball" => vec!["beta", "start"],
+        "nesterov" => vec!["beta", "schedule"],
+        "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
+        "modified_flow" => [&SOLVER_KEYS[..], &["order"]].concat(),
+        "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         other => {
             return Err(cx.err(
                 m.kind.span(),
@@ -393,6 +341,135 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
                 ),
             ));
         }
+    };
+    let keys: Vec<&str> = ["id", "kind"].iter().chain(&allowed).copied().collect();
+    let keys = keys.join(", ");
+    macro_rules! refuse_unless_allowed {
+        ($($field:ident),*) => {$(
+            if !allowed.contains(&stringify!($field)) {
+                cx.not_for(&m.$field, &key(stringify!($field)), kind, &keys)?;
+            }
+        )*};
+    }
+    refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start, schedule);
+    let beta = || -> Result<f64> {
+        match &m.beta {
+            Some(b) => {
+                let x = *b.get_ref();
+                if x.is_finite() && (0.0..1.0).contains(&x) {
+                    Ok(x)
+                } else {
+                    Err(cx.err(
+                        b.span(),
+                        key("beta"),
+                        format!("must be a momentum in [0, 1), found {x}"),
+                    ))
+                }
+            }
+            None => Err(cx.err(
+                m.kind.span(),
+                key("beta"),
+                format!("kind `{kind}` needs `beta`, a momentum in [0, 1) (e.g. beta = 0.9)"),
+            )),
+        }
+    };
+    let start = || -> Result<MomentumStart> {
+        match &m.start {
+            Some(s) => MomentumStart::from_name(s.get_ref()).ok_or_else(|| {
+                cx.err(
+                    s.span(),
+                    key("start"),
+                    format!(
+                        "unknown start `{}`; allowed: {}",
+                        s.get_ref(),
+                        MomentumStart::NAMES.join(", ")
+                    ),
+                )
+            }),
+            None => Ok(MomentumStart::AtRest),
+        }
+    };
+    let kind = match kind {
+        "gd" => MethodKind::Gd,
+        "heavy_ball" => MethodKind::HeavyBall {
+            beta: beta()?,
+            start: start()?,
+        },
+        "nesterov" => {
+            let schedule = m.schedule.as_ref().map_or("constant", |s| s.get_ref().as_str());
+            match schedule {
+                "constant" => MethodKind::Nesterov(NesterovSchedule::Constant(beta()?)),
+                "su_boyd_candes" => {
+                    if let Some(b) = &m.beta {
+                        return Err(cx.err(
+                            b.span(),
+                            key("beta"),
+                            "does not apply to schedule `su_boyd_candes`, whose β_k = (k − 1)/(k + 2); \
+                             remove it, or use schedule = \"constant\"",
+                        ));
+                    }
+                    MethodKind::Nesterov(NesterovSchedule::SuBoydCandes)
+                }
+                other => {
+                    let span = m.schedule.as_ref().map_or(m.kind.span(), |s| s.span());
+                    return Err(cx.err(
+                        span,
+                        key("schedule"),
+                        format!("unknown schedule `{other}`; allowed: constant, su_boyd_candes"),
+                    ));
+                }
+            }
+        }
+        "gradient_flow" => MethodKind::GradientFlow(solver_settings(cx, m, i, grid.unit())?),
+        "nesterov_ode" => {
+            let unit = grid.with_time_map(TimeMap::SqrtEta).unit();
+            MethodKind::NesterovOde(solver_settings(cx, m, i, unit)?)
+        }
+        "modified_flow" => {
+            let order = match &m.order {
+                Some(o) => ModifiedOrder::from_number(*o.get_ref()).ok_or_else(|| {
+                    cx.err(
+                        o.span(),
+                        key("order"),
+                        format!("must be 1 or 2, found {}", o.get_ref()),
+                    )
+                })?,
+                None => ModifiedOrder::One,
+            };
+            MethodKind::ModifiedFlow {
+                order,
+                solver: solver_settings(cx, m, i, grid.unit())?,
+            }
+        }
+        "heavy_ball_flow" => {
+            let form = match m.form.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+                None | Some(("modified", _)) => {
+                    if let Some(s) = &m.start {
+                        return Err(cx.err(
+                            s.span(),
+                            key("start"),
+                            "does not apply to form `modified` (a first-order flow has no velocity); \
+                             it is for form = \"second_order\"",
+                        ));
+                    }
+                    HeavyBallForm::Modified
+                }
+                Some(("second_order", _)) => HeavyBallForm::SecondOrder(start()?),
+                Some((other, span)) => {
+                    return Err(cx.err(
+                        span,
+                        key("form"),
+                        format!("unknown form `{other}`; allowed: modified, second_order"),
+                    ));
+                }
+            };
+            MethodKind::HeavyBallFlow {
+                beta: beta()?,
+                form,
+                solver: solver_settings(cx, m, i, grid.unit())?,
+            }
+        }
+        _ => unreachable!("unknown kinds were refused above"),
     };
     Ok(MethodConfig { id, kind })
 }
@@ -446,5 +523,85 @@ fn initial_point(
     let balanced = init.balanced.as_ref().is_some_and(|b| *b.get_ref());
     objective.initial_point(&RandomInit { scale, seed, balanced }).ok_or_else(|| {
         cx.err(span, "init.point", format!("missing: give `point = [...]` with {dim} numbers (this objective has no seeded initialisation{})", if balanced { " with `balanced = true`" } else { "" }))
+    })
+}
+
+/// Reads a continuous model's solver keys; rk4's default step is a quarter of the time unit.
+fn solver_settings(cx: &Ctx, m: &RawMethod, i: usize, unit: f64) -> Result<SolverSettings> {
+    let key = |k: &str| format!("method[{i}].{k}");
+    let solver = match &m.solver {
+        Some(s) => SolverKind::from_name(s.get_ref()).ok_or_else(|| {
+            cx.err(
+                s.span(),
+                key("solver"),
+                format!(
+                    "unknown solver `{}`; allowed: {}",
+                    s.get_ref(),
+                    SolverKind::NAMES.join(", ")
+                ),
+            )
+        })?,
+        None => SolverKind::Dop853,
+    };
+    let tol = |v: &Option<Spanned<f64>>, k: &str, default: f64| -> Result<f64> {
+        match v {
+            Some(s) => {
+                let x = cx.positive(s, &key(k))?;
+                if x >= 1.0 {
+                    return Err(cx.err(
+                        s.span(),
+                        key(k),
+                        format!("must be below 1 (a tolerance), found {x}"),
+                    ));
+                }
+                Ok(x)
+            }
+            None => Ok(default),
+        }
+    };
+    let adaptive_only = |v: &Option<Spanned<f64>>, k: &str| -> Result<()> {
+        if solver == SolverKind::Rk4 {
+            if let Some(s) = v {
+                return Err(cx.err(
+                    s.span(),
+                    key(k),
+                    "rk4 has a fixed step: set `dt` instead of rtol/atol",
+                ));
+            }
+        }
+        Ok(())
+    };
+    adaptive_only(&m.rtol, "rtol")?;
+    adaptive_only(&m.atol, "atol")?;
+    let rtol = tol(&m.rtol, "rtol", 1e-10)?;
+    let atol = tol(&m.atol, "atol", 1e-12)?;
+    let max_steps = match &m.max_steps {
+        Some(s) if *s.get_ref() < 1 || *s.get_ref() > u32::MAX as i64 => {
+            return Err(cx.err(
+                s.span(),
+                key("max_steps"),
+                format!("must be an integer from 1 to {}, found {}", u32::MAX, s.get_ref()),
+            ));
+        }
+        Some(s) => *s.get_ref() as u32,
+        None => 10_000_000,
+    };
+    let dt = match &m.dt {
+        Some(s) if solver != SolverKind::Rk4 => {
+            return Err(cx.err(
+                s.span(),
+                key("dt"),
+                "`dt` is rk4's fixed step; adaptive solvers take rtol/atol",
+            ));
+        }
+        Some(s) => cx.positive(s, &key("dt"))?,
+        None => unit / 4.0,
+    };
+    Ok(SolverSettings {
+        solver,
+        rtol,
+        atol,
+        max_steps,
+        dt,
     })
 }
