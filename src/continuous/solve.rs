@@ -190,22 +190,27 @@ pub fn solve<F: VectorField, O: Objective + ?Sized>(
         SolverKind::Rk4 => {
             let m = substeps(grid.spacing(), settings.dt);
             let h = 1.0 / m as f64;
-            // Integrate one chunk of samples at a time so memory stays bounded by the chunk.
-            const CHUNK: u64 = 256;
-            let mut start = 0u64;
-            while start < n {
-                let end = (start + CHUNK).min(n);
-                let y0 = samples.last().expect("θ0 is always there").clone();
-                let mut stepper = Rk4::new(system(), start as f64, y0, end as f64, h);
+            // ode_solvers' Rk4 keeps every step it takes, so integrate in pieces of at most
+            // MAX_PIECE_STEPS steps: memory stays bounded however small dt is. A piece is 2^p long in s
+            // (p may be negative), so piece ends, steps and sample times are exact binary fractions.
+            const MAX_PIECE_STEPS: u64 = 1 << 16;
+            let piece = (256.0f64).min(MAX_PIECE_STEPS as f64 / m as f64);
+            let mut start = 0.0f64;
+            let mut state = DVector::from_column_slice(theta0);
+            while start < n as f64 {
+                let end = (start + piece).min(n as f64);
+                let mut stepper = Rk4::new(system(), start, state.clone(), end, h);
                 // Rk4 never fails; non-finite values are caught below.
                 let _ = stepper.integrate();
-                for (i, y) in stepper.y_out().iter().enumerate().skip(1) {
-                    if i as u64 % m == 0 && samples.len() as u64 <= end {
+                let (xs, ys) = (stepper.x_out(), stepper.y_out());
+                for (x, y) in xs.iter().zip(ys).skip(1) {
+                    if x.fract() == 0.0 && *x as u64 == samples.len() as u64 && *x as u64 <= n {
                         samples.push(y.clone());
                     }
                 }
-                if samples.last().is_some_and(|y| !y.iter().all(|v| v.is_finite())) {
-                    break;
+                match ys.last() {
+                    Some(y) if y.iter().all(|v| v.is_finite()) => state.copy_from(y),
+                    _ => break,
                 }
                 start = end;
             }

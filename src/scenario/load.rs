@@ -83,15 +83,50 @@ struct RawOutput {
     formats: Option<Vec<Spanned<String>>>,
 }
 
+/// At most this many numbers may be recorded per method (points × (d + 3)): about 400 MB of f64, so an
+/// impossible horizon is refused up front instead of failing to allocate mid-run.
+pub const MAX_RECORDED_VALUES: u64 = 50_000_000;
+
+/// rk4 may take at most this many substeps per recorded interval (a `dt` far below the spacing would
+/// otherwise run for days).
+pub const MAX_RK4_SUBSTEPS: f64 = (1u64 << 20) as f64;
+
 /// Reads and checks the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario> {
-    let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse(&src, path)
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    match std::str::from_utf8(&bytes) {
+        Ok(src) => parse(src, path),
+        Err(e) => {
+            // Everything before the bad byte is valid UTF-8, so the lossy conversion is exact there.
+            let before = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+            let cx = Ctx { path, src: &before };
+            Err(cx.err(
+                before.len()..before.len(),
+                "(encoding)",
+                format!(
+                    "byte 0x{:02x} is not UTF-8; a scenario is a UTF-8 text file (re-save it as UTF-8)",
+                    bytes[e.valid_up_to()]
+                ),
+            ))
+        }
+    }
 }
 
 /// Checks scenario text `src`, naming `path` in errors.
 pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let cx = Ctx { path, src };
+    let blank = src
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    if blank {
+        return Err(cx.err(
+            0..0,
+            "name",
+            "the file is empty; a scenario needs `name`, [objective], [init], [run] and at least one \
+             [[method]] (see scenarios/ for examples)",
+        ));
+    }
     let raw: RawScenario = cx.deserialize()?;
 
     let name = raw.name.get_ref().clone();
@@ -122,6 +157,20 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         ));
     }
 
+    let mut grad = vec![0.0; dim];
+    objective.gradient(&init, &mut grad);
+    let loss0 = objective.loss(&init);
+    if !loss0.is_finite() || !grad.iter().all(|g| g.is_finite()) {
+        return Err(cx.err(
+            raw.init.get_ref().point.span(),
+            "init.point",
+            format!(
+                "the loss ({loss0}) or its gradient is not finite at this point; start where the objective \
+                 is finite (smaller values, or a smaller scale in [objective])"
+            ),
+        ));
+    }
+
     let run = raw.run.get_ref();
     let step_size = cx.positive(&run.step_size, "run.step_size")?;
     let steps = *run.steps.get_ref();
@@ -146,6 +195,26 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         steps: steps as u64,
         record_every: record_every as u64,
     };
+    if !grid.t_end().is_finite() {
+        return Err(cx.err(
+            run.step_size.span(),
+            "run.step_size",
+            format!("step_size × steps = {step_size:e} × {steps} overflows; the horizon must be finite"),
+        ));
+    }
+    let values = (grid.intervals() + 1).saturating_mul(dim as u64 + 3);
+    if values > MAX_RECORDED_VALUES {
+        let span = run.record_every.as_ref().map_or(run.steps.span(), |r| r.span());
+        return Err(cx.err(
+            span,
+            "run.record_every",
+            format!(
+                "{} recorded points of dimension {dim} per method are more than flowgap keeps \
+                 ({MAX_RECORDED_VALUES} numbers); raise record_every or lower steps",
+                grid.intervals() + 1
+            ),
+        ));
+    }
     let divergence_bound = match &run.divergence_bound {
         Some(b) => cx.positive(b, "run.divergence_bound")?,
         None => default_divergence_bound(objective.loss(&init)),
@@ -378,7 +447,21 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
                         "`dt` is rk4's fixed step; adaptive solvers take rtol/atol",
                     ));
                 }
-                Some(s) => cx.positive(s, &key("dt"))?,
+                Some(s) => {
+                    let dt = cx.positive(s, &key("dt"))?;
+                    if grid.spacing() / dt > MAX_RK4_SUBSTEPS {
+                        return Err(cx.err(
+                            s.span(),
+                            key("dt"),
+                            format!(
+                                "{dt:e} would take more than {MAX_RK4_SUBSTEPS} rk4 steps per recorded interval \
+                                 ({:e}); raise dt or lower record_every",
+                                grid.spacing()
+                            ),
+                        ));
+                    }
+                    dt
+                }
                 None => grid.step_size / 4.0,
             };
             MethodKind::GradientFlow(SolverSettings {
