@@ -290,7 +290,49 @@ fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailure, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::substeps;
+    use super::*;
+    use crate::continuous::GradientFlow;
+    use crate::objective::Quadratic;
+
+    /// A dt so small that one recorded interval takes 2^17 rk4 steps, more than one integration piece
+    /// holds: the pieces (half an interval each) must still land exactly on every sample time. On
+    /// L = ½·2θ² the flow is θ(t) = e^{−2t}; rk4's error at this step is far below rounding.
+    #[test]
+    fn rk4_splits_long_intervals_into_pieces_and_keeps_every_sample() {
+        let q = Quadratic::from_eigenvalues(&[2.0], vec![0.0]);
+        let grid = TimeGrid {
+            step_size: 0.01,
+            steps: 3,
+            record_every: 1,
+        };
+        let settings = SolverSettings {
+            solver: SolverKind::Rk4,
+            rtol: 0.0,
+            atol: 0.0,
+            max_steps: 1,
+            dt: 0.01 / (1u64 << 17) as f64,
+        };
+        assert_eq!(substeps(grid.spacing(), settings.dt), 1 << 17);
+        let traj = solve(
+            &GradientFlow { objective: &q },
+            &q,
+            &[1.0],
+            &grid,
+            &settings,
+            1e10,
+        );
+        assert_eq!(traj.termination, Termination::Completed);
+        assert_eq!(traj.steps, vec![0, 1, 2, 3]);
+        for (k, &t) in traj.times.iter().enumerate() {
+            let exact = (-2.0 * t).exp();
+            assert!(
+                (traj.state(k)[0] - exact).abs() < 1e-13,
+                "t = {t}: {} vs {exact}",
+                traj.state(k)[0]
+            );
+        }
+        assert_eq!(traj.stats.accepted_steps, 3 << 17);
+    }
 
     #[test]
     fn substeps_is_the_smallest_power_of_two_meeting_dt() {
