@@ -22,7 +22,9 @@ impl Ctx<'_> {
         toml::from_str(self.src).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim().to_string();
-            let key = self.key_of(&message, span.start);
+            let key = Some(self.key_of(&message, span.start))
+                .filter(|k| !k.trim().is_empty())
+                .unwrap_or_else(|| "(syntax)".to_string());
             match self.table_shape(&key, span.start) {
                 Some((table, advice)) => self.err(span, table, advice),
                 None => self.err(span, key, plain(&message)),

@@ -216,8 +216,23 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         ));
     }
     let divergence_bound = match &run.divergence_bound {
-        Some(b) => cx.positive(b, "run.divergence_bound")?,
-        None => default_divergence_bound(objective.loss(&init)),
+        Some(b) => {
+            let bound = cx.positive(b, "run.divergence_bound")?;
+            if loss0.abs() > bound {
+                // Found by fuzzing: every method would stop at t = 0 with nothing recorded.
+                return Err(cx.err(
+                    b.span(),
+                    "run.divergence_bound",
+                    format!(
+                        "{bound:e} is below |L(θ0)| = {:e}, so every method would count as diverged at t = 0; \
+                         set it above the initial loss",
+                        loss0.abs()
+                    ),
+                ));
+            }
+            bound
+        }
+        None => default_divergence_bound(loss0),
     };
 
     if raw.method.is_empty() {

@@ -119,8 +119,9 @@ pub fn keys_at(src: &str, offset: usize) -> LineKeys {
         }
         if let Some((k, v)) = text.split_once('=') {
             let k = k.trim();
-            if !k.is_empty() && !k.starts_with('[') && !k.starts_with('{') && !k.contains(',') {
-                key = Some(unquote_key(k));
+            let unquoted = unquote_key(k);
+            if !unquoted.is_empty() && !k.starts_with('[') && !k.starts_with('{') && !k.contains(',') {
+                key = Some(unquoted);
                 depth = bracket_balance(v).max(0);
             }
         }
@@ -198,7 +199,8 @@ fn header(text: &str) -> Option<(String, bool)> {
         && !inner.contains(',')
         && !inner.contains('[')
         && !inner.contains(']');
-    name_like.then(|| (unquote_key(inner), array))
+    let name = unquote_key(inner);
+    (name_like && !name.is_empty()).then_some((name, array))
 }
 
 /// `"a" . b` → `a.b`: the key as a user would name it in prose.
@@ -284,5 +286,9 @@ mod tests {
         );
         assert_eq!(key_at(src, src.len() - 1).as_deref(), Some("objective.kind"));
         assert_eq!(key_at(src, 18), None);
+        // Found by fuzzing: a quote alone before `=` is no key.
+        assert_eq!(key_at("'=", 0), None);
+        assert_eq!(key_at("\"=", 1), None);
+        assert_eq!(key_at("[\"", 0), None);
     }
 }
