@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A run that takes a few tenths of a second, much of it writing two CSVs of 50,001 rows, so that kills
+/// A run that takes a few tenths of a second, much of it writing two CSVs of 30,001 rows, so that kills
 /// land in the computation and in the writing.
 fn scenario(name: &str) -> String {
     format!(
@@ -16,8 +16,8 @@ eigenvalues = [4.0, 1.0]
 [init]
 point = [1.0, 1.0]
 [run]
-step_size = 0.0002
-steps = 50000
+step_size = 0.0003
+steps = 30000
 [[method]]
 id = "gd"
 kind = "gd"

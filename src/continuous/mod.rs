@@ -4,4 +4,4 @@ mod field;
 mod solve;
 
 pub use field::{GradientFlow, VectorField};
-pub use solve::{solve, SolverKind, SolverSettings};
+pub use solve::{solve, SolverKind, SolverSettings, MIN_RTOL};

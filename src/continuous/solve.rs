@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::time::Instant;
 
+/// The smallest rtol an adaptive solver can meet in f64: 10·ε, as in Hairer's DOP853.
+pub const MIN_RTOL: f64 = 10.0 * f64::EPSILON;
+
 /// The ode_solvers integrator to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,7 +128,15 @@ pub fn solve<F: VectorField, O: Objective + ?Sized>(
     let mut failure: Option<(SolverFailure, f64)> = None;
     let mut rejected = 0u64;
 
+    // Hairer's bound: an adaptive solver asked for rtol ≤ 10·ε would shrink its step until it runs out
+    // of steps (10⁷ by default, minutes of work) without ever meeting the tolerance. Fail at once.
+    let adaptive = matches!(settings.solver, SolverKind::Dop853 | SolverKind::Dopri5);
+    if adaptive && settings.rtol <= MIN_RTOL {
+        failure = Some((SolverFailure::ToleranceUnreachable, 0.0));
+    }
+
     match settings.solver {
+        _ if failure.is_some() => {}
         SolverKind::Dop853 | SolverKind::Dopri5 => {
             let y0 = DVector::from_column_slice(theta0);
             let s_end = n as f64 + 1.0 / 64.0;
