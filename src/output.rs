@@ -143,7 +143,7 @@ fn recover_strays(parent: &Path, leaf: &str, dir: &Path) {
 /// (a hidden folder beside the output, harmless).
 fn process_alive(pid: u32) -> bool {
     let proc = Path::new("/proc");
-    !(proc.join("self").exists() && !proc.join(pid.to_string()).exists())
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
