@@ -55,6 +55,12 @@ pub enum Error {
         /// Why, and what to do.
         why: String,
     },
+    /// A scenario has no golden file to check against.
+    #[error("no golden file at {path}; run `flowgap check --bless` to create it from the current results (check them first)")]
+    MissingGolden {
+        /// Where it was expected.
+        path: PathBuf,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -62,6 +68,19 @@ pub enum Error {
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// A data file (CSV) or a dataset's settings are unusable: the file, and where known the row (1-based,
+    /// as a spreadsheet shows it: the header is row 1) and the column.
+    #[error("{}", data_text(file, *row, column.as_deref(), message))]
+    Data {
+        /// The data file (or, for a synthetic source, what was asked for).
+        file: PathBuf,
+        /// 1-based row of the file, when the fault is in one row.
+        row: Option<usize>,
+        /// The column's name, when the fault is in one column.
+        column: Option<String>,
+        /// What is wrong and what is allowed.
+        message: String,
     },
     /// Drawing a figure failed.
     #[error("figure {figure}: {message}")]
@@ -78,7 +97,10 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            Error::Scenario { .. } | Error::UnknownScenario { .. } | Error::OutputOccupied { .. }
+            Error::Scenario { .. }
+                | Error::UnknownScenario { .. }
+                | Error::OutputOccupied { .. }
+                | Error::Data { .. }
         )
     }
 
@@ -89,6 +111,20 @@ impl Error {
             source,
         }
     }
+}
+
+/// `file, row 7, column `x`: message`, leaving out what is not known.
+fn data_text(file: &std::path::Path, row: Option<usize>, column: Option<&str>, message: &str) -> String {
+    let mut s = file.display().to_string();
+    if let Some(r) = row {
+        s.push_str(&format!(", row {r}"));
+    }
+    if let Some(c) = column {
+        s.push_str(&format!(", column `{c}`"));
+    }
+    s.push_str(": ");
+    s.push_str(message);
+    s
 }
 
 /// The library's result type.

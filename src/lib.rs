@@ -25,6 +25,7 @@ pub mod continuous;
 pub mod data;
 pub mod discrete;
 pub mod error;
+pub mod golden;
 pub mod objective;
 pub mod output;
 pub mod render;

@@ -2,9 +2,23 @@
 //! to exit codes (0 success, 1 failure of the machine, 2 bad input).
 
 use clap::{Parser, Subcommand};
+use flowgap::golden::{self, Outcome};
 use flowgap::{output, run, scenario, Error};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Prints a line to stdout; a closed pipe (`flowgap check | head`) ends the program quietly instead of
+/// panicking as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +49,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run scenarios and compare them with their golden files (`golden/<name>.json` beside each scenario).
+    Check {
+        /// Scenario names or paths (default: every named scenario).
+        #[arg(value_name = "NAME|PATH")]
+        names: Vec<String>,
+        /// Write or update the golden files from this run, and say what changed.
+        #[arg(long)]
+        bless: bool,
+    },
 }
 
 fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
@@ -51,7 +74,8 @@ fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             if e.is_bad_input() {
@@ -63,16 +87,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn execute(cli: Cli) -> Result<(), Error> {
+/// Runs the command; `Ok(false)` means it ran but found a failure (a check that missed).
+fn execute(cli: Cli) -> Result<bool, Error> {
     let dir = scenarios_dir(cli.scenarios);
     match cli.command {
         Command::List => {
             let entries = scenario::list(&dir)?;
             let width = entries.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for (name, description) in entries {
-                println!("{name:width$}  {description}");
+                say!("{name:width$}  {description}");
             }
-            Ok(())
+            Ok(true)
         }
         Command::Run {
             scenario: which,
@@ -86,7 +111,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let files = output::write_report(&report, &out, force)?;
             for m in &report.methods {
                 let t = &m.trajectory;
-                println!(
+                say!(
                     "{:<16} {:<14} {:<13} t_end={:<10.4} loss={:.6e}",
                     m.id,
                     m.kind,
@@ -99,13 +124,68 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 let departure = c
                     .departure_time
                     .map_or("never".to_string(), |t| format!("t={t:.4}"));
-                println!(
+                say!(
                     "{} vs {}: max distance {:.3e} at t={:.4}, final {:.3e}, departs (>{:.0e}) {departure}",
-                    c.a, c.b, c.max_distance, c.t_max_distance, c.final_distance, c.tolerance
+                    c.a,
+                    c.b,
+                    c.max_distance,
+                    c.t_max_distance,
+                    c.final_distance,
+                    c.tolerance
                 );
             }
-            println!("wrote {} files to {}", files.len(), out.display());
-            Ok(())
+            say!("wrote {} files to {}", files.len(), out.display());
+            Ok(true)
+        }
+        Command::Check { names, bless } => check(&dir, names, bless),
+    }
+}
+
+fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
+    let paths = if names.is_empty() {
+        scenario::list(dir)?
+            .into_iter()
+            .map(|(name, _)| scenario::named_path(dir, &name))
+            .collect()
+    } else {
+        names
+            .iter()
+            .map(|n| scenario::resolve(dir, n))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let mut all_passed = true;
+    for path in paths {
+        let scenario = scenario::load(&path)?;
+        let name = scenario.name.clone();
+        let report = run::run(scenario);
+        match golden::check(&path, &report, bless) {
+            Ok(Outcome::Passed) => say!("ok      {name}"),
+            Ok(Outcome::Failed(misses)) => {
+                all_passed = false;
+                say!("FAILED  {name}: {} quantities moved", misses.len());
+                for m in misses {
+                    say!("        {m}");
+                }
+            }
+            Ok(Outcome::Blessed(None)) => say!(
+                "blessed {name}: new golden file {}",
+                golden::path_for(&path).display()
+            ),
+            Ok(Outcome::Blessed(Some(changes))) if changes.is_empty() => {
+                say!("blessed {name}: unchanged")
+            }
+            Ok(Outcome::Blessed(Some(changes))) => {
+                say!("blessed {name}: {} quantities changed", changes.len());
+                for m in changes {
+                    say!("        {m}");
+                }
+            }
+            Err(e @ Error::MissingGolden { .. }) => {
+                all_passed = false;
+                say!("MISSING {name}: {e}");
+            }
+            Err(e) => return Err(e),
         }
     }
+    Ok(all_passed)
 }

@@ -185,6 +185,10 @@ fn list_names_every_scenario_with_its_description() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     for entry in std::fs::read_dir(root.join("scenarios")).unwrap() {
         let path = entry.unwrap().path();
+        // Only .toml files are scenarios (scenarios/data/ holds their datasets).
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
         let stem = path.file_stem().unwrap().to_str().unwrap();
         let line = stdout
             .lines()

@@ -1,4 +1,13 @@
-//! Datasets for regression objectives and networks.
+//! Datasets for regression objectives and networks: the [`Dataset`] type, a CSV loader, seeded
+//! synthetic generators, feature scaling, and minibatch sampling for SGD.
+
+pub mod csv;
+pub mod minibatch;
+pub mod scale;
+pub mod synthetic;
+
+pub use minibatch::{MinibatchSampler, Sampling};
+pub use scale::Scaling;
 
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};

@@ -25,18 +25,27 @@ pub fn gradient_descent<O: Objective + ?Sized>(
     let mut grad = vec![0.0; d];
     let mut evals = 0u64;
     let mut taken = 0u64;
+    // Counts down to the next recorded step (a division per step would cost more than a 2-D gradient).
+    let mut until_record = 0u64;
 
     for k in 0..=grid.steps {
         objective.gradient(&theta, &mut grad);
         evals += 1;
-        let finite = theta.iter().chain(grad.iter()).all(|x| x.is_finite());
-        let on_record = k % grid.record_every == 0;
+        let finite = all_finite(&theta) && all_finite(&grad);
+        let on_record = until_record == 0;
+        until_record = if on_record {
+            grid.record_every - 1
+        } else {
+            until_record - 1
+        };
         let loss = if on_record || !finite {
             objective.loss(&theta)
         } else {
             0.0
         };
-        if !finite || (on_record && !(loss.abs() <= loss_bound)) {
+        // A NaN loss is caught too: NaN ≤ bound is false.
+        let within_bound = loss.abs() <= loss_bound;
+        if !finite || (on_record && !within_bound) {
             let reason = if !finite {
                 "parameters or gradient became non-finite".to_string()
             } else {
@@ -73,14 +82,21 @@ pub fn gradient_descent<O: Objective + ?Sized>(
         if k == grid.steps {
             break;
         }
-        previous.copy_from_slice(&theta);
-        for (t, g) in theta.iter_mut().zip(&grad) {
-            *t -= eta * g;
+        // θ_{k+1} is written into the other buffer and the two swap roles: no copy per step.
+        for ((p, t), g) in previous.iter_mut().zip(&theta).zip(&grad) {
+            *p = t - eta * g;
         }
+        std::mem::swap(&mut theta, &mut previous);
         taken = k + 1;
     }
     traj.stats.grad_evals = evals;
     traj.stats.accepted_steps = taken;
     traj.stats.wall_seconds = started.elapsed().as_secs_f64();
     traj
+}
+
+/// True when every entry is finite; without early exit, so the compiler can vectorise it.
+#[inline]
+fn all_finite(v: &[f64]) -> bool {
+    v.iter().fold(true, |acc, x| acc & x.is_finite())
 }

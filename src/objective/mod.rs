@@ -5,11 +5,16 @@
 //! central finite difference of the gradient; objectives override it with an exact one where they can
 //! (all objectives in this module do).
 
+mod affine;
 mod himmelblau;
+mod linear_regression;
+mod logistic_regression;
 mod quadratic;
 mod rosenbrock;
 
 pub use himmelblau::Himmelblau;
+pub use linear_regression::LinearRegression;
+pub use logistic_regression::{sigmoid, softplus, LogisticRegression};
 pub use quadratic::Quadratic;
 pub use rosenbrock::Rosenbrock;
 

@@ -79,25 +79,23 @@ impl Objective for Quadratic {
     }
 
     fn loss(&self, theta: &[f64]) -> f64 {
-        let d = self.dim();
         let mut total = 0.0;
-        for i in 0..d {
-            let ri = theta[i] - self.center[i];
-            for j in 0..d {
-                total += ri * self.a[(i, j)] * (theta[j] - self.center[j]);
+        for (i, (ti, ci)) in theta.iter().zip(&self.center).enumerate() {
+            let ri = ti - ci;
+            for (j, (tj, cj)) in theta.iter().zip(&self.center).enumerate() {
+                total += ri * self.a[(i, j)] * (tj - cj);
             }
         }
         0.5 * total
     }
 
     fn gradient(&self, theta: &[f64], grad: &mut [f64]) {
-        let d = self.dim();
-        for i in 0..d {
+        for (i, g) in grad.iter_mut().enumerate().take(self.center.len()) {
             let mut s = 0.0;
-            for j in 0..d {
-                s += self.a[(i, j)] * (theta[j] - self.center[j]);
+            for (j, (tj, cj)) in theta.iter().zip(&self.center).enumerate() {
+                s += self.a[(i, j)] * (tj - cj);
             }
-            grad[i] = s;
+            *g = s;
         }
     }
 

@@ -30,11 +30,17 @@ impl Objective for Rosenbrock {
     }
 
     fn gradient(&self, t: &[f64], g: &mut [f64]) {
-        g.iter_mut().for_each(|x| *x = 0.0);
-        for i in 0..self.dim - 1 {
-            let v = t[i + 1] - t[i] * t[i];
-            g[i] += -2.0 * (self.a - t[i]) - 4.0 * self.b * t[i] * v;
-            g[i + 1] += 2.0 * self.b * v;
+        // θ_i appears as x in term i and as y in term i − 1; each entry is written once (no zeroing pass).
+        let n = self.dim;
+        let mut from_previous = 0.0;
+        for i in 0..n {
+            let mut gi = from_previous;
+            if i + 1 < n {
+                let v = t[i + 1] - t[i] * t[i];
+                gi += -2.0 * (self.a - t[i]) - 4.0 * self.b * t[i] * v;
+                from_previous = 2.0 * self.b * v;
+            }
+            g[i] = gi;
         }
     }
 

@@ -1,11 +1,23 @@
 //! Figures drawn with plotters, one file per figure kind, one shared style.
+//!
+//! [`draw`] renders one [`FigureKind`] from a [`FigureInput`] into `dir/<name>.<ext>` for each
+//! [`ImageFormat`]. Every file is written atomically (a hidden temporary file in the same folder, then a
+//! rename). Text uses the embedded DejaVu Sans, so no system font or fontconfig is needed.
+
+pub mod contour;
+mod curves;
+mod phase_portrait;
+pub mod style;
 
 use crate::compare::Comparison;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::objective::Objective;
 use crate::run::MethodRun;
+use plotters::coord::Shift;
+use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The figures a scenario may ask for in `[output] figures`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,12 +102,487 @@ pub struct FigureInput<'a> {
 }
 
 /// Draws one figure into `dir/<name>.<ext>` for each format, returning the files written.
+///
+/// Creates `dir` when missing. Each file is rendered to a hidden temporary file beside it and renamed
+/// into place, so a reader never sees a half-written figure. A phase portrait of an objective that is not
+/// 2-D is an [`Error::Render`]; odd data (empty or diverged trajectories, NaN, constant values) is drawn
+/// as far as it goes, never a panic.
 pub fn draw(
     kind: FigureKind,
     input: &FigureInput,
     dir: &Path,
     formats: &[ImageFormat],
 ) -> Result<Vec<PathBuf>> {
-    let _ = (kind, input, dir, formats);
-    todo!("render")
+    let name = kind.name();
+    let render_error = |message: String| Error::Render {
+        figure: name.to_string(),
+        message,
+    };
+    style::ensure_font().map_err(render_error)?;
+    let figure = match kind {
+        FigureKind::PhasePortrait => Prepared::PhasePortrait(Box::new(
+            phase_portrait::PhasePortrait::new(input).map_err(render_error)?,
+        )),
+        FigureKind::Loss => Prepared::Loss,
+        FigureKind::Distance => Prepared::Distance,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut written = Vec::with_capacity(formats.len());
+    for (k, &format) in formats.iter().enumerate() {
+        if formats[..k].contains(&format) {
+            continue;
+        }
+        let ext = format.extension();
+        let path = dir.join(format!("{name}.{ext}"));
+        // Unique per process and call, so concurrent draws into one folder never share a temporary file.
+        static SERIAL: AtomicUsize = AtomicUsize::new(0);
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tmp.{}-{serial}.{ext}", std::process::id()));
+        let result = write_one(&figure, input, format, &tmp);
+        let result = result.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e)));
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(match e {
+                Error::Render { message, .. } => render_error(message),
+                other => other,
+            });
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A figure's data, computed once and drawn in every format.
+enum Prepared<'a> {
+    PhasePortrait(Box<phase_portrait::PhasePortrait<'a>>),
+    Loss,
+    Distance,
+}
+
+impl Prepared<'_> {
+    /// Draws the figure onto `root` and presents it.
+    fn plot<DB: DrawingBackend>(
+        &self,
+        input: &FigureInput,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        match self {
+            Prepared::PhasePortrait(p) => p.plot(root)?,
+            Prepared::Loss => curves::plot_loss(input, root)?,
+            Prepared::Distance => curves::plot_distance(input, root)?,
+        }
+        root.present().map_err(|e| e.to_string())
+    }
+}
+
+/// Renders `figure` in `format` into the file `tmp`.
+fn write_one(figure: &Prepared, input: &FigureInput, format: ImageFormat, tmp: &Path) -> Result<()> {
+    let size = (style::WIDTH, style::HEIGHT);
+    let render_error = |message: String| Error::Render {
+        figure: String::new(),
+        message,
+    };
+    match format {
+        ImageFormat::Png => {
+            let root = BitMapBackend::new(tmp, size).into_drawing_area();
+            figure.plot(input, &root).map_err(render_error)
+        }
+        ImageFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                figure.plot(input, &root).map_err(render_error)?;
+            }
+            std::fs::write(tmp, svg).map_err(|e| Error::io(tmp, e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::compare;
+    use crate::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+    use crate::discrete::gradient_descent;
+    use crate::objective::{Himmelblau, Quadratic, Rosenbrock};
+    use crate::trajectory::{Termination, TimeGrid, Trajectory};
+
+    const ALL: [FigureKind; 3] = [FigureKind::PhasePortrait, FigureKind::Loss, FigureKind::Distance];
+    const BOTH: [ImageFormat; 2] = [ImageFormat::Png, ImageFormat::Svg];
+
+    /// A fresh folder under the system temp dir.
+    fn temp_dir(tag: &str) -> PathBuf {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("flowgap_render_{tag}_{}_{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn settings() -> SolverSettings {
+        SolverSettings {
+            solver: SolverKind::Dop853,
+            rtol: 1e-9,
+            atol: 1e-12,
+            max_steps: 1_000_000,
+            dt: 1e-3,
+        }
+    }
+
+    fn run(id: &str, kind: &str, discrete: bool, trajectory: Trajectory) -> MethodRun {
+        MethodRun {
+            id: id.to_string(),
+            kind: kind.to_string(),
+            discrete,
+            trajectory,
+        }
+    }
+
+    /// GD and gradient flow from one start, with their comparison.
+    fn gd_and_flow(
+        objective: &dyn Objective,
+        start: &[f64],
+        grid: &TimeGrid,
+    ) -> (Vec<MethodRun>, Vec<Comparison>) {
+        let gd = gradient_descent(objective, start, grid, 1e10);
+        let flow = solve(
+            &GradientFlow { objective },
+            objective,
+            start,
+            grid,
+            &settings(),
+            1e10,
+        );
+        let cmp = compare("gd", &gd, "flow", &flow, 1e-3);
+        (
+            vec![
+                run("gd", "gd", true, gd),
+                run("flow", "gradient_flow", false, flow),
+            ],
+            vec![cmp],
+        )
+    }
+
+    /// Draws every figure in both formats and checks the files.
+    fn draw_all(input: &FigureInput, dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for kind in ALL {
+            let written = draw(kind, input, dir, &BOTH).unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+            assert_eq!(written.len(), 2);
+            for f in &written {
+                let bytes = std::fs::read(f).unwrap();
+                match f.extension().and_then(|e| e.to_str()) {
+                    Some("png") => assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n"),
+                    _ => assert!(bytes.starts_with(b"<svg") || bytes.starts_with(b"<?xml")),
+                }
+            }
+            files.extend(written);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp."))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+        files
+    }
+
+    #[test]
+    fn rosenbrock_figures_are_written_atomically_in_both_formats() {
+        let objective = Rosenbrock {
+            a: 1.0,
+            b: 100.0,
+            dim: 2,
+        };
+        let grid = TimeGrid {
+            step_size: 1e-3,
+            steps: 2000,
+            record_every: 1,
+        };
+        let (methods, comparisons) = gd_and_flow(&objective, &[-1.2, 1.0], &grid);
+        let input = FigureInput {
+            title: "rosenbrock",
+            objective: &objective,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 1e-3,
+        };
+        let dir = temp_dir("rosenbrock").join("nested").join("figures");
+        let files = draw_all(&input, &dir);
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "phase_portrait.png",
+                "phase_portrait.svg",
+                "loss.png",
+                "loss.svg",
+                "distance.png",
+                "distance.svg"
+            ]
+        );
+        let svg = std::fs::read_to_string(dir.join("distance.svg")).unwrap();
+        assert!(svg.contains("gd vs flow"));
+        // Drawing again replaces the files.
+        draw(
+            FigureKind::Loss,
+            &input,
+            &dir,
+            &[ImageFormat::Png, ImageFormat::Png],
+        )
+        .unwrap();
+        std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap()).ok();
+    }
+
+    #[test]
+    fn phase_portrait_needs_two_dimensions() {
+        let objective = Rosenbrock {
+            a: 1.0,
+            b: 100.0,
+            dim: 3,
+        };
+        let input = FigureInput {
+            title: "r3",
+            objective: &objective,
+            methods: &[],
+            comparisons: &[],
+            step_size: 0.1,
+        };
+        let dir = temp_dir("dim3");
+        match draw(FigureKind::PhasePortrait, &input, &dir, &BOTH) {
+            Err(Error::Render { figure, message }) => {
+                assert_eq!(figure, "phase_portrait");
+                assert!(message.contains("2-D"), "{message}");
+            }
+            other => panic!("expected a render error, got {other:?}"),
+        }
+        // The curves work in any dimension.
+        draw(FigureKind::Loss, &input, &dir, &[ImageFormat::Png]).unwrap();
+        draw(FigureKind::Distance, &input, &dir, &[ImageFormat::Svg]).unwrap();
+        let svg = std::fs::read_to_string(dir.join("distance.svg")).unwrap();
+        assert!(svg.contains("no comparisons"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn divergence_is_marked_in_the_legends() {
+        // GD on a quadratic with η·λ_max = 2.4 > 2 diverges; the flow does not.
+        let objective = Quadratic::from_eigenvalues(&[12.0, 1.0], vec![0.0, 0.0]);
+        let grid = TimeGrid {
+            step_size: 0.2,
+            steps: 200,
+            record_every: 1,
+        };
+        let (methods, comparisons) = gd_and_flow(&objective, &[1.0, 1.0], &grid);
+        assert!(matches!(
+            methods[0].trajectory.termination,
+            Termination::Diverged { .. }
+        ));
+        let input = FigureInput {
+            title: "unstable",
+            objective: &objective,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 0.2,
+        };
+        let dir = temp_dir("diverged");
+        draw_all(&input, &dir);
+        let loss = std::fs::read_to_string(dir.join("loss.svg")).unwrap();
+        assert!(loss.contains("(diverged at t="), "loss legend");
+        let portrait = std::fs::read_to_string(dir.join("phase_portrait.svg")).unwrap();
+        assert!(portrait.contains("gd (diverged)"), "portrait legend");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn odd_data_is_drawn_without_panicking() {
+        let objective = Himmelblau;
+        let empty = Trajectory::with_capacity(2, 0);
+        let mut single = Trajectory::with_capacity(2, 1);
+        single.push(0, 0.0, &[1.0, 1.0], 106.0, 50.0, &[]);
+        let mut nan = Trajectory::with_capacity(2, 4);
+        nan.push(0, 0.0, &[0.0, 0.0], 170.0, 1.0, &[]);
+        nan.push(1, 0.1, &[f64::NAN, 0.0], f64::NAN, f64::NAN, &[]);
+        nan.push(2, 0.2, &[f64::INFINITY, 1e300], f64::INFINITY, f64::NAN, &[]);
+        nan.push(3, 0.3, &[0.5, 0.5], -1.0, 1.0, &[]);
+        nan.push(4, 0.4, &[1e300, -1e300], f64::INFINITY, f64::INFINITY, &[]);
+        nan.termination = Termination::Diverged {
+            step: 5,
+            t: 0.5,
+            reason: "test".into(),
+        };
+        let methods = vec![
+            run("empty", "gd", true, empty.clone()),
+            run("single", "gradient_flow", false, single.clone()),
+            run("nan", "gd", true, nan.clone()),
+        ];
+        let comparisons = vec![
+            compare("empty", &empty, "single", &single, 1e-3),
+            compare("single", &single, "single", &single, 0.0),
+            compare("nan", &nan, "nan", &nan, f64::NAN),
+        ];
+        let input = FigureInput {
+            title: "odd",
+            objective: &objective,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 0.1,
+        };
+        let dir = temp_dir("odd");
+        draw_all(&input, &dir);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn empty_and_flat_inputs_are_drawn() {
+        let dir = temp_dir("empty");
+        let none = FigureInput {
+            title: "none",
+            objective: &Himmelblau,
+            methods: &[],
+            comparisons: &[],
+            step_size: 0.1,
+        };
+        draw_all(&none, &dir);
+        let mut single = Trajectory::with_capacity(2, 1);
+        single.push(0, 0.0, &[1.0, 1.0], 0.0, 0.0, &[]);
+        let lone = [run("single", "gd", true, single)];
+        let flat = Quadratic::from_eigenvalues(&[0.0, 0.0], vec![0.0, 0.0]);
+        let lone_input = FigureInput {
+            title: "flat",
+            objective: &flat,
+            methods: &lone,
+            comparisons: &[],
+            step_size: 0.1,
+        };
+        draw_all(&lone_input, &dir);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Writes sample figures for a visual check into `$FLOWGAP_FIGURE_DIR` (default: a temp folder):
+    /// `FLOWGAP_FIGURE_DIR=/tmp/render_check cargo test --lib render::tests::sample_figures -- --ignored`.
+    #[test]
+    #[ignore = "writes sample figures for a visual check"]
+    fn sample_figures() {
+        let root = std::env::var_os("FLOWGAP_FIGURE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| temp_dir("samples"));
+        let rosenbrock = Rosenbrock {
+            a: 1.0,
+            b: 100.0,
+            dim: 2,
+        };
+        let grid = TimeGrid {
+            step_size: 1e-3,
+            steps: 5000,
+            record_every: 1,
+        };
+        let (methods, comparisons) = gd_and_flow(&rosenbrock, &[-1.2, 1.0], &grid);
+        let started = std::time::Instant::now();
+        let probe = FigureInput {
+            title: "probe",
+            objective: &rosenbrock,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 1e-3,
+        };
+        let prepared = phase_portrait::PhasePortrait::new(&probe).unwrap();
+        drop(prepared);
+        eprintln!(
+            "rosenbrock: {:.3} s to sample the 400×400 contour grid, the fill and the field",
+            started.elapsed().as_secs_f64()
+        );
+        let started = std::time::Instant::now();
+        let input = FigureInput {
+            title: "rosenbrock_valley",
+            objective: &rosenbrock,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 1e-3,
+        };
+        draw_all(&input, &root.join("rosenbrock"));
+        eprintln!(
+            "rosenbrock: {:.3} s for three figures in two formats",
+            started.elapsed().as_secs_f64()
+        );
+
+        let himmelblau = Himmelblau;
+        let grid = TimeGrid {
+            step_size: 0.01,
+            steps: 300,
+            record_every: 1,
+        };
+        let (methods, comparisons) = gd_and_flow(&himmelblau, &[-0.5, 0.5], &grid);
+        let input = FigureInput {
+            title: "himmelblau",
+            objective: &himmelblau,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 0.01,
+        };
+        draw_all(&input, &root.join("himmelblau"));
+
+        let quadratic = Quadratic::from_eigenvalues(&[10.0, 1.0], vec![0.0, 0.0]);
+        let grid = TimeGrid {
+            step_size: 0.15,
+            steps: 40,
+            record_every: 1,
+        };
+        let (methods, comparisons) = gd_and_flow(&quadratic, &[1.0, 1.5], &grid);
+        let input = FigureInput {
+            title: "quadratic_few_steps",
+            objective: &quadratic,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 0.15,
+        };
+        draw_all(&input, &root.join("quadratic"));
+
+        let grid = TimeGrid {
+            step_size: 0.25,
+            steps: 200,
+            record_every: 1,
+        };
+        let (methods, comparisons) = gd_and_flow(&quadratic, &[1.0, 1.0], &grid);
+        let input = FigureInput {
+            title: "quadratic_unstable",
+            objective: &quadratic,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 0.25,
+        };
+        draw_all(&input, &root.join("unstable"));
+        // Degenerate inputs: nothing at all, and one lone point on a flat landscape.
+        let none = FigureInput {
+            title: "nothing",
+            objective: &himmelblau,
+            methods: &[],
+            comparisons: &[],
+            step_size: 0.1,
+        };
+        draw_all(&none, &root.join("nothing"));
+        let mut single = Trajectory::with_capacity(2, 1);
+        single.push(0, 0.0, &[1.0, 1.0], 0.0, 0.0, &[]);
+        let lone = [run("single", "gd", true, single)];
+        let flat = Quadratic::from_eigenvalues(&[0.0, 0.0], vec![0.0, 0.0]);
+        let cmp = [compare(
+            "single",
+            &lone[0].trajectory,
+            "single",
+            &lone[0].trajectory,
+            1e-3,
+        )];
+        let input = FigureInput {
+            title: "flat",
+            objective: &flat,
+            methods: &lone,
+            comparisons: &cmp,
+            step_size: 0.1,
+        };
+        draw_all(&input, &root.join("flat"));
+        eprintln!("figures in {}", root.display());
+    }
 }

@@ -1,10 +1,12 @@
 //! Scenarios: TOML files parsed, checked once into a [`Scenario`], and found by name.
 
 mod ctx;
+mod data;
 mod load;
 mod locate;
 mod objectives;
 
+pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
 
 pub use load::{load, parse};

@@ -3,6 +3,8 @@
 //! [`build`].
 
 mod himmelblau;
+mod linear_regression;
+mod logistic_regression;
 mod quadratic;
 mod rosenbrock;
 
@@ -17,7 +19,13 @@ use toml::Spanned;
 pub type Built = (Box<dyn Objective>, serde_json::Value);
 
 /// The objective kinds, as written in `[objective] kind`.
-pub const KINDS: [&str; 3] = ["quadratic", "rosenbrock", "himmelblau"];
+pub const KINDS: [&str; 5] = [
+    "quadratic",
+    "rosenbrock",
+    "himmelblau",
+    "linear_regression",
+    "logistic_regression",
+];
 
 /// Reads only the `[objective]` table of the file as `T` (the second pass, once the kind is known).
 #[derive(Deserialize)]
@@ -35,6 +43,8 @@ pub fn build(cx: &Ctx, kind: &Spanned<String>) -> Result<Built> {
         "quadratic" => quadratic::build(cx, read(cx)?),
         "rosenbrock" => rosenbrock::build(cx, read(cx)?),
         "himmelblau" => himmelblau::build(cx, read(cx)?),
+        "linear_regression" => linear_regression::build(cx, read(cx)?),
+        "logistic_regression" => logistic_regression::build(cx, read(cx)?),
         other => Err(cx.err(
             kind.span(),
             "objective.kind",

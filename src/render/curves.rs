@@ -1,0 +1,424 @@
+//! Curves against time: the loss of every method, and the distance between the methods of every
+//! comparison. Both use a log10 y axis drawn as a linear axis of log10 values with hand-made ticks, so
+//! spans of any width (a fraction of a decade to hundreds) get sensible labels.
+
+use super::style::TickedAxis;
+use super::style::{
+    decimate, ensure_ticks, fmt_num, legend_box, linear_ticks, log_tick_labeller, log_ticks, method_label,
+    padded_range, quiet_corner, series_color, snap_zero, stop_note, text, GREY, LABEL_SIZE, LEGEND_SIZE,
+    LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
+};
+use super::FigureInput;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The most points drawn per curve.
+const MAX_LINE_POINTS: usize = 2000;
+/// Discrete methods with fewer points than this get a dot at every point.
+const DOTS_BELOW: usize = 60;
+
+/// A y axis: values are drawn as log10(v) when `log`, else as they are.
+struct YAxis {
+    log: bool,
+    lo: f64,
+    hi: f64,
+    major: Vec<f64>,
+    minor: Vec<f64>,
+}
+
+impl YAxis {
+    /// An axis covering the drawn (already mapped) values `ys`, padded by 5%.
+    fn covering(log: bool, ys: impl Iterator<Item = f64>) -> Self {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for y in ys.filter(|y| y.is_finite()) {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+        let (lo, hi) = if lo <= hi {
+            let centre = 0.5 * (lo + hi);
+            let min_span = if log {
+                0.5
+            } else if centre != 0.0 {
+                0.2 * centre.abs()
+            } else {
+                1.0
+            };
+            padded_range(lo, hi, 0.05, min_span)
+        } else if log {
+            (-3.0, 0.0)
+        } else {
+            (0.0, 1.0)
+        };
+        let (major, minor) = if log {
+            log_ticks(lo, hi)
+        } else {
+            (linear_ticks(lo, hi, 8), Vec::new())
+        };
+        YAxis {
+            log,
+            lo,
+            hi,
+            major: ensure_ticks(major, lo, hi),
+            minor,
+        }
+    }
+}
+
+/// log10(v) (for positive finite v) or v (finite) depending on `log`.
+fn map_value(log: bool, v: f64) -> Option<f64> {
+    if !v.is_finite() {
+        None
+    } else if log {
+        (v > 0.0).then(|| v.log10())
+    } else {
+        Some(v)
+    }
+}
+
+/// The chart type both figures draw on.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, TickedAxis>>;
+
+/// Titles the figure and builds the axes with labels and a light grid.
+fn frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    y: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(62)
+        .y_label_area_size(100)
+        .build_cartesian_2d(
+            x.0..x.1,
+            TickedAxis::new(y.lo, y.hi, y.major.clone(), y.minor.clone()),
+        )
+        .map_err(fail)?;
+    let y_label: Box<dyn Fn(&f64) -> String> = if y.log {
+        Box::new(log_tick_labeller(y.lo, y.hi))
+    } else {
+        Box::new(move |v: &f64| fmt_num(snap_zero(*v, y.hi - y.lo)))
+    };
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(text(LABEL_SIZE))
+        .label_style(text(TICK_SIZE))
+        .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
+        .y_label_formatter(&y_label)
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .x_max_light_lines(4)
+        .set_all_tick_mark_size(6)
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
+}
+
+/// The time axis `lo..hi` of the given times, with a little room on the right for end markers.
+fn time_range(times: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for t in times.filter(|t| t.is_finite()) {
+        lo = lo.min(t);
+        hi = hi.max(t);
+    }
+    if !lo.is_finite() || lo > hi {
+        return (0.0, 1.0);
+    }
+    let span = hi - lo;
+    if span > 0.0 && span.is_finite() {
+        (lo, hi + 0.02 * span)
+    } else {
+        // One time only: a unit-scale window around it, not reaching below zero if it is not negative.
+        let s = 0.5 * lo.abs().max(1.0);
+        let start = if lo >= 0.0 { (lo - s).max(0.0) } else { lo - s };
+        (start, hi + s)
+    }
+}
+
+/// Writes `message` in the plot area, a little above the middle (reference lines often sit mid-height).
+fn note<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    x: (f64, f64),
+    y: &YAxis,
+    message: &str,
+) -> Result<(), String> {
+    let centre = Pos::new(HPos::Center, VPos::Center);
+    chart
+        .draw_series(std::iter::once(Text::new(
+            message.to_string(),
+            (0.5 * (x.0 + x.1), y.lo + 0.7 * (y.hi - y.lo)),
+            text(LABEL_SIZE).pos(centre).color(&GREY),
+        )))
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Draws the legend in the emptiest corner of the plot area.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    x: (f64, f64),
+    y: &YAxis,
+    labels: &[String],
+    points: &[Vec<(f64, f64)>],
+) -> Result<(), String> {
+    let (box_w, box_h) = legend_box(
+        labels.iter().map(|l| l.as_str()),
+        chart.plotting_area().dim_in_pixel(),
+    );
+    let fractions = points
+        .iter()
+        .flatten()
+        .map(|p| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.lo) / (y.hi - y.lo), 1.0));
+    chart
+        .configure_series_labels()
+        .position(quiet_corner(fractions, box_w, box_h))
+        .margin(12)
+        .legend_area_size(40)
+        .label_font(text(LEGEND_SIZE))
+        .background_style(WHITE.mix(0.92))
+        .border_style(BLACK.stroke_width(1))
+        .draw()
+        .map_err(fail)
+}
+
+/// The loss figure: L(θ(t)) for every method, log y when every finite loss is positive.
+pub fn plot_loss<DB: DrawingBackend>(
+    input: &FigureInput,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let area = root
+        .titled(&format!("{} — loss", input.title), text(TITLE_SIZE))
+        .map_err(fail)?;
+    let mut finite = input
+        .methods
+        .iter()
+        .flat_map(|m| m.trajectory.losses.iter().copied())
+        .filter(|l| l.is_finite())
+        .peekable();
+    let log = finite.peek().is_some() && finite.all(|l| l > 0.0);
+    let raw: Vec<Vec<(f64, f64)>> = input
+        .methods
+        .iter()
+        .map(|m| {
+            let t = &m.trajectory;
+            t.times
+                .iter()
+                .zip(&t.losses)
+                .filter_map(|(&t, &l)| Some((t, map_value(log, l)?)))
+                .filter(|p| p.0.is_finite())
+                .collect()
+        })
+        .collect();
+    let y = YAxis::covering(log, raw.iter().flatten().map(|p| p.1));
+    let x = time_range(raw.iter().flatten().map(|p| p.0));
+    let scale = (1.0 / (x.1 - x.0), 1.0 / (y.hi - y.lo));
+    let curves: Vec<Vec<(f64, f64)>> = raw
+        .into_iter()
+        .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
+        .collect();
+    let x_desc = format!("t = k·η   (η = {})", fmt_num(input.step_size));
+    let mut chart = frame(&area, x, &y, &x_desc, "loss")?;
+
+    let order = input
+        .methods
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.discrete)
+        .chain(input.methods.iter().enumerate().filter(|(_, m)| !m.discrete));
+    let mut labels: Vec<String> = Vec::new();
+    for (k, m) in order {
+        let curve = &curves[k];
+        let colour = series_color(k);
+        let mut label = method_label(m);
+        if let Some(note) = stop_note(&m.trajectory.termination, true) {
+            label = format!("{label} ({note})");
+        }
+        labels.push(label.clone());
+        if m.discrete {
+            let style = colour.stroke_width(LINE_WIDTH);
+            chart
+                .draw_series(LineSeries::new(curve.iter().copied(), style))
+                .map_err(fail)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+            if m.trajectory.len() < DOTS_BELOW && curve.len() > 1 {
+                chart
+                    .draw_series(curve.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                    .map_err(fail)?;
+            }
+        } else {
+            let style = colour.stroke_width(THICK_WIDTH);
+            chart
+                .draw_series(DashedLineSeries::new(curve.iter().copied(), 12, 7, style))
+                .map_err(fail)?
+                .label(label)
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
+        }
+        if curve.len() == 1 {
+            // A lone point draws no line: mark it.
+            chart
+                .draw_series(std::iter::once(Circle::new(curve[0], 5, colour.filled())))
+                .map_err(fail)?;
+        }
+        if m.trajectory.termination.stopped_early() {
+            if let Some(&end) = curve.last() {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(end)
+                            + Cross::new((0, 0), 9, BLACK.stroke_width(5))
+                            + Cross::new((0, 0), 9, colour.stroke_width(3)),
+                    ))
+                    .map_err(fail)?;
+            }
+        }
+    }
+    if curves.iter().all(|c| c.is_empty()) {
+        note(&mut chart, x, &y, "no finite losses to draw")?;
+    }
+    if !labels.is_empty() {
+        legend(&mut chart, x, &y, &labels, &curves)?;
+    }
+    Ok(())
+}
+
+/// The distance figure: ‖θ_a(t) − θ_b(t)‖ for every comparison, its departure time and tolerance.
+pub fn plot_distance<DB: DrawingBackend>(
+    input: &FigureInput,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let area = root
+        .titled(
+            &format!("{} — distance between methods", input.title),
+            text(TITLE_SIZE),
+        )
+        .map_err(fail)?;
+    let comparisons = input.comparisons;
+    let raw: Vec<Vec<(f64, f64)>> = comparisons
+        .iter()
+        .map(|c| {
+            c.times
+                .iter()
+                .zip(&c.distances)
+                .filter_map(|(&t, &d)| Some((t, map_value(true, d)?)))
+                .filter(|p| p.0.is_finite())
+                .collect()
+        })
+        .collect();
+    // Distinct tolerances, each drawn once.
+    let mut tolerances: Vec<(f64, Vec<usize>)> = Vec::new();
+    for (k, c) in comparisons.iter().enumerate() {
+        if !(c.tolerance.is_finite() && c.tolerance > 0.0) {
+            continue;
+        }
+        match tolerances.iter_mut().find(|(t, _)| *t == c.tolerance) {
+            Some((_, who)) => who.push(k),
+            None => tolerances.push((c.tolerance, vec![k])),
+        }
+    }
+    let y = YAxis::covering(
+        true,
+        raw.iter()
+            .flatten()
+            .map(|p| p.1)
+            .chain(tolerances.iter().map(|(t, _)| t.log10())),
+    );
+    let departures = comparisons.iter().filter_map(|c| c.departure_time);
+    let x = time_range(
+        comparisons
+            .iter()
+            .flat_map(|c| c.times.iter().copied())
+            .chain(departures),
+    );
+    let scale = (1.0 / (x.1 - x.0), 1.0 / (y.hi - y.lo));
+    let curves: Vec<Vec<(f64, f64)>> = raw
+        .into_iter()
+        .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
+        .collect();
+    let x_desc = format!("t = k·η   (η = {})", fmt_num(input.step_size));
+    let mut chart = frame(&area, x, &y, &x_desc, "‖θ_a(t) − θ_b(t)‖")?;
+
+    let mut labels: Vec<String> = Vec::new();
+    let mut occupied = curves.clone();
+    for (k, c) in comparisons.iter().enumerate() {
+        let colour = series_color(k);
+        let style = colour.stroke_width(LINE_WIDTH + 1);
+        let label = format!("{} vs {}", c.a, c.b);
+        labels.push(label.clone());
+        chart
+            .draw_series(LineSeries::new(curves[k].iter().copied(), style))
+            .map_err(fail)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+        if curves[k].len() == 1 {
+            chart
+                .draw_series(std::iter::once(Circle::new(curves[k][0], 5, colour.filled())))
+                .map_err(fail)?;
+        }
+        if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
+            let dashed = colour.stroke_width(LINE_WIDTH);
+            let label = format!("{} vs {} departs, t = {}", c.a, c.b, fmt_num(td));
+            labels.push(label.clone());
+            chart
+                .draw_series(DashedLineSeries::new(vec![(td, y.lo), (td, y.hi)], 10, 6, dashed))
+                .map_err(fail)?
+                .label(label)
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 10, 6, dashed));
+            occupied.push(vec![(td, y.lo), (td, 0.5 * (y.lo + y.hi)), (td, y.hi)]);
+        }
+    }
+    let dotted = GREY.stroke_width(LINE_WIDTH);
+    for (tol, who) in &tolerances {
+        let level = tol.log10();
+        let label = if tolerances.len() == 1 {
+            format!("tolerance {}", fmt_num(*tol))
+        } else {
+            let names: Vec<String> = who
+                .iter()
+                .map(|&k| format!("{} vs {}", comparisons[k].a, comparisons[k].b))
+                .collect();
+            format!("tolerance {} ({})", fmt_num(*tol), names.join(", "))
+        };
+        labels.push(label.clone());
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x.0, level), (x.1, level)],
+                3,
+                5,
+                dotted,
+            ))
+            .map_err(fail)?
+            .label(label)
+            .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 3, 5, dotted));
+    }
+    if comparisons.is_empty() {
+        note(&mut chart, x, &y, "no comparisons")?;
+    } else if curves.iter().all(|c| c.is_empty()) {
+        note(
+            &mut chart,
+            x,
+            &y,
+            "the distance is zero (or undefined) at every paired time",
+        )?;
+    }
+    if !labels.is_empty() {
+        legend(&mut chart, x, &y, &labels, &occupied)?;
+    }
+    Ok(())
+}
+
+/// Turns a plotters error into a message.
+fn fail<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}

@@ -1,0 +1,688 @@
+//! The phase portrait of a 2-D objective: the loss landscape as a filled map with contour lines, the
+//! −∇L direction field, every method's trajectory with start and end markers, and the known minima.
+
+use super::contour::{contour_lines, levels, ScalarGrid};
+use super::style::TickedAxis;
+use super::style::{
+    colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, legend_box, linear_ticks, log_ticks,
+    method_label, quiet_corner, series_color, snap_zero, stop_note, text, CONTOUR, FIELD_GREY, LABEL_SIZE,
+    LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
+};
+use super::FigureInput;
+use crate::run::MethodRun;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+/// Cells per side of the filled background.
+const FILL_CELLS: usize = 200;
+/// Lattice points per side of the grid the contour lines are traced on.
+const CONTOUR_GRID: usize = 400;
+/// The number of contour lines.
+const CONTOUR_LEVELS: usize = 14;
+/// Arrows per side of the direction field.
+const FIELD_ARROWS: usize = 20;
+/// The most points drawn per trajectory.
+const MAX_LINE_POINTS: usize = 2000;
+/// Discrete trajectories with fewer points than this get a dot at every point.
+const DOTS_BELOW: usize = 60;
+/// Distinct background colours (so neighbouring cells of one colour merge into one rectangle).
+const SHADES: usize = 64;
+/// Coordinates are clamped to this magnitude before bounds are taken, so that a diverged run cannot
+/// overflow the axis arithmetic.
+const COORD_LIMIT: f64 = 1e100;
+/// Width of the colour bar panel at the right, in pixels.
+const BAR_PANEL: u32 = 165;
+
+/// How loss values map to background colours and contour levels.
+#[derive(Debug, Clone, Copy)]
+struct Scale {
+    /// log10(L − shift) when set, else L itself.
+    log_shift: Option<f64>,
+    /// The mapped values at the bottom and top of the colormap.
+    lo: f64,
+    hi: f64,
+}
+
+impl Scale {
+    /// The mapped value of a loss.
+    fn z(&self, loss: f64) -> f64 {
+        match self.log_shift {
+            Some(shift) => (loss - shift).log10(),
+            None => loss,
+        }
+    }
+
+    /// Position of a loss on the colormap, in [0, 1] (NaN for NaN).
+    fn t(&self, loss: f64) -> f64 {
+        if loss.is_nan() {
+            return f64::NAN;
+        }
+        if loss == f64::INFINITY {
+            return 1.0;
+        }
+        let z = self.z(loss);
+        if z.is_nan() {
+            return 0.0;
+        }
+        ((z - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+    }
+}
+
+/// A polyline in data coordinates.
+type Polyline = Vec<(f64, f64)>;
+
+/// Everything the phase portrait draws, computed once and drawn for each format.
+pub struct PhasePortrait<'a> {
+    title: String,
+    methods: &'a [MethodRun],
+    x: (f64, f64),
+    y: (f64, f64),
+    scale: Scale,
+    /// Background shade index per cell, row-major from the bottom-left.
+    fill: Vec<u16>,
+    /// Contour levels with their polylines.
+    contours: Vec<(f64, Vec<Polyline>)>,
+    /// Direction field: position and ∇L there.
+    field: Vec<((f64, f64), (f64, f64))>,
+    /// Each method's thinned path (empty when it has no finite 2-D point).
+    paths: Vec<Vec<(f64, f64)>>,
+    /// Known minima inside the figure.
+    minima: Vec<(f64, f64)>,
+}
+
+impl<'a> PhasePortrait<'a> {
+    /// Samples the landscape and thins the trajectories. The objective must be 2-D.
+    pub fn new(input: &FigureInput<'a>) -> Result<Self, String> {
+        let objective = input.objective;
+        if objective.dim() != 2 {
+            return Err(format!(
+                "a phase portrait needs a 2-D objective, this one has d = {}; remove \"phase_portrait\" from [output] figures",
+                objective.dim()
+            ));
+        }
+        let clamp = |v: f64| v.clamp(-COORD_LIMIT, COORD_LIMIT);
+        let minima: Vec<(f64, f64)> = objective
+            .known_minima()
+            .into_iter()
+            .filter(|m| m.len() == 2 && m[0].is_finite() && m[1].is_finite())
+            .map(|m| (clamp(m[0]), clamp(m[1])))
+            .collect();
+        let raw_paths: Vec<Vec<(f64, f64)>> = input
+            .methods
+            .iter()
+            .map(|m| {
+                let t = &m.trajectory;
+                if t.dim != 2 {
+                    return Vec::new();
+                }
+                t.states
+                    .chunks_exact(2)
+                    .filter(|p| p[0].is_finite() && p[1].is_finite())
+                    .map(|p| (clamp(p[0]), clamp(p[1])))
+                    .collect()
+            })
+            .collect();
+        let (x, y) = bounds(raw_paths.iter().flatten().chain(minima.iter()).copied());
+        let (xspan, yspan) = (x.1 - x.0, y.1 - y.0);
+        let paths = raw_paths
+            .into_iter()
+            .map(|p| decimate(p.into_iter(), (1.0 / xspan, 1.0 / yspan), 1e-3, MAX_LINE_POINTS))
+            .collect();
+
+        let loss = |a: f64, b: f64| objective.loss(&[a, b]);
+        let grid = ScalarGrid::sample(x, y, CONTOUR_GRID, CONTOUR_GRID, loss);
+        let (scale, contour_levels) = scale_and_levels(&grid.values);
+        let contours = contour_levels
+            .into_iter()
+            .map(|level| (level, contour_lines(&grid, level)))
+            .collect();
+        drop(grid);
+
+        let (cw, ch) = (xspan / FILL_CELLS as f64, yspan / FILL_CELLS as f64);
+        let centres = |r: (f64, f64), c: f64| (r.0 + 0.5 * c, r.1 - 0.5 * c);
+        let cells = ScalarGrid::sample(centres(x, cw), centres(y, ch), FILL_CELLS, FILL_CELLS, loss);
+        let fill = cells
+            .values
+            .iter()
+            .map(|&v| {
+                let t = scale.t(v);
+                if t.is_nan() {
+                    u16::MAX
+                } else {
+                    (t * (SHADES - 1) as f64).round() as u16
+                }
+            })
+            .collect();
+
+        let (aw, ah) = (xspan / FIELD_ARROWS as f64, yspan / FIELD_ARROWS as f64);
+        let mut field = Vec::with_capacity(FIELD_ARROWS * FIELD_ARROWS);
+        let mut g = [0.0; 2];
+        for j in 0..FIELD_ARROWS {
+            for i in 0..FIELD_ARROWS {
+                let p = (x.0 + (i as f64 + 0.5) * aw, y.0 + (j as f64 + 0.5) * ah);
+                objective.gradient(&[p.0, p.1], &mut g);
+                field.push((p, (g[0], g[1])));
+            }
+        }
+
+        Ok(PhasePortrait {
+            title: format!("{} — phase portrait", input.title),
+            methods: input.methods,
+            x,
+            y,
+            scale,
+            fill,
+            contours,
+            field,
+            paths,
+            minima,
+        })
+    }
+
+    /// Draws the figure onto `root`.
+    pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(fail)?;
+        let area = root.titled(&self.title, text(TITLE_SIZE)).map_err(fail)?;
+        let (w, _) = area.dim_in_pixel();
+        let (main, bar) = area.split_horizontally(w.saturating_sub(BAR_PANEL));
+        let (x, y) = (self.x, self.y);
+        let mut chart = ChartBuilder::on(&main)
+            .margin_top(12)
+            .margin_left(10)
+            .margin_right(8)
+            .margin_bottom(10)
+            .x_label_area_size(62)
+            .y_label_area_size(88)
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(8)
+            .y_labels(8)
+            .x_desc("θ₀")
+            .y_desc("θ₁")
+            .axis_desc_style(text(LABEL_SIZE))
+            .label_style(text(TICK_SIZE))
+            .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
+            .y_label_formatter(&|v| fmt_num(snap_zero(*v, y.1 - y.0)))
+            .set_all_tick_mark_size(6)
+            .draw()
+            .map_err(fail)?;
+
+        // The filled landscape, as few rectangles as the shades allow.
+        let (cw, ch) = ((x.1 - x.0) / FILL_CELLS as f64, (y.1 - y.0) / FILL_CELLS as f64);
+        let edge = |r: (f64, f64), c: f64, k: usize| if k == FILL_CELLS { r.1 } else { r.0 + k as f64 * c };
+        let rects = fill_blocks(&self.fill, FILL_CELLS).into_iter().map(|b| {
+            let colour = if b.shade == u16::MAX {
+                RGBColor(225, 225, 225)
+            } else {
+                colormap(b.shade as f64 / (SHADES - 1) as f64)
+            };
+            Rectangle::new(
+                [
+                    (edge(x, cw, b.i0), edge(y, ch, b.j1)),
+                    (edge(x, cw, b.i1), edge(y, ch, b.j0)),
+                ],
+                colour.filled(),
+            )
+        });
+        chart.draw_series(rects).map_err(fail)?;
+
+        // Contour lines.
+        let contour_style = CONTOUR.stroke_width(THIN_WIDTH);
+        for (_, lines) in &self.contours {
+            chart
+                .draw_series(lines.iter().map(|l| PathElement::new(l.clone(), contour_style)))
+                .map_err(fail)?;
+        }
+
+        // The −∇L direction field, arrows of one length in pixels.
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        let (sx, sy) = (pw as f64 / (x.1 - x.0), ph as f64 / (y.1 - y.0));
+        let len = 0.55 * (pw.min(ph) as f64 / FIELD_ARROWS as f64);
+        let (head_len, head_half) = (0.38 * len, 0.2 * len);
+        let arrow_style = FIELD_GREY.mix(0.6);
+        let mut shafts = Vec::new();
+        let mut heads = Vec::new();
+        for &(p, g) in &self.field {
+            let (u, v) = (-g.0 * sx, -g.1 * sy);
+            let n = u.hypot(v);
+            if !(n.is_finite() && n > 0.0) {
+                continue;
+            }
+            let (u, v) = (u / n, v / n);
+            let to_data = |du: f64, dv: f64| (p.0 + du / sx, p.1 + dv / sy);
+            let tail = to_data(-0.5 * len * u, -0.5 * len * v);
+            let tip = to_data(0.5 * len * u, 0.5 * len * v);
+            let base = (0.5 * len - head_len, 0.5 * len - 0.8 * head_len);
+            shafts.push(PathElement::new(
+                vec![tail, to_data(base.1 * u, base.1 * v)],
+                arrow_style.stroke_width(THIN_WIDTH + 1),
+            ));
+            heads.push(Polygon::new(
+                vec![
+                    tip,
+                    to_data(base.0 * u - head_half * v, base.0 * v + head_half * u),
+                    to_data(base.0 * u + head_half * v, base.0 * v - head_half * u),
+                ],
+                arrow_style.filled(),
+            ));
+        }
+        chart.draw_series(shafts).map_err(fail)?;
+        chart.draw_series(heads).map_err(fail)?;
+
+        // Trajectories: discrete solid (dots when few points), continuous dashed and drawn on top.
+        let mut labels: Vec<String> = Vec::new();
+        let order = self
+            .methods
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.discrete)
+            .chain(self.methods.iter().enumerate().filter(|(_, m)| !m.discrete));
+        for (k, m) in order {
+            let path = &self.paths[k];
+            let colour = series_color(k);
+            let mut label = method_label(m);
+            if let Some(note) = stop_note(&m.trajectory.termination, false) {
+                label = format!("{label} ({note})");
+            }
+            labels.push(label.clone());
+            if m.discrete {
+                let style = colour.stroke_width(LINE_WIDTH);
+                let anno = chart
+                    .draw_series(LineSeries::new(path.iter().copied(), style))
+                    .map_err(fail)?;
+                anno.label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+                if path.len() < DOTS_BELOW && m.trajectory.len() < DOTS_BELOW {
+                    chart
+                        .draw_series(path.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                        .map_err(fail)?;
+                }
+            } else {
+                let style = colour.stroke_width(THICK_WIDTH);
+                let anno = chart
+                    .draw_series(DashedLineSeries::new(path.iter().copied(), 12, 7, style))
+                    .map_err(fail)?;
+                anno.label(label)
+                    .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
+            }
+        }
+
+        // Known minima under the start and end markers (a marker on a minimum leaves the star's points
+        // showing).
+        if !self.minima.is_empty() {
+            let label = if self.minima.len() == 1 {
+                "known minimum"
+            } else {
+                "known minima"
+            };
+            labels.push(label.to_string());
+            chart
+                .draw_series(self.minima.iter().map(|&m| {
+                    EmptyElement::at(m)
+                        + Polygon::new(star(12.5), WHITE.filled())
+                        + Polygon::new(star(10.0), BLACK.filled())
+                }))
+                .map_err(fail)?
+                .label(label)
+                .legend(|(x, y)| EmptyElement::at((x + 17, y)) + Polygon::new(star(10.0), BLACK.filled()));
+        }
+
+        // Start and end markers.
+        let starts: Vec<_> = self
+            .paths
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| p.first().map(|&s| (k, s)))
+            .collect();
+        let mut ends = Vec::new();
+        let mut stops = Vec::new();
+        for (k, (m, p)) in self.methods.iter().zip(&self.paths).enumerate() {
+            if let Some(&e) = p.last() {
+                if m.trajectory.termination.stopped_early() {
+                    stops.push((k, e));
+                } else {
+                    ends.push((k, e));
+                }
+            }
+        }
+        if !starts.is_empty() {
+            labels.push("start".to_string());
+            chart
+                .draw_series(starts.iter().map(|&(k, s)| {
+                    EmptyElement::at(s)
+                        + Circle::new((0, 0), 7, series_color(k).filled())
+                        + Circle::new((0, 0), 7, BLACK.stroke_width(1))
+                }))
+                .map_err(fail)?
+                .label("start")
+                .legend(|(x, y)| {
+                    EmptyElement::at((x + 17, y))
+                        + Circle::new((0, 0), 7, WHITE.filled())
+                        + Circle::new((0, 0), 7, BLACK.stroke_width(1))
+                });
+        }
+        if !ends.is_empty() {
+            labels.push("end".to_string());
+            chart
+                .draw_series(ends.iter().map(|&(k, e)| {
+                    EmptyElement::at(e)
+                        + Rectangle::new([(-6, -6), (6, 6)], series_color(k).filled())
+                        + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(1))
+                }))
+                .map_err(fail)?
+                .label("end")
+                .legend(|(x, y)| {
+                    EmptyElement::at((x + 17, y))
+                        + Rectangle::new([(-6, -6), (6, 6)], WHITE.filled())
+                        + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(1))
+                });
+        }
+        if !stops.is_empty() {
+            labels.push("stopped early".to_string());
+            chart
+                .draw_series(stops.iter().map(|&(k, e)| {
+                    EmptyElement::at(e)
+                        + Cross::new((0, 0), 9, BLACK.stroke_width(5))
+                        + Cross::new((0, 0), 9, series_color(k).stroke_width(3))
+                }))
+                .map_err(fail)?
+                .label("stopped early")
+                .legend(|(x, y)| {
+                    EmptyElement::at((x + 17, y)) + Cross::new((0, 0), 8, BLACK.stroke_width(3))
+                });
+        }
+
+        // The legend, in the corner that hides the least of the paths and (weighted heavily) the markers.
+        if !labels.is_empty() {
+            let (box_w, box_h) = legend_box(labels.iter().map(|l| l.as_str()), (pw, ph));
+            let frac = |p: &(f64, f64)| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.0) / (y.1 - y.0));
+            let line_points = self.paths.iter().flatten().map(|p| (frac(p), 1.0));
+            let markers = self
+                .minima
+                .iter()
+                .chain(starts.iter().chain(&ends).chain(&stops).map(|(_, p)| p))
+                .map(|p| (frac(p), 1000.0));
+            let weighted = line_points.chain(markers).map(|((a, b), w)| (a, b, w));
+            chart
+                .configure_series_labels()
+                .position(quiet_corner(weighted, box_w, box_h))
+                .margin(12)
+                .legend_area_size(40)
+                .label_font(text(LEGEND_SIZE))
+                .background_style(WHITE.mix(0.92))
+                .border_style(BLACK.stroke_width(1))
+                .draw()
+                .map_err(fail)?;
+        }
+
+        self.colour_bar(&bar)
+    }
+
+    /// The colour bar at the right: the colormap against loss, with the contour levels marked.
+    fn colour_bar<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let s = self.scale;
+        let (lo, hi) = (s.lo, s.hi);
+        let (major, minor) = match s.log_shift {
+            Some(_) => log_ticks(lo, hi),
+            None => (linear_ticks(lo, hi, 7), Vec::new()),
+        };
+        let major = ensure_ticks(major, lo, hi);
+        let mut chart = ChartBuilder::on(area)
+            .margin_top(12)
+            .margin_bottom(10 + 62)
+            .margin_left(6)
+            .margin_right(10)
+            .set_label_area_size(LabelAreaPosition::Right, 100)
+            .build_cartesian_2d(0f64..1f64, TickedAxis::new(lo, hi, major, minor))
+            .map_err(fail)?;
+        let is_log = s.log_shift.is_some();
+        let label = |v: &f64| {
+            if is_log {
+                fmt_log_tick(*v)
+            } else {
+                fmt_num(snap_zero(*v, hi - lo))
+            }
+        };
+        let desc = if is_log { "L − min L" } else { "L" };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_desc(desc)
+            .axis_desc_style(text(LABEL_SIZE))
+            .label_style(text(TICK_SIZE))
+            .y_label_formatter(&label)
+            .set_all_tick_mark_size(6)
+            .draw()
+            .map_err(fail)?;
+        let n = 128;
+        chart
+            .draw_series((0..n).map(|k| {
+                let a = lo + (hi - lo) * k as f64 / n as f64;
+                let b = lo + (hi - lo) * (k + 1) as f64 / n as f64;
+                Rectangle::new(
+                    [(0.0, b), (1.0, a)],
+                    colormap((k as f64 + 0.5) / n as f64).filled(),
+                )
+            }))
+            .map_err(fail)?;
+        chart
+            .draw_series(self.contours.iter().filter_map(|&(level, _)| {
+                let z = s.z(level);
+                (z > lo && z < hi).then(|| PathElement::new(vec![(0.0, z), (1.0, z)], CONTOUR))
+            }))
+            .map_err(fail)?;
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, hi), (1.0, lo)],
+                BLACK.stroke_width(1),
+            )))
+            .map_err(fail)?;
+        Ok(())
+    }
+}
+
+/// A block of background cells of one shade: columns `i0..i1`, rows `j0..j1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Block {
+    i0: usize,
+    i1: usize,
+    j0: usize,
+    j1: usize,
+    shade: u16,
+}
+
+/// Covers an `n` × `n` row-major grid of shades with blocks: runs of one shade within a row, each
+/// extended upwards while the rows above repeat the same run (keeps SVG output small).
+fn fill_blocks(fill: &[u16], n: usize) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    // Blocks still open at the previous row, keyed by (i0, i1, shade).
+    let mut open: std::collections::HashMap<(usize, usize, u16), usize> = std::collections::HashMap::new();
+    let mut next_open = std::collections::HashMap::new();
+    for (j, row) in fill.chunks_exact(n).enumerate() {
+        let mut i = 0;
+        while i < n {
+            let shade = row[i];
+            let mut k = i + 1;
+            while k < n && row[k] == shade {
+                k += 1;
+            }
+            let key = (i, k, shade);
+            let b = match open.get(&key) {
+                Some(&b) => {
+                    blocks[b].j1 = j + 1;
+                    b
+                }
+                None => {
+                    blocks.push(Block {
+                        i0: i,
+                        i1: k,
+                        j0: j,
+                        j1: j + 1,
+                        shade,
+                    });
+                    blocks.len() - 1
+                }
+            };
+            next_open.insert(key, b);
+            i = k;
+        }
+        std::mem::swap(&mut open, &mut next_open);
+        next_open.clear();
+    }
+    blocks
+}
+
+/// A five-pointed star of outer radius `r` pixels around the origin (pixel offsets, y down).
+fn star(r: f64) -> Vec<(i32, i32)> {
+    (0..10)
+        .map(|k| {
+            let radius = if k % 2 == 0 { r } else { 0.42 * r };
+            let a = std::f64::consts::PI * (k as f64 / 5.0 - 0.5);
+            (
+                (radius * a.cos()).round() as i32,
+                (radius * a.sin()).round() as i32,
+            )
+        })
+        .collect()
+}
+
+/// The figure's bounds: the box around `points` padded by 15%, neither side shorter than a quarter of the
+/// other, never degenerate; `[-1, 1]²` when there are no points.
+fn bounds(points: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) {
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for (x, y) in points {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if !(x0 <= x1 && y0 <= y1) {
+        return ((-1.0, 1.0), (-1.0, 1.0));
+    }
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    let floor = 1e-6 * cx.abs().max(cy.abs()).max(1.0);
+    let (wx, wy) = (x1 - x0, y1 - y0);
+    let mut sx = wx.max(0.25 * wy).max(floor);
+    let mut sy = wy.max(0.25 * wx).max(floor);
+    if wx == 0.0 && wy == 0.0 {
+        // A single point: show a unit-scale neighbourhood.
+        let s = 0.5 * cx.abs().max(cy.abs()).max(1.0);
+        sx = s;
+        sy = s;
+    }
+    let pad = 0.5 + 0.15;
+    ((cx - pad * sx, cx + pad * sx), (cy - pad * sy, cy + pad * sy))
+}
+
+/// The colour scale for the sampled losses and the contour levels: log10(L − L_min + tiny) when the losses
+/// span more than two decades above their minimum, else linear.
+fn scale_and_levels(values: &[f64]) -> (Scale, Vec<f64>) {
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let flat = |v: f64| Scale {
+        log_shift: None,
+        lo: v - 1.0,
+        hi: v + 1.0,
+    };
+    if finite.is_empty() {
+        return (flat(0.0), Vec::new());
+    }
+    finite.sort_unstable_by(f64::total_cmp);
+    let n = finite.len();
+    let q = |p: f64| finite[((n - 1) as f64 * p).round() as usize];
+    let (min, max) = (finite[0], finite[n - 1]);
+    let spread = max - min;
+    if !(spread > 0.0 && spread.is_finite()) {
+        return (flat(min), Vec::new());
+    }
+    let s10 = q(0.10) - min;
+    // Most of the grid at the minimum (s10 = 0) also calls for log.
+    let log = s10 <= 0.0 || spread / s10 > 40.0;
+    let (q01, q98) = (q(0.01), q(0.98));
+    if log {
+        let first_above = finite.iter().copied().find(|&v| v > min).unwrap_or(max);
+        let tiny = 0.5 * (first_above - min);
+        let shift = min - tiny;
+        let scale = Scale {
+            log_shift: Some(shift),
+            lo: (q01.max(first_above) - shift).log10(),
+            hi: (max - shift).log10(),
+        };
+        if scale.lo.is_finite() && scale.hi.is_finite() && scale.hi > scale.lo {
+            let top = if q98 > q01 { q98 } else { max };
+            return (
+                scale,
+                levels(q01.max(first_above), top, CONTOUR_LEVELS, Some(shift)),
+            );
+        }
+    }
+    let scale = Scale {
+        log_shift: None,
+        lo: min,
+        hi: max,
+    };
+    let top = if q98 > min { q98 } else { max };
+    (scale, levels(min, top, CONTOUR_LEVELS, None))
+}
+
+/// Turns a plotters error into a message.
+fn fail<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_blocks_cover_every_cell_once() {
+        let n = 7;
+        let fill: Vec<u16> = (0..n * n).map(|c| ((c % n) / 3 + (c / n) / 4) as u16).collect();
+        let blocks = fill_blocks(&fill, n);
+        let mut seen = vec![0; n * n];
+        for b in &blocks {
+            for j in b.j0..b.j1 {
+                for i in b.i0..b.i1 {
+                    seen[j * n + i] += 1;
+                    assert_eq!(fill[j * n + i], b.shade);
+                }
+            }
+        }
+        assert!(seen.iter().all(|&c| c == 1));
+        assert!(blocks.len() < n * n / 3);
+    }
+
+    #[test]
+    fn bounds_are_padded_and_never_degenerate() {
+        let ((x0, x1), (y0, y1)) = bounds([(0.0, 0.0), (1.0, 2.0)].into_iter());
+        assert!(x0 < 0.0 && x1 > 1.0 && y0 < 0.0 && y1 > 2.0);
+        assert!(((y1 - y0) / 2.0 - 1.3).abs() < 1e-12);
+        let ((x0, x1), (y0, y1)) = bounds([(3.0, 3.0)].into_iter());
+        assert!(x1 > x0 && y1 > y0);
+        let ((x0, x1), _) = bounds([(0.0, 0.0), (0.0, 10.0)].into_iter());
+        assert!(x1 - x0 >= 2.5);
+        assert_eq!(bounds(std::iter::empty()), ((-1.0, 1.0), (-1.0, 1.0)));
+    }
+
+    #[test]
+    fn scale_picks_log_for_wide_spreads() {
+        let wide: Vec<f64> = (0..1000).map(|k| 10f64.powf(k as f64 / 100.0 - 5.0)).collect();
+        let (s, lv) = scale_and_levels(&wide);
+        assert!(s.log_shift.is_some());
+        assert_eq!(lv.len(), CONTOUR_LEVELS);
+        let narrow: Vec<f64> = (0..1000).map(|k| 1.0 + k as f64 / 1000.0).collect();
+        let (s, lv) = scale_and_levels(&narrow);
+        assert!(s.log_shift.is_none());
+        assert_eq!(lv.len(), CONTOUR_LEVELS);
+        let (s, lv) = scale_and_levels(&[f64::NAN, 2.0, 2.0]);
+        assert!(lv.is_empty() && s.hi > s.lo);
+        let (_, lv) = scale_and_levels(&[]);
+        assert!(lv.is_empty());
+        assert_eq!(s.t(f64::INFINITY), 1.0);
+    }
+}

@@ -1,0 +1,525 @@
+//! The one look shared by every figure: size, font, palette, line widths, colormap, tick and number
+//! formatting, and a few layout helpers.
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Figure width in pixels (PNG) or user units (SVG).
+pub const WIDTH: u32 = 1000;
+/// Figure height in pixels (PNG) or user units (SVG).
+pub const HEIGHT: u32 = 800;
+
+/// The font family every text uses; registered from the embedded DejaVu Sans by [`ensure_font`].
+pub const FONT: &str = "sans-serif";
+/// Figure title size in pixels.
+pub const TITLE_SIZE: f64 = 33.0;
+/// Axis label size in pixels.
+pub const LABEL_SIZE: f64 = 28.0;
+/// Tick label size in pixels.
+pub const TICK_SIZE: f64 = 22.0;
+/// Legend text size in pixels.
+pub const LEGEND_SIZE: f64 = 21.0;
+
+/// Width of a data line.
+pub const LINE_WIDTH: u32 = 2;
+/// Width of an emphasised line (continuous models).
+pub const THICK_WIDTH: u32 = 3;
+/// Width of thin decorations (contours, arrows).
+pub const THIN_WIDTH: u32 = 1;
+
+/// The Okabe–Ito colour-blind-safe palette, reordered so the colours that read best on white come
+/// first (yellow, weakest on white, comes last).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// Neutral grey for reference lines (tolerances).
+pub const GREY: RGBColor = RGBColor(110, 110, 110);
+/// Dark grey for the direction field.
+pub const FIELD_GREY: RGBColor = RGBColor(70, 70, 70);
+/// Colour of contour lines (opaque: overlapping translucent segments would look dotted in PNG).
+pub const CONTOUR: RGBColor = RGBColor(85, 85, 85);
+
+/// The palette colour of series `i` (cycling).
+pub fn series_color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Registers DejaVu Sans as [`FONT`] (regular and bold) exactly once per process; no system font is used.
+pub fn ensure_font() -> Result<(), String> {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+                .and_then(|_| register_font(FONT, FontStyle::Bold, dejavu::sans::bold()))
+                .map_err(|_| "the embedded DejaVu Sans font could not be loaded".to_string())
+        })
+        .clone()
+}
+
+/// A text style of `size` pixels in the shared font.
+pub fn text(size: f64) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&BLACK)
+}
+
+/// Viridis, sampled at nine evenly spaced stops.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// How far the background colormap is blended towards white, so data drawn on top stays readable.
+const BACKGROUND_LIGHTEN: f64 = 0.45;
+
+/// The sequential background colormap at `t` ∈ [0, 1] (clamped; NaN maps to the top): viridis blended
+/// towards white.
+pub fn colormap(t: f64) -> RGBColor {
+    let t = if t.is_nan() { 1.0 } else { t.clamp(0.0, 1.0) };
+    let x = t * (VIRIDIS.len() - 1) as f64;
+    let k = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = x - k as f64;
+    let (a, b) = (VIRIDIS[k], VIRIDIS[k + 1]);
+    let mix = |p: u8, q: u8| {
+        let v = p as f64 + (q as f64 - p as f64) * f;
+        let v = v + (255.0 - v) * BACKGROUND_LIGHTEN;
+        v.round().clamp(0.0, 255.0) as u8
+    };
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// Formats a number compactly with about four significant digits (`0.0123`, `1.5e-7`, `2500`).
+pub fn fmt_num(x: f64) -> String {
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if (1e-3..1e5).contains(&a) {
+        let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        let s = format!("{x:.3e}");
+        match s.split_once('e') {
+            Some((m, e)) => {
+                let m = if m.contains('.') {
+                    m.trim_end_matches('0').trim_end_matches('.')
+                } else {
+                    m
+                };
+                format!("{m}e{e}")
+            }
+            None => s,
+        }
+    }
+}
+
+/// `v`, or 0 when it is rounding noise next to zero on an axis spanning `span` (so ticks read `0`, not
+/// `-5.551e-17`).
+pub fn snap_zero(v: f64, span: f64) -> f64 {
+    if v.abs() < 1e-9 * span.abs() {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// `n` written with Unicode superscript digits (`-3` → `⁻³`).
+fn superscript(n: i64) -> String {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut s = String::new();
+    if n < 0 {
+        s.push('⁻');
+    }
+    for c in n.unsigned_abs().to_string().chars() {
+        s.push(DIGITS[c.to_digit(10).unwrap_or(0) as usize]);
+    }
+    s
+}
+
+/// Labels a tick on an axis that shows log10 of a quantity: `10⁻³`, or `2×10⁻³` between decades.
+pub fn fmt_log_tick(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let k = v.round();
+    if (v - k).abs() < 1e-6 {
+        return format!("10{}", superscript(k as i64));
+    }
+    let e = v.floor();
+    let m = 10f64.powf(v - e);
+    format!(
+        "{}×10{}",
+        fmt_num((m * 1000.0).round() / 1000.0),
+        superscript(e as i64)
+    )
+}
+
+/// Major and minor tick positions, in log10 units, for an axis spanning log10 values `lo..hi`.
+pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return (vec![], vec![]);
+    }
+    let eps = 1e-9;
+    let (d0, d1) = ((lo - eps).ceil() as i64, (hi + eps).floor() as i64);
+    let decades = d1 - d0 + 1;
+    if decades >= 2 {
+        let step = ((decades + 7) / 8).max(1);
+        let mut major = vec![];
+        let mut minor = vec![];
+        let mut k = d0;
+        while k <= d1 {
+            major.push(k as f64);
+            k += step;
+        }
+        if step == 1 {
+            for k in d0 - 1..=d1 {
+                for m in 2..=9 {
+                    let v = k as f64 + (m as f64).log10();
+                    if v > lo && v < hi {
+                        minor.push(v);
+                    }
+                }
+            }
+        } else {
+            minor.extend((d0..=d1).filter(|k| (k - d0) % step != 0).map(|k| k as f64));
+        }
+        return (major, minor);
+    }
+    // Less than two decades: ticks at 1, 2, 5 (or every mantissa) times a power of ten.
+    for mantissas in [
+        &[1.0, 2.0, 5.0][..],
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0][..],
+    ] {
+        let mut major = vec![];
+        for k in (lo.floor() as i64)..=(hi.ceil() as i64) {
+            for &m in mantissas {
+                let v = k as f64 + f64::log10(m);
+                if v >= lo - eps && v <= hi + eps {
+                    major.push(v);
+                }
+            }
+        }
+        if major.len() >= 3 {
+            return (major, vec![]);
+        }
+    }
+    // A narrow span: linear ticks in value space.
+    let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+    let step = nice_step((b - a) / 4.0);
+    let mut major = vec![];
+    let mut v = (a / step).ceil() * step;
+    while v <= b * (1.0 + 1e-12) && major.len() < 20 {
+        if v > 0.0 {
+            major.push(v.log10());
+        }
+        v += step;
+    }
+    (major, vec![])
+}
+
+/// About `max` evenly spaced "nice" tick positions (multiples of 1, 2 or 5 times a power of ten) in `lo..hi`.
+pub fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return Vec::new();
+    }
+    let step = nice_step((hi - lo) / max.max(1) as f64);
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last)
+        .take(50)
+        .map(|k| {
+            let v = k as f64 * step;
+            // Snap values that should be zero but carry rounding noise.
+            if v.abs() < step * 1e-9 {
+                0.0
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
+/// `ticks`, or the two ends of `lo..hi` when there are none (an axis always gets some labels).
+pub fn ensure_ticks(ticks: Vec<f64>, lo: f64, hi: f64) -> Vec<f64> {
+    if ticks.is_empty() {
+        vec![lo, hi]
+    } else {
+        ticks
+    }
+}
+
+/// A method's legend label: its id, with its kind when the id does not already say it.
+pub fn method_label(m: &crate::run::MethodRun) -> String {
+    if m.kind.is_empty() || m.id == m.kind {
+        m.id.clone()
+    } else {
+        format!("{}: {}", m.id, m.kind.replace('_', " "))
+    }
+}
+
+/// A linear f64 axis with hand-picked major and minor ticks (plotters' own key-point wrapper loses the
+/// label formatter for f64); labels come from the chart's label formatter.
+pub struct TickedAxis {
+    inner: RangedCoordf64,
+    major: Vec<f64>,
+    minor: Vec<f64>,
+}
+
+impl TickedAxis {
+    /// The axis `lo..hi` with ticks at `major` and light grid lines at `minor`.
+    pub fn new(lo: f64, hi: f64, major: Vec<f64>, minor: Vec<f64>) -> Self {
+        TickedAxis {
+            inner: (lo..hi).into(),
+            major,
+            minor,
+        }
+    }
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.minor.clone()
+        } else {
+            self.major.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// A "nice" step (1, 2 or 5 times a power of ten) close to `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let p = 10f64.powf(raw.log10().floor());
+    let m = raw / p;
+    let nice = if m < 1.5 {
+        1.0
+    } else if m < 3.5 {
+        2.0
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * p
+}
+
+/// Labels a tick on a log10 axis whose ticks may sit off the decades (narrow spans): decades as `10ᵏ`,
+/// other values as plain numbers when the axis spans less than two decades.
+pub fn log_tick_labeller(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let narrow = hi - lo < 1.0;
+    move |v: &f64| {
+        if narrow {
+            fmt_num(10f64.powf(*v))
+        } else {
+            fmt_log_tick(*v)
+        }
+    }
+}
+
+/// A range `lo..hi` padded by `frac` of its span on each side, widened to `min_span` when narrower and
+/// made finite (a fallback of `-1..1` when nothing finite is given).
+pub fn padded_range(lo: f64, hi: f64, frac: f64, min_span: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) || hi < lo {
+        return (-1.0, 1.0);
+    }
+    let centre = 0.5 * (lo + hi);
+    let span = (hi - lo).max(min_span).max(centre.abs() * 1e-9);
+    let half = span * (0.5 + frac);
+    let (a, b) = (centre - half, centre + half);
+    if a.is_finite() && b.is_finite() && b > a {
+        (a, b)
+    } else {
+        (-1.0, 1.0)
+    }
+}
+
+/// The plot-area corner where a legend of `box_w` × `box_h` (fractions of the plot area) covers the least
+/// weight of `points` (given as `(x, y, weight)` with x, y fractions of the plot area, y upwards). Ties
+/// prefer upper right, then upper left, lower left, lower right.
+pub fn quiet_corner(
+    points: impl Iterator<Item = (f64, f64, f64)>,
+    box_w: f64,
+    box_h: f64,
+) -> SeriesLabelPosition {
+    let mut covered = [0.0f64; 4];
+    for (x, y, w) in points {
+        if !(x.is_finite() && y.is_finite() && w.is_finite()) {
+            continue;
+        }
+        let right = x >= 1.0 - box_w;
+        let left = x <= box_w;
+        let top = y >= 1.0 - box_h;
+        let bottom = y <= box_h;
+        for (k, inside) in [right && top, left && top, left && bottom, right && bottom]
+            .into_iter()
+            .enumerate()
+        {
+            if inside {
+                covered[k] += w;
+            }
+        }
+    }
+    let mut best = 0;
+    for k in 1..4 {
+        if covered[k] < covered[best] {
+            best = k;
+        }
+    }
+    match best {
+        0 => SeriesLabelPosition::UpperRight,
+        1 => SeriesLabelPosition::UpperLeft,
+        2 => SeriesLabelPosition::LowerLeft,
+        _ => SeriesLabelPosition::LowerRight,
+    }
+}
+
+/// The size of a legend with these labels as fractions of a `plot` area in pixels (an estimate, with a
+/// little slack; the legend adds a 40 px symbol column and 12 px margins).
+pub fn legend_box<'s>(labels: impl Iterator<Item = &'s str>, plot: (u32, u32)) -> (f64, f64) {
+    let (mut n, mut widest) = (0usize, 0usize);
+    for l in labels {
+        n += 1;
+        widest = widest.max(l.chars().count());
+    }
+    let w = widest as f64 * 0.56 * LEGEND_SIZE + 40.0 + 24.0 + 16.0;
+    let h = n as f64 * 1.25 * LEGEND_SIZE + 24.0 + 16.0;
+    (w / plot.0.max(1) as f64, h / plot.1.max(1) as f64)
+}
+
+/// Thins a polyline for drawing: drops non-finite points, keeps a point only once it is at least `min_step`
+/// away (in units scaled by `scale`) from the last kept one, then caps the count at `max_points` by even
+/// index sampling. The first and last finite points are always kept.
+pub fn decimate(
+    points: impl Iterator<Item = (f64, f64)>,
+    scale: (f64, f64),
+    min_step: f64,
+    max_points: usize,
+) -> Vec<(f64, f64)> {
+    let finite: Vec<(f64, f64)> = points.filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+    let n = finite.len();
+    if n <= 2 {
+        return finite;
+    }
+    let mut kept = Vec::with_capacity(n.min(4 * max_points.max(2)));
+    kept.push(finite[0]);
+    let mut last = finite[0];
+    for &p in &finite[1..n - 1] {
+        let d = ((p.0 - last.0) * scale.0).hypot((p.1 - last.1) * scale.1);
+        // NaN distances (infinite spans) keep the point.
+        if d.is_nan() || d >= min_step {
+            kept.push(p);
+            last = p;
+        }
+    }
+    kept.push(finite[n - 1]);
+    let max_points = max_points.max(2);
+    if kept.len() <= max_points {
+        return kept;
+    }
+    let m = kept.len();
+    (0..max_points)
+        .map(|k| kept[((k as f64) * (m - 1) as f64 / (max_points - 1) as f64).round() as usize])
+        .collect()
+}
+
+/// A short description of how a trajectory ended, for legends: `None` when it completed.
+pub fn stop_note(termination: &crate::trajectory::Termination, with_time: bool) -> Option<String> {
+    use crate::trajectory::Termination;
+    match termination {
+        Termination::Completed => None,
+        Termination::Diverged { t, .. } if with_time => Some(format!("diverged at t={}", fmt_num(*t))),
+        Termination::Diverged { .. } => Some("diverged".to_string()),
+        Termination::SolverFailed { t, .. } if with_time => {
+            Some(format!("solver failed at t={}", fmt_num(*t)))
+        }
+        Termination::SolverFailed { .. } => Some("solver failed".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short() {
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(1.0), "1");
+        assert_eq!(fmt_num(0.001), "0.001");
+        assert_eq!(fmt_num(2.5), "2.5");
+        assert_eq!(fmt_num(1234.5678), "1235");
+        assert_eq!(fmt_num(1.5e-7), "1.5e-7");
+        assert_eq!(fmt_num(-3e12), "-3e12");
+        assert_eq!(fmt_log_tick(-3.0), "10⁻³");
+        assert_eq!(fmt_log_tick(12.0), "10¹²");
+        assert_eq!(fmt_log_tick(2f64.log10() - 3.0), "2×10⁻³");
+    }
+
+    #[test]
+    fn log_ticks_cover_spans() {
+        let (major, minor) = log_ticks(-3.2, 2.5);
+        assert_eq!(major, vec![-3.0, -2.0, -1.0, 0.0, 1.0, 2.0]);
+        assert!(!minor.is_empty());
+        let (major, _) = log_ticks(-30.0, 10.0);
+        assert!(major.len() <= 9 && major.len() >= 4);
+        let (major, _) = log_ticks(0.1, 0.9);
+        assert!(major.len() >= 3);
+        let (major, _) = log_ticks(0.5, 0.5001);
+        assert!(!major.is_empty());
+        assert!(major.iter().all(|v| *v >= 0.5 - 1e-9 && *v <= 0.5001 + 1e-9));
+        assert_eq!(log_ticks(1.0, f64::NAN), (vec![], vec![]));
+    }
+
+    #[test]
+    fn ranges_and_decimation_survive_odd_data() {
+        assert_eq!(padded_range(f64::NAN, 1.0, 0.1, 1.0), (-1.0, 1.0));
+        let (a, b) = padded_range(3.0, 3.0, 0.1, 1.0);
+        assert!(a < 3.0 && b > 3.0);
+        let pts = (0..100_000).map(|k| (k as f64, (k as f64).sin()));
+        let d = decimate(pts, (1e-5, 0.5), 1e-3, 2000);
+        assert!(d.len() <= 2000);
+        assert_eq!(d[0], (0.0, 0.0));
+        assert_eq!(d.last().unwrap().0, 99_999.0);
+        assert!(decimate(std::iter::empty(), (1.0, 1.0), 0.1, 10).is_empty());
+        let one = decimate([(f64::NAN, 1.0), (1.0, 2.0)].into_iter(), (1.0, 1.0), 0.1, 10);
+        assert_eq!(one, vec![(1.0, 2.0)]);
+        assert_eq!(colormap(f64::NAN), colormap(1.0));
+    }
+}
