@@ -145,6 +145,24 @@ fn the_same_scenario_writes_the_same_bytes() {
     assert_same(&first, &cli, "a library run and a CLI run");
 }
 
+/// With figures: a shipped scenario that draws the phase portrait, loss and distance as PNG and SVG.
+#[test]
+fn figures_are_byte_identical_too() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quadratic_above_threshold.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run_library(&path, &a);
+    run_library(&path, &b);
+    let written = files(&a);
+    for f in ["phase_portrait", "loss", "distance"] {
+        for ext in ["png", "svg"] {
+            let name = PathBuf::from(format!("figures/{f}.{ext}"));
+            assert!(written.contains_key(&name), "{} missing", name.display());
+        }
+    }
+    assert_same(&a, &b, "two runs with figures");
+}
+
 /// The comparison itself can fail: a changed number is caught (so the test above cannot pass vacuously).
 #[test]
 fn a_changed_byte_is_caught() {

@@ -11,10 +11,11 @@ use flowgap::continuous::SolverKind;
 use flowgap::scenario::{self, MethodKind};
 use flowgap::{output, run, Error};
 use proptest::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The shipped scenarios, the seeds of the mutations.
-fn seeds() -> Vec<String> {
+/// The shipped scenarios, the seeds of the mutations, with their paths (data files are found relative to
+/// them).
+fn seeds() -> Vec<(PathBuf, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -23,14 +24,20 @@ fn seeds() -> Vec<String> {
         .collect();
     files.sort();
     files
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
         .collect()
 }
 
 /// Lines worth splicing into a scenario: every line of the seeds, and whole tables a scenario may hold.
-fn snippets(seeds: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = seeds.iter().flat_map(|s| s.lines().map(str::to_string)).collect();
+fn snippets(seeds: &[(PathBuf, String)]) -> Vec<String> {
+    let mut out: Vec<String> = seeds
+        .iter()
+        .flat_map(|(_, s)| s.lines().map(str::to_string))
+        .collect();
     out.extend(
         [
             "[[method]]\nid = \"rk\"\nkind = \"gradient_flow\"\nsolver = \"rk4\"\ndt = 0.001",
@@ -180,9 +187,9 @@ fn apply(text: &str, m: &Mutation, snippets: &[String]) -> String {
     lines.join("\n") + "\n"
 }
 
-/// The property every text must satisfy: a located refusal, or a scenario that runs.
-fn check(src: &str) -> Result<(), TestCaseError> {
-    let path = Path::new("fuzzed.toml");
+/// The property every text must satisfy: a located refusal, or a scenario that runs. `path` is where the
+/// text claims to come from.
+fn check(src: &str, path: &Path) -> Result<(), TestCaseError> {
     match scenario::parse(src, path) {
         Err(Error::Scenario {
             location,
@@ -201,6 +208,8 @@ fn check(src: &str) -> Result<(), TestCaseError> {
             prop_assert!(location.column.is_some_and(|c| c >= 1));
             prop_assert!(!key.trim().is_empty() && !message.trim().is_empty());
         }
+        // A dataset's own refusal names the data file, and the row and column where known.
+        Err(e @ Error::Data { .. }) => prop_assert!(e.is_bad_input(), "{}", e),
         Err(other) => prop_assert!(false, "an error that is not located: {other}"),
         Ok(mut s) => {
             if !small_enough(&mut s) {
@@ -248,7 +257,7 @@ proptest! {
     /// Any text at all.
     #[test]
     fn arbitrary_text_is_refused_with_a_location_or_runs(src in any::<String>()) {
-        check(&src)?;
+        check(&src, Path::new("fuzzed.toml"))?;
     }
 
     /// Text made of TOML's punctuation and the scenario's words, which reaches deeper than random text.
@@ -256,7 +265,7 @@ proptest! {
     fn toml_like_text_is_refused_with_a_location_or_runs(
         src in "((name|kind|point|steps|step_size|method|run|init|objective|[a-z_]{1,3}|\\[|\\]|\\[\\[|\\]\\]|=|\"|'|#|\\{|\\}|,|\\.|-|[0-9]{1,3}|e|nan|inf| |\n)){0,60}"
     ) {
-        check(&src)?;
+        check(&src, Path::new("fuzzed.toml"))?;
     }
 
     /// Every shipped scenario with one to four edits: lines deleted, duplicated, swapped or spliced in,
@@ -268,11 +277,11 @@ proptest! {
     ) {
         let seeds = seeds();
         let snippets = snippets(&seeds);
-        let mut text = seeds[pick(which, seeds.len())].clone();
+        let (path, mut text) = seeds[pick(which, seeds.len())].clone();
         for m in &edits {
             text = apply(&text, m, &snippets);
         }
-        check(&text)?;
+        check(&text, &path)?;
     }
 }
 
