@@ -2,7 +2,11 @@
 //!
 //! A run's output appears all at once or not at all: everything is written into a staging folder
 //! beside the target, which then replaces the target by rename. A run killed midway leaves the
-//! previous output (or none) and a stray `.<name>.staging-<pid>` folder, never a half-written target.
+//! previous output (or none) and a stray `.<name>.staging-<pid>` folder, never a half-written target;
+//! the next run into the same folder removes such strays once their process is gone.
+//!
+//! Every file is a function of the scenario alone (byte-identical across runs), except `timing.json`,
+//! which holds the wall-clock times.
 
 use crate::error::{Error, Result};
 use crate::render::{self, FigureInput};
@@ -16,6 +20,9 @@ pub const MAX_CSV_DIM: usize = 128;
 
 /// The summary's name inside an output folder.
 pub const SUMMARY: &str = "summary.json";
+
+/// The wall-clock times' file inside an output folder: the one file that differs between runs.
+pub const TIMING: &str = "timing.json";
 
 /// Why an output folder may not be written.
 fn occupied(dir: &Path, why: String) -> Error {
@@ -62,14 +69,15 @@ fn check_target(dir: &Path, scenario: &str, force: bool) -> Result<()> {
 /// Writes `report` into `dir`, replacing a previous run there as one rename. Returns the files written
 /// (paths inside `dir`).
 pub fn write_report(report: &Report, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-    check_target(dir, &report.scenario.name, force)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     let leaf = dir.file_name().and_then(|s| s.to_str()).unwrap_or("run");
-    let staging = parent.join(format!(".{leaf}.staging-{}", std::process::id()));
+    recover_strays(&parent, leaf, dir);
+    check_target(dir, &report.scenario.name, force)?;
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let staging = parent.join(format!(".{leaf}{STAGING}{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
     }
@@ -77,7 +85,7 @@ pub fn write_report(report: &Report, dir: &Path, force: bool) -> Result<Vec<Path
         let _ = std::fs::remove_dir_all(&staging);
     })?;
     // Swap: move the old run aside, the new one in, then delete the old one.
-    let old = parent.join(format!(".{leaf}.old-{}", std::process::id()));
+    let old = parent.join(format!(".{leaf}{OLD}{}", std::process::id()));
     if dir.exists() {
         std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
     }
@@ -89,6 +97,52 @@ pub fn write_report(report: &Report, dir: &Path, force: bool) -> Result<Vec<Path
         .into_iter()
         .map(|p| dir.join(p.strip_prefix(&staging).unwrap_or(&p)))
         .collect())
+}
+
+/// The infix of a staging folder, `.<leaf>.staging-<pid>`.
+const STAGING: &str = ".staging-";
+
+/// The infix of a previous run moved aside during the swap, `.<leaf>.old-<pid>`.
+const OLD: &str = ".old-";
+
+/// Cleans up after runs into `dir` that were killed: their staging folders are deleted, and a previous
+/// run that was moved aside but never replaced (killed between the two renames) is put back. Folders
+/// of processes that are still running (another run in progress) are left alone.
+fn recover_strays(parent: &Path, leaf: &str, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_prefix(leaf)) else {
+            continue;
+        };
+        let (tag, pid) = if let Some(pid) = rest.strip_prefix(STAGING) {
+            (STAGING, pid)
+        } else if let Some(pid) = rest.strip_prefix(OLD) {
+            (OLD, pid)
+        } else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        let path = entry.path();
+        if tag == OLD && !dir.exists() && path.join(SUMMARY).is_file() {
+            let _ = std::fs::rename(&path, dir);
+        } else {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// True unless `pid` is known to be gone. Only Linux's /proc says so; elsewhere every stray is kept
+/// (a hidden folder beside the output, harmless).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
 fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
@@ -111,10 +165,12 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     for &kind in &report.scenario.figures {
         written.extend(render::draw(kind, &input, &fig_dir, &report.scenario.formats)?);
     }
-    let path = dir.join(SUMMARY);
-    let text = serde_json::to_string_pretty(&summary(report)).expect("a JSON value always serialises");
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
-    written.push(path);
+    for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {
+        let path = dir.join(name);
+        let text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");
+        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+        written.push(path);
+    }
     Ok(written)
 }
 
@@ -147,7 +203,6 @@ pub fn summary(report: &Report) -> serde_json::Value {
                 "grad_evals": t.stats.grad_evals,
                 "accepted_steps": t.stats.accepted_steps,
                 "rejected_steps": t.stats.rejected_steps,
-                "wall_seconds": t.stats.wall_seconds,
             })
         })
         .collect();
@@ -171,6 +226,17 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "methods": methods,
         "comparisons": report.comparisons,
     })
+}
+
+/// The wall-clock times of a run as JSON: kept out of summary.json so that it is byte-identical across
+/// runs of the same scenario.
+pub fn timing(report: &Report) -> serde_json::Value {
+    let methods: Vec<_> = report
+        .methods
+        .iter()
+        .map(|m| json!({"id": m.id, "wall_seconds": m.trajectory.stats.wall_seconds}))
+        .collect();
+    json!({ "methods": methods })
 }
 
 /// Writes one method's CSV (and NPY when d > [`MAX_CSV_DIM`]).

@@ -104,6 +104,9 @@ pub enum SolverFailure {
     MaxStepsReached,
     /// The solver's stiffness test fired; an explicit method is the wrong tool here.
     StiffnessDetected,
+    /// rtol is at or below 10·ε (≈ 2.2e-15), which no f64 computation can meet (Hairer's DOP853 refuses
+    /// it too); the solver is not started.
+    ToleranceUnreachable,
 }
 
 impl SolverFailure {
@@ -116,6 +119,9 @@ impl SolverFailure {
             SolverFailure::MaxStepsReached => "raise the method's `max_steps`, loosen rtol, or shorten the horizon",
             SolverFailure::StiffnessDetected => {
                 "the flow is stiff here; loosen rtol, or use `rk4` with a small `dt`"
+            }
+            SolverFailure::ToleranceUnreachable => {
+                "rtol must be above 10·ε ≈ 2.2e-15 for f64 to meet it; use 1e-14 or looser"
             }
         }
     }

@@ -27,6 +27,9 @@ use std::time::Instant;
 /// at a rate ∝ 1/η.)
 const STIFFNESS_TEST_NEVER: u32 = u32::MAX;
 
+/// The smallest rtol an adaptive solver can meet in f64: 10·ε, as in Hairer's DOP853.
+pub const MIN_RTOL: f64 = 10.0 * f64::EPSILON;
+
 /// The ode_solvers integrator to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -154,11 +157,17 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     samples.push(DVector::from_column_slice(&y0));
     let mut failure: Option<(SolverFailure, f64)> = None;
     let mut rejected = 0u64;
+    // Hairer's bound: an adaptive solver asked for rtol ≤ 10·ε would shrink its step until it runs out
+    // of steps (10⁷ by default, minutes of work) without ever meeting the tolerance. Fail at once.
+    let adaptive = matches!(settings.solver, SolverKind::Dop853 | SolverKind::Dopri5);
+    if adaptive && settings.rtol <= MIN_RTOL {
+        failure = Some((SolverFailure::ToleranceUnreachable, 0.0));
+    }
 
     // Where the main integration starts (in s): 0, or 1 after a series start over [0, τ] and an
     // integration over [τ, Δ].
     let mut s_start = 0u64;
-    if n >= 1 {
+    if n >= 1 && failure.is_none() {
         if let Some(tau) = field.series_start(&mut y0[..d_state], grid.spacing()) {
             let s_tau = tau / grid.spacing();
             if autonomous_time {
@@ -266,22 +275,27 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
             SolverKind::Rk4 => {
                 let m = substeps(grid.spacing(), settings.dt);
                 let h = 1.0 / m as f64;
-                // Integrate one chunk of samples at a time so memory stays bounded by the chunk.
-                const CHUNK: u64 = 256;
-                let mut start = s_start;
-                while start < n {
-                    let end = (start + CHUNK).min(n);
-                    let y0 = samples.last().expect("the initial state is always there").clone();
-                    let mut stepper = Rk4::new(system(), start as f64, y0, end as f64, h);
+                // ode_solvers' Rk4 keeps every step it takes, so integrate in pieces of at most
+                // MAX_PIECE_STEPS steps: memory stays bounded however small dt is. A piece is 2^p long in
+                // s (p may be negative), so piece ends, steps and sample times are exact binary fractions.
+                const MAX_PIECE_STEPS: u64 = 1 << 16;
+                let piece = (256.0f64).min(MAX_PIECE_STEPS as f64 / m as f64);
+                let mut start = s_start as f64;
+                let mut state = y_start;
+                while start < n as f64 {
+                    let end = (start + piece).min(n as f64);
+                    let mut stepper = Rk4::new(system(), start, state.clone(), end, h);
                     // Rk4 never fails; non-finite values are caught below.
                     let _ = stepper.integrate();
-                    for (i, y) in stepper.y_out().iter().enumerate().skip(1) {
-                        if i as u64 % m == 0 && samples.len() as u64 <= end {
+                    let (xs, ys) = (stepper.x_out(), stepper.y_out());
+                    for (x, y) in xs.iter().zip(ys).skip(1) {
+                        if x.fract() == 0.0 && *x as u64 == samples.len() as u64 && *x as u64 <= n {
                             samples.push(y.clone());
                         }
                     }
-                    if samples.last().is_some_and(|y| !y.iter().all(|v| v.is_finite())) {
-                        break;
+                    match ys.last() {
+                        Some(y) if y.iter().all(|v| v.is_finite()) => state.copy_from(y),
+                        _ => break,
                     }
                     start = end;
                 }
@@ -364,7 +378,9 @@ fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailure, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::substeps;
+    use super::*;
+    use crate::continuous::GradientFlow;
+    use crate::objective::Quadratic;
 
     #[test]
     fn substeps_is_the_smallest_power_of_two_meeting_dt() {
@@ -372,5 +388,41 @@ mod tests {
         assert_eq!(substeps(1.0, 0.3), 4);
         assert_eq!(substeps(0.01, 0.0025), 4);
         assert_eq!(substeps(0.01, 0.0024), 8);
+    }
+
+    /// A dt so small that one recorded interval takes 2^17 rk4 steps, more than one integration piece
+    /// holds: the pieces (half an interval each) must still land exactly on every sample time. On
+    /// L = ½·2θ² the flow is θ(t) = e^{−2t}; rk4's error at this step is far below rounding.
+    #[test]
+    fn rk4_splits_long_intervals_into_pieces_and_keeps_every_sample() {
+        let q = Quadratic::from_eigenvalues(&[2.0], vec![0.0]);
+        let grid = TimeGrid::new(0.01, 3, 1);
+        let settings = SolverSettings {
+            solver: SolverKind::Rk4,
+            rtol: 0.0,
+            atol: 0.0,
+            max_steps: 1,
+            dt: 0.01 / (1u64 << 17) as f64,
+        };
+        assert_eq!(substeps(grid.spacing(), settings.dt), 1 << 17);
+        let traj = solve(
+            &GradientFlow { objective: &q },
+            &q,
+            &[1.0],
+            &grid,
+            &settings,
+            1e10,
+        );
+        assert_eq!(traj.termination, Termination::Completed);
+        assert_eq!(traj.steps, vec![0, 1, 2, 3]);
+        for (k, &t) in traj.times.iter().enumerate() {
+            let exact = (-2.0 * t).exp();
+            assert!(
+                (traj.state(k)[0] - exact).abs() < 1e-13,
+                "t = {t}: {} vs {exact}",
+                traj.state(k)[0]
+            );
+        }
+        assert_eq!(traj.stats.accepted_steps, 3 << 17);
     }
 }

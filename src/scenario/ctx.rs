@@ -1,6 +1,6 @@
 //! Building scenario errors that point into the file: file, line, column, dotted key, what is allowed.
 
-use super::locate::{key_at, line_col};
+use super::locate::{keys_at, line_col};
 use crate::error::{Error, Location, Result};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
@@ -22,18 +22,76 @@ impl Ctx<'_> {
         toml::from_str(self.src).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let message = e.message().trim().to_string();
-            let key = backticked(&message)
-                .filter(|_| message.starts_with("unknown field") || message.starts_with("missing field"))
-                .map(|k| match key_at(self.src, span.start) {
-                    Some(table) if message.starts_with("missing field") => format!("{table}.{k}"),
-                    Some(found) if message.starts_with("unknown field") && found.ends_with(&k) => found,
-                    Some(table) => format!("{table}.{k}"),
-                    None => k,
-                })
-                .or_else(|| key_at(self.src, span.start))
+            let key = Some(self.key_of(&message, span.start))
+                .filter(|k| !k.trim().is_empty())
                 .unwrap_or_else(|| "(syntax)".to_string());
-            self.err(span, key, message)
+            match self.table_shape(&key, span.start) {
+                Some((table, advice)) => self.err(span, table, advice),
+                None => self.err(span, key, plain(&message)),
+            }
         })
+    }
+
+    /// The dotted key a TOML or serde error at `offset` is about. Serde names the field for unknown and
+    /// missing fields, but not the table it sits in; the text around the offset gives the table.
+    fn key_of(&self, message: &str, offset: usize) -> String {
+        let here = keys_at(self.src, offset);
+        let field = backticked(message);
+        match field {
+            Some(k) if message.starts_with("unknown field") => {
+                let on_line = here.key.as_deref();
+                if here.is_header {
+                    // `[bogus]` at the root, or `[run.bogus]`.
+                    here.table.clone().unwrap_or(k)
+                } else if on_line.is_some_and(|l| l == k || l.starts_with(&format!("{k}."))) {
+                    here.in_table(&k)
+                } else if let Some(l) = on_line {
+                    // A field of an inline table: `init = { point = [...], q = 1 }`.
+                    format!("{}.{k}", here.in_table(l))
+                } else {
+                    here.in_table(&k)
+                }
+            }
+            Some(k) if message.starts_with("missing field") => {
+                // The span is the table that lacks the field: its header, an inline table, or the root.
+                match self.src.get(offset..).and_then(|s| s.chars().next()) {
+                    Some('[') => here.in_table(&k),
+                    Some('{') => match here.key.as_deref() {
+                        Some(l) => format!("{}.{k}", here.in_table(l)),
+                        None => here.in_table(&k),
+                    },
+                    _ => k,
+                }
+            }
+            _ => here.dotted().unwrap_or_else(|| "(syntax)".to_string()),
+        }
+    }
+
+    /// Advice when a table is written as an array of tables or the other way round (serde's own message
+    /// for that is cryptic): `[[run]]` for `[run]`, `[method]` for `[[method]]`.
+    fn table_shape(&self, key: &str, offset: usize) -> Option<(String, String)> {
+        let here = keys_at(self.src, offset);
+        if !here.is_header {
+            return None;
+        }
+        let (line, _) = line_col(self.src, offset);
+        let text = self.src.lines().nth(line - 1)?.trim();
+        let name = key.split('[').next()?;
+        if SINGLE_TABLES.contains(&name) && text.starts_with("[[") {
+            Some((
+                name.to_string(),
+                format!("`{name}` is a single table: write `[{name}]`, not `[[{name}]]`"),
+            ))
+        } else if ARRAY_TABLES.contains(&name) && !text.starts_with("[[") {
+            Some((
+                name.to_string(),
+                format!(
+                    "`{name}` is an array of tables: write `[[{name}]]` (once per entry), not `[{name}]`"
+                ),
+            ))
+        } else {
+            None
+        }
     }
 
     /// An error at `span` about `key`.
@@ -90,4 +148,34 @@ fn backticked(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     Some(message[start..start + len].to_string())
+}
+
+/// The tables a scenario has once.
+const SINGLE_TABLES: [&str; 4] = ["objective", "init", "run", "output"];
+
+/// The tables a scenario may repeat.
+const ARRAY_TABLES: [&str; 2] = ["method", "compare"];
+
+/// Serde's message with Rust type names replaced by the words a TOML user knows.
+fn plain(message: &str) -> String {
+    let mut m = message
+        .replace(
+            " as i128, expected i64",
+            ", which is out of range; expected an integer",
+        )
+        .replace("expected i64", "expected an integer")
+        .replace("expected u64", "expected a non-negative integer")
+        .replace("expected f64", "expected a number")
+        .replace("expected a sequence", "expected an array")
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("invalid type: map", "invalid type: table");
+    // `expected struct RawRun` → `expected a table`.
+    while let Some(at) = m.find("expected struct ") {
+        let rest = &m[at + "expected struct ".len()..];
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        m = format!("{}expected a table{}", &m[..at], &rest[end..]);
+    }
+    m
 }

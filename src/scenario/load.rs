@@ -93,15 +93,50 @@ struct RawOutput {
     formats: Option<Vec<Spanned<String>>>,
 }
 
+/// At most this many numbers may be recorded per method (points × (d + 3)): about 400 MB of f64, so an
+/// impossible horizon is refused up front instead of failing to allocate mid-run.
+pub const MAX_RECORDED_VALUES: u64 = 50_000_000;
+
+/// rk4 may take at most this many substeps per recorded interval (a `dt` far below the spacing would
+/// otherwise run for days).
+pub const MAX_RK4_SUBSTEPS: f64 = (1u64 << 20) as f64;
+
 /// Reads and checks the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario> {
-    let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse(&src, path)
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    match std::str::from_utf8(&bytes) {
+        Ok(src) => parse(src, path),
+        Err(e) => {
+            // Everything before the bad byte is valid UTF-8, so the lossy conversion is exact there.
+            let before = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+            let cx = Ctx { path, src: &before };
+            Err(cx.err(
+                before.len()..before.len(),
+                "(encoding)",
+                format!(
+                    "byte 0x{:02x} is not UTF-8; a scenario is a UTF-8 text file (re-save it as UTF-8)",
+                    bytes[e.valid_up_to()]
+                ),
+            ))
+        }
+    }
 }
 
 /// Checks scenario text `src`, naming `path` in errors.
 pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let cx = Ctx { path, src };
+    let blank = src
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    if blank {
+        return Err(cx.err(
+            0..0,
+            "name",
+            "the file is empty; a scenario needs `name`, [objective], [init], [run] and at least one \
+             [[method]] (see scenarios/ for examples)",
+        ));
+    }
     let raw: RawScenario = cx.deserialize()?;
 
     let name = raw.name.get_ref().clone();
@@ -121,6 +156,26 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let dim = objective.dim();
 
     let init = initial_point(&cx, raw.init.get_ref(), raw.init.span(), objective.as_ref())?;
+
+    let mut grad = vec![0.0; dim];
+    objective.gradient(&init, &mut grad);
+    let loss0 = objective.loss(&init);
+    if !loss0.is_finite() || !grad.iter().all(|g| g.is_finite()) {
+        let span = raw
+            .init
+            .get_ref()
+            .point
+            .as_ref()
+            .map_or(raw.init.span(), |p| p.span());
+        return Err(cx.err(
+            span,
+            "init.point",
+            format!(
+                "the loss ({loss0}) or its gradient is not finite at this point; start where the objective \
+                 is finite (smaller values, or a smaller scale in [objective])"
+            ),
+        ));
+    }
 
     let run = raw.run.get_ref();
     let step_size = cx.positive(&run.step_size, "run.step_size")?;
@@ -142,9 +197,44 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         ));
     }
     let grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
+    if !grid.t_end().is_finite() {
+        return Err(cx.err(
+            run.step_size.span(),
+            "run.step_size",
+            format!("step_size × steps = {step_size:e} × {steps} overflows; the horizon must be finite"),
+        ));
+    }
+    let values = (grid.intervals() + 1).saturating_mul(dim as u64 + 3);
+    if values > MAX_RECORDED_VALUES {
+        let span = run.record_every.as_ref().map_or(run.steps.span(), |r| r.span());
+        return Err(cx.err(
+            span,
+            "run.record_every",
+            format!(
+                "{} recorded points of dimension {dim} per method are more than flowgap keeps \
+                 ({MAX_RECORDED_VALUES} numbers); raise record_every or lower steps",
+                grid.intervals() + 1
+            ),
+        ));
+    }
     let divergence_bound = match &run.divergence_bound {
-        Some(b) => cx.positive(b, "run.divergence_bound")?,
-        None => default_divergence_bound(objective.loss(&init)),
+        Some(b) => {
+            let bound = cx.positive(b, "run.divergence_bound")?;
+            if loss0.abs() > bound {
+                // Found by fuzzing: every method would stop at t = 0 with nothing recorded.
+                return Err(cx.err(
+                    b.span(),
+                    "run.divergence_bound",
+                    format!(
+                        "{bound:e} is below |L(θ0)| = {:e}, so every method would count as diverged at t = 0; \
+                         set it above the initial loss",
+                        loss0.abs()
+                    ),
+                ));
+            }
+            bound
+        }
+        None => default_divergence_bound(loss0),
     };
 
     if raw.method.is_empty() {
@@ -420,10 +510,12 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
                 }
             }
         }
-        "gradient_flow" => MethodKind::GradientFlow(solver_settings(cx, m, i, grid.unit())?),
+        "gradient_flow" => {
+            MethodKind::GradientFlow(solver_settings(cx, m, i, grid.unit(), grid.record_every)?)
+        }
         "nesterov_ode" => {
             let unit = grid.with_time_map(TimeMap::SqrtEta).unit();
-            MethodKind::NesterovOde(solver_settings(cx, m, i, unit)?)
+            MethodKind::NesterovOde(solver_settings(cx, m, i, unit, grid.record_every)?)
         }
         "modified_flow" => {
             let order = match &m.order {
@@ -438,7 +530,7 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
             };
             MethodKind::ModifiedFlow {
                 order,
-                solver: solver_settings(cx, m, i, grid.unit())?,
+                solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
             }
         }
         "heavy_ball_flow" => {
@@ -466,7 +558,7 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
             MethodKind::HeavyBallFlow {
                 beta: beta()?,
                 form,
-                solver: solver_settings(cx, m, i, grid.unit())?,
+                solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
             }
         }
         _ => unreachable!("unknown kinds were refused above"),
@@ -527,7 +619,13 @@ fn initial_point(
 }
 
 /// Reads a continuous model's solver keys; rk4's default step is a quarter of the time unit.
-fn solver_settings(cx: &Ctx, m: &RawMethod, i: usize, unit: f64) -> Result<SolverSettings> {
+fn solver_settings(
+    cx: &Ctx,
+    m: &RawMethod,
+    i: usize,
+    unit: f64,
+    record_every: u64,
+) -> Result<SolverSettings> {
     let key = |k: &str| format!("method[{i}].{k}");
     let solver = match &m.solver {
         Some(s) => SolverKind::from_name(s.get_ref()).ok_or_else(|| {
@@ -594,7 +692,21 @@ fn solver_settings(cx: &Ctx, m: &RawMethod, i: usize, unit: f64) -> Result<Solve
                 "`dt` is rk4's fixed step; adaptive solvers take rtol/atol",
             ));
         }
-        Some(s) => cx.positive(s, &key("dt"))?,
+        Some(s) => {
+            let dt = cx.positive(s, &key("dt"))?;
+            let spacing = record_every as f64 * unit;
+            if spacing / dt > MAX_RK4_SUBSTEPS {
+                return Err(cx.err(
+                    s.span(),
+                    key("dt"),
+                    format!(
+                        "{dt:e} would take more than {MAX_RK4_SUBSTEPS} rk4 steps per recorded interval \
+                         ({spacing:e}); raise dt or lower record_every"
+                    ),
+                ));
+            }
+            dt
+        }
         None => unit / 4.0,
     };
     Ok(SolverSettings {
