@@ -173,28 +173,18 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
             if autonomous_time {
                 y0[d_state] = s_tau;
             }
-            let mut stepper = Dop853::from_param(
+            // The series start always uses dop853: it only has to reach s = 1 accurately.
+            let (result, xs, ys) = integrate_adaptive(
+                SolverKind::Dop853,
                 system(),
-                s_tau,
-                1.0,
-                1.0,
+                (s_tau, 1.0),
                 DVector::from_column_slice(&y0),
-                settings.rtol,
-                settings.atol,
-                0.9,
-                0.0,
-                0.333,
-                6.0,
-                1.0,
-                0.0,
-                settings.max_steps,
-                STIFFNESS_TEST_NEVER,
+                settings,
                 OutputType::Sparse,
             );
-            match stepper.integrate() {
-                Ok(stats) => {
-                    rejected += stats.rejected_steps as u64;
-                    let (xs, ys) = stepper.results().get();
+            match result {
+                Ok(r) => {
+                    rejected += r as u64;
                     if let (Some(&x), Some(y)) = (xs.last(), ys.last()) {
                         if (x - 1.0).abs() < 1e-9 {
                             samples.push(y.clone());
@@ -213,51 +203,14 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
             SolverKind::Dop853 | SolverKind::Dopri5 => {
                 let s0 = s_start as f64;
                 let s_end = n as f64 + 1.0 / 64.0;
-                let (result, xs, ys) = if settings.solver == SolverKind::Dop853 {
-                    let mut stepper = Dop853::from_param(
-                        system(),
-                        s0,
-                        s_end,
-                        1.0,
-                        y_start,
-                        settings.rtol,
-                        settings.atol,
-                        0.9,
-                        0.0,
-                        0.333,
-                        6.0,
-                        s_end,
-                        0.0,
-                        settings.max_steps,
-                        STIFFNESS_TEST_NEVER,
-                        OutputType::Dense,
-                    );
-                    let r = stepper.integrate();
-                    let (x, y) = stepper.results().get();
-                    (r.map(|s| s.rejected_steps), x.clone(), y.clone())
-                } else {
-                    let mut stepper = Dopri5::from_param(
-                        system(),
-                        s0,
-                        s_end,
-                        1.0,
-                        y_start,
-                        settings.rtol,
-                        settings.atol,
-                        0.9,
-                        0.04,
-                        0.2,
-                        10.0,
-                        s_end,
-                        0.0,
-                        settings.max_steps,
-                        STIFFNESS_TEST_NEVER,
-                        OutputType::Dense,
-                    );
-                    let r = stepper.integrate();
-                    let (x, y) = stepper.results().get();
-                    (r.map(|s| s.rejected_steps), x.clone(), y.clone())
-                };
+                let (result, xs, ys) = integrate_adaptive(
+                    settings.solver,
+                    system(),
+                    (s0, s_end),
+                    y_start,
+                    settings,
+                    OutputType::Dense,
+                );
                 // Keep only the integer sample times past the start, in order; anything else (a
                 // solver's own end point, the start point again) is dropped. The dense output times
                 // s0 + 1 + 1 + … are exact integers.
@@ -356,6 +309,70 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     traj.stats.rejected_steps = rejected;
     traj.stats.wall_seconds = started.elapsed().as_secs_f64();
     traj
+}
+
+/// The output of an adaptive run: the solver's verdict (rejected steps, or why it stopped) and the points it
+/// recorded.
+type AdaptiveRun = (Result<u32, IntegrationError>, Vec<f64>, Vec<DVector<f64>>);
+
+/// Runs dop853 or dopri5 (each with Hairer's default controller settings) over `span` = (s0, s_end) in
+/// rescaled time, dense output every 1.0 or sparse, with the stiffness test off.
+fn integrate_adaptive<S: System<f64, DVector<f64>>>(
+    solver: SolverKind,
+    system: S,
+    span: (f64, f64),
+    y0: DVector<f64>,
+    settings: &SolverSettings,
+    output: OutputType,
+) -> AdaptiveRun {
+    let (s0, s_end) = span;
+    let (rtol, atol, max_steps) = (settings.rtol, settings.atol, settings.max_steps);
+    // (safety factor, β, fac_min, fac_max) as in Hairer's codes: dop853 has no PI term, dopri5 β = 0.04.
+    if solver == SolverKind::Dopri5 {
+        let mut stepper = Dopri5::from_param(
+            system,
+            s0,
+            s_end,
+            1.0,
+            y0,
+            rtol,
+            atol,
+            0.9,
+            0.04,
+            0.2,
+            10.0,
+            s_end,
+            0.0,
+            max_steps,
+            STIFFNESS_TEST_NEVER,
+            output,
+        );
+        let r = stepper.integrate();
+        let (x, y) = stepper.results().get();
+        (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+    } else {
+        let mut stepper = Dop853::from_param(
+            system,
+            s0,
+            s_end,
+            1.0,
+            y0,
+            rtol,
+            atol,
+            0.9,
+            0.0,
+            0.333,
+            6.0,
+            s_end,
+            0.0,
+            max_steps,
+            STIFFNESS_TEST_NEVER,
+            output,
+        );
+        let r = stepper.integrate();
+        let (x, y) = stepper.results().get();
+        (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+    }
 }
 
 /// The smallest power of two m with spacing/m ≤ dt.
