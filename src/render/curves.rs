@@ -227,7 +227,7 @@ pub fn plot_loss<DB: DrawingBackend>(
         .into_iter()
         .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
         .collect();
-    let x_desc = format!("t = k·η   (η = {})", fmt_num(input.step_size));
+    let x_desc = time_label(input);
     let mut chart = frame(&area, x, &y, &x_desc, "loss")?;
 
     let order = input
@@ -346,7 +346,7 @@ pub fn plot_distance<DB: DrawingBackend>(
         .into_iter()
         .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
         .collect();
-    let x_desc = format!("t = k·η   (η = {})", fmt_num(input.step_size));
+    let x_desc = time_label(input);
     let mut chart = frame(&area, x, &y, &x_desc, "‖θ_a(t) − θ_b(t)‖")?;
 
     let mut labels: Vec<String> = Vec::new();
@@ -421,4 +421,35 @@ pub fn plot_distance<DB: DrawingBackend>(
 /// Turns a plotters error into a message.
 fn fail<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
+}
+
+/// The time axis's label: t = k·η, t = k·√η (Nesterov's ODE time map), or both when methods on either map
+/// share the figure. A method's map is read off its points (t against k), so the label cannot disagree
+/// with the data.
+fn time_label(input: &FigureInput) -> String {
+    let eta = input.step_size;
+    let on_eta = |m: &crate::run::MethodRun| {
+        let t = &m.trajectory;
+        match (t.steps.last(), t.times.last()) {
+            (Some(&k), Some(&time)) if k > 0 => (time - k as f64 * eta).abs() <= 1e-9 * time.abs().max(1.0),
+            _ => true,
+        }
+    };
+    let (eta_map, sqrt_map) =
+        input.methods.iter().fold(
+            (false, false),
+            |(e, s), m| {
+                if on_eta(m) {
+                    (true, s)
+                } else {
+                    (e, true)
+                }
+            },
+        );
+    let eta_text = fmt_num(eta);
+    match (eta_map, sqrt_map) {
+        (_, false) => format!("t = k·η   (η = {eta_text})"),
+        (false, true) => format!("t = k·√η   (η = {eta_text})"),
+        (true, true) => format!("t = k·η or k·√η, per method   (η = {eta_text})"),
+    }
 }
