@@ -231,6 +231,21 @@ fn run_writes_the_output_contract_and_refuses_foreign_folders() {
         serde_json::from_str(&std::fs::read_to_string(res.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["methods"][0]["termination"]["status"], "diverged");
     assert_eq!(summary["methods"][1]["termination"]["status"], "completed");
+    // The figures decode as PNG images of the style's size, and the SVG names its axes.
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(res.join("figures/phase_portrait.png")).unwrap(),
+    ));
+    let reader = decoder.read_info().expect("a decodable PNG");
+    assert_eq!((reader.info().width, reader.info().height), (1000, 800));
+    let svg = std::fs::read_to_string(res.join("figures/phase_portrait.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "a complete SVG document"
+    );
+    assert!(
+        svg.contains("θ₀") && svg.contains("θ₁") && svg.contains("phase portrait"),
+        "axis labels and title"
+    );
     let csv = std::fs::read_to_string(res.join("trajectories/gd.csv")).unwrap();
     assert_eq!(
         csv.lines().next().unwrap(),
