@@ -657,11 +657,18 @@ fn csv_paths_are_relative_to_the_scenario_file() {
         "{min:?}"
     );
 
-    // The same scenario elsewhere does not find the file: a data error naming the resolved path.
+    // The same scenario elsewhere does not find the file: refused at the scenario line that names it,
+    // with the resolved path in the message.
     let other = tempfile::tempdir().unwrap();
     let err = parse_in(other.path(), &text).err().unwrap();
-    assert_data_error(&err, None, None, "cannot open");
     assert!(err.to_string().contains("sub/animals.csv"), "{err}");
+    assert!(err.is_bad_input());
+    assert_scenario_error(
+        Err(err),
+        "objective.data.path",
+        line_of(&text, "path ="),
+        "cannot open the data file",
+    );
 }
 
 #[test]

@@ -278,6 +278,24 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
     let p = feature_cols.len();
     let mut x = DMatrix::from_fn(n, p, |i, j| kept[i].features[j]);
     let scale = scale::apply(&mut x, opts.scaling);
+    // Cells near ±f64::MAX are finite, but their sum, spread or range may overflow (found by
+    // tests/fuzz_csv.rs): refuse rather than hand NaN or ±inf to the objective.
+    let overflowed = |j: usize| {
+        !scale.shift[j].is_finite()
+            || !scale.factor[j].is_finite()
+            || x.column(j).iter().any(|v| !v.is_finite())
+    };
+    if let Some(j) = (0..p).find(|&j| overflowed(j)) {
+        return Err(fail(
+            None,
+            Some(&header[feature_cols[j]]),
+            format!(
+                "the values are too large to {} (their sum or range overflows f64); rescale the column in \
+                 the file or use scale = \"none\"",
+                opts.scaling.name()
+            ),
+        ));
+    }
 
     let (y, task, classes) = match &opts.task {
         CsvTask::Regression => {

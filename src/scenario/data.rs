@@ -9,7 +9,7 @@ use crate::data::csv::{self as csv_data, CsvOptions, CsvTask, RowSubset};
 use crate::data::scale::{self, Scaling};
 use crate::data::synthetic::{self, Blobs, Classified, TeacherStudent};
 use crate::data::{Dataset, Task};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::path::Path;
 use toml::Spanned;
@@ -445,7 +445,22 @@ fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, se
         scaling,
         rows,
     };
-    let loaded = csv_data::load(&opts)?;
+    // A missing or unreadable file, and every fault inside it, is reported at the scenario line that
+    // names the file (the user's entry point) with the data file's own row and column in the message.
+    if let Err(e) = std::fs::File::open(&opts.path) {
+        return Err(cx.err(
+            path.span(),
+            key("path"),
+            format!(
+                "cannot open the data file {}: {e}; the path is relative to this scenario file's folder",
+                opts.path.display()
+            ),
+        ));
+    }
+    let loaded = csv_data::load(&opts).map_err(|e| match e {
+        Error::Data { .. } => cx.err(path.span(), key("path"), e.to_string()),
+        other => other,
+    })?;
     let d = &loaded.dataset;
     let settings = serde_json::json!({
         "source": "csv",
