@@ -14,6 +14,10 @@ use flowgap::objective::formula::FaultAt;
 use flowgap::objective::{Formula, Objective};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many derivative comparisons were made (not skipped), for the coverage test.
+static COMPARED: AtomicUsize = AtomicUsize::new(0);
 
 fn params() -> Vec<String> {
     vec!["x".to_string(), "y".to_string()]
@@ -51,6 +55,7 @@ fn agrees(
     if truncation > 1e-2 * (1.0 + d2.abs()) {
         return Ok(());
     }
+    COMPARED.fetch_add(1, Ordering::Relaxed);
     let rounding = 1e-15 * (1.0 + f0.abs()) / h;
     let tol = truncation + 100.0 * rounding + 1e-7 * (1.0 + exact.abs());
     prop_assert!(
@@ -112,7 +117,8 @@ fn check(expr: &str, points: &[[f64; 2]]) -> Result<(), TestCaseError> {
 }
 
 /// Well-formed expressions over x and y (the leaves of the grammar exmex documents; powers are small
-/// non-negative integers, so `^` stays defined on negative bases).
+/// non-negative integers, so `^` stays defined on negative bases). A term `+0.3*x*y` makes every one use
+/// both params, which `Formula::new` requires.
 fn expression() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         Just("x".to_string()),
@@ -131,6 +137,7 @@ fn expression() -> impl Strategy<Value = String> {
                 .prop_map(|(f, a)| format!("{f}({a})")),
         ]
     })
+    .prop_map(|e| format!("{e}+0.3*x*y"))
 }
 
 /// An expression with a few characters deleted or inserted.
@@ -209,4 +216,28 @@ fn the_derivative_check_catches_a_wrong_derivative() {
     let p = [0.3, 1.2];
     assert!(agrees(&f, &p, 0, 0.3f64.cos() * 1.2, "right").is_ok());
     assert!(agrees(&f, &p, 0, 0.3f64.cos() * 1.2 * 1.001, "wrong").is_err());
+}
+
+/// The grammar reaches the accepted side (so the derivative property is exercised, not vacuous):
+/// over 300 expressions from a fixed seed, most are accepted and their derivatives are checked.
+#[test]
+fn most_grammar_expressions_are_accepted() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = expression();
+    let mut accepted = 0;
+    let before = COMPARED.load(Ordering::Relaxed);
+    for _ in 0..300 {
+        let expr = strategy.new_tree(&mut runner).unwrap().current();
+        if Formula::new(&expr, &params()).is_ok() {
+            accepted += 1;
+        }
+        check(&expr, &[[0.4, -0.7]]).unwrap();
+    }
+    // Each accepted formula offers 2 gradient and 4 Hessian comparisons at the point; most must be
+    // made, not skipped (the other tests run in parallel and may add to the count, never subtract).
+    let compared = COMPARED.load(Ordering::Relaxed) - before;
+    eprintln!("{accepted} of 300 grammar expressions accepted, {compared} derivatives compared");
+    assert!(accepted >= 250, "only {accepted} of 300 accepted");
+    assert!(compared >= 3 * accepted, "only {compared} derivatives compared");
 }
