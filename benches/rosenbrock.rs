@@ -1,8 +1,9 @@
 //! Rosenbrock (a = 1, b = 100) from (−1.5, 2): 200,000 GD steps at η = 1e-4, and gradient flow over
-//! t ∈ [0, 20] at rtol 1e-10, atol 1e-12. Run: `cargo bench --bench rosenbrock`.
+//! t ∈ [0, 20] at rtol 1e-10, atol 1e-12, with the fixed-size state `solve` picks for d = 2 and the
+//! heap-allocated one (`solve_heap`) it used before. Run: `cargo bench --bench rosenbrock`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+use flowgap::continuous::{solve, solve_heap, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
 use flowgap::objective::Rosenbrock;
 use flowgap::TimeGrid;
@@ -35,6 +36,21 @@ fn rosenbrock(c: &mut Criterion) {
                 |b| {
                     b.iter(|| {
                         solve(
+                            &GradientFlow { objective: &f },
+                            &f,
+                            black_box(&theta0),
+                            &grid,
+                            &settings,
+                            1e10,
+                        )
+                    })
+                },
+            );
+            group.bench_function(
+                format!("flow_{solver:?}_t20_rtol1e-10_record_every_{record_every}_heap"),
+                |b| {
+                    b.iter(|| {
+                        solve_heap(
                             &GradientFlow { objective: &f },
                             &f,
                             black_box(&theta0),

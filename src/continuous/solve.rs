@@ -9,11 +9,17 @@
 //!
 //! Rk4 (fixed step, no dense output) runs with a step of 1/m in s, m a power of two, so its grid hits
 //! every sample time exactly.
+//!
+//! The solver code is generic over nalgebra's dimension type: states of at most [`MAX_FIXED_STATE`]
+//! components are `SVector<f64, N>` (on the stack: ode_solvers copies the state several times per step,
+//! and on a 2-D objective those heap allocations cost more than the gradient), larger ones `DVector`.
+//! Both paths run the same arithmetic in the same order, so their results are bit-identical.
 
 use super::VectorField;
 use crate::objective::{norm, Objective};
 use crate::trajectory::{SolverFailure, Termination, TimeGrid, Trajectory};
-use nalgebra::DVector;
+use nalgebra::allocator::Allocator;
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OVector, U1};
 use ode_solvers::dop_shared::IntegrationError;
 use ode_solvers::{Dop853, Dopri5, OutputType, Rk4, System};
 use serde::{Deserialize, Serialize};
@@ -86,8 +92,11 @@ struct Rescaled<'a, F: VectorField + ?Sized> {
     first_non_finite: &'a Cell<f64>,
 }
 
-impl<F: VectorField + ?Sized> System<f64, DVector<f64>> for Rescaled<'_, F> {
-    fn system(&self, s: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
+impl<F: VectorField + ?Sized, D: Dim> System<f64, OVector<f64, D>> for Rescaled<'_, F>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    fn system(&self, s: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
         self.evals.set(self.evals.get() + 1);
         let d = self.field.dim();
         let s_field = if self.autonomous_time { y[d] } else { s };
@@ -109,7 +118,7 @@ impl<F: VectorField + ?Sized> System<f64, DVector<f64>> for Rescaled<'_, F> {
         }
     }
 
-    fn solout(&mut self, _s: f64, _y: &DVector<f64>, _dy: &DVector<f64>) -> bool {
+    fn solout(&mut self, _s: f64, _y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
         self.accepted.set(self.accepted.get() + 1);
         false
     }
@@ -126,6 +135,10 @@ impl<F: VectorField + ?Sized> System<f64, DVector<f64>> for Rescaled<'_, F> {
 /// Never panics on a bad problem: a solver failure ends the trajectory with
 /// [`Termination::SolverFailed`] at the time reached, and a non-finite state or a loss above
 /// `loss_bound` with [`Termination::Diverged`]; the samples before that point are kept.
+///
+/// States of at most [`MAX_FIXED_STATE`] components (the field's state, plus one when time is carried as
+/// a state) are integrated as fixed-size `SVector`s, larger ones as `DVector`s; the results are the same
+/// bit for bit ([`solve_heap`] forces the `DVector` path).
 pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     field: &F,
     objective: &O,
@@ -134,6 +147,54 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     settings: &SolverSettings,
     loss_bound: f64,
 ) -> Trajectory {
+    let args = (field, objective, theta0, grid, settings, loss_bound);
+    match field.dim() + usize::from(field.time_dependent()) {
+        1 => solve_in::<Const<1>, _, _>(args),
+        2 => solve_in::<Const<2>, _, _>(args),
+        3 => solve_in::<Const<3>, _, _>(args),
+        4 => solve_in::<Const<4>, _, _>(args),
+        5 => solve_in::<Const<5>, _, _>(args),
+        6 => solve_in::<Const<6>, _, _>(args),
+        7 => solve_in::<Const<7>, _, _>(args),
+        8 => solve_in::<Const<8>, _, _>(args),
+        _ => solve_in::<Dyn, _, _>(args),
+    }
+}
+
+/// The largest state (in components, time included when carried) that [`solve`] integrates on the stack.
+pub const MAX_FIXED_STATE: usize = 8;
+
+/// [`solve`] with heap-allocated `DVector` states whatever the dimension: the general path, exposed so
+/// that tests and benches can compare it with the fixed-size one.
+pub fn solve_heap<F: VectorField + ?Sized, O: Objective + ?Sized>(
+    field: &F,
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &SolverSettings,
+    loss_bound: f64,
+) -> Trajectory {
+    solve_in::<Dyn, _, _>((field, objective, theta0, grid, settings, loss_bound))
+}
+
+/// [`solve`]'s arguments, passed as one tuple to the per-dimension instances.
+type SolveArgs<'a, F, O> = (&'a F, &'a O, &'a [f64], &'a TimeGrid, &'a SolverSettings, f64);
+
+/// Builds a state vector of dimension type `D` from a slice (D is `Const<len>` or `Dyn`).
+fn state_from<D: Dim>(values: &[f64]) -> OVector<f64, D>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    OVector::<f64, D>::from_column_slice_generic(D::from_usize(values.len()), U1, values)
+}
+
+/// The body of [`solve`] for one state dimension type.
+fn solve_in<D: Dim, F: VectorField + ?Sized, O: Objective + ?Sized>(
+    (field, objective, theta0, grid, settings, loss_bound): SolveArgs<'_, F, O>,
+) -> Trajectory
+where
+    DefaultAllocator: Allocator<D>,
+{
     let started = Instant::now();
     let n = grid.intervals();
     let evals = Cell::new(0u64);
@@ -153,8 +214,8 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
     let mut y0 = vec![0.0; d_state + usize::from(autonomous_time)];
     field.initial_state(theta0, &mut y0[..d_state]);
     // samples[j] is the state at s = j; index 0 is the initial state itself.
-    let mut samples: Vec<DVector<f64>> = Vec::with_capacity(n as usize + 1);
-    samples.push(DVector::from_column_slice(&y0));
+    let mut samples: Vec<OVector<f64, D>> = Vec::with_capacity(n as usize + 1);
+    samples.push(state_from::<D>(&y0));
     let mut failure: Option<(SolverFailure, f64)> = None;
     let mut rejected = 0u64;
     // Hairer's bound: an adaptive solver asked for rtol ≤ 10·ε would shrink its step until it runs out
@@ -178,7 +239,7 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
                 SolverKind::Dop853,
                 system(),
                 (s_tau, 1.0),
-                DVector::from_column_slice(&y0),
+                state_from::<D>(&y0),
                 settings,
                 OutputType::Sparse,
             );
@@ -313,18 +374,21 @@ pub fn solve<F: VectorField + ?Sized, O: Objective + ?Sized>(
 
 /// The output of an adaptive run: the solver's verdict (rejected steps, or why it stopped) and the points it
 /// recorded.
-type AdaptiveRun = (Result<u32, IntegrationError>, Vec<f64>, Vec<DVector<f64>>);
+type AdaptiveRun<D> = (Result<u32, IntegrationError>, Vec<f64>, Vec<OVector<f64, D>>);
 
 /// Runs dop853 or dopri5 (each with Hairer's default controller settings) over `span` = (s0, s_end) in
 /// rescaled time, dense output every 1.0 or sparse, with the stiffness test off.
-fn integrate_adaptive<S: System<f64, DVector<f64>>>(
+fn integrate_adaptive<D: Dim, S: System<f64, OVector<f64, D>>>(
     solver: SolverKind,
     system: S,
     span: (f64, f64),
-    y0: DVector<f64>,
+    y0: OVector<f64, D>,
     settings: &SolverSettings,
     output: OutputType,
-) -> AdaptiveRun {
+) -> AdaptiveRun<D>
+where
+    DefaultAllocator: Allocator<D>,
+{
     let (s0, s_end) = span;
     let (rtol, atol, max_steps) = (settings.rtol, settings.atol, settings.max_steps);
     // (safety factor, β, fac_min, fac_max) as in Hairer's codes: dop853 has no PI term, dopri5 β = 0.04.

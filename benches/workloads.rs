@@ -1,0 +1,232 @@
+//! The three workloads of issue 8, timed as a user would run them through flowgap's public API, and their
+//! results printed so the Python implementations in benches/python/ can be checked against them:
+//!
+//! - W1 Rosenbrock (a = 1, b = 100) from (−1.5, 2): 200,000 GD steps at η = 1e-4, and gradient flow to
+//!   t = 20 at rtol 1e-10, atol 1e-12 (dop853 and dopri5) sampled every 100 steps' time (t = 0.01 apart);
+//! - W2 teacher–student: 1000 samples x ~ N(0, I_20) labelled by a 5-unit tanh teacher (seed 7, no noise),
+//!   a 20-50-1 tanh student with biases (LeCun init, seed 1), mean squared error, both layers trained:
+//!   2000 GD steps at η = 0.05, and gradient flow (dopri5) to t = 100 at rtol 1e-8, atol 1e-10, sampled
+//!   every 10 steps' time;
+//! - W3 Himmelblau basin map: 256×256 starts on [−6, 6]² (both ends included): GD 2000 steps at η = 0.01
+//!   and gradient flow (dopri5) to t = 20 at rtol 1e-8, atol 1e-10, final points only; each final point
+//!   is labelled by the minimum it is within 0.1 of (else "none", or "diverged"), and the fraction of
+//!   starts whose labels differ is reported. Starts run in parallel with rayon on `FLOWGAP_BENCH_THREADS`
+//!   threads (default 2); every start is independent, so the results do not depend on the thread count.
+//!
+//! A custom harness (not criterion): W2's flow and W3 take seconds per run, so each workload runs once to
+//! warm up and then `FLOWGAP_BENCH_REPS` times (default 5); the median and the minimum wall time are
+//! printed. With `FLOWGAP_BENCH_DUMP=DIR` it writes DIR/flowgap.json (times, final points, the W2 data and
+//! initial point), which benches/python/run.sh hands to the Python scripts.
+//! Run: `cargo bench --bench workloads`.
+
+use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+use flowgap::data::synthetic::{teacher_student, TeacherStudent};
+use flowgap::discrete::gradient_descent;
+use flowgap::objective::activation::Activation;
+use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Parameterization, Rosenbrock};
+use flowgap::{Termination, TimeGrid, Trajectory};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Runs `f` once to warm up, then `reps` times; returns (median, min) seconds and the last result.
+fn time<R>(reps: usize, mut f: impl FnMut() -> R) -> (f64, f64, R) {
+    let mut out = black_box(f());
+    let mut secs = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let start = Instant::now();
+        out = black_box(f());
+        secs.push(start.elapsed().as_secs_f64());
+    }
+    secs.sort_by(f64::total_cmp);
+    (secs[secs.len() / 2], secs[0], out)
+}
+
+fn env_usize(key: &str, default: usize) -> usize {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn last(traj: &Trajectory) -> Vec<f64> {
+    traj.state(traj.len() - 1).to_vec()
+}
+
+fn settings(solver: SolverKind, rtol: f64, atol: f64) -> SolverSettings {
+    SolverSettings {
+        solver,
+        rtol,
+        atol,
+        max_steps: 10_000_000,
+        dt: 0.0,
+    }
+}
+
+fn report(name: &str, (median, min): (f64, f64), extra: &str) -> Value {
+    println!("{name:<28} median {median:>10.4} s   min {min:>10.4} s   {extra}");
+    json!({ "median_s": median, "min_s": min })
+}
+
+fn w1(reps: usize) -> Value {
+    let f = Rosenbrock {
+        a: 1.0,
+        b: 100.0,
+        dim: 2,
+    };
+    let theta0 = [-1.5, 2.0];
+    let grid = TimeGrid::new(1e-4, 200_000, 100);
+    let (m, n, gd) = time(reps, || gradient_descent(&f, &theta0, &grid, 1e10));
+    let gd_json = report("w1_gd", (m, n), &format!("final {:?}", last(&gd)));
+    let mut out = json!({ "gd": gd_json, "gd_final": last(&gd) });
+    for (key, solver) in [("dop853", SolverKind::Dop853), ("dopri5", SolverKind::Dopri5)] {
+        let s = settings(solver, 1e-10, 1e-12);
+        let (m, n, flow) = time(reps, || {
+            solve(&GradientFlow { objective: &f }, &f, &theta0, &grid, &s, 1e10)
+        });
+        assert_eq!(flow.len(), 2001, "samples at t = 0, 0.01, …, 20");
+        let v = report(
+            &format!("w1_flow_{key}"),
+            (m, n),
+            &format!("final {:?}, {} evals", last(&flow), flow.stats.grad_evals),
+        );
+        out[format!("flow_{key}")] = v;
+        out[format!("flow_{key}_final")] = json!(last(&flow));
+    }
+    out
+}
+
+fn w2(reps: usize) -> Value {
+    let cfg = TeacherStudent {
+        samples: 1000,
+        inputs: 20,
+        hidden: 5,
+        outputs: 1,
+        noise: 0.0,
+    };
+    let (data, _) = teacher_student(&cfg, 7).expect("valid teacher–student settings");
+    let config = MlpConfig {
+        widths: vec![20, 50, 1],
+        activation: Activation::Tanh,
+        loss: MlpLoss::Mse,
+        bias: true,
+        parameterization: Parameterization::Standard,
+    };
+    let net = Mlp::new(config, &data).expect("valid network");
+    let theta0 = net.init(1.0, 1);
+    let grid = TimeGrid::new(0.05, 2000, 10);
+    let (m, n, gd) = time(reps, || gradient_descent(&net, &theta0, &grid, 1e10));
+    let gd_json = report("w2_gd", (m, n), &format!("final loss {:.12e}", gd.final_loss()));
+    let s = settings(SolverKind::Dopri5, 1e-8, 1e-10);
+    let (m, n, flow) = time(reps.min(3), || {
+        solve(&GradientFlow { objective: &net }, &net, &theta0, &grid, &s, 1e10)
+    });
+    let flow_json = report(
+        "w2_flow_dopri5",
+        (m, n),
+        &format!(
+            "final loss {:.12e}, {} evals",
+            flow.final_loss(),
+            flow.stats.grad_evals
+        ),
+    );
+    // Row-major x (n × 20) and y (n), θ0 in flowgap's layout [W1 (50×20, row-major), b1, W2, b2].
+    let x: Vec<f64> = data.x.transpose().as_slice().to_vec();
+    json!({
+        "gd": gd_json, "gd_final": last(&gd), "gd_final_loss": gd.final_loss(),
+        "flow_dopri5": flow_json, "flow_dopri5_final": last(&flow),
+        "flow_dopri5_final_loss": flow.final_loss(), "flow_dopri5_evals": flow.stats.grad_evals,
+        "x": x, "y": data.y.as_slice(), "theta0": theta0,
+    })
+}
+
+/// The index of the minimum within 0.1 of `p`, 4 for none, 5 for a run that diverged.
+fn basin(traj: &Trajectory, minima: &[Vec<f64>]) -> u8 {
+    if !matches!(traj.termination, Termination::Completed) {
+        return 5;
+    }
+    let p = last(traj);
+    minima
+        .iter()
+        .position(|m| (p[0] - m[0]).hypot(p[1] - m[1]) < 0.1)
+        .map_or(4, |i| i as u8)
+}
+
+fn w3(reps: usize, threads: usize) -> Value {
+    let side = 256usize;
+    let starts: Vec<[f64; 2]> = (0..side * side)
+        .map(|i| {
+            let (r, c) = (i / side, i % side);
+            let at = |k: usize| -6.0 + 12.0 * k as f64 / (side - 1) as f64;
+            [at(c), at(r)]
+        })
+        .collect();
+    let minima = Himmelblau::minima();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let grid = TimeGrid::new(0.01, 2000, 2000);
+    let s = settings(SolverKind::Dopri5, 1e-8, 1e-10);
+    let basins = |run: &(dyn Fn(&[f64; 2]) -> Trajectory + Sync)| -> Vec<u8> {
+        pool.install(|| starts.par_iter().map(|p| basin(&run(p), &minima)).collect())
+    };
+    let (m, n, gd) = time(reps, || {
+        basins(&|p: &[f64; 2]| gradient_descent(&Himmelblau, p, &grid, 1e10))
+    });
+    let gd_json = report("w3_gd_65536_starts", (m, n), "");
+    let (m, n, flow) = time(reps.min(3), || {
+        basins(&|p: &[f64; 2]| {
+            solve(
+                &GradientFlow {
+                    objective: &Himmelblau,
+                },
+                &Himmelblau,
+                p,
+                &grid,
+                &s,
+                1e10,
+            )
+        })
+    });
+    let flow_json = report("w3_flow_dopri5_65536_starts", (m, n), "");
+    let count = |v: &[u8], b: u8| v.iter().filter(|&&x| x == b).count();
+    let disagree = gd.iter().zip(&flow).filter(|(a, b)| a != b).count() as f64 / starts.len() as f64;
+    println!(
+        "w3: disagreement {disagree:.6}; gd per basin {:?}; flow per basin {:?} (minima 0..3, none, diverged)",
+        (0..6).map(|b| count(&gd, b)).collect::<Vec<_>>(),
+        (0..6).map(|b| count(&flow, b)).collect::<Vec<_>>()
+    );
+    json!({
+        "gd": gd_json, "flow_dopri5": flow_json, "disagreement": disagree,
+        "gd_basins": gd, "flow_basins": flow, "minima": minima,
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; other arguments select workloads by name (w1, w2, w3).
+    let picked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |w: &str| picked.is_empty() || picked.iter().any(|p| p == w);
+    let reps = env_usize("FLOWGAP_BENCH_REPS", 5);
+    let threads = env_usize("FLOWGAP_BENCH_THREADS", 2);
+    let mut out = json!({ "reps": reps, "threads": threads });
+    if want("w1") {
+        out["w1"] = w1(reps);
+    }
+    if want("w2") {
+        out["w2"] = w2(reps);
+    }
+    if want("w3") {
+        out["w3"] = w3(reps, threads);
+    }
+    if let Ok(dir) = std::env::var("FLOWGAP_BENCH_DUMP") {
+        let path = std::path::Path::new(&dir).join("flowgap.json");
+        std::fs::create_dir_all(&dir).expect("the dump directory can be created");
+        std::fs::write(&path, out.to_string()).expect("the dump file can be written");
+        println!("wrote {}", path.display());
+    }
+}
