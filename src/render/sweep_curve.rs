@@ -1,7 +1,10 @@
 //! A metric of a sweep against one axis (e.g. the maximum distance between GD and its flow against η,
 //! log–log), one dot per run joined in axis order.
 
-use super::style::{fmt_num, series_color, text, LABEL_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE};
+use super::style::{
+    ensure_ticks, fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text, TickedAxis,
+    LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
+};
 use super::sweep::unfit;
 use crate::error::Result;
 use plotters::coord::Shift;
@@ -65,7 +68,7 @@ impl Curve {
         let area = root
             .titled(
                 &format!("{}: {} against {}", self.title, self.y_key, self.x_key),
-                text(TITLE_SIZE),
+                text(LABEL_SIZE),
             )
             .map_err(fail)?;
         let mut builder = ChartBuilder::on(&area);
@@ -80,6 +83,8 @@ impl Curve {
                 let mut chart = $chart;
                 chart
                     .configure_mesh()
+                    .x_labels(12)
+                    .y_labels(12)
                     .x_desc(self.x_key.as_str())
                     .y_desc(self.y_key.as_str())
                     .axis_desc_style(text(LABEL_SIZE))
@@ -95,11 +100,38 @@ impl Curve {
             }};
         }
         if self.log {
-            let pad = |lo: f64, hi: f64| (lo / 1.2, hi * 1.2);
-            let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
-            draw!(builder
-                .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
-                .map_err(fail)?);
+            // Drawn as log10 values on linear axes with the shared log ticks (plotters' own log axis
+            // labels only the decades, so a sweep within one decade would show a single tick).
+            let logged: Vec<(f64, f64)> = self.points.iter().map(|p| (p.0.log10(), p.1.log10())).collect();
+            let (lx0, lx1) = padded_range(x0.log10(), x1.log10(), 0.03, 0.1);
+            let (ly0, ly1) = padded_range(y0.log10(), y1.log10(), 0.05, 0.1);
+            let axis = |lo: f64, hi: f64| {
+                let (major, minor) = log_ticks(lo, hi);
+                TickedAxis::new(lo, hi, ensure_ticks(major, lo, hi), minor)
+            };
+            let mut chart = builder
+                .build_cartesian_2d(axis(lx0, lx1), axis(ly0, ly1))
+                .map_err(fail)?;
+            let (fx, fy) = (log_tick_labeller(lx0, lx1), log_tick_labeller(ly0, ly1));
+            chart
+                .configure_mesh()
+                .x_desc(format!("{} (log scale)", self.x_key))
+                .y_desc(format!("{} (log scale)", self.y_key))
+                .axis_desc_style(text(LABEL_SIZE))
+                .label_style(text(TICK_SIZE))
+                .x_label_formatter(&fx)
+                .y_label_formatter(&fy)
+                .bold_line_style(BLACK.mix(0.12))
+                .light_line_style(BLACK.mix(0.04))
+                .draw()
+                .map_err(fail)?;
+            let c = series_color(0);
+            chart
+                .draw_series(LineSeries::new(logged.clone(), c.stroke_width(LINE_WIDTH)))
+                .map_err(fail)?;
+            chart
+                .draw_series(logged.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map_err(fail)?;
         } else {
             let pad = |lo: f64, hi: f64| (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo));
             let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));

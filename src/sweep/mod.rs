@@ -348,6 +348,7 @@ pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -
     let mut out = std::io::BufWriter::new(file);
     let io = |e| Error::io(&partial, e);
     writeln!(out, "{}", plan.columns.join(",")).map_err(io)?;
+    out.flush().map_err(io)?;
 
     let total = plan.runs();
     let Shard { index: first, count } = options.shard;
@@ -404,6 +405,8 @@ pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -
                 None => interrupted = true,
             }
         }
+        // Each finished chunk is on disk, so a killed sweep still leaves its rows in the partial file.
+        out.flush().map_err(io)?;
         if stop.load(Ordering::Relaxed) {
             interrupted = interrupted || end < planned;
             break;
