@@ -179,7 +179,10 @@ pub fn spaced(lo: f64, hi: f64, n: usize, log: bool) -> Vec<f64> {
     (0..n)
         .map(|j| {
             let (a, b, m) = ((n - 1 - j) as f64, j as f64, (n - 1) as f64);
-            if j == n - 1 {
+            // Both ends exactly as given.
+            if j == 0 {
+                lo
+            } else if j == n - 1 {
                 hi
             } else if log {
                 ((a * lo.ln() + b * hi.ln()) / m).exp()
