@@ -298,7 +298,7 @@ fn ctrl_c_keeps_every_finished_row() {
         last = Some(i);
         rows += 1;
     }
-    assert!(rows >= 1 && rows < 90_000, "{rows} rows");
+    assert!((1..90_000).contains(&rows), "{rows} rows");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("o/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["complete"], false);
