@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use flowgap::golden::{self, Outcome};
-use flowgap::{order, output, run, scenario, Error};
+use flowgap::{order, output, run, scenario, sweep, Error};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -70,6 +70,46 @@ enum Command {
         #[arg(long)]
         bless: bool,
     },
+    /// Run a scenario over a grid of settings (its [sweep] axes and --grid flags) in parallel: one row per
+    /// run in sweep.csv, counts in summary.json, aggregate figures. See docs/sweeps.md.
+    Sweep(SweepArgs),
+    /// Join the parts of a sharded sweep (`--shard i/N` runs) into the output a single run gives.
+    Merge {
+        /// The parts' output folders, every shard once, any order.
+        #[arg(value_name = "PART_DIR", required = true)]
+        parts: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+        /// Replace another scenario's sweep in the output folder.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// `flowgap sweep`'s flags.
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// Scenario name or path.
+    scenario: String,
+    /// An axis: key=v1,v2,… or key=lo:hi:n or key=lo:hi:n:log (replaces the file's axis of that key).
+    #[arg(long, value_name = "KEY=VALUES")]
+    grid: Vec<String>,
+    /// Worker threads (default: all cores); the output does not depend on it.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Run only part i of N (0 ≤ i < N): the runs whose index is i mod N.
+    #[arg(long, value_name = "i/N")]
+    shard: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Output folder (default: output/<name>-sweep/, or …-shard-i-of-N/ with --shard).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace another scenario's sweep in the output folder.
+    #[arg(long)]
+    force: bool,
 }
 
 fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
@@ -174,7 +214,66 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             Ok(true)
         }
         Command::Check { names, bless } => check(&dir, names, bless),
+        Command::Sweep(args) => run_sweep(&dir, args),
+        Command::Merge { parts, out, force } => {
+            let files = sweep::merge(&parts, &out, force)?;
+            say!(
+                "merged {} parts: wrote {} files to {}",
+                parts.len(),
+                files.len(),
+                out.display()
+            );
+            Ok(true)
+        }
     }
+}
+
+/// Set by Ctrl-C: a sweep starts no new run and keeps the finished rows.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn run_sweep(dir: &Path, args: SweepArgs) -> Result<bool, Error> {
+    use std::io::IsTerminal;
+    let shard = match &args.shard {
+        Some(s) => sweep::Shard::parse(s).map_err(scenario::sweep::grid_error)?,
+        None => sweep::Shard::WHOLE,
+    };
+    let path = scenario::resolve(dir, &args.scenario)?;
+    let plan = sweep::Plan::new(&path, &args.grid)?;
+    let out = args.out.unwrap_or_else(|| {
+        let leaf = match args.shard {
+            Some(_) => format!("{}-sweep-shard-{}-of-{}", plan.name, shard.index, shard.count),
+            None => format!("{}-sweep", plan.name),
+        };
+        Path::new("output").join(leaf)
+    });
+    sweep::check_out(&out, &plan.name, args.force)?;
+    // A second Ctrl-C while finishing still ends the process the usual way only if the handler is not
+    // set; here every Ctrl-C just asks to stop, and the sweep stops after the runs in flight.
+    let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::SeqCst));
+    let options = sweep::Options {
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        shard,
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+    };
+    let outcome = sweep::run_sweep(&plan, &out, options, &STOP)?;
+    if outcome.interrupted {
+        eprintln!(
+            "interrupted: kept {} of {} rows in {}; run the sweep again for the rest",
+            outcome.rows,
+            outcome.planned,
+            out.join(sweep::TABLE).display()
+        );
+        std::process::exit(130);
+    }
+    say!(
+        "{} runs: wrote {} files to {}",
+        outcome.rows,
+        outcome.files.len(),
+        out.display()
+    );
+    Ok(true)
 }
 
 fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {

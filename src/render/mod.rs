@@ -4,10 +4,16 @@
 //! [`ImageFormat`]. Every file is written atomically (a hidden temporary file in the same folder, then a
 //! rename). Text uses the embedded DejaVu Sans, so no system font or fontconfig is needed.
 
+pub mod basin_map;
+pub mod bifurcation;
 pub mod contour;
 mod curves;
 mod phase_portrait;
 pub mod style;
+mod sweep;
+pub mod sweep_curve;
+
+pub use sweep::sweep_figures;
 
 use crate::compare::Comparison;
 use crate::error::{Error, Result};

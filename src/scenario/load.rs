@@ -33,6 +33,9 @@ struct RawScenario {
     compare: Vec<Spanned<RawCompare>>,
     #[serde(default)]
     output: RawOutput,
+    /// The sweep's axes, read by [`super::sweep::read`]; a single run ignores them.
+    #[serde(default, rename = "sweep")]
+    _sweep: Option<toml::Value>,
 }
 
 /// Only the objective's kind; its other keys are read by the kind's own spec (see

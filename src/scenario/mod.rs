@@ -5,6 +5,7 @@ mod data;
 mod load;
 mod locate;
 mod objectives;
+pub mod sweep;
 
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;

@@ -1,0 +1,149 @@
+//! The orbit diagram of a sweep over the step size (or another axis): for each axis value, the last K
+//! recorded iterates' first coordinate of the first discrete method (`<id>.tail_j`), with the first
+//! continuous model's end point for contrast.
+
+use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::sweep::{axis_keys, methods, unfit};
+use crate::error::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The points of an orbit diagram.
+pub struct Orbits {
+    title: String,
+    axis: String,
+    method: String,
+    /// (axis value, iterate) for every kept iterate of every run.
+    iterates: Vec<(f64, f64)>,
+    /// The flow's id and (axis value, end point).
+    flow: Option<(String, Vec<(f64, f64)>)>,
+}
+
+impl Orbits {
+    /// Reads the tail columns of the first discrete method against the first axis that is not a start
+    /// coordinate.
+    pub fn read(summary: &serde_json::Value, table: &Path) -> Result<Orbits> {
+        let tail = summary["tail"].as_u64().unwrap_or(0) as usize;
+        let axis = axis_keys(summary)
+            .into_iter()
+            .find(|k| !k.starts_with("init.point"))
+            .ok_or_else(|| {
+                unfit(
+                    "bifurcation",
+                    "the sweep has no axis besides the starts (e.g. run.step_size)".into(),
+                )
+            })?;
+        let ms = methods(summary);
+        let method = ms
+            .iter()
+            .find(|m| m.1)
+            .map(|m| m.0.clone())
+            .ok_or_else(|| unfit("bifurcation", "the scenario has no discrete method".into()))?;
+        if tail == 0 {
+            return Err(unfit(
+                "bifurcation",
+                "the sweep keeps no tail (set `tail = K` in [sweep])".into(),
+            ));
+        }
+        let mut names = vec![axis.clone()];
+        names.extend((0..tail).map(|j| format!("{method}.tail_{j}")));
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let cols = crate::sweep::read_columns(table, &refs)?;
+        let mut iterates = Vec::new();
+        for (r, &x) in cols[0].iter().enumerate() {
+            for c in &cols[1..] {
+                if c[r].is_finite() {
+                    iterates.push((x, c[r]));
+                }
+            }
+        }
+        let flow = match ms.iter().find(|m| !m.1) {
+            Some((id, _)) => {
+                let c = crate::sweep::read_columns(table, &[&axis, &format!("{id}.x0")])?;
+                let pts = c[0]
+                    .iter()
+                    .zip(&c[1])
+                    .map(|(&a, &b)| (a, b))
+                    .filter(|p| p.1.is_finite())
+                    .collect();
+                Some((id.clone(), pts))
+            }
+            None => None,
+        };
+        Ok(Orbits {
+            title: summary["scenario"].as_str().unwrap_or_default().to_string(),
+            axis,
+            method,
+            iterates,
+            flow,
+        })
+    }
+
+    /// Draws the diagram.
+    pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let all = || {
+            self.iterates
+                .iter()
+                .chain(self.flow.iter().flat_map(|f| f.1.iter()))
+        };
+        let (mut x0, mut x1, mut y0, mut y1) =
+            (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+        for &(x, y) in all() {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+        if x0 >= x1 || !x0.is_finite() {
+            (x0, x1) = (x0.min(0.0), x0.max(0.0) + 1.0);
+        }
+        if y0 >= y1 || !y0.is_finite() {
+            (y0, y1) = (-1.0, 1.0);
+        }
+        let (py, px) = (0.05 * (y1 - y0), 0.02 * (x1 - x0));
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("{}: orbit diagram", self.title), text(TITLE_SIZE))
+            .margin(20)
+            .x_label_area_size(62)
+            .y_label_area_size(90)
+            .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.axis.as_str())
+            .y_desc("θ₀ (last iterates)")
+            .axis_desc_style(text(LABEL_SIZE))
+            .label_style(text(TICK_SIZE))
+            .x_label_formatter(&|v| fmt_num(*v))
+            .y_label_formatter(&|v| fmt_num(*v))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(BLACK.mix(0.04))
+            .draw()
+            .map_err(fail)?;
+        let gd = series_color(0);
+        chart
+            .draw_series(self.iterates.iter().map(|&p| Circle::new(p, 2, gd.filled())))
+            .map_err(fail)?
+            .label(format!("{}: last iterates", self.method))
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, gd.filled()));
+        if let Some((id, pts)) = &self.flow {
+            let c = series_color(1);
+            chart
+                .draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2))))
+                .map_err(fail)?
+                .label(format!("{id}: end point"))
+                .legend(move |(x, y)| Cross::new((x + 10, y), 6, c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .label_font(text(LEGEND_SIZE))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(fail)?;
+        Ok(())
+    }
+}

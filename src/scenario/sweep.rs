@@ -1,0 +1,431 @@
+//! Sweep axes: the `[sweep]` table of a scenario and the `--grid` flags, parsed into [`SweepSpec`], and
+//! the override of one grid point onto the scenario's TOML document.
+//!
+//! A grid point is applied as an override to the parsed TOML document, which then goes through the
+//! normal loader ([`super::parse`]): every swept value gets exactly the checks a hand-written one gets.
+
+use super::ctx::Ctx;
+use crate::error::{Error, Location, Result};
+use serde::Deserialize;
+use std::path::Path;
+use toml::Spanned;
+
+/// One axis of a sweep: a dotted key and its values, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// The dotted key (`run.step_size`, `method.gd.beta`, `init.point[0]`, …).
+    pub key: String,
+    /// The values, in the order the grid visits them.
+    pub values: Vec<f64>,
+    /// True when the values were spaced logarithmically (`lo:hi:n:log`); figures use a log axis then.
+    pub log: bool,
+}
+
+/// A figure drawn from a finished sweep table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SweepFigure {
+    /// A metric column against a 1-D axis (`curve.png`).
+    Curve {
+        /// The axis key on the horizontal axis.
+        x: String,
+        /// The column on the vertical axis (e.g. `gd_vs_flow.max_distance`).
+        y: String,
+        /// Log–log instead of linear axes.
+        log: bool,
+    },
+    /// The minimum each method reaches over a 2-D grid of starts (`basin_map.png`).
+    BasinMap,
+    /// The last recorded iterates of a method's first coordinate against an axis (`bifurcation.png`).
+    Bifurcation,
+}
+
+impl SweepFigure {
+    /// The names accepted in `[sweep] figures`.
+    pub const NAMES: [&'static str; 3] = ["curve", "basin_map", "bifurcation"];
+}
+
+/// A sweep as declared in a scenario and on the command line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SweepSpec {
+    /// The axes, slowest first: the run with index i has coordinates given by i in mixed radix, the
+    /// last axis varying fastest.
+    pub axes: Vec<Axis>,
+    /// How many of the last recorded states each run keeps in its row (`<id>.tail_j`, first coordinate).
+    pub tail: usize,
+    /// The figures to draw from the table.
+    pub figures: Vec<SweepFigure>,
+}
+
+impl SweepSpec {
+    /// The number of runs: the product of the axis lengths (1 with no axes).
+    pub fn len(&self) -> u64 {
+        self.axes.iter().map(|a| a.values.len() as u64).product()
+    }
+
+    /// True when some axis has no value (never after parsing).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The coordinate index of run `index` along each axis (last axis fastest).
+    pub fn coordinates(&self, mut index: u64) -> Vec<usize> {
+        let mut out = vec![0; self.axes.len()];
+        for (k, axis) in self.axes.iter().enumerate().rev() {
+            let n = axis.values.len() as u64;
+            out[k] = (index % n) as usize;
+            index /= n;
+        }
+        out
+    }
+
+    /// Adds `axis`, replacing an axis with the same key (a `--grid` flag overrides the file's axis).
+    pub fn set_axis(&mut self, axis: Axis) {
+        match self.axes.iter_mut().find(|a| a.key == axis.key) {
+            Some(a) => *a = axis,
+            None => self.axes.push(axis),
+        }
+    }
+}
+
+/// The most runs one sweep may have (a typo such as `0:1:1e12` is refused instead of running for ever).
+pub const MAX_RUNS: u64 = 100_000_000;
+
+/// The most values one axis may have.
+pub const MAX_AXIS_VALUES: u64 = 10_000_000;
+
+/// The keys a sweep may set, as shown in error messages.
+pub const ALLOWED_KEYS: &str = "run.step_size, run.steps, run.divergence_bound, init.seed, init.scale, \
+     init.point[i], objective.<numeric key>, method.<id>.<numeric key> (e.g. method.hb.beta, \
+     method.flow.rtol), compare.<a>_vs_<b>.tolerance is not sweepable";
+
+/// Keys whose TOML value is an integer.
+const INTEGER_KEYS: [&str; 7] = [
+    "seed",
+    "steps",
+    "record_every",
+    "order",
+    "max_steps",
+    "dim",
+    "samples",
+];
+
+/// Parses one `--grid` flag, `key=v1,v2,…`, `key=lo:hi:n` or `key=lo:hi:n:log`. The error says what is
+/// wrong and what is allowed.
+pub fn parse_axis(spec: &str) -> std::result::Result<Axis, String> {
+    let Some((key, values)) = spec.split_once('=') else {
+        return Err(format!(
+            "`{spec}` has no `=`; write key=v1,v2,… or key=lo:hi:n or key=lo:hi:n:log"
+        ));
+    };
+    let key = key.trim().to_string();
+    check_key(&key)?;
+    let values = values.trim();
+    let number = |s: &str| -> std::result::Result<f64, String> {
+        let x: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{}` in `{key}` is not a number", s.trim()))?;
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(format!("`{}` in `{key}` is not finite", s.trim()))
+        }
+    };
+    let (values, log) = if values.contains(':') {
+        let parts: Vec<&str> = values.split(':').collect();
+        let log = match parts.len() {
+            3 => false,
+            4 if parts[3].trim() == "log" => true,
+            _ => {
+                return Err(format!(
+                    "`{values}` for `{key}`: a range is lo:hi:n or lo:hi:n:log (n values, ends included)"
+                ))
+            }
+        };
+        let (lo, hi) = (number(parts[0])?, number(parts[1])?);
+        let n: u64 = parts[2].trim().parse().map_err(|_| {
+            format!(
+                "`{}` in `{key}`: the count n must be an integer ≥ 1",
+                parts[2].trim()
+            )
+        })?;
+        if n == 0 || n > MAX_AXIS_VALUES {
+            return Err(format!(
+                "the count n in `{key}` must be from 1 to {MAX_AXIS_VALUES}, found {n}"
+            ));
+        }
+        if log && (lo <= 0.0 || hi <= 0.0) {
+            return Err(format!(
+                "a log range for `{key}` needs lo > 0 and hi > 0, found {lo}:{hi}"
+            ));
+        }
+        (spaced(lo, hi, n as usize, log), log)
+    } else {
+        let values = values
+            .split(',')
+            .map(number)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        (values, false)
+    };
+    Ok(Axis { key, values, log })
+}
+
+/// n values from lo to hi, both included: lo + (hi − lo)·j/(n − 1), or geometric for `log` (computed
+/// per point, never by accumulation, so a value depends only on its index).
+pub fn spaced(lo: f64, hi: f64, n: usize, log: bool) -> Vec<f64> {
+    if n == 1 {
+        return vec![lo];
+    }
+    (0..n)
+        .map(|j| {
+            let (a, b, m) = ((n - 1 - j) as f64, j as f64, (n - 1) as f64);
+            // Both ends exactly as given.
+            if j == 0 {
+                lo
+            } else if j == n - 1 {
+                hi
+            } else if log {
+                ((a * lo.ln() + b * hi.ln()) / m).exp()
+            } else {
+                // A weighted mean rather than lo + (hi − lo)·s: round values come out round more often.
+                (a * lo + b * hi) / m
+            }
+        })
+        .collect()
+}
+
+/// Refuses keys a sweep cannot set (the scenario's name, a method's id or kind, tables, unknown tops).
+pub fn check_key(key: &str) -> std::result::Result<(), String> {
+    let segments: Vec<&str> = key.split('.').collect();
+    let bad = || format!("`{key}` is not a sweepable key; allowed: {ALLOWED_KEYS}");
+    if segments.iter().any(|s| s.is_empty()) {
+        return Err(bad());
+    }
+    let last = segments[segments.len() - 1];
+    let (field, _) = split_index(last).ok_or_else(bad)?;
+    match segments[0] {
+        "run" | "init" if segments.len() == 2 => {}
+        "objective" if segments.len() >= 2 && field != "kind" => {}
+        "method" if segments.len() == 3 && field != "id" && field != "kind" => {}
+        _ => return Err(bad()),
+    }
+    if key.starts_with("run.record_every") {
+        return Err(format!(
+            "`{key}` changes the recorded points, not the run; allowed: {ALLOWED_KEYS}"
+        ));
+    }
+    Ok(())
+}
+
+/// `point[1]` → (`point`, Some(1)); `beta` → (`beta`, None); malformed brackets → None.
+fn split_index(segment: &str) -> Option<(&str, Option<usize>)> {
+    match segment.split_once('[') {
+        None => Some((segment, None)),
+        Some((name, rest)) => {
+            let i = rest.strip_suffix(']')?.parse().ok()?;
+            Some((name, Some(i)))
+        }
+    }
+}
+
+/// Sets `key` to `value` in the scenario document `doc`. Integer keys (seed, steps, …) take integral
+/// values only. `method.<id>.<key>` addresses the `[[method]]` whose id is `<id>`.
+pub fn apply(doc: &mut toml::Table, key: &str, value: f64) -> std::result::Result<(), String> {
+    let segments: Vec<&str> = key.split('.').collect();
+    let mut table: &mut toml::Table = doc;
+    let mut rest = &segments[..];
+    if segments[0] == "method" {
+        let id = segments[1];
+        let methods = table
+            .get_mut("method")
+            .and_then(|m| m.as_array_mut())
+            .ok_or_else(|| format!("`{key}`: the scenario has no [[method]]"))?;
+        let mut ids = Vec::new();
+        let mut found = None;
+        for m in methods.iter_mut() {
+            let this = m.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+            if this == id {
+                found = m.as_table_mut();
+                break;
+            }
+            ids.push(this);
+        }
+        table = found.ok_or_else(|| {
+            format!(
+                "`{key}`: no method has id `{id}`; the ids are: {}",
+                ids.join(", ")
+            )
+        })?;
+        rest = &segments[2..];
+    }
+    for seg in &rest[..rest.len() - 1] {
+        let entry = table
+            .entry(seg.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("`{key}`: `{seg}` is not a table in the scenario"))?;
+    }
+    let (field, index) = split_index(rest[rest.len() - 1]).ok_or_else(|| format!("`{key}`: bad index"))?;
+    let integer = INTEGER_KEYS.contains(&field)
+        || table
+            .get(field)
+            .is_some_and(|v| v.is_integer() && index.is_none());
+    let as_value = |slot_is_int: bool| -> std::result::Result<toml::Value, String> {
+        if slot_is_int {
+            if value.fract() != 0.0 || value.abs() > 9.0e15 {
+                return Err(format!("`{key}` takes integers; {value} is not one"));
+            }
+            Ok(toml::Value::Integer(value as i64))
+        } else {
+            Ok(toml::Value::Float(value))
+        }
+    };
+    match index {
+        None => {
+            table.insert(field.to_string(), as_value(integer)?);
+        }
+        Some(i) => {
+            let list = table
+                .get_mut(field)
+                .and_then(|v| v.as_array_mut())
+                .ok_or_else(|| format!("`{key}`: the scenario has no list `{field}` to index"))?;
+            let len = list.len();
+            let slot = list
+                .get_mut(i)
+                .ok_or_else(|| format!("`{key}`: index {i} is past the {len} entries of `{field}`"))?;
+            *slot = as_value(false)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    sweep: Option<Spanned<RawSweep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    grid: Option<Vec<Spanned<String>>>,
+    init_grid: Option<Spanned<RawInitGrid>>,
+    tail: Option<Spanned<i64>>,
+    figures: Option<Vec<Spanned<String>>>,
+    curve: Option<Spanned<RawCurve>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInitGrid {
+    x: Spanned<String>,
+    y: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCurve {
+    x: Spanned<String>,
+    y: Spanned<String>,
+    #[serde(default)]
+    log: bool,
+}
+
+/// The most tail states a row may carry.
+pub const MAX_TAIL: i64 = 4096;
+
+/// Reads the `[sweep]` table of scenario text `src` (the default, no axes, when it has none), with
+/// located errors.
+pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
+    let cx = Ctx { path, src };
+    let raw: RawFile = cx.deserialize()?;
+    let Some(sweep) = raw.sweep else {
+        return Ok(SweepSpec::default());
+    };
+    let span = sweep.span();
+    let sweep = sweep.into_inner();
+    let mut spec = SweepSpec::default();
+    for g in sweep.grid.iter().flatten() {
+        let axis = parse_axis(g.get_ref()).map_err(|m| cx.err(g.span(), "sweep.grid", m))?;
+        if spec.axes.iter().any(|a| a.key == axis.key) {
+            return Err(cx.err(g.span(), "sweep.grid", format!("`{}` is given twice", axis.key)));
+        }
+        spec.axes.push(axis);
+    }
+    if let Some(ig) = &sweep.init_grid {
+        for (name, s, i) in [("x", &ig.get_ref().x, 0), ("y", &ig.get_ref().y, 1)] {
+            let axis = parse_axis(&format!("init.point[{i}]={}", s.get_ref()))
+                .map_err(|m| cx.err(s.span(), format!("sweep.init_grid.{name}"), m))?;
+            if spec.axes.iter().any(|a| a.key == axis.key) {
+                return Err(cx.err(
+                    s.span(),
+                    "sweep.init_grid",
+                    format!("`{}` is also in sweep.grid", axis.key),
+                ));
+            }
+            spec.axes.push(axis);
+        }
+    }
+    if let Some(t) = &sweep.tail {
+        let k = *t.get_ref();
+        if !(0..=MAX_TAIL).contains(&k) {
+            return Err(cx.err(
+                t.span(),
+                "sweep.tail",
+                format!("must be an integer from 0 to {MAX_TAIL}, found {k}"),
+            ));
+        }
+        spec.tail = k as usize;
+    }
+    for f in sweep.figures.iter().flatten() {
+        let figure = match f.get_ref().as_str() {
+            "curve" => {
+                let c = sweep.curve.as_ref().ok_or_else(|| {
+                    cx.err(f.span(), "sweep.curve", "figure `curve` needs `curve = { x = \"<axis key>\", y = \"<column>\", log = false }`")
+                })?;
+                let c = c.get_ref();
+                SweepFigure::Curve {
+                    x: c.x.get_ref().clone(),
+                    y: c.y.get_ref().clone(),
+                    log: c.log,
+                }
+            }
+            "basin_map" => SweepFigure::BasinMap,
+            "bifurcation" => SweepFigure::Bifurcation,
+            other => {
+                return Err(cx.err(
+                    f.span(),
+                    "sweep.figures",
+                    format!(
+                        "unknown sweep figure `{other}`; allowed: {}",
+                        SweepFigure::NAMES.join(", ")
+                    ),
+                ))
+            }
+        };
+        if !spec.figures.contains(&figure) {
+            spec.figures.push(figure);
+        }
+    }
+    if spec.figures.contains(&SweepFigure::Bifurcation) && spec.tail == 0 {
+        return Err(cx.err(
+            span,
+            "sweep.tail",
+            "figure `bifurcation` needs `tail = K`, the number of last iterates kept per run",
+        ));
+    }
+    Ok(spec)
+}
+
+/// A `--grid` error, as a bad-input error naming the flag.
+pub fn grid_error(message: String) -> Error {
+    Error::Scenario {
+        location: Location {
+            file: "--grid".into(),
+            line: None,
+            column: None,
+        },
+        key: "grid".into(),
+        message,
+    }
+}

@@ -1,0 +1,505 @@
+//! Sweeps: one scenario run over a grid of settings, one CSV row per run, in parallel, streamed.
+//!
+//! Each grid point is an override applied to the scenario's TOML document, which is then validated by
+//! the normal loader ([`crate::scenario::parse`]), so a swept value gets every check a written one gets.
+//! Rows are computed in chunks with rayon and written in index order, so `sweep.csv` is the same byte
+//! for byte whatever `--jobs` is, and memory stays bounded by one chunk whatever the grid size.
+//! Nothing random depends on timing: the only seeds are the scenario's, swept like any key
+//! (`init.seed=0:99:100` gives run i the seed of its grid coordinate).
+
+mod merge;
+mod table;
+
+pub use merge::merge;
+pub use table::{read_columns, read_summary};
+
+use crate::error::{Error, Location, Result};
+use crate::objective::norm;
+use crate::render;
+use crate::run::{self, Report};
+use crate::scenario::sweep::{self as spec, Axis, SweepFigure, SweepSpec};
+use crate::scenario::{self, Scenario};
+use rayon::prelude::*;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The table's name inside a sweep's output folder.
+pub const TABLE: &str = "sweep.csv";
+
+/// Where rows stream while the sweep runs; renamed to [`TABLE`] at the end (also after Ctrl-C).
+pub const PARTIAL: &str = ".sweep.csv.partial";
+
+/// Runs computed in parallel before their rows are written: the memory bound.
+pub const CHUNK: usize = 1024;
+
+/// A run's end point counts as having reached a known minimum when it lies within this distance of it.
+pub const MINIMUM_RADIUS: f64 = 1e-2;
+
+/// The largest dimension whose final point goes into the row (`<id>.x0`, `<id>.x1`).
+pub const MAX_POINT_DIM: usize = 2;
+
+/// Which part of the grid this process runs: indices i with i mod count = index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0 ≤ index < count.
+    pub index: u64,
+    /// The number of parts.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole grid.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `i/N` with 0 ≤ i < N.
+    pub fn parse(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("--shard `{s}`: write i/N with integers 0 ≤ i < N (e.g. 0/4 … 3/4)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u64, u64) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// A sweep ready to run: the base scenario's document, the axes, and the table's columns.
+pub struct Plan {
+    /// The scenario's name.
+    pub name: String,
+    /// Its file.
+    pub source: PathBuf,
+    doc: toml::Table,
+    /// The axes and figures.
+    pub spec: SweepSpec,
+    /// The CSV header, in order.
+    pub columns: Vec<String>,
+    /// The objective's known minima (their index is the `<id>.minimum` column).
+    pub minima: Vec<Vec<f64>>,
+    /// Method ids and whether each is discrete.
+    pub methods: Vec<(String, bool)>,
+    /// Comparison column prefixes `<a>_vs_<b>`.
+    pub comparisons: Vec<String>,
+    dim: usize,
+}
+
+impl Plan {
+    /// Reads the scenario at `path`, its `[sweep]` table, and the `--grid` axes (which replace file axes
+    /// with the same key), and checks every axis value on the base scenario.
+    pub fn new(path: &Path, grid: &[String]) -> Result<Plan> {
+        let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let base = scenario::parse(&src, path)?;
+        let mut sweep = spec::read(&src, path)?;
+        for g in grid {
+            sweep.set_axis(spec::parse_axis(g).map_err(spec::grid_error)?);
+        }
+        let runs = sweep
+            .axes
+            .iter()
+            .try_fold(1u64, |acc, a| acc.checked_mul(a.values.len() as u64))
+            .filter(|&n| n <= spec::MAX_RUNS);
+        if runs.is_none() {
+            return Err(spec::grid_error(format!(
+                "the grid has more than {} runs; split it, or use fewer values",
+                spec::MAX_RUNS
+            )));
+        }
+        let doc: toml::Table = src
+            .parse()
+            .map_err(|e: toml::de::Error| spec::grid_error(format!("{}: {}", path.display(), e.message())))?;
+        let dim = base.objective.dim();
+        let minima = base.objective.known_minima();
+        let methods: Vec<(String, bool)> = base
+            .methods
+            .iter()
+            .map(|m| (m.id.clone(), m.kind.is_discrete()))
+            .collect();
+        let comparisons: Vec<String> = base
+            .comparisons
+            .iter()
+            .map(|c| format!("{}_vs_{}", c.a, c.b))
+            .collect();
+        let mut columns = vec!["index".to_string()];
+        columns.extend(sweep.axes.iter().map(|a| a.key.clone()));
+        for (id, discrete) in &methods {
+            for c in ["termination", "final_loss", "grad_norm"] {
+                columns.push(format!("{id}.{c}"));
+            }
+            if dim <= MAX_POINT_DIM {
+                columns.extend((0..dim).map(|i| format!("{id}.x{i}")));
+            }
+            if !minima.is_empty() {
+                columns.push(format!("{id}.minimum"));
+            }
+            if *discrete {
+                columns.extend((0..sweep.tail).map(|j| format!("{id}.tail_{j}")));
+            }
+        }
+        for c in &comparisons {
+            columns.push(format!("{c}.max_distance"));
+            columns.push(format!("{c}.departure_time"));
+        }
+        let plan = Plan {
+            name: base.name.clone(),
+            source: path.to_path_buf(),
+            doc,
+            spec: sweep,
+            columns,
+            minima,
+            methods,
+            comparisons,
+            dim,
+        };
+        plan.check_axes()?;
+        Ok(plan)
+    }
+
+    /// The number of runs in the whole grid.
+    pub fn runs(&self) -> u64 {
+        self.spec.len()
+    }
+
+    /// Validates each axis value once (the other axes at their first value), so a bad value is refused
+    /// before anything runs.
+    fn check_axes(&self) -> Result<()> {
+        let first: Vec<f64> = self.spec.axes.iter().map(|a| a.values[0]).collect();
+        for (k, axis) in self.spec.axes.iter().enumerate() {
+            for &v in &axis.values {
+                let mut values = first.clone();
+                values[k] = v;
+                self.scenario_with(&values)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The axis values of run `index`.
+    pub fn values_at(&self, index: u64) -> Vec<f64> {
+        self.spec
+            .coordinates(index)
+            .iter()
+            .zip(&self.spec.axes)
+            .map(|(&c, a)| a.values[c])
+            .collect()
+    }
+
+    /// The base scenario with `values` (one per axis) applied and validated.
+    pub fn scenario_with(&self, values: &[f64]) -> Result<Scenario> {
+        let mut doc = self.doc.clone();
+        let point = || {
+            self.spec
+                .axes
+                .iter()
+                .zip(values)
+                .map(|(a, v)| format!("{}={v}", a.key))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let located = |key: String, message: String| Error::Scenario {
+            location: Location {
+                file: self.source.clone(),
+                line: None,
+                column: None,
+            },
+            key,
+            message,
+        };
+        for (axis, &v) in self.spec.axes.iter().zip(values) {
+            spec::apply(&mut doc, &axis.key, v).map_err(|m| located(axis.key.clone(), m))?;
+        }
+        let text = toml::to_string(&doc).expect("a TOML table always serialises");
+        scenario::parse(&text, &self.source).map_err(|e| match e {
+            Error::Scenario { key, message, .. } => {
+                located(key, format!("{message} (at the sweep point {})", point()))
+            }
+            other => other,
+        })
+    }
+
+    /// Runs grid point `index` and formats its CSV row (without the newline).
+    pub fn row(&self, index: u64) -> Result<String> {
+        let values = self.values_at(index);
+        let report = run::run(self.scenario_with(&values)?);
+        Ok(self.format_row(index, &values, &report))
+    }
+
+    fn format_row(&self, index: u64, values: &[f64], report: &Report) -> String {
+        let mut cells: Vec<String> = vec![index.to_string()];
+        cells.extend(values.iter().map(|v| num(*v)));
+        for m in &report.methods {
+            let t = &m.trajectory;
+            cells.push(t.termination.name().to_string());
+            cells.push(num(t.final_loss()));
+            cells.push(t.grad_norms.last().map_or(String::new(), |g| num(*g)));
+            let last = t.last_state();
+            if self.dim <= MAX_POINT_DIM {
+                for i in 0..self.dim {
+                    cells.push(last.map_or(String::new(), |s| num(s[i])));
+                }
+            }
+            if !self.minima.is_empty() {
+                let reached = last
+                    .filter(|_| !t.termination.stopped_early())
+                    .and_then(|s| nearest_minimum(&self.minima, s));
+                cells.push(reached.map_or(String::new(), |i| i.to_string()));
+            }
+            if m.discrete {
+                // The last `tail` recorded points' first coordinate, oldest first; empty cells when the
+                // run stopped with fewer points.
+                let k = self.spec.tail;
+                let n = t.len();
+                for j in 0..k {
+                    let at = (n + j).checked_sub(k);
+                    cells.push(at.map_or(String::new(), |i| num(t.state(i)[0])));
+                }
+            }
+        }
+        for c in &report.comparisons {
+            cells.push(num(c.max_distance));
+            cells.push(c.departure_time.map_or(String::new(), num));
+        }
+        cells.join(",")
+    }
+}
+
+/// The shortest text that reads back as the same f64 (Rust's `Display`), `NaN`/`inf` as they are.
+fn num(x: f64) -> String {
+    x.to_string()
+}
+
+/// The index of the known minimum within [`MINIMUM_RADIUS`] of `theta`, if any.
+pub fn nearest_minimum(minima: &[Vec<f64>], theta: &[f64]) -> Option<usize> {
+    minima.iter().position(|m| {
+        let d: Vec<f64> = m.iter().zip(theta).map(|(a, b)| a - b).collect();
+        norm(&d) < MINIMUM_RADIUS
+    })
+}
+
+/// How a sweep runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Worker threads (rayon); the output does not depend on it.
+    pub jobs: usize,
+    /// The part of the grid to run.
+    pub shard: Shard,
+    /// Draw a progress bar on stderr (the caller decides: a terminal and no `--quiet`).
+    pub progress: bool,
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Rows written.
+    pub rows: u64,
+    /// Rows this process was asked for.
+    pub planned: u64,
+    /// True when stopped (Ctrl-C) before every run finished.
+    pub interrupted: bool,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Refuses an output folder holding anything but a sweep (another scenario's only with `force`).
+pub fn check_out(dir: &Path, name: &str, force: bool) -> Result<()> {
+    let occupied = |why: String| Error::OutputOccupied {
+        dir: dir.to_path_buf(),
+        why,
+    };
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    let summary = read_summary(dir).map_err(|_| {
+        occupied(
+            "it is not empty and holds no flowgap sweep summary.json; choose another --out folder".into(),
+        )
+    })?;
+    let previous = summary["scenario"].as_str().unwrap_or_default();
+    if previous != name && !force {
+        return Err(occupied(format!(
+            "it holds the sweep of scenario `{previous}`; pass --force to replace it"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `plan` (the shard `options.shard` of it) into `dir`: `sweep.csv`, `summary.json`, figures.
+///
+/// Rows stream into `dir/.sweep.csv.partial` in index order and the file is renamed to `sweep.csv` at
+/// the end. When `stop` becomes true (Ctrl-C), runs not yet started are skipped, every finished row is
+/// still written, and `summary.json` says `"complete": false`.
+pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> Result<Outcome> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for stale in [TABLE, crate::output::SUMMARY] {
+        let p = dir.join(stale);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+        }
+    }
+    let partial = dir.join(PARTIAL);
+    let file = std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    let io = |e| Error::io(&partial, e);
+    writeln!(out, "{}", plan.columns.join(",")).map_err(io)?;
+    out.flush().map_err(io)?;
+
+    let total = plan.runs();
+    let Shard { index: first, count } = options.shard;
+    let planned = if first < total {
+        (total - first).div_ceil(count)
+    } else {
+        0
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.max(1))
+        .build()
+        .map_err(|e| Error::io("(thread pool)", std::io::Error::other(e)))?;
+    let bar = if options.progress {
+        let bar = indicatif::ProgressBar::new(planned);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}")
+                .expect("a fixed template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut rows = 0u64;
+    let mut interrupted = false;
+    let mut j = 0u64;
+    while j < planned {
+        let end = (j + CHUNK as u64).min(planned);
+        let indices: Vec<u64> = (j..end).map(|k| first + k * count).collect();
+        let results: Vec<Option<Result<String>>> = pool.install(|| {
+            indices
+                .par_iter()
+                .map(|&i| {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let row = plan.row(i);
+                    bar.inc(1);
+                    Some(row)
+                })
+                .collect()
+        });
+        for r in results {
+            match r {
+                Some(Ok(row)) => {
+                    writeln!(out, "{row}").map_err(io)?;
+                    rows += 1;
+                }
+                Some(Err(e)) => {
+                    drop(out);
+                    let _ = std::fs::remove_file(&partial);
+                    bar.finish_and_clear();
+                    return Err(e);
+                }
+                None => interrupted = true,
+            }
+        }
+        // Each finished chunk is on disk, so a killed sweep still leaves its rows in the partial file.
+        out.flush().map_err(io)?;
+        if stop.load(Ordering::Relaxed) {
+            interrupted = interrupted || end < planned;
+            break;
+        }
+        j = end;
+    }
+    bar.finish_and_clear();
+    out.flush().map_err(io)?;
+    drop(out);
+    let table = dir.join(TABLE);
+    std::fs::rename(&partial, &table).map_err(|e| Error::io(&table, e))?;
+    let mut files = vec![table];
+    let shard = (options.shard != Shard::WHOLE).then_some(options.shard);
+    files.extend(finish(dir, &plan_json(plan), shard, planned, !interrupted)?);
+    Ok(Outcome {
+        rows,
+        planned,
+        interrupted,
+        files,
+    })
+}
+
+/// What a merge needs to rebuild a sweep's summary and figures: the plan, as JSON.
+fn plan_json(plan: &Plan) -> serde_json::Value {
+    let axes: Vec<_> = plan
+        .spec
+        .axes
+        .iter()
+        .map(|a| json!({"key": a.key, "log": a.log, "values": a.values}))
+        .collect();
+    let figures: Vec<_> = plan
+        .spec
+        .figures
+        .iter()
+        .map(|f| match f {
+            SweepFigure::Curve { x, y, log } => json!({"kind": "curve", "x": x, "y": y, "log": log}),
+            SweepFigure::BasinMap => json!({"kind": "basin_map"}),
+            SweepFigure::Bifurcation => json!({"kind": "bifurcation"}),
+        })
+        .collect();
+    json!({
+        "scenario": plan.name,
+        "runs": plan.runs(),
+        "axes": axes,
+        "tail": plan.spec.tail,
+        "figures": figures,
+        "minima": plan.minima,
+        "methods": plan.methods.iter().map(|(id, d)| json!({"id": id, "discrete": d})).collect::<Vec<_>>(),
+        "comparisons": plan.comparisons,
+    })
+}
+
+/// Writes `summary.json` (the plan plus counts read back from `sweep.csv`) and the figures. Shared by
+/// a sweep and a merge, so both give the same bytes.
+fn finish(
+    dir: &Path,
+    plan: &serde_json::Value,
+    shard: Option<Shard>,
+    planned: u64,
+    complete: bool,
+) -> Result<Vec<PathBuf>> {
+    let table = dir.join(TABLE);
+    let counts = table::counts(&table, plan)?;
+    let mut summary = plan.clone();
+    summary["shard"] = match shard {
+        Some(s) => json!({"index": s.index, "count": s.count}),
+        None => serde_json::Value::Null,
+    };
+    summary["planned_rows"] = json!(planned);
+    summary["rows"] = counts["rows"].clone();
+    summary["complete"] = json!(complete);
+    summary["counts"] = counts;
+    let path = dir.join(crate::output::SUMMARY);
+    let tmp = dir.join(".summary.json.tmp");
+    let text = serde_json::to_string_pretty(&summary).expect("a JSON value always serialises");
+    std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    let mut files = vec![path];
+    if shard.is_none() {
+        files.extend(render::sweep_figures(&summary, &table, &dir.join("figures"))?);
+    }
+    Ok(files)
+}
+
+/// An axis as stored in a summary.
+pub fn axis_from_json(v: &serde_json::Value) -> Option<Axis> {
+    Some(Axis {
+        key: v["key"].as_str()?.to_string(),
+        log: v["log"].as_bool()?,
+        values: v["values"]
+            .as_array()?
+            .iter()
+            .map(|x| x.as_f64())
+            .collect::<Option<_>>()?,
+    })
+}

@@ -1,0 +1,175 @@
+//! Reading a finished sweep back: its summary, chosen columns of `sweep.csv`, and the counts that go
+//! into `summary.json` (computed from the file, so a merge gets them exactly as a single run does).
+
+use crate::error::{Error, Result};
+use serde_json::json;
+use std::io::BufRead;
+use std::path::Path;
+
+/// Reads `dir/summary.json` of a sweep (it must have the sweep's `axes`).
+pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
+    let path = dir.join(crate::output::SUMMARY);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::io(&path, std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    if v["axes"].is_array() && v["scenario"].is_string() {
+        Ok(v)
+    } else {
+        Err(Error::OutputOccupied {
+            dir: dir.to_path_buf(),
+            why: "its summary.json is not a flowgap sweep's".into(),
+        })
+    }
+}
+
+fn bad_table(path: &Path, why: String) -> Error {
+    Error::Data {
+        file: path.to_path_buf(),
+        row: None,
+        column: None,
+        message: why,
+    }
+}
+
+/// Streams the rows of a sweep table: `f(header, cells)` per row.
+pub fn for_each_row(path: &Path, mut f: impl FnMut(&[String], &[&str])) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = std::io::BufReader::new(file).lines();
+    let header: Vec<String> = match lines.next() {
+        Some(h) => h
+            .map_err(|e| Error::io(path, e))?
+            .split(',')
+            .map(str::to_string)
+            .collect(),
+        None => {
+            return Err(bad_table(
+                path,
+                "empty file; a sweep table starts with its header".into(),
+            ))
+        }
+    };
+    for line in lines {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.len() != header.len() {
+            return Err(bad_table(
+                path,
+                format!("a row has {} cells, the header {}", cells.len(), header.len()),
+            ));
+        }
+        f(&header, &cells);
+    }
+    Ok(())
+}
+
+/// The named columns of a sweep table as numbers (an empty or non-numeric cell reads as NaN).
+pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>> {
+    let mut out = vec![Vec::new(); names.len()];
+    let mut at: Option<Vec<usize>> = None;
+    let mut missing = None;
+    for_each_row(path, |header, cells| {
+        let idx = at.get_or_insert_with(|| {
+            names
+                .iter()
+                .map(|n| {
+                    header.iter().position(|h| h == n).unwrap_or_else(|| {
+                        missing.get_or_insert(n.to_string());
+                        0
+                    })
+                })
+                .collect()
+        });
+        for (col, &i) in out.iter_mut().zip(idx.iter()) {
+            col.push(cells[i].parse().unwrap_or(f64::NAN));
+        }
+    })?;
+    if let Some(m) = missing {
+        return Err(bad_table(path, format!("no column `{m}`")));
+    }
+    Ok(out)
+}
+
+/// Counts for `summary.json`: rows; per method its terminations and, with known minima, how many runs
+/// end at each minimum; per comparison of two methods with minima, how many runs end in different ones.
+pub fn counts(path: &Path, plan: &serde_json::Value) -> Result<serde_json::Value> {
+    let ids: Vec<String> = plan["methods"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["id"].as_str().map(str::to_string))
+        .collect();
+    let n_minima = plan["minima"].as_array().map_or(0, Vec::len);
+    let comparisons: Vec<String> = plan["comparisons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    let mut rows = 0u64;
+    let mut terminations = vec![[0u64; 3]; ids.len()];
+    let mut reached = vec![vec![0u64; n_minima + 1]; ids.len()];
+    let mut disagree = vec![0u64; comparisons.len()];
+    let col = |header: &[String], name: &str| header.iter().position(|h| h == name);
+    for_each_row(path, |header, cells| {
+        rows += 1;
+        for (k, id) in ids.iter().enumerate() {
+            if let Some(i) = col(header, &format!("{id}.termination")) {
+                let slot = match cells[i] {
+                    "completed" => 0,
+                    "diverged" => 1,
+                    _ => 2,
+                };
+                terminations[k][slot] += 1;
+            }
+            if let Some(i) = col(header, &format!("{id}.minimum")) {
+                let m = cells[i]
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&m| m < n_minima)
+                    .unwrap_or(n_minima);
+                reached[k][m] += 1;
+            }
+        }
+        for (k, c) in comparisons.iter().enumerate() {
+            let (a, b) = c.split_once("_vs_").unwrap_or((c, c));
+            if let (Some(i), Some(j)) = (
+                col(header, &format!("{a}.minimum")),
+                col(header, &format!("{b}.minimum")),
+            ) {
+                if cells[i] != cells[j] {
+                    disagree[k] += 1;
+                }
+            }
+        }
+    })?;
+    let methods: serde_json::Map<String, serde_json::Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let [c, d, s] = terminations[k];
+            let mut v = json!({"completed": c, "diverged": d, "solver_failed": s});
+            if n_minima > 0 {
+                v["reached_minimum"] = json!(reached[k][..n_minima]);
+                v["reached_none"] = json!(reached[k][n_minima]);
+            }
+            (id.clone(), v)
+        })
+        .collect();
+    let mut out = json!({"rows": rows, "methods": methods});
+    if n_minima > 0 && !comparisons.is_empty() {
+        let d: serde_json::Map<String, serde_json::Value> = comparisons
+            .iter()
+            .zip(&disagree)
+            .map(|(c, &n)| {
+                let frac = if rows > 0 {
+                    n as f64 / rows as f64
+                } else {
+                    f64::NAN
+                };
+                (c.clone(), json!({"different_minimum": n, "fraction": frac}))
+            })
+            .collect();
+        out["disagreement"] = serde_json::Value::Object(d);
+    }
+    Ok(out)
+}

@@ -1,0 +1,307 @@
+//! Sweeps: grid parsing, output independent of --jobs, shard + merge equal to one run, the double
+//! well's period-doubling thresholds against their closed forms, Ctrl-C keeping finished rows, and
+//! refusals of bad --grid flags.
+
+use flowgap::scenario::sweep::{parse_axis, spaced};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flowgap(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs")
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowgap-sweep-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn scenario(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.toml"))
+        .display()
+        .to_string()
+}
+
+fn ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A 9×9 basin grid: small enough for a debug build, big enough for several chunks of work per thread.
+const SMALL_GRID: [&str; 4] = ["--grid", "init.point[0]=-6:6:9", "--grid", "init.point[1]=-6:6:9"];
+
+#[test]
+fn grid_flags_parse_linear_log_and_lists() {
+    let a = parse_axis("run.step_size=0.1:0.5:5").unwrap();
+    assert_eq!(a.key, "run.step_size");
+    assert_eq!(a.values, vec![0.1, 0.2, 0.3, 0.4, 0.5]);
+    assert!(!a.log);
+    let l = parse_axis("run.step_size = 1e-3:1e-1:3:log").unwrap();
+    assert!(l.log);
+    assert_eq!(l.values[0], 1e-3);
+    assert!((l.values[1] - 1e-2).abs() < 1e-15);
+    assert_eq!(l.values[2], 1e-1);
+    let s = parse_axis("init.seed=3,1,2").unwrap();
+    assert_eq!(s.values, vec![3.0, 1.0, 2.0]);
+    assert_eq!(parse_axis("method.hb.beta=0.5").unwrap().values, vec![0.5]);
+    // Geometric spacing: equal ratios.
+    let g = spaced(1.0, 1000.0, 4, true);
+    for w in g.windows(2) {
+        assert!((w[1] / w[0] - 10.0).abs() < 1e-12, "{g:?}");
+    }
+    for (bad, says) in [
+        ("run.step_size", "no `=`"),
+        ("run.step_size=0.1:0.5", "lo:hi:n"),
+        ("run.step_size=0.1:0.5:0", "count n"),
+        ("run.step_size=0.1:0.5:x", "count n"),
+        ("run.step_size=0:1:3:log", "lo > 0"),
+        ("run.step_size=0.1,abc", "not a number"),
+        ("run.step_size=0.1:1:4:lin", "lo:hi:n:log"),
+        ("name=1", "allowed: run.step_size"),
+        ("method.gd.kind=1", "allowed"),
+        ("run.record_every=1,2", "recorded points"),
+        ("output.figures=1", "allowed"),
+    ] {
+        let e = parse_axis(bad).unwrap_err();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn output_is_byte_identical_for_any_number_of_jobs() {
+    let dir = temp_dir("jobs");
+    let s = scenario("himmelblau_basin_grid");
+    let mut outs = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = format!("j{jobs}");
+        let mut args = vec![
+            "sweep",
+            s.as_str(),
+            "--quiet",
+            "--jobs",
+            jobs,
+            "--out",
+            out.as_str(),
+        ];
+        args.extend(SMALL_GRID);
+        ok(&flowgap(&args, &dir));
+        outs.push(dir.join(&out));
+    }
+    for file in ["sweep.csv", "summary.json", "figures/basin_map.png"] {
+        let a = std::fs::read(outs[0].join(file)).unwrap();
+        let b = std::fs::read(outs[1].join(file)).unwrap();
+        assert!(a == b, "{file} differs between --jobs 1 and 2");
+    }
+    let csv = std::fs::read_to_string(outs[0].join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 82, "header + 81 rows");
+    for (i, line) in csv.lines().skip(1).enumerate() {
+        assert!(line.starts_with(&format!("{i},")), "row {i} out of order: {line}");
+    }
+}
+
+#[test]
+fn shards_merged_equal_a_single_run() {
+    let dir = temp_dir("shards");
+    let s = scenario("himmelblau_basin_grid");
+    let mut single = vec!["sweep", s.as_str(), "--quiet", "--out", "single"];
+    single.extend(SMALL_GRID);
+    ok(&flowgap(&single, &dir));
+    // Parts finished in any order, merged in another.
+    for i in [2, 0, 1] {
+        let (shard, out) = (format!("{i}/3"), format!("part{i}"));
+        let mut args = vec![
+            "sweep",
+            s.as_str(),
+            "--quiet",
+            "--shard",
+            shard.as_str(),
+            "--out",
+            out.as_str(),
+        ];
+        args.extend(SMALL_GRID);
+        ok(&flowgap(&args, &dir));
+    }
+    ok(&flowgap(
+        &["merge", "part1", "part2", "part0", "--out", "merged"],
+        &dir,
+    ));
+    for file in ["sweep.csv", "summary.json", "figures/basin_map.png"] {
+        let a = std::fs::read(dir.join("single").join(file)).unwrap();
+        let b = std::fs::read(dir.join("merged").join(file)).unwrap();
+        assert!(a == b, "{file}: merged shards differ from a single run");
+    }
+    // A missing part is refused, and nothing is written.
+    let out = flowgap(&["merge", "part0", "part1", "--out", "partial"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 2/3 is missing"));
+    assert!(!dir.join("partial").exists());
+}
+
+/// The 2-cycle {x, y} of GD on ¼(x² − 1)² for η > 1: x + y = √(1 + 3/η), xy = 1/η.
+fn two_cycle(eta: f64) -> (f64, f64) {
+    let s = (1.0 + 3.0 / eta).sqrt();
+    let r = (s * s - 4.0 / eta).sqrt();
+    ((s - r) / 2.0, (s + r) / 2.0)
+}
+
+#[test]
+fn double_well_thresholds_match_the_closed_forms() {
+    let dir = temp_dir("dw");
+    let bound = 5f64.sqrt() - 1.0; // the 2-cycle's multiplier 9 − 2(1 + η)² reaches −1 here
+    let etas = [0.9, 0.98, 1.02, 1.1, 1.2, bound - 0.01, bound + 0.01, 1.3];
+    let list: Vec<String> = etas.iter().map(|e| e.to_string()).collect();
+    let grid = format!("run.step_size={}", list.join(","));
+    ok(&flowgap(
+        &[
+            "sweep",
+            &scenario("double_well_period_doubling"),
+            "--quiet",
+            "--grid",
+            &grid,
+            "--out",
+            "o",
+        ],
+        &dir,
+    ));
+    let csv = std::fs::read_to_string(dir.join("o/sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let tails: Vec<usize> = (0..32)
+        .map(|j| header.iter().position(|h| *h == format!("gd.tail_{j}")).unwrap())
+        .collect();
+    for (line, &eta) in lines.zip(&etas) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let tail: Vec<f64> = tails.iter().map(|&i| cells[i].parse().unwrap()).collect();
+        if eta < 1.0 {
+            // |1 − 2η| < 1: the minimum attracts.
+            assert!(tail.iter().all(|x| (x - 1.0).abs() < 1e-9), "η = {eta}: {tail:?}");
+        } else if eta < bound {
+            // The stable 2-cycle, at the closed-form points, alternating.
+            let (x, y) = two_cycle(eta);
+            for (j, v) in tail.iter().enumerate() {
+                let near = if (v - x).abs() < (v - y).abs() { x } else { y };
+                assert!(
+                    (v - near).abs() < 1e-6,
+                    "η = {eta}: {v} is not on the cycle {x}, {y}"
+                );
+                if j > 0 {
+                    assert!(
+                        (v - tail[j - 1]).abs() > 0.5 * (y - x),
+                        "η = {eta}: no alternation"
+                    );
+                }
+            }
+            let multiplier = 9.0 - 2.0 * (1.0 + eta) * (1.0 + eta);
+            assert!(multiplier.abs() < 1.0);
+        } else {
+            // Beyond √5 − 1 the 2-cycle is unstable: the orbit is no longer of period 2.
+            let (x, y) = two_cycle(eta);
+            let off = tail
+                .iter()
+                .map(|v| (v - x).abs().min((v - y).abs()))
+                .fold(0.0, f64::max);
+            assert!(off > 1e-3, "η = {eta}: still on the 2-cycle ({off})");
+            let period2 = tail.windows(3).all(|w| (w[0] - w[2]).abs() < 1e-6);
+            assert!(!period2, "η = {eta}: period 2 beyond the bound");
+        }
+    }
+}
+
+#[test]
+fn bad_grid_flags_exit_2_naming_what_is_allowed() {
+    let dir = temp_dir("bad");
+    let s = scenario("double_well_period_doubling");
+    for (grid, says) in [
+        ("name=1,2", "allowed: run.step_size"),
+        ("method.nope.beta=0.5", "the ids are: gd, flow"),
+        ("run.step_size=-1,0.5", "run.step_size"),
+        ("objective.dim=1.5", "integers"),
+        ("run.step_size=1:2", "lo:hi:n"),
+    ] {
+        let out = flowgap(&["sweep", &s, "--quiet", "--grid", grid, "--out", "o"], &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{grid}: {stderr}");
+        assert!(stderr.contains(says), "{grid}: {stderr}");
+        assert!(!dir.join("o").exists(), "{grid}: wrote output");
+    }
+    let out = flowgap(&["sweep", &s, "--shard", "3/3", "--out", "o"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.join("o").exists());
+    // A bad [sweep] table is refused with its line.
+    let text = std::fs::read_to_string(&s)
+        .unwrap()
+        .replace("\"bifurcation\", \"curve\"", "\"bifurcations\"");
+    std::fs::write(dir.join("bad.toml"), &text).unwrap();
+    let out = flowgap(&["sweep", "bad.toml", "--out", "o"], &dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let line = text.lines().position(|l| l.contains("bifurcations")).unwrap() + 1;
+    assert!(
+        stderr.contains(&format!("bad.toml:{line}:")) && stderr.contains("allowed: curve"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_keeps_every_finished_row() {
+    let dir = temp_dir("sigint");
+    let s = scenario("himmelblau_basin_grid");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .args(["sweep", &s, "--quiet", "--jobs", "2", "--out", "o"])
+        .args([
+            "--grid",
+            "init.point[0]=-6:6:300",
+            "--grid",
+            "init.point[1]=-6:6:300",
+        ])
+        .current_dir(&dir)
+        .spawn()
+        .unwrap();
+    // Wait for the first chunk of rows, then interrupt.
+    let partial = dir.join("o/.sweep.csv.partial");
+    let start = std::time::Instant::now();
+    loop {
+        let lines = std::fs::read_to_string(&partial).map_or(0, |t| t.lines().count());
+        if lines > 1 {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 120, "no rows after 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "an interrupted sweep exits 130");
+    let csv = std::fs::read_to_string(dir.join("o/sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let width = lines.next().unwrap().split(',').count();
+    let mut last = None;
+    let mut rows = 0u64;
+    for line in lines {
+        assert_eq!(line.split(',').count(), width, "a torn row: {line}");
+        let i: u64 = line.split(',').next().unwrap().parse().unwrap();
+        assert!(last.is_none_or(|l| i > l), "rows out of order");
+        last = Some(i);
+        rows += 1;
+    }
+    assert!((1..90_000).contains(&rows), "{rows} rows");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("o/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["complete"], false);
+    assert_eq!(summary["rows"], rows);
+    assert!(!partial.exists());
+}
