@@ -33,6 +33,7 @@ struct RawScenario {
     compare: Vec<Spanned<RawCompare>>,
     #[serde(default)]
     output: RawOutput,
+    diagnostics: Option<super::diagnostics::RawDiagnostics>,
 }
 
 /// Only the objective's kind; its other keys are read by the kind's own spec (see
@@ -379,6 +380,12 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         }
     };
 
+    let diagnostics = raw
+        .diagnostics
+        .as_ref()
+        .map(|d| super::diagnostics::build(&cx, d, dim))
+        .transpose()?;
+
     Ok(Scenario {
         name,
         description: raw.description,
@@ -392,6 +399,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         comparisons,
         figures,
         formats,
+        diagnostics,
     })
 }
 
