@@ -164,6 +164,14 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         step_size: report.scenario.grid.step_size,
     };
     for &kind in &report.scenario.figures {
+        if kind == render::FigureKind::Sharpness {
+            written.extend(render::sharpness::draw(
+                report,
+                &fig_dir,
+                &report.scenario.formats,
+            )?);
+            continue;
+        }
         written.extend(render::draw(kind, &input, &fig_dir, &report.scenario.formats)?);
     }
     for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {

@@ -7,6 +7,7 @@
 pub mod contour;
 mod curves;
 mod phase_portrait;
+pub mod sharpness;
 pub mod style;
 
 use crate::compare::Comparison;
@@ -29,11 +30,14 @@ pub enum FigureKind {
     Loss,
     /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
     Distance,
+    /// λ_1(t) per method with each discrete method's stability threshold (needs
+    /// `[diagnostics.sharpness]`; drawn by [`sharpness::draw`]).
+    Sharpness,
 }
 
 impl FigureKind {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 3] = ["phase_portrait", "loss", "distance"];
+    pub const NAMES: [&'static str; 4] = ["phase_portrait", "loss", "distance", "sharpness"];
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -41,6 +45,7 @@ impl FigureKind {
             "phase_portrait" => Some(FigureKind::PhasePortrait),
             "loss" => Some(FigureKind::Loss),
             "distance" => Some(FigureKind::Distance),
+            "sharpness" => Some(FigureKind::Sharpness),
             _ => None,
         }
     }
@@ -51,6 +56,7 @@ impl FigureKind {
             FigureKind::PhasePortrait => "phase_portrait",
             FigureKind::Loss => "loss",
             FigureKind::Distance => "distance",
+            FigureKind::Sharpness => sharpness::NAME,
         }
     }
 }
@@ -125,6 +131,11 @@ pub fn draw(
         )),
         FigureKind::Loss => Prepared::Loss,
         FigureKind::Distance => Prepared::Distance,
+        FigureKind::Sharpness => {
+            return Err(render_error(
+                "drawn from the run's diagnostics by render::sharpness::draw".into(),
+            ))
+        }
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(formats.len());

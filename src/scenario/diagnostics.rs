@@ -178,3 +178,8 @@ pub(super) fn build(cx: &Ctx, raw: &RawDiagnostics, dim: usize) -> Result<Diagno
     }
     Ok(config)
 }
+
+/// True when the file asks for sharpness samples (the `sharpness` figure needs them).
+pub(super) fn has_sharpness(raw: &Option<RawDiagnostics>) -> bool {
+    raw.as_ref().is_some_and(|d| d.sharpness.is_some())
+}

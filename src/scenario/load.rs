@@ -349,6 +349,13 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
                         format!("`phase_portrait` needs a 2-D objective; this one has dimension {dim}"),
                     ));
                 }
+                if kind == FigureKind::Sharpness && !super::diagnostics::has_sharpness(&raw.diagnostics) {
+                    return Err(cx.err(
+                        f.span(),
+                        "output.figures",
+                        "`sharpness` needs a [diagnostics.sharpness] table (its samples are what it draws)",
+                    ));
+                }
                 if !out.contains(&kind) {
                     out.push(kind);
                 }
