@@ -102,6 +102,7 @@ fn lanczos_matches_the_exact_eigendecomposition_on_a_small_mlp() {
         exact_max_dim: d,
         lanczos_iterations: d,
         lanczos_tolerance: 1e-12,
+        lambda_min: true,
     };
     let mut exact = Eigensolver::new(d, settings);
     let mut lanczos = Eigensolver::new(

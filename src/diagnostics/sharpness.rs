@@ -23,6 +23,9 @@ pub struct SharpnessSettings {
     /// A Ritz value counts as converged when its residual β_m·|s_m| is below this times the largest
     /// Ritz value's magnitude.
     pub lanczos_tolerance: f64,
+    /// Also find λ_min (Lanczos must then converge at both ends of the spectrum, which takes more
+    /// products; without it λ_min is the smallest Ritz value found, a bound from above).
+    pub lambda_min: bool,
 }
 
 impl Default for SharpnessSettings {
@@ -33,6 +36,7 @@ impl Default for SharpnessSettings {
             exact_max_dim: 64,
             lanczos_iterations: 60,
             lanczos_tolerance: 1e-10,
+            lambda_min: true,
         }
     }
 }
@@ -208,7 +212,7 @@ impl Eigensolver {
                 .iter()
                 .fold(0.0f64, |s, x| s.max(x.abs()))
                 .max(f64::MIN_POSITIVE);
-            let wanted = wanted_indices(&t.eigenvalues, k);
+            let wanted = wanted_indices(&t.eigenvalues, k, self.settings.lambda_min);
             // The residual of Ritz pair i is |β_m · s_{m,i}| (last component of its eigenvector).
             let done = m > k
                 && wanted.iter().all(|&i| {
@@ -259,12 +263,12 @@ impl Eigensolver {
     }
 }
 
-/// The indices of the k largest and of the smallest eigenvalue.
-fn wanted_indices(values: &nalgebra::DVector<f64>, k: usize) -> Vec<usize> {
+/// The indices of the k largest and (when `with_min`) of the smallest eigenvalue.
+fn wanted_indices(values: &nalgebra::DVector<f64>, k: usize, with_min: bool) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
     let mut out: Vec<usize> = order.iter().take(k).copied().collect();
-    if let Some(&last) = order.last() {
+    if let Some(&last) = order.last().filter(|_| with_min) {
         if !out.contains(&last) {
             out.push(last);
         }

@@ -7,6 +7,7 @@
 //! exact_max_dim = 64        # exact eigendecomposition up to this d, Lanczos above
 //! lanczos_iterations = 60
 //! lanczos_tolerance = 1e-10
+//! lambda_min = true         # Lanczos also converges λ_min (more products)
 //! [diagnostics.lyapunov]
 //! enabled = true
 //! perturbation = 1e-7
@@ -42,6 +43,7 @@ struct RawSharpness {
     exact_max_dim: Option<Spanned<i64>>,
     lanczos_iterations: Option<Spanned<i64>>,
     lanczos_tolerance: Option<Spanned<f64>>,
+    lambda_min: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +135,7 @@ pub(super) fn build(cx: &Ctx, raw: &RawDiagnostics, dim: usize) -> Result<Diagno
                 d.lanczos_iterations,
             )?,
             lanczos_tolerance: tol,
+            lambda_min: s.lambda_min.unwrap_or(d.lambda_min),
         });
     }
     if let Some(l) = &raw.lyapunov {
