@@ -280,3 +280,32 @@ fn bad_diagnostics_keys_are_refused_with_their_line() {
         assert!(msg.starts_with("bad.toml:14:"), "{msg}");
     }
 }
+
+#[test]
+fn diagnostics_reach_summary_csv_and_the_sharpness_figure() {
+    // GD on ½·diag(8, 1) with η = 0.3 > 2/8: λ_1 = 8 is above 2/η ≈ 6.67 from the start.
+    let r = run_toml(&format!(
+        "name = \"q\"\n[objective]\nkind = \"quadratic\"\neigenvalues = [8.0, 1.0]\n\
+         [init]\npoint = [1.0, 1.0]\n[run]\nstep_size = 0.3\nsteps = 20\n\
+         [[method]]\nid = \"gd\"\nkind = \"gd\"\n[[method]]\nid = \"flow\"\nkind = \"gradient_flow\"\n{FLOW}\
+         [[compare]]\na = \"gd\"\nb = \"flow\"\n[output]\nfigures = [\"sharpness\"]\n\
+         [diagnostics.sharpness]\nevery = 5\n"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    flowgap::output::write_report(&r, &out, false).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let gd = &summary["methods"][0]["diagnostics"];
+    assert_eq!(gd["sharpness"]["final_lambda_1"], 8.0);
+    assert_eq!(gd["edge_of_stability"]["crossing_time"], 0.0);
+    assert_eq!(
+        summary["comparisons"][0]["diagnostics"]["edge_of_stability"][0]["relation"],
+        "departed_after_crossing"
+    );
+    let csv = std::fs::read_to_string(out.join("trajectories/gd_sharpness.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("step,t,lambda_1,lambda_min,threshold"));
+    assert_eq!(lines.count(), 5, "samples at steps 0, 5, 10, 15, 20");
+    assert!(out.join("figures/sharpness.png").is_file());
+}
