@@ -24,6 +24,7 @@
 pub mod compare;
 pub mod continuous;
 pub mod data;
+pub mod diagnostics;
 pub mod discrete;
 pub mod error;
 pub mod golden;

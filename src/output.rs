@@ -155,6 +155,7 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
     }
+    written.extend(crate::diagnostics::output::write_csvs(report, &traj_dir)?);
     let input = FigureInput {
         title: &report.scenario.name,
         objective: report.scenario.objective.as_ref(),
@@ -163,6 +164,14 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         step_size: report.scenario.grid.step_size,
     };
     for &kind in &report.scenario.figures {
+        if kind == render::FigureKind::Sharpness {
+            written.extend(render::sharpness::draw(
+                report,
+                &fig_dir,
+                &report.scenario.formats,
+            )?);
+            continue;
+        }
         written.extend(render::draw(kind, &input, &fig_dir, &report.scenario.formats)?);
     }
     for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {
@@ -206,7 +215,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
+    let mut out = json!({
         "flowgap_version": env!("CARGO_PKG_VERSION"),
         "scenario": {
             "name": s.name,
@@ -225,7 +234,9 @@ pub fn summary(report: &Report) -> serde_json::Value {
         },
         "methods": methods,
         "comparisons": report.comparisons,
-    })
+    });
+    crate::diagnostics::output::attach(&mut out, report);
+    out
 }
 
 /// The wall-clock times of a run as JSON: kept out of summary.json so that it is byte-identical across

@@ -32,6 +32,8 @@ pub struct Report {
     pub methods: Vec<MethodRun>,
     /// Every comparison, in scenario order.
     pub comparisons: Vec<Comparison>,
+    /// The post-pass of `[diagnostics]`, when the scenario asks for it.
+    pub diagnostics: Option<crate::diagnostics::Diagnostics>,
 }
 
 impl Report {
@@ -94,7 +96,7 @@ pub fn run(scenario: Scenario) -> Report {
             ),
         })
         .collect();
-    let comparisons = scenario
+    let comparisons: Vec<Comparison> = scenario
         .comparisons
         .iter()
         .map(|c| {
@@ -109,9 +111,13 @@ pub fn run(scenario: Scenario) -> Report {
             compare(&c.a, &a.trajectory, &c.b, &b.trajectory, c.tolerance)
         })
         .collect();
+    let diagnostics = scenario
+        .diagnostics
+        .map(|d| crate::diagnostics::diagnose(&d, &scenario, &methods, &comparisons));
     Report {
         scenario,
         methods,
         comparisons,
+        diagnostics,
     }
 }

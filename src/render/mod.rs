@@ -9,6 +9,7 @@ pub mod bifurcation;
 pub mod contour;
 mod curves;
 mod phase_portrait;
+pub mod sharpness;
 pub mod style;
 mod sweep;
 pub mod sweep_curve;
@@ -35,11 +36,14 @@ pub enum FigureKind {
     Loss,
     /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
     Distance,
+    /// λ_1(t) per method with each discrete method's stability threshold (needs
+    /// `[diagnostics.sharpness]`; drawn by [`sharpness::draw`]).
+    Sharpness,
 }
 
 impl FigureKind {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 3] = ["phase_portrait", "loss", "distance"];
+    pub const NAMES: [&'static str; 4] = ["phase_portrait", "loss", "distance", "sharpness"];
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -47,6 +51,7 @@ impl FigureKind {
             "phase_portrait" => Some(FigureKind::PhasePortrait),
             "loss" => Some(FigureKind::Loss),
             "distance" => Some(FigureKind::Distance),
+            "sharpness" => Some(FigureKind::Sharpness),
             _ => None,
         }
     }
@@ -57,6 +62,7 @@ impl FigureKind {
             FigureKind::PhasePortrait => "phase_portrait",
             FigureKind::Loss => "loss",
             FigureKind::Distance => "distance",
+            FigureKind::Sharpness => sharpness::NAME,
         }
     }
 }
@@ -131,6 +137,11 @@ pub fn draw(
         )),
         FigureKind::Loss => Prepared::Loss,
         FigureKind::Distance => Prepared::Distance,
+        FigureKind::Sharpness => {
+            return Err(render_error(
+                "drawn from the run's diagnostics by render::sharpness::draw".into(),
+            ))
+        }
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(formats.len());

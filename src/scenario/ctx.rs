@@ -151,7 +151,7 @@ fn backticked(message: &str) -> Option<String> {
 }
 
 /// The tables a scenario has once.
-const SINGLE_TABLES: [&str; 4] = ["objective", "init", "run", "output"];
+const SINGLE_TABLES: [&str; 5] = ["objective", "init", "run", "output", "diagnostics"];
 
 /// The tables a scenario may repeat.
 const ARRAY_TABLES: [&str; 2] = ["method", "compare"];

@@ -36,6 +36,7 @@ struct RawScenario {
     /// The sweep's axes, read by [`super::sweep::read`]; a single run ignores them.
     #[serde(default, rename = "sweep")]
     _sweep: Option<toml::Value>,
+    diagnostics: Option<super::diagnostics::RawDiagnostics>,
 }
 
 /// Only the objective's kind; its other keys are read by the kind's own spec (see
@@ -351,6 +352,13 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
                         format!("`phase_portrait` needs a 2-D objective; this one has dimension {dim}"),
                     ));
                 }
+                if kind == FigureKind::Sharpness && !super::diagnostics::has_sharpness(&raw.diagnostics) {
+                    return Err(cx.err(
+                        f.span(),
+                        "output.figures",
+                        "`sharpness` needs a [diagnostics.sharpness] table (its samples are what it draws)",
+                    ));
+                }
                 if !out.contains(&kind) {
                     out.push(kind);
                 }
@@ -382,6 +390,12 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         }
     };
 
+    let diagnostics = raw
+        .diagnostics
+        .as_ref()
+        .map(|d| super::diagnostics::build(&cx, d, dim))
+        .transpose()?;
+
     Ok(Scenario {
         name,
         description: raw.description,
@@ -395,6 +409,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         comparisons,
         figures,
         formats,
+        diagnostics,
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod ctx;
 mod data;
+mod diagnostics;
 mod load;
 mod locate;
 mod objectives;
@@ -210,6 +211,8 @@ pub struct Scenario {
     pub figures: Vec<FigureKind>,
     /// The formats to draw them in.
     pub formats: Vec<ImageFormat>,
+    /// The post-run diagnostics asked for in `[diagnostics]` (none when the table is absent).
+    pub diagnostics: Option<crate::diagnostics::DiagnosticsConfig>,
 }
 
 /// A named scenario's file: `dir/NAME.toml`.

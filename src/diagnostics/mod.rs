@@ -1,0 +1,302 @@
+//! Diagnostics that explain why a discrete method and its continuous model part: sharpness against the
+//! stability threshold (edge of stability), the Elkabetz–Cohen curvature bound, conserved-quantity
+//! drift, end states, and finite-time Lyapunov exponents. A post-pass over finished runs, switched on by
+//! a scenario's `[diagnostics]` table; docs/diagnostics.md states every formula.
+
+pub mod conserved;
+pub mod elkabetz_cohen;
+pub mod end_state;
+pub mod eos;
+pub mod lyapunov;
+pub mod output;
+pub mod sharpness;
+
+use crate::compare::Comparison;
+use crate::run::MethodRun;
+use crate::scenario::{MethodKind, Scenario};
+use conserved::ConservedDrift;
+use elkabetz_cohen::ElkabetzCohen;
+use end_state::{EndState, EndStateSettings};
+use eos::{DepartureVsCrossing, EdgeOfStability};
+use lyapunov::{Lyapunov, LyapunovSettings};
+use serde::Serialize;
+use sharpness::{Eigensolver, SharpnessSettings};
+
+/// What to diagnose (the scenario's `[diagnostics]` table). End states and conserved drift are always
+/// reported; sharpness and Lyapunov exponents cost Hessian products or a second run, so each is on only
+/// when its table is given.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct DiagnosticsConfig {
+    /// `[diagnostics.sharpness]`.
+    pub sharpness: Option<SharpnessSettings>,
+    /// `[diagnostics.lyapunov]` (with `enabled = true`).
+    pub lyapunov: Option<LyapunovSettings>,
+    /// `[diagnostics.end_state]`.
+    pub end_state: EndStateSettings,
+}
+
+/// Sampled Hessian spectra along one path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SharpnessSeries {
+    /// `exact` or `lanczos`.
+    pub method: &'static str,
+    /// Hessian-vector products spent.
+    pub hvps: u64,
+    /// Points where Lanczos stopped at its iteration cap before meeting its tolerance.
+    pub unconverged_points: usize,
+    /// Index into the trajectory's recorded points of each sample.
+    #[serde(skip)]
+    pub indices: Vec<usize>,
+    /// The sample times.
+    #[serde(skip)]
+    pub times: Vec<f64>,
+    /// λ_1 ≥ … ≥ λ_k at each sample (row-major, `k` per sample).
+    #[serde(skip)]
+    pub top: Vec<f64>,
+    /// k, the number of top eigenvalues per sample.
+    pub k: usize,
+    /// λ_min at each sample.
+    #[serde(skip)]
+    pub min: Vec<f64>,
+    /// λ_1 at the first and last samples, and its maximum.
+    pub initial_lambda_1: f64,
+    /// λ_1 at the last sample.
+    pub final_lambda_1: f64,
+    /// max λ_1 over the samples.
+    pub max_lambda_1: f64,
+    /// λ_min at the last sample.
+    pub final_lambda_min: f64,
+    /// min λ_min over the samples.
+    pub min_lambda_min: f64,
+}
+
+impl SharpnessSeries {
+    /// λ_1 at each sample.
+    pub fn lambda_1(&self) -> Vec<f64> {
+        self.top.chunks(self.k.max(1)).map(|c| c[0]).collect()
+    }
+}
+
+/// The diagnostics of one method.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodDiagnostics {
+    /// The method's id.
+    pub id: String,
+    /// Sampled spectra (when `[diagnostics.sharpness]` is given).
+    pub sharpness: Option<SharpnessSeries>,
+    /// Sharpness against the stability threshold (discrete methods with sharpness).
+    pub edge_of_stability: Option<EdgeOfStability>,
+    /// Drift of each conserved quantity.
+    pub conserved: Vec<ConservedDrift>,
+    /// Where the method ended.
+    pub end_state: EndState,
+    /// Finite-time Lyapunov exponent (when `[diagnostics.lyapunov]` is enabled).
+    pub lyapunov: Option<Lyapunov>,
+}
+
+/// The diagnostics of one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparisonDiagnostics {
+    /// The first method's id.
+    pub a: String,
+    /// The second method's id.
+    pub b: String,
+    /// Departure against crossing, for each discrete side that has a threshold and sharpness.
+    pub edge_of_stability: Vec<DepartureVsCrossing>,
+    /// The Elkabetz–Cohen bound (GD against gradient flow, with sharpness).
+    pub elkabetz_cohen: Option<ElkabetzCohen>,
+    /// Whether both methods end alike (see [`end_state::agree`]).
+    pub end_states_agree: bool,
+}
+
+/// Everything the post-pass found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostics {
+    /// Per method, in scenario order.
+    pub methods: Vec<MethodDiagnostics>,
+    /// Per comparison, in scenario order.
+    pub comparisons: Vec<ComparisonDiagnostics>,
+}
+
+impl Diagnostics {
+    /// The diagnostics of the method with this id.
+    pub fn method(&self, id: &str) -> Option<&MethodDiagnostics> {
+        self.methods.iter().find(|m| m.id == id)
+    }
+}
+
+/// The spectra of `run`'s path at every `settings.every`-th recorded point and at the last one.
+pub fn sharpness_series(
+    objective: &dyn crate::objective::Objective,
+    run: &crate::trajectory::Trajectory,
+    settings: &SharpnessSettings,
+) -> SharpnessSeries {
+    let mut solver = Eigensolver::new(objective.dim(), *settings);
+    let k = settings.top_k.min(objective.dim());
+    let n = run.len();
+    let mut indices: Vec<usize> = (0..n).step_by(settings.every.max(1)).collect();
+    if n > 0 && indices.last() != Some(&(n - 1)) {
+        indices.push(n - 1);
+    }
+    let mut s = SharpnessSeries {
+        method: if solver.is_exact() { "exact" } else { "lanczos" },
+        hvps: 0,
+        unconverged_points: 0,
+        indices: Vec::with_capacity(indices.len()),
+        times: Vec::with_capacity(indices.len()),
+        top: Vec::with_capacity(indices.len() * k),
+        k,
+        min: Vec::with_capacity(indices.len()),
+        initial_lambda_1: f64::NAN,
+        final_lambda_1: f64::NAN,
+        max_lambda_1: f64::NAN,
+        final_lambda_min: f64::NAN,
+        min_lambda_min: f64::NAN,
+    };
+    for i in indices {
+        let theta = run.state(i);
+        if !theta.iter().all(|x| x.is_finite()) {
+            break;
+        }
+        let spec = solver.spectrum(objective, theta);
+        s.hvps += spec.hvps;
+        s.unconverged_points += usize::from(!spec.converged);
+        s.indices.push(i);
+        s.times.push(run.times[i]);
+        s.top.extend(spec.top.iter().copied());
+        // Fewer Ritz values than k (Lanczos in a tiny invariant subspace): pad so rows stay aligned.
+        s.top.extend(std::iter::repeat_n(f64::NAN, k - spec.top.len()));
+        s.min.push(spec.min);
+    }
+    let l1 = s.lambda_1();
+    s.initial_lambda_1 = l1.first().copied().unwrap_or(f64::NAN);
+    s.final_lambda_1 = l1.last().copied().unwrap_or(f64::NAN);
+    s.max_lambda_1 = l1.iter().copied().fold(f64::NAN, f64::max);
+    s.final_lambda_min = s.min.last().copied().unwrap_or(f64::NAN);
+    s.min_lambda_min = s.min.iter().copied().fold(f64::NAN, f64::min);
+    s
+}
+
+/// Runs every diagnostic the scenario asks for over finished runs.
+pub fn diagnose(
+    config: &DiagnosticsConfig,
+    scenario: &Scenario,
+    methods: &[MethodRun],
+    comparisons: &[Comparison],
+) -> Diagnostics {
+    let objective = scenario.objective.as_ref();
+    let eta = scenario.grid.step_size;
+    let mut per_method: Vec<MethodDiagnostics> = methods
+        .iter()
+        .zip(&scenario.methods)
+        .map(|(run, config_m)| {
+            let t = &run.trajectory;
+            let sharpness = config
+                .sharpness
+                .as_ref()
+                .map(|s| sharpness_series(objective, t, s));
+            let edge_of_stability = match (&sharpness, config_m.kind.stability_threshold(eta)) {
+                (Some(s), Some(threshold)) => {
+                    Some(eos::edge_of_stability(&s.times, &s.lambda_1(), threshold))
+                }
+                _ => None,
+            };
+            let lyapunov = config.lyapunov.as_ref().map(|l| {
+                lyapunov::lyapunov(
+                    &config_m.kind,
+                    objective,
+                    &scenario.init,
+                    &scenario.grid,
+                    scenario.divergence_bound,
+                    t,
+                    l,
+                )
+            });
+            MethodDiagnostics {
+                id: run.id.clone(),
+                sharpness,
+                edge_of_stability,
+                conserved: conserved::drift(t),
+                end_state: end_state::classify(objective, &config_m.kind, eta, t, &config.end_state),
+                lyapunov,
+            }
+        })
+        .collect();
+    if objective.known_minima().is_empty() {
+        let mut states: Vec<EndState> = per_method.iter().map(|m| m.end_state.clone()).collect();
+        end_state::cluster(&mut states, config.end_state.minimum_radius);
+        for (m, s) in per_method.iter_mut().zip(states) {
+            m.end_state = s;
+        }
+    }
+    let index = |id: &str| methods.iter().position(|m| m.id == id).expect("validated id");
+    let per_comparison = comparisons
+        .iter()
+        .map(|c| {
+            let (ia, ib) = (index(&c.a), index(&c.b));
+            let mut eos_rel = Vec::new();
+            for &i in &[ia, ib] {
+                if let Some(e) = &per_method[i].edge_of_stability {
+                    eos_rel.push(eos::relate(&methods[i].id, e.crossing_time, c.departure_time));
+                }
+            }
+            let elkabetz_cohen = elkabetz_cohen_for(scenario, methods, &per_method, c, ia, ib);
+            ComparisonDiagnostics {
+                a: c.a.clone(),
+                b: c.b.clone(),
+                edge_of_stability: eos_rel,
+                elkabetz_cohen,
+                end_states_agree: end_state::agree(
+                    &per_method[ia].end_state,
+                    &per_method[ib].end_state,
+                    config.end_state.minimum_radius,
+                ),
+            }
+        })
+        .collect();
+    Diagnostics {
+        methods: per_method,
+        comparisons: per_comparison,
+    }
+}
+
+/// The Elkabetz–Cohen bound when one side is GD and the other gradient flow with sharpness samples.
+fn elkabetz_cohen_for(
+    scenario: &Scenario,
+    methods: &[MethodRun],
+    diags: &[MethodDiagnostics],
+    c: &Comparison,
+    ia: usize,
+    ib: usize,
+) -> Option<ElkabetzCohen> {
+    let kind = |i: usize| &scenario.methods[i].kind;
+    let (gd, flow) = match (kind(ia), kind(ib)) {
+        (MethodKind::Gd, MethodKind::GradientFlow(_)) => (ia, ib),
+        (MethodKind::GradientFlow(_), MethodKind::Gd) => (ib, ia),
+        _ => return None,
+    };
+    let s = diags[flow].sharpness.as_ref()?;
+    let t = &methods[flow].trajectory;
+    let samples: Vec<(f64, f64, &[f64])> = s
+        .indices
+        .iter()
+        .zip(&s.min)
+        .map(|(&i, &m)| (t.times[i], m, t.state(i)))
+        .collect();
+    let distance_at = |time: f64| {
+        let j = c
+            .times
+            .partition_point(|&x| x < time - 1e-12 * time.abs().max(1.0));
+        (j < c.times.len() && (c.times[j] - time).abs() <= 1e-12 * time.abs().max(1.0))
+            .then(|| c.distances[j])
+    };
+    let (ec, _hvps) = elkabetz_cohen::bound(
+        &methods[gd].id,
+        &methods[flow].id,
+        scenario.objective.as_ref(),
+        scenario.grid.step_size,
+        &samples,
+        distance_at,
+    );
+    Some(ec)
+}

@@ -1,0 +1,227 @@
+//! The sharpness figure: λ_1(t) of every method with sharpness samples (discrete methods solid,
+//! continuous models dashed), each discrete method's stability threshold (GD: 2/η) as a dashed
+//! horizontal line in its colour, and the first crossing marked with a vertical dotted line and a ring.
+//! Drawn from the run's diagnostics, so it is written by [`draw`] rather than [`super::draw`].
+
+use super::style::{
+    ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LEGEND_SIZE,
+    LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
+};
+use super::ImageFormat;
+use crate::error::{Error, Result};
+use crate::run::Report;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The file stem.
+pub const NAME: &str = "sharpness";
+
+fn fail<E: std::fmt::Display>(e: E) -> String {
+    format!("drawing failed: {e}")
+}
+
+/// Draws `dir/sharpness.<ext>` for each format (atomically: a hidden temporary file, then a rename).
+pub fn draw(report: &Report, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>> {
+    let render_error = |message: String| Error::Render {
+        figure: NAME.to_string(),
+        message,
+    };
+    ensure_font().map_err(render_error)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut written = Vec::new();
+    for (k, &format) in formats.iter().enumerate() {
+        if formats[..k].contains(&format) {
+            continue;
+        }
+        let ext = format.extension();
+        let path = dir.join(format!("{NAME}.{ext}"));
+        let tmp = dir.join(format!(".{NAME}.tmp.{}.{ext}", std::process::id()));
+        let size = (super::style::WIDTH, super::style::HEIGHT);
+        let result = match format {
+            ImageFormat::Png => {
+                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+                plot(report, &root).map_err(render_error)
+            }
+            ImageFormat::Svg => {
+                let mut svg = String::new();
+                let r = {
+                    let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                    plot(report, &root).map_err(render_error)
+                };
+                r.and_then(|()| std::fs::write(&tmp, svg).map_err(|e| Error::io(&tmp, e)))
+            }
+        };
+        let result = result.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e)));
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One method's curve and threshold.
+struct Curve {
+    label: String,
+    discrete: bool,
+    points: Vec<(f64, f64)>,
+    threshold: Option<f64>,
+    crossing: Option<(f64, f64)>,
+}
+
+fn plot<DB: DrawingBackend>(
+    report: &Report,
+    root: &DrawingArea<DB, Shift>,
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let area = root
+        .titled(&format!("{} — sharpness", report.scenario.name), text(TITLE_SIZE))
+        .map_err(fail)?;
+    let eta = report.scenario.grid.step_size;
+    let mut curves: Vec<(usize, Curve)> = Vec::new();
+    if let Some(diag) = &report.diagnostics {
+        for (k, ((m, d), config)) in report
+            .methods
+            .iter()
+            .zip(&diag.methods)
+            .zip(&report.scenario.methods)
+            .enumerate()
+        {
+            let Some(s) = &d.sharpness else { continue };
+            let l1 = s.lambda_1();
+            let points: Vec<(f64, f64)> = s
+                .times
+                .iter()
+                .zip(&l1)
+                .filter(|(t, l)| t.is_finite() && l.is_finite())
+                .map(|(&t, &l)| (t, l))
+                .collect();
+            let threshold = config.kind.stability_threshold(eta);
+            let crossing = d.edge_of_stability.as_ref().and_then(|e| {
+                let t = e.crossing_time?;
+                points.iter().find(|p| p.0 == t).copied()
+            });
+            curves.push((
+                k,
+                Curve {
+                    label: method_label(m),
+                    discrete: m.discrete,
+                    points,
+                    threshold,
+                    crossing,
+                },
+            ));
+        }
+    }
+    let ys = curves
+        .iter()
+        .flat_map(|(_, c)| c.points.iter().map(|p| p.1).chain(c.threshold));
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for y in ys.filter(|y| y.is_finite()) {
+        lo = lo.min(y);
+        hi = hi.max(y);
+    }
+    let (lo, hi) = if lo <= hi {
+        padded_range(lo.min(0.0), hi, 0.06, 1.0)
+    } else {
+        (0.0, 1.0)
+    };
+    let (mut t0, mut t1) = (f64::INFINITY, f64::NEG_INFINITY);
+    for p in curves.iter().flat_map(|(_, c)| &c.points) {
+        t0 = t0.min(p.0);
+        t1 = t1.max(p.0);
+    }
+    let (t0, t1) = if t0 < t1 {
+        (t0, t1 + 0.02 * (t1 - t0))
+    } else {
+        (0.0, 1.0)
+    };
+
+    let mut chart = ChartBuilder::on(&area)
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(62)
+        .y_label_area_size(100)
+        .build_cartesian_2d(t0..t1, lo..hi)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(8)
+        .x_desc("t = k·η")
+        .y_desc("λ_1 (top Hessian eigenvalue)")
+        .axis_desc_style(text(LABEL_SIZE))
+        .label_style(text(TICK_SIZE))
+        .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))
+        .y_label_formatter(&|v| fmt_num(snap_zero(*v, hi - lo)))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .draw()
+        .map_err(fail)?;
+
+    for (k, c) in &curves {
+        let colour = series_color(*k);
+        if c.discrete {
+            let style = colour.stroke_width(LINE_WIDTH);
+            chart
+                .draw_series(LineSeries::new(c.points.iter().copied(), style))
+                .map_err(fail)?
+                .label(c.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+        } else {
+            let style = colour.stroke_width(THICK_WIDTH);
+            chart
+                .draw_series(DashedLineSeries::new(c.points.iter().copied(), 12, 7, style))
+                .map_err(fail)?
+                .label(c.label.clone())
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
+        }
+        if let Some(th) = c.threshold {
+            let style = colour.mix(0.8).stroke_width(LINE_WIDTH);
+            chart
+                .draw_series(DashedLineSeries::new([(t0, th), (t1, th)], 6, 6, style))
+                .map_err(fail)?
+                .label(format!("{} threshold {}", c.label, fmt_num(th)))
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 6, 6, style));
+        }
+        if let Some((tc, lc)) = c.crossing {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(tc, lo), (tc, hi)],
+                    3,
+                    5,
+                    colour.mix(0.6).stroke_width(1),
+                ))
+                .map_err(fail)?;
+            chart
+                .draw_series(std::iter::once(Circle::new((tc, lc), 8, colour.stroke_width(3))))
+                .map_err(fail)?;
+        }
+    }
+    if curves.is_empty() {
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "no sharpness samples (add [diagnostics.sharpness])".to_string(),
+                (t0 + 0.1 * (t1 - t0), lo + 0.6 * (hi - lo)),
+                text(LABEL_SIZE),
+            )))
+            .map_err(fail)?;
+    } else {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .margin(12)
+            .legend_area_size(40)
+            .label_font(text(LEGEND_SIZE))
+            .background_style(WHITE.mix(0.92))
+            .border_style(BLACK.stroke_width(1))
+            .draw()
+            .map_err(fail)?;
+    }
+    Ok(())
+}
