@@ -33,6 +33,7 @@ pub mod output;
 pub mod render;
 pub mod run;
 pub mod scenario;
+pub mod stochastic;
 pub mod trajectory;
 
 pub use error::{Error, Result};

@@ -154,6 +154,9 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
+        if let Some(e) = &m.ensemble {
+            written.push(crate::stochastic::write_ensemble_csv(&m.id, e, &traj_dir)?);
+        }
     }
     let input = FigureInput {
         title: &report.scenario.name,
@@ -203,6 +206,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
                 "grad_evals": t.stats.grad_evals,
                 "accepted_steps": t.stats.accepted_steps,
                 "rejected_steps": t.stats.rejected_steps,
+                "ensemble": m.ensemble.as_ref().map(crate::stochastic::ensemble_summary),
             })
         })
         .collect();
@@ -225,6 +229,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         },
         "methods": methods,
         "comparisons": report.comparisons,
+        "ensemble_comparisons": report.ensemble_comparisons,
     })
 }
 

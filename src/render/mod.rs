@@ -6,6 +6,7 @@
 
 pub mod contour;
 mod curves;
+mod ensemble;
 mod phase_portrait;
 pub mod style;
 
@@ -29,11 +30,13 @@ pub enum FigureKind {
     Loss,
     /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
     Distance,
+    /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
+    Ensemble,
 }
 
 impl FigureKind {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 3] = ["phase_portrait", "loss", "distance"];
+    pub const NAMES: [&'static str; 4] = ["phase_portrait", "loss", "distance", "ensemble"];
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -41,6 +44,7 @@ impl FigureKind {
             "phase_portrait" => Some(FigureKind::PhasePortrait),
             "loss" => Some(FigureKind::Loss),
             "distance" => Some(FigureKind::Distance),
+            "ensemble" => Some(FigureKind::Ensemble),
             _ => None,
         }
     }
@@ -51,6 +55,7 @@ impl FigureKind {
             FigureKind::PhasePortrait => "phase_portrait",
             FigureKind::Loss => "loss",
             FigureKind::Distance => "distance",
+            FigureKind::Ensemble => "ensemble",
         }
     }
 }
@@ -125,6 +130,7 @@ pub fn draw(
         )),
         FigureKind::Loss => Prepared::Loss,
         FigureKind::Distance => Prepared::Distance,
+        FigureKind::Ensemble => Prepared::Ensemble,
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(formats.len());
@@ -157,6 +163,7 @@ enum Prepared<'a> {
     PhasePortrait(Box<phase_portrait::PhasePortrait<'a>>),
     Loss,
     Distance,
+    Ensemble,
 }
 
 impl Prepared<'_> {
@@ -170,6 +177,7 @@ impl Prepared<'_> {
             Prepared::PhasePortrait(p) => p.plot(root)?,
             Prepared::Loss => curves::plot_loss(input, root)?,
             Prepared::Distance => curves::plot_distance(input, root)?,
+            Prepared::Ensemble => ensemble::plot(input, root)?,
         }
         root.present().map_err(|e| e.to_string())
     }
@@ -231,6 +239,7 @@ mod tests {
 
     fn run(id: &str, kind: &str, discrete: bool, trajectory: Trajectory) -> MethodRun {
         MethodRun {
+            ensemble: None,
             id: id.to_string(),
             kind: kind.to_string(),
             discrete,

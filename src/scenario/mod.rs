@@ -5,6 +5,7 @@ mod data;
 mod load;
 mod locate;
 mod objectives;
+mod stochastic;
 
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
@@ -18,6 +19,7 @@ use crate::discrete::{
 use crate::error::{Error, Result};
 use crate::objective::Objective;
 use crate::render::{FigureKind, ImageFormat};
+use crate::stochastic::{SgdSettings, SmeSettings};
 use crate::trajectory::{TimeGrid, TimeMap};
 use std::path::{Path, PathBuf};
 
@@ -55,6 +57,10 @@ pub enum MethodKind {
     },
     /// Su, Boyd & Candès' ODE X'' + (3/t)X' + ∇L = 0 on t = k·√η.
     NesterovOde(SolverSettings),
+    /// SGD, an ensemble of seeded paths.
+    Sgd(SgdSettings),
+    /// The stochastic modified equation of SGD, an ensemble of seeded paths.
+    Sme(SmeSettings),
 }
 
 /// The two continuous models of heavy ball.
@@ -68,7 +74,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The kinds accepted in a scenario.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -76,6 +82,8 @@ impl MethodKind {
         "modified_flow",
         "heavy_ball_flow",
         "nesterov_ode",
+        "sgd",
+        "sme",
     ];
 
     /// The scenario name of this kind.
@@ -88,6 +96,8 @@ impl MethodKind {
             MethodKind::ModifiedFlow { .. } => "modified_flow",
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
+            MethodKind::Sgd(_) => "sgd",
+            MethodKind::Sme(_) => "sme",
         }
     }
 
@@ -95,7 +105,7 @@ impl MethodKind {
     pub fn is_discrete(&self) -> bool {
         matches!(
             self,
-            MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_)
+            MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) | MethodKind::Sgd(_)
         )
     }
 
@@ -115,7 +125,7 @@ impl MethodKind {
     /// `None` for continuous models.
     pub fn stability_threshold(&self, eta: f64) -> Option<f64> {
         match *self {
-            MethodKind::Gd => Some(gd_threshold(eta)),
+            MethodKind::Gd | MethodKind::Sgd(_) => Some(gd_threshold(eta)),
             MethodKind::HeavyBall { beta, .. } => Some(heavy_ball_threshold(eta, beta)),
             MethodKind::Nesterov(NesterovSchedule::Constant(beta)) => Some(nesterov_threshold(eta, beta)),
             MethodKind::Nesterov(NesterovSchedule::SuBoydCandes) => Some(nesterov_threshold(eta, 1.0)),
@@ -137,6 +147,8 @@ impl MethodKind {
                 json!({ "schedule": "su_boyd_candes", "beta": "(k-1)/(k+2)" })
             }
             MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solver(s),
+            MethodKind::Sgd(s) => crate::stochastic::sgd_settings_json(s),
+            MethodKind::Sme(s) => crate::stochastic::sme_settings_json(s),
             MethodKind::ModifiedFlow { order, solver: s } => {
                 let mut v = solver(s);
                 v["order"] = json!(order.as_number());
