@@ -216,6 +216,10 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
             DISCRETE,
             "discrete: roundoff amplified by the map (1e-9 rel)".to_string(),
         ),
+        MethodKind::Sgd(_) | MethodKind::Sme(_) => (
+            DISCRETE,
+            "seeded ensemble mean: deterministic arithmetic, like a discrete method (1e-9 rel)".to_string(),
+        ),
         MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solved(s),
         MethodKind::ModifiedFlow { solver, .. } | MethodKind::HeavyBallFlow { solver, .. } => solved(solver),
     }

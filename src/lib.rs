@@ -35,6 +35,7 @@ pub mod render;
 pub mod run;
 pub mod scenario;
 pub mod sweep;
+pub mod stochastic;
 pub mod trajectory;
 
 pub use error::{Error, Result};

@@ -154,6 +154,9 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
+        if let Some(e) = &m.ensemble {
+            written.push(crate::stochastic::write_ensemble_csv(&m.id, e, &traj_dir)?);
+        }
     }
     written.extend(crate::diagnostics::output::write_csvs(report, &traj_dir)?);
     let input = FigureInput {
@@ -212,6 +215,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
                 "grad_evals": t.stats.grad_evals,
                 "accepted_steps": t.stats.accepted_steps,
                 "rejected_steps": t.stats.rejected_steps,
+                "ensemble": m.ensemble.as_ref().map(crate::stochastic::ensemble_summary),
             })
         })
         .collect();
@@ -234,6 +238,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         },
         "methods": methods,
         "comparisons": report.comparisons,
+        "ensemble_comparisons": report.ensemble_comparisons,
     });
     crate::diagnostics::output::attach(&mut out, report);
     out

@@ -9,6 +9,7 @@ use crate::continuous::{
 use crate::discrete::{gradient_descent, heavy_ball, nesterov};
 use crate::objective::Objective;
 use crate::scenario::{HeavyBallForm, MethodKind, Scenario};
+use crate::stochastic::{compare_ensembles, run_ensemble, EnsembleComparison, EnsembleStats};
 use crate::trajectory::{TimeGrid, Trajectory};
 
 /// One method's result.
@@ -20,8 +21,10 @@ pub struct MethodRun {
     pub kind: String,
     /// True for discrete iterations, false for continuous models (figures draw them differently).
     pub discrete: bool,
-    /// The sampled path.
+    /// The sampled path (for `sgd` and `sme`: the ensemble mean).
     pub trajectory: Trajectory,
+    /// Ensemble statistics over time (`sgd` and `sme` only).
+    pub ensemble: Option<EnsembleStats>,
 }
 
 /// Everything a run produced.
@@ -34,6 +37,8 @@ pub struct Report {
     pub comparisons: Vec<Comparison>,
     /// The post-pass of `[diagnostics]`, when the scenario asks for it.
     pub diagnostics: Option<crate::diagnostics::Diagnostics>,
+    /// The moment comparison of every `[[compare]]` whose two methods are both ensembles.
+    pub ensemble_comparisons: Vec<EnsembleComparison>,
 }
 
 impl Report {
@@ -73,6 +78,11 @@ pub fn run_method(
             }
         },
         MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
+        MethodKind::Sgd(_) | MethodKind::Sme(_) => {
+            run_ensemble(kind, objective, theta0, &grid, loss_bound)
+                .expect("sgd and sme are ensembles")
+                .0
+        }
     }
 }
 
@@ -83,17 +93,19 @@ pub fn run(scenario: Scenario) -> Report {
     let methods: Vec<MethodRun> = scenario
         .methods
         .iter()
-        .map(|m| MethodRun {
-            id: m.id.clone(),
-            kind: m.kind.name().to_string(),
-            discrete: m.kind.is_discrete(),
-            trajectory: run_method(
-                &m.kind,
-                objective,
-                &scenario.init,
-                &scenario.grid,
-                scenario.divergence_bound,
-            ),
+        .map(|m| {
+            let (init, grid, bound) = (&scenario.init, &scenario.grid, scenario.divergence_bound);
+            let (trajectory, ensemble) = match run_ensemble(&m.kind, objective, init, grid, bound) {
+                Some((t, e)) => (t, Some(e)),
+                None => (run_method(&m.kind, objective, init, grid, bound), None),
+            };
+            MethodRun {
+                id: m.id.clone(),
+                kind: m.kind.name().to_string(),
+                discrete: m.kind.is_discrete(),
+                trajectory,
+                ensemble,
+            }
         })
         .collect();
     let comparisons: Vec<Comparison> = scenario
@@ -114,10 +126,20 @@ pub fn run(scenario: Scenario) -> Report {
     let diagnostics = scenario
         .diagnostics
         .map(|d| crate::diagnostics::diagnose(&d, &scenario, &methods, &comparisons));
+    let ensemble_comparisons = scenario
+        .comparisons
+        .iter()
+        .filter_map(|c| {
+            let a = methods.iter().find(|m| m.id == c.a)?.ensemble.as_ref()?;
+            let b = methods.iter().find(|m| m.id == c.b)?.ensemble.as_ref()?;
+            Some(compare_ensembles(&c.a, a, &c.b, b))
+        })
+        .collect();
     Report {
         scenario,
         methods,
         comparisons,
         diagnostics,
+        ensemble_comparisons,
     }
 }

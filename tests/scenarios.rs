@@ -18,7 +18,13 @@ fn every_named_scenario_parses_validates_and_runs() {
         } else {
             1
         };
-        let methods = scenario.methods.len() * files_per_method;
+        // Ensemble methods (sgd, sme) add `<id>_ensemble.csv`.
+        let ensembles = scenario
+            .methods
+            .iter()
+            .filter(|m| matches!(m.kind.name(), "sgd" | "sme"))
+            .count();
+        let methods = scenario.methods.len() * files_per_method + ensembles;
         let report = run::run(scenario);
         let out = std::env::temp_dir().join(format!("flowgap-scenarios-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);

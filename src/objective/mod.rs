@@ -122,6 +122,11 @@ pub trait NoisyGradient: Objective {
 
     /// The noise covariance Cov[ξ] at θ (d×d).
     fn gradient_covariance(&self, theta: &[f64]) -> DMatrix<f64>;
+
+    /// True when Cov[ξ] does not depend on θ, so the SME can factor it once instead of at every step.
+    fn constant_covariance(&self) -> bool {
+        false
+    }
 }
 
 /// How to draw a random initial point (`[init] seed`, `scale`, `balanced`).

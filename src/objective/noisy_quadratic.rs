@@ -163,4 +163,8 @@ impl NoisyGradient for NoisyQuadratic {
     fn gradient_covariance(&self, _theta: &[f64]) -> DMatrix<f64> {
         self.covariance.clone()
     }
+
+    fn constant_covariance(&self) -> bool {
+        true
+    }
 }

@@ -8,6 +8,7 @@ pub mod basin_map;
 pub mod bifurcation;
 pub mod contour;
 mod curves;
+mod ensemble;
 mod phase_portrait;
 pub mod sharpness;
 pub mod style;
@@ -39,11 +40,13 @@ pub enum FigureKind {
     /// λ_1(t) per method with each discrete method's stability threshold (needs
     /// `[diagnostics.sharpness]`; drawn by [`sharpness::draw`]).
     Sharpness,
+    /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
+    Ensemble,
 }
 
 impl FigureKind {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 4] = ["phase_portrait", "loss", "distance", "sharpness"];
+    pub const NAMES: [&'static str; 5] = ["phase_portrait", "loss", "distance", "sharpness", "ensemble"];
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -52,6 +55,7 @@ impl FigureKind {
             "loss" => Some(FigureKind::Loss),
             "distance" => Some(FigureKind::Distance),
             "sharpness" => Some(FigureKind::Sharpness),
+            "ensemble" => Some(FigureKind::Ensemble),
             _ => None,
         }
     }
@@ -63,6 +67,7 @@ impl FigureKind {
             FigureKind::Loss => "loss",
             FigureKind::Distance => "distance",
             FigureKind::Sharpness => sharpness::NAME,
+            FigureKind::Ensemble => "ensemble",
         }
     }
 }
@@ -142,6 +147,7 @@ pub fn draw(
                 "drawn from the run's diagnostics by render::sharpness::draw".into(),
             ))
         }
+        FigureKind::Ensemble => Prepared::Ensemble,
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(formats.len());
@@ -174,6 +180,7 @@ enum Prepared<'a> {
     PhasePortrait(Box<phase_portrait::PhasePortrait<'a>>),
     Loss,
     Distance,
+    Ensemble,
 }
 
 impl Prepared<'_> {
@@ -187,6 +194,7 @@ impl Prepared<'_> {
             Prepared::PhasePortrait(p) => p.plot(root)?,
             Prepared::Loss => curves::plot_loss(input, root)?,
             Prepared::Distance => curves::plot_distance(input, root)?,
+            Prepared::Ensemble => ensemble::plot(input, root)?,
         }
         root.present().map_err(|e| e.to_string())
     }
@@ -248,6 +256,7 @@ mod tests {
 
     fn run(id: &str, kind: &str, discrete: bool, trajectory: Trajectory) -> MethodRun {
         MethodRun {
+            ensemble: None,
             id: id.to_string(),
             kind: kind.to_string(),
             discrete,

@@ -4,6 +4,7 @@
 
 use super::ctx::Ctx;
 use super::objectives;
+use super::stochastic;
 use super::HeavyBallForm;
 use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
@@ -80,6 +81,11 @@ struct RawMethod {
     form: Option<Spanned<String>>,
     start: Option<Spanned<String>>,
     schedule: Option<Spanned<String>>,
+    batch_size: Option<Spanned<i64>>,
+    sampling: Option<Spanned<String>>,
+    seed: Option<Spanned<i64>>,
+    paths: Option<Spanned<i64>>,
+    substeps: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -254,7 +260,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let mut methods = Vec::new();
     let mut ids = HashSet::new();
     for (i, m) in raw.method.iter().enumerate() {
-        let method = build_method(&cx, m.get_ref(), i, &grid)?;
+        let method = build_method(&cx, m.get_ref(), i, &grid, objective.as_ref())?;
         if !ids.insert(method.id.clone()) {
             return Err(cx.err(
                 m.get_ref().id.span(),
@@ -416,7 +422,13 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
 /// The solver keys shared by every continuous model.
 const SOLVER_KEYS: [&str; 5] = ["solver", "rtol", "atol", "max_steps", "dt"];
 
-fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<MethodConfig> {
+fn build_method(
+    cx: &Ctx,
+    m: &RawMethod,
+    i: usize,
+    grid: &TimeGrid,
+    objective: &dyn Objective,
+) -> Result<MethodConfig> {
     let id = m.id.get_ref().clone();
     let key = |k: &str| format!("method[{i}].{k}");
     if id.is_empty()
@@ -439,6 +451,8 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
         "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
         "modified_flow" => [&SOLVER_KEYS[..], &["order"]].concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
+        "sgd" => stochastic::SGD_KEYS.to_vec(),
+        "sme" => stochastic::SME_KEYS.to_vec(),
         other => {
             return Err(cx.err(
                 m.kind.span(),
@@ -460,6 +474,16 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
         )*};
     }
     refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start, schedule);
+    refuse_unless_allowed!(batch_size, sampling, seed, paths, substeps);
+    let ensemble_keys = stochastic::Keys {
+        kind: &m.kind,
+        batch_size: &m.batch_size,
+        sampling: &m.sampling,
+        seed: &m.seed,
+        paths: &m.paths,
+        order: &m.order,
+        substeps: &m.substeps,
+    };
     let beta = || -> Result<f64> {
         match &m.beta {
             Some(b) => {
@@ -579,6 +603,8 @@ fn build_method(cx: &Ctx, m: &RawMethod, i: usize, grid: &TimeGrid) -> Result<Me
                 solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
             }
         }
+        "sgd" => MethodKind::Sgd(stochastic::sgd(cx, &ensemble_keys, i, objective)?),
+        "sme" => MethodKind::Sme(stochastic::sme(cx, &ensemble_keys, i, objective)?),
         _ => unreachable!("unknown kinds were refused above"),
     };
     Ok(MethodConfig { id, kind })

@@ -7,6 +7,7 @@ mod load;
 mod locate;
 mod objectives;
 pub mod sweep;
+mod stochastic;
 
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
@@ -20,6 +21,7 @@ use crate::discrete::{
 use crate::error::{Error, Result};
 use crate::objective::Objective;
 use crate::render::{FigureKind, ImageFormat};
+use crate::stochastic::{SgdSettings, SmeSettings};
 use crate::trajectory::{TimeGrid, TimeMap};
 use std::path::{Path, PathBuf};
 
@@ -57,6 +59,10 @@ pub enum MethodKind {
     },
     /// Su, Boyd & Candès' ODE X'' + (3/t)X' + ∇L = 0 on t = k·√η.
     NesterovOde(SolverSettings),
+    /// SGD, an ensemble of seeded paths.
+    Sgd(SgdSettings),
+    /// The stochastic modified equation of SGD, an ensemble of seeded paths.
+    Sme(SmeSettings),
 }
 
 /// The two continuous models of heavy ball.
@@ -70,7 +76,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The kinds accepted in a scenario.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -78,6 +84,8 @@ impl MethodKind {
         "modified_flow",
         "heavy_ball_flow",
         "nesterov_ode",
+        "sgd",
+        "sme",
     ];
 
     /// The scenario name of this kind.
@@ -90,6 +98,8 @@ impl MethodKind {
             MethodKind::ModifiedFlow { .. } => "modified_flow",
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
+            MethodKind::Sgd(_) => "sgd",
+            MethodKind::Sme(_) => "sme",
         }
     }
 
@@ -97,7 +107,7 @@ impl MethodKind {
     pub fn is_discrete(&self) -> bool {
         matches!(
             self,
-            MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_)
+            MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) | MethodKind::Sgd(_)
         )
     }
 
@@ -117,7 +127,7 @@ impl MethodKind {
     /// `None` for continuous models.
     pub fn stability_threshold(&self, eta: f64) -> Option<f64> {
         match *self {
-            MethodKind::Gd => Some(gd_threshold(eta)),
+            MethodKind::Gd | MethodKind::Sgd(_) => Some(gd_threshold(eta)),
             MethodKind::HeavyBall { beta, .. } => Some(heavy_ball_threshold(eta, beta)),
             MethodKind::Nesterov(NesterovSchedule::Constant(beta)) => Some(nesterov_threshold(eta, beta)),
             MethodKind::Nesterov(NesterovSchedule::SuBoydCandes) => Some(nesterov_threshold(eta, 1.0)),
@@ -139,6 +149,8 @@ impl MethodKind {
                 json!({ "schedule": "su_boyd_candes", "beta": "(k-1)/(k+2)" })
             }
             MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solver(s),
+            MethodKind::Sgd(s) => crate::stochastic::sgd_settings_json(s),
+            MethodKind::Sme(s) => crate::stochastic::sme_settings_json(s),
             MethodKind::ModifiedFlow { order, solver: s } => {
                 let mut v = solver(s);
                 v["order"] = json!(order.as_number());
