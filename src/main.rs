@@ -50,7 +50,7 @@ enum Command {
         force: bool,
     },
     /// Run a scenario at several step sizes on its horizon and fit each comparison's order (log–log slope
-    /// of the maximum distance against η); writes order.json.
+    /// of the maximum distance against η); writes order.json, order.png and order.svg.
     Order {
         /// Scenario name or path.
         scenario: String,
@@ -158,6 +158,12 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let study = order::order_study(&path, &step_sizes)?;
             let out = out.unwrap_or_else(|| Path::new("output").join(format!("{}-order", study.scenario)));
             let file = order::write_order(&study, &out)?;
+            let both = [
+                flowgap::render::ImageFormat::Png,
+                flowgap::render::ImageFormat::Svg,
+            ];
+            let figures =
+                flowgap::render::draw_order(&study, &out, &both, &flowgap::render::settings::DEFAULT)?;
             for fit in &study.comparisons {
                 let slope = fit.slope.map_or("—".to_string(), |s| format!("{s:.3}"));
                 let distances: Vec<String> = fit.max_distances.iter().map(|d| format!("{d:.3e}")).collect();
@@ -171,6 +177,9 @@ fn execute(cli: Cli) -> Result<bool, Error> {
                 );
             }
             say!("wrote {}", file.display());
+            for f in figures {
+                say!("wrote {}", f.display());
+            }
             Ok(true)
         }
         Command::Check { names, bless } => check(&dir, names, bless),

@@ -161,6 +161,7 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         methods: &report.methods,
         comparisons: &report.comparisons,
         step_size: report.scenario.grid.step_size,
+        settings: &report.scenario.figure,
     };
     for &kind in &report.scenario.figures {
         written.extend(render::draw(kind, &input, &fig_dir, &report.scenario.formats)?);

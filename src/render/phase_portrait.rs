@@ -16,6 +16,8 @@ use plotters::prelude::*;
 
 /// Cells per side of the filled background.
 const FILL_CELLS: usize = 200;
+/// The fewest lattice points per side a costly landscape is sampled on (see [`PhasePortrait::on_plane`]).
+const MIN_CONTOUR_GRID: usize = 60;
 /// Lattice points per side of the grid the contour lines are traced on.
 const CONTOUR_GRID: usize = 400;
 /// The number of contour lines.
@@ -119,6 +121,8 @@ pub struct PhasePortrait<'a> {
     scale: Scale,
     /// Background shade index per cell, row-major from the bottom-left.
     fill: Vec<u16>,
+    /// Cells per side of the background.
+    fill_cells: usize,
     /// Contour levels with their polylines.
     contours: Vec<(f64, Vec<Polyline>)>,
     /// Direction field: position and ∇L there.
@@ -162,12 +166,19 @@ impl<'a> PhasePortrait<'a> {
             paths: raw_paths,
             minima,
         };
-        Ok(Self::on_plane(plane, input.methods, &mut Native(objective)))
+        Ok(Self::on_plane(plane, input.methods, &mut Native(objective), None))
     }
 
     /// Samples `landscape` around the plane's paths and thins them: the shared body of the phase
-    /// portrait and the projected portrait.
-    pub fn on_plane(plane: Plane, methods: &'a [MethodRun], landscape: &mut dyn Landscape) -> Self {
+    /// portrait and the projected portrait. `budget` caps the number of loss evaluations (the lattices
+    /// shrink to fit, down to a 60 × 60 contour lattice), so that drawing a costly landscape costs about
+    /// as much as the run it shows; `None` samples at full resolution.
+    pub fn on_plane(
+        plane: Plane,
+        methods: &'a [MethodRun],
+        landscape: &mut dyn Landscape,
+        budget: Option<u64>,
+    ) -> Self {
         let clamp = |v: f64| v.clamp(-COORD_LIMIT, COORD_LIMIT);
         let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
         let minima: Vec<(f64, f64)> = plane
@@ -193,21 +204,40 @@ impl<'a> PhasePortrait<'a> {
             .map(|p| decimate(p.into_iter(), (1.0 / xspan, 1.0 / yspan), 1e-3, MAX_LINE_POINTS))
             .collect();
 
-        let grid = ScalarGrid::sample(x, y, CONTOUR_GRID, CONTOUR_GRID, |a, b| landscape.loss(a, b));
+        let (n, fill_cells) = resolution(budget);
+        let grid = ScalarGrid::sample(x, y, n, n, |a, b| landscape.loss(a, b));
         let (scale, contour_levels) = scale_and_levels(&grid.values);
         let contours = contour_levels
             .into_iter()
             .map(|level| (level, contour_lines(&grid, level)))
             .collect();
-        drop(grid);
 
-        let (cw, ch) = (xspan / FILL_CELLS as f64, yspan / FILL_CELLS as f64);
-        let centres = |r: (f64, f64), c: f64| (r.0 + 0.5 * c, r.1 - 0.5 * c);
-        let cells = ScalarGrid::sample(centres(x, cw), centres(y, ch), FILL_CELLS, FILL_CELLS, |a, b| {
-            landscape.loss(a, b)
-        });
-        let fill = cells
+        let cells = if budget.is_some() {
+            // A costly landscape: each background cell is the mean of its lattice corners, no new
+            // evaluations.
+            let m = n - 1;
+            let mut v = Vec::with_capacity(m * m);
+            for j in 0..m {
+                for i in 0..m {
+                    v.push(
+                        0.25 * (grid.at(i, j)
+                            + grid.at(i + 1, j)
+                            + grid.at(i, j + 1)
+                            + grid.at(i + 1, j + 1)),
+                    );
+                }
+            }
+            v
+        } else {
+            let (cw, ch) = (xspan / fill_cells as f64, yspan / fill_cells as f64);
+            let centres = |r: (f64, f64), c: f64| (r.0 + 0.5 * c, r.1 - 0.5 * c);
+            ScalarGrid::sample(centres(x, cw), centres(y, ch), fill_cells, fill_cells, |a, b| {
+                landscape.loss(a, b)
+            })
             .values
+        };
+        drop(grid);
+        let fill = cells
             .iter()
             .map(|&v| {
                 let t = scale.t(v);
@@ -236,6 +266,7 @@ impl<'a> PhasePortrait<'a> {
             y,
             scale,
             fill,
+            fill_cells,
             contours,
             field,
             paths,
@@ -275,9 +306,10 @@ impl<'a> PhasePortrait<'a> {
             .map_err(fail)?;
 
         // The filled landscape, as few rectangles as the shades allow.
-        let (cw, ch) = ((x.1 - x.0) / FILL_CELLS as f64, (y.1 - y.0) / FILL_CELLS as f64);
-        let edge = |r: (f64, f64), c: f64, k: usize| if k == FILL_CELLS { r.1 } else { r.0 + k as f64 * c };
-        let rects = fill_blocks(&self.fill, FILL_CELLS).into_iter().map(|b| {
+        let cells = self.fill_cells;
+        let (cw, ch) = ((x.1 - x.0) / cells as f64, (y.1 - y.0) / cells as f64);
+        let edge = |r: (f64, f64), c: f64, k: usize| if k == cells { r.1 } else { r.0 + k as f64 * c };
+        let rects = fill_blocks(&self.fill, cells).into_iter().map(|b| {
             let colour = if b.shade == u16::MAX {
                 RGBColor(225, 225, 225)
             } else {
@@ -554,6 +586,18 @@ impl<'a> PhasePortrait<'a> {
             )))
             .map_err(fail)?;
         Ok(())
+    }
+}
+
+/// The contour lattice side and the background cells per side: full resolution without a budget, else
+/// an n × n lattice with n² ≤ `budget` whose cells are the background.
+fn resolution(budget: Option<u64>) -> (usize, usize) {
+    match budget {
+        None => (CONTOUR_GRID, FILL_CELLS),
+        Some(b) => {
+            let n = ((b as f64).sqrt() as usize).clamp(MIN_CONTOUR_GRID, CONTOUR_GRID);
+            (n, n - 1)
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod ctx;
 mod data;
+mod figure_keys;
 mod load;
 mod locate;
 mod objectives;
@@ -209,6 +210,9 @@ pub struct Scenario {
     pub figures: Vec<FigureKind>,
     /// The formats to draw them in.
     pub formats: Vec<ImageFormat>,
+    /// Canvas size, PNG resolution and the projected portrait's plane (`[output]` width, height, dpi,
+    /// projection).
+    pub figure: crate::render::settings::FigureSettings,
 }
 
 /// A named scenario's file: `dir/NAME.toml`.
