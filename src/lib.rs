@@ -31,6 +31,7 @@ pub mod objective;
 pub mod order;
 pub mod output;
 pub mod render;
+pub mod replot;
 pub mod run;
 pub mod scenario;
 pub mod trajectory;

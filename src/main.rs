@@ -61,6 +61,18 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Redraw the figures of a finished run from its saved files (scenario.toml, trajectories/), without
+    /// running it again.
+    Plot {
+        /// The run's output folder.
+        dir: PathBuf,
+        /// Figures to draw, comma-separated (default: the scenario's `[output] figures`).
+        #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_figure)]
+        figures: Option<Vec<flowgap::render::FigureKind>>,
+        /// Formats, comma-separated: png, svg (default: the scenario's `[output] formats`).
+        #[arg(long, value_name = "FORMATS", value_delimiter = ',', value_parser = parse_format)]
+        formats: Option<Vec<flowgap::render::ImageFormat>>,
+    },
     /// Run scenarios and compare them with their golden files (`golden/<name>.json` beside each scenario).
     Check {
         /// Scenario names or paths (default: every named scenario).
@@ -70,6 +82,26 @@ enum Command {
         #[arg(long)]
         bless: bool,
     },
+}
+
+/// A figure name for `plot --figures`.
+fn parse_figure(name: &str) -> Result<flowgap::render::FigureKind, String> {
+    flowgap::render::FigureKind::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown figure `{name}`; allowed: {}",
+            flowgap::render::FigureKind::NAMES.join(", ")
+        )
+    })
+}
+
+/// An image format for `plot --formats`.
+fn parse_format(name: &str) -> Result<flowgap::render::ImageFormat, String> {
+    flowgap::render::ImageFormat::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown format `{name}`; allowed: {}",
+            flowgap::render::ImageFormat::NAMES.join(", ")
+        )
+    })
 }
 
 fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
@@ -180,6 +212,19 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             for f in figures {
                 say!("wrote {}", f.display());
             }
+            Ok(true)
+        }
+        Command::Plot {
+            dir: run_dir,
+            figures,
+            formats,
+        } => {
+            let files = flowgap::replot::replot(&run_dir, figures.as_deref(), formats.as_deref())?;
+            say!(
+                "redrew {} files in {}",
+                files.len(),
+                run_dir.join("figures").display()
+            );
             Ok(true)
         }
         Command::Check { names, bless } => check(&dir, names, bless),

@@ -440,3 +440,54 @@ fn figure_keys_are_checked_with_located_errors() {
         assert!(message.contains(expect), "{bad}: {message}");
     }
 }
+
+#[test]
+fn plot_redraws_a_finished_run_byte_for_byte() {
+    let dir = temp_dir("replot");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("replot.toml");
+    std::fs::write(
+        &path,
+        "name = \"replot\"\n[objective]\nkind = \"quadratic\"\neigenvalues = [3.0, 1.0, 0.2]\n\
+         [init]\npoint = [1.0, -1.0, 2.0]\n[run]\nstep_size = 0.2\nsteps = 40\n\
+         [[method]]\nid = \"gd\"\nkind = \"gd\"\n\
+         [[method]]\nid = \"flow\"\nkind = \"gradient_flow\"\n\
+         [[compare]]\na = \"gd\"\nb = \"flow\"\n\
+         [output]\nfigures = [\"projected_portrait\", \"loss\", \"distance\"]\nformats = [\"png\", \"svg\"]\n\
+         width = 700\nheight = 500\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let report = flowgap::run::run(flowgap::scenario::load(&path).unwrap());
+    flowgap::output::write_report(&report, &out, false).unwrap();
+    assert!(out.join("scenario.toml").is_file());
+    let figures = out.join("figures");
+    let names = [
+        "projected_portrait.png",
+        "projected_portrait.svg",
+        "loss.png",
+        "loss.svg",
+        "distance.png",
+        "distance.svg",
+    ];
+    let before: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(figures.join(n)).unwrap())
+        .collect();
+    std::fs::remove_dir_all(&figures).unwrap();
+    let written = flowgap::replot::replot(&out, None, None).unwrap();
+    assert_eq!(written.len(), names.len());
+    for (n, b) in names.iter().zip(&before) {
+        assert!(
+            std::fs::read(figures.join(n)).unwrap() == *b,
+            "{n} differs after replot"
+        );
+    }
+    // A subset in one format.
+    std::fs::remove_dir_all(&figures).unwrap();
+    let written =
+        flowgap::replot::replot(&out, Some(&[FigureKind::Loss]), Some(&[ImageFormat::Svg])).unwrap();
+    assert_eq!(written, vec![figures.join("loss.svg")]);
+    assert!(std::fs::read(figures.join("loss.svg")).unwrap() == before[3]);
+    std::fs::remove_dir_all(&dir).ok();
+}
