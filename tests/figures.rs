@@ -491,3 +491,45 @@ fn plot_redraws_a_finished_run_byte_for_byte() {
     assert!(std::fs::read(figures.join("loss.svg")).unwrap() == before[3]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn diverged_and_odd_runs_are_projected_without_panicking() {
+    // GD with η·λ_max = 0.7·4 = 2.8 > 2 diverges along the first axis; a run of NaN and huge values and an
+    // empty run ride along.
+    let objective = Quadratic::from_eigenvalues(&[4.0, 1.0, 0.5], vec![0.0; 3]);
+    let grid = TimeGrid::new(0.7, 200, 1);
+    let gd = gradient_descent(&objective, &[1.0, 1.0, 1.0], &grid, 1e10);
+    assert!(matches!(gd.termination, flowgap::Termination::Diverged { .. }));
+    let mut odd = Trajectory::with_conserved(3, 3, vec!["q".into()]);
+    odd.push(0, 0.0, &[f64::NAN, 0.0, 1.0], f64::NAN, 1.0, &[f64::NAN]);
+    odd.push(1, 0.1, &[1e300, -1e300, 1e300], f64::INFINITY, 1.0, &[1e300]);
+    odd.push(2, 0.2, &[0.5, 0.5, 0.5], 0.3, 1.0, &[0.0]);
+    let run = |id: &str, discrete: bool, trajectory: Trajectory| MethodRun {
+        id: id.into(),
+        kind: "gd".into(),
+        discrete,
+        trajectory,
+    };
+    let methods = vec![
+        run("gd", true, gd),
+        run("odd", false, odd),
+        run("empty", true, Trajectory::with_capacity(3, 0)),
+    ];
+    let input = FigureInput {
+        title: "odd",
+        objective: &objective,
+        methods: &methods,
+        comparisons: &[],
+        step_size: 0.7,
+        settings: &DEFAULT,
+    };
+    let dir = temp_dir("odd");
+    for kind in [FigureKind::ProjectedPortrait, FigureKind::Conserved] {
+        let files = draw(kind, &input, &dir, &BOTH).unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+        decode_png(&files[0]);
+        svg_texts(&files[1]);
+    }
+    let texts = svg_texts(&dir.join("projected_portrait.svg"));
+    assert!(has(&texts, "gd (diverged)"), "{texts:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
