@@ -32,10 +32,11 @@ pub mod objective;
 pub mod order;
 pub mod output;
 pub mod render;
+pub mod replot;
 pub mod run;
 pub mod scenario;
-pub mod sweep;
 pub mod stochastic;
+pub mod sweep;
 pub mod trajectory;
 
 pub use error::{Error, Result};

@@ -50,7 +50,7 @@ enum Command {
         force: bool,
     },
     /// Run a scenario at several step sizes on its horizon and fit each comparison's order (log–log slope
-    /// of the maximum distance against η); writes order.json.
+    /// of the maximum distance against η); writes order.json, order.png and order.svg.
     Order {
         /// Scenario name or path.
         scenario: String,
@@ -60,6 +60,18 @@ enum Command {
         /// Output folder for order.json (default: output/<name>-order/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Redraw the figures of a finished run from its saved files (scenario.toml, trajectories/), without
+    /// running it again.
+    Plot {
+        /// The run's output folder.
+        dir: PathBuf,
+        /// Figures to draw, comma-separated (default: the scenario's `[output] figures`).
+        #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_figure)]
+        figures: Option<Vec<flowgap::render::FigureKind>>,
+        /// Formats, comma-separated: png, svg (default: the scenario's `[output] formats`).
+        #[arg(long, value_name = "FORMATS", value_delimiter = ',', value_parser = parse_format)]
+        formats: Option<Vec<flowgap::render::ImageFormat>>,
     },
     /// Run scenarios and compare them with their golden files (`golden/<name>.json` beside each scenario).
     Check {
@@ -110,6 +122,26 @@ struct SweepArgs {
     /// Replace another scenario's sweep in the output folder.
     #[arg(long)]
     force: bool,
+}
+
+/// A figure name for `plot --figures`.
+fn parse_figure(name: &str) -> Result<flowgap::render::FigureKind, String> {
+    flowgap::render::FigureKind::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown figure `{name}`; allowed: {}",
+            flowgap::render::FigureKind::NAMES.join(", ")
+        )
+    })
+}
+
+/// An image format for `plot --formats`.
+fn parse_format(name: &str) -> Result<flowgap::render::ImageFormat, String> {
+    flowgap::render::ImageFormat::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown format `{name}`; allowed: {}",
+            flowgap::render::ImageFormat::NAMES.join(", ")
+        )
+    })
 }
 
 fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
@@ -198,6 +230,12 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let study = order::order_study(&path, &step_sizes)?;
             let out = out.unwrap_or_else(|| Path::new("output").join(format!("{}-order", study.scenario)));
             let file = order::write_order(&study, &out)?;
+            let both = [
+                flowgap::render::ImageFormat::Png,
+                flowgap::render::ImageFormat::Svg,
+            ];
+            let figures =
+                flowgap::render::draw_order(&study, &out, &both, &flowgap::render::settings::DEFAULT)?;
             for fit in &study.comparisons {
                 let slope = fit.slope.map_or("—".to_string(), |s| format!("{s:.3}"));
                 let distances: Vec<String> = fit.max_distances.iter().map(|d| format!("{d:.3e}")).collect();
@@ -211,6 +249,22 @@ fn execute(cli: Cli) -> Result<bool, Error> {
                 );
             }
             say!("wrote {}", file.display());
+            for f in figures {
+                say!("wrote {}", f.display());
+            }
+            Ok(true)
+        }
+        Command::Plot {
+            dir: run_dir,
+            figures,
+            formats,
+        } => {
+            let files = flowgap::replot::replot(&run_dir, figures.as_deref(), formats.as_deref())?;
+            say!(
+                "redrew {} files in {}",
+                files.len(),
+                run_dir.join("figures").display()
+            );
             Ok(true)
         }
         Command::Check { names, bless } => check(&dir, names, bless),

@@ -152,6 +152,10 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
     let mut written = Vec::new();
+    // The scenario as run, so that `flowgap plot` can redraw the figures later.
+    let copy = dir.join(crate::replot::SCENARIO_COPY);
+    std::fs::copy(&report.scenario.source, &copy).map_err(|e| Error::io(&report.scenario.source, e))?;
+    written.push(copy);
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
         if let Some(e) = &m.ensemble {
@@ -165,6 +169,7 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         methods: &report.methods,
         comparisons: &report.comparisons,
         step_size: report.scenario.grid.step_size,
+        settings: &report.scenario.figure,
     };
     for &kind in &report.scenario.figures {
         if kind == render::FigureKind::Sharpness {

@@ -139,7 +139,11 @@ fn the_same_scenario_writes_the_same_bytes() {
     for i in 1..4 {
         assert_eq!(summary["methods"][i]["termination"]["status"], "completed");
     }
-    assert_eq!(files(&first).len(), 4 + 2, "four CSVs, summary.json, timing.json");
+    assert_eq!(
+        files(&first).len(),
+        4 + 3,
+        "four CSVs, summary.json, timing.json, scenario.toml"
+    );
 
     assert_same(&first, &second, "two library runs");
     assert_same(&first, &cli, "a library run and a CLI run");

@@ -21,17 +21,17 @@ const MAX_LINE_POINTS: usize = 2000;
 const DOTS_BELOW: usize = 60;
 
 /// A y axis: values are drawn as log10(v) when `log`, else as they are.
-struct YAxis {
-    log: bool,
-    lo: f64,
-    hi: f64,
+pub(super) struct YAxis {
+    pub(super) log: bool,
+    pub(super) lo: f64,
+    pub(super) hi: f64,
     major: Vec<f64>,
     minor: Vec<f64>,
 }
 
 impl YAxis {
     /// An axis covering the drawn (already mapped) values `ys`, padded by 5%.
-    fn covering(log: bool, ys: impl Iterator<Item = f64>) -> Self {
+    pub(super) fn covering(log: bool, ys: impl Iterator<Item = f64>) -> Self {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for y in ys.filter(|y| y.is_finite()) {
             lo = lo.min(y);
@@ -68,7 +68,7 @@ impl YAxis {
 }
 
 /// log10(v) (for positive finite v) or v (finite) depending on `log`.
-fn map_value(log: bool, v: f64) -> Option<f64> {
+pub(super) fn map_value(log: bool, v: f64) -> Option<f64> {
     if !v.is_finite() {
         None
     } else if log {
@@ -79,10 +79,10 @@ fn map_value(log: bool, v: f64) -> Option<f64> {
 }
 
 /// The chart type both figures draw on.
-type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, TickedAxis>>;
+pub(super) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, TickedAxis>>;
 
 /// Titles the figure and builds the axes with labels and a light grid.
-fn frame<'a, DB: DrawingBackend>(
+pub(super) fn frame<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     x: (f64, f64),
     y: &YAxis,
@@ -125,7 +125,7 @@ fn frame<'a, DB: DrawingBackend>(
 }
 
 /// The time axis `lo..hi` of the given times, with a little room on the right for end markers.
-fn time_range(times: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(super) fn time_range(times: impl Iterator<Item = f64>) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for t in times.filter(|t| t.is_finite()) {
         lo = lo.min(t);
@@ -146,7 +146,7 @@ fn time_range(times: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// Writes `message` in the plot area, a little above the middle (reference lines often sit mid-height).
-fn note<'a, DB: DrawingBackend + 'a>(
+pub(super) fn note<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     x: (f64, f64),
     y: &YAxis,
@@ -164,7 +164,7 @@ fn note<'a, DB: DrawingBackend + 'a>(
 }
 
 /// Draws the legend in the emptiest corner of the plot area.
-fn legend<'a, DB: DrawingBackend + 'a>(
+pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     x: (f64, f64),
     y: &YAxis,
@@ -419,14 +419,14 @@ pub fn plot_distance<DB: DrawingBackend>(
 }
 
 /// Turns a plotters error into a message.
-fn fail<E: std::fmt::Display>(e: E) -> String {
+pub(super) fn fail<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
 /// The time axis's label: t = k·η, t = k·√η (Nesterov's ODE time map), or both when methods on either map
 /// share the figure. A method's map is read off its points (t against k), so the label cannot disagree
 /// with the data.
-fn time_label(input: &FigureInput) -> String {
+pub(super) fn time_label(input: &FigureInput) -> String {
     let eta = input.step_size;
     let on_eta = |m: &crate::run::MethodRun| {
         let t = &m.trajectory;

@@ -6,10 +6,14 @@
 
 pub mod basin_map;
 pub mod bifurcation;
+mod conserved;
 pub mod contour;
 mod curves;
 mod ensemble;
+mod order_plot;
 mod phase_portrait;
+pub mod projected;
+pub mod settings;
 pub mod sharpness;
 pub mod style;
 mod sweep;
@@ -20,10 +24,12 @@ pub use sweep::sweep_figures;
 use crate::compare::Comparison;
 use crate::error::{Error, Result};
 use crate::objective::Objective;
+use crate::order::OrderStudy;
 use crate::run::MethodRun;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
+use settings::FigureSettings;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -42,11 +48,23 @@ pub enum FigureKind {
     Sharpness,
     /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
     Ensemble,
+    /// The phase portrait in a 2-D plane through the iterates (principal or named directions), any d.
+    ProjectedPortrait,
+    /// The drift q(t) − q(0) of each conserved quantity per method.
+    Conserved,
 }
 
 impl FigureKind {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 5] = ["phase_portrait", "loss", "distance", "sharpness", "ensemble"];
+    pub const NAMES: [&'static str; 7] = [
+        "phase_portrait",
+        "loss",
+        "distance",
+        "projected_portrait",
+        "conserved",
+        "sharpness",
+        "ensemble",
+    ];
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -56,6 +74,8 @@ impl FigureKind {
             "distance" => Some(FigureKind::Distance),
             "sharpness" => Some(FigureKind::Sharpness),
             "ensemble" => Some(FigureKind::Ensemble),
+            "projected_portrait" => Some(FigureKind::ProjectedPortrait),
+            "conserved" => Some(FigureKind::Conserved),
             _ => None,
         }
     }
@@ -68,6 +88,8 @@ impl FigureKind {
             FigureKind::Distance => "distance",
             FigureKind::Sharpness => sharpness::NAME,
             FigureKind::Ensemble => "ensemble",
+            FigureKind::ProjectedPortrait => "projected_portrait",
+            FigureKind::Conserved => "conserved",
         }
     }
 }
@@ -116,6 +138,8 @@ pub struct FigureInput<'a> {
     pub comparisons: &'a [Comparison],
     /// η, the step size (the time unit).
     pub step_size: f64,
+    /// Canvas size, PNG resolution, projection plane.
+    pub settings: &'a FigureSettings,
 }
 
 /// Draws one figure into `dir/<name>.<ext>` for each format, returning the files written.
@@ -140,6 +164,9 @@ pub fn draw(
         FigureKind::PhasePortrait => Prepared::PhasePortrait(Box::new(
             phase_portrait::PhasePortrait::new(input).map_err(render_error)?,
         )),
+        FigureKind::ProjectedPortrait => {
+            Prepared::PhasePortrait(Box::new(projected::prepare(input).map_err(render_error)?))
+        }
         FigureKind::Loss => Prepared::Loss,
         FigureKind::Distance => Prepared::Distance,
         FigureKind::Sharpness => {
@@ -148,6 +175,61 @@ pub fn draw(
             ))
         }
         FigureKind::Ensemble => Prepared::Ensemble,
+        FigureKind::Conserved => Prepared::Conserved,
+    };
+    write_files(name, &WithInput(&figure, input), dir, formats, input.settings)
+}
+
+/// Draws the order figure of a study into `dir/order.<ext>` for each format (atomically, as [`draw`]).
+pub fn draw_order(
+    study: &OrderStudy,
+    dir: &Path,
+    formats: &[ImageFormat],
+    settings: &FigureSettings,
+) -> Result<Vec<PathBuf>> {
+    style::ensure_font().map_err(|message| Error::Render {
+        figure: "order".to_string(),
+        message,
+    })?;
+    write_files("order", &OrderFigure(study), dir, formats, settings)
+}
+
+/// Something that draws itself onto any plotters backend.
+trait Figure {
+    /// Draws onto `root` (without presenting it).
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String>;
+}
+
+/// A prepared run figure with the run it draws.
+struct WithInput<'p, 'a>(&'p Prepared<'a>, &'p FigureInput<'a>);
+
+impl Figure for WithInput<'_, '_> {
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        self.0.plot(self.1, root)
+    }
+}
+
+/// The order figure of a study.
+struct OrderFigure<'s>(&'s OrderStudy);
+
+impl Figure for OrderFigure<'_> {
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        order_plot::plot_order(self.0, root)
+    }
+}
+
+/// Writes `figure` as `dir/<name>.<ext>` for each format, each through a hidden temporary file and a
+/// rename.
+fn write_files(
+    name: &str,
+    figure: &impl Figure,
+    dir: &Path,
+    formats: &[ImageFormat],
+    settings: &FigureSettings,
+) -> Result<Vec<PathBuf>> {
+    let render_error = |message: String| Error::Render {
+        figure: name.to_string(),
+        message,
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::with_capacity(formats.len());
@@ -161,7 +243,7 @@ pub fn draw(
         static SERIAL: AtomicUsize = AtomicUsize::new(0);
         let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.tmp.{}-{serial}.{ext}", std::process::id()));
-        let result = write_one(&figure, input, format, &tmp);
+        let result = write_one(figure, format, settings, &tmp);
         let result = result.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e)));
         if let Err(e) = result {
             let _ = std::fs::remove_file(&tmp);
@@ -181,6 +263,7 @@ enum Prepared<'a> {
     Loss,
     Distance,
     Ensemble,
+    Conserved,
 }
 
 impl Prepared<'_> {
@@ -195,32 +278,62 @@ impl Prepared<'_> {
             Prepared::Loss => curves::plot_loss(input, root)?,
             Prepared::Distance => curves::plot_distance(input, root)?,
             Prepared::Ensemble => ensemble::plot(input, root)?,
+            Prepared::Conserved => conserved::plot_conserved(input, root)?,
         }
-        root.present().map_err(|e| e.to_string())
+        Ok(())
     }
 }
 
 /// Renders `figure` in `format` into the file `tmp`.
-fn write_one(figure: &Prepared, input: &FigureInput, format: ImageFormat, tmp: &Path) -> Result<()> {
-    let size = (style::WIDTH, style::HEIGHT);
+fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSettings, tmp: &Path) -> Result<()> {
+    let size = (settings.width, settings.height);
     let render_error = |message: String| Error::Render {
         figure: String::new(),
         message,
     };
     match format {
         ImageFormat::Png => {
-            let root = BitMapBackend::new(tmp, size).into_drawing_area();
-            figure.plot(input, &root).map_err(render_error)
+            let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                figure.plot(&root).map_err(render_error)?;
+                root.present().map_err(|e| render_error(e.to_string()))?;
+            }
+            write_png(tmp, size, &rgb, settings.dpi)
         }
         ImageFormat::Svg => {
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                figure.plot(input, &root).map_err(render_error)?;
+                figure.plot(&root).map_err(render_error)?;
+                root.present().map_err(|e| render_error(e.to_string()))?;
             }
             std::fs::write(tmp, svg).map_err(|e| Error::io(tmp, e))
         }
     }
+}
+
+/// Encodes an RGB buffer as PNG, with a `pHYs` chunk when `dpi` is given (so a paper's layout tool
+/// prints it at width/dpi inches).
+fn write_png(path: &Path, size: (u32, u32), rgb: &[u8], dpi: Option<u32>) -> Result<()> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    let encode = |e: png::EncodingError| Error::io(path, std::io::Error::other(e.to_string()));
+    let file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    let mut encoder = png::Encoder::new(file, size.0, size.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    if let Some(dpi) = dpi {
+        // pHYs counts pixels per metre: 1 inch = 0.0254 m.
+        let per_metre = (dpi as f64 / 0.0254).round() as u32;
+        encoder.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: per_metre,
+            yppu: per_metre,
+            unit: png::Unit::Meter,
+        }));
+    }
+    let mut writer = encoder.write_header().map_err(encode)?;
+    writer.write_image_data(rgb).map_err(encode)?;
+    writer.finish().map_err(encode)
 }
 
 #[cfg(test)]
@@ -328,6 +441,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
+            settings: &settings::DEFAULT,
         };
         let dir = temp_dir("rosenbrock").join("nested").join("figures");
         let files = draw_all(&input, &dir);
@@ -372,6 +486,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
+            settings: &settings::DEFAULT,
         };
         let dir = temp_dir("dim3");
         match draw(FigureKind::PhasePortrait, &input, &dir, &BOTH) {
@@ -405,6 +520,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.2,
+            settings: &settings::DEFAULT,
         };
         let dir = temp_dir("diverged");
         draw_all(&input, &dir);
@@ -448,6 +564,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.1,
+            settings: &settings::DEFAULT,
         };
         let dir = temp_dir("odd");
         draw_all(&input, &dir);
@@ -463,6 +580,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
+            settings: &settings::DEFAULT,
         };
         draw_all(&none, &dir);
         let mut single = Trajectory::with_capacity(2, 1);
@@ -475,6 +593,7 @@ mod tests {
             methods: &lone,
             comparisons: &[],
             step_size: 0.1,
+            settings: &settings::DEFAULT,
         };
         draw_all(&lone_input, &dir);
         std::fs::remove_dir_all(&dir).ok();
@@ -502,6 +621,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
+            settings: &settings::DEFAULT,
         };
         let prepared = phase_portrait::PhasePortrait::new(&probe).unwrap();
         drop(prepared);
@@ -516,6 +636,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
+            settings: &settings::DEFAULT,
         };
         draw_all(&input, &root.join("rosenbrock"));
         eprintln!(
@@ -532,6 +653,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.01,
+            settings: &settings::DEFAULT,
         };
         draw_all(&input, &root.join("himmelblau"));
 
@@ -544,6 +666,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.15,
+            settings: &settings::DEFAULT,
         };
         draw_all(&input, &root.join("quadratic"));
 
@@ -555,6 +678,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.25,
+            settings: &settings::DEFAULT,
         };
         draw_all(&input, &root.join("unstable"));
         // Degenerate inputs: nothing at all, and one lone point on a flat landscape.
@@ -564,6 +688,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
+            settings: &settings::DEFAULT,
         };
         draw_all(&none, &root.join("nothing"));
         let mut single = Trajectory::with_capacity(2, 1);
@@ -583,6 +708,7 @@ mod tests {
             methods: &lone,
             comparisons: &cmp,
             step_size: 0.1,
+            settings: &settings::DEFAULT,
         };
         draw_all(&input, &root.join("flat"));
         eprintln!("figures in {}", root.display());

@@ -5,8 +5,8 @@ use super::contour::{contour_lines, levels, ScalarGrid};
 use super::style::TickedAxis;
 use super::style::{
     colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, legend_box, linear_ticks, log_ticks,
-    method_label, quiet_corner, series_color, snap_zero, stop_note, text, CONTOUR, FIELD_GREY, LABEL_SIZE,
-    LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
+    method_label, quiet_corner, series_color, snap_zero, split_at_turns, stop_note, text, CONTOUR,
+    FIELD_GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use super::FigureInput;
 use crate::run::MethodRun;
@@ -16,6 +16,8 @@ use plotters::prelude::*;
 
 /// Cells per side of the filled background.
 const FILL_CELLS: usize = 200;
+/// The fewest lattice points per side a costly landscape is sampled on (see [`PhasePortrait::on_plane`]).
+const MIN_CONTOUR_GRID: usize = 60;
 /// Lattice points per side of the grid the contour lines are traced on.
 const CONTOUR_GRID: usize = 400;
 /// The number of contour lines.
@@ -69,18 +71,58 @@ impl Scale {
     }
 }
 
+/// A loss landscape restricted to a plane with coordinates (a, b).
+pub trait Landscape {
+    /// The loss at plane point (a, b).
+    fn loss(&mut self, a: f64, b: f64) -> f64;
+    /// The gradient of the restricted loss, (∂L/∂a, ∂L/∂b), at (a, b).
+    fn gradient(&mut self, a: f64, b: f64) -> (f64, f64);
+}
+
+/// A 2-D objective is its own plane.
+struct Native<'o>(&'o dyn crate::objective::Objective);
+
+impl Landscape for Native<'_> {
+    fn loss(&mut self, a: f64, b: f64) -> f64 {
+        self.0.loss(&[a, b])
+    }
+
+    fn gradient(&mut self, a: f64, b: f64) -> (f64, f64) {
+        let mut g = [0.0; 2];
+        self.0.gradient(&[a, b], &mut g);
+        (g[0], g[1])
+    }
+}
+
+/// What a portrait shows in plane coordinates: its title, axis names, each method's path (in the
+/// order of the methods) and the known minima.
+pub struct Plane {
+    /// The figure title.
+    pub title: String,
+    /// The x and y axis descriptions.
+    pub axes: (String, String),
+    /// Each method's path in plane coordinates (non-finite points are dropped).
+    pub paths: Vec<Vec<(f64, f64)>>,
+    /// Known minima in plane coordinates.
+    pub minima: Vec<(f64, f64)>,
+}
+
 /// A polyline in data coordinates.
 type Polyline = Vec<(f64, f64)>;
 
 /// Everything the phase portrait draws, computed once and drawn for each format.
 pub struct PhasePortrait<'a> {
     title: String,
+    /// The x and y axis descriptions.
+    axes: (String, String),
     methods: &'a [MethodRun],
     x: (f64, f64),
     y: (f64, f64),
     scale: Scale,
     /// Background shade index per cell, row-major from the bottom-left.
     fill: Vec<u16>,
+    /// Cells per side of the background.
+    fill_cells: usize,
     /// Contour levels with their polylines.
     contours: Vec<(f64, Vec<Polyline>)>,
     /// Direction field: position and ∇L there.
@@ -97,16 +139,15 @@ impl<'a> PhasePortrait<'a> {
         let objective = input.objective;
         if objective.dim() != 2 {
             return Err(format!(
-                "a phase portrait needs a 2-D objective, this one has d = {}; remove \"phase_portrait\" from [output] figures",
+                "a phase portrait needs a 2-D objective, this one has d = {}; remove \"phase_portrait\" from [output] figures (\"projected_portrait\" draws any dimension)",
                 objective.dim()
             ));
         }
-        let clamp = |v: f64| v.clamp(-COORD_LIMIT, COORD_LIMIT);
         let minima: Vec<(f64, f64)> = objective
             .known_minima()
             .into_iter()
-            .filter(|m| m.len() == 2 && m[0].is_finite() && m[1].is_finite())
-            .map(|m| (clamp(m[0]), clamp(m[1])))
+            .filter(|m| m.len() == 2)
+            .map(|m| (m[0], m[1]))
             .collect();
         let raw_paths: Vec<Vec<(f64, f64)>> = input
             .methods
@@ -116,10 +157,43 @@ impl<'a> PhasePortrait<'a> {
                 if t.dim != 2 {
                     return Vec::new();
                 }
-                t.states
-                    .chunks_exact(2)
-                    .filter(|p| p[0].is_finite() && p[1].is_finite())
-                    .map(|p| (clamp(p[0]), clamp(p[1])))
+                t.states.chunks_exact(2).map(|p| (p[0], p[1])).collect()
+            })
+            .collect();
+        let plane = Plane {
+            title: format!("{} — phase portrait", input.title),
+            axes: ("θ₀".to_string(), "θ₁".to_string()),
+            paths: raw_paths,
+            minima,
+        };
+        Ok(Self::on_plane(plane, input.methods, &mut Native(objective), None))
+    }
+
+    /// Samples `landscape` around the plane's paths and thins them: the shared body of the phase
+    /// portrait and the projected portrait. `budget` caps the number of loss evaluations (the lattices
+    /// shrink to fit, down to a 60 × 60 contour lattice), so that drawing a costly landscape costs about
+    /// as much as the run it shows; `None` samples at full resolution.
+    pub fn on_plane(
+        plane: Plane,
+        methods: &'a [MethodRun],
+        landscape: &mut dyn Landscape,
+        budget: Option<u64>,
+    ) -> Self {
+        let clamp = |v: f64| v.clamp(-COORD_LIMIT, COORD_LIMIT);
+        let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+        let minima: Vec<(f64, f64)> = plane
+            .minima
+            .iter()
+            .filter(|p| finite(p))
+            .map(|p| (clamp(p.0), clamp(p.1)))
+            .collect();
+        let raw_paths: Vec<Vec<(f64, f64)>> = plane
+            .paths
+            .iter()
+            .map(|path| {
+                path.iter()
+                    .filter(|p| finite(p))
+                    .map(|p| (clamp(p.0), clamp(p.1)))
                     .collect()
             })
             .collect();
@@ -130,20 +204,40 @@ impl<'a> PhasePortrait<'a> {
             .map(|p| decimate(p.into_iter(), (1.0 / xspan, 1.0 / yspan), 1e-3, MAX_LINE_POINTS))
             .collect();
 
-        let loss = |a: f64, b: f64| objective.loss(&[a, b]);
-        let grid = ScalarGrid::sample(x, y, CONTOUR_GRID, CONTOUR_GRID, loss);
+        let (n, fill_cells) = resolution(budget);
+        let grid = ScalarGrid::sample(x, y, n, n, |a, b| landscape.loss(a, b));
         let (scale, contour_levels) = scale_and_levels(&grid.values);
         let contours = contour_levels
             .into_iter()
             .map(|level| (level, contour_lines(&grid, level)))
             .collect();
-        drop(grid);
 
-        let (cw, ch) = (xspan / FILL_CELLS as f64, yspan / FILL_CELLS as f64);
-        let centres = |r: (f64, f64), c: f64| (r.0 + 0.5 * c, r.1 - 0.5 * c);
-        let cells = ScalarGrid::sample(centres(x, cw), centres(y, ch), FILL_CELLS, FILL_CELLS, loss);
-        let fill = cells
+        let cells = if budget.is_some() {
+            // A costly landscape: each background cell is the mean of its lattice corners, no new
+            // evaluations.
+            let m = n - 1;
+            let mut v = Vec::with_capacity(m * m);
+            for j in 0..m {
+                for i in 0..m {
+                    v.push(
+                        0.25 * (grid.at(i, j)
+                            + grid.at(i + 1, j)
+                            + grid.at(i, j + 1)
+                            + grid.at(i + 1, j + 1)),
+                    );
+                }
+            }
+            v
+        } else {
+            let (cw, ch) = (xspan / fill_cells as f64, yspan / fill_cells as f64);
+            let centres = |r: (f64, f64), c: f64| (r.0 + 0.5 * c, r.1 - 0.5 * c);
+            ScalarGrid::sample(centres(x, cw), centres(y, ch), fill_cells, fill_cells, |a, b| {
+                landscape.loss(a, b)
+            })
             .values
+        };
+        drop(grid);
+        let fill = cells
             .iter()
             .map(|&v| {
                 let t = scale.t(v);
@@ -157,27 +251,27 @@ impl<'a> PhasePortrait<'a> {
 
         let (aw, ah) = (xspan / FIELD_ARROWS as f64, yspan / FIELD_ARROWS as f64);
         let mut field = Vec::with_capacity(FIELD_ARROWS * FIELD_ARROWS);
-        let mut g = [0.0; 2];
         for j in 0..FIELD_ARROWS {
             for i in 0..FIELD_ARROWS {
                 let p = (x.0 + (i as f64 + 0.5) * aw, y.0 + (j as f64 + 0.5) * ah);
-                objective.gradient(&[p.0, p.1], &mut g);
-                field.push((p, (g[0], g[1])));
+                field.push((p, landscape.gradient(p.0, p.1)));
             }
         }
 
-        Ok(PhasePortrait {
-            title: format!("{} — phase portrait", input.title),
-            methods: input.methods,
+        PhasePortrait {
+            title: plane.title,
+            axes: plane.axes,
+            methods,
             x,
             y,
             scale,
             fill,
+            fill_cells,
             contours,
             field,
             paths,
             minima,
-        })
+        }
     }
 
     /// Draws the figure onto `root`.
@@ -201,8 +295,8 @@ impl<'a> PhasePortrait<'a> {
             .disable_mesh()
             .x_labels(8)
             .y_labels(8)
-            .x_desc("θ₀")
-            .y_desc("θ₁")
+            .x_desc(self.axes.0.as_str())
+            .y_desc(self.axes.1.as_str())
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
@@ -212,9 +306,10 @@ impl<'a> PhasePortrait<'a> {
             .map_err(fail)?;
 
         // The filled landscape, as few rectangles as the shades allow.
-        let (cw, ch) = ((x.1 - x.0) / FILL_CELLS as f64, (y.1 - y.0) / FILL_CELLS as f64);
-        let edge = |r: (f64, f64), c: f64, k: usize| if k == FILL_CELLS { r.1 } else { r.0 + k as f64 * c };
-        let rects = fill_blocks(&self.fill, FILL_CELLS).into_iter().map(|b| {
+        let cells = self.fill_cells;
+        let (cw, ch) = ((x.1 - x.0) / cells as f64, (y.1 - y.0) / cells as f64);
+        let edge = |r: (f64, f64), c: f64, k: usize| if k == cells { r.1 } else { r.0 + k as f64 * c };
+        let rects = fill_blocks(&self.fill, cells).into_iter().map(|b| {
             let colour = if b.shade == u16::MAX {
                 RGBColor(225, 225, 225)
             } else {
@@ -289,10 +384,12 @@ impl<'a> PhasePortrait<'a> {
                 label = format!("{label} ({note})");
             }
             labels.push(label.clone());
+            // Pieces split at sharp turns: the bitmap backend's thick-line joins spike at hairpins.
+            let pieces = split_at_turns(path, (sx, sy));
             if m.discrete {
                 let style = colour.stroke_width(LINE_WIDTH);
                 let anno = chart
-                    .draw_series(LineSeries::new(path.iter().copied(), style))
+                    .draw_series(pieces.iter().map(|p| PathElement::new(p.clone(), style)))
                     .map_err(fail)?;
                 anno.label(label)
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
@@ -303,9 +400,15 @@ impl<'a> PhasePortrait<'a> {
                 }
             } else {
                 let style = colour.stroke_width(THICK_WIDTH);
-                let anno = chart
-                    .draw_series(DashedLineSeries::new(path.iter().copied(), 12, 7, style))
-                    .map_err(fail)?;
+                let mut anno = None;
+                for piece in &pieces {
+                    anno = Some(
+                        chart
+                            .draw_series(DashedLineSeries::new(piece.iter().copied(), 12, 7, style))
+                            .map_err(fail)?,
+                    );
+                }
+                let Some(anno) = anno else { continue };
                 anno.label(label)
                     .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
             }
@@ -483,6 +586,18 @@ impl<'a> PhasePortrait<'a> {
             )))
             .map_err(fail)?;
         Ok(())
+    }
+}
+
+/// The contour lattice side and the background cells per side: full resolution without a budget, else
+/// an n × n lattice with n² ≤ `budget` whose cells are the background.
+fn resolution(budget: Option<u64>) -> (usize, usize) {
+    match budget {
+        None => (CONTOUR_GRID, FILL_CELLS),
+        Some(b) => {
+            let n = ((b as f64).sqrt() as usize).clamp(MIN_CONTOUR_GRID, CONTOUR_GRID);
+            (n, n - 1)
+        }
     }
 }
 

@@ -14,7 +14,11 @@ pub const WIDTH: u32 = 1000;
 pub const HEIGHT: u32 = 800;
 
 /// The font family every text uses; registered from the embedded DejaVu Sans by [`ensure_font`].
-pub const FONT: &str = "sans-serif";
+///
+/// The name is also what SVGs write as `font-family`, so it is a CSS font list: viewers with DejaVu Sans
+/// (most Linux systems, Inkscape, LaTeX toolchains) render exactly the font the layout was measured with,
+/// others fall back to their sans-serif (see docs/figures.md for why the font is not embedded).
+pub const FONT: &str = "DejaVu Sans, sans-serif";
 /// Figure title size in pixels.
 pub const TITLE_SIZE: f64 = 33.0;
 /// Axis label size in pixels.
@@ -460,6 +464,41 @@ pub fn decimate(
         .collect()
 }
 
+/// Splits a polyline into pieces at every turn sharper than 60° (measured after scaling by `scale`,
+/// i.e. in pixels), consecutive pieces sharing the turning point.
+///
+/// Why: plotters' bitmap backend strokes a thick polyline as one polygon whose inner corners are the
+/// intersections of the offset edges; at a hairpin (GD oscillating across a valley) that intersection
+/// lies far away and the PNG shows long spikes. Separate pieces have butt ends and no join.
+pub fn split_at_turns(path: &[(f64, f64)], scale: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    // cos 60°: a turn is sharp when the directions in and out make an angle above 60°.
+    const COS_LIMIT: f64 = 0.5;
+    let mut pieces = Vec::new();
+    let mut piece: Vec<(f64, f64)> = Vec::new();
+    let mut last_dir: Option<(f64, f64)> = None;
+    for &p in path {
+        if let Some(&q) = piece.last() {
+            let d = ((p.0 - q.0) * scale.0, (p.1 - q.1) * scale.1);
+            let n = d.0.hypot(d.1);
+            if !(n > 0.0 && n.is_finite()) {
+                continue;
+            }
+            let d = (d.0 / n, d.1 / n);
+            if let Some(e) = last_dir {
+                if d.0 * e.0 + d.1 * e.1 < COS_LIMIT {
+                    pieces.push(std::mem::replace(&mut piece, vec![q]));
+                }
+            }
+            last_dir = Some(d);
+        }
+        piece.push(p);
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
 /// A short description of how a trajectory ended, for legends: `None` when it completed.
 pub fn stop_note(termination: &crate::trajectory::Termination, with_time: bool) -> Option<String> {
     use crate::trajectory::Termination;
@@ -521,5 +560,23 @@ mod tests {
         let one = decimate([(f64::NAN, 1.0), (1.0, 2.0)].into_iter(), (1.0, 1.0), 0.1, 10);
         assert_eq!(one, vec![(1.0, 2.0)]);
         assert_eq!(colormap(f64::NAN), colormap(1.0));
+    }
+
+    #[test]
+    fn polylines_split_at_sharp_turns_only() {
+        // A zigzag with hairpins (GD across a valley) splits at each turn; a gentle arc does not.
+        let zigzag = [(0.0, 0.0), (1.0, 0.1), (0.0, 0.2), (1.0, 0.3)];
+        let pieces = split_at_turns(&zigzag, (1.0, 1.0));
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(pieces[0], vec![(0.0, 0.0), (1.0, 0.1)]);
+        assert_eq!(pieces[1], vec![(1.0, 0.1), (0.0, 0.2)]);
+        let arc: Vec<_> = (0..50).map(|k| (k as f64 * 0.05).sin_cos()).collect();
+        assert_eq!(split_at_turns(&arc, (1.0, 1.0)).len(), 1);
+        // Repeated points are skipped, not treated as turns.
+        let repeated = [(0.0, 0.0), (1.0, 0.0), (1.0, 0.0), (2.0, 0.0)];
+        assert_eq!(
+            split_at_turns(&repeated, (1.0, 1.0)),
+            vec![vec![(0.0, 0.0), (1.0, 0.0), (2.0, 0.0)]]
+        );
     }
 }

@@ -101,6 +101,10 @@ struct RawCompare {
 struct RawOutput {
     figures: Option<Spanned<Vec<Spanned<String>>>>,
     formats: Option<Vec<Spanned<String>>>,
+    width: Option<Spanned<i64>>,
+    height: Option<Spanned<i64>>,
+    dpi: Option<Spanned<i64>>,
+    projection: Option<Spanned<Vec<Vec<f64>>>>,
 }
 
 /// At most this many numbers may be recorded per method (points × (d + 3)): about 400 MB of f64, so an
@@ -351,6 +355,13 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
                         ),
                     )
                 })?;
+                if kind == FigureKind::ProjectedPortrait && dim < 2 {
+                    return Err(cx.err(
+                        f.span(),
+                        "output.figures",
+                        "`projected_portrait` needs a plane; this objective has dimension 1",
+                    ));
+                }
                 if kind == FigureKind::PhasePortrait && dim != 2 {
                     return Err(cx.err(
                         f.span(),
@@ -401,6 +412,16 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         .as_ref()
         .map(|d| super::diagnostics::build(&cx, d, dim))
         .transpose()?;
+    let figure = super::figure_keys::parse(
+        &cx,
+        super::figure_keys::RawFigureKeys {
+            width: raw.output.width.as_ref(),
+            height: raw.output.height.as_ref(),
+            dpi: raw.output.dpi.as_ref(),
+            projection: raw.output.projection.as_ref(),
+        },
+        dim,
+    )?;
 
     Ok(Scenario {
         name,
@@ -416,6 +437,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         figures,
         formats,
         diagnostics,
+        figure,
     })
 }
 

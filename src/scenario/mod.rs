@@ -3,11 +3,12 @@
 mod ctx;
 mod data;
 mod diagnostics;
+mod figure_keys;
 mod load;
 mod locate;
 mod objectives;
-pub mod sweep;
 mod stochastic;
+pub mod sweep;
 
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
@@ -225,6 +226,9 @@ pub struct Scenario {
     pub formats: Vec<ImageFormat>,
     /// The post-run diagnostics asked for in `[diagnostics]` (none when the table is absent).
     pub diagnostics: Option<crate::diagnostics::DiagnosticsConfig>,
+    /// Canvas size, PNG resolution and the projected portrait's plane (`[output]` width, height, dpi,
+    /// projection).
+    pub figure: crate::render::settings::FigureSettings,
 }
 
 /// A named scenario's file: `dir/NAME.toml`.

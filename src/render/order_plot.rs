@@ -1,0 +1,213 @@
+//! The order figure: max_t ‖θ_a(t) − θ_b(t)‖ against η on log–log axes for each comparison of an order
+//! study, the least-squares line through the fitted points (its slope is the measured order) and grey
+//! reference lines of slope 1, 2 and 3 through the middle of the data.
+
+use super::curves::fail;
+use super::style::{
+    fmt_num, legend_box, log_tick_labeller, log_ticks, padded_range, quiet_corner, series_color, text,
+    TickedAxis, GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
+};
+use crate::order::OrderStudy;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The reference slopes drawn.
+const REFERENCE_SLOPES: [f64; 3] = [1.0, 2.0, 3.0];
+
+/// A measured point: (log10 η, log10 error, whether it entered the fit).
+type Point = (f64, f64, bool);
+
+/// Each comparison's drawable points.
+fn points(study: &OrderStudy) -> Vec<Vec<Point>> {
+    study
+        .comparisons
+        .iter()
+        .map(|fit| {
+            study
+                .step_sizes
+                .iter()
+                .zip(&fit.max_distances)
+                .zip(&fit.completed)
+                .filter(|((eta, d), _)| **eta > 0.0 && d.is_finite() && **d > 0.0)
+                .map(|((eta, d), done)| (eta.log10(), d.log10(), *done))
+                .collect()
+        })
+        .collect()
+}
+
+/// Draws the figure.
+pub fn plot_order<DB: DrawingBackend>(
+    study: &OrderStudy,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let area = root
+        .titled(
+            &format!("{} — order of the gap", study.scenario),
+            text(TITLE_SIZE),
+        )
+        .map_err(fail)?;
+    let pts = points(study);
+    let all = || pts.iter().flatten();
+    let (mut x0, mut x1, mut y0, mut y1) =
+        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, y, _) in all() {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    if x0 > x1 {
+        let etas = study.step_sizes.iter().filter(|e| **e > 0.0).map(|e| e.log10());
+        (x0, x1) = etas.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), e| {
+            (a.min(e), b.max(e))
+        });
+        (y0, y1) = (-3.0, 0.0);
+    }
+    let x = padded_range(x0, x1, 0.08, 0.3);
+    let y = padded_range(y0, y1, 0.08, 0.5);
+    let (xmaj, xmin) = log_ticks(x.0, x.1);
+    let (ymaj, ymin) = log_ticks(y.0, y.1);
+    let mut chart = ChartBuilder::on(&area)
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(62)
+        .y_label_area_size(100)
+        .build_cartesian_2d(
+            TickedAxis::new(x.0, x.1, xmaj, xmin),
+            TickedAxis::new(y.0, y.1, ymaj, ymin),
+        )
+        .map_err(fail)?;
+    let x_label = log_tick_labeller(x.0, x.1);
+    let y_label = log_tick_labeller(y.0, y.1);
+    chart
+        .configure_mesh()
+        .x_desc(format!(
+            "step size η   (log scale; fixed horizon t = {})",
+            fmt_num(study.t_end)
+        ))
+        .y_desc("max distance over t   (log scale)")
+        .axis_desc_style(text(LABEL_SIZE))
+        .label_style(text(TICK_SIZE))
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .set_all_tick_mark_size(6)
+        .draw()
+        .map_err(fail)?;
+
+    // Reference slopes through the centre of the data, labelled at their right end.
+    let centre = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    if centre.0.is_finite() && centre.1.is_finite() {
+        for p in REFERENCE_SLOPES {
+            let line = |xv: f64| centre.1 + p * (xv - centre.0);
+            // Clip to the plot box (positive slopes enter at the bottom or left, leave at the top or right).
+            let a = x.0.max(centre.0 + (y.0 - centre.1) / p);
+            let b = x.1.min(centre.0 + (y.1 - centre.1) / p);
+            if a.partial_cmp(&b) != Some(std::cmp::Ordering::Less) {
+                continue;
+            }
+            chart
+                .draw_series(std::iter::once(DashedPathElement::new(
+                    vec![(a, line(a)), (b, line(b))],
+                    6,
+                    6,
+                    GREY.stroke_width(1),
+                )))
+                .map_err(fail)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("slope {p}"),
+                    (b, line(b)),
+                    text(TICK_SIZE)
+                        .color(&GREY)
+                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                )))
+                .map_err(fail)?;
+        }
+    }
+
+    let mut labels = Vec::new();
+    for (k, (fit, pts)) in study.comparisons.iter().zip(&pts).enumerate() {
+        let colour = series_color(k);
+        let slope = fit
+            .slope
+            .map_or("no fit".to_string(), |s| format!("slope {s:.2}"));
+        let label = format!("{} vs {}: {slope}", fit.a, fit.b);
+        labels.push(label.clone());
+        if let (Some(s), Some(c)) = (fit.slope, fit.intercept) {
+            // ln d = c + s ln η, so log10 d = c / ln 10 + s log10 η.
+            let fitted: Vec<f64> = pts.iter().filter(|p| p.2).map(|p| p.0).collect();
+            let lo = fitted.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = fitted.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if lo < hi {
+                let line = |xv: f64| c / std::f64::consts::LN_10 + s * xv;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(lo, line(lo)), (hi, line(hi))],
+                        colour.stroke_width(LINE_WIDTH),
+                    )))
+                    .map_err(fail)?;
+            }
+        }
+        chart
+            .draw_series(
+                pts.iter()
+                    .filter(|p| p.2)
+                    .map(|&(a, b, _)| Circle::new((a, b), 6, colour.filled())),
+            )
+            .map_err(fail)?
+            .label(label)
+            .legend(move |(x, y)| {
+                EmptyElement::at((x + 17, y))
+                    + PathElement::new(vec![(-17, 0), (17, 0)], colour.stroke_width(LINE_WIDTH))
+                    + Circle::new((0, 0), 6, colour.filled())
+            });
+        chart
+            .draw_series(
+                pts.iter()
+                    .filter(|p| !p.2)
+                    .map(|&(a, b, _)| Circle::new((a, b), 6, colour.stroke_width(2))),
+            )
+            .map_err(fail)?;
+    }
+    if pts.iter().any(|p| p.iter().any(|q| !q.2)) {
+        labels.push("not fitted (a method stopped early)".to_string());
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(fail)?
+            .label("not fitted (a method stopped early)")
+            .legend(|(x, y)| Circle::new((x + 17, y), 6, BLACK.stroke_width(2)));
+    }
+    if all().next().is_none() {
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "no positive finite distances to draw",
+                (0.5 * (x.0 + x.1), 0.5 * (y.0 + y.1)),
+                text(LABEL_SIZE)
+                    .color(&GREY)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))
+            .map_err(fail)?;
+    }
+    if !labels.is_empty() {
+        let (box_w, box_h) = legend_box(
+            labels.iter().map(|l| l.as_str()),
+            chart.plotting_area().dim_in_pixel(),
+        );
+        let frac = all().map(|p| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.0) / (y.1 - y.0), 1.0));
+        chart
+            .configure_series_labels()
+            .position(quiet_corner(frac, box_w, box_h))
+            .margin(12)
+            .legend_area_size(40)
+            .label_font(text(LEGEND_SIZE))
+            .background_style(WHITE.mix(0.92))
+            .border_style(BLACK.stroke_width(1))
+            .draw()
+            .map_err(fail)?;
+    }
+    Ok(())
+}
