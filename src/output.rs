@@ -154,7 +154,7 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     // The scenario as run, so that `flowgap plot` can redraw the figures later.
     let copy = dir.join(crate::replot::SCENARIO_COPY);
-    std::fs::copy(&report.scenario.source, &copy).map_err(|e| Error::io(&report.scenario.source, e))?;
+    std::fs::write(&copy, &report.scenario.text).map_err(|e| Error::io(&copy, e))?;
     written.push(copy);
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);

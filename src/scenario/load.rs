@@ -427,6 +427,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         name,
         description: raw.description,
         source: path.to_path_buf(),
+        text: src.to_string(),
         objective_settings,
         objective,
         init,

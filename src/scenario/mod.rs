@@ -205,6 +205,9 @@ pub struct Scenario {
     pub description: String,
     /// The file it came from.
     pub source: PathBuf,
+    /// The file's text as parsed (saved beside the outputs, so a run can be redrawn even if the file
+    /// has since changed or never existed on disk).
+    pub text: String,
     /// The objective, as written in the file (resolved settings for the summary).
     pub objective_settings: serde_json::Value,
     /// The objective, built.
