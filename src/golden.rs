@@ -212,7 +212,7 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
         ),
     };
     match kind {
-        MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => (
+        MethodKind::Gd | MethodKind::BlockGd(_) | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => (
             DISCRETE,
             "discrete: roundoff amplified by the map (1e-9 rel)".to_string(),
         ),

@@ -6,7 +6,7 @@ use crate::continuous::{
     solve, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde, SolverSettings,
     VectorField,
 };
-use crate::discrete::{gradient_descent, heavy_ball, nesterov};
+use crate::discrete::{blockwise_gradient_descent, gradient_descent, heavy_ball, nesterov};
 use crate::objective::Objective;
 use crate::scenario::{HeavyBallForm, MethodKind, Scenario};
 use crate::stochastic::{compare_ensembles, run_ensemble, EnsembleComparison, EnsembleStats};
@@ -63,6 +63,12 @@ pub fn run_method(
     };
     match kind {
         MethodKind::Gd => gradient_descent(objective, theta0, &grid, loss_bound),
+        MethodKind::BlockGd(scales) => {
+            let rates = scales
+                .rates(objective, eta)
+                .expect("the loader checked the scales' count");
+            blockwise_gradient_descent(objective, theta0, &grid, &rates, loss_bound)
+        }
         MethodKind::HeavyBall { beta, start } => {
             heavy_ball(objective, theta0, &grid, *beta, *start, loss_bound)
         }

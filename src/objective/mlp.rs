@@ -710,6 +710,16 @@ impl Objective for Mlp {
     fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
         Some(self)
     }
+
+    /// `layer1` … `layerL`: layer l's weights and (when present) bias, which lie contiguously in θ.
+    fn parameter_blocks(&self) -> Vec<(String, std::ops::Range<usize>)> {
+        (0..self.layers())
+            .map(|l| {
+                let end = self.w_off.get(l + 1).copied().unwrap_or(self.dim);
+                (format!("layer{}", l + 1), self.w_off[l]..end)
+            })
+            .collect()
+    }
 }
 
 impl FiniteSum for Mlp {

@@ -112,6 +112,12 @@ pub trait Objective: Send + Sync {
     fn as_noisy(&self) -> Option<&dyn NoisyGradient> {
         None
     }
+
+    /// The named blocks of θ that per-block step sizes address (an mlp's `layer1`, `layer2`, …), as
+    /// disjoint index ranges covering 0..d in order. Empty when θ has no such structure.
+    fn parameter_blocks(&self) -> Vec<(String, std::ops::Range<usize>)> {
+        Vec::new()
+    }
 }
 
 /// A loss whose stochastic gradient is ∇L(θ) + ξ with zero-mean noise ξ of a known covariance (e.g. the

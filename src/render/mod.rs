@@ -18,6 +18,7 @@ pub mod sharpness;
 pub mod style;
 mod sweep;
 pub mod sweep_curve;
+mod trainability;
 
 pub use sweep::sweep_figures;
 

@@ -35,6 +35,10 @@ pub fn sweep_figures(summary: &serde_json::Value, table: &Path, dir: &Path) -> R
                 })
                 .map_err(fail)?
             }
+            "trainability" => {
+                let data = super::trainability::Trainability::read(summary, table)?;
+                save(dir, "trainability", data.size(), |a| data.plot(a)).map_err(fail)?
+            }
             other => return Err(fail(format!("unknown sweep figure `{other}`"))),
         };
         written.push(path);

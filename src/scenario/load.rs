@@ -86,6 +86,7 @@ struct RawMethod {
     seed: Option<Spanned<i64>>,
     paths: Option<Spanned<i64>>,
     substeps: Option<Spanned<i64>>,
+    step_size_scale: Option<Spanned<Vec<Spanned<f64>>>>,
 }
 
 #[derive(Deserialize)]
@@ -468,7 +469,7 @@ fn build_method(
     let kind = m.kind.get_ref().as_str();
     // The optional keys each kind takes; any other key given is refused with its line.
     let allowed: Vec<&str> = match kind {
-        "gd" => vec![],
+        "gd" => vec!["step_size_scale"],
         "heavy_ball" => vec!["beta", "start"],
         "nesterov" => vec!["beta", "schedule"],
         "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
@@ -497,7 +498,7 @@ fn build_method(
         )*};
     }
     refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start, schedule);
-    refuse_unless_allowed!(batch_size, sampling, seed, paths, substeps);
+    refuse_unless_allowed!(batch_size, sampling, seed, paths, substeps, step_size_scale);
     let ensemble_keys = stochastic::Keys {
         kind: &m.kind,
         batch_size: &m.batch_size,
@@ -545,7 +546,15 @@ fn build_method(
         }
     };
     let kind = match kind {
-        "gd" => MethodKind::Gd,
+        "gd" => match &m.step_size_scale {
+            None => MethodKind::Gd,
+            Some(s) => MethodKind::BlockGd(super::block_steps::scales(
+                cx,
+                s,
+                &key("step_size_scale"),
+                objective,
+            )?),
+        },
         "heavy_ball" => MethodKind::HeavyBall {
             beta: beta()?,
             start: start()?,

@@ -1,5 +1,6 @@
 //! Scenarios: TOML files parsed, checked once into a [`Scenario`], and found by name.
 
+mod block_steps;
 mod ctx;
 mod data;
 mod diagnostics;
@@ -17,7 +18,7 @@ pub use load::{load, parse};
 
 use crate::continuous::{ModifiedOrder, SolverSettings};
 use crate::discrete::{
-    gd_threshold, heavy_ball_threshold, nesterov_threshold, MomentumStart, NesterovSchedule,
+    gd_threshold, heavy_ball_threshold, nesterov_threshold, BlockScales, MomentumStart, NesterovSchedule,
 };
 use crate::error::{Error, Result};
 use crate::objective::Objective;
@@ -31,6 +32,8 @@ use std::path::{Path, PathBuf};
 pub enum MethodKind {
     /// Gradient descent.
     Gd,
+    /// Gradient descent with a step-size scale per parameter block (`kind = "gd"` with `step_size_scale`).
+    BlockGd(BlockScales),
     /// Heavy ball with momentum β and a velocity start.
     HeavyBall {
         /// β ∈ [0, 1).
@@ -92,7 +95,7 @@ impl MethodKind {
     /// The scenario name of this kind.
     pub fn name(&self) -> &'static str {
         match self {
-            MethodKind::Gd => "gd",
+            MethodKind::Gd | MethodKind::BlockGd(_) => "gd",
             MethodKind::HeavyBall { .. } => "heavy_ball",
             MethodKind::Nesterov(_) => "nesterov",
             MethodKind::GradientFlow(_) => "gradient_flow",
@@ -108,7 +111,11 @@ impl MethodKind {
     pub fn is_discrete(&self) -> bool {
         matches!(
             self,
-            MethodKind::Gd | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) | MethodKind::Sgd(_)
+            MethodKind::Gd
+                | MethodKind::BlockGd(_)
+                | MethodKind::HeavyBall { .. }
+                | MethodKind::Nesterov(_)
+                | MethodKind::Sgd(_)
         )
     }
 
@@ -142,6 +149,7 @@ impl MethodKind {
         let solver = |s: &SolverSettings| serde_json::to_value(s).expect("plain data");
         match self {
             MethodKind::Gd => json!({}),
+            MethodKind::BlockGd(s) => json!({ "step_size_scale": s.0 }),
             MethodKind::HeavyBall { beta, start } => json!({ "beta": beta, "start": start }),
             MethodKind::Nesterov(NesterovSchedule::Constant(beta)) => {
                 json!({ "schedule": "constant", "beta": beta })

@@ -37,11 +37,13 @@ pub enum SweepFigure {
     BasinMap,
     /// The last recorded iterates of a method's first coordinate against an axis (`bifurcation.png`).
     Bifurcation,
+    /// Converged against diverged over a 2-D grid of two axes, with how fast (`trainability.png`).
+    Trainability,
 }
 
 impl SweepFigure {
     /// The names accepted in `[sweep] figures`.
-    pub const NAMES: [&'static str; 3] = ["curve", "basin_map", "bifurcation"];
+    pub const NAMES: [&'static str; 4] = ["curve", "basin_map", "bifurcation", "trainability"];
 }
 
 /// A sweep as declared in a scenario and on the command line.
@@ -392,6 +394,7 @@ pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
             }
             "basin_map" => SweepFigure::BasinMap,
             "bifurcation" => SweepFigure::Bifurcation,
+            "trainability" => SweepFigure::Trainability,
             other => {
                 return Err(cx.err(
                     f.span(),

@@ -11,7 +11,7 @@ mod merge;
 mod table;
 
 pub use merge::merge;
-pub use table::{read_columns, read_summary};
+pub use table::{for_each_row, read_columns, read_summary};
 
 use crate::error::{Error, Location, Result};
 use crate::objective::norm;
@@ -19,6 +19,7 @@ use crate::render;
 use crate::run::{self, Report};
 use crate::scenario::sweep::{self as spec, Axis, SweepFigure, SweepSpec};
 use crate::scenario::{self, Scenario};
+use crate::trajectory::Termination;
 use rayon::prelude::*;
 use serde_json::json;
 use std::io::Write;
@@ -127,7 +128,7 @@ impl Plan {
         let mut columns = vec!["index".to_string()];
         columns.extend(sweep.axes.iter().map(|a| a.key.clone()));
         for (id, discrete) in &methods {
-            for c in ["termination", "final_loss", "grad_norm"] {
+            for c in ["termination", "final_loss", "grad_norm", "stop_step", "mean_loss"] {
                 columns.push(format!("{id}.{c}"));
             }
             if dim <= MAX_POINT_DIM {
@@ -236,6 +237,12 @@ impl Plan {
             cells.push(t.termination.name().to_string());
             cells.push(num(t.final_loss()));
             cells.push(t.grad_norms.last().map_or(String::new(), |g| num(*g)));
+            let stop = match t.termination {
+                Termination::Diverged { step, .. } => Some(step),
+                _ => t.steps.last().copied(),
+            };
+            cells.push(stop.map_or(String::new(), |s| s.to_string()));
+            cells.push(num(mean_loss(&t.losses)));
             let last = t.last_state();
             if self.dim <= MAX_POINT_DIM {
                 for i in 0..self.dim {
@@ -265,6 +272,12 @@ impl Plan {
         }
         cells.join(",")
     }
+}
+
+/// The mean of the recorded losses (NaN with none): with `record_every = 1`, the loss summed over
+/// training divided by the steps, Sohl-Dickstein's (2024) measure of how fast a run trains.
+fn mean_loss(losses: &[f64]) -> f64 {
+    losses.iter().sum::<f64>() / losses.len() as f64
 }
 
 /// The shortest text that reads back as the same f64 (Rust's `Display`), `NaN`/`inf` as they are.
@@ -445,6 +458,7 @@ fn plan_json(plan: &Plan) -> serde_json::Value {
             SweepFigure::Curve { x, y, log } => json!({"kind": "curve", "x": x, "y": y, "log": log}),
             SweepFigure::BasinMap => json!({"kind": "basin_map"}),
             SweepFigure::Bifurcation => json!({"kind": "bifurcation"}),
+            SweepFigure::Trainability => json!({"kind": "trainability"}),
         })
         .collect();
     json!({
