@@ -132,15 +132,21 @@ impl Trainability {
                 format!("the table lacks one of the columns {}", wanted.join(", ")),
             ));
         }
-        let converged_logs = raw
+        // The shade's range: the 2nd to 98th percentile of log10(mean loss) over converged runs, so a
+        // few near-divergent runs (huge but bounded losses) do not wash out the rest.
+        let mut logs: Vec<f64> = raw
             .iter()
             .flatten()
             .filter(|r| !r.0)
             .map(|r| r.2.log10())
-            .filter(|v| v.is_finite());
-        let loss_range = converged_logs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+            .filter(|v| v.is_finite())
+            .collect();
+        logs.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            logs.get(((logs.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+        };
+        let loss_range = (at(0.02).unwrap_or(0.0), at(0.98).unwrap_or(0.0));
         let max_step = raw
             .iter()
             .flatten()
