@@ -217,15 +217,18 @@ impl Trainability {
             return Err("the sweep has no rows".into());
         }
         let (ex, ey) = (edges(&self.xs, self.logs[0]), edges(&self.ys, self.logs[1]));
-        // On a log axis only whole decades are labelled (plotters also offers half decades).
-        let label = |log: bool| {
+        // On a log axis spanning a decade or more only whole decades are labelled (plotters also offers
+        // half decades); a narrower zoom labels every tick with its value.
+        let label = |log: bool, span: f64| {
             move |v: &f64| match log {
+                true if span < 1.0 => fmt_num(10f64.powf(*v)),
                 true if (v - v.round()).abs() < 1e-9 => fmt_log_tick(*v),
                 true => String::new(),
                 false => fmt_num(*v),
             }
         };
-        let (lx, ly) = (label(self.logs[0]), label(self.logs[1]));
+        let span = |e: &[f64]| e[e.len() - 1] - e[0];
+        let (lx, ly) = (label(self.logs[0], span(&ex)), label(self.logs[1], span(&ey)));
         let mut chart = ChartBuilder::on(&map)
             .caption(
                 format!("{}: {} trainability", self.title, self.method),
