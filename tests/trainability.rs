@@ -116,3 +116,50 @@ fn bad_scales_are_refused_with_their_line() {
     let err = parse(&src, Path::new("t.toml")).err().unwrap().to_string();
     assert!(err.contains("step_size_scale"), "{err}");
 }
+
+#[test]
+fn a_small_sweep_writes_the_columns_and_the_trainability_figure() {
+    // 3×2 corners of the scenario's grid through the CLI: the rows agree with direct runs, the diverged
+    // one records the step it diverged at, and the figure is drawn.
+    let dir = std::env::temp_dir().join(format!("flowgap-trainability-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .args(["sweep", "--quiet", "--out"])
+        .arg(&dir)
+        .args([
+            "--grid",
+            "method.gd.step_size_scale[0]=1,100,1000",
+            "--grid",
+            "method.gd.step_size_scale[1]=10,1000",
+            "trainability_boundary",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (term, stop, mean) = (col("gd.termination"), col("gd.stop_step"), col("gd.mean_loss"));
+    let s = scenario();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 6);
+    for r in &rows {
+        let (e1, e2): (f64, f64) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+        let (diverged, _, _) = train(&s, e1, e2);
+        assert_eq!(r[term] == "diverged", diverged, "({e1}, {e2})");
+        assert_eq!(diverged, e2 == 1000.0, "({e1}, {e2})");
+        let step: u64 = r[stop].parse().unwrap();
+        if diverged {
+            assert!(step < 500, "({e1}, {e2}) diverged at {step}");
+        } else {
+            assert_eq!(step, 500);
+            let m: f64 = r[mean].parse().unwrap();
+            assert!(m.is_finite() && m > 0.0);
+        }
+    }
+    let png = std::fs::metadata(dir.join("figures/trainability.png")).unwrap();
+    assert!(png.len() > 1000);
+    let _ = std::fs::remove_dir_all(&dir);
+}
