@@ -47,6 +47,8 @@ impl Objective for Himmelblau {
         2
     }
 
+    // Small and called once per step: #[inline] lets a caller's generic loop (another crate) inline it.
+    #[inline]
     fn loss(&self, t: &[f64]) -> f64 {
         let (x, y) = (t[0], t[1]);
         let p = x * x + y - 11.0;
@@ -54,6 +56,8 @@ impl Objective for Himmelblau {
         p * p + q * q
     }
 
+    // Small and called once per step: #[inline] lets a caller's generic loop (another crate) inline it.
+    #[inline]
     fn gradient(&self, t: &[f64], g: &mut [f64]) {
         let (x, y) = (t[0], t[1]);
         let p = x * x + y - 11.0;

@@ -19,6 +19,8 @@ impl Objective for Rosenbrock {
         self.dim
     }
 
+    // Small and called once per step: #[inline] lets a caller's generic loop (another crate) inline it.
+    #[inline]
     fn loss(&self, t: &[f64]) -> f64 {
         (0..self.dim - 1)
             .map(|i| {
@@ -29,6 +31,8 @@ impl Objective for Rosenbrock {
             .sum()
     }
 
+    // Small and called once per step: #[inline] lets a caller's generic loop (another crate) inline it.
+    #[inline]
     fn gradient(&self, t: &[f64], g: &mut [f64]) {
         // θ_i appears as x in term i and as y in term i − 1; each entry is written once (no zeroing pass).
         let n = self.dim;
