@@ -540,3 +540,63 @@ fn diverged_and_odd_runs_are_projected_without_panicking() {
     assert!(has(&texts, "gd (diverged)"), "{texts:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn matched_time_markers_sit_at_closed_form_points_of_both_paths() {
+    use flowgap::render::matched::{matched_points, MATCHED_TIMES};
+    // GD on ½ Σ λ_i θ_i² at η = 0.1 over 60 steps: θ_i(k) = (1 − ηλ_i)^k θ_i(0); the flow: e^{−λ_i t} θ_i(0).
+    let (_, methods, comparisons) = quadratic_runs();
+    let paths: Vec<Vec<(f64, f64)>> = methods
+        .iter()
+        .map(|m| {
+            m.trajectory
+                .states
+                .chunks_exact(4)
+                .map(|s| (s[0], s[1]))
+                .collect()
+        })
+        .collect();
+    let points = matched_points(&methods, &comparisons, &paths);
+    assert_eq!(points.len(), MATCHED_TIMES);
+    let (lambda, start): ([f64; 2], [f64; 2]) = ([4.0, 2.0], [1.0, -1.0]);
+    for (j, p) in points.iter().enumerate() {
+        let k = 6 * (j + 1) as i32;
+        let t = 0.1 * k as f64;
+        assert!((p.t - t).abs() < 1e-12, "t_j = {} at j = {j}", p.t);
+        assert_eq!((p.a, p.b), (0, 1));
+        let gd = |i: usize| (1.0 - 0.1 * lambda[i]).powi(k) * start[i];
+        let flow = |i: usize| (-lambda[i] * t).exp() * start[i];
+        assert!((p.at_a.0 - gd(0)).abs() < 1e-14 && (p.at_a.1 - gd(1)).abs() < 1e-14);
+        assert!((p.at_b.0 - flow(0)).abs() < 1e-8 && (p.at_b.1 - flow(1)).abs() < 1e-8);
+    }
+    // The portrait draws them and says so in its legend.
+    let objective = Quadratic::from_eigenvalues(&[4.0, 2.0], vec![0.0; 2]);
+    let runs2: Vec<MethodRun> = methods
+        .iter()
+        .map(|m| {
+            let mut t = m.trajectory.clone();
+            t.dim = 2;
+            t.states = t.states.chunks_exact(4).flat_map(|s| [s[0], s[1]]).collect();
+            MethodRun {
+                trajectory: t,
+                id: m.id.clone(),
+                kind: m.kind.clone(),
+                discrete: m.discrete,
+                ensemble: None,
+            }
+        })
+        .collect();
+    let input = FigureInput {
+        title: "quad2",
+        objective: &objective,
+        methods: &runs2,
+        comparisons: &comparisons,
+        step_size: 0.1,
+        settings: &DEFAULT,
+    };
+    let dir = temp_dir("matched");
+    let files = draw(FigureKind::PhasePortrait, &input, &dir, &[ImageFormat::Svg]).unwrap();
+    let texts = svg_texts(&files[0]);
+    assert!(has(&texts, "same time t_j"), "{texts:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -10,6 +10,7 @@ mod conserved;
 pub mod contour;
 mod curves;
 mod ensemble;
+pub mod matched;
 mod order_plot;
 mod phase_portrait;
 pub mod projected;

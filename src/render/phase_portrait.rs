@@ -2,6 +2,7 @@
 //! −∇L direction field, every method's trajectory with start and end markers, and the known minima.
 
 use super::contour::{contour_lines, levels, ScalarGrid};
+use super::matched::{matched_points, MatchedPoint, MATCHED_TIMES};
 use super::style::TickedAxis;
 use super::style::{
     colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, legend_box, linear_ticks, log_ticks,
@@ -105,6 +106,8 @@ pub struct Plane {
     pub paths: Vec<Vec<(f64, f64)>>,
     /// Known minima in plane coordinates.
     pub minima: Vec<(f64, f64)>,
+    /// Compared pairs' points at matched times (see [`matched_points`]).
+    pub matched: Vec<MatchedPoint>,
 }
 
 /// A polyline in data coordinates.
@@ -131,6 +134,8 @@ pub struct PhasePortrait<'a> {
     paths: Vec<Vec<(f64, f64)>>,
     /// Known minima inside the figure.
     minima: Vec<(f64, f64)>,
+    /// Compared pairs' points at matched times.
+    matched: Vec<MatchedPoint>,
 }
 
 impl<'a> PhasePortrait<'a> {
@@ -160,11 +165,13 @@ impl<'a> PhasePortrait<'a> {
                 t.states.chunks_exact(2).map(|p| (p[0], p[1])).collect()
             })
             .collect();
+        let matched = matched_points(input.methods, input.comparisons, &raw_paths);
         let plane = Plane {
             title: format!("{} — phase portrait", input.title),
             axes: ("θ₀".to_string(), "θ₁".to_string()),
             paths: raw_paths,
             minima,
+            matched,
         };
         Ok(Self::on_plane(plane, input.methods, &mut Native(objective), None))
     }
@@ -195,6 +202,15 @@ impl<'a> PhasePortrait<'a> {
                     .filter(|p| finite(p))
                     .map(|p| (clamp(p.0), clamp(p.1)))
                     .collect()
+            })
+            .collect();
+        let matched: Vec<MatchedPoint> = plane
+            .matched
+            .iter()
+            .map(|m| MatchedPoint {
+                at_a: (clamp(m.at_a.0), clamp(m.at_a.1)),
+                at_b: (clamp(m.at_b.0), clamp(m.at_b.1)),
+                ..*m
             })
             .collect();
         let (x, y) = bounds(raw_paths.iter().flatten().chain(minima.iter()).copied());
@@ -271,6 +287,7 @@ impl<'a> PhasePortrait<'a> {
             field,
             paths,
             minima,
+            matched,
         }
     }
 
@@ -414,6 +431,38 @@ impl<'a> PhasePortrait<'a> {
             }
         }
 
+        // Matched times: a thin segment between the two paths at each t_j, a small marker on each end.
+        if !self.matched.is_empty() {
+            let gap_style = BLACK.mix(0.55).stroke_width(THIN_WIDTH + 1);
+            chart
+                .draw_series(
+                    self.matched
+                        .iter()
+                        .map(|m| PathElement::new(vec![m.at_a, m.at_b], gap_style)),
+                )
+                .map_err(fail)?;
+            let dot = |p: (f64, f64), k: usize| {
+                EmptyElement::at(p)
+                    + Circle::new((0, 0), 4, series_color(k).filled())
+                    + Circle::new((0, 0), 4, BLACK.stroke_width(1))
+            };
+            let label = format!("same time t_j ({MATCHED_TIMES} per pair)");
+            labels.push(label.clone());
+            chart
+                .draw_series(
+                    self.matched
+                        .iter()
+                        .flat_map(|m| [dot(m.at_a, m.a), dot(m.at_b, m.b)]),
+                )
+                .map_err(fail)?
+                .label(label)
+                .legend(|(x, y)| {
+                    EmptyElement::at((x + 17, y))
+                        + Circle::new((0, 0), 4, WHITE.filled())
+                        + Circle::new((0, 0), 4, BLACK.stroke_width(1))
+                });
+        }
+
         // Known minima under the start and end markers (a marker on a minimum leaves the star's points
         // showing).
         if !self.minima.is_empty() {
@@ -509,7 +558,15 @@ impl<'a> PhasePortrait<'a> {
                 .iter()
                 .chain(starts.iter().chain(&ends).chain(&stops).map(|(_, p)| p))
                 .map(|p| (frac(p), 1000.0));
-            let weighted = line_points.chain(markers).map(|((a, b), w)| (a, b, w));
+            let matched = self
+                .matched
+                .iter()
+                .flat_map(|m| [m.at_a, m.at_b])
+                .map(|p| (frac(&p), 100.0));
+            let weighted = line_points
+                .chain(markers)
+                .chain(matched)
+                .map(|((a, b), w)| (a, b, w));
             chart
                 .configure_series_labels()
                 .position(quiet_corner(weighted, box_w, box_h))

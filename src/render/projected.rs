@@ -252,7 +252,7 @@ pub fn prepare<'a>(input: &FigureInput<'a>) -> Result<PhasePortrait<'a>, String>
         .flat_map(|m| m.trajectory.states.chunks_exact(dim))
         .collect();
     let projection = Projection::fit(&rows, dim, input.settings.projection.as_ref())?;
-    let paths = input
+    let paths: Vec<Vec<(f64, f64)>> = input
         .methods
         .iter()
         .map(|m| {
@@ -291,6 +291,7 @@ pub fn prepare<'a>(input: &FigureInput<'a>) -> Result<PhasePortrait<'a>, String>
             axis_label(x_name, projection.explained.0),
             axis_label(y_name, projection.explained.1),
         ),
+        matched: super::matched::matched_points(input.methods, input.comparisons, &paths),
         paths,
         minima,
     };
