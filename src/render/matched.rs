@@ -60,7 +60,7 @@ pub fn matched_points(
             continue;
         };
         let span = end_a.min(end_b);
-        if !(span > 0.0) {
+        if span.is_nan() || span <= 0.0 {
             continue;
         }
         let mut last_t = 0.0;
