@@ -4,10 +4,12 @@
 mod drive;
 mod gd;
 mod heavy_ball;
+mod lanes;
 mod nesterov;
 
 pub use gd::gradient_descent;
 pub use heavy_ball::{heavy_ball, MomentumStart};
+pub use lanes::{gd_final_lanes, GdFinal};
 pub use nesterov::{nesterov, NesterovSchedule};
 
 /// The default divergence bound on the loss: a run is called diverged once |L| exceeds
