@@ -21,7 +21,7 @@
 
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
-use flowgap::discrete::gradient_descent;
+use flowgap::discrete::{gd_final_lanes, gradient_descent};
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Parameterization, Rosenbrock};
 use flowgap::{Termination, TimeGrid, Trajectory};
@@ -146,7 +146,11 @@ fn basin(traj: &Trajectory, minima: &[Vec<f64>]) -> u8 {
     if !matches!(traj.termination, Termination::Completed) {
         return 5;
     }
-    let p = last(traj);
+    label(&last(traj), minima)
+}
+
+/// The index of the minimum within 0.1 of `p`, 4 for none.
+fn label(p: &[f64], minima: &[Vec<f64>]) -> u8 {
     minima
         .iter()
         .position(|m| (p[0] - m[0]).hypot(p[1] - m[1]) < 0.1)
@@ -176,6 +180,25 @@ fn w3(reps: usize, threads: usize) -> Value {
         basins(&|p: &[f64; 2]| gradient_descent(&Himmelblau, p, &grid, 1e10))
     });
     let gd_json = report("w3_gd_65536_starts", (m, n), "");
+    // The final-point path (no trajectory, 4 starts per lane group), chunked over the pool; its labels
+    // must equal the reference path's (they are bit-identical, tests/gd_lanes.rs).
+    let (m, n, gd_lanes) = time(reps, || {
+        pool.install(|| {
+            starts
+                .par_chunks(1024)
+                .flat_map_iter(|c| gd_final_lanes::<_, 2, 4>(&Himmelblau, c, &grid, 1e10))
+                .map(|f| match f.diverged_at {
+                    Some(_) => 5,
+                    None => label(&f.theta, &minima),
+                })
+                .collect::<Vec<u8>>()
+        })
+    });
+    assert_eq!(
+        gd_lanes, gd,
+        "the lane path's basin labels equal the reference path's"
+    );
+    let gd_lanes_json = report("w3_gd_65536_starts_final_lanes", (m, n), "");
     let (m, n, flow) = time(reps.min(3), || {
         basins(&|p: &[f64; 2]| {
             solve(
@@ -199,7 +222,7 @@ fn w3(reps: usize, threads: usize) -> Value {
         (0..6).map(|b| count(&flow, b)).collect::<Vec<_>>()
     );
     json!({
-        "gd": gd_json, "flow_dopri5": flow_json, "disagreement": disagree,
+        "gd": gd_json, "gd_final_lanes": gd_lanes_json, "flow_dopri5": flow_json, "disagreement": disagree,
         "gd_basins": gd, "flow_basins": flow, "minima": minima,
     })
 }

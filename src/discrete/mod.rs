@@ -4,11 +4,13 @@
 mod drive;
 mod gd;
 mod heavy_ball;
+mod lanes;
 mod layerwise;
 mod nesterov;
 
 pub use gd::gradient_descent;
 pub use heavy_ball::{heavy_ball, MomentumStart};
+pub use lanes::{gd_final_lanes, GdFinal};
 pub use layerwise::{blockwise_gradient_descent, BlockScales};
 pub use nesterov::{nesterov, NesterovSchedule};
 
