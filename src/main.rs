@@ -190,6 +190,9 @@ fn execute(cli: Cli) -> Result<bool, Error> {
         } => {
             let path = scenario::resolve(&dir, &which)?;
             let scenario = scenario::load(&path)?;
+            // A single run ignores the [sweep] table, but a mistake in it is still the file's mistake:
+            // say so now rather than at the first `flowgap sweep`.
+            scenario::sweep::read(&scenario.text, &path)?;
             let out = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
             let report = run::run(scenario);
             let files = output::write_report(&report, &out, force)?;

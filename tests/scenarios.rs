@@ -29,8 +29,17 @@ fn every_named_scenario_parses_validates_and_runs() {
         let out = std::env::temp_dir().join(format!("flowgap-scenarios-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         let files = output::write_report(&report, &out, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // A method tracked by [diagnostics.sharpness] adds `<id>_sharpness.csv`.
+        let sharpness_csvs = report
+            .diagnostics
+            .as_ref()
+            .map_or(0, |d| d.methods.iter().filter(|m| m.sharpness.is_some()).count());
         // Trajectories, figures, summary.json, timing.json and the scenario's copy.
-        assert_eq!(files.len(), methods + figures + 3, "{name}: {files:?}");
+        assert_eq!(
+            files.len(),
+            methods + sharpness_csvs + figures + 3,
+            "{name}: {files:?}"
+        );
         for f in &files {
             assert!(
                 std::fs::metadata(f).unwrap().len() > 0,
