@@ -9,7 +9,7 @@
 //! which holds the wall-clock times.
 
 use crate::error::{Error, Result};
-use crate::render::{self, FigureInput};
+use crate::render::{self, FigureInput, FigureKind, ImageFormat};
 use crate::run::{MethodRun, Report};
 use serde_json::json;
 use std::io::Write;
@@ -163,6 +163,29 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     written.extend(crate::diagnostics::output::write_csvs(report, &traj_dir)?);
+    written.extend(draw_figures(
+        report,
+        &report.scenario.figures,
+        &report.scenario.formats,
+        &fig_dir,
+    )?);
+    for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {
+        let path = dir.join(name);
+        let text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");
+        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Draws `figures` of `report` in `formats` into `dir`: what a run draws, and what `flowgap plot` redraws
+/// from a report read back from the saved files. Returns the files written.
+pub fn draw_figures(
+    report: &Report,
+    figures: &[FigureKind],
+    formats: &[ImageFormat],
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
     let input = FigureInput {
         title: &report.scenario.name,
         objective: report.scenario.objective.as_ref(),
@@ -171,22 +194,14 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         step_size: report.scenario.grid.step_size,
         settings: &report.scenario.figure,
     };
-    for &kind in &report.scenario.figures {
-        if kind == render::FigureKind::Sharpness {
-            written.extend(render::sharpness::draw(
-                report,
-                &fig_dir,
-                &report.scenario.formats,
-            )?);
-            continue;
+    let mut written = Vec::new();
+    for &kind in figures {
+        // The sharpness figure draws from the run's diagnostics, which FigureInput does not carry.
+        if kind == FigureKind::Sharpness {
+            written.extend(render::sharpness::draw(report, dir, formats)?);
+        } else {
+            written.extend(render::draw(kind, &input, dir, formats)?);
         }
-        written.extend(render::draw(kind, &input, &fig_dir, &report.scenario.formats)?);
-    }
-    for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {
-        let path = dir.join(name);
-        let text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");
-        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
-        written.push(path);
     }
     Ok(written)
 }

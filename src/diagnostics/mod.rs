@@ -75,6 +75,17 @@ impl SharpnessSeries {
     pub fn lambda_1(&self) -> Vec<f64> {
         self.top.chunks(self.k.max(1)).map(|c| c[0]).collect()
     }
+
+    /// Sets the summary numbers (λ_1 at the first and last samples and its maximum, λ_min at the last
+    /// sample and its minimum) from the samples.
+    pub fn summarise(&mut self) {
+        let l1 = self.lambda_1();
+        self.initial_lambda_1 = l1.first().copied().unwrap_or(f64::NAN);
+        self.final_lambda_1 = l1.last().copied().unwrap_or(f64::NAN);
+        self.max_lambda_1 = l1.iter().copied().fold(f64::NAN, f64::max);
+        self.final_lambda_min = self.min.last().copied().unwrap_or(f64::NAN);
+        self.min_lambda_min = self.min.iter().copied().fold(f64::NAN, f64::min);
+    }
 }
 
 /// The diagnostics of one method.
@@ -168,12 +179,7 @@ pub fn sharpness_series(
         s.top.extend(std::iter::repeat_n(f64::NAN, k - spec.top.len()));
         s.min.push(spec.min);
     }
-    let l1 = s.lambda_1();
-    s.initial_lambda_1 = l1.first().copied().unwrap_or(f64::NAN);
-    s.final_lambda_1 = l1.last().copied().unwrap_or(f64::NAN);
-    s.max_lambda_1 = l1.iter().copied().fold(f64::NAN, f64::max);
-    s.final_lambda_min = s.min.last().copied().unwrap_or(f64::NAN);
-    s.min_lambda_min = s.min.iter().copied().fold(f64::NAN, f64::min);
+    s.summarise();
     s
 }
 
@@ -185,48 +191,27 @@ pub fn diagnose(
     comparisons: &[Comparison],
 ) -> Diagnostics {
     let objective = scenario.objective.as_ref();
-    let eta = scenario.grid.step_size;
-    let mut per_method: Vec<MethodDiagnostics> = methods
+    let sharpness = methods
         .iter()
-        .zip(&scenario.methods)
-        .map(|(run, config_m)| {
-            let t = &run.trajectory;
-            let sharpness = config
+        .map(|run| {
+            config
                 .sharpness
                 .as_ref()
-                .map(|s| sharpness_series(objective, t, s));
-            let edge_of_stability = match (&sharpness, config_m.kind.stability_threshold(eta)) {
-                (Some(s), Some(threshold)) => {
-                    Some(eos::edge_of_stability(&s.times, &s.lambda_1(), threshold))
-                }
-                _ => None,
-            };
-            let lyapunov = config.lyapunov.as_ref().map(|l| {
-                lyapunov::lyapunov(
-                    &config_m.kind,
-                    objective,
-                    &scenario.init,
-                    &scenario.grid,
-                    scenario.divergence_bound,
-                    t,
-                    l,
-                )
-            });
-            MethodDiagnostics {
-                id: run.id.clone(),
-                sharpness,
-                edge_of_stability,
-                conserved: conserved::drift(t),
-                end_state: end_state::classify(objective, &config_m.kind, eta, t, &config.end_state),
-                lyapunov,
-            }
+                .map(|s| sharpness_series(objective, &run.trajectory, s))
         })
         .collect();
-    if objective.known_minima().is_empty() {
-        let mut states: Vec<EndState> = per_method.iter().map(|m| m.end_state.clone()).collect();
-        end_state::cluster(&mut states, config.end_state.minimum_radius);
-        for (m, s) in per_method.iter_mut().zip(states) {
-            m.end_state = s;
+    let mut per_method = method_diagnostics(config, scenario, methods, sharpness);
+    if let Some(l) = &config.lyapunov {
+        for ((d, run), config_m) in per_method.iter_mut().zip(methods).zip(&scenario.methods) {
+            d.lyapunov = Some(lyapunov::lyapunov(
+                &config_m.kind,
+                objective,
+                &scenario.init,
+                &scenario.grid,
+                scenario.divergence_bound,
+                &run.trajectory,
+                l,
+            ));
         }
     }
     let index = |id: &str| methods.iter().position(|m| m.id == id).expect("validated id");
@@ -258,6 +243,50 @@ pub fn diagnose(
         methods: per_method,
         comparisons: per_comparison,
     }
+}
+
+/// The diagnostics of each method given its sharpness series (`None` without `[diagnostics.sharpness]`):
+/// edge of stability, conserved drift and end states, all cheap functions of the recorded paths. The
+/// series are computed by [`diagnose`] or read back from a run's `<id>_sharpness.csv` by `flowgap plot`;
+/// `lyapunov` is left `None` (it costs a second run of each method, which [`diagnose`] makes).
+pub fn method_diagnostics(
+    config: &DiagnosticsConfig,
+    scenario: &Scenario,
+    methods: &[MethodRun],
+    sharpness: Vec<Option<SharpnessSeries>>,
+) -> Vec<MethodDiagnostics> {
+    let objective = scenario.objective.as_ref();
+    let eta = scenario.grid.step_size;
+    let mut per_method: Vec<MethodDiagnostics> = methods
+        .iter()
+        .zip(&scenario.methods)
+        .zip(sharpness)
+        .map(|((run, config_m), sharpness)| {
+            let t = &run.trajectory;
+            let edge_of_stability = match (&sharpness, config_m.kind.stability_threshold(eta)) {
+                (Some(s), Some(threshold)) => {
+                    Some(eos::edge_of_stability(&s.times, &s.lambda_1(), threshold))
+                }
+                _ => None,
+            };
+            MethodDiagnostics {
+                id: run.id.clone(),
+                sharpness,
+                edge_of_stability,
+                conserved: conserved::drift(t),
+                end_state: end_state::classify(objective, &config_m.kind, eta, t, &config.end_state),
+                lyapunov: None,
+            }
+        })
+        .collect();
+    if objective.known_minima().is_empty() {
+        let mut states: Vec<EndState> = per_method.iter().map(|m| m.end_state.clone()).collect();
+        end_state::cluster(&mut states, config.end_state.minimum_radius);
+        for (m, s) in per_method.iter_mut().zip(states) {
+            m.end_state = s;
+        }
+    }
+    per_method
 }
 
 /// The Elkabetz–Cohen bound when one side is GD and the other gradient flow with sharpness samples.
