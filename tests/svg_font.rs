@@ -1,6 +1,6 @@
 //! Every SVG flowgap writes carries its font: a subset of DejaVu Sans as a base64 `@font-face` that maps
-//! every character of every label (through a Unicode cmap), much smaller than the full font, under the
-//! family name the labels ask for. Checked on the real figures of a `flowgap run` (the run figures and
+//! every character of every label (through a Unicode cmap) and kerns them as the full font does, much
+//! smaller than the full font, under the family name the labels ask for. Checked on the real figures of a `flowgap run` (the run figures and
 //! the sharpness figure, which are written by different code).
 
 use base64::Engine as _;
@@ -81,6 +81,17 @@ fn font_faces(style: &str) -> Vec<FontFace> {
             }
         })
         .collect()
+}
+
+/// The horizontal `kern` value of the pair `a b` in `face`, when it has one.
+fn kerning(face: &ttf_parser::Face, a: char, b: char) -> Option<i16> {
+    let (a, b) = (face.glyph_index(a)?, face.glyph_index(b)?);
+    face.tables()
+        .kern?
+        .subtables
+        .into_iter()
+        .filter(|st| st.horizontal && !st.variable)
+        .find_map(|st| st.glyphs_kerning(a, b))
 }
 
 /// The first family of a CSS font list, unquoted.
@@ -166,6 +177,24 @@ fn check_svg(path: &Path) -> (Vec<String>, usize) {
             *c as u32
         );
     }
+    // The subset kerns the label characters as the full font does (plotters measured with the kerning).
+    let full = ttf_parser::Face::parse(dejavu::sans::regular(), 0).unwrap();
+    let regular = faces.iter().find(|f| f.weight == "normal").unwrap();
+    let sub = ttf_parser::Face::parse(&regular.font, 0).unwrap();
+    let chars: Vec<char> = used
+        .iter()
+        .filter(|(k, _)| k.ends_with("/normal"))
+        .map(|(_, c)| *c)
+        .collect();
+    let mut kerned = 0;
+    for &a in &chars {
+        for &b in &chars {
+            let (x, y) = (kerning(&full, a, b), kerning(&sub, a, b));
+            assert_eq!(x, y, "{path:?}: kerning of {a:?}{b:?}");
+            kerned += usize::from(x.is_some_and(|v| v != 0));
+        }
+    }
+    assert!(kerned > 0, "{path:?}: no kerned pair among {chars:?}");
     (labels, embedded)
 }
 

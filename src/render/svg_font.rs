@@ -6,8 +6,8 @@
 //! glyphs of those characters (plus `.notdef` and the components of composite glyphs) with `allsorts`,
 //! and adds it as a base64 `data:` URL in an `@font-face` rule of a `<defs><style>` right after the
 //! opening `<svg>` tag. The subset keeps a Unicode `cmap` (browsers and other CSS engines map characters
-//! through it), the metrics, the name table and the hinting tables; it drops kerning and other layout
-//! tables (plotters measured the text without them).
+//! through it), the metrics, the name table, the hinting tables and the `kern` pairs among its glyphs
+//! (plotters measured the text with those); it drops the OpenType layout tables (GPOS, GSUB, GDEF).
 //!
 //! Everything here is a pure function of the SVG text: the same figure gives the same bytes.
 
@@ -171,13 +171,153 @@ pub fn subset_font(font: &[u8], chars: &BTreeSet<char>) -> Result<Vec<u8>, Strin
     let provider = data
         .table_provider(0)
         .map_err(|e| format!("the font does not parse: {e}"))?;
-    subset(
+    let font_subset = subset(
         &provider,
         &ids,
         &SubsetProfile::Custom(TABLES.to_vec()),
         CmapTarget::Unicode,
     )
-    .map_err(|e| format!("subsetting the font failed: {e}"))
+    .map_err(|e| format!("subsetting the font failed: {e}"))?;
+    match kern_table(&face, &ids) {
+        Some(kern) => add_table(&font_subset, *b"kern", &kern),
+        None => Ok(font_subset),
+    }
+}
+
+/// A `kern` table (version 0, one horizontal format-0 subtable) with the pairs of `ids` that `face`'s
+/// horizontal `kern` subtables kern, in the subset's glyph numbering (glyph `ids[i]` becomes glyph `i`:
+/// allsorts keeps the order it is given and appends composite components after). plotters measures
+/// text with exactly these pairs (ab_glyph reads the `kern` table), so a viewer that kerns with the
+/// subset places the glyphs where the layout expects them. `None` when no pair is kerned.
+fn kern_table(face: &ttf_parser::Face, ids: &[u16]) -> Option<Vec<u8>> {
+    let subtables: Vec<_> = face
+        .tables()
+        .kern?
+        .subtables
+        .into_iter()
+        .filter(|st| st.horizontal && !st.variable)
+        .collect();
+    let mut pairs = Vec::new();
+    for (left, &old_left) in ids.iter().enumerate() {
+        for (right, &old_right) in ids.iter().enumerate() {
+            let value = subtables.iter().find_map(|st| {
+                st.glyphs_kerning(ttf_parser::GlyphId(old_left), ttf_parser::GlyphId(old_right))
+            });
+            if let Some(v) = value.filter(|v| *v != 0) {
+                pairs.push((left as u16, right as u16, v));
+            }
+        }
+    }
+    // A format-0 subtable's length is a u16: at most (65535 - 14) / 6 pairs.
+    if pairs.is_empty() || pairs.len() > 10_000 {
+        return None;
+    }
+    let n = pairs.len() as u16;
+    let (search_range, entry_selector) = binary_search_header(n, 6);
+    let mut t = Vec::with_capacity(4 + 14 + 6 * pairs.len());
+    for v in [
+        0u16,
+        1,
+        0,
+        14 + 6 * n,
+        0x0001,
+        n,
+        search_range,
+        entry_selector,
+        6 * n - search_range,
+    ] {
+        t.extend_from_slice(&v.to_be_bytes());
+    }
+    for (l, r, v) in pairs {
+        t.extend_from_slice(&l.to_be_bytes());
+        t.extend_from_slice(&r.to_be_bytes());
+        t.extend_from_slice(&v.to_be_bytes());
+    }
+    Some(t)
+}
+
+/// `(searchRange, entrySelector)` of a binary-search header over `n` entries of `size` bytes.
+fn binary_search_header(n: u16, size: u16) -> (u16, u16) {
+    let mut power = 1u16;
+    let mut log = 0u16;
+    while power.saturating_mul(2) <= n {
+        power *= 2;
+        log += 1;
+    }
+    (power.saturating_mul(size), log)
+}
+
+fn be_u16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be_u32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The OpenType checksum: the wrapping sum of the big-endian u32 words, the last one zero-padded.
+fn checksum(data: &[u8]) -> u32 {
+    data.chunks(4).fold(0u32, |sum, w| {
+        let mut word = [0u8; 4];
+        word[..w.len()].copy_from_slice(w);
+        sum.wrapping_add(u32::from_be_bytes(word))
+    })
+}
+
+/// The TrueType font `font` with the table `tag` added (or replaced): a new table directory in tag
+/// order, each table 4-byte aligned with its checksum, and `head.checkSumAdjustment` recomputed.
+fn add_table(font: &[u8], tag: [u8; 4], data: &[u8]) -> Result<Vec<u8>, String> {
+    let malformed = || "the subset font's table directory is malformed".to_string();
+    let count = be_u16(font, 4).ok_or_else(malformed)? as usize;
+    let mut tables: Vec<([u8; 4], &[u8])> = Vec::with_capacity(count + 1);
+    for k in 0..count {
+        let rec = 12 + 16 * k;
+        let t: [u8; 4] = font
+            .get(rec..rec + 4)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(malformed)?;
+        let offset = be_u32(font, rec + 8).ok_or_else(malformed)? as usize;
+        let length = be_u32(font, rec + 12).ok_or_else(malformed)? as usize;
+        let bytes = font.get(offset..offset + length).ok_or_else(malformed)?;
+        if t != tag {
+            tables.push((t, bytes));
+        }
+    }
+    tables.push((tag, data));
+    tables.sort_by_key(|(t, _)| *t);
+    let n = tables.len() as u16;
+    let (search_range, entry_selector) = binary_search_header(n, 16);
+    let mut out = Vec::with_capacity(font.len() + data.len() + 32);
+    out.extend_from_slice(font.get(0..4).ok_or_else(malformed)?);
+    for v in [n, search_range, entry_selector, 16 * n - search_range] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    let mut offset = 12 + 16 * tables.len();
+    let mut head_at = None;
+    for (t, bytes) in &tables {
+        let sum = if t == b"head" {
+            head_at = Some(offset);
+            let mut head = bytes.to_vec();
+            head.get_mut(8..12).ok_or_else(malformed)?.fill(0);
+            checksum(&head)
+        } else {
+            checksum(bytes)
+        };
+        out.extend_from_slice(t);
+        out.extend_from_slice(&sum.to_be_bytes());
+        out.extend_from_slice(&(offset as u32).to_be_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        offset += bytes.len().div_ceil(4) * 4;
+    }
+    for (_, bytes) in &tables {
+        out.extend_from_slice(bytes);
+        out.resize(out.len().div_ceil(4) * 4, 0);
+    }
+    let head_at = head_at.ok_or_else(|| "the subset font has no head table".to_string())?;
+    out[head_at + 8..head_at + 12].fill(0);
+    let adjustment = 0xB1B0_AFBAu32.wrapping_sub(checksum(&out));
+    out[head_at + 8..head_at + 12].copy_from_slice(&adjustment.to_be_bytes());
+    Ok(out)
 }
 
 /// `svg` with a subset of DejaVu Sans (regular, and bold when bold text occurs) embedded as `@font-face`
@@ -254,6 +394,23 @@ mod tests {
         }
         for c in ['A', 'z', '9', 'λ'] {
             assert!(face.glyph_index(c).is_none_or(|g| g.0 == 0), "{c:?}");
+        }
+        // The pairs plotters kerns keep their values under the new glyph numbers.
+        let full = ttf_parser::Face::parse(dejavu::sans::regular(), 0).unwrap();
+        let kerning = |f: &ttf_parser::Face, a: char, b: char| {
+            let (a, b) = (f.glyph_index(a).unwrap(), f.glyph_index(b).unwrap());
+            f.tables()
+                .kern
+                .and_then(|k| k.subtables.into_iter().find_map(|st| st.glyphs_kerning(a, b)))
+        };
+        let chars: BTreeSet<char> = "AVTo. ".chars().collect();
+        let font = subset_font(dejavu::sans::regular(), &chars).unwrap();
+        let face = ttf_parser::Face::parse(&font, 0).unwrap();
+        assert!(kerning(&full, 'A', 'V').is_some());
+        for a in chars.iter().copied() {
+            for b in chars.iter().copied() {
+                assert_eq!(kerning(&face, a, b), kerning(&full, a, b), "{a:?}{b:?}");
+            }
         }
         // No text in the font's family: nothing to embed.
         let plain = "<svg>\n<text font-family=\"serif\">\nx\n</text>\n</svg>\n";
