@@ -2,7 +2,8 @@
 //!
 //! [`draw`] renders one [`FigureKind`] from a [`FigureInput`] into `dir/<name>.<ext>` for each
 //! [`ImageFormat`]. Every file is written atomically (a hidden temporary file in the same folder, then a
-//! rename). Text uses the embedded DejaVu Sans, so no system font or fontconfig is needed.
+//! rename). Text uses the embedded DejaVu Sans, so no system font or fontconfig is needed; each SVG
+//! carries a subset of it holding the characters it uses ([`svg_font`]).
 
 pub mod basin_map;
 pub mod bifurcation;
@@ -17,6 +18,7 @@ pub mod projected;
 pub mod settings;
 pub mod sharpness;
 pub mod style;
+pub mod svg_font;
 mod sweep;
 pub mod sweep_curve;
 mod trainability;
@@ -310,6 +312,8 @@ fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSetting
                 figure.plot(&root).map_err(render_error)?;
                 root.present().map_err(|e| render_error(e.to_string()))?;
             }
+            let svg = svg_font::embed_font(&svg)
+                .map_err(|e| render_error(format!("embedding the font in the SVG failed: {e}")))?;
             std::fs::write(tmp, svg).map_err(|e| Error::io(tmp, e))
         }
     }

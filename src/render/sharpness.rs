@@ -50,7 +50,11 @@ pub fn draw(report: &Report, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<
                     let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
                     plot(report, &root).map_err(render_error)
                 };
-                r.and_then(|()| std::fs::write(&tmp, svg).map_err(|e| Error::io(&tmp, e)))
+                r.and_then(|()| {
+                    super::svg_font::embed_font(&svg)
+                        .map_err(|e| render_error(format!("embedding the font in the SVG failed: {e}")))
+                })
+                .and_then(|svg| std::fs::write(&tmp, svg).map_err(|e| Error::io(&tmp, e)))
             }
         };
         let result = result.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e)));

@@ -15,9 +15,9 @@ pub const HEIGHT: u32 = 800;
 
 /// The font family every text uses; registered from the embedded DejaVu Sans by [`ensure_font`].
 ///
-/// The name is also what SVGs write as `font-family`, so it is a CSS font list: viewers with DejaVu Sans
-/// (most Linux systems, Inkscape, LaTeX toolchains) render exactly the font the layout was measured with,
-/// others fall back to their sans-serif (see docs/figures.md for why the font is not embedded).
+/// The name is also what SVGs write as `font-family`, so it is a CSS font list; each SVG embeds a subset
+/// of DejaVu Sans under its first name ([`super::svg_font`]), and viewers that ignore embedded fonts
+/// fall back to an installed DejaVu Sans or their sans-serif (see docs/figures.md).
 pub const FONT: &str = "DejaVu Sans, sans-serif";
 /// Figure title size in pixels.
 pub const TITLE_SIZE: f64 = 33.0;
