@@ -5,10 +5,17 @@
 //! [`POINTS`], always the first and the last), the final loss and the termination; per comparison the
 //! maximum and final distance and the departure time; and the tolerances each quantity is checked with,
 //! derived from what the method can promise (see docs/golden.md), plus the settings that made it.
+//!
+//! An ensemble method (`sgd`, `sme`) pins ensemble statistics instead of a path: at the same selected
+//! times, the mean and variance of the loss and of every parameter statistic and the fraction of live
+//! paths, each with its Monte Carlo standard error computed from the ensemble. A statistic passes when
+//! |found − expected| ≤ [`ENSEMBLE_Z`]·√(se_expected² + se_found²) plus the discrete floor, so a re-seeded
+//! ensemble (a new seed, a new random stream) passes and a change of the dynamics does not.
 
 use crate::error::{Error, Result};
 use crate::run::Report;
 use crate::scenario::MethodKind;
+use crate::stochastic::EnsembleStats;
 use crate::trajectory::Termination;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -62,6 +69,64 @@ pub fn adaptive(rtol: f64, atol: f64) -> Tolerance {
     }
 }
 
+/// An ensemble statistic may move by this many combined standard errors: with N statistics compared, a
+/// re-seeded ensemble fails with probability at most N·2Φ(−5) = N·5.7e-7 (Bonferroni; docs/golden.md).
+pub const ENSEMBLE_Z: f64 = 5.0;
+
+/// The allowed difference between an ensemble statistic pinned as `expected` with standard error
+/// `se_expected` and a value found with standard error `se_found`:
+/// z·√(se_expected² + se_found²) + floor.abs + floor.rel·|expected|.
+pub fn ensemble_allowance(z: f64, se_expected: f64, se_found: f64, floor: Tolerance, expected: f64) -> f64 {
+    z * se_expected.hypot(se_found) + floor.abs + floor.rel * expected.abs()
+}
+
+/// One ensemble statistic at a pinned time, with its Monte Carlo standard error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    /// `loss_mean`, `loss_var`, `<param>_mean`, `<param>_var` (param `theta_i` or `theta_norm`) or
+    /// `alive_fraction`.
+    pub name: String,
+    /// The ensemble's value.
+    pub value: f64,
+    /// Its Monte Carlo standard error, from the ensemble itself (see [`EnsembleGolden::quantities`]).
+    pub se: f64,
+}
+
+/// The ensemble statistics at one pinned time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnsemblePoint {
+    /// Step index k.
+    pub step: u64,
+    /// Time.
+    pub t: f64,
+    /// Paths still alive (for information; `alive_fraction` is the checked statistic).
+    pub alive: usize,
+    /// The statistics (means and variances only where at least two paths are alive).
+    pub stats: Vec<Stat>,
+}
+
+/// How the standard error of one kind of statistic is computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuantityBasis {
+    /// The statistic's name (as in [`Stat::name`]).
+    pub name: String,
+    /// Its standard error's formula.
+    pub se: String,
+}
+
+/// An ensemble method's pinned statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleGolden {
+    /// The number of paths M.
+    pub paths: usize,
+    /// The number of combined standard errors a statistic may move ([`ENSEMBLE_Z`] when blessed).
+    pub z: f64,
+    /// How each statistic's standard error is computed.
+    pub quantities: Vec<QuantityBasis>,
+    /// The statistics at the selected times.
+    pub points: Vec<EnsemblePoint>,
+}
+
 /// One pinned trajectory point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
@@ -88,10 +153,15 @@ pub struct MethodGolden {
     pub tolerance: Tolerance,
     /// Where the tolerance comes from.
     pub tolerance_basis: String,
-    /// The final loss.
-    pub final_loss: f64,
-    /// Selected points.
+    /// The final loss (absent for an ensemble method: its final mean loss is an ensemble statistic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_loss: Option<f64>,
+    /// Selected points (absent for an ensemble method).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub points: Vec<Point>,
+    /// An ensemble method's statistics at the selected times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<EnsembleGolden>,
 }
 
 /// One comparison's pinned metrics.
@@ -118,7 +188,8 @@ pub struct Golden {
     pub scenario: String,
     /// The flowgap version that blessed it.
     pub blessed_with: String,
-    /// The run settings that made it (a check refuses to compare against other settings).
+    /// The run settings that made it (a check refuses to compare against other settings, except for the
+    /// seed of an ensemble method, whose statistics are checked against their standard errors).
     pub settings: serde_json::Value,
     /// Per method.
     pub methods: Vec<MethodGolden>,
@@ -218,7 +289,10 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
         ),
         MethodKind::Sgd(_) | MethodKind::Sme(_) => (
             DISCRETE,
-            "seeded ensemble mean: deterministic arithmetic, like a discrete method (1e-9 rel)".to_string(),
+            format!(
+                "ensemble statistics: |found − expected| ≤ z·√(se_expected² + se_found²) + this floor, \
+                 z = {ENSEMBLE_Z}, Monte Carlo standard errors per quantity below"
+            ),
         ),
         MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solved(s),
         MethodKind::ModifiedFlow { solver, .. } | MethodKind::HeavyBallFlow { solver, .. } => solved(solver),
@@ -255,6 +329,62 @@ fn settings_of(report: &Report) -> serde_json::Value {
     })
 }
 
+/// The standard-error formulas of an ensemble's statistics, for the golden file.
+fn quantity_bases(e: &EnsembleStats) -> Vec<QuantityBasis> {
+    let basis = |name: String, se: &str| QuantityBasis {
+        name,
+        se: se.to_string(),
+    };
+    let mean = "s/√n: s² the sample variance (divisor n − 1), n the live paths";
+    let var = "√(max(m4 − s⁴, 0)/n): m4 the central fourth moment (divisor n), n the live paths";
+    let mut out = vec![basis("loss_mean".into(), mean), basis("loss_var".into(), var)];
+    for p in &e.param_names {
+        out.push(basis(format!("{p}_mean"), mean));
+        out.push(basis(format!("{p}_var"), var));
+    }
+    out.push(basis(
+        "alive_fraction".into(),
+        "√(p(1 − p)/M): p the fraction of the M paths alive",
+    ));
+    out
+}
+
+/// The statistics of ensemble `e` at its point i, each with its Monte Carlo standard error.
+pub fn ensemble_point(e: &EnsembleStats, i: usize) -> EnsemblePoint {
+    let mut stats = Vec::new();
+    let mut stat = |name: String, value: f64, se: f64| stats.push(Stat { name, value, se });
+    if e.alive[i] >= 2 {
+        stat("loss_mean".into(), e.loss_mean[i], e.se_mean(e.loss_var[i], i));
+        stat(
+            "loss_var".into(),
+            e.loss_var[i],
+            e.se_var_m4(e.loss_var[i], e.loss_m4[i], i),
+        );
+        let q = e.q();
+        for (c, p) in e.param_names.iter().enumerate() {
+            let (mean, var, m4) = (
+                e.param_mean[i * q + c],
+                e.param_var[i * q + c],
+                e.param_m4[i * q + c],
+            );
+            stat(format!("{p}_mean"), mean, e.se_mean(var, i));
+            stat(format!("{p}_var"), var, e.se_var_m4(var, m4, i));
+        }
+    }
+    let p = e.alive[i] as f64 / e.paths.max(1) as f64;
+    stat(
+        "alive_fraction".into(),
+        p,
+        (p * (1.0 - p) / e.paths.max(1) as f64).sqrt(),
+    );
+    EnsemblePoint {
+        step: e.steps[i],
+        t: e.times[i],
+        alive: e.alive[i],
+        stats,
+    }
+}
+
 /// The golden record of a finished run.
 pub fn record(report: &Report) -> Golden {
     let methods = report
@@ -264,13 +394,34 @@ pub fn record(report: &Report) -> Golden {
         .map(|(m, config)| {
             let (tolerance, tolerance_basis) = tolerance_of(&config.kind);
             let t = &m.trajectory;
+            if let Some(e) = &m.ensemble {
+                return MethodGolden {
+                    id: m.id.clone(),
+                    kind: m.kind.clone(),
+                    termination: termination_text(&t.termination),
+                    tolerance,
+                    tolerance_basis,
+                    final_loss: None,
+                    points: Vec::new(),
+                    ensemble: Some(EnsembleGolden {
+                        paths: e.paths,
+                        z: ENSEMBLE_Z,
+                        quantities: quantity_bases(e),
+                        points: selected(e.len())
+                            .into_iter()
+                            .map(|i| ensemble_point(e, i))
+                            .collect(),
+                    }),
+                };
+            }
             MethodGolden {
                 id: m.id.clone(),
                 kind: m.kind.clone(),
                 termination: termination_text(&t.termination),
                 tolerance,
                 tolerance_basis,
-                final_loss: t.final_loss(),
+                final_loss: Some(t.final_loss()),
+                ensemble: None,
                 points: selected(t.len())
                     .into_iter()
                     .map(|i| Point {
@@ -283,9 +434,14 @@ pub fn record(report: &Report) -> Golden {
             }
         })
         .collect::<Vec<_>>();
+    // A comparison involving an ensemble is not pinned: its distances are functions of the ensemble means,
+    // which are pinned above with their standard errors; the maximum and the departure time over all
+    // times have no standard error of their own.
+    let is_ensemble = |id: &str| report.method(id).is_some_and(|m| m.ensemble.is_some());
     let comparisons = report
         .comparisons
         .iter()
+        .filter(|c| !is_ensemble(&c.a) && !is_ensemble(&c.b))
         .map(|c| {
             let tol_of = |id: &str| {
                 methods
@@ -334,66 +490,188 @@ fn number(
     })
 }
 
+/// The settings with the seed of every ensemble method in `ensembles` removed: a re-seeded ensemble is
+/// checked statistically, so its seed is recorded but not required to match.
+fn without_ensemble_seeds(settings: &serde_json::Value, ensembles: &[&str]) -> serde_json::Value {
+    let mut s = settings.clone();
+    if let Some(methods) = s.get_mut("methods").and_then(|m| m.as_array_mut()) {
+        for m in methods {
+            let id = m
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            if ensembles.contains(&id.as_str()) {
+                if let Some(o) = m.get_mut("settings").and_then(|v| v.as_object_mut()) {
+                    o.remove("seed");
+                }
+            }
+        }
+    }
+    s
+}
+
+/// A mismatch without a numeric miss.
+fn plain(subject: &str, quantity: &str, t: Option<f64>, expected: String, found: String) -> Mismatch {
+    Mismatch {
+        subject: subject.to_string(),
+        quantity: quantity.to_string(),
+        t,
+        expected,
+        found,
+        miss: None,
+    }
+}
+
+/// Compares one ensemble method's statistics with their golden values.
+fn compare_ensemble(
+    id: &str,
+    floor: Tolerance,
+    g: &EnsembleGolden,
+    m: &EnsembleGolden,
+    out: &mut Vec<Mismatch>,
+) {
+    if g.points.len() != m.points.len() {
+        out.push(plain(
+            id,
+            "recorded points",
+            None,
+            g.points.len().to_string(),
+            m.points.len().to_string(),
+        ));
+        return;
+    }
+    for (p, q) in g.points.iter().zip(&m.points) {
+        if p.step != q.step {
+            out.push(plain(
+                id,
+                "step",
+                Some(p.t),
+                p.step.to_string(),
+                q.step.to_string(),
+            ));
+            continue;
+        }
+        for a in &p.stats {
+            let Some(b) = q.stats.iter().find(|b| b.name == a.name) else {
+                out.push(plain(
+                    id,
+                    &a.name,
+                    Some(p.t),
+                    format!("{:e}", a.value),
+                    "no value (fewer than two live paths)".into(),
+                ));
+                continue;
+            };
+            let allowed = ensemble_allowance(g.z, a.se, b.se, floor, a.value);
+            let diff = (b.value - a.value).abs();
+            // NaN compares false: a non-finite value on either side is a miss.
+            if diff <= allowed {
+                continue;
+            }
+            out.push(Mismatch {
+                subject: id.to_string(),
+                quantity: a.name.clone(),
+                t: Some(p.t),
+                expected: format!("{:e} (se {:.2e})", a.value, a.se),
+                found: format!("{:e} (se {:.2e})", b.value, b.se),
+                miss: diff.is_finite().then(|| diff / allowed),
+            });
+        }
+        for b in q
+            .stats
+            .iter()
+            .filter(|b| !p.stats.iter().any(|a| a.name == b.name))
+        {
+            out.push(plain(
+                id,
+                &b.name,
+                Some(p.t),
+                "no value (fewer than two live paths)".into(),
+                format!("{:e}", b.value),
+            ));
+        }
+    }
+}
+
 /// Compares a run with its golden file; an empty list means the check passed.
 pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
     let now = record(report);
     let mut out = Vec::new();
-    if golden.settings != now.settings {
-        out.push(Mismatch {
-            subject: "settings".into(),
-            quantity: "scenario settings".into(),
-            t: None,
-            expected: golden.settings.to_string(),
-            found: now.settings.to_string(),
-            miss: None,
-        });
+    let ensembles: Vec<&str> = golden
+        .methods
+        .iter()
+        .chain(&now.methods)
+        .filter(|m| m.ensemble.is_some())
+        .map(|m| m.id.as_str())
+        .collect();
+    if without_ensemble_seeds(&golden.settings, &ensembles)
+        != without_ensemble_seeds(&now.settings, &ensembles)
+    {
+        out.push(plain(
+            "settings",
+            "scenario settings",
+            None,
+            golden.settings.to_string(),
+            now.settings.to_string(),
+        ));
         return out;
     }
     for g in &golden.methods {
         let Some(m) = now.methods.iter().find(|m| m.id == g.id) else {
-            out.push(Mismatch {
-                subject: g.id.clone(),
-                quantity: "method".into(),
-                t: None,
-                expected: "present".into(),
-                found: "missing".into(),
-                miss: None,
-            });
+            out.push(plain(&g.id, "method", None, "present".into(), "missing".into()));
             continue;
         };
         if g.termination != m.termination {
-            out.push(Mismatch {
-                subject: g.id.clone(),
-                quantity: "termination".into(),
-                t: None,
-                expected: g.termination.clone(),
-                found: m.termination.clone(),
-                miss: None,
-            });
+            out.push(plain(
+                &g.id,
+                "termination",
+                None,
+                g.termination.clone(),
+                m.termination.clone(),
+            ));
         }
         let tol = g.tolerance;
-        out.extend(number(&g.id, "final_loss", None, tol, g.final_loss, m.final_loss));
+        match (&g.ensemble, &m.ensemble) {
+            (Some(ge), Some(me)) => {
+                compare_ensemble(&g.id, tol, ge, me, &mut out);
+                continue;
+            }
+            (None, None) => {}
+            (ge, me) => {
+                let what = |e: &Option<EnsembleGolden>| if e.is_some() { "an ensemble" } else { "a path" };
+                out.push(plain(
+                    &g.id,
+                    "method output",
+                    None,
+                    what(ge).into(),
+                    what(me).into(),
+                ));
+                continue;
+            }
+        }
+        if let (Some(x), Some(y)) = (g.final_loss, m.final_loss) {
+            out.extend(number(&g.id, "final_loss", None, tol, x, y));
+        }
         if g.points.len() != m.points.len() {
-            out.push(Mismatch {
-                subject: g.id.clone(),
-                quantity: "recorded points".into(),
-                t: None,
-                expected: g.points.len().to_string(),
-                found: m.points.len().to_string(),
-                miss: None,
-            });
+            out.push(plain(
+                &g.id,
+                "recorded points",
+                None,
+                g.points.len().to_string(),
+                m.points.len().to_string(),
+            ));
             continue;
         }
         for (p, q) in g.points.iter().zip(&m.points) {
             if p.step != q.step {
-                out.push(Mismatch {
-                    subject: g.id.clone(),
-                    quantity: "step".into(),
-                    t: Some(p.t),
-                    expected: p.step.to_string(),
-                    found: q.step.to_string(),
-                    miss: None,
-                });
+                out.push(plain(
+                    &g.id,
+                    "step",
+                    Some(p.t),
+                    p.step.to_string(),
+                    q.step.to_string(),
+                ));
                 continue;
             }
             out.extend(number(&g.id, "loss", Some(p.t), tol, p.loss, q.loss));

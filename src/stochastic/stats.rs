@@ -47,6 +47,13 @@ pub struct EnsembleStats {
     /// Variance of each parameter statistic, row-major like `param_mean`.
     #[serde(skip)]
     pub param_var: Vec<f64>,
+    /// Central fourth moment (divisor n, the live paths) of L(θ) at each point, for the standard error of
+    /// `loss_var` ([`EnsembleStats::se_var_m4`]).
+    #[serde(skip)]
+    pub loss_m4: Vec<f64>,
+    /// Central fourth moment (divisor n) of each parameter statistic, row-major like `param_mean`.
+    #[serde(skip)]
+    pub param_m4: Vec<f64>,
     /// The ensemble mean of θ (all d entries), row-major: the method's [`Trajectory`] path.
     #[serde(skip)]
     pub theta_mean: Vec<f64>,
@@ -99,6 +106,13 @@ impl EnsembleStats {
         var * (2.0 / (self.alive[i] as f64 - 1.0)).sqrt()
     }
 
+    /// Monte Carlo standard error of a sample variance `var` at point i from the sample's central fourth
+    /// moment `m4`: √(max(m4 − var², 0)/n), the leading term of Var[s²] = (μ₄ − σ⁴)/n + O(1/n²), right
+    /// for any distribution with a finite fourth moment (the Gaussian form is the case μ₄ = 3σ⁴).
+    pub fn se_var_m4(&self, var: f64, m4: f64, i: usize) -> f64 {
+        ((m4 - var * var).max(0.0) / self.alive[i] as f64).sqrt()
+    }
+
     /// The stationary estimate over the last [`STATIONARY_FRACTION`] of the recorded points (points with
     /// fewer than two live paths are skipped); `None` when no point qualifies.
     pub fn stationary(&self) -> Option<Stationary> {
@@ -129,8 +143,13 @@ struct Accumulator {
     n: Vec<usize>,
     loss_mean: Vec<f64>,
     loss_m2: Vec<f64>,
+    /// Σ(x − x̄)³ and Σ(x − x̄)⁴, updated alongside (Pébay 2008) without touching the mean and m2 bits.
+    loss_m3: Vec<f64>,
+    loss_m4: Vec<f64>,
     param_mean: Vec<f64>,
     param_m2: Vec<f64>,
+    param_m3: Vec<f64>,
+    param_m4: Vec<f64>,
     theta_mean: Vec<f64>,
 }
 
@@ -143,8 +162,12 @@ impl Accumulator {
             n: vec![0; points],
             loss_mean: vec![0.0; points],
             loss_m2: vec![0.0; points],
+            loss_m3: vec![0.0; points],
+            loss_m4: vec![0.0; points],
             param_mean: vec![0.0; points * q],
             param_m2: vec![0.0; points * q],
+            param_m3: vec![0.0; points * q],
+            param_m4: vec![0.0; points * q],
             theta_mean: vec![0.0; points * d],
         }
     }
@@ -152,22 +175,48 @@ impl Accumulator {
     fn add(&mut self, j: usize, loss: f64, theta: &[f64]) {
         self.n[j] += 1;
         let n = self.n[j] as f64;
-        let welford = |mean: &mut f64, m2: &mut f64, x: f64| {
+        // The higher moments first, from the old mean and m2 (Pébay's update); then the mean and m2 by
+        // Welford's update exactly as before, so their bits do not depend on the higher moments.
+        let welford = |mean: &mut f64, m2: &mut f64, m3: &mut f64, m4: &mut f64, x: f64| {
             let delta = x - *mean;
+            let dn = delta / n;
+            let dn2 = dn * dn;
+            let term = delta * dn * (n - 1.0);
+            *m4 += term * dn2 * (n * n - 3.0 * n + 3.0) + 6.0 * dn2 * *m2 - 4.0 * dn * *m3;
+            *m3 += term * dn * (n - 2.0) - 3.0 * dn * *m2;
             *mean += delta / n;
             *m2 += delta * (x - *mean);
         };
-        welford(&mut self.loss_mean[j], &mut self.loss_m2[j], loss);
+        welford(
+            &mut self.loss_mean[j],
+            &mut self.loss_m2[j],
+            &mut self.loss_m3[j],
+            &mut self.loss_m4[j],
+            loss,
+        );
         let (d, q) = (self.d, self.q);
         for (m, x) in self.theta_mean[j * d..(j + 1) * d].iter_mut().zip(theta) {
             *m += (x - *m) / n;
         }
         if q == d {
             for (c, &x) in theta.iter().enumerate() {
-                welford(&mut self.param_mean[j * q + c], &mut self.param_m2[j * q + c], x);
+                let i = j * q + c;
+                welford(
+                    &mut self.param_mean[i],
+                    &mut self.param_m2[i],
+                    &mut self.param_m3[i],
+                    &mut self.param_m4[i],
+                    x,
+                );
             }
         } else {
-            welford(&mut self.param_mean[j], &mut self.param_m2[j], norm(theta));
+            welford(
+                &mut self.param_mean[j],
+                &mut self.param_m2[j],
+                &mut self.param_m3[j],
+                &mut self.param_m4[j],
+                norm(theta),
+            );
         }
     }
 }
@@ -262,6 +311,10 @@ pub(crate) fn drive_ensemble<S: PathStep>(
         param_var: (0..live * q)
             .map(|i| var(acc.param_m2[i], acc.n[i / q]))
             .collect(),
+        loss_m4: (0..live).map(|j| acc.loss_m4[j] / acc.n[j] as f64).collect(),
+        param_m4: (0..live * q)
+            .map(|i| acc.param_m4[i] / acc.n[i / q] as f64)
+            .collect(),
         theta_mean: acc.theta_mean[..live * d].to_vec(),
     };
     let mut traj = Trajectory::with_capacity(d, live);
@@ -290,4 +343,69 @@ pub(crate) fn drive_ensemble<S: PathStep>(
     traj.stats.accepted_steps = grid.steps;
     traj.stats.wall_seconds = started.elapsed().as_secs_f64();
     (traj, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::golden::{ensemble_allowance, ensemble_point, Tolerance};
+    use crate::objective::Quadratic;
+    use nalgebra::DMatrix;
+
+    /// Path p jumps to X[p] on its first step and stays there.
+    const X: [f64; 5] = [0.0, 1.0, 2.0, 3.0, 6.0];
+
+    struct Jump(f64);
+
+    impl PathStep for Jump {
+        fn step(&mut self, _k: u64, theta: &mut [f64]) -> u64 {
+            theta[0] = self.0;
+            1
+        }
+    }
+
+    /// The standard errors recorded in a golden file match the formulas on a hand-computed ensemble.
+    #[test]
+    fn standard_errors_of_a_mean_and_a_variance_match_the_formulas() {
+        // L(θ) = ½θ², so the losses are ½X² = [0, 0.5, 2, 4.5, 18].
+        let objective = Quadratic::new(DMatrix::from_element(1, 1, 1.0), vec![0.0]);
+        let grid = TimeGrid::new(0.1, 1, 1);
+        let (_, e) = drive_ensemble(&objective, &[0.0], &grid, 1e9, X.len(), |p| Jump(X[p]));
+        let point = ensemble_point(&e, 1);
+        let stat = |name: &str| point.stats.iter().find(|s| s.name == name).unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+        // θ: mean 12/5 = 2.4; deviations −2.4, −1.4, −0.4, 0.6, 3.6; Σd² = 21.2, s² = 21.2/4 = 5.3;
+        // Σd⁴ = 205.136, m4 = 41.0272.
+        let theta_mean = stat("theta_0_mean");
+        assert!(close(theta_mean.value, 2.4));
+        assert!(close(theta_mean.se, (5.3f64 / 5.0).sqrt()), "{theta_mean:?}");
+        let theta_var = stat("theta_0_var");
+        assert!(close(theta_var.value, 5.3));
+        assert!(
+            close(theta_var.se, ((41.0272 - 5.3 * 5.3) / 5.0f64).sqrt()),
+            "{theta_var:?}"
+        );
+        // Loss: mean 25/5 = 5; deviations −5, −4.5, −3, −0.5, 13; Σd² = 223.5, s² = 55.875;
+        // Σd⁴ = 29677.125, m4 = 5935.425.
+        let loss_mean = stat("loss_mean");
+        assert!(close(loss_mean.value, 5.0));
+        assert!(close(loss_mean.se, (55.875f64 / 5.0).sqrt()), "{loss_mean:?}");
+        let loss_var = stat("loss_var");
+        assert!(close(loss_var.value, 55.875));
+        assert!(
+            close(loss_var.se, ((5935.425 - 55.875 * 55.875) / 5.0f64).sqrt()),
+            "{loss_var:?}"
+        );
+        let alive = stat("alive_fraction");
+        assert_eq!((alive.value, alive.se), (1.0, 0.0));
+        // At t = 0 every path sits at θ₀: zero variance, zero standard errors.
+        assert!(ensemble_point(&e, 0).stats.iter().all(|s| s.se == 0.0));
+        // The allowed difference: z·√(se_a² + se_b²) + floor.
+        let floor = Tolerance {
+            rel: 1e-9,
+            abs: 1e-12,
+        };
+        let allowed = ensemble_allowance(5.0, 0.3, 0.4, floor, 2.0);
+        assert!(close(allowed, 5.0 * 0.5 + 1e-12 + 2e-9));
+    }
 }
