@@ -430,6 +430,9 @@ fn read_ensemble(
         loss_var: Vec::with_capacity(n),
         param_mean: Vec::with_capacity(n * q),
         param_var: Vec::with_capacity(n * q),
+        // Not saved: only the golden check's standard errors use the fourth moments, never a figure.
+        loss_m4: Vec::new(),
+        param_m4: Vec::new(),
         theta_mean: trajectory.states.clone(),
     };
     for r in 0..n {

@@ -244,7 +244,7 @@ where
                 OutputType::Sparse,
             );
             match result {
-                Ok(r) => {
+                Ok((r, _)) => {
                     rejected += r as u64;
                     if let (Some(&x), Some(y)) = (xs.last(), ys.last()) {
                         if (x - 1.0).abs() < 1e-9 {
@@ -264,6 +264,9 @@ where
             SolverKind::Dop853 | SolverKind::Dopri5 => {
                 let s0 = s_start as f64;
                 let s_end = n as f64 + 1.0 / 64.0;
+                // In dense mode ode_solvers calls `solout` once per accepted step and once more per
+                // dense output point, so the counter is corrected below from the solver's own count.
+                let accepted_before = accepted.get();
                 let (result, xs, ys) = integrate_adaptive(
                     settings.solver,
                     system(),
@@ -275,6 +278,7 @@ where
                 // Keep only the integer sample times past the start, in order; anything else (a
                 // solver's own end point, the start point again) is dropped. The dense output times
                 // s0 + 1 + 1 + … are exact integers.
+                let xs_len = xs.len();
                 for (x, y) in xs.into_iter().zip(ys) {
                     let j = x.round();
                     if (x - j).abs() < 1e-9 && j as u64 == samples.len() as u64 && j as u64 <= n {
@@ -282,8 +286,16 @@ where
                     }
                 }
                 match result {
-                    Ok(r) => rejected += r as u64,
-                    Err(e) => failure = Some(named_failure(&e, grid.spacing())),
+                    Ok((r, a)) => {
+                        rejected += r as u64;
+                        accepted.set(accepted_before + a as u64);
+                    }
+                    Err(e) => {
+                        // No statistics on failure: take the dense points back out of the counter.
+                        let calls = accepted.get() - accepted_before;
+                        accepted.set(accepted_before + calls.saturating_sub(xs_len as u64));
+                        failure = Some(named_failure(&e, grid.spacing()));
+                    }
                 }
             }
             SolverKind::Rk4 => {
@@ -374,7 +386,11 @@ where
 
 /// The output of an adaptive run: the solver's verdict (rejected steps, or why it stopped) and the points it
 /// recorded.
-type AdaptiveRun<D> = (Result<u32, IntegrationError>, Vec<f64>, Vec<OVector<f64, D>>);
+type AdaptiveRun<D> = (
+    Result<(u32, u32), IntegrationError>,
+    Vec<f64>,
+    Vec<OVector<f64, D>>,
+);
 
 /// Runs dop853 or dopri5 (each with Hairer's default controller settings) over `span` = (s0, s_end) in
 /// rescaled time, dense output every 1.0 or sparse, with the stiffness test off.
@@ -413,7 +429,11 @@ where
         );
         let r = stepper.integrate();
         let (x, y) = stepper.results().get();
-        (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+        (
+            r.map(|s| (s.rejected_steps, s.accepted_steps)),
+            x.clone(),
+            y.clone(),
+        )
     } else {
         let mut stepper = Dop853::from_param(
             system,
@@ -435,7 +455,11 @@ where
         );
         let r = stepper.integrate();
         let (x, y) = stepper.results().get();
-        (r.map(|s| s.rejected_steps), x.clone(), y.clone())
+        (
+            r.map(|s| (s.rejected_steps, s.accepted_steps)),
+            x.clone(),
+            y.clone(),
+        )
     }
 }
 
@@ -505,5 +529,44 @@ mod tests {
             );
         }
         assert_eq!(traj.stats.accepted_steps, 3 << 17);
+    }
+
+    /// ode_solvers calls `solout` at every dense output point as well as at every step; the step count
+    /// must be the solver's own. With many samples per step (a slow flow sampled often), counting calls
+    /// would report more "steps" than there are samples. dopri5 spends 6 evaluations per step (FSAL)
+    /// plus 3 to start (two for the initial step guess, one for the first stage); dop853 12 per step,
+    /// 3 more per accepted step for its dense output, and the same 3 to start.
+    #[test]
+    fn accepted_steps_are_the_solver_steps_not_the_output_calls() {
+        let q = Quadratic::from_eigenvalues(&[1.0, 0.1], vec![0.0, 0.0]);
+        let grid = TimeGrid::new(0.01, 1000, 1);
+        for (solver, per_step, per_accepted) in [(SolverKind::Dopri5, 6, 0), (SolverKind::Dop853, 12, 3)] {
+            let settings = SolverSettings {
+                solver,
+                rtol: 1e-8,
+                atol: 1e-10,
+                max_steps: 100_000,
+                dt: 0.0,
+            };
+            let traj = solve(
+                &GradientFlow { objective: &q },
+                &q,
+                &[1.0, 1.0],
+                &grid,
+                &settings,
+                1e10,
+            );
+            assert_eq!(traj.termination, Termination::Completed);
+            let (a, r) = (traj.stats.accepted_steps, traj.stats.rejected_steps);
+            assert!(
+                a < 200,
+                "{solver:?}: {a} accepted steps for 1000 samples of a smooth flow"
+            );
+            assert_eq!(
+                traj.stats.grad_evals,
+                per_step * (a + r) + per_accepted * a + 3,
+                "{solver:?}: accepted {a}, rejected {r}"
+            );
+        }
     }
 }
