@@ -21,7 +21,7 @@
 
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
-use flowgap::discrete::{gd_final_lanes, gradient_descent};
+use flowgap::discrete::{gd_final_lanes, gradient_descent, GdFinal};
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Parameterization, Rosenbrock};
 use flowgap::{Termination, TimeGrid, Trajectory};
@@ -180,25 +180,35 @@ fn w3(reps: usize, threads: usize) -> Value {
         basins(&|p: &[f64; 2]| gradient_descent(&Himmelblau, p, &grid, 1e10))
     });
     let gd_json = report("w3_gd_65536_starts", (m, n), "");
-    // The final-point path (no trajectory, 4 starts per lane group), chunked over the pool; its labels
-    // must equal the reference path's (they are bit-identical, tests/gd_lanes.rs).
-    let (m, n, gd_lanes) = time(reps, || {
-        pool.install(|| {
-            starts
-                .par_chunks(1024)
-                .flat_map_iter(|c| gd_final_lanes::<_, 2, 4>(&Himmelblau, c, &grid, 1e10))
-                .map(|f| match f.diverged_at {
-                    Some(_) => 5,
-                    None => label(&f.theta, &minima),
-                })
-                .collect::<Vec<u8>>()
-        })
-    });
-    assert_eq!(
-        gd_lanes, gd,
-        "the lane path's basin labels equal the reference path's"
-    );
-    let gd_lanes_json = report("w3_gd_65536_starts_final_lanes", (m, n), "");
+    // The final-point path (no trajectory, G groups of 4 starts per loop body), chunked over the pool; its
+    // labels must equal the reference path's (they are bit-identical, tests/gd_lanes.rs). 16 lanes
+    // (G = 4) is the default; 4 and 8 show what the width buys.
+    let lane_labels = |ends: Vec<GdFinal<2>>| -> Vec<u8> {
+        ends.iter()
+            .map(|f| match f.diverged_at {
+                Some(_) => 5,
+                None => label(&f.theta, &minima),
+            })
+            .collect()
+    };
+    let mut lanes_json = json!({});
+    for width in [16usize, 4, 8] {
+        let run = |c: &[[f64; 2]]| match width {
+            4 => gd_final_lanes::<_, 2, 1>(&Himmelblau, c, &grid, 1e10),
+            8 => gd_final_lanes::<_, 2, 2>(&Himmelblau, c, &grid, 1e10),
+            _ => gd_final_lanes::<_, 2, 4>(&Himmelblau, c, &grid, 1e10),
+        };
+        let (m, n, ends) = time(reps, || {
+            pool.install(|| starts.par_chunks(1024).flat_map_iter(run).collect::<Vec<_>>())
+        });
+        assert_eq!(
+            lane_labels(ends),
+            gd,
+            "the lane path's basin labels equal the reference path's"
+        );
+        let name = format!("w3_gd_65536_starts_lanes_{width}");
+        lanes_json[format!("lanes_{width}")] = report(&name, (m, n), "");
+    }
     let (m, n, flow) = time(reps.min(3), || {
         basins(&|p: &[f64; 2]| {
             solve(
@@ -222,7 +232,7 @@ fn w3(reps: usize, threads: usize) -> Value {
         (0..6).map(|b| count(&flow, b)).collect::<Vec<_>>()
     );
     json!({
-        "gd": gd_json, "gd_final_lanes": gd_lanes_json, "flow_dopri5": flow_json, "disagreement": disagree,
+        "gd": gd_json, "gd_final_lanes": lanes_json["lanes_16"], "gd_lanes": lanes_json, "flow_dopri5": flow_json, "disagreement": disagree,
         "gd_basins": gd, "flow_basins": flow, "minima": minima,
     })
 }

@@ -3,10 +3,22 @@
 //!
 //! Why lanes: a GD step on a small objective is a chain of dependent floating-point operations, so one
 //! start runs at the latency of that chain while the core's other execution ports sit idle. Advancing
-//! `L` independent starts in one loop body gives the out-of-order core `L` chains to overlap. Each lane
-//! performs exactly the operations [`super::gradient_descent`] performs for its start, in the same order,
-//! so results are bit-identical to it (tested in tests/gd_lanes.rs). No trajectory is stored and nothing
-//! is allocated.
+//! many independent starts in one loop body (G groups of four lanes), stored as structure of arrays
+//! (`θ[g][i][j]` is coordinate i of lane j of group g), gives the core G chains to overlap and lets the
+//! compiler put a group in one SIMD register; the gradient comes from [`Objective::gradient_lanes`],
+//! which small objectives implement as a loop over lanes. The step loop checks all lanes for divergence
+//! with one branch and handles a diverging lane off the fast path. Each lane performs exactly the
+//! operations [`super::gradient_descent`] performs for its start, in the same order, so results are
+//! bit-identical to it (tested in tests/gd_lanes.rs). No
+//! trajectory is stored and nothing is allocated per step.
+//!
+//! On x86-64 the loop is compiled twice, for the baseline (SSE2, two f64 per register) and with AVX (four),
+//! and the AVX copy is chosen at run time when the CPU has it. AVX alone keeps bit identity: its
+//! add/sub/mul are the same correctly rounded IEEE operations as SSE2's, under the same rounding mode,
+//! and Rust never contracts `a * b + c` into a fused multiply-add by itself. FMA is deliberately not
+//! enabled: a fused instruction rounds once where the reference path rounds twice, so it must never be
+//! within reach of this loop; nor is any fast-math reassociation used. The CPU's own target (e.g.
+//! target-cpu=native) is left alone for the same reason and for portable binaries.
 
 use crate::objective::Objective;
 use crate::trajectory::TimeGrid;
@@ -22,13 +34,23 @@ pub struct GdFinal<const D: usize> {
     pub diverged_at: Option<u64>,
 }
 
+/// Lanes per group: one 256-bit register of f64 (two SSE2 registers without AVX).
+pub const LANE_GROUP: usize = 4;
+
+/// A group's θ (or ∇L): `[i][j]` is coordinate i of lane j of the group.
+type Block<const D: usize> = [[f64; LANE_GROUP]; D];
+
 /// Runs gradient descent over `grid` from each of `starts` and returns only where each run ended.
 ///
 /// Divergence is detected exactly as [`super::gradient_descent`] does: θ or ∇L(θ_k) non-finite at any
 /// step, or |L| above `loss_bound` at a step it would record (every `grid.record_every`-th and none
 /// other), so the result equals that function's final point and termination, bit for bit. Starts are
-/// advanced `L` at a time (see the module notes); `L` = 4 is a good default on current x86 cores.
-pub fn gd_final_lanes<O: Objective + ?Sized, const D: usize, const L: usize>(
+/// advanced `G` groups of [`LANE_GROUP`] lanes at a time (see the module notes); `G` = 4 (16 starts per loop
+/// body) is a good default on current x86 cores. Objectives without their own
+/// [`Objective::gradient_lanes`] get correct but unvectorised lanes. The result for a start does not
+/// depend on `G` or on which other starts share its chunk, so callers may split `starts` over threads
+/// freely.
+pub fn gd_final_lanes<O: Objective, const D: usize, const G: usize>(
     objective: &O,
     starts: &[[f64; D]],
     grid: &TimeGrid,
@@ -36,65 +58,213 @@ pub fn gd_final_lanes<O: Objective + ?Sized, const D: usize, const L: usize>(
 ) -> Vec<GdFinal<D>> {
     debug_assert_eq!(objective.dim(), D, "the objective's dimension must be D");
     let mut out = Vec::with_capacity(starts.len());
-    for chunk in starts.chunks(L) {
-        let n = chunk.len();
-        let mut theta = [[0.0; D]; L];
-        theta[..n].copy_from_slice(chunk);
-        let mut grad = [[0.0; D]; L];
-        let mut diverged: [Option<u64>; L] = [None; L];
-        let mut previous = theta;
-        // Lanes past the end of the last chunk start as finished, so they do no work.
-        let mut live = [false; L];
-        live[..n].iter_mut().for_each(|l| *l = true);
-        let mut until_record = 0u64;
-        for k in 0..=grid.steps {
-            let on_record = until_record == 0;
-            until_record = if on_record {
-                grid.record_every - 1
-            } else {
-                until_record - 1
-            };
-            let mut any_live = false;
-            for l in 0..L {
-                if !live[l] {
-                    continue;
-                }
-                objective.gradient(&theta[l], &mut grad[l]);
-                let finite = theta[l]
-                    .iter()
-                    .chain(&grad[l])
-                    .fold(true, |a, x| a & x.is_finite());
-                // As in the driver: the loss bound is checked only on recorded steps; a NaN loss fails it
-                // (NaN ≤ bound is false).
-                let within = !on_record || objective.loss(&theta[l]).abs() <= loss_bound;
-                let bad = !finite || !within;
-                if bad {
-                    diverged[l] = Some(k);
-                    live[l] = false;
-                    // The last finite iterate, as the driver keeps it (θ₀ when k = 0).
-                    if k > 0 {
-                        theta[l] = previous[l];
-                    }
-                    continue;
-                }
-                if k == grid.steps {
-                    live[l] = false;
-                    continue;
-                }
-                previous[l] = theta[l];
-                for i in 0..D {
-                    theta[l][i] = previous[l][i] - grid.step_size * grad[l][i];
-                }
-                any_live = true;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU supports AVX (checked just above), the only feature the function enables.
+        unsafe { all_chunks_avx::<O, D, G>(objective, starts, grid, loss_bound, &mut out) };
+        return out;
+    }
+    all_chunks::<O, D, G>(objective, starts, grid, loss_bound, &mut out);
+    out
+}
+
+/// [`all_chunks`] compiled with AVX (and without FMA: see the module notes).
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn all_chunks_avx<O: Objective, const D: usize, const G: usize>(
+    objective: &O,
+    starts: &[[f64; D]],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    out: &mut Vec<GdFinal<D>>,
+) {
+    all_chunks::<O, D, G>(objective, starts, grid, loss_bound, out);
+}
+
+// Always inlined, so that it (and the objective's lane methods inlined into it) is compiled with the
+// caller's target features.
+#[inline(always)]
+fn all_chunks<O: Objective, const D: usize, const G: usize>(
+    objective: &O,
+    starts: &[[f64; D]],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    out: &mut Vec<GdFinal<D>>,
+) {
+    for chunk in starts.chunks(G * LANE_GROUP) {
+        let ends = chunk_final::<O, D, G>(objective, chunk, grid, loss_bound);
+        out.extend(ends.iter().flatten().take(chunk.len()));
+    }
+}
+
+/// Runs up to `G·LANE_GROUP` starts (`chunk`) to their ends; entries past `chunk.len()` are filler.
+///
+/// The objective is called once per group of [`LANE_GROUP`] lanes rather than once over all lanes: each call
+/// is then one register wide and vectorises cleanly, and the `G` groups are independent chains the core
+/// overlaps. (With all lanes contiguous, LLVM's SLP vectoriser pairs x's and y's operations instead and
+/// spends its time shuffling.)
+#[inline(always)]
+fn chunk_final<O: Objective, const D: usize, const G: usize>(
+    objective: &O,
+    chunk: &[[f64; D]],
+    grid: &TimeGrid,
+    loss_bound: f64,
+) -> [[GdFinal<D>; LANE_GROUP]; G] {
+    let n = chunk.len();
+    let eta = grid.step_size;
+    let mut ends = [[GdFinal {
+        theta: [0.0; D],
+        diverged_at: None,
+    }; LANE_GROUP]; G];
+    // Lanes past the end of a short chunk repeat the first start: they compute, are never reported.
+    let mut theta = [[[0.0; LANE_GROUP]; D]; G];
+    let mut live = [[false; LANE_GROUP]; G];
+    for g in 0..G {
+        for j in 0..LANE_GROUP {
+            let l = g * LANE_GROUP + j;
+            let s = chunk[if l < n { l } else { 0 }];
+            for i in 0..D {
+                theta[g][i][j] = s[i];
             }
-            if !any_live {
-                break;
+            live[g][j] = l < n;
+        }
+    }
+    let mut previous = theta;
+    let mut grad = [[[0.0; LANE_GROUP]; D]; G];
+    let mut loss = [[0.0; LANE_GROUP]; G];
+    let mut until_record = 0u64;
+    for k in 0..=grid.steps {
+        let on_record = until_record == 0;
+        until_record = if on_record {
+            grid.record_every - 1
+        } else {
+            until_record - 1
+        };
+        for g in 0..G {
+            objective.gradient_lanes(&theta[g], &mut grad[g]);
+        }
+        // One branch for all lanes: x − x is 0 exactly when x is finite (NaN for ±∞ and NaN), so the sum
+        // below is 0 in a lane exactly when its θ and ∇L are all finite; plain f64 arithmetic over lanes
+        // vectorises, and the per-lane decision equals the driver's `is_finite` checks.
+        let mut bad = [0.0; LANE_GROUP];
+        for g in 0..G {
+            for i in 0..D {
+                for j in 0..LANE_GROUP {
+                    // x − x on purpose: the finiteness test described above.
+                    #[allow(clippy::eq_op)]
+                    let b = (theta[g][i][j] - theta[g][i][j]) + (grad[g][i][j] - grad[g][i][j]);
+                    bad[j] += b;
+                }
             }
         }
-        out.extend((0..n).map(|l| GdFinal {
-            theta: theta[l],
-            diverged_at: diverged[l],
-        }));
+        let mut ok = bad.iter().fold(true, |a, &x| a & (x == 0.0));
+        if on_record {
+            // As in the driver: the loss bound is checked only on recorded steps; a NaN loss fails it
+            // (NaN ≤ bound is false).
+            for g in 0..G {
+                objective.loss_lanes(&theta[g], &mut loss[g]);
+            }
+            ok &= loss
+                .iter()
+                .flatten()
+                .fold(true, |a, x| a & (x.abs() <= loss_bound));
+        }
+        if !ok {
+            // Values in and out, so that θ and ∇L never have their address taken and stay in registers
+            // on the fast path.
+            let checked = Checked {
+                theta,
+                grad,
+                previous,
+                loss,
+                on_record,
+                loss_bound,
+                k,
+            };
+            match retire(checked, &mut live, &mut ends) {
+                Some((t, g)) => (theta, grad) = (t, g),
+                None => return ends,
+            }
+        }
+        if k == grid.steps {
+            break;
+        }
+        previous = theta;
+        for g in 0..G {
+            for i in 0..D {
+                for j in 0..LANE_GROUP {
+                    theta[g][i][j] = previous[g][i][j] - eta * grad[g][i][j];
+                }
+            }
+        }
     }
-    out
+    for g in 0..G {
+        for j in 0..LANE_GROUP {
+            if live[g][j] {
+                ends[g][j].theta = std::array::from_fn(|i| theta[g][i][j]);
+            }
+        }
+    }
+    ends
+}
+
+/// One step's state, as the slow path needs it.
+struct Checked<const D: usize, const G: usize> {
+    theta: [Block<D>; G],
+    grad: [Block<D>; G],
+    previous: [Block<D>; G],
+    loss: [[f64; LANE_GROUP]; G],
+    on_record: bool,
+    loss_bound: f64,
+    k: u64,
+}
+
+/// The slow path, at a step where some lane failed a check: each live lane that failed ends here, with
+/// the last finite iterate as the driver keeps it (θ₀ when k = 0). A finished lane then copies a live
+/// lane's θ_k and ∇L(θ_k), which passed this step's checks, so it keeps computing finite numbers (its own
+/// could be NaN and would trip the check at every later step) while nobody reads it. Returns the new
+/// θ_k and ∇L(θ_k), or `None` when no lane is live any more. `loss` holds this step's losses when
+/// `on_record`.
+#[inline(never)]
+#[allow(clippy::type_complexity)]
+fn retire<const D: usize, const G: usize>(
+    c: Checked<D, G>,
+    live: &mut [[bool; LANE_GROUP]; G],
+    ends: &mut [[GdFinal<D>; LANE_GROUP]; G],
+) -> Option<([Block<D>; G], [Block<D>; G])> {
+    let Checked {
+        mut theta,
+        mut grad,
+        previous,
+        loss,
+        on_record,
+        loss_bound,
+        k,
+    } = c;
+    let lanes = || (0..G).flat_map(|g| (0..LANE_GROUP).map(move |j| (g, j)));
+    for (g, j) in lanes() {
+        let ok = (0..D).all(|i| theta[g][i][j].is_finite() && grad[g][i][j].is_finite())
+            && (!on_record || loss[g][j].abs() <= loss_bound);
+        if live[g][j] && !ok {
+            live[g][j] = false;
+            let last = if k > 0 { &previous[g] } else { &theta[g] };
+            ends[g][j] = GdFinal {
+                theta: std::array::from_fn(|i| last[i][j]),
+                diverged_at: Some(k),
+            };
+        }
+    }
+    let (dg, dj) = lanes().find(|&(g, j)| live[g][j])?;
+    for (g, j) in lanes() {
+        if !live[g][j] {
+            for i in 0..D {
+                theta[g][i][j] = theta[dg][i][dj];
+                grad[g][i][j] = grad[dg][i][dj];
+            }
+        }
+    }
+    Some((theta, grad))
 }

@@ -10,7 +10,7 @@ mod nesterov;
 
 pub use gd::gradient_descent;
 pub use heavy_ball::{heavy_ball, MomentumStart};
-pub use lanes::{gd_final_lanes, GdFinal};
+pub use lanes::{gd_final_lanes, GdFinal, LANE_GROUP};
 pub use layerwise::{blockwise_gradient_descent, BlockScales};
 pub use nesterov::{nesterov, NesterovSchedule};
 

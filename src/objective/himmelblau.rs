@@ -66,6 +66,33 @@ impl Objective for Himmelblau {
         g[1] = 2.0 * p + 4.0 * y * q;
     }
 
+    // The same expressions as `loss` and `gradient`, lane by lane (bit-identical), in a loop over lanes
+    // that the compiler vectorises: the basin-map path (`gd_final_lanes`, which calls these one register
+    // of lanes at a time).
+    #[inline]
+    fn loss_lanes<const L: usize>(&self, t: &[[f64; L]], loss: &mut [f64; L]) {
+        let (xs, ys) = (&t[0], &t[1]);
+        for l in 0..L {
+            let (x, y) = (xs[l], ys[l]);
+            let p = x * x + y - 11.0;
+            let q = x + y * y - 7.0;
+            loss[l] = p * p + q * q;
+        }
+    }
+
+    #[inline]
+    fn gradient_lanes<const L: usize>(&self, t: &[[f64; L]], g: &mut [[f64; L]]) {
+        let (xs, ys) = (&t[0], &t[1]);
+        let [gx, gy] = g else { return };
+        for l in 0..L {
+            let (x, y) = (xs[l], ys[l]);
+            let p = x * x + y - 11.0;
+            let q = x + y * y - 7.0;
+            gx[l] = 4.0 * x * p + 2.0 * q;
+            gy[l] = 2.0 * p + 4.0 * y * q;
+        }
+    }
+
     fn hvp(&self, t: &[f64], v: &[f64], out: &mut [f64]) {
         let (hxx, hxy, hyy) = Self::hessian(t[0], t[1]);
         out[0] = hxx * v[0] + hxy * v[1];

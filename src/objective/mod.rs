@@ -53,6 +53,38 @@ pub trait Objective: Send + Sync {
     /// Writes ∇L(θ) into `grad` (length d).
     fn gradient(&self, theta: &[f64], grad: &mut [f64]);
 
+    /// Writes ∇L at `L` points at once, in structure-of-arrays layout: `theta[i][l]` is coordinate i of
+    /// point l, and `grad[i][l]` receives ∂L/∂θ_i there (both of length d).
+    ///
+    /// For lane-wise methods ([`crate::discrete::gd_final_lanes`]), which advance many starts in one loop
+    /// body. Each lane must get exactly the operations [`Objective::gradient`] performs, in the same order,
+    /// so that lane results are bit-identical to one-point results. The default calls `gradient` per lane
+    /// (correct, not vectorised); small objectives override it with a loop over lanes the compiler turns
+    /// into SIMD.
+    #[inline]
+    fn gradient_lanes<const L: usize>(&self, theta: &[[f64; L]], grad: &mut [[f64; L]])
+    where
+        Self: Sized,
+    {
+        let (mut stack, mut heap) = ([0.0; LANE_STACK], Vec::new());
+        let g = scratch(grad.len(), &mut stack, &mut heap);
+        for l in 0..L {
+            with_lane(theta, l, |t| self.gradient(t, g));
+            g.iter().zip(grad.iter_mut()).for_each(|(x, c)| c[l] = *x);
+        }
+    }
+
+    /// Writes L at `L` points at once (layout and bit-identity as in [`Objective::gradient_lanes`]).
+    #[inline]
+    fn loss_lanes<const L: usize>(&self, theta: &[[f64; L]], loss: &mut [f64; L])
+    where
+        Self: Sized,
+    {
+        for (l, out) in loss.iter_mut().enumerate() {
+            *out = with_lane(theta, l, |t| self.loss(t));
+        }
+    }
+
     /// Writes the Hessian-vector product H(θ)·v into `out`.
     ///
     /// The default is a central difference of the gradient with a step scaled to θ and v
@@ -153,6 +185,27 @@ pub trait FiniteSum: Objective {
 
     /// Writes the minibatch gradient (1/|B|) Σ_{i∈B} ∇ℓ_i(θ) into `grad` and returns the minibatch loss.
     fn batch_loss_gradient(&self, theta: &[f64], batch: &[usize], grad: &mut [f64]) -> f64;
+}
+
+/// Points up to this dimension are gathered on the stack by the default lane methods; larger ones on the heap.
+const LANE_STACK: usize = 16;
+
+/// A scratch buffer of length `d`: on the stack when it fits, else on the heap.
+fn scratch<'a>(d: usize, stack: &'a mut [f64; LANE_STACK], heap: &'a mut Vec<f64>) -> &'a mut [f64] {
+    if d <= LANE_STACK {
+        &mut stack[..d]
+    } else {
+        heap.resize(d, 0.0);
+        heap
+    }
+}
+
+/// Gathers lane `l` of a structure-of-arrays point set and calls `f` on it (the default lane methods).
+fn with_lane<const L: usize, R>(theta: &[[f64; L]], l: usize, f: impl FnOnce(&[f64]) -> R) -> R {
+    let (mut stack, mut heap) = ([0.0; LANE_STACK], Vec::new());
+    let t = scratch(theta.len(), &mut stack, &mut heap);
+    t.iter_mut().zip(theta).for_each(|(x, c)| *x = c[l]);
+    f(t)
 }
 
 /// ‖v‖₂.
