@@ -126,9 +126,11 @@ fn w2(reps: usize) -> Value {
         "w2_flow_dopri5",
         (m, n),
         &format!(
-            "final loss {:.12e}, {} evals",
+            "final loss {:.12e}, {} evals, {} accepted + {} rejected steps",
             flow.final_loss(),
-            flow.stats.grad_evals
+            flow.stats.grad_evals,
+            flow.stats.accepted_steps,
+            flow.stats.rejected_steps
         ),
     );
     // Row-major x (n × 20) and y (n), θ0 in flowgap's layout [W1 (50×20, row-major), b1, W2, b2].
