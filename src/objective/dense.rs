@@ -29,6 +29,26 @@ impl<'a> Mat<'a> {
         }
     }
 
+    /// A rows × cols block of a column-major matrix whose columns start `ld` elements apart (ld ≥ rows):
+    /// element (i, j) at `i + j·ld`. It lets a chunk of samples (rows) be used in place, without a copy.
+    /// Panics if `data` is too short or ld < rows.
+    pub fn col_major_ld(data: &'a [f64], rows: usize, cols: usize, ld: usize) -> Self {
+        assert!(ld >= rows, "leading dimension {ld} below {rows} rows");
+        // The last element read is (rows − 1, cols − 1), at (cols − 1)·ld + rows − 1.
+        let len = if rows == 0 || cols == 0 {
+            0
+        } else {
+            (cols - 1) * ld + rows
+        };
+        Mat {
+            data: &data[..len],
+            rows,
+            cols,
+            rs: 1,
+            cs: ld,
+        }
+    }
+
     /// `data` read as a rows × cols matrix stored row by row (panics if `data` is too short).
     pub fn row_major(data: &'a [f64], rows: usize, cols: usize) -> Self {
         Mat {
@@ -130,9 +150,10 @@ pub fn gemm(alpha: f64, a: Mat, b: Mat, beta: f64, c: MatMut) {
         }
         return;
     }
-    // SAFETY: each matrix's constructor sliced its data to exactly rows·cols elements and its strides
-    // are (1, rows) or (cols, 1) (or those swapped by `t`), so every index i·rs + j·cs with i < rows and
-    // j < cols is inside its slice; c's layout maps distinct (i, j) to distinct elements, and c is a
+    // SAFETY: each matrix's constructor sliced its data to exactly rows·cols elements with strides
+    // (1, rows) or (cols, 1), or (`col_major_ld`) to (cols − 1)·ld + rows elements with strides (1, ld)
+    // (or those swapped by `t`), so every index i·rs + j·cs with i < rows and j < cols is inside its
+    // slice; c's layout maps distinct (i, j) to distinct elements, and c is a
     // unique borrow, so it aliases neither a nor b.
     unsafe {
         matrixmultiply::dgemm(
@@ -181,6 +202,29 @@ mod tests {
                 }
             }
         }
+        // A block of rows inside a taller column-major matrix (a chunk of samples) equals its copy.
+        let tall: Vec<f64> = (0..10 * 3).map(|i| (i as f64 * 0.9).sin()).collect();
+        let w: Vec<f64> = (0..3 * 2).map(|i| i as f64 - 2.5).collect();
+        let block: Vec<f64> = (0..3)
+            .flat_map(|j| tall[j * 10 + 4..j * 10 + 9].to_vec())
+            .collect();
+        let (mut c1, mut c2) = (vec![0.0; 5 * 2], vec![0.0; 5 * 2]);
+        let wm = Mat::row_major(&w, 3, 2);
+        gemm(
+            1.0,
+            Mat::col_major_ld(&tall[4..], 5, 3, 10),
+            wm,
+            0.0,
+            MatMut::col_major(&mut c1, 5, 2),
+        );
+        gemm(
+            1.0,
+            Mat::col_major(&block, 5, 3),
+            wm,
+            0.0,
+            MatMut::col_major(&mut c2, 5, 2),
+        );
+        assert_eq!(c1, c2);
         // β = 0 ignores whatever c held.
         let mut c = [f64::NAN];
         gemm(

@@ -20,6 +20,7 @@ use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 use std::sync::Mutex;
 
 /// The training loss of the network's outputs.
@@ -116,9 +117,41 @@ pub struct Mlp {
     work: Mutex<Work>,
 }
 
-/// Per-layer buffers for a batch of up to `rows` samples, each column-major (rows × width).
+/// Samples per chunk. Every pass over a batch runs chunk by chunk (rows 0..512, 512..1024, …) and the
+/// chunks' losses and gradients are added in chunk order. The chunk size is fixed, never derived from the
+/// thread count, so the arithmetic, and every output bit, is the same on 1 thread or 64; chunks run in
+/// parallel (rayon) when there is more than one. Why 512 and not smaller: a batch of at most one chunk
+/// is summed exactly as before chunking existed, so the shipped scenarios (≤ 300 samples) keep their
+/// results bit for bit — the edge-of-stability GD run amplifies a one-ulp change in the gradient to a
+/// 1e-3 relative change in its loss, far beyond its golden tolerance — while a 1000-sample batch still
+/// splits in two for two cores.
+const CHUNK: usize = 512;
+
+/// Chunks evaluated in one parallel wave: bounds the workspace (WAVE chunk buffers and WAVE partial
+/// gradients of length d) however many samples there are. A fixed number, so it changes nothing in the
+/// arithmetic either (the partial results are still added in chunk order).
+const WAVE: usize = 8;
+
+/// A workspace for batches of up to `rows` samples: the chunk buffers of one wave and a gathered
+/// minibatch.
 struct Work {
     rows: usize,
+    chunks: Vec<Chunk>,
+    /// A gathered minibatch (column-major rows × p and rows × k).
+    xb: Vec<f64>,
+    yb: Vec<f64>,
+}
+
+/// One chunk's per-layer buffers, each column-major (chunk rows × width), and its partial results.
+struct Chunk {
+    bufs: Bufs,
+    /// The chunk's share of ∇L (or H v), length d.
+    out: Vec<f64>,
+    /// The chunk's share of the loss.
+    loss: f64,
+}
+
+struct Bufs {
     /// Pre-activations Z_l.
     z: Vec<Vec<f64>>,
     /// Activations A_l (hidden layers); for the output layer, the loss's link (probabilities).
@@ -131,15 +164,12 @@ struct Work {
     rz: Vec<Vec<f64>>,
     ra: Vec<Vec<f64>>,
     rdelta: Vec<Vec<f64>>,
-    /// ∂L/∂A and R{∂L/∂A} of one layer.
+    /// ∂L/∂A and R{∂L/∂A} of one layer (the R-pass; the gradient pass works in place in `delta`).
     back: Vec<f64>,
     rback: Vec<f64>,
-    /// A gathered minibatch.
-    xb: Vec<f64>,
-    yb: Vec<f64>,
 }
 
-impl Work {
+impl Bufs {
     fn new(widths: &[usize], rows: usize) -> Self {
         let per_layer = || {
             widths[1..]
@@ -148,8 +178,7 @@ impl Work {
                 .collect::<Vec<_>>()
         };
         let widest = widths.iter().copied().max().unwrap_or(0);
-        Work {
-            rows,
+        Bufs {
             z: per_layer(),
             a: per_layer(),
             s1: per_layer(),
@@ -159,10 +188,38 @@ impl Work {
             rdelta: per_layer(),
             back: vec![0.0; rows * widest],
             rback: vec![0.0; rows * widest],
+        }
+    }
+}
+
+impl Work {
+    fn new(widths: &[usize], dim: usize, rows: usize) -> Self {
+        let chunk_rows = rows.min(CHUNK);
+        let chunks = (0..rows.div_ceil(CHUNK).clamp(1, WAVE))
+            .map(|_| Chunk {
+                bufs: Bufs::new(widths, chunk_rows),
+                out: vec![0.0; dim],
+                loss: 0.0,
+            })
+            .collect();
+        Work {
+            rows,
+            chunks,
             xb: vec![0.0; rows * widths[0]],
             yb: vec![0.0; rows * widths[widths.len() - 1]],
         }
     }
+}
+
+/// The samples of one chunk: rows `x[i + c·ld]` (i < b) of the inputs and likewise of the targets, and
+/// 1/(size of the whole batch), the weight of every sample in the batch mean.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    x: &'a [f64],
+    y: &'a [f64],
+    ld: usize,
+    b: usize,
+    inv: f64,
 }
 
 /// Which samples a pass runs on.
@@ -233,7 +290,7 @@ impl Mlp {
                 Parameterization::Ntk | Parameterization::MeanField => 1.0 / fan_in.sqrt(),
             });
         }
-        let work = Mutex::new(Work::new(w, n));
+        let work = Mutex::new(Work::new(w, dim, n));
         Ok(Mlp {
             config,
             mult,
@@ -290,11 +347,11 @@ impl Mlp {
     }
 
     fn with_work<R>(&self, rows: usize, f: impl FnOnce(&mut Work) -> R) -> R {
-        let make = || Work::new(&self.config.widths, rows.max(self.x.nrows()));
+        let make = || Work::new(&self.config.widths, self.dim, rows.max(self.x.nrows()));
         with_scratch(&self.work, make, |w| {
             if w.rows < rows {
                 // A minibatch larger than the dataset (sampling with replacement): grow once.
-                *w = Work::new(&self.config.widths, rows);
+                *w = Work::new(&self.config.widths, self.dim, rows);
             }
             f(w)
         })
@@ -320,46 +377,94 @@ impl Mlp {
         b
     }
 
-    fn inputs<'a>(&'a self, batch: Batch, xb: &'a [f64]) -> &'a [f64] {
-        match batch {
-            Batch::All => self.x.as_slice(),
-            Batch::Rows(_) => xb,
-        }
+    /// Runs `pass` on every chunk of the batch (gathered first for a minibatch) and returns the sum of the
+    /// chunks' losses, adding their `out` vectors into `out` (unless `out` is empty) — both in chunk
+    /// order, whatever thread ran which chunk.
+    fn chunked(
+        &self,
+        batch: Batch,
+        out: &mut [f64],
+        pass: impl Fn(Part, &mut Bufs, &mut [f64]) -> f64 + Sync,
+    ) -> f64 {
+        let rows = match batch {
+            Batch::All => self.x.nrows(),
+            Batch::Rows(r) => r.len(),
+        };
+        self.with_work(rows, |w| {
+            let total = self.gather(batch, w);
+            let Work { chunks, xb, yb, .. } = w;
+            let (x, y) = match batch {
+                Batch::All => (self.x.as_slice(), self.y.as_slice()),
+                Batch::Rows(_) => (&xb[..], &yb[..]),
+            };
+            let inv = 1.0 / total as f64;
+            let n_chunks = total.div_ceil(CHUNK);
+            let want_out = !out.is_empty();
+            let mut loss = 0.0;
+            let per_wave = chunks.len();
+            for first in (0..n_chunks).step_by(per_wave) {
+                let wave = &mut chunks[..per_wave.min(n_chunks - first)];
+                let run = |j: usize, c: &mut Chunk| {
+                    let i0 = (first + j) * CHUNK;
+                    let part = Part {
+                        x: &x[i0..],
+                        y: &y[i0..],
+                        ld: total,
+                        b: CHUNK.min(total - i0),
+                        inv,
+                    };
+                    let out = if want_out { &mut c.out[..] } else { &mut [][..] };
+                    c.loss = pass(part, &mut c.bufs, out);
+                };
+                if wave.len() == 1 {
+                    run(0, &mut wave[0]);
+                } else {
+                    wave.par_iter_mut().enumerate().for_each(|(j, c)| run(j, c));
+                }
+                for (j, c) in wave.iter().enumerate() {
+                    if first + j == 0 {
+                        loss = c.loss;
+                        if want_out {
+                            out.copy_from_slice(&c.out);
+                        }
+                    } else {
+                        loss += c.loss;
+                        for (o, p) in out.iter_mut().zip(&c.out) {
+                            *o += p;
+                        }
+                    }
+                }
+            }
+            loss
+        })
     }
 
-    fn targets<'a>(&'a self, batch: Batch, yb: &'a [f64]) -> &'a [f64] {
-        match batch {
-            Batch::All => self.y.as_slice(),
-            Batch::Rows(_) => yb,
-        }
+    /// The chunk's inputs as a b × p matrix (in place, columns `ld` apart).
+    fn input<'a>(&self, part: Part<'a>) -> Mat<'a> {
+        Mat::col_major_ld(part.x, part.b, self.config.widths[0], part.ld)
     }
 
     /// Z_l and, for hidden layers, A_l = σ(Z_l) and σ'(Z_l).
-    fn forward(&self, theta: &[f64], x: &[f64], b: usize, w: &mut Work) {
+    fn forward(&self, theta: &[f64], part: Part, w: &mut Bufs) {
         let widths = &self.config.widths;
-        let layers = self.layers();
+        let (layers, b) = (self.layers(), part.b);
         for l in 0..layers {
             let (h_in, h_out) = (widths[l], widths[l + 1]);
+            let (lower, upper) = w.a.split_at_mut(l);
             let input = if l == 0 {
-                &x[..b * h_in]
+                self.input(part)
             } else {
-                &w.a[l - 1][..b * h_in]
+                Mat::col_major(&lower[l - 1], b, h_in)
             };
             let z = &mut w.z[l][..b * h_out];
             let beta = self.fill_bias(theta, l, b, z);
             let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
-            gemm(
-                self.mult[l],
-                Mat::col_major(input, b, h_in),
-                wl.t(),
-                beta,
-                MatMut::col_major(z, b, h_out),
-            );
+            gemm(self.mult[l], input, wl.t(), beta, MatMut::col_major(z, b, h_out));
             if l + 1 < layers {
-                let z = &w.z[l][..b * h_out];
+                let n = b * h_out;
                 self.config
                     .activation
-                    .forward(z, &mut w.a[l][..b * h_out], &mut w.s1[l][..b * h_out]);
+                    .forward(&w.z[l][..n], &mut upper[0][..n], &mut w.s1[l][..n]);
             }
         }
     }
@@ -377,29 +482,34 @@ impl Mlp {
         1.0
     }
 
-    /// The loss of the output Z_L against `y`, writing ∂L/∂Z_L into delta and the link (probabilities)
-    /// into the output layer's `a`.
-    fn output(&self, y: &[f64], b: usize, w: &mut Work) -> f64 {
+    /// The chunk's share of the loss of the output Z_L against its targets, writing ∂L/∂Z_L into delta
+    /// and the link (probabilities) into the output layer's `a`. Every sample weighs 1/(batch size).
+    fn output(&self, part: Part, w: &mut Bufs) -> f64 {
         let last = self.layers() - 1;
         let k = self.config.widths[last + 1];
+        let (b, inv) = (part.b, part.inv);
         let z = &w.z[last][..b * k];
         let delta = &mut w.delta[last][..b * k];
         let link = &mut w.a[last][..b * k];
-        let inv = 1.0 / b as f64;
-        let y = &y[..b * k];
+        // Target (i, c) of the chunk.
+        let y = |i: usize, c: usize| part.y[c * part.ld + i];
         match (self.config.loss, k) {
             (MlpLoss::Mse, _) => {
                 let mut total = 0.0;
-                for ((d, &zi), &yi) in delta.iter_mut().zip(z).zip(y) {
-                    let r = zi - yi;
-                    total += r * r;
-                    *d = r * inv;
+                for c in 0..k {
+                    let yc = &part.y[c * part.ld..c * part.ld + b];
+                    let col = c * b..(c + 1) * b;
+                    for ((d, &zi), &yi) in delta[col.clone()].iter_mut().zip(&z[col]).zip(yc) {
+                        let r = zi - yi;
+                        total += r * r;
+                        *d = r * inv;
+                    }
                 }
                 0.5 * total * inv
             }
             (MlpLoss::CrossEntropy, 1) => {
                 let mut total = 0.0;
-                for (((d, s), &zi), &yi) in delta.iter_mut().zip(link.iter_mut()).zip(z).zip(y) {
+                for (((d, s), &zi), &yi) in delta.iter_mut().zip(link.iter_mut()).zip(z).zip(&part.y[..b]) {
                     // log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|}), without overflow.
                     total += zi.max(0.0) + (-zi.abs()).exp().ln_1p() - yi * zi;
                     let e = (-zi.abs()).exp();
@@ -421,12 +531,12 @@ impl Mlp {
                         sum += e;
                     }
                     let lse = max + sum.ln();
-                    let mass: f64 = (0..k).map(|c| y[row(c)]).sum();
-                    total += mass * lse - (0..k).map(|c| y[row(c)] * z[row(c)]).sum::<f64>();
+                    let mass: f64 = (0..k).map(|c| y(i, c)).sum();
+                    total += mass * lse - (0..k).map(|c| y(i, c) * z[row(c)]).sum::<f64>();
                     for c in 0..k {
                         let p = link[row(c)] / sum;
                         link[row(c)] = p;
-                        delta[row(c)] = (mass * p - y[row(c)]) * inv;
+                        delta[row(c)] = (mass * p - y(i, c)) * inv;
                     }
                 }
                 total * inv
@@ -435,13 +545,13 @@ impl Mlp {
     }
 
     /// R{∂L/∂Z_L} = ℓ''(Z_L)[R{Z_L}], from the link saved by [`Mlp::output`].
-    fn output_r(&self, y: &[f64], b: usize, w: &mut Work) {
+    fn output_r(&self, part: Part, w: &mut Bufs) {
         let last = self.layers() - 1;
         let k = self.config.widths[last + 1];
+        let (b, inv) = (part.b, part.inv);
         let rz = &w.rz[last][..b * k];
         let rd = &mut w.rdelta[last][..b * k];
         let link = &w.a[last][..b * k];
-        let inv = 1.0 / b as f64;
         match (self.config.loss, k) {
             (MlpLoss::Mse, _) => rd.iter_mut().zip(rz).for_each(|(d, r)| *d = r * inv),
             (MlpLoss::CrossEntropy, 1) => {
@@ -453,7 +563,7 @@ impl Mlp {
                 // (Σ_c y_c)·(diag p − p pᵀ) applied to the row's R{z}.
                 for i in 0..b {
                     let row = |c: usize| c * b + i;
-                    let mass: f64 = (0..k).map(|c| y[row(c)]).sum();
+                    let mass: f64 = (0..k).map(|c| part.y[c * part.ld + i]).sum();
                     let pr: f64 = (0..k).map(|c| link[row(c)] * rz[row(c)]).sum();
                     for c in 0..k {
                         rd[row(c)] = mass * link[row(c)] * (rz[row(c)] - pr) * inv;
@@ -463,67 +573,55 @@ impl Mlp {
         }
     }
 
-    /// Backpropagation from delta of the output layer: writes ∇L into `grad`.
-    fn backward(&self, theta: &[f64], x: &[f64], b: usize, w: &mut Work, grad: &mut [f64]) {
+    /// Backpropagation from delta of the output layer: writes the chunk's share of ∇L into `grad`.
+    fn backward(&self, theta: &[f64], part: Part, w: &mut Bufs, grad: &mut [f64]) {
         let widths = &self.config.widths;
+        let b = part.b;
         for l in (0..self.layers()).rev() {
             let (h_in, h_out) = (widths[l], widths[l + 1]);
+            let (lower, upper) = w.delta.split_at_mut(l);
+            let delta = &upper[0][..b * h_out];
             let input = if l == 0 {
-                &x[..b * h_in]
+                self.input(part)
             } else {
-                &w.a[l - 1][..b * h_in]
+                Mat::col_major(&w.a[l - 1], b, h_in)
             };
-            let delta = &w.delta[l][..b * h_out];
             // ∇W_l = m_l Δ_lᵀ A_{l−1}, written straight into θ's row-major layout of W_l.
             let gw = MatMut::row_major(&mut grad[self.w_off[l]..], h_out, h_in);
-            let (dt, a) = (
-                Mat::col_major(delta, b, h_out).t(),
-                Mat::col_major(input, b, h_in),
-            );
-            gemm(self.mult[l], dt, a, 0.0, gw);
+            gemm(self.mult[l], Mat::col_major(delta, b, h_out).t(), input, 0.0, gw);
             if self.config.bias {
                 column_sums(delta, b, &mut grad[self.b_off[l]..self.b_off[l] + h_out], 0.0);
             }
             if l > 0 {
-                // ∂L/∂A_{l−1} = m_l Δ_l W_l, then Δ_{l−1} = σ'(Z_{l−1}) ⊙ ∂L/∂A_{l−1}.
-                let back = &mut w.back[..b * h_in];
+                // ∂L/∂A_{l−1} = m_l Δ_l W_l, written into Δ_{l−1}'s buffer and then scaled in place to
+                // Δ_{l−1} = σ'(Z_{l−1}) ⊙ ∂L/∂A_{l−1}: one buffer fewer in the chunk's working set.
+                let below = &mut lower[l - 1][..b * h_in];
                 let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
                 let d = Mat::col_major(delta, b, h_out);
-                gemm(self.mult[l], d, wl, 0.0, MatMut::col_major(back, b, h_in));
-                let (lower, _) = w.delta.split_at_mut(l);
-                for ((d, s), g) in lower[l - 1][..b * h_in]
-                    .iter_mut()
-                    .zip(&w.s1[l - 1][..b * h_in])
-                    .zip(back.iter())
-                {
-                    *d = s * g;
+                gemm(self.mult[l], d, wl, 0.0, MatMut::col_major(below, b, h_in));
+                for (d, s) in below.iter_mut().zip(&w.s1[l - 1][..b * h_in]) {
+                    *d *= s;
                 }
             }
         }
     }
 
     /// The forward R-pass: R{Z_l} and R{A_l} along the direction v.
-    fn forward_r(&self, theta: &[f64], v: &[f64], x: &[f64], b: usize, w: &mut Work) {
+    fn forward_r(&self, theta: &[f64], v: &[f64], part: Part, w: &mut Bufs) {
         let widths = &self.config.widths;
-        let layers = self.layers();
+        let (layers, b) = (self.layers(), part.b);
         for l in 0..layers {
             let (h_in, h_out) = (widths[l], widths[l + 1]);
             let input = if l == 0 {
-                &x[..b * h_in]
+                self.input(part)
             } else {
-                &w.a[l - 1][..b * h_in]
+                Mat::col_major(&w.a[l - 1], b, h_in)
             };
             let rz = &mut w.rz[l][..b * h_out];
             // R{Z_l} = m_l (R{A_{l−1}} W_lᵀ + A_{l−1} V_lᵀ) + 1 R{b_l}ᵀ; R{A_0} = 0.
             let beta = self.fill_bias(v, l, b, rz);
             let vl = Mat::row_major(self.weights(v, l), h_out, h_in);
-            gemm(
-                self.mult[l],
-                Mat::col_major(input, b, h_in),
-                vl.t(),
-                beta,
-                MatMut::col_major(rz, b, h_out),
-            );
+            gemm(self.mult[l], input, vl.t(), beta, MatMut::col_major(rz, b, h_out));
             if l > 0 {
                 let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
                 let ra = Mat::col_major(&w.ra[l - 1], b, h_in);
@@ -541,26 +639,25 @@ impl Mlp {
         }
     }
 
-    /// The backward R-pass from R{Δ_L}: writes H v into `out` (needs delta from [`Mlp::output`]).
-    fn backward_r(&self, theta: &[f64], v: &[f64], x: &[f64], b: usize, w: &mut Work, out: &mut [f64]) {
+    /// The backward R-pass from R{Δ_L}: writes the chunk's share of H v into `out` (needs delta from
+    /// [`Mlp::output`]).
+    fn backward_r(&self, theta: &[f64], v: &[f64], part: Part, w: &mut Bufs, out: &mut [f64]) {
         let widths = &self.config.widths;
         let act = self.config.activation;
+        let b = part.b;
         for l in (0..self.layers()).rev() {
             let (h_in, h_out) = (widths[l], widths[l + 1]);
             let input = if l == 0 {
-                &x[..b * h_in]
+                self.input(part)
             } else {
-                &w.a[l - 1][..b * h_in]
+                Mat::col_major(&w.a[l - 1], b, h_in)
             };
             let delta = &w.delta[l][..b * h_out];
             let rdelta = &w.rdelta[l][..b * h_out];
             // R{∇W_l} = m_l (R{Δ_l}ᵀ A_{l−1} + Δ_lᵀ R{A_{l−1}}).
             let ow = &mut out[self.w_off[l]..self.w_off[l] + h_out * h_in];
-            let (rdt, a) = (
-                Mat::col_major(rdelta, b, h_out).t(),
-                Mat::col_major(input, b, h_in),
-            );
-            gemm(self.mult[l], rdt, a, 0.0, MatMut::row_major(ow, h_out, h_in));
+            let rdt = Mat::col_major(rdelta, b, h_out).t();
+            gemm(self.mult[l], rdt, input, 0.0, MatMut::row_major(ow, h_out, h_in));
             if l > 0 {
                 let (dt, ra) = (
                     Mat::col_major(delta, b, h_out).t(),
@@ -599,34 +696,17 @@ impl Mlp {
     }
 
     fn loss_on(&self, theta: &[f64], batch: Batch) -> f64 {
-        let rows = match batch {
-            Batch::All => self.x.nrows(),
-            Batch::Rows(r) => r.len(),
-        };
-        self.with_work(rows, |w| {
-            let b = self.gather(batch, w);
-            let (xb, yb) = (std::mem::take(&mut w.xb), std::mem::take(&mut w.yb));
-            self.forward(theta, self.inputs(batch, &xb), b, w);
-            let loss = self.output(self.targets(batch, &yb), b, w);
-            (w.xb, w.yb) = (xb, yb);
-            loss
+        self.chunked(batch, &mut [], |part, w, _| {
+            self.forward(theta, part, w);
+            self.output(part, w)
         })
     }
 
     fn gradient_on(&self, theta: &[f64], batch: Batch, grad: &mut [f64]) -> f64 {
-        let rows = match batch {
-            Batch::All => self.x.nrows(),
-            Batch::Rows(r) => r.len(),
-        };
-        self.with_work(rows, |w| {
-            let b = self.gather(batch, w);
-            // The gathered batch moves out of the workspace while the passes borrow the rest.
-            let (xb, yb) = (std::mem::take(&mut w.xb), std::mem::take(&mut w.yb));
-            let x = self.inputs(batch, &xb);
-            self.forward(theta, x, b, w);
-            let loss = self.output(self.targets(batch, &yb), b, w);
-            self.backward(theta, x, b, w, grad);
-            (w.xb, w.yb) = (xb, yb);
+        self.chunked(batch, grad, |part, w, grad| {
+            self.forward(theta, part, w);
+            let loss = self.output(part, w);
+            self.backward(theta, part, w, grad);
             loss
         })
     }
@@ -657,15 +737,14 @@ impl Objective for Mlp {
     }
 
     fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
-        self.with_work(self.x.nrows(), |w| {
-            let b = self.x.nrows();
-            let (x, y) = (self.x.as_slice(), self.y.as_slice());
-            self.forward(theta, x, b, w);
-            self.output(y, b, w);
-            self.forward_r(theta, v, x, b, w);
-            self.output_r(y, b, w);
-            self.backward_r(theta, v, x, b, w, out);
-        })
+        self.chunked(Batch::All, out, |part, w, out| {
+            self.forward(theta, part, w);
+            self.output(part, w);
+            self.forward_r(theta, v, part, w);
+            self.output_r(part, w);
+            self.backward_r(theta, v, part, w, out);
+            0.0
+        });
     }
 
     fn conserved_names(&self) -> Vec<String> {
