@@ -28,8 +28,15 @@ use std::path::{Path, PathBuf};
 /// The scenario copy's name inside an output folder.
 pub const SCENARIO_COPY: &str = "scenario.toml";
 
+/// A saved file of the run folder that cannot be used: a data error (exit 2) naming the file, like the
+/// sharpness and ensemble readers' errors; only a failure to read or write is an I/O error.
 fn bad(path: &Path, message: impl Into<String>) -> Error {
-    Error::io(path, std::io::Error::other(message.into()))
+    Error::Data {
+        file: path.to_path_buf(),
+        row: None,
+        column: None,
+        message: message.into(),
+    }
 }
 
 /// Redraws `figures` (default: the scenario's) in `formats` (default: the scenario's) into `DIR/figures`.

@@ -328,6 +328,24 @@ fn missing_or_corrupt_saved_data_is_named() {
             other => panic!("expected a data error, got {other:?}"),
         }
     }
+    std::fs::write(&csv, &good).unwrap();
+
+    // The trajectory itself: missing, a foreign header, a cell that is not a number. Also exit 2.
+    let trajectory = out.join("trajectories/gd.csv");
+    let saved = std::fs::read_to_string(&trajectory).unwrap();
+    let mut rows: Vec<String> = saved.lines().map(str::to_string).collect();
+    let mut cells: Vec<&str> = rows[2].split(',').collect();
+    cells[2] = "ten";
+    rows[2] = cells.join(",");
+    let not_a_number = rows.join("\n") + "\n";
+    for text in [None, Some("a,b\n1,2\n"), Some(not_a_number.as_str())] {
+        match text {
+            None => std::fs::remove_file(&trajectory).unwrap(),
+            Some(t) => std::fs::write(&trajectory, t).unwrap(),
+        }
+        let message = refusal(&out);
+        assert!(message.contains("gd.csv"), "{message}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
