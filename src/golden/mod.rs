@@ -6,17 +6,25 @@
 //! maximum and final distance and the departure time; and the tolerances each quantity is checked with,
 //! derived from what the method can promise (see docs/golden.md), plus the settings that made it.
 //!
+//! A deterministic method's points also carry an allowance measured at bless time by rerunning it with
+//! its gradient perturbed by a few dozen ulps ([`roundoff`]): negligible where the map forgets roundoff,
+//! growing where it amplifies it, and past the point where the perturbed runs leave the path (the
+//! predictability horizon) the points are recorded but not compared.
+//!
 //! An ensemble method (`sgd`, `sme`) pins ensemble statistics instead of a path: at the same selected
 //! times, the mean and variance of the loss and of every parameter statistic and the fraction of live
 //! paths, each with its Monte Carlo standard error computed from the ensemble. A statistic passes when
 //! |found − expected| ≤ [`ENSEMBLE_Z`]·√(se_expected² + se_found²) plus the discrete floor, so a re-seeded
 //! ensemble (a new seed, a new random stream) passes and a change of the dynamics does not.
 
+pub mod roundoff;
+
 use crate::error::{Error, Result};
 use crate::run::Report;
 use crate::scenario::MethodKind;
 use crate::stochastic::EnsembleStats;
-use crate::trajectory::Termination;
+use crate::trajectory::{Termination, Trajectory};
+use roundoff::{scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -138,6 +146,44 @@ pub struct Point {
     pub loss: f64,
     /// Parameters.
     pub theta: Vec<f64>,
+    /// The allowance measured by the roundoff twins (deterministic methods; absent: none measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roundoff: Option<PointRoundoff>,
+}
+
+/// What the roundoff twins allow at one trajectory point, on top of the method's tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PointRoundoff {
+    /// Extra absolute allowance for the loss: [`SAFETY`] × the twins' spread of the loss.
+    pub loss: f64,
+    /// Extra absolute allowance for every parameter: [`SAFETY`] × the twins' largest parameter spread.
+    pub theta: f64,
+    /// Past the predictability horizon: the point is recorded, not compared.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub beyond_horizon: bool,
+}
+
+/// What the roundoff twins allow for one scalar, on top of the tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScalarRoundoff {
+    /// Extra absolute allowance: [`SAFETY`] × the twins' spread.
+    pub allowance: f64,
+    /// The twins disagree beyond [`HORIZON`] of the value (or one lacks it): recorded, not compared.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub beyond_horizon: bool,
+}
+
+/// The first recorded point past which a method's path is not reproducible under roundoff.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Horizon {
+    /// Its step.
+    pub step: u64,
+    /// Its time.
+    pub t: f64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One method's pinned results.
@@ -162,6 +208,29 @@ pub struct MethodGolden {
     /// An ensemble method's statistics at the selected times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ensemble: Option<EnsembleGolden>,
+    /// Where the roundoff twins left the path (absent: they never did, or none were run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<Horizon>,
+    /// The twins ended otherwise than the path did: its termination is recorded, not compared.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub termination_beyond_horizon: bool,
+    /// Past the horizon, where single points are not reproducible: the mean loss between consecutive
+    /// pinned points, which is (a statistic of the chaotic path, with the twins' spread as its allowance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<Window>,
+}
+
+/// The mean loss over the recorded points with step in (`after`, `to`], past the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    /// The window starts after this step (a pinned point's).
+    pub after: u64,
+    /// And ends at this one (the next pinned point's), included.
+    pub to: u64,
+    /// The mean of the recorded losses in the window.
+    pub loss_mean: f64,
+    /// The allowed difference: [`SAFETY`] × the twins' spread of the mean, plus the tolerance's floor.
+    pub allowance: f64,
 }
 
 /// One comparison's pinned metrics.
@@ -179,6 +248,20 @@ pub struct ComparisonGolden {
     pub final_distance: f64,
     /// Departure time (`None`: never departed).
     pub departure_time: Option<f64>,
+    /// What the roundoff twins allow (absent: neither method has twins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roundoff: Option<ComparisonRoundoff>,
+}
+
+/// What the roundoff twins allow for a comparison's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRoundoff {
+    /// For `max_distance`.
+    pub max_distance: ScalarRoundoff,
+    /// For `final_distance`.
+    pub final_distance: ScalarRoundoff,
+    /// For `departure_time`.
+    pub departure_time: ScalarRoundoff,
 }
 
 /// A golden file.
@@ -195,6 +278,55 @@ pub struct Golden {
     pub methods: Vec<MethodGolden>,
     /// Per comparison.
     pub comparisons: Vec<ComparisonGolden>,
+}
+
+impl Golden {
+    /// One line per method whose path has a predictability horizon: from where its points are recorded
+    /// but not compared, and what is compared instead.
+    pub fn horizon_notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .methods
+            .iter()
+            .filter_map(|m| {
+                let h = m.horizon?;
+                let past = m
+                    .points
+                    .iter()
+                    .filter(|p| p.roundoff.is_some_and(|r| r.beyond_horizon))
+                    .count();
+                Some(format!(
+                    "{}: past its predictability horizon (step {}, t = {}) roundoff decides the path; {past} of \
+                     {} points recorded, not compared; {} window means of the loss compared instead",
+                    m.id,
+                    h.step,
+                    h.t,
+                    m.points.len(),
+                    m.windows.len()
+                ))
+            })
+            .collect();
+        for c in &self.comparisons {
+            let Some(r) = c.roundoff else { continue };
+            let beyond: Vec<&str> = [
+                ("max_distance", r.max_distance),
+                ("final_distance", r.final_distance),
+                ("departure_time", r.departure_time),
+            ]
+            .into_iter()
+            .filter(|(_, x)| x.beyond_horizon)
+            .map(|(name, _)| name)
+            .collect();
+            if !beyond.is_empty() {
+                notes.push(format!(
+                    "{} vs {}: {} recorded, not compared (decided by roundoff)",
+                    c.a,
+                    c.b,
+                    beyond.join(", ")
+                ));
+            }
+        }
+        notes
+    }
 }
 
 /// One difference between a run and its golden file.
@@ -259,7 +391,7 @@ pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outco
             Err(Error::MissingGolden { .. }) => None,
             Err(e) => return Err(e),
         };
-        save(&path, &record(report))?;
+        save(&path, &record_blessed(report))?;
         return Ok(Outcome::Blessed(previous));
     }
     let golden = load(&path)?;
@@ -275,7 +407,9 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
     let solved = |s: &crate::continuous::SolverSettings| match s.solver {
         crate::continuous::SolverKind::Rk4 => (
             DISCRETE,
-            "rk4 with a fixed step: deterministic arithmetic, like a discrete method".to_string(),
+            "rk4 with a fixed step: deterministic arithmetic, like a discrete method (1e-9 rel floor, \
+             plus per point the roundoff twins' allowance)"
+                .to_string(),
         ),
         _ => (
             adaptive(s.rtol, s.atol),
@@ -285,7 +419,9 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
     match kind {
         MethodKind::Gd | MethodKind::BlockGd(_) | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => (
             DISCRETE,
-            "discrete: roundoff amplified by the map (1e-9 rel)".to_string(),
+            "discrete: 1e-9 rel floor, plus per point the roundoff twins' allowance; points past the \
+             predictability horizon are recorded, not compared"
+                .to_string(),
         ),
         MethodKind::Sgd(_) | MethodKind::Sme(_) => (
             DISCRETE,
@@ -403,6 +539,9 @@ pub fn record(report: &Report) -> Golden {
                     tolerance_basis,
                     final_loss: None,
                     points: Vec::new(),
+                    horizon: None,
+                    termination_beyond_horizon: false,
+                    windows: Vec::new(),
                     ensemble: Some(EnsembleGolden {
                         paths: e.paths,
                         z: ENSEMBLE_Z,
@@ -422,6 +561,9 @@ pub fn record(report: &Report) -> Golden {
                 tolerance_basis,
                 final_loss: Some(t.final_loss()),
                 ensemble: None,
+                horizon: None,
+                termination_beyond_horizon: false,
+                windows: Vec::new(),
                 points: selected(t.len())
                     .into_iter()
                     .map(|i| Point {
@@ -429,6 +571,7 @@ pub fn record(report: &Report) -> Golden {
                         t: t.times[i],
                         loss: t.losses[i],
                         theta: t.state(i).to_vec(),
+                        roundoff: None,
                     })
                     .collect(),
             }
@@ -456,6 +599,7 @@ pub fn record(report: &Report) -> Golden {
                 max_distance: c.max_distance,
                 final_distance: c.final_distance,
                 departure_time: c.departure_time,
+                roundoff: None,
             }
         })
         .collect();
@@ -468,14 +612,174 @@ pub fn record(report: &Report) -> Golden {
     }
 }
 
+/// True for the methods that are deterministic arithmetic on the full gradient (discrete methods and
+/// fixed-step rk4): the ones whose reproducibility the roundoff twins measure.
+fn has_twins(kind: &MethodKind) -> bool {
+    use crate::continuous::SolverKind::Rk4;
+    match kind {
+        MethodKind::Gd | MethodKind::BlockGd(_) | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => {
+            true
+        }
+        MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => s.solver == Rk4,
+        MethodKind::ModifiedFlow { solver, .. } | MethodKind::HeavyBallFlow { solver, .. } => {
+            solver.solver == Rk4
+        }
+        MethodKind::Sgd(_) | MethodKind::Sme(_) => false,
+    }
+}
+
+/// The golden record `--bless` writes: [`record`], plus the roundoff twins' allowance at every pinned
+/// point of every deterministic method and for every comparison involving one, and where its path
+/// leaves the twins (the predictability horizon).
+pub fn record_blessed(report: &Report) -> Golden {
+    let mut golden = record(report);
+    let s = &report.scenario;
+    let runs: Vec<Vec<Trajectory>> = report
+        .methods
+        .iter()
+        .zip(&s.methods)
+        .map(|(m, config)| {
+            if m.ensemble.is_some() || !has_twins(&config.kind) {
+                return Vec::new();
+            }
+            twins(
+                &config.kind,
+                s.objective.as_ref(),
+                &s.init,
+                &s.grid,
+                s.divergence_bound,
+            )
+        })
+        .collect();
+    for ((g, m), twins) in golden.methods.iter_mut().zip(&report.methods).zip(&runs) {
+        if !twins.is_empty() {
+            set_point_roundoff(g, &m.trajectory, twins);
+        }
+    }
+    for g in &mut golden.comparisons {
+        let index = |id: &str| report.methods.iter().position(|m| m.id == id);
+        let (Some(a), Some(b)) = (index(&g.a), index(&g.b)) else {
+            continue;
+        };
+        if runs[a].is_empty() && runs[b].is_empty() {
+            continue;
+        }
+        let c = report
+            .comparisons
+            .iter()
+            .find(|c| c.a == g.a && c.b == g.b)
+            .expect("golden comparisons come from the report's");
+        let tolerance = s
+            .comparisons
+            .iter()
+            .find(|x| x.a == g.a && x.b == g.b)
+            .map_or(0.0, |x| x.tolerance);
+        let pairs = twin_comparisons(
+            c,
+            (&report.methods[a].trajectory, &runs[a]),
+            (&report.methods[b].trajectory, &runs[b]),
+            tolerance,
+        );
+        let floor = g.tolerance.abs;
+        let scalar = |value: f64, spread: f64| ScalarRoundoff {
+            allowance: if spread.is_finite() { SAFETY * spread } else { 0.0 },
+            beyond_horizon: !(SAFETY * spread <= HORIZON * value.abs() + floor),
+        };
+        g.roundoff = Some(ComparisonRoundoff {
+            max_distance: scalar(
+                c.max_distance,
+                scalar_spread(Some(c.max_distance), pairs.iter().map(|p| Some(p.max_distance))),
+            ),
+            final_distance: scalar(
+                c.final_distance,
+                scalar_spread(
+                    Some(c.final_distance),
+                    pairs.iter().map(|p| Some(p.final_distance)),
+                ),
+            ),
+            departure_time: scalar(
+                c.departure_time.unwrap_or(0.0),
+                scalar_spread(c.departure_time, pairs.iter().map(|p| p.departure_time)),
+            ),
+        });
+    }
+    golden
+}
+
+/// Sets the roundoff allowance of every pinned point of `g` from the twins of its path `t`, and its
+/// horizon.
+fn set_point_roundoff(g: &mut MethodGolden, t: &Trajectory, twins: &[Trajectory]) {
+    let spread = Spread::of(t, twins);
+    let floor = g.tolerance.abs;
+    let horizon = spread.horizon(t, floor);
+    g.horizon = horizon.map(|i| Horizon {
+        step: t.steps[i],
+        t: t.times[i],
+    });
+    g.termination_beyond_horizon = !spread.same_termination;
+    let allowance = |x: f64| if x.is_finite() { SAFETY * x } else { 0.0 };
+    let pinned = selected(t.len());
+    for (p, &i) in g.points.iter_mut().zip(&pinned) {
+        p.roundoff = Some(PointRoundoff {
+            loss: allowance(spread.loss[i]),
+            theta: allowance(spread.theta[i]),
+            beyond_horizon: horizon.is_some_and(|h| i >= h),
+        });
+    }
+    let Some(h) = horizon else {
+        g.windows.clear();
+        return;
+    };
+    g.windows = pinned
+        .windows(2)
+        .filter(|w| w[1] >= h)
+        .map(|w| {
+            let (after, to) = (t.steps[w[0]], t.steps[w[1]]);
+            let mean = window_mean(t, after, to);
+            let spread = scalar_spread(Some(mean), twins.iter().map(|x| Some(window_mean(x, after, to))));
+            Window {
+                after,
+                to,
+                loss_mean: mean,
+                allowance: if spread.is_finite() {
+                    SAFETY * spread
+                } else {
+                    f64::MAX
+                },
+            }
+        })
+        .collect();
+}
+
+/// The mean of `t`'s recorded losses with step in (`after`, `to`]; NaN when the path has none there or
+/// stopped before `to`.
+fn window_mean(t: &Trajectory, after: u64, to: u64) -> f64 {
+    if t.steps.last().is_none_or(|&s| s < to) {
+        return f64::NAN;
+    }
+    let (sum, n) = t
+        .steps
+        .iter()
+        .zip(&t.losses)
+        .filter(|(s, _)| **s > after && **s <= to)
+        .fold((0.0, 0usize), |(sum, n), (_, l)| (sum + l, n + 1));
+    sum / n as f64
+}
+
+/// A mismatch when `found` differs from `expected` by more than `tol` plus the absolute `extra` (the
+/// roundoff twins' allowance; 0 without one).
 fn number(
     subject: &str,
     quantity: &str,
     t: Option<f64>,
-    tol: Tolerance,
+    (tol, extra): (Tolerance, f64),
     expected: f64,
     found: f64,
 ) -> Option<Mismatch> {
+    let tol = Tolerance {
+        abs: tol.abs + extra,
+        ..tol
+    };
     if tol.accepts(expected, found) {
         return None;
     }
@@ -622,7 +926,7 @@ pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
             out.push(plain(&g.id, "method", None, "present".into(), "missing".into()));
             continue;
         };
-        if g.termination != m.termination {
+        if g.termination != m.termination && !g.termination_beyond_horizon {
             out.push(plain(
                 &g.id,
                 "termination",
@@ -650,35 +954,11 @@ pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
                 continue;
             }
         }
-        if let (Some(x), Some(y)) = (g.final_loss, m.final_loss) {
-            out.extend(number(&g.id, "final_loss", None, tol, x, y));
-        }
-        if g.points.len() != m.points.len() {
-            out.push(plain(
-                &g.id,
-                "recorded points",
-                None,
-                g.points.len().to_string(),
-                m.points.len().to_string(),
-            ));
-            continue;
-        }
-        for (p, q) in g.points.iter().zip(&m.points) {
-            if p.step != q.step {
-                out.push(plain(
-                    &g.id,
-                    "step",
-                    Some(p.t),
-                    p.step.to_string(),
-                    q.step.to_string(),
-                ));
-                continue;
-            }
-            out.extend(number(&g.id, "loss", Some(p.t), tol, p.loss, q.loss));
-            for (i, (x, y)) in p.theta.iter().zip(&q.theta).enumerate() {
-                out.extend(number(&g.id, &format!("theta_{i}"), Some(p.t), tol, *x, *y));
-            }
-        }
+        let path = &report
+            .method(&g.id)
+            .expect("`now` was recorded from this report")
+            .trajectory;
+        compare_path(g, m, path, &mut out);
     }
     for g in &golden.comparisons {
         let subject = format!("{} vs {}", g.a, g.b);
@@ -694,25 +974,38 @@ pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
             continue;
         };
         let tol = g.tolerance;
-        out.extend(number(
-            &subject,
-            "max_distance",
-            None,
-            tol,
-            g.max_distance,
-            c.max_distance,
-        ));
-        out.extend(number(
-            &subject,
-            "final_distance",
-            None,
-            tol,
-            g.final_distance,
-            c.final_distance,
-        ));
+        // The twins' allowance of each metric, or None when the metric is past the horizon.
+        let extra = |r: fn(&ComparisonRoundoff) -> ScalarRoundoff| match g.roundoff.as_ref().map(r) {
+            None => Some((tol, 0.0)),
+            Some(r) if r.beyond_horizon => None,
+            Some(r) => Some((tol, r.allowance)),
+        };
+        if let Some(allow) = extra(|r| r.max_distance) {
+            out.extend(number(
+                &subject,
+                "max_distance",
+                None,
+                allow,
+                g.max_distance,
+                c.max_distance,
+            ));
+        }
+        if let Some(allow) = extra(|r| r.final_distance) {
+            out.extend(number(
+                &subject,
+                "final_distance",
+                None,
+                allow,
+                g.final_distance,
+                c.final_distance,
+            ));
+        }
+        let Some(allow) = extra(|r| r.departure_time) else {
+            continue;
+        };
         match (g.departure_time, c.departure_time) {
             (None, None) => {}
-            (Some(x), Some(y)) => out.extend(number(&subject, "departure_time", None, tol, x, y)),
+            (Some(x), Some(y)) => out.extend(number(&subject, "departure_time", None, allow, x, y)),
             (x, y) => out.push(Mismatch {
                 subject,
                 quantity: "departure_time".into(),
@@ -724,6 +1017,66 @@ pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
         }
     }
     out
+}
+
+/// Compares one method's pinned path `g` with the run's path (`m` its record, `path` the trajectory),
+/// point by point at the pinned steps, with each point's roundoff allowance; points past the
+/// predictability horizon are skipped.
+fn compare_path(g: &MethodGolden, m: &MethodGolden, path: &Trajectory, out: &mut Vec<Mismatch>) {
+    let tol = g.tolerance;
+    let last = g.points.last().and_then(|p| p.roundoff);
+    if let (Some(x), Some(y)) = (g.final_loss, m.final_loss) {
+        if !last.is_some_and(|r| r.beyond_horizon) {
+            let extra = last.map_or(0.0, |r| r.loss);
+            out.extend(number(&g.id, "final_loss", None, (tol, extra), x, y));
+        }
+    }
+    for w in &g.windows {
+        let tol = Tolerance {
+            rel: tol.rel,
+            abs: tol.abs + w.allowance,
+        };
+        let found = window_mean(path, w.after, w.to);
+        let quantity = format!("mean loss over steps {}..={}", w.after + 1, w.to);
+        let t = path.steps.binary_search(&w.to).ok().map(|i| path.times[i]);
+        out.extend(number(&g.id, &quantity, t, (tol, 0.0), w.loss_mean, found));
+    }
+    for p in &g.points {
+        let r = p.roundoff.unwrap_or(PointRoundoff {
+            loss: 0.0,
+            theta: 0.0,
+            beyond_horizon: false,
+        });
+        if r.beyond_horizon {
+            continue;
+        }
+        let Ok(i) = path.steps.binary_search(&p.step) else {
+            let found = path
+                .steps
+                .last()
+                .map_or("no points".into(), |s| format!("last step {s}"));
+            out.push(plain(&g.id, "step", Some(p.t), p.step.to_string(), found));
+            continue;
+        };
+        out.extend(number(
+            &g.id,
+            "loss",
+            Some(p.t),
+            (tol, r.loss),
+            p.loss,
+            path.losses[i],
+        ));
+        for (j, (x, y)) in p.theta.iter().zip(path.state(i)).enumerate() {
+            out.extend(number(
+                &g.id,
+                &format!("theta_{j}"),
+                Some(p.t),
+                (tol, r.theta),
+                *x,
+                *y,
+            ));
+        }
+    }
 }
 
 /// Reads a golden file; a missing one is an error that says how to create it.
