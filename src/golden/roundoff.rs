@@ -19,7 +19,7 @@ use crate::scenario::MethodKind;
 use crate::trajectory::{TimeGrid, Trajectory};
 
 /// How many twins run per method (the spread is the largest of their differences).
-pub const TWINS: usize = 4;
+pub const TWINS: usize = 8;
 
 /// The relative change of each gradient component in a twin: 2⁻⁴⁶, 64 ulps of a double, more than a
 /// change of summation order or of a libm function typically makes (a few ulps), so the twins' spread
