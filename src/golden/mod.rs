@@ -24,7 +24,7 @@ use crate::run::Report;
 use crate::scenario::MethodKind;
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::{Termination, Trajectory};
-use roundoff::{scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
+use roundoff::{exceeds, scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -683,7 +683,7 @@ pub fn record_blessed(report: &Report) -> Golden {
         let floor = g.tolerance.abs;
         let scalar = |value: f64, spread: f64| ScalarRoundoff {
             allowance: if spread.is_finite() { SAFETY * spread } else { 0.0 },
-            beyond_horizon: !(SAFETY * spread <= HORIZON * value.abs() + floor),
+            beyond_horizon: exceeds(SAFETY * spread, HORIZON * value.abs() + floor),
         };
         g.roundoff = Some(ComparisonRoundoff {
             max_distance: scalar(

@@ -177,9 +177,14 @@ impl Spread {
         let mut size = 0.0f64;
         (0..reference.len()).find(|&i| {
             size = size.max(crate::objective::norm(reference.state(i)));
-            !(SAFETY * self.state[i] <= HORIZON * size + floor)
+            exceeds(SAFETY * self.state[i], HORIZON * size + floor)
         })
     }
+}
+
+/// True when `a` exceeds `b`, or either is NaN (an allowance that cannot be compared is not small).
+pub fn exceeds(a: f64, b: f64) -> bool {
+    a > b || a.is_nan() || b.is_nan()
 }
 
 /// The spread of one scalar over twins: the largest |twin − reference|, infinite when a twin lacks the
@@ -187,13 +192,9 @@ impl Spread {
 /// other).
 pub fn scalar_spread(reference: Option<f64>, twins: impl IntoIterator<Item = Option<f64>>) -> f64 {
     twins.into_iter().fold(0.0f64, |s, t| match (reference, t) {
-        (Some(a), Some(b)) if (a - b).is_nan() => {
-            if a.to_bits() == b.to_bits() {
-                s
-            } else {
-                f64::INFINITY
-            }
-        }
+        // Equal non-finite values (the same infinity, the same NaN) agree; others do not.
+        (Some(a), Some(b)) if (a - b).is_nan() && a.to_bits() == b.to_bits() => s,
+        (Some(a), Some(b)) if (a - b).is_nan() => f64::INFINITY,
         (Some(a), Some(b)) => s.max((a - b).abs()),
         (None, None) => s,
         _ => f64::INFINITY,
