@@ -600,3 +600,29 @@ fn matched_time_markers_sit_at_closed_form_points_of_both_paths() {
     assert!(has(&texts, "same time t_j"), "{texts:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The sharpness figure is drawn from the run's diagnostics rather than from a FigureInput, but goes
+/// through the same writer: the scenario's canvas size and dpi reach its PNG and SVG too.
+#[test]
+fn the_sharpness_figure_honours_the_canvas_size_and_dpi() {
+    let dir = temp_dir("sharpness_sized");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sized.toml");
+    std::fs::write(
+        &path,
+        "name = \"sized\"\n[objective]\nkind = \"quadratic\"\neigenvalues = [100.0, 1.0]\n\
+         [init]\npoint = [1.0, 1.0]\n[run]\nstep_size = 0.0196\nsteps = 50\nrecord_every = 1\n\
+         [[method]]\nid = \"gd\"\nkind = \"gd\"\n[diagnostics.sharpness]\nevery = 5\n\
+         [output]\nfigures = [\"sharpness\"]\nformats = [\"png\", \"svg\"]\nwidth = 640\nheight = 480\ndpi = 300\n",
+    )
+    .unwrap();
+    let report = flowgap::run::run(flowgap::scenario::load(&path).unwrap());
+    let out = dir.join("figures");
+    let files = flowgap::output::draw_figures(&report, &[FigureKind::Sharpness], &BOTH, &out).unwrap();
+    assert_eq!(decode_png(&files[0]), ((640, 480), Some(11811)));
+    let svg = std::fs::read_to_string(&files[1]).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(doc.root_element().attribute("width"), Some("640"));
+    assert!(svg.contains("@font-face"), "the SVG embeds its font");
+    std::fs::remove_dir_all(&dir).ok();
+}

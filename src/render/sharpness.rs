@@ -22,49 +22,23 @@ fn fail<E: std::fmt::Display>(e: E) -> String {
     format!("drawing failed: {e}")
 }
 
-/// Draws `dir/sharpness.<ext>` for each format (atomically: a hidden temporary file, then a rename).
+/// Draws `dir/sharpness.<ext>` for each format, through the writer every figure shares (atomic, with the
+/// scenario's size and dpi, and the font embedded in an SVG).
 pub fn draw(report: &Report, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>> {
-    let render_error = |message: String| Error::Render {
+    ensure_font().map_err(|message| Error::Render {
         figure: NAME.to_string(),
         message,
-    };
-    ensure_font().map_err(render_error)?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut written = Vec::new();
-    for (k, &format) in formats.iter().enumerate() {
-        if formats[..k].contains(&format) {
-            continue;
-        }
-        let ext = format.extension();
-        let path = dir.join(format!("{NAME}.{ext}"));
-        let tmp = dir.join(format!(".{NAME}.tmp.{}.{ext}", std::process::id()));
-        let size = (super::style::WIDTH, super::style::HEIGHT);
-        let result = match format {
-            ImageFormat::Png => {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                plot(report, &root).map_err(render_error)
-            }
-            ImageFormat::Svg => {
-                let mut svg = String::new();
-                let r = {
-                    let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                    plot(report, &root).map_err(render_error)
-                };
-                r.and_then(|()| {
-                    super::svg_font::embed_font(&svg)
-                        .map_err(|e| render_error(format!("embedding the font in the SVG failed: {e}")))
-                })
-                .and_then(|svg| std::fs::write(&tmp, svg).map_err(|e| Error::io(&tmp, e)))
-            }
-        };
-        let result = result.and_then(|()| std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e)));
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-        written.push(path);
+    })?;
+    super::write_files(NAME, &Sharpness(report), dir, formats, &report.scenario.figure)
+}
+
+/// The sharpness figure of a run.
+struct Sharpness<'r>(&'r Report);
+
+impl super::Figure for Sharpness<'_> {
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        plot(self.0, root)
     }
-    Ok(written)
 }
 
 /// One method's curve and threshold.
