@@ -387,12 +387,18 @@ pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outco
     let path = path_for(scenario_file);
     if bless {
         let previous = match load(&path) {
-            Ok(g) => Some(compare(&g, report)),
+            Ok(g) => Some(g),
             Err(Error::MissingGolden { .. }) => None,
             Err(e) => return Err(e),
         };
-        save(&path, &record_blessed(report))?;
-        return Ok(Outcome::Blessed(previous));
+        let blessed = record_blessed(report);
+        let changes = previous.map(|g| {
+            let mut changes = compare(&g, report);
+            changes.extend(horizon_changes(&g, &blessed));
+            changes
+        });
+        save(&path, &blessed)?;
+        return Ok(Outcome::Blessed(changes));
     }
     let golden = load(&path)?;
     let mismatches = compare(&golden, report);
@@ -1017,6 +1023,28 @@ pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
         }
     }
     out
+}
+
+/// The methods whose predictability horizon moved between golden files `old` and `new` (a change of
+/// what is compared, not of a value).
+fn horizon_changes(old: &Golden, new: &Golden) -> Vec<Mismatch> {
+    let text =
+        |h: Option<Horizon>| h.map_or("none".to_string(), |h| format!("step {} (t = {})", h.step, h.t));
+    new.methods
+        .iter()
+        .filter_map(|m| {
+            let before = old.methods.iter().find(|o| o.id == m.id)?.horizon;
+            (before != m.horizon).then(|| {
+                plain(
+                    &m.id,
+                    "predictability horizon",
+                    None,
+                    text(before),
+                    text(m.horizon),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Compares one method's pinned path `g` with the run's path (`m` its record, `path` the trajectory),
