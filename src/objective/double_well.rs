@@ -41,7 +41,7 @@ impl Objective for DoubleWell {
         }
     }
 
-    /// All 2^d corners (±1, …, ±1) when d ≤ [`MAX_DIM_LISTED`]; empty above (the list would be huge).
+    /// All 2^d corners (±1, …, ±1) when d ≤ `MAX_DIM_LISTED` (10); empty above (the list would be huge).
     fn known_minima(&self) -> Vec<Vec<f64>> {
         if self.dim > MAX_DIM_LISTED {
             return Vec::new();

@@ -158,10 +158,10 @@ pub trait NoisyGradient: Objective {
     /// Writes one draw of the noisy gradient ∇L(θ) + ξ into `grad`, consuming randomness from `rng`.
     fn noisy_gradient(&self, theta: &[f64], rng: &mut ChaCha8Rng, grad: &mut [f64]);
 
-    /// The noise covariance Cov[ξ] at θ (d×d).
+    /// The noise covariance Cov\[ξ\] at θ (d×d).
     fn gradient_covariance(&self, theta: &[f64]) -> DMatrix<f64>;
 
-    /// True when Cov[ξ] does not depend on θ, so the SME can factor it once instead of at every step.
+    /// True when Cov\[ξ\] does not depend on θ, so the SME can factor it once instead of at every step.
     fn constant_covariance(&self) -> bool {
         false
     }

@@ -32,7 +32,7 @@ pub trait FactorLoss: Send + Sync {
     fn loss(&self, p: &DMatrix<f64>, s: &mut Self::Scratch) -> f64;
     /// Writes G = ∂ℓ/∂P into `g`.
     fn gradient(&self, p: &DMatrix<f64>, g: &mut DMatrix<f64>, s: &mut Self::Scratch);
-    /// Writes Ġ = ℓ''(P)[Ṗ] into `g_dot` (the losses here are quadratic in P, so ℓ'' does not depend on P).
+    /// Writes Ġ = ℓ''(P)\[Ṗ\] into `g_dot` (the losses here are quadratic in P, so ℓ'' does not depend on P).
     fn hessian(&self, p_dot: &DMatrix<f64>, g_dot: &mut DMatrix<f64>, s: &mut Self::Scratch);
 }
 

@@ -5,7 +5,7 @@
 //! principal directions of those iterates (centred, eigenvectors of their covariance), or two directions
 //! the scenario names in `[output] projection` (orthonormalised by Gram–Schmidt). A point θ is drawn at
 //! (a, b) = ((θ − c)·u, (θ − c)·v), and the background is L(c + a·u + b·v). The drawing itself is the
-//! phase portrait's (same contours, field, markers), fed through [`Landscape`].
+//! phase portrait's (same contours, field, markers), fed through the portrait's `Landscape`.
 
 use super::phase_portrait::{Landscape, PhasePortrait, Plane};
 use super::FigureInput;

@@ -1,5 +1,5 @@
-//! Stochastic methods run as ensembles of independently seeded paths: SGD ([`sgd`]) and its stochastic
-//! modified equation ([`sme`]), their ensemble statistics over time ([`EnsembleStats`]) and the
+//! Stochastic methods run as ensembles of independently seeded paths: SGD (`sgd`) and its stochastic
+//! modified equation (`sme`), their ensemble statistics over time ([`EnsembleStats`]) and the
 //! comparison of two ensembles by mean and variance ([`compare`]).
 //!
 //! Path p of an ensemble draws all its randomness from a ChaCha8 generator seeded with

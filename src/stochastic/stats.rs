@@ -107,7 +107,7 @@ impl EnsembleStats {
     }
 
     /// Monte Carlo standard error of a sample variance `var` at point i from the sample's central fourth
-    /// moment `m4`: √(max(m4 − var², 0)/n), the leading term of Var[s²] = (μ₄ − σ⁴)/n + O(1/n²), right
+    /// moment `m4`: √(max(m4 − var², 0)/n), the leading term of Var\[s²\] = (μ₄ − σ⁴)/n + O(1/n²), right
     /// for any distribution with a finite fourth moment (the Gaussian form is the case μ₄ = 3σ⁴).
     pub fn se_var_m4(&self, var: f64, m4: f64, i: usize) -> f64 {
         ((m4 - var * var).max(0.0) / self.alive[i] as f64).sqrt()
