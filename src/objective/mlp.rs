@@ -736,6 +736,12 @@ impl Objective for Mlp {
         self.gradient_on(theta, Batch::All, grad);
     }
 
+    /// The loss that the gradient's forward pass computes anyway (the same chunks, summed in the same
+    /// order as [`Objective::loss`]).
+    fn loss_gradient(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        self.gradient_on(theta, Batch::All, grad)
+    }
+
     fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
         self.chunked(Batch::All, out, |part, w, out| {
             self.forward(theta, part, w);
