@@ -339,8 +339,7 @@ where
         let t = grid.time_of_step(k);
         let state = &y.as_slice()[..d_state];
         let theta = field.position(state);
-        let loss = objective.loss(theta);
-        objective.gradient(theta, &mut grad);
+        let loss = objective.loss_gradient(theta, &mut grad);
         let finite = state.iter().all(|v| v.is_finite()) && loss.is_finite();
         if !finite || loss.abs() > loss_bound {
             let reason = if finite {

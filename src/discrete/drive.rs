@@ -51,16 +51,21 @@ pub(crate) fn drive<O: Objective + ?Sized, U: Update>(
             until_record - 1
         };
         let with_gradient = U::USES_GRADIENT || on_record;
-        if with_gradient {
+        // A recorded step needs the loss as well: ask for both at once, which costs a network one
+        // forward pass instead of two.
+        let mut loss = 0.0;
+        if on_record {
+            loss = objective.loss_gradient(&theta, &mut grad);
+        } else if with_gradient {
             objective.gradient(&theta, &mut grad);
+        }
+        if with_gradient {
             evals += u64::from(U::USES_GRADIENT);
         }
         let finite = all_finite(&theta) && (!with_gradient || all_finite(&grad));
-        let loss = if on_record || !finite {
-            objective.loss(&theta)
-        } else {
-            0.0
-        };
+        if !finite && !on_record {
+            loss = objective.loss(&theta);
+        }
         // A NaN loss is caught too: NaN ≤ bound is false.
         let within_bound = loss.abs() <= loss_bound;
         if !finite || (on_record && !within_bound) {

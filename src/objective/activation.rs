@@ -130,10 +130,28 @@ impl Activation {
     }
 }
 
+/// Elements per block of [`tanh_forward`]. tanh is a long chain of dependent operations, so one
+/// evaluation at a time leaves most of the CPU's arithmetic units waiting; a block runs each operation on
+/// all of its elements before the next one, giving independent chains to overlap. 8 fills two AVX2
+/// registers; 16 spills registers and was slower (about 15% faster than 1 element at a time with 8).
+const TANH_BLOCK: usize = 8;
+
 /// a = tanh z, d = 1 − a², elementwise.
 #[inline(always)]
 fn tanh_forward(z: &[f64], a: &mut [f64], d: &mut [f64]) {
-    for ((zi, ai), di) in z.iter().zip(a.iter_mut()).zip(d.iter_mut()) {
+    let whole = z.len() / TANH_BLOCK * TANH_BLOCK;
+    let blocks = z[..whole]
+        .chunks_exact(TANH_BLOCK)
+        .zip(a[..whole].chunks_exact_mut(TANH_BLOCK))
+        .zip(d[..whole].chunks_exact_mut(TANH_BLOCK));
+    for ((zb, ab), db) in blocks {
+        let t = tanh_lanes::<TANH_BLOCK>(zb.try_into().expect("a whole block"));
+        for ((ai, di), ti) in ab.iter_mut().zip(db.iter_mut()).zip(t) {
+            *ai = ti;
+            *di = 1.0 - ti * ti;
+        }
+    }
+    for ((zi, ai), di) in z[whole..].iter().zip(&mut a[whole..]).zip(&mut d[whole..]) {
         let t = tanh(*zi);
         *ai = t;
         *di = 1.0 - t * t;
@@ -157,31 +175,58 @@ unsafe fn tanh_forward_avx2(z: &[f64], a: &mut [f64], d: &mut [f64]) {
 /// at 40 where tanh is 1 in f64. NaN stays NaN, ±∞ gives ±1.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    let ax = x.abs();
-    let e = exp_nonneg(2.0 * ax.min(20.0));
-    let s = x * x;
-    let c = ((44.0 / 45.0 * s + 286.0) * s + 18_018.0) * s + 255_255.0;
-    let d = (((s + 308.0) * s + 21_021.0) * s + 360_360.0) * s + 765_765.0;
-    // Both branches have the form a − b·p/q: select the operands first, so that one division serves.
-    let large = ax > 0.625;
-    let a = if large { 1.0 } else { ax };
-    let b = if large { 2.0 } else { ax * s };
-    let p = if large { 1.0 } else { c };
-    let q = if large { e + 1.0 } else { d };
-    (a - b * (p / q)).copysign(x)
+    tanh_lanes([x])[0]
+}
+
+/// `f(i)` for every lane i: one step of a lane-wise computation.
+#[inline(always)]
+fn lanes<const N: usize>(f: impl Fn(usize) -> f64) -> [f64; N] {
+    // A plain loop rather than std::array::from_fn, which is not always inlined: called out of line it
+    // would be compiled without the caller's AVX2 and run one lane at a time.
+    let mut out = [0.0; N];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = f(i);
+    }
+    out
+}
+
+/// [`tanh`] of N numbers at once, each operation applied to every lane before the next (the arithmetic of
+/// each lane is exactly the scalar function's: [`tanh`] is this with one lane).
+#[inline(always)]
+fn tanh_lanes<const N: usize>(x: [f64; N]) -> [f64; N] {
+    let ax: [f64; N] = lanes(|i| x[i].abs());
+    let e = exp_nonneg_lanes::<N>(lanes(|i| 2.0 * ax[i].min(20.0)));
+    let s: [f64; N] = lanes(|i| x[i] * x[i]);
+    let c: [f64; N] = lanes(|i| ((44.0 / 45.0 * s[i] + 286.0) * s[i] + 18_018.0) * s[i] + 255_255.0);
+    let d: [f64; N] = lanes(|i| (((s[i] + 308.0) * s[i] + 21_021.0) * s[i] + 360_360.0) * s[i] + 765_765.0);
+    lanes(|i| {
+        // Both branches have the form a − b·p/q: select the operands first, so that one division serves.
+        let large = ax[i] > 0.625;
+        let a = if large { 1.0 } else { ax[i] };
+        let b = if large { 2.0 } else { ax[i] * s[i] };
+        let p = if large { 1.0 } else { c[i] };
+        let q = if large { e[i] + 1.0 } else { d[i] };
+        (a - b * (p / q)).copysign(x[i])
+    })
 }
 
 /// e^x for 0 ≤ x ≤ 700, branch-free: x = k·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2), e^r by
 /// its Taylor polynomial of degree 13 (remainder below 5e-18), 2^k by building the exponent bits.
-#[inline(always)]
+#[cfg(test)]
 fn exp_nonneg(x: f64) -> f64 {
+    exp_nonneg_lanes([x])[0]
+}
+
+/// [`exp_nonneg`] of N numbers at once, lane by lane as in [`tanh_lanes`].
+#[inline(always)]
+fn exp_nonneg_lanes<const N: usize>(x: [f64; N]) -> [f64; N] {
     const LN2_HI: f64 = 6.931_471_803_691_238e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // Adding and subtracting 1.5·2^52 rounds to the nearest integer without a rounding instruction.
     const ROUND: f64 = 6_755_399_441_055_744.0;
-    let k = (x * std::f64::consts::LOG2_E + ROUND) - ROUND;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
-    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    let k: [f64; N] = lanes(|i| (x[i] * std::f64::consts::LOG2_E + ROUND) - ROUND);
+    let r: [f64; N] = lanes(|i| (x[i] - k[i] * LN2_HI) - k[i] * LN2_LO);
+    let mut p = [1.0 / 6_227_020_800.0; N]; // 1/13!
     for c in [
         1.0 / 479_001_600.0,
         1.0 / 39_916_800.0,
@@ -197,11 +242,10 @@ fn exp_nonneg(x: f64) -> f64 {
         1.0,
         1.0,
     ] {
-        p = p * r + c;
+        p = lanes(|i| p[i] * r[i] + c);
     }
     // (k + 1023) + 2^52 holds the biased exponent in its low mantissa bits; shift it into place.
-    let bits = (k + 1023.0 + 4_503_599_627_370_496.0).to_bits() << 52;
-    p * f64::from_bits(bits)
+    lanes(|i| p[i] * f64::from_bits((k[i] + 1023.0 + 4_503_599_627_370_496.0).to_bits() << 52))
 }
 
 #[cfg(test)]

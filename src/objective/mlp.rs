@@ -593,14 +593,20 @@ impl Mlp {
                 column_sums(delta, b, &mut grad[self.b_off[l]..self.b_off[l] + h_out], 0.0);
             }
             if l > 0 {
-                // ∂L/∂A_{l−1} = m_l Δ_l W_l, written into Δ_{l−1}'s buffer and then scaled in place to
-                // Δ_{l−1} = σ'(Z_{l−1}) ⊙ ∂L/∂A_{l−1}: one buffer fewer in the chunk's working set.
+                // Δ_{l−1} = σ'(Z_{l−1}) ⊙ ∂L/∂A_{l−1}, with ∂L/∂A_{l−1} = m_l Δ_l W_l, in Δ_{l−1}'s buffer.
                 let below = &mut lower[l - 1][..b * h_in];
-                let wl = Mat::row_major(self.weights(theta, l), h_out, h_in);
-                let d = Mat::col_major(delta, b, h_out);
-                gemm(self.mult[l], d, wl, 0.0, MatMut::col_major(below, b, h_in));
-                for (d, s) in below.iter_mut().zip(&w.s1[l - 1][..b * h_in]) {
-                    *d *= s;
+                let slope = &w.s1[l - 1][..b * h_in];
+                let weights = self.weights(theta, l);
+                if h_out == 1 {
+                    outer_times_slope(self.mult[l], delta, weights, slope, below);
+                } else {
+                    // The product first, then scaled in place: one buffer fewer in the working set.
+                    let wl = Mat::row_major(weights, h_out, h_in);
+                    let d = Mat::col_major(delta, b, h_out);
+                    gemm(self.mult[l], d, wl, 0.0, MatMut::col_major(below, b, h_in));
+                    for (d, s) in below.iter_mut().zip(slope) {
+                        *d *= s;
+                    }
                 }
             }
         }
@@ -712,6 +718,23 @@ impl Mlp {
     }
 }
 
+/// out = (m·δ wᵀ) ⊙ slope, column-major (δ.len() rows × w.len() columns): backpropagation through a layer
+/// of one unit, whose m·Δ W has inner dimension 1. An outer product needs no gemm (which would pack and
+/// tile it) nor a second pass for σ'. Each entry is rounded exactly as [`gemm`] rounds it: its kernels
+/// start from zeroed accumulators, so they form m·(δ_i w_j + 0) + 0 (the + 0 turn a −0 into +0).
+fn outer_times_slope(m: f64, delta: &[f64], w: &[f64], slope: &[f64], out: &mut [f64]) {
+    let rows = delta.len();
+    for ((&wj, out), slope) in w
+        .iter()
+        .zip(out.chunks_exact_mut(rows))
+        .zip(slope.chunks_exact(rows))
+    {
+        for ((o, &s), &d) in out.iter_mut().zip(slope).zip(delta) {
+            *o = (m * (d * wj + 0.0) + 0.0) * s;
+        }
+    }
+}
+
 /// out_j = Σ_i m_ij + β·out_j for a column-major rows × out.len() matrix m.
 fn column_sums(m: &[f64], rows: usize, out: &mut [f64], beta: f64) {
     for (j, o) in out.iter_mut().enumerate() {
@@ -734,6 +757,12 @@ impl Objective for Mlp {
 
     fn gradient(&self, theta: &[f64], grad: &mut [f64]) {
         self.gradient_on(theta, Batch::All, grad);
+    }
+
+    /// The loss that the gradient's forward pass computes anyway (the same chunks, summed in the same
+    /// order as [`Objective::loss`]).
+    fn loss_gradient(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        self.gradient_on(theta, Batch::All, grad)
     }
 
     fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
@@ -813,5 +842,37 @@ impl FiniteSum for Mlp {
             return 0.0;
         }
         self.gradient_on(theta, Batch::Rows(batch), grad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outer_product_path_equals_gemm_then_scaling_bit_for_bit() {
+        // The general path (gemm with inner dimension 1, then ⊙ σ') against `outer_times_slope`, with
+        // multipliers 1 and 1/√7 and signed zeros among the factors (gemm's zeroed accumulators give +0).
+        let rows = 37;
+        let delta: Vec<f64> = (0..rows)
+            .map(|i| if i % 9 == 0 { -0.0 } else { (i as f64 * 0.61).sin() })
+            .collect();
+        let w: Vec<f64> = (0..11)
+            .map(|j| if j == 4 { 0.0 } else { (j as f64 * 1.7).cos() - 0.3 })
+            .collect();
+        let slope: Vec<f64> = (0..rows * w.len())
+            .map(|i| 1.0 - (i as f64 * 0.23).sin().powi(2))
+            .collect();
+        for m in [1.0, 1.0 / 7f64.sqrt()] {
+            let mut want = vec![f64::NAN; rows * w.len()];
+            let (d, wl) = (Mat::col_major(&delta, rows, 1), Mat::row_major(&w, 1, w.len()));
+            gemm(m, d, wl, 0.0, MatMut::col_major(&mut want, rows, w.len()));
+            want.iter_mut().zip(&slope).for_each(|(x, s)| *x *= s);
+            let mut got = vec![f64::NAN; rows * w.len()];
+            outer_times_slope(m, &delta, &w, &slope, &mut got);
+            for (g, x) in got.iter().zip(&want) {
+                assert_eq!(g.to_bits(), x.to_bits(), "m = {m}: {g:e} vs {x:e}");
+            }
+        }
     }
 }

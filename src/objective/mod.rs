@@ -53,6 +53,14 @@ pub trait Objective: Send + Sync {
     /// Writes ∇L(θ) into `grad` (length d).
     fn gradient(&self, theta: &[f64], grad: &mut [f64]);
 
+    /// Writes ∇L(θ) into `grad` and returns L(θ), bit for bit what [`Objective::gradient`] and
+    /// [`Objective::loss`] give. Recorded points need both; objectives whose gradient computes the loss on
+    /// the way (networks: the forward pass) override this so that a recorded point costs one pass, not two.
+    fn loss_gradient(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        self.gradient(theta, grad);
+        self.loss(theta)
+    }
+
     /// Writes ∇L at `L` points at once, in structure-of-arrays layout: `theta[i][l]` is coordinate i of
     /// point l, and `grad[i][l]` receives ∂L/∂θ_i there (both of length d).
     ///
