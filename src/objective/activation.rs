@@ -171,7 +171,7 @@ unsafe fn tanh_forward_avx2(z: &[f64], a: &mut [f64], d: &mut [f64]) {
 /// For |x| ≤ 0.625: x − x·s·C(s)/D(s), s = x², from the 9th convergent x·N(s)/D(s) of Lambert's
 /// continued fraction x/(1 + s/(3 + s/(5 + …))) (relative truncation error below 1e-20 there), with
 /// C = (D − N)/s; all coefficients are positive, so nothing cancels, and the rounding error of C/D is
-/// damped by s/3 ≤ 0.13. Above 0.625: 1 − 2/(e^{2|x|} + 1) with [`exp_nonneg`], the argument clamped
+/// damped by s/3 ≤ 0.13. Above 0.625: 1 − 2/(e^{2|x|} + 1) with `exp_nonneg`, the argument clamped
 /// at 40 where tanh is 1 in f64. NaN stays NaN, ±∞ gives ±1.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
