@@ -10,7 +10,8 @@
 //! with one branch and handles a diverging lane off the fast path. Each lane performs exactly the
 //! operations [`super::gradient_descent`] performs for its start, in the same order, so results are
 //! bit-identical to it (tested in tests/gd_lanes.rs). No
-//! trajectory is stored and nothing is allocated per step.
+//! trajectory is stored and nothing is allocated per step; the loop hands each recorded step to a
+//! [`Recorder`], which here does nothing and in [`super::gd_record_lanes`] keeps the step.
 //!
 //! On x86-64 the loop is compiled twice, for the baseline (SSE2, two f64 per register) and with AVX (four),
 //! and the AVX copy is chosen at run time when the CPU has it. AVX alone keeps bit identity: its
@@ -38,7 +39,7 @@ pub struct GdFinal<const D: usize> {
 pub const LANE_GROUP: usize = 4;
 
 /// A group's θ (or ∇L): `[i][j]` is coordinate i of lane j of the group.
-type Block<const D: usize> = [[f64; LANE_GROUP]; D];
+pub(super) type Block<const D: usize> = [[f64; LANE_GROUP]; D];
 
 /// Runs gradient descent over `grid` from each of `starts` and returns only where each run ended.
 ///
@@ -95,23 +96,40 @@ fn all_chunks<O: Objective, const D: usize, const G: usize>(
     out: &mut Vec<GdFinal<D>>,
 ) {
     for chunk in starts.chunks(G * LANE_GROUP) {
-        let ends = chunk_final::<O, D, G>(objective, chunk, grid, loss_bound);
+        let ends = run_chunk::<O, D, G, _>(objective, chunk, |_| loss_bound, grid, &mut NoRecord);
         out.extend(ends.iter().flatten().take(chunk.len()));
     }
 }
 
+/// What the step loop hands out at each recorded step, after the step's divergence checks: θ_k, ∇L(θ_k)
+/// and L(θ_k) of every lane (values of lanes that have ended are filler and must not be read).
+pub(super) trait Recorder<const D: usize, const G: usize> {
+    /// Called once per recorded step k = 0, r, 2r, … (r = `record_every`) while some lane is live.
+    fn record(&mut self, theta: &[Block<D>; G], grad: &[Block<D>; G], loss: &[[f64; LANE_GROUP]; G]);
+}
+
+/// The final-point path records nothing; the calls compile away.
+struct NoRecord;
+
+impl<const D: usize, const G: usize> Recorder<D, G> for NoRecord {
+    #[inline(always)]
+    fn record(&mut self, _: &[Block<D>; G], _: &[Block<D>; G], _: &[[f64; LANE_GROUP]; G]) {}
+}
+
 /// Runs up to `G·LANE_GROUP` starts (`chunk`) to their ends; entries past `chunk.len()` are filler.
+/// Start l's divergence bound is `bound(l)`; `recorder` sees every recorded step.
 ///
 /// The objective is called once per group of [`LANE_GROUP`] lanes rather than once over all lanes: each call
 /// is then one register wide and vectorises cleanly, and the `G` groups are independent chains the core
 /// overlaps. (With all lanes contiguous, LLVM's SLP vectoriser pairs x's and y's operations instead and
 /// spends its time shuffling.)
 #[inline(always)]
-fn chunk_final<O: Objective, const D: usize, const G: usize>(
+pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorder<D, G>>(
     objective: &O,
     chunk: &[[f64; D]],
+    bound: impl Fn(usize) -> f64,
     grid: &TimeGrid,
-    loss_bound: f64,
+    recorder: &mut R,
 ) -> [[GdFinal<D>; LANE_GROUP]; G] {
     let n = chunk.len();
     let eta = grid.step_size;
@@ -122,13 +140,15 @@ fn chunk_final<O: Objective, const D: usize, const G: usize>(
     // Lanes past the end of a short chunk repeat the first start: they compute, are never reported.
     let mut theta = [[[0.0; LANE_GROUP]; D]; G];
     let mut live = [[false; LANE_GROUP]; G];
+    let mut loss_bound = [[0.0; LANE_GROUP]; G];
     for g in 0..G {
         for j in 0..LANE_GROUP {
             let l = g * LANE_GROUP + j;
-            let s = chunk[if l < n { l } else { 0 }];
+            let s = if l < n { l } else { 0 };
             for i in 0..D {
-                theta[g][i][j] = s[i];
+                theta[g][i][j] = chunk[s][i];
             }
+            loss_bound[g][j] = bound(s);
             live[g][j] = l < n;
         }
     }
@@ -170,7 +190,8 @@ fn chunk_final<O: Objective, const D: usize, const G: usize>(
             ok &= loss
                 .iter()
                 .flatten()
-                .fold(true, |a, x| a & (x.abs() <= loss_bound));
+                .zip(loss_bound.iter().flatten())
+                .fold(true, |a, (x, b)| a & (x.abs() <= *b));
         }
         if !ok {
             // Values in and out, so that θ and ∇L never have their address taken and stay in registers
@@ -188,6 +209,9 @@ fn chunk_final<O: Objective, const D: usize, const G: usize>(
                 Some((t, g)) => (theta, grad) = (t, g),
                 None => return ends,
             }
+        }
+        if on_record {
+            recorder.record(&theta, &grad, &loss);
         }
         if k == grid.steps {
             break;
@@ -218,7 +242,7 @@ struct Checked<const D: usize, const G: usize> {
     previous: [Block<D>; G],
     loss: [[f64; LANE_GROUP]; G],
     on_record: bool,
-    loss_bound: f64,
+    loss_bound: [[f64; LANE_GROUP]; G],
     k: u64,
 }
 
@@ -247,7 +271,7 @@ fn retire<const D: usize, const G: usize>(
     let lanes = || (0..G).flat_map(|g| (0..LANE_GROUP).map(move |j| (g, j)));
     for (g, j) in lanes() {
         let ok = (0..D).all(|i| theta[g][i][j].is_finite() && grad[g][i][j].is_finite())
-            && (!on_record || loss[g][j].abs() <= loss_bound);
+            && (!on_record || loss[g][j].abs() <= loss_bound[g][j]);
         if live[g][j] && !ok {
             live[g][j] = false;
             let last = if k > 0 { &previous[g] } else { &theta[g] };
