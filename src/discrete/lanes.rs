@@ -6,8 +6,11 @@
 //! many independent starts in one loop body (G groups of four lanes), stored as structure of arrays
 //! (`θ[g][i][j]` is coordinate i of lane j of group g), gives the core G chains to overlap and lets the
 //! compiler put a group in one SIMD register; the gradient comes from [`Objective::gradient_lanes`],
-//! which small objectives implement as a loop over lanes. The step loop checks all lanes for divergence
-//! with one branch and handles a diverging lane off the fast path. Each lane performs exactly the
+//! which small objectives implement as a loop over lanes. Divergence is checked for all lanes at once,
+//! and only at recorded steps, at the horizon and every [`CHECK_EVERY`] steps; the steps in between run
+//! unchecked in a function of their own (which vectorises cleanly), and when a check after them fails,
+//! the loop goes back to their start and redoes them checked, so that the step a lane diverged at and its
+//! last finite iterate are the driver's. A diverging lane is handled off the fast path. Each lane performs exactly the
 //! operations [`super::gradient_descent`] performs for its start, in the same order, so results are
 //! bit-identical to it (tested in tests/gd_lanes.rs). No
 //! trajectory is stored and nothing is allocated per step; the loop hands each recorded step to a
@@ -60,12 +63,12 @@ pub fn gd_final_lanes<O: Objective, const D: usize, const G: usize>(
     debug_assert_eq!(objective.dim(), D, "the objective's dimension must be D");
     let mut out = Vec::with_capacity(starts.len());
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU supports AVX (checked just above), the only feature the function enables.
-        unsafe { all_chunks_avx::<O, D, G>(objective, starts, grid, loss_bound, &mut out) };
+    if let Some(avx) = Avx::detect() {
+        // SAFETY: the CPU supports AVX (the token says so), the only feature the function enables.
+        unsafe { all_chunks_avx::<O, D, G>(objective, starts, grid, loss_bound, avx, &mut out) };
         return out;
     }
-    all_chunks::<O, D, G>(objective, starts, grid, loss_bound, &mut out);
+    all_chunks::<O, D, G, _>(objective, starts, grid, loss_bound, Baseline, &mut out);
     out
 }
 
@@ -80,23 +83,25 @@ unsafe fn all_chunks_avx<O: Objective, const D: usize, const G: usize>(
     starts: &[[f64; D]],
     grid: &TimeGrid,
     loss_bound: f64,
+    avx: Avx,
     out: &mut Vec<GdFinal<D>>,
 ) {
-    all_chunks::<O, D, G>(objective, starts, grid, loss_bound, out);
+    all_chunks::<O, D, G, _>(objective, starts, grid, loss_bound, avx, out);
 }
 
 // Always inlined, so that it (and the objective's lane methods inlined into it) is compiled with the
 // caller's target features.
 #[inline(always)]
-fn all_chunks<O: Objective, const D: usize, const G: usize>(
+fn all_chunks<O: Objective, const D: usize, const G: usize, K: Kernel>(
     objective: &O,
     starts: &[[f64; D]],
     grid: &TimeGrid,
     loss_bound: f64,
+    kernel: K,
     out: &mut Vec<GdFinal<D>>,
 ) {
     for chunk in starts.chunks(G * LANE_GROUP) {
-        let ends = run_chunk::<O, D, G, _>(objective, chunk, |_| loss_bound, grid, &mut NoRecord);
+        let ends = run_chunk::<O, D, G, _, _>(objective, chunk, |_| loss_bound, grid, kernel, &mut NoRecord);
         out.extend(ends.iter().flatten().take(chunk.len()));
     }
 }
@@ -124,11 +129,12 @@ impl<const D: usize, const G: usize> Recorder<D, G> for NoRecord {
 /// overlaps. (With all lanes contiguous, LLVM's SLP vectoriser pairs x's and y's operations instead and
 /// spends its time shuffling.)
 #[inline(always)]
-pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorder<D, G>>(
+pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, K: Kernel, R: Recorder<D, G>>(
     objective: &O,
     chunk: &[[f64; D]],
     bound: impl Fn(usize) -> f64,
     grid: &TimeGrid,
+    kernel: K,
     recorder: &mut R,
 ) -> [[GdFinal<D>; LANE_GROUP]; G] {
     let n = chunk.len();
@@ -155,32 +161,19 @@ pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorde
     let mut previous = theta;
     let mut grad = [[[0.0; LANE_GROUP]; D]; G];
     let mut loss = [[0.0; LANE_GROUP]; G];
-    let mut until_record = 0u64;
-    for k in 0..=grid.steps {
-        let on_record = until_record == 0;
-        until_record = if on_record {
-            grid.record_every - 1
-        } else {
-            until_record - 1
-        };
+    let re = grid.record_every;
+    let mut k = 0u64;
+    // Where the last run of unchecked steps began (θ_k there, θ_{k−1}, k), when one ran since the last
+    // checked step; and the step up to which every step is checked (after a rewind).
+    let mut unchecked_from: Option<([Block<D>; G], [Block<D>; G], u64)> = None;
+    let mut checked_until = 0u64;
+    loop {
+        // A checked step k: the driver's checks for every lane.
+        let on_record = k % re == 0;
         for g in 0..G {
             objective.gradient_lanes(&theta[g], &mut grad[g]);
         }
-        // One branch for all lanes: x − x is 0 exactly when x is finite (NaN for ±∞ and NaN), so the sum
-        // below is 0 in a lane exactly when its θ and ∇L are all finite; plain f64 arithmetic over lanes
-        // vectorises, and the per-lane decision equals the driver's `is_finite` checks.
-        let mut bad = [0.0; LANE_GROUP];
-        for g in 0..G {
-            for i in 0..D {
-                for j in 0..LANE_GROUP {
-                    // x − x on purpose: the finiteness test described above.
-                    #[allow(clippy::eq_op)]
-                    let b = (theta[g][i][j] - theta[g][i][j]) + (grad[g][i][j] - grad[g][i][j]);
-                    bad[j] += b;
-                }
-            }
-        }
-        let mut ok = bad.iter().fold(true, |a, &x| a & (x == 0.0));
+        let mut ok = all_finite(&theta, &grad);
         if on_record {
             // As in the driver: the loss bound is checked only on recorded steps; a NaN loss fails it
             // (NaN ≤ bound is false).
@@ -194,6 +187,14 @@ pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorde
                 .fold(true, |a, (x, b)| a & (x.abs() <= *b));
         }
         if !ok {
+            if let Some((t, p, from)) = unchecked_from.take() {
+                // Some lane failed at or before k, within the unchecked steps: go back to their start and
+                // redo them checked, to find the step and keep θ_{k−1}. The arithmetic is the same, so
+                // the redone steps give the same bits.
+                (theta, previous, checked_until) = (t, p, k);
+                k = from;
+                continue;
+            }
             // Values in and out, so that θ and ∇L never have their address taken and stay in registers
             // on the fast path.
             let checked = Checked {
@@ -210,6 +211,7 @@ pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorde
                 None => return ends,
             }
         }
+        unchecked_from = None;
         if on_record {
             recorder.record(&theta, &grad, &loss);
         }
@@ -217,12 +219,17 @@ pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorde
             break;
         }
         previous = theta;
-        for g in 0..G {
-            for i in 0..D {
-                for j in 0..LANE_GROUP {
-                    theta[g][i][j] = previous[g][i][j] - eta * grad[g][i][j];
-                }
-            }
+        step(&mut theta, &grad, eta);
+        k += 1;
+        // Then unchecked steps up to the next recorded step, the horizon, or CHECK_EVERY steps on. Why no
+        // step is missed: a non-finite coordinate stays non-finite (x − ηg is NaN or ±∞ when x or g is), and
+        // a non-finite ∇L(θ_j) makes θ_{j+1} non-finite, so if every lane passes the check at the run's
+        // end, every lane was finite at every step of the run; no recorded step (loss bound) is skipped.
+        let stop = (k.div_ceil(re) * re).min(grid.steps).min(k + CHECK_EVERY);
+        if k >= checked_until && stop > k {
+            unchecked_from = Some((theta, previous, k));
+            theta = kernel.unchecked(objective, theta, stop - k, eta);
+            k = stop;
         }
     }
     for g in 0..G {
@@ -233,6 +240,145 @@ pub(super) fn run_chunk<O: Objective, const D: usize, const G: usize, R: Recorde
         }
     }
     ends
+}
+
+/// Steps between checks at most (see `run_chunk`): a rewind redoes at most this many steps checked, and the
+/// check costs about as much as a step, so it is paid once per this many.
+const CHECK_EVERY: u64 = 64;
+
+/// How the unchecked steps are compiled: [`Baseline`] for any CPU, [`Avx`] where the CPU has AVX.
+pub(super) trait Kernel: Copy {
+    /// Runs `n` GD steps on every lane from θ = `theta` with no check (see [`run_chunk`]); returns θ then.
+    fn unchecked<O: Objective, const D: usize, const G: usize>(
+        self,
+        objective: &O,
+        theta: [Block<D>; G],
+        n: u64,
+        eta: f64,
+    ) -> [Block<D>; G];
+}
+
+/// The unchecked steps compiled for the baseline target (SSE2 on x86-64).
+#[derive(Clone, Copy)]
+pub(super) struct Baseline;
+
+impl Kernel for Baseline {
+    #[inline(always)]
+    fn unchecked<O: Objective, const D: usize, const G: usize>(
+        self,
+        objective: &O,
+        theta: [Block<D>; G],
+        n: u64,
+        eta: f64,
+    ) -> [Block<D>; G] {
+        unchecked_steps::<O, D, G>(objective, theta, n, eta)
+    }
+}
+
+/// A token that the CPU has AVX (only [`Avx::detect`] makes one): the unchecked steps run compiled with AVX.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(super) struct Avx(());
+
+#[cfg(target_arch = "x86_64")]
+impl Avx {
+    /// The token, when this CPU has AVX.
+    pub(super) fn detect() -> Option<Avx> {
+        std::arch::is_x86_feature_detected!("avx").then_some(Avx(()))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Kernel for Avx {
+    #[inline(always)]
+    fn unchecked<O: Objective, const D: usize, const G: usize>(
+        self,
+        objective: &O,
+        theta: [Block<D>; G],
+        n: u64,
+        eta: f64,
+    ) -> [Block<D>; G] {
+        // SAFETY: an `Avx` exists only where the CPU has AVX, the only feature the function enables.
+        unsafe { unchecked_steps_avx::<O, D, G>(objective, theta, n, eta) }
+    }
+}
+
+// Not inlined into `run_chunk`, on purpose: compiled on its own, the loop keeps one register per group and
+// coordinate (4 lanes wide with AVX). Inlined next to the checked step, LLVM's SLP vectoriser paired each
+// lane's coordinates instead (2 wide, with shuffles), and W3's lanes ran 2× slower.
+#[inline(never)]
+fn unchecked_steps<O: Objective, const D: usize, const G: usize>(
+    objective: &O,
+    theta: [Block<D>; G],
+    n: u64,
+    eta: f64,
+) -> [Block<D>; G] {
+    unchecked_body::<O, D, G>(objective, theta, n, eta)
+}
+
+/// [`unchecked_steps`] compiled with AVX (and without FMA: see the module notes).
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline(never)]
+unsafe fn unchecked_steps_avx<O: Objective, const D: usize, const G: usize>(
+    objective: &O,
+    theta: [Block<D>; G],
+    n: u64,
+    eta: f64,
+) -> [Block<D>; G] {
+    unchecked_body::<O, D, G>(objective, theta, n, eta)
+}
+
+// Always inlined, so that it is compiled with its caller's target features.
+#[inline(always)]
+fn unchecked_body<O: Objective, const D: usize, const G: usize>(
+    objective: &O,
+    mut theta: [Block<D>; G],
+    n: u64,
+    eta: f64,
+) -> [Block<D>; G] {
+    let mut grad = [[[0.0; LANE_GROUP]; D]; G];
+    for _ in 0..n {
+        for g in 0..G {
+            objective.gradient_lanes(&theta[g], &mut grad[g]);
+        }
+        step(&mut theta, &grad, eta);
+    }
+    theta
+}
+
+/// θ ← θ − η∇L for every lane, the operations of [`super::gradient_descent`]'s update.
+#[inline(always)]
+fn step<const D: usize, const G: usize>(theta: &mut [Block<D>; G], grad: &[Block<D>; G], eta: f64) {
+    for g in 0..G {
+        for i in 0..D {
+            for j in 0..LANE_GROUP {
+                theta[g][i][j] -= eta * grad[g][i][j];
+            }
+        }
+    }
+}
+
+/// True when θ and ∇L are finite in every lane, with one branch for all lanes: x − x is 0 exactly when x is
+/// finite (NaN for ±∞ and NaN), so the sum below is 0 in a lane exactly when its θ and ∇L are all finite;
+/// plain f64 arithmetic over lanes vectorises, and the per-lane decision equals the driver's `is_finite`.
+#[inline(always)]
+fn all_finite<const D: usize, const G: usize>(theta: &[Block<D>; G], grad: &[Block<D>; G]) -> bool {
+    let mut bad = [0.0; LANE_GROUP];
+    for g in 0..G {
+        for i in 0..D {
+            for j in 0..LANE_GROUP {
+                // x − x on purpose: the finiteness test described above.
+                #[allow(clippy::eq_op)]
+                let b = (theta[g][i][j] - theta[g][i][j]) + (grad[g][i][j] - grad[g][i][j]);
+                bad[j] += b;
+            }
+        }
+    }
+    bad.iter().fold(true, |a, &x| a & (x == 0.0))
 }
 
 /// One step's state, as the slow path needs it.

@@ -10,7 +10,9 @@
 //! it was not recorded, the reason for a divergence, the conserved quantities) is recomputed per start
 //! afterwards with the objective's one-point methods, which give the same bits as its lane methods.
 
-use super::lanes::{run_chunk, Block, GdFinal, Recorder, LANE_GROUP};
+#[cfg(target_arch = "x86_64")]
+use super::lanes::Avx;
+use super::lanes::{run_chunk, Baseline, Block, GdFinal, Kernel, Recorder, LANE_GROUP};
 use crate::objective::{norm, Objective};
 use crate::trajectory::{Termination, TimeGrid, Trajectory};
 use std::time::Instant;
@@ -33,12 +35,12 @@ pub fn gd_record_lanes<O: Objective, const D: usize, const G: usize>(
     debug_assert_eq!(objective.dim(), D, "the objective's dimension must be D");
     let mut out = Vec::with_capacity(starts.len());
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU supports AVX (checked just above), the only feature the function enables.
-        unsafe { all_chunks_avx::<O, D, G>(objective, starts, loss_bounds, grid, &mut out) };
+    if let Some(avx) = Avx::detect() {
+        // SAFETY: the CPU supports AVX (the token says so), the only feature the function enables.
+        unsafe { all_chunks_avx::<O, D, G>(objective, starts, loss_bounds, grid, avx, &mut out) };
         return out;
     }
-    all_chunks::<O, D, G>(objective, starts, loss_bounds, grid, &mut out);
+    all_chunks::<O, D, G, _>(objective, starts, loss_bounds, grid, Baseline, &mut out);
     out
 }
 
@@ -53,9 +55,10 @@ unsafe fn all_chunks_avx<O: Objective, const D: usize, const G: usize>(
     starts: &[[f64; D]],
     loss_bounds: &[f64],
     grid: &TimeGrid,
+    avx: Avx,
     out: &mut Vec<Trajectory>,
 ) {
-    all_chunks::<O, D, G>(objective, starts, loss_bounds, grid, out);
+    all_chunks::<O, D, G, _>(objective, starts, loss_bounds, grid, avx, out);
 }
 
 /// All lanes at one recorded step.
@@ -85,11 +88,12 @@ impl<const D: usize, const G: usize> Recorder<D, G> for Snapshots<D, G> {
 // Always inlined, so that it (and the objective's lane methods inlined into it) is compiled with the
 // caller's target features.
 #[inline(always)]
-fn all_chunks<O: Objective, const D: usize, const G: usize>(
+fn all_chunks<O: Objective, const D: usize, const G: usize, K: Kernel>(
     objective: &O,
     starts: &[[f64; D]],
     loss_bounds: &[f64],
     grid: &TimeGrid,
+    kernel: K,
     out: &mut Vec<Trajectory>,
 ) {
     let points = grid.intervals() as usize + 1;
@@ -98,7 +102,7 @@ fn all_chunks<O: Objective, const D: usize, const G: usize>(
     for (chunk, bounds) in starts.chunks(width).zip(loss_bounds.chunks(width)) {
         let started = Instant::now();
         snaps.0.clear();
-        let ends = run_chunk::<O, D, G, _>(objective, chunk, |l| bounds[l], grid, &mut snaps);
+        let ends = run_chunk::<O, D, G, _, _>(objective, chunk, |l| bounds[l], grid, kernel, &mut snaps);
         let share = started.elapsed().as_secs_f64() / chunk.len() as f64;
         for (l, (start, end)) in chunk.iter().zip(ends.iter().flatten()).enumerate() {
             let lane = (l / LANE_GROUP, l % LANE_GROUP);
