@@ -162,7 +162,18 @@ fn label(p: &[f64], minima: &[Vec<f64>]) -> u8 {
         .map_or(4, |i| i as u8)
 }
 
+/// W3's lanes rows alone (`cargo bench --bench workloads -- w3_lanes`): for A/B runs of the lane loop,
+/// without the seconds of the one-start GD and the flow timings (the labels are still checked against the
+/// one-start path, run once untimed).
+fn w3_lanes(reps: usize, threads: usize) -> Value {
+    w3_with(reps, threads, false)
+}
+
 fn w3(reps: usize, threads: usize) -> Value {
+    w3_with(reps, threads, true)
+}
+
+fn w3_with(reps: usize, threads: usize, all: bool) -> Value {
     let side = 256usize;
     let starts: Vec<[f64; 2]> = (0..side * side)
         .map(|i| {
@@ -181,10 +192,13 @@ fn w3(reps: usize, threads: usize) -> Value {
     let basins = |run: &(dyn Fn(&[f64; 2]) -> Trajectory + Sync)| -> Vec<u8> {
         pool.install(|| starts.par_iter().map(|p| basin(&run(p), &minima)).collect())
     };
-    let (m, n, gd) = time(reps, || {
-        basins(&|p: &[f64; 2]| gradient_descent(&Himmelblau, p, &grid, 1e10))
-    });
-    let gd_json = report("w3_gd_65536_starts", (m, n), "");
+    let one_start = || basins(&|p: &[f64; 2]| gradient_descent(&Himmelblau, p, &grid, 1e10));
+    let (gd, gd_json) = if all {
+        let (m, n, gd) = time(reps, one_start);
+        (gd, report("w3_gd_65536_starts", (m, n), ""))
+    } else {
+        (one_start(), Value::Null)
+    };
     // The final-point path (no trajectory, G groups of 4 starts per loop body), chunked over the pool; its
     // labels must equal the reference path's (they are bit-identical, tests/gd_lanes.rs). 16 lanes
     // (G = 4) is the default; 4 and 8 show what the width buys.
@@ -213,6 +227,9 @@ fn w3(reps: usize, threads: usize) -> Value {
         );
         let name = format!("w3_gd_65536_starts_lanes_{width}");
         lanes_json[format!("lanes_{width}")] = report(&name, (m, n), "");
+    }
+    if !all {
+        return json!({ "gd_final_lanes": lanes_json["lanes_16"], "gd_lanes": lanes_json });
     }
     let (m, n, flow) = time(reps.min(3), || {
         basins(&|p: &[f64; 2]| {
@@ -243,7 +260,8 @@ fn w3(reps: usize, threads: usize) -> Value {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; other arguments select workloads by name (w1, w2, w3).
+    // `cargo bench` passes `--bench`; other arguments select workloads by name (w1, w2, w3, or w3_lanes:
+    // W3's lanes rows alone).
     let picked: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -260,6 +278,8 @@ fn main() {
     }
     if want("w3") {
         out["w3"] = w3(reps, threads);
+    } else if picked.iter().any(|p| p == "w3_lanes") {
+        out["w3_lanes"] = w3_lanes(reps, threads);
     }
     if let Ok(dir) = std::env::var("FLOWGAP_BENCH_DUMP") {
         let path = std::path::Path::new(&dir).join("flowgap.json");

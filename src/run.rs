@@ -8,7 +8,7 @@ use crate::continuous::{
 };
 use crate::discrete::{blockwise_gradient_descent, gradient_descent, heavy_ball, nesterov};
 use crate::objective::Objective;
-use crate::scenario::{HeavyBallForm, MethodKind, Scenario};
+use crate::scenario::{HeavyBallForm, MethodConfig, MethodKind, Scenario};
 use crate::stochastic::{compare_ensembles, run_ensemble, EnsembleComparison, EnsembleStats};
 use crate::trajectory::{TimeGrid, Trajectory};
 
@@ -95,15 +95,29 @@ pub fn run_method(
 /// Runs every method of `scenario` and every comparison. Divergence and solver failures are recorded in
 /// the trajectories' terminations; this never fails.
 pub fn run(scenario: Scenario) -> Report {
+    run_with(scenario, |_, _| None)
+}
+
+/// [`run`], except that a method for which `given(index, method)` returns a trajectory takes that one
+/// instead of being run: for callers that computed it elsewhere, bit for bit as [`run_method`] would
+/// (`flowgap sweep` runs GD for many starts at once with [`crate::discrete::gd_record_lanes`]).
+pub fn run_with(
+    scenario: Scenario,
+    mut given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>,
+) -> Report {
     let objective = scenario.objective.as_ref();
     let methods: Vec<MethodRun> = scenario
         .methods
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let (init, grid, bound) = (&scenario.init, &scenario.grid, scenario.divergence_bound);
-            let (trajectory, ensemble) = match run_ensemble(&m.kind, objective, init, grid, bound) {
-                Some((t, e)) => (t, Some(e)),
-                None => (run_method(&m.kind, objective, init, grid, bound), None),
+            let (trajectory, ensemble) = match given(i, m) {
+                Some(t) => (t, None),
+                None => match run_ensemble(&m.kind, objective, init, grid, bound) {
+                    Some((t, e)) => (t, Some(e)),
+                    None => (run_method(&m.kind, objective, init, grid, bound), None),
+                },
             };
             MethodRun {
                 id: m.id.clone(),

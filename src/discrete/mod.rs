@@ -5,12 +5,14 @@ mod drive;
 mod gd;
 mod heavy_ball;
 mod lanes;
+mod lanes_record;
 mod layerwise;
 mod nesterov;
 
 pub use gd::gradient_descent;
 pub use heavy_ball::{heavy_ball, MomentumStart};
 pub use lanes::{gd_final_lanes, GdFinal, LANE_GROUP};
+pub use lanes_record::gd_record_lanes;
 pub use layerwise::{blockwise_gradient_descent, BlockScales};
 pub use nesterov::{nesterov, NesterovSchedule};
 

@@ -1,6 +1,6 @@
 //! Himmelblau's function L(x, y) = (x² + y − 11)² + (x + y² − 7)², four global minima of value 0.
 
-use super::Objective;
+use super::{LaneObjective, Objective};
 
 /// Himmelblau's function on ℝ².
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,5 +101,9 @@ impl Objective for Himmelblau {
 
     fn known_minima(&self) -> Vec<Vec<f64>> {
         Self::minima()
+    }
+
+    fn lane_objective(&self) -> Option<LaneObjective<'_>> {
+        Some(LaneObjective::Himmelblau(self))
     }
 }

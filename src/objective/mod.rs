@@ -153,11 +153,27 @@ pub trait Objective: Send + Sync {
         None
     }
 
+    /// This objective by its concrete type when it is one whose lane methods are vectorised and whose
+    /// dimension is small and fixed, so that a caller holding a `dyn Objective` can reach the lane-wise
+    /// loops (which are generic over the type); `None` for every other objective.
+    fn lane_objective(&self) -> Option<LaneObjective<'_>> {
+        None
+    }
+
     /// The named blocks of θ that per-block step sizes address (an mlp's `layer1`, `layer2`, …), as
     /// disjoint index ranges covering 0..d in order. Empty when θ has no such structure.
     fn parameter_blocks(&self) -> Vec<(String, std::ops::Range<usize>)> {
         Vec::new()
     }
+}
+
+/// The objectives that lane-wise methods ([`crate::discrete::gd_record_lanes`]) run at full speed, by
+/// type (see [`Objective::lane_objective`]).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum LaneObjective<'a> {
+    /// Himmelblau's function (d = 2).
+    Himmelblau(&'a Himmelblau),
 }
 
 /// A loss whose stochastic gradient is ∇L(θ) + ξ with zero-mean noise ξ of a known covariance (e.g. the

@@ -7,6 +7,7 @@
 //! Nothing random depends on timing: the only seeds are the scenario's, swept like any key
 //! (`init.seed=0:99:100` gives run i the seed of its grid coordinate).
 
+mod lanes;
 mod merge;
 mod table;
 
@@ -18,7 +19,7 @@ use crate::objective::norm;
 use crate::render;
 use crate::run::{self, Report};
 use crate::scenario::sweep::{self as spec, Axis, SweepFigure, SweepSpec};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, MethodKind, Scenario};
 use crate::trajectory::Termination;
 use rayon::prelude::*;
 use serde_json::json;
@@ -87,6 +88,8 @@ pub struct Plan {
     /// Comparison column prefixes `<a>_vs_<b>`.
     pub comparisons: Vec<String>,
     dim: usize,
+    /// True when the rows' GD methods run many rows at once through the lane-wise loop (see `lanes`).
+    lanes: bool,
 }
 
 impl Plan {
@@ -145,6 +148,7 @@ impl Plan {
             columns.push(format!("{c}.max_distance"));
             columns.push(format!("{c}.departure_time"));
         }
+        let lanes = lanes::eligible(&base, &sweep.axes);
         let plan = Plan {
             name: base.name.clone(),
             source: path.to_path_buf(),
@@ -155,9 +159,16 @@ impl Plan {
             methods,
             comparisons,
             dim,
+            lanes,
         };
         plan.check_axes()?;
         Ok(plan)
+    }
+
+    /// True when the rows' GD methods run many rows at once through the lane-wise loop: every axis is an
+    /// `init.point[i]` key and the objective has a lane form ([`crate::objective::LaneObjective`]).
+    pub fn uses_lanes(&self) -> bool {
+        self.lanes
     }
 
     /// The number of runs in the whole grid.
@@ -229,6 +240,82 @@ impl Plan {
         Ok(self.format_row(index, &values, &report))
     }
 
+    /// The rows of `indices`, in order, computed in parallel on the current rayon pool; `None` for a run
+    /// not started because `stop` became true. `bar` advances once per finished row.
+    fn rows(
+        &self,
+        indices: &[u64],
+        stop: &AtomicBool,
+        bar: &indicatif::ProgressBar,
+    ) -> Vec<Option<Result<String>>> {
+        if self.lanes {
+            return self.rows_with_lanes(indices, stop, bar);
+        }
+        indices
+            .par_iter()
+            .map(|&i| {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let row = self.row(i);
+                bar.inc(1);
+                Some(row)
+            })
+            .collect()
+    }
+
+    /// [`Plan::rows`] for a sweep over initial points: every row's scenario first, then the GD runs of all
+    /// of them at once through the lanes, then each row's other methods and its formatting. The rows equal
+    /// those of [`Plan::row`] byte for byte.
+    fn rows_with_lanes(
+        &self,
+        indices: &[u64],
+        stop: &AtomicBool,
+        bar: &indicatif::ProgressBar,
+    ) -> Vec<Option<Result<String>>> {
+        let prepared: Vec<Option<Result<Prepared>>> = indices
+            .par_iter()
+            .map(|&i| {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let values = self.values_at(i);
+                Some(self.scenario_with(&values).map(|s| (values, s)))
+            })
+            .collect();
+        let ready: Vec<&Scenario> = prepared.iter().flatten().flatten().map(|(_, s)| s).collect();
+        let mut gd = lanes::gd_trajectories(&ready).map(Vec::into_iter);
+        // Hand each prepared row its GD trajectory (rows are in the order `ready` took them).
+        let jobs: Vec<_> = indices
+            .iter()
+            .zip(prepared)
+            .map(|(&i, p)| {
+                let traj = match (&p, &mut gd) {
+                    (Some(Ok(_)), Some(it)) => it.next(),
+                    _ => None,
+                };
+                (i, p, traj)
+            })
+            .collect();
+        jobs.into_par_iter()
+            .map(|(i, prepared, traj)| {
+                let (values, scenario) = match prepared? {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(e)),
+                };
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let given = |_: usize, m: &scenario::MethodConfig| {
+                    traj.as_ref().filter(|_| m.kind == MethodKind::Gd).cloned()
+                };
+                let report = run::run_with(scenario, given);
+                bar.inc(1);
+                Some(Ok(self.format_row(i, &values, &report)))
+            })
+            .collect()
+    }
+
     fn format_row(&self, index: u64, values: &[f64], report: &Report) -> String {
         let mut cells: Vec<String> = vec![index.to_string()];
         cells.extend(values.iter().map(|v| num(*v)));
@@ -273,6 +360,9 @@ impl Plan {
         cells.join(",")
     }
 }
+
+/// A grid point's axis values and its validated scenario.
+type Prepared = (Vec<f64>, Scenario);
 
 /// The mean of the recorded losses (NaN with none): with `record_every = 1`, the loss summed over
 /// training divided by the steps, Sohl-Dickstein's (2024) measure of how fast a run trains.
@@ -390,19 +480,7 @@ pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -
     while j < planned {
         let end = (j + CHUNK as u64).min(planned);
         let indices: Vec<u64> = (j..end).map(|k| first + k * count).collect();
-        let results: Vec<Option<Result<String>>> = pool.install(|| {
-            indices
-                .par_iter()
-                .map(|&i| {
-                    if stop.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let row = plan.row(i);
-                    bar.inc(1);
-                    Some(row)
-                })
-                .collect()
-        });
+        let results = pool.install(|| plan.rows(&indices, stop, &bar));
         for r in results {
             match r {
                 Some(Ok(row)) => {
