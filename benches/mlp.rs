@@ -1,6 +1,6 @@
 //! The mlp gradient and Hessian-vector product for 1000 samples × 20 inputs × 50 tanh hidden units × 1
 //! output (mean squared error, biases), and, in the same run, the crate's f64 matrix products (`gemm`
-//! in src/objective/dense.rs) on the layouts the gradient uses — its forward product (a 512-sample chunk
+//! in src/objective/dense/) on the layouts the gradient uses — its forward product (a 512-sample chunk
 //! of the inputs, in place, times W1ᵀ) and its weight gradient (Δᵀ times the chunk) — and on square 256
 //! operands in three layouts, to put the gradient time in context. Criterion's "elem/s" for the `gemm`
 //! group is flop/s (2·m·k·n per product). Run: `cargo bench --bench mlp`.
@@ -19,7 +19,7 @@ use std::hint::black_box;
 // uses only `gemm` and some constructors, and cargo compiles benches with cfg(test) but without their
 // #[test] functions, which leaves the module's test imports unused.
 #[allow(dead_code, unused_imports)]
-#[path = "../src/objective/dense.rs"]
+#[path = "../src/objective/dense/mod.rs"]
 mod dense;
 use dense::{gemm, Mat, MatMut};
 
