@@ -92,8 +92,9 @@ fn mlp(c: &mut Criterion) {
             gemm(0.5, dt, xs, 0.0, MatMut::row_major(&mut grad, h, p));
         })
     });
-    // Square products: both factors column-major, a transposed column-major times a column-major, and
-    // both row-major (the layout that the crate's own kernels leave to matrixmultiply).
+    // Square products: both factors column-major, a transposed column-major times a column-major (the
+    // layouts of the crate's two kernels, which leave products this large to matrixmultiply), and both
+    // row-major (a layout the kernels never take).
     let n = 256;
     let (sa, sb) = (values(n * n, 0.9), values(n * n, 1.7));
     let mut sc = vec![0.0; n * n];

@@ -134,11 +134,11 @@ impl<'a> MatMut<'a> {
     }
 }
 
-/// The most multiply-adds (m·k·n) of a product sent to [`avx2::unit_rows`]: past about 256³ the operands
-/// outgrow the caches, where matrixmultiply's packed, cache-blocked kernels win (at 240³ the kernel
-/// still was 5% faster).
+/// The most multiply-adds (m·k·n) of a product sent to [`avx2::unit_rows`], 512 × 128 × 128 (a chunk
+/// of the mlp through two layers of 128): as the operands outgrow the caches, matrixmultiply's packed,
+/// cache-blocked kernels catch up (measured: the kernel 9% faster at 200³, 5% at 240³, 8% slower at 256³).
 #[cfg(target_arch = "x86_64")]
-const UNIT_ROWS_MAX_WORK: usize = 1 << 24;
+const UNIT_ROWS_MAX_WORK: usize = 1 << 23;
 
 /// The most multiply-adds of a product sent to [`avx2::dot`], which reads B once per 3 rows of C: as B
 /// nears the size of L2, matrixmultiply catches up (measured: the kernel 15% faster at 160³ and 16%
@@ -526,11 +526,15 @@ mod tests {
         let big = vec![0.0; 320 * 320];
         let (sq, mut c) = (Mat::col_major(&big, 256, 256), vec![0.0; 320 * 320]);
         let cm = MatMut::col_major(&mut c[..256 * 256], 256, 256);
-        assert_eq!(route(&sq, &sq, &cm), Route::UnitRows);
+        assert_eq!(route(&sq, &sq, &cm), Route::Matrixmultiply);
         assert_eq!(route(&sq.t(), &sq, &cm), Route::Matrixmultiply);
-        let wide = Mat::col_major(&big, 256, 320);
-        let cm = MatMut::col_major(&mut c, 256, 320);
-        assert_eq!(route(&sq, &wide, &cm), Route::Matrixmultiply);
+        // A chunk of 512 samples through two layers of 128 units is the largest sent to unit_rows.
+        let (a, b) = (Mat::col_major(&big, 512, 128), Mat::col_major(&big, 128, 128));
+        let cm = MatMut::col_major(&mut c[..512 * 128], 512, 128);
+        assert_eq!(route(&a, &b, &cm), Route::UnitRows);
+        let b = Mat::col_major(&big, 128, 129);
+        let cm = MatMut::col_major(&mut c[..512 * 129], 512, 129);
+        assert_eq!(route(&a, &b, &cm), Route::Matrixmultiply);
     }
 
     #[cfg(target_arch = "x86_64")]
