@@ -1,8 +1,9 @@
 //! The mlp gradient and Hessian-vector product for 1000 samples × 20 inputs × 50 tanh hidden units × 1
-//! output (mean squared error, biases), and, in the same run, this machine's f64 matrix-product
-//! throughput (a 1000×20 by 20×50 product, the network's largest, and a square 256 product) to put the
-//! gradient time in context. Criterion's "elem/s" for the `gemm` group is flop/s (2·m·k·n per product).
-//! Run: `cargo bench --bench mlp`.
+//! output (mean squared error, biases), and, in the same run, the crate's f64 matrix products (`gemm`
+//! in src/objective/dense/) on the layouts the gradient uses — its forward product (a 512-sample chunk
+//! of the inputs, in place, times W1ᵀ) and its weight gradient (Δᵀ times the chunk) — and on square 256
+//! operands in three layouts, to put the gradient time in context. Criterion's "elem/s" for the `gemm`
+//! group is flop/s (2·m·k·n per product). Run: `cargo bench --bench mlp`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowgap::data::{Dataset, Task};
@@ -13,6 +14,14 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use std::hint::black_box;
+
+// The product routines are private to the crate, so the bench compiles its own copy of the module. It
+// uses only `gemm` and some constructors, and cargo compiles benches with cfg(test) but without their
+// #[test] functions, which leaves the module's test imports unused.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/objective/dense/mod.rs"]
+mod dense;
+use dense::{gemm, Mat, MatMut};
 
 fn gaussian(rng: &mut ChaCha8Rng, rows: usize, cols: usize) -> DMatrix<f64> {
     DMatrix::from_fn(rows, cols, |_, _| rng.sample::<f64, _>(StandardNormal))
@@ -60,15 +69,57 @@ fn mlp(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("gemm");
-    for (m, k, n) in [(1000usize, 20usize, 50usize), (256, 256, 256)] {
-        let a = gaussian(&mut rng, m, k);
-        let b = gaussian(&mut rng, k, n);
-        let mut prod = DMatrix::zeros(m, n);
-        group.throughput(Throughput::Elements((2 * m * k * n) as u64));
-        group.bench_function(format!("{m}x{k}_by_{k}x{n}"), |bench| {
-            bench.iter(|| prod.gemm(1.0, black_box(&a), black_box(&b), 0.0))
-        });
-    }
+    let values = |len: usize, seed: f64| -> Vec<f64> { (0..len).map(|i| (i as f64 * seed).sin()).collect() };
+    let flop = |m: usize, k: usize, n: usize| Throughput::Elements((2 * m * k * n) as u64);
+    // The mlp's products for a chunk of b = 512 of 1000 samples, 20 inputs and 50 hidden units.
+    let (samples, b, p, h) = (1000, 512, 20, 50);
+    let (x, w1, delta) = (values(samples * p, 0.37), values(h * p, 1.3), values(b * h, 0.71));
+    let mut z = values(b * h, 0.5);
+    let mut grad = vec![0.0; h * p];
+    group.throughput(flop(b, p, h));
+    group.bench_function("mlp_forward_512x20_by_20x50", |bench| {
+        bench.iter(|| {
+            let xs = Mat::col_major_ld(black_box(&x), b, p, samples);
+            let w = Mat::row_major(black_box(&w1), h, p).t();
+            gemm(1.0, xs, w, 1.0, MatMut::col_major(&mut z, b, h));
+        })
+    });
+    group.throughput(flop(h, b, p));
+    group.bench_function("mlp_weight_grad_50x512_by_512x20", |bench| {
+        bench.iter(|| {
+            let dt = Mat::col_major(black_box(&delta), b, h).t();
+            let xs = Mat::col_major_ld(black_box(&x), b, p, samples);
+            gemm(0.5, dt, xs, 0.0, MatMut::row_major(&mut grad, h, p));
+        })
+    });
+    // Square products: both factors column-major, a transposed column-major times a column-major (the
+    // layouts of the crate's two kernels, which leave products this large to matrixmultiply), and both
+    // row-major (a layout the kernels never take).
+    let n = 256;
+    let (sa, sb) = (values(n * n, 0.9), values(n * n, 1.7));
+    let mut sc = vec![0.0; n * n];
+    group.throughput(flop(n, n, n));
+    group.bench_function("256_col_major", |bench| {
+        bench.iter(|| {
+            let (a, b) = (Mat::col_major(black_box(&sa), n, n), Mat::col_major(&sb, n, n));
+            gemm(1.0, a, b, 0.0, MatMut::col_major(&mut sc, n, n));
+        })
+    });
+    group.bench_function("256_transposed_times_col_major", |bench| {
+        bench.iter(|| {
+            let (a, b) = (
+                Mat::col_major(black_box(&sa), n, n).t(),
+                Mat::col_major(&sb, n, n),
+            );
+            gemm(1.0, a, b, 0.0, MatMut::col_major(&mut sc, n, n));
+        })
+    });
+    group.bench_function("256_row_major", |bench| {
+        bench.iter(|| {
+            let (a, b) = (Mat::row_major(black_box(&sa), n, n), Mat::row_major(&sb, n, n));
+            gemm(1.0, a, b, 0.0, MatMut::row_major(&mut sc, n, n));
+        })
+    });
     group.finish();
 }
 
