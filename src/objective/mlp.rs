@@ -738,8 +738,32 @@ fn outer_times_slope(m: f64, delta: &[f64], w: &[f64], slope: &[f64], out: &mut 
 /// out_j = Σ_i m_ij + β·out_j for a column-major rows × out.len() matrix m.
 fn column_sums(m: &[f64], rows: usize, out: &mut [f64], beta: f64) {
     for (j, o) in out.iter_mut().enumerate() {
-        *o = beta * *o + m[j * rows..(j + 1) * rows].iter().sum::<f64>();
+        *o = beta * *o + sum(&m[j * rows..(j + 1) * rows]);
     }
+}
+
+/// Partial sums of [`sum`]: independent chains, so that the additions overlap.
+const SUM_LANES: usize = 8;
+
+/// Σ v in a fixed order that depends only on v's length: element i goes to partial sum i mod 8, the
+/// partial sums are added pairwise, then the elements after the last whole group of 8 in order. A
+/// single running sum is one chain of dependent additions (a profile of the W2 gradient found it taking
+/// half as long as the 50,000 tanh evaluations); eight chains run about eight times faster, and the
+/// pairwise finish is no less accurate.
+fn sum(v: &[f64]) -> f64 {
+    let mut acc = [0.0; SUM_LANES];
+    let groups = v.chunks_exact(SUM_LANES);
+    let rest = groups.remainder();
+    for g in groups {
+        for (a, x) in acc.iter_mut().zip(g) {
+            *a += x;
+        }
+    }
+    let mut total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for x in rest {
+        total += x;
+    }
+    total
 }
 
 impl Objective for Mlp {
@@ -848,6 +872,21 @@ impl FiniteSum for Mlp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lane_sum_adds_every_element_once() {
+        // Multiples of 2⁻¹⁰ of moderate size add exactly in any order, so each length (whole groups of
+        // 8, a remainder, both, neither) must give the exact total; the values differ, so an element
+        // dropped or counted twice shows.
+        for n in 0..50 {
+            let v: Vec<f64> = (0..n).map(|i| ((i * 37 % 101) as f64 - 50.0) / 1024.0).collect();
+            let exact: i64 = (0..n).map(|i| (i * 37 % 101) as i64 - 50).sum();
+            assert_eq!(sum(&v), exact as f64 / 1024.0, "length {n}");
+        }
+        let mut out = [10.0, 20.0];
+        column_sums(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 3, &mut out, 0.5);
+        assert_eq!(out, [5.0 + 6.0, 10.0 + 15.0]);
+    }
 
     #[test]
     fn the_outer_product_path_equals_gemm_then_scaling_bit_for_bit() {
