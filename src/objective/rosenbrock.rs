@@ -22,7 +22,7 @@ impl Objective for Rosenbrock {
     // Small and called once per step: #[inline] lets a caller's generic loop (another crate) inline it.
     #[inline]
     fn loss(&self, t: &[f64]) -> f64 {
-        (0..self.dim - 1)
+        (0..t.len() - 1)
             .map(|i| {
                 let u = self.a - t[i];
                 let v = t[i + 1] - t[i] * t[i];
@@ -35,7 +35,10 @@ impl Objective for Rosenbrock {
     #[inline]
     fn gradient(&self, t: &[f64], g: &mut [f64]) {
         // θ_i appears as x in term i and as y in term i − 1; each entry is written once (no zeroing pass).
-        let n = self.dim;
+        // The length from the slice, not self.dim: a caller with a fixed-size θ then has the loop fully
+        // unrolled and θ kept in registers (the GD driver's small-state path).
+        let n = t.len();
+        debug_assert_eq!(n, self.dim);
         let mut from_previous = 0.0;
         for i in 0..n {
             let mut gi = from_previous;
