@@ -4,20 +4,31 @@ import sys
 
 fg = json.load(open(sys.argv[1]))
 rows = [json.loads(l[7:]) for l in open(sys.argv[2]) if l.startswith("RESULT ")]
-FLOWGAP = {
-    "W1 GD": ("w1", "gd"), "W1 flow dop853": ("w1", "flow_dop853"), "W1 flow dopri5": ("w1", "flow_dopri5"),
-    "W2 GD": ("w2", "gd"), "W2 flow dopri5": ("w2", "flow_dopri5"),
-    "W3 GD": ("w3", "gd"), "W3 flow dopri5": ("w3", "flow_dopri5"),
+# Table row → (flowgap's workload, its key in the dump, the Python scripts' workload name).
+ROWS = {
+    "W1 GD": ("w1", "gd", "W1 GD"),
+    "W1 flow dop853": ("w1", "flow_dop853", "W1 flow dop853"),
+    "W1 flow dopri5": ("w1", "flow_dopri5", "W1 flow dopri5"),
+    "W2 GD": ("w2", "gd", "W2 GD"),
+    "W2 flow dopri5 (peers: states only)": ("w2", "flow_dopri5", "W2 flow dopri5"),
+    # flowgap's flow always records the loss and |∇L| at its samples: the same run, set beside peers
+    # that compute them too.
+    "W2 flow dopri5 (peers: + loss, |grad| at saved times)":
+        ("w2", "flow_dopri5", "W2 flow dopri5 + loss, |grad| at saved times"),
+    # Basin maps run through the lane loop (`flowgap sweep` over initial points takes it).
+    "W3 GD (lanes)": ("w3", "gd_final_lanes", "W3 GD"),
+    "W3 GD (one start at a time)": ("w3", "gd", "W3 GD"),
+    "W3 flow dopri5": ("w3", "flow_dopri5", "W3 flow dopri5"),
 }
 print(f"| workload | flowgap | JAX (+compile) | ratio | numpy/scipy | ratio | agreement |")
 print("|---|---|---|---|---|---|---|")
-for name, (w, key) in FLOWGAP.items():
-    if w not in fg:
+for name, (w, key, peer) in ROWS.items():
+    if w not in fg or key not in fg[w]:
         continue
     ours = fg[w][key]["median_s"]
     cells = {}
     for r in rows:
-        if r["workload"] != name:
+        if r["workload"] != peer:
             continue
         kind = "jax" if r["impl"].startswith("jax") else "np"
         agree = {k: v for k, v in r.items() if k.startswith(("rel_err", "label_mismatch", "disagreement"))}
