@@ -111,6 +111,42 @@ fn output_is_byte_identical_for_any_number_of_jobs() {
 }
 
 #[test]
+fn a_scenario_without_sweep_figures_gets_the_default_ones_and_figures_empty_gets_none() {
+    let dir = temp_dir("defaults");
+    let s = scenario("rosenbrock_valley");
+    // One axis: the comparison's maximum distance against it, log–log for a log-spaced axis.
+    let grid = "run.step_size=1e-4:1e-3:3:log";
+    ok(&flowgap(
+        &["sweep", s.as_str(), "--quiet", "--grid", grid, "--out", "one"],
+        &dir,
+    ));
+    assert!(dir.join("one/figures/curve.png").exists(), "no curve.png");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("one/summary.json")).unwrap()).unwrap();
+    let figures = summary["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 1, "{figures:?}");
+    assert_eq!(figures[0]["kind"], "curve");
+    assert_eq!(figures[0]["x"], "run.step_size");
+    assert_eq!(figures[0]["y"], "gd_vs_flow.max_distance");
+    assert_eq!(figures[0]["log"], true);
+    // Two axes that are not a grid of starts: no default figure fits.
+    let two = ["--grid", grid, "--grid", "init.point[0]=-1.5,-1.2"];
+    let mut args = vec!["sweep", s.as_str(), "--quiet", "--out", "two"];
+    args.extend(two);
+    ok(&flowgap(&args, &dir));
+    assert!(!dir.join("two/figures").exists());
+    // `figures = []` in [sweep] asks for none.
+    let text = std::fs::read_to_string(&s).unwrap() + "\n[sweep]\nfigures = []\n";
+    std::fs::write(dir.join("none.toml"), text).unwrap();
+    ok(&flowgap(
+        &["sweep", "none.toml", "--quiet", "--grid", grid, "--out", "none"],
+        &dir,
+    ));
+    assert!(dir.join("none/sweep.csv").exists());
+    assert!(!dir.join("none/figures").exists());
+}
+
+#[test]
 fn shards_merged_equal_a_single_run() {
     let dir = temp_dir("shards");
     let s = scenario("himmelblau_basin_grid");

@@ -56,6 +56,31 @@ pub struct SweepSpec {
     pub tail: usize,
     /// The figures to draw from the table.
     pub figures: Vec<SweepFigure>,
+    /// True when the scenario's `[sweep]` table lists its figures (`figures = []` asks for none);
+    /// otherwise the sweep draws [`default_figures`].
+    pub figures_declared: bool,
+}
+
+/// The figures of a sweep whose scenario lists none: over one axis, the first comparison's maximum
+/// distance against it (log–log when the axis is log-spaced); over a grid of starts (the axes
+/// `init.point[0]` and `init.point[1]`) on an objective with known minima, the basin map.
+pub fn default_figures(axes: &[Axis], comparisons: &[String], has_minima: bool) -> Vec<SweepFigure> {
+    let keys: Vec<&str> = axes.iter().map(|a| a.key.as_str()).collect();
+    match (axes, comparisons) {
+        ([axis], [first, ..]) => vec![SweepFigure::Curve {
+            x: axis.key.clone(),
+            y: format!("{first}.max_distance"),
+            log: axis.log,
+        }],
+        _ if has_minima
+            && keys.len() == 2
+            && keys.contains(&"init.point[0]")
+            && keys.contains(&"init.point[1]") =>
+        {
+            vec![SweepFigure::BasinMap]
+        }
+        _ => Vec::new(),
+    }
 }
 
 impl SweepSpec {
@@ -98,7 +123,7 @@ pub const MAX_AXIS_VALUES: u64 = 10_000_000;
 /// The keys a sweep may set, as shown in error messages.
 pub const ALLOWED_KEYS: &str = "run.step_size, run.steps, run.divergence_bound, init.seed, init.scale, \
      init.point[i], objective.<numeric key>, method.<id>.<numeric key> (e.g. method.hb.beta, \
-     method.flow.rtol), compare.<a>_vs_<b>.tolerance is not sweepable";
+     method.flow.rtol); not compare.<a>_vs_<b>.tolerance, which changes no run";
 
 /// Keys whose TOML value is an integer.
 const INTEGER_KEYS: [&str; 7] = [
@@ -379,6 +404,7 @@ pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
         }
         spec.tail = k as usize;
     }
+    spec.figures_declared = sweep.figures.is_some();
     for f in sweep.figures.iter().flatten() {
         let figure = match f.get_ref().as_str() {
             "curve" => {

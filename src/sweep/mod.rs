@@ -148,6 +148,9 @@ impl Plan {
             columns.push(format!("{c}.max_distance"));
             columns.push(format!("{c}.departure_time"));
         }
+        if !sweep.figures_declared {
+            sweep.figures = spec::default_figures(&sweep.axes, &comparisons, !minima.is_empty());
+        }
         let lanes = lanes::eligible(&base, &sweep.axes);
         let plan = Plan {
             name: base.name.clone(),
