@@ -82,6 +82,15 @@ pub enum Error {
         /// What is wrong and what is allowed.
         message: String,
     },
+    /// A file flowgap reads is unusable: not a regular file, too large, not text, or (for a saved run,
+    /// golden file or sweep part) missing or not what flowgap wrote.
+    #[error("{path}: {message}")]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// Drawing a figure failed.
     #[error("figure {figure}: {message}")]
     Render {
@@ -101,6 +110,7 @@ impl Error {
                 | Error::UnknownScenario { .. }
                 | Error::OutputOccupied { .. }
                 | Error::Data { .. }
+                | Error::Input { .. }
         )
     }
 

@@ -27,6 +27,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod discrete;
 pub mod error;
+pub mod files;
 pub mod golden;
 pub mod objective;
 pub mod order;
