@@ -36,7 +36,7 @@ pub enum EndStatus {
     Converged,
     /// The method alternates between two distinct points (θ_{k+2} = θ_k ≠ θ_{k+1}).
     Period2,
-    /// The method diverged (or its solver failed).
+    /// The method diverged (a solver failure is `NotConverged`: the flow stopped, it did not blow up).
     Diverged,
     /// None of the above by the horizon.
     NotConverged,
@@ -58,7 +58,7 @@ pub struct EndPoint {
 pub struct EndState {
     /// The classification.
     pub status: EndStatus,
-    /// The end point (for `period_2`, both points of the orbit, the last recorded one first).
+    /// The end point (for `period2`, both points of the orbit, the last recorded one first).
     pub points: Vec<EndPoint>,
     /// The label of the minimum reached: `minimum_i` (the i-th of the objective's known minima) or
     /// `cluster_j` (end points grouped when the objective knows no minima); `None` when not converged
