@@ -31,6 +31,7 @@ fn options(file: &str, label: &str, task: CsvTask) -> CsvOptions {
         task,
         scaling: Scaling::None,
         rows: RowSubset::All,
+        show_contents: true,
     }
 }
 

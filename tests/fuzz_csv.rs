@@ -80,6 +80,7 @@ fn options(label: &str, task: CsvTask, scaling: Scaling, rows: RowSubset) -> Csv
         task,
         scaling,
         rows,
+        show_contents: true,
     }
 }
 
