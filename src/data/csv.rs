@@ -165,7 +165,10 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
         column,
         message,
     };
-    let file = files::open_regular(&opts.path, files::MAX_DATA_BYTES)?;
+    let file = files::open_regular(&opts.path, files::MAX_DATA_BYTES).map_err(|e| match e {
+        Error::Io { source, .. } => fail(None, None, format!("cannot open the data file: {source}")),
+        other => other,
+    })?;
     // A file whose size is not its content (under /proc) stops here: one byte past the limit is proof.
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)

@@ -465,14 +465,13 @@ fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, se
     // A missing or unreadable file, and every fault inside it, is reported at the scenario line that
     // names the file (the user's entry point) with the data file's own row and column in the message.
     let loaded = csv_data::load(&opts).map_err(|e| {
-        let message = match e {
-            Error::Io { source, .. } => format!(
-                "cannot open the data file {}: {source}; the path is relative to this scenario file's folder",
-                opts.path.display()
-            ),
+        let mut message = match e {
             Error::Input { message, .. } => format!("the data file {} {message}", opts.path.display()),
             other => other.to_string(),
         };
+        if std::fs::symlink_metadata(&opts.path).is_err() {
+            message.push_str("; the path is relative to this scenario file's folder");
+        }
         cx.err(path.span(), key("path"), message)
     })?;
     let d = &loaded.dataset;
