@@ -66,6 +66,16 @@ fn check(bytes: &[u8], opts: &CsvOptions) -> Result<Option<flowgap::data::csv::C
                 "the message names the file: {}",
                 shown
             );
+            // The file's bytes reach the terminal only as short escaped excerpts.
+            prop_assert!(
+                !shown.chars().any(|c| c.is_control() && c != '\n'),
+                "a raw control character in: {:?}",
+                shown
+            );
+            let excerpt_bound = flowgap::scenario::excerpt(&"x".repeat(1000)).len();
+            for quoted in shown.split('`').skip(1).step_by(2) {
+                prop_assert!(quoted.len() <= excerpt_bound * 4, "a long excerpt: {:?}", quoted);
+            }
             Ok(None)
         }
         Err(other) => Err(TestCaseError::fail(format!("not a data error: {other}"))),

@@ -84,7 +84,7 @@ pub(super) fn check_budget_within(scenario: &Scenario, file: &Path, budget: u64)
         location: Location {
             file: file.to_path_buf(),
             line,
-            column: line.map(|_| 1),
+            column: Some(1),
         },
         key,
         message: format!(
@@ -118,7 +118,8 @@ fn human(n: u64) -> String {
     format!("{n} bytes")
 }
 
-/// The first of `keys` written in `src`, with its 1-based line; else the first key and no line.
+/// The first of `keys` written in `src`, with its 1-based line; else the first key at line 1 (every
+/// scenario error has a line; a key may be missing from the file when a default or a sweep set it).
 fn locate(src: &str, keys: &[String]) -> (String, Option<usize>) {
     let lines = keys_by_line(src);
     for key in keys {
@@ -129,7 +130,7 @@ fn locate(src: &str, keys: &[String]) -> (String, Option<usize>) {
             return (key.clone(), Some(i + 1));
         }
     }
-    (keys[0].clone(), None)
+    (keys[0].clone(), Some(1))
 }
 
 /// `a × b × c` in u64, saturating (the estimate of an absurd request must not wrap to a small one).
@@ -260,6 +261,6 @@ mod tests {
             locate(src, &keys(&["method[1].batch_size", "method[1]"])),
             ("method[1]".to_string(), Some(6))
         );
-        assert_eq!(locate(src, &keys(&["nowhere"])), ("nowhere".to_string(), None));
+        assert_eq!(locate(src, &keys(&["nowhere"])), ("nowhere".to_string(), Some(1)));
     }
 }

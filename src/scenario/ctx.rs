@@ -246,3 +246,37 @@ fn plain(message: &str) -> String {
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tamed_for_the_terminal() {
+        let long = "v".repeat(5000);
+        let m = tame(&format!("unknown kind `{long}\u{1b}`; allowed: gd\u{7}"));
+        assert_eq!(
+            m,
+            format!("unknown kind `{}…`; allowed: gd\\u{{7}}", "v".repeat(60))
+        );
+        assert_eq!(excerpt("a\tb\u{1b}[0m"), "a\\tb\\u{1b}[0m");
+        assert!(tame(&"w ".repeat(5000)).chars().count() <= MAX_MESSAGE_CHARS + 2);
+        assert_eq!(tame("two\nlines"), "two\nlines");
+    }
+
+    #[test]
+    fn integers_beyond_i64_are_out_of_range() {
+        assert_eq!(
+            plain("invalid value: integer `9223372036854775808`, expected i64"),
+            "`9223372036854775808` is out of range: at most 9223372036854775807"
+        );
+        assert_eq!(
+            plain("invalid type: integer `-9223372036854775809` as i128, expected i64"),
+            "`-9223372036854775809` is out of range: at least -9223372036854775808"
+        );
+        assert_eq!(
+            plain("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected an integer"
+        );
+    }
+}
