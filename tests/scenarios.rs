@@ -100,6 +100,7 @@ fn flowgap(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.args(args)
         .current_dir(cwd)
         .env_remove(scenario::MEMORY_BUDGET_VAR)
+        .env_remove(scenario::WORK_BUDGET_VAR)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -431,5 +432,43 @@ fn the_budget_counts_every_method_together() {
     assert!(
         e.starts_with("many.toml:8:1: run.steps:") && e.contains("4.5 GiB"),
         "{e}"
+    );
+}
+
+#[test]
+fn the_work_budget_comes_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("fine.toml"), FINE).unwrap();
+    // 20 steps × dimension 2 = 40 gradient-coordinate evaluations.
+    let out = flowgap(
+        d,
+        &["run", "fine.toml", "--out", "out"],
+        &[(scenario::WORK_BUDGET_VAR, "39")],
+    );
+    let stderr = assert_refused(
+        &out,
+        d,
+        "about 4.0e1 gradient-coordinate evaluations (20 steps × dimension 2)",
+    );
+    assert!(stderr.contains("fine.toml:8:1: run.steps:"), "{stderr}");
+    for bad in ["many", "0", "nan", "inf"] {
+        let out = flowgap(
+            d,
+            &["run", "fine.toml", "--out", "out"],
+            &[(scenario::WORK_BUDGET_VAR, bad)],
+        );
+        assert_refused(&out, d, "FLOWGAP_WORK_BUDGET: must be a number ≥ 1");
+    }
+    let out = flowgap(
+        d,
+        &["run", "fine.toml", "--out", "out"],
+        &[(scenario::WORK_BUDGET_VAR, "40")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

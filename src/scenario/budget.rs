@@ -21,6 +21,13 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = 4 << 30;
 /// The environment variable that sets the memory budget, in bytes or with a unit (`512MiB`, `16GiB`).
 pub const MEMORY_BUDGET_VAR: &str = "FLOWGAP_MEMORY_BUDGET";
 
+/// The work budget when [`WORK_BUDGET_VAR`] is not set: 10¹⁵ gradient-coordinate evaluations, a day or
+/// more on one core. A run beyond it (steps = 10⁹ on a network, 10⁶ paths at d = 10⁵) would not finish.
+pub const DEFAULT_WORK_BUDGET: f64 = 1e15;
+
+/// The environment variable that sets the work budget (a number such as `1e17`).
+pub const WORK_BUDGET_VAR: &str = "FLOWGAP_WORK_BUDGET";
+
 /// One part of the estimate: the keys that set it (the first present in the file is named), what it
 /// is in words, and its size.
 struct Part {
@@ -41,6 +48,24 @@ pub fn memory_budget() -> Result<u64> {
                 text.escape_debug()
             ),
         }),
+    }
+}
+
+/// The work budget: [`WORK_BUDGET_VAR`] when set, else [`DEFAULT_WORK_BUDGET`]. A value that is not a
+/// number ≥ 1 is bad input (exit 2).
+pub fn work_budget() -> Result<f64> {
+    match std::env::var(WORK_BUDGET_VAR) {
+        Err(_) => Ok(DEFAULT_WORK_BUDGET),
+        Ok(text) => match text.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 1.0 => Ok(x),
+            _ => Err(Error::Input {
+                path: PathBuf::from(WORK_BUDGET_VAR),
+                message: format!(
+                    "must be a number ≥ 1 of gradient-coordinate evaluations (e.g. 1e16), found `{}`",
+                    text.escape_debug()
+                ),
+            }),
+        },
     }
 }
 
@@ -65,7 +90,63 @@ pub fn parse_size(text: &str) -> Option<u64> {
 /// of the largest part with its line in the scenario file. Call it again whenever a scenario is changed
 /// after loading (a sweep point, another step size): the load checks only the file as written.
 pub fn check_budget(scenario: &Scenario) -> Result<()> {
-    check_budget_within(scenario, &scenario.source, memory_budget()?)
+    check_budget_within(scenario, &scenario.source, memory_budget()?)?;
+    check_work_within(scenario, &scenario.source, work_budget()?)
+}
+
+/// Refuses `scenario` when one method's estimated work exceeds `budget` gradient-coordinate
+/// evaluations: steps × paths × SME substeps × (d × the samples one gradient reads). A lower bound (an
+/// adaptive solver evaluates several gradients per step), so only runs that could not finish are refused.
+pub(super) fn check_work_within(scenario: &Scenario, file: &Path, budget: f64) -> Result<()> {
+    let d = scenario.objective.dim() as f64;
+    let samples = scenario
+        .objective
+        .as_finite_sum()
+        .map_or(1.0, |f| f.num_samples() as f64);
+    let steps = scenario.grid.steps as f64;
+    for (i, m) in scenario.methods.iter().enumerate() {
+        let (paths, substeps, per_gradient) = match &m.kind {
+            MethodKind::Sgd(st) => (st.paths, 1, st.minibatch.batch_size as f64),
+            MethodKind::Sme(st) => (st.paths, st.substeps, st.minibatch.batch_size as f64),
+            _ => (1, 1, samples),
+        };
+        let work = steps * paths as f64 * f64::from(substeps) * d * per_gradient;
+        if work <= budget {
+            continue;
+        }
+        let keys = if paths > 1 {
+            vec![format!("method[{i}].paths"), "run.steps".to_string()]
+        } else {
+            vec!["run.steps".to_string()]
+        };
+        let (key, line) = locate(&scenario.text, &keys);
+        return Err(Error::Scenario {
+            location: Location {
+                file: file.to_path_buf(),
+                line,
+                column: Some(1),
+            },
+            key,
+            message: format!(
+                "method `{}` would take about {work:.1e} gradient-coordinate evaluations ({}), more than the \
+                 budget of {budget:.0e} (the default, 1e15, is a day or more on one core); ask for less, or \
+                 raise the budget with {WORK_BUDGET_VAR} (e.g. {WORK_BUDGET_VAR}=1e17)",
+                m.id,
+                [
+                    format!("{steps} steps"),
+                    format!("{paths} paths"),
+                    format!("{substeps} substeps"),
+                    format!("dimension {d}"),
+                    format!("{per_gradient} samples per gradient"),
+                ]
+                .into_iter()
+                .filter(|f| !f.starts_with("1 "))
+                .collect::<Vec<_>>()
+                .join(" × ")
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// [`check_budget`] against `budget` bytes, naming `file` in the error.

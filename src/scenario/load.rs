@@ -486,6 +486,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         figure,
     };
     super::budget::check_budget_within(&scenario, path, super::budget::memory_budget()?)?;
+    super::budget::check_work_within(&scenario, path, super::budget::work_budget()?)?;
     Ok(scenario)
 }
 
