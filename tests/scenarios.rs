@@ -472,3 +472,22 @@ fn the_work_budget_comes_from_the_environment() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `read_source` reads as `load` does, for callers that parse the text themselves (sweeps).
+#[test]
+fn read_source_refuses_what_load_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("fine.toml"), FINE).unwrap();
+    assert_eq!(scenario::read_source(&d.join("fine.toml")).unwrap(), FINE);
+    mkfifo(&d.join("pipe.toml"));
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(FINE.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(d.join("wide.toml"), utf16).unwrap();
+    for (file, phrase) in [("pipe.toml", "FIFO"), ("wide.toml", "UTF-16")] {
+        let e = scenario::read_source(&d.join(file)).unwrap_err();
+        assert!(e.is_bad_input() && e.to_string().contains(phrase), "{e}");
+    }
+}

@@ -120,8 +120,15 @@ pub const MAX_RK4_SUBSTEPS: f64 = (1u64 << 20) as f64;
 /// Reads and checks the scenario at `path`: a regular file of at most [`files::MAX_SCENARIO_BYTES`]
 /// (a FIFO or a device is refused without being opened), UTF-8 text.
 pub fn load(path: &Path) -> Result<Scenario> {
+    parse(&read_source(path)?, path)
+}
+
+/// The text of the scenario file at `path`, read as [`load`] reads it (a regular file of at most
+/// [`files::MAX_SCENARIO_BYTES`], UTF-8 without NUL; a UTF-16 or UTF-32 file is named as such). For
+/// callers that parse the text themselves (sweeps).
+pub fn read_source(path: &Path) -> Result<String> {
     let bytes = files::read_limited(path, files::MAX_SCENARIO_BYTES)?;
-    parse(text_of(&bytes, path)?, path)
+    text_of(&bytes, path).map(str::to_string)
 }
 
 /// The scenario's bytes as UTF-8 text, or a located refusal that names the encoding when it is a wide

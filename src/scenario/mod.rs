@@ -20,7 +20,7 @@ pub use budget::{
     MEMORY_BUDGET_VAR, WORK_BUDGET_VAR,
 };
 pub use ctx::excerpt;
-pub use load::{load, parse, MAX_ID_CHARS, MAX_STEPS, METHOD_FILE_SUFFIXES};
+pub use load::{load, parse, read_source, MAX_ID_CHARS, MAX_STEPS, METHOD_FILE_SUFFIXES};
 
 use crate::continuous::{ModifiedOrder, SolverSettings};
 use crate::discrete::{
