@@ -327,6 +327,8 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     }
 
     let mut comparisons = Vec::new();
+    // A comparison's name `<a>_vs_<b>` labels its columns in sweep tables; two must not share one.
+    let mut pair_names: HashMap<String, usize> = HashMap::new();
     for (i, c) in raw.compare.iter().enumerate() {
         let c = c.get_ref();
         for (side, v) in [("a", &c.a), ("b", &c.b)] {
@@ -377,6 +379,17 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
             Some(t) => cx.positive(t, &format!("compare[{i}].tolerance"))?,
             None => DEFAULT_DEPARTURE_TOLERANCE,
         };
+        let pair = format!("{}_vs_{}", c.a.get_ref(), c.b.get_ref());
+        if let Some(j) = pair_names.insert(pair.clone(), i) {
+            return Err(cx.err(
+                c.b.span(),
+                format!("compare[{i}].b"),
+                format!(
+                    "this comparison is named `{pair}` like compare[{j}] (a sweep's table names its columns so); \
+                     remove the repeated comparison, or rename a method so that the names differ"
+                ),
+            ));
+        }
         comparisons.push(CompareConfig {
             a: c.a.get_ref().clone(),
             b: c.b.get_ref().clone(),
