@@ -163,7 +163,7 @@ fn text_of<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str> {
 }
 
 /// "UTF-32" or "UTF-16" when the bytes start with that encoding's byte-order mark, or, without one,
-/// when NUL bytes sit between the characters of the first line as those encodings put them.
+/// when NUL bytes sit between the characters of the first 64 bytes as those encodings put them.
 fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
     const BOMS: [(&[u8], &str); 4] = [
         (&[0xff, 0xfe, 0, 0], "UTF-32"),
@@ -560,7 +560,7 @@ fn file_clash(written: &mut HashMap<String, String>, id: &str) -> Option<String>
             return Some(format!(
                 "this method's output file trajectories/{file} would overwrite another: {why}; choose another id \
                  (ids must not be another id followed by {})",
-                ["_ensemble", "_sharpness"].join(" or ")
+                id_suffixes().join(" or ")
             ));
         }
     }
@@ -569,6 +569,15 @@ fn file_clash(written: &mut HashMap<String, String>, id: &str) -> Option<String>
         written.insert(file.to_lowercase(), id.to_string());
     }
     None
+}
+
+/// The suffixes that turn one id into another's file name stem: `_ensemble`, `_sharpness`.
+fn id_suffixes() -> Vec<&'static str> {
+    METHOD_FILE_SUFFIXES
+        .iter()
+        .filter_map(|s| s.split('.').next())
+        .filter(|stem| !stem.is_empty())
+        .collect()
 }
 
 /// The name of `other`'s file that coincides with `file` (as `other` writes it, in its case).
