@@ -56,6 +56,9 @@ fn check(path: &Path) -> Vec<String> {
         .arg("--out")
         .arg(dir.path().join("out"))
         .current_dir(dir.path())
+        // The budget cases assume the default memory and work budgets.
+        .env_remove("FLOWGAP_MEMORY_BUDGET")
+        .env_remove("FLOWGAP_WORK_BUDGET")
         .output()
         .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -31,6 +31,7 @@ fn options(file: &str, label: &str, task: CsvTask) -> CsvOptions {
         task,
         scaling: Scaling::None,
         rows: RowSubset::All,
+        show_contents: true,
     }
 }
 
@@ -855,4 +856,239 @@ fn cli_exits_2_on_a_bad_data_file() {
         "{stderr}"
     );
     assert!(!dir.path().join("out").exists());
+}
+
+// ---- Data files that are not what they seem (issue 17) ----
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A linear regression on the CSV at `path` (as written in the scenario) with label `label`.
+fn csv_scenario(path: &str, label: &str) -> String {
+    format!(
+        "name = \"t\"\n[objective]\nkind = \"linear_regression\"\n[objective.data]\nsource = \"csv\"\n\
+         path = \"{path}\"\nlabel = \"{label}\"\n[init]\npoint = [0.0, 0.0, 0.0]\n[run]\nstep_size = 0.1\n\
+         steps = 5\n[[method]]\nid = \"gd\"\nkind = \"gd\"\n[output]\nfigures = []\n"
+    )
+}
+
+/// Runs `flowgap run <scenario> --out out` in `cwd` with `env`; fails the test after 60 s (a FIFO that
+/// blocks would otherwise hang the suite).
+fn run_binary(cwd: &Path, scenario: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgap"));
+    cmd.args(["run", scenario, "--out", "out"])
+        .current_dir(cwd)
+        .env_remove(scenario::MEMORY_BUDGET_VAR)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("flowgap run {scenario} did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A refusal at the scenario's `path =` line (line 6 of [`csv_scenario`]): exit 2, `phrase` in stderr,
+/// no panic, nothing written. Returns stderr.
+fn assert_data_refused(out: &Output, cwd: &Path, phrase: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(":6:8: objective.data.path:"), "{stderr}");
+    assert!(stderr.contains(phrase), "`{phrase}` not in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!cwd.join("out").exists(), "a refused run wrote output");
+    stderr
+}
+
+#[test]
+fn fifos_devices_and_folders_as_data_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = Command::new("mkfifo")
+        .arg(d.join("pipe.csv"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    std::fs::create_dir(d.join("folder.csv")).unwrap();
+    for (path, phrase) in [
+        (
+            "pipe.csv",
+            "is a FIFO (named pipe); flowgap reads regular files only",
+        ),
+        ("/dev/zero", "is a device"),
+        ("/dev/urandom", "is a device"),
+        ("folder.csv", "is a folder"),
+        ("missing.csv", "cannot open the data file"),
+    ] {
+        std::fs::write(d.join("s.toml"), csv_scenario(path, "y")).unwrap();
+        let started = Instant::now();
+        let out = run_binary(d, "s.toml", &[]);
+        assert_data_refused(&out, d, phrase);
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{path}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn files_outside_the_scenario_folder_are_read_but_their_errors_show_no_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("scenario/data")).unwrap();
+    std::fs::create_dir(d.join("elsewhere")).unwrap();
+    let secret = "a,b,hunter2secret\n1,2,3\n";
+    std::fs::write(d.join("elsewhere/secret.csv"), secret).unwrap();
+    std::fs::write(d.join("scenario/data/secret.csv"), secret).unwrap();
+    std::os::unix::fs::symlink(d.join("elsewhere/secret.csv"), d.join("scenario/data/link.csv")).unwrap();
+    let absolute = d.join("elsewhere/secret.csv").to_string_lossy().into_owned();
+    let sd = d.join("scenario");
+    // Outside: by `..`, by an absolute path, by a link out of the folder. The header is not echoed.
+    for path in ["../elsewhere/secret.csv", absolute.as_str(), "data/link.csv"] {
+        std::fs::write(sd.join("s.toml"), csv_scenario(path, "nope")).unwrap();
+        let stderr = assert_data_refused(
+            &run_binary(&sd, "s.toml", &[]),
+            &sd,
+            "the columns are: 3 (not shown",
+        );
+        assert!(!stderr.contains("hunter2"), "{path}: {stderr}");
+    }
+    // Inside, the names help the user.
+    std::fs::write(sd.join("s.toml"), csv_scenario("data/secret.csv", "nope")).unwrap();
+    assert_data_refused(
+        &run_binary(&sd, "s.toml", &[]),
+        &sd,
+        "the columns are: a, b, hunter2secret",
+    );
+    // A bad cell outside is named by its column number only.
+    std::fs::write(d.join("elsewhere/cell.csv"), "a,b,y\n1,2,3\n4,hunter2cell,6\n").unwrap();
+    std::fs::write(sd.join("s.toml"), csv_scenario("../elsewhere/cell.csv", "y")).unwrap();
+    let stderr = assert_data_refused(
+        &run_binary(&sd, "s.toml", &[]),
+        &sd,
+        "row 3, column `#2`: is not a finite number",
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    // A good file outside the folder is allowed: researchers keep data elsewhere.
+    std::fs::write(d.join("elsewhere/good.csv"), "a,b,y\n1,2,3\n4,5,6\n7,9,8\n").unwrap();
+    std::fs::write(
+        sd.join("s.toml"),
+        csv_scenario(&d.join("elsewhere/good.csv").to_string_lossy(), "y"),
+    )
+    .unwrap();
+    let out = run_binary(&sd, "s.toml", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn proc_files_as_data_show_nothing_of_their_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for path in ["/proc/self/environ", "/etc/passwd", "/proc/self/maps"] {
+        std::fs::write(d.join("s.toml"), csv_scenario(path, "y")).unwrap();
+        let out = run_binary(d, "s.toml", &[("FLOWGAP_TEST_SECRET", "hunter2env")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains("objective.data.path"), "{stderr}");
+        for leak in ["hunter2", "root:", "PATH=", "[stack]"] {
+            assert!(!stderr.contains(leak), "{path} leaked `{leak}`: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_ten_megabyte_cell_is_echoed_as_a_short_escaped_excerpt() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cell = format!("\u{1b}]0;pwned\u{7}{}", "x".repeat(10 << 20));
+    std::fs::write(d.join("big.csv"), format!("a,b,y\n1,2,3\n4,{cell},6\n")).unwrap();
+    std::fs::write(d.join("s.toml"), csv_scenario("big.csv", "y")).unwrap();
+    let stderr = assert_data_refused(&run_binary(d, "s.toml", &[]), d, "xxx…` is not a finite number");
+    assert!(stderr.len() < 1000, "a {}-byte message", stderr.len());
+    assert!(stderr.contains("`\\u{1b}]0;pwned\\u{7}xxx"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "a raw escape character reached the terminal"
+    );
+    // A long column name in the header is cut the same way.
+    let name = "n".repeat(100_000);
+    std::fs::write(d.join("wide.csv"), format!("a,{name},y\n1,2,3\n")).unwrap();
+    std::fs::write(d.join("s.toml"), csv_scenario("wide.csv", "nope")).unwrap();
+    let stderr = assert_data_refused(&run_binary(d, "s.toml", &[]), d, "nnn…");
+    assert!(stderr.len() < 1000, "a {}-byte message", stderr.len());
+}
+
+#[test]
+fn columns_and_class_labels_are_capped() {
+    use flowgap::data::csv::{MAX_CLASSES, MAX_COLUMNS};
+    let dir = tempfile::tempdir().unwrap();
+    let load_text = |text: String, label: &str, task: CsvTask| {
+        let path = dir.path().join("f.csv");
+        std::fs::write(&path, text).unwrap();
+        load(&CsvOptions {
+            path,
+            features: None,
+            label: label.into(),
+            task,
+            scaling: Scaling::None,
+            rows: RowSubset::All,
+            show_contents: true,
+        })
+    };
+    let wide = |columns: usize| {
+        let names: Vec<String> = (0..columns).map(|j| format!("c{j}")).collect();
+        format!("{}\n{}\n", names.join(","), vec!["1"; columns].join(","))
+    };
+    assert!(load_text(wide(MAX_COLUMNS), "c0", CsvTask::Regression).is_ok());
+    let e = load_text(wide(MAX_COLUMNS + 1), "c0", CsvTask::Regression).unwrap_err();
+    assert!(
+        e.is_bad_input() && e.to_string().contains("the header has 10001 columns"),
+        "{e}"
+    );
+    let labelled = |labels: usize| {
+        let rows: String = (0..labels).map(|i| format!("{i}.5,class{i}\n")).collect();
+        format!("x,y\n{rows}")
+    };
+    assert!(load_text(labelled(MAX_CLASSES), "y", CsvTask::Multiclass).is_ok());
+    for task in [
+        CsvTask::Multiclass,
+        CsvTask::Binary {
+            positive: "class0".into(),
+        },
+    ] {
+        let e = load_text(labelled(MAX_CLASSES + 1), "y", task).unwrap_err();
+        assert!(e.to_string().contains("more than 1000 distinct values"), "{e}");
+        assert!(e.to_string().contains(&format!("row {}", MAX_CLASSES + 2)), "{e}");
+    }
+    // Rows outside `rows` are checked but their labels do not count.
+    let path = dir.path().join("f.csv");
+    std::fs::write(&path, labelled(MAX_CLASSES + 500)).unwrap();
+    let kept = load(&CsvOptions {
+        path,
+        features: None,
+        label: "y".into(),
+        task: CsvTask::Multiclass,
+        scaling: Scaling::None,
+        rows: RowSubset::First(10),
+        show_contents: true,
+    })
+    .unwrap();
+    assert_eq!(kept.classes.len(), 10);
+    assert_eq!(kept.dataset.y.shape(), (10, 10));
 }

@@ -66,6 +66,16 @@ fn check(bytes: &[u8], opts: &CsvOptions) -> Result<Option<flowgap::data::csv::C
                 "the message names the file: {}",
                 shown
             );
+            // The file's bytes reach the terminal only as short escaped excerpts.
+            prop_assert!(
+                !shown.chars().any(|c| c.is_control() && c != '\n'),
+                "a raw control character in: {:?}",
+                shown
+            );
+            let excerpt_bound = flowgap::scenario::excerpt(&"x".repeat(1000)).len();
+            for quoted in shown.split('`').skip(1).step_by(2) {
+                prop_assert!(quoted.len() <= excerpt_bound * 4, "a long excerpt: {:?}", quoted);
+            }
             Ok(None)
         }
         Err(other) => Err(TestCaseError::fail(format!("not a data error: {other}"))),
@@ -80,6 +90,7 @@ fn options(label: &str, task: CsvTask, scaling: Scaling, rows: RowSubset) -> Csv
         task,
         scaling,
         rows,
+        show_contents: true,
     }
 }
 

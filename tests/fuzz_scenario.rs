@@ -207,6 +207,18 @@ fn check(src: &str, path: &Path) -> Result<(), TestCaseError> {
             );
             prop_assert!(location.column.is_some_and(|c| c >= 1));
             prop_assert!(!key.trim().is_empty() && !message.trim().is_empty());
+            // Whatever the file holds, the message prints safely: no raw control characters (a
+            // terminal escape), and a bounded length.
+            prop_assert!(
+                !message.chars().any(|c| c.is_control() && c != '\n'),
+                "a raw control character in: {:?}",
+                message
+            );
+            prop_assert!(
+                message.chars().count() <= 2002,
+                "a {}-character message",
+                message.len()
+            );
         }
         // A dataset's own refusal names the data file, and the row and column where known.
         Err(e @ Error::Data { .. }) => prop_assert!(e.is_bad_input(), "{}", e),

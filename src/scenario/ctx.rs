@@ -104,7 +104,7 @@ impl Ctx<'_> {
                 column: Some(column),
             },
             key: key.into(),
-            message: message.into(),
+            message: tame(&message.into()),
         }
     }
 
@@ -156,13 +156,80 @@ const SINGLE_TABLES: [&str; 5] = ["objective", "init", "run", "output", "diagnos
 /// The tables a scenario may repeat.
 const ARRAY_TABLES: [&str; 2] = ["method", "compare"];
 
+/// The longest quoted excerpt of the file a message shows (a value echoed back in backticks).
+pub const MAX_EXCERPT_CHARS: usize = 60;
+
+/// The longest message (the rest is cut: a value may be a megabyte long).
+const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// `message` made safe to print: control characters other than newlines escaped (a value may hold an
+/// escape sequence for the terminal), every backticked excerpt cut to [`MAX_EXCERPT_CHARS`], and the
+/// whole cut to [`MAX_MESSAGE_CHARS`].
+pub fn tame(message: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are inside backticks: values quoted from the file.
+        out.push_str(&if i % 2 == 1 {
+            excerpt(part)
+        } else {
+            escape_controls(part)
+        });
+    }
+    if out.chars().count() > MAX_MESSAGE_CHARS {
+        out = out.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + " …";
+    }
+    out
+}
+
+/// `text` with control characters (except newlines) escaped, cut to [`MAX_EXCERPT_CHARS`] characters
+/// with `…` when longer.
+pub fn excerpt(text: &str) -> String {
+    let escaped = escape_controls(text);
+    if escaped.chars().count() <= MAX_EXCERPT_CHARS {
+        return escaped;
+    }
+    escaped.chars().take(MAX_EXCERPT_CHARS).collect::<String>() + "…"
+}
+
+fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// An integer literal TOML holds but an i64 does not, as serde words it (`invalid value: integer
+/// `N`, expected i64` or `invalid type: integer `N` as i128, expected i64`): says it is out of range
+/// and what the limit is.
+fn out_of_range(message: &str) -> Option<String> {
+    let is_integer =
+        message.starts_with("invalid value: integer `") || message.starts_with("invalid type: integer `");
+    if !is_integer || !message.ends_with("expected i64") {
+        return None;
+    }
+    let number = backticked(message)?;
+    let limit = if number.starts_with('-') {
+        format!("at least {}", i64::MIN)
+    } else {
+        format!("at most {}", i64::MAX)
+    };
+    Some(format!("`{number}` is out of range: {limit}"))
+}
+
 /// Serde's message with Rust type names replaced by the words a TOML user knows.
 fn plain(message: &str) -> String {
+    if let Some(m) = out_of_range(message) {
+        return m;
+    }
     let mut m = message
-        .replace(
-            " as i128, expected i64",
-            ", which is out of range; expected an integer",
-        )
         .replace("expected i64", "expected an integer")
         .replace("expected u64", "expected a non-negative integer")
         .replace("expected f64", "expected a number")
@@ -178,4 +245,38 @@ fn plain(message: &str) -> String {
         m = format!("{}expected a table{}", &m[..at], &rest[end..]);
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tamed_for_the_terminal() {
+        let long = "v".repeat(5000);
+        let m = tame(&format!("unknown kind `{long}\u{1b}`; allowed: gd\u{7}"));
+        assert_eq!(
+            m,
+            format!("unknown kind `{}…`; allowed: gd\\u{{7}}", "v".repeat(60))
+        );
+        assert_eq!(excerpt("a\tb\u{1b}[0m"), "a\\tb\\u{1b}[0m");
+        assert!(tame(&"w ".repeat(5000)).chars().count() <= MAX_MESSAGE_CHARS + 2);
+        assert_eq!(tame("two\nlines"), "two\nlines");
+    }
+
+    #[test]
+    fn integers_beyond_i64_are_out_of_range() {
+        assert_eq!(
+            plain("invalid value: integer `9223372036854775808`, expected i64"),
+            "`9223372036854775808` is out of range: at most 9223372036854775807"
+        );
+        assert_eq!(
+            plain("invalid type: integer `-9223372036854775809` as i128, expected i64"),
+            "`-9223372036854775809` is out of range: at least -9223372036854775808"
+        );
+        assert_eq!(
+            plain("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected an integer"
+        );
+    }
 }

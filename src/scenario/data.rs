@@ -334,6 +334,21 @@ fn task_name(task: &Task) -> &'static str {
     }
 }
 
+/// True when `file` is inside `folder` once links are followed. Data may live anywhere (absolute paths
+/// and `..` are allowed), but errors about a file outside the scenario's folder show none of its
+/// contents: a scenario from someone else must not be able to print /etc/shadow through an error.
+fn inside(folder: &Path, file: &Path) -> bool {
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    match (std::fs::canonicalize(folder), std::fs::canonicalize(file)) {
+        (Ok(folder), Ok(file)) => file.starts_with(folder),
+        _ => false,
+    }
+}
+
 /// `source = "csv"`: reads the file named by `path` (relative to the scenario file).
 fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, serde_json::Value)> {
     let key = |k: &str| format!("{PREFIX}.{k}");
@@ -437,8 +452,10 @@ fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, se
         (None, None) => RowSubset::All,
     };
     let base = cx.path.parent().unwrap_or(Path::new(""));
+    let file = base.join(path.get_ref());
     let opts = CsvOptions {
-        path: base.join(path.get_ref()),
+        show_contents: inside(base, &file),
+        path: file,
         features: spec.features.as_ref().map(|f| f.get_ref().clone()),
         label: label.get_ref().clone(),
         task,
@@ -447,19 +464,15 @@ fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, se
     };
     // A missing or unreadable file, and every fault inside it, is reported at the scenario line that
     // names the file (the user's entry point) with the data file's own row and column in the message.
-    if let Err(e) = std::fs::File::open(&opts.path) {
-        return Err(cx.err(
-            path.span(),
-            key("path"),
-            format!(
-                "cannot open the data file {}: {e}; the path is relative to this scenario file's folder",
-                opts.path.display()
-            ),
-        ));
-    }
-    let loaded = csv_data::load(&opts).map_err(|e| match e {
-        Error::Data { .. } => cx.err(path.span(), key("path"), e.to_string()),
-        other => other,
+    let loaded = csv_data::load(&opts).map_err(|e| {
+        let mut message = match e {
+            Error::Input { message, .. } => format!("the data file {} {message}", opts.path.display()),
+            other => other.to_string(),
+        };
+        if std::fs::symlink_metadata(&opts.path).is_err() {
+            message.push_str("; the path is relative to this scenario file's folder");
+        }
+        cx.err(path.span(), key("path"), message)
     })?;
     let d = &loaded.dataset;
     let settings = serde_json::json!({

@@ -10,12 +10,13 @@ use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, MomentumStart, NesterovSchedule};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::files;
 use crate::objective::{Objective, RandomInit};
 use crate::render::{FigureKind, ImageFormat};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use toml::Spanned;
 
@@ -116,24 +117,72 @@ pub const MAX_RECORDED_VALUES: u64 = 50_000_000;
 /// otherwise run for days).
 pub const MAX_RK4_SUBSTEPS: f64 = (1u64 << 20) as f64;
 
-/// Reads and checks the scenario at `path`.
+/// Reads and checks the scenario at `path`: a regular file of at most [`files::MAX_SCENARIO_BYTES`]
+/// (a FIFO or a device is refused without being opened), UTF-8 text.
 pub fn load(path: &Path) -> Result<Scenario> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    match std::str::from_utf8(&bytes) {
-        Ok(src) => parse(src, path),
-        Err(e) => {
-            // Everything before the bad byte is valid UTF-8, so the lossy conversion is exact there.
-            let before = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
-            let cx = Ctx { path, src: &before };
-            Err(cx.err(
-                before.len()..before.len(),
+    parse(&read_source(path)?, path)
+}
+
+/// The text of the scenario file at `path`, read as [`load`] reads it (a regular file of at most
+/// [`files::MAX_SCENARIO_BYTES`], UTF-8 without NUL; a UTF-16 or UTF-32 file is named as such). For
+/// callers that parse the text themselves (sweeps).
+pub fn read_source(path: &Path) -> Result<String> {
+    let bytes = files::read_limited(path, files::MAX_SCENARIO_BYTES)?;
+    text_of(&bytes, path).map(str::to_string)
+}
+
+/// The scenario's bytes as UTF-8 text, or a located refusal that names the encoding when it is a wide
+/// one (UTF-16 or UTF-32, with or without a byte-order mark), and never prints the raw bytes.
+fn text_of<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str> {
+    let (valid, bad) = match std::str::from_utf8(bytes) {
+        Ok(src) if !src.contains('\0') => return Ok(src),
+        Ok(src) => (src.find('\0').unwrap_or(0), 0u8),
+        Err(e) => (e.valid_up_to(), bytes[e.valid_up_to()]),
+    };
+    // Everything before `valid` is UTF-8 without NUL, so the lossy conversion is exact there.
+    let before = String::from_utf8_lossy(&bytes[..valid]);
+    let cx = Ctx { path, src: &before };
+    let message = match wide_encoding(bytes) {
+        Some(name) => {
+            return Err(cx.err(
+                0..0,
                 "(encoding)",
-                format!(
-                    "byte 0x{:02x} is not UTF-8; a scenario is a UTF-8 text file (re-save it as UTF-8)",
-                    bytes[e.valid_up_to()]
-                ),
+                format!("the file is {name}; save it as UTF-8 (a scenario is a UTF-8 text file)"),
             ))
         }
+        None if bad == 0 => {
+            "a NUL byte (0x00) is not allowed in a scenario; a scenario is a UTF-8 text file \
+                             (re-save it as UTF-8)"
+                .to_string()
+        }
+        None => {
+            format!("byte 0x{bad:02x} is not UTF-8; a scenario is a UTF-8 text file (re-save it as UTF-8)")
+        }
+    };
+    Err(cx.err(before.len()..before.len(), "(encoding)", message))
+}
+
+/// "UTF-32" or "UTF-16" when the bytes start with that encoding's byte-order mark, or, without one,
+/// when NUL bytes sit between the characters of the first 64 bytes as those encodings put them.
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    const BOMS: [(&[u8], &str); 4] = [
+        (&[0xff, 0xfe, 0, 0], "UTF-32"),
+        (&[0, 0, 0xfe, 0xff], "UTF-32"),
+        (&[0xff, 0xfe], "UTF-16"),
+        (&[0xfe, 0xff], "UTF-16"),
+    ];
+    if let Some((_, name)) = BOMS.iter().find(|(bom, _)| bytes.starts_with(bom)) {
+        return Some(name);
+    }
+    let head = &bytes[..bytes.len().min(64)];
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    // ASCII text in UTF-16 is every other byte NUL; in UTF-32, three of every four.
+    if head.len() >= 8 && nuls * 4 >= head.len() * 3 - 4 {
+        Some("UTF-32")
+    } else if head.len() >= 4 && nuls * 8 >= head.len() * 3 {
+        Some("UTF-16")
+    } else {
+        None
     }
 }
 
@@ -155,15 +204,11 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let raw: RawScenario = cx.deserialize()?;
 
     let name = raw.name.get_ref().clone();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if let Some(problem) = file_name_problem(&name) {
         return Err(cx.err(
             raw.name.span(),
             "name",
-            "must be non-empty and use only letters, digits, `_` and `-` (it names the output folder)",
+            format!("{problem} (it names the output folder)"),
         ));
     }
 
@@ -195,12 +240,13 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let run = raw.run.get_ref();
     let step_size = cx.positive(&run.step_size, "run.step_size")?;
     let steps = *run.steps.get_ref();
-    if steps < 1 {
-        return Err(cx.err(
-            run.steps.span(),
-            "run.steps",
-            format!("must be an integer ≥ 1, found {steps}"),
-        ));
+    if !(1..=MAX_STEPS).contains(&steps) {
+        let why = if steps < 1 {
+            "must be an integer ≥ 1".to_string()
+        } else {
+            format!("is out of range: at most {MAX_STEPS} steps")
+        };
+        return Err(cx.err(run.steps.span(), "run.steps", format!("{why}, found {steps}")));
     }
     let record_every = run.record_every.as_ref().map_or(1, |r| *r.get_ref());
     if record_every < 1 || steps % record_every != 0 {
@@ -264,6 +310,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     }
     let mut methods = Vec::new();
     let mut ids = HashSet::new();
+    let mut files_written = HashMap::new();
     for (i, m) in raw.method.iter().enumerate() {
         let method = build_method(&cx, m.get_ref(), i, &grid, objective.as_ref())?;
         if !ids.insert(method.id.clone()) {
@@ -273,10 +320,15 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
                 format!("`{}` is used by an earlier method; ids must be unique", method.id),
             ));
         }
+        if let Some(message) = file_clash(&mut files_written, &method.id) {
+            return Err(cx.err(m.get_ref().id.span(), format!("method[{i}].id"), message));
+        }
         methods.push(method);
     }
 
     let mut comparisons = Vec::new();
+    // A comparison's name `<a>_vs_<b>` labels its columns in sweep tables; two must not share one.
+    let mut pair_names: HashMap<String, usize> = HashMap::new();
     for (i, c) in raw.compare.iter().enumerate() {
         let c = c.get_ref();
         for (side, v) in [("a", &c.a), ("b", &c.b)] {
@@ -327,6 +379,17 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
             Some(t) => cx.positive(t, &format!("compare[{i}].tolerance"))?,
             None => DEFAULT_DEPARTURE_TOLERANCE,
         };
+        let pair = format!("{}_vs_{}", c.a.get_ref(), c.b.get_ref());
+        if let Some(j) = pair_names.insert(pair.clone(), i) {
+            return Err(cx.err(
+                c.b.span(),
+                format!("compare[{i}].b"),
+                format!(
+                    "this comparison is named `{pair}` like compare[{j}] (a sweep's table names its columns so); \
+                     remove the repeated comparison, or rename a method so that the names differ"
+                ),
+            ));
+        }
         comparisons.push(CompareConfig {
             a: c.a.get_ref().clone(),
             b: c.b.get_ref().clone(),
@@ -424,10 +487,11 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         dim,
     )?;
 
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: raw.description,
-        source: path.to_path_buf(),
+        // The file itself, not the way it was named: two paths to one file give the same summary.json.
+        source: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
         text: src.to_string(),
         objective_settings,
         objective,
@@ -440,7 +504,89 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         formats,
         diagnostics,
         figure,
-    })
+    };
+    super::budget::check_budget_within(&scenario, path, super::budget::memory_budget()?)?;
+    super::budget::check_work_within(&scenario, path, super::budget::work_budget()?)?;
+    Ok(scenario)
+}
+
+/// The most steps a run may take: beyond this, a run takes days even on the smallest objective.
+pub const MAX_STEPS: i64 = 1_000_000_000;
+
+/// The longest method id or scenario name (they name files; file systems allow 255 bytes, and a method
+/// adds suffixes such as `_sharpness.csv`).
+pub const MAX_ID_CHARS: usize = 100;
+
+/// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
+/// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`). Ids whose files
+/// would coincide are refused; a writer that adds a file per method must add its suffix here
+/// (tests/scenarios.rs checks that every file a run writes is on this list).
+pub const METHOD_FILE_SUFFIXES: [&str; 4] = [".csv", ".npy", "_ensemble.csv", "_sharpness.csv"];
+
+/// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,
+/// `..`, NUL or leading `.`), not starting with `-` (it would read as a command-line option), at most
+/// [`MAX_ID_CHARS`] characters.
+fn file_name_problem(id: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if id.is_empty() || !id.chars().all(allowed) {
+        Some("must be non-empty and use only letters, digits, `_` and `-`".to_string())
+    } else if id.starts_with('-') {
+        Some("must not start with `-`".to_string())
+    } else if id.len() > MAX_ID_CHARS {
+        Some(format!(
+            "must be at most {MAX_ID_CHARS} characters, found {}",
+            id.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Records the files method `id` writes in `written` (file name in lower case → the id that writes it)
+/// and says which earlier method would write one of the same files. Names are compared ignoring case,
+/// as file systems on macOS and Windows do.
+fn file_clash(written: &mut HashMap<String, String>, id: &str) -> Option<String> {
+    for suffix in METHOD_FILE_SUFFIXES {
+        let file = format!("{id}{suffix}");
+        if let Some(other) = written.get(&file.to_lowercase()) {
+            let why = if other.eq_ignore_ascii_case(id) {
+                format!("`{id}` and `{other}` differ only in case, and file names on macOS and Windows ignore case")
+            } else {
+                format!(
+                    "`{other}` also writes trajectories/{}",
+                    written_name(other, &file)
+                )
+            };
+            return Some(format!(
+                "this method's output file trajectories/{file} would overwrite another: {why}; choose another id \
+                 (ids must not be another id followed by {})",
+                id_suffixes().join(" or ")
+            ));
+        }
+    }
+    for suffix in METHOD_FILE_SUFFIXES {
+        let file = format!("{id}{suffix}");
+        written.insert(file.to_lowercase(), id.to_string());
+    }
+    None
+}
+
+/// The suffixes that turn one id into another's file name stem: `_ensemble`, `_sharpness`.
+fn id_suffixes() -> Vec<&'static str> {
+    METHOD_FILE_SUFFIXES
+        .iter()
+        .filter_map(|s| s.split('.').next())
+        .filter(|stem| !stem.is_empty())
+        .collect()
+}
+
+/// The name of `other`'s file that coincides with `file` (as `other` writes it, in its case).
+fn written_name(other: &str, file: &str) -> String {
+    METHOD_FILE_SUFFIXES
+        .iter()
+        .map(|s| format!("{other}{s}"))
+        .find(|f| f.eq_ignore_ascii_case(file))
+        .unwrap_or_else(|| file.to_string())
 }
 
 /// The solver keys shared by every continuous model.
@@ -455,15 +601,11 @@ fn build_method(
 ) -> Result<MethodConfig> {
     let id = m.id.get_ref().clone();
     let key = |k: &str| format!("method[{i}].{k}");
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if let Some(problem) = file_name_problem(&id) {
         return Err(cx.err(
             m.id.span(),
             key("id"),
-            "must be non-empty and use only letters, digits, `_` and `-` (it names output files)",
+            format!("{problem} (it names output files)"),
         ));
     }
     let kind = m.kind.get_ref().as_str();

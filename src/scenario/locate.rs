@@ -63,15 +63,19 @@ pub fn join(prefix: Option<&str>, k: &str) -> String {
 /// The table and key of the line holding byte `offset`.
 pub fn keys_at(src: &str, offset: usize) -> LineKeys {
     let (line_no, _) = line_col(src, offset);
+    keys_by_line(src).into_iter().nth(line_no - 1).unwrap_or_default()
+}
+
+/// The table and key of every line of `src`, in order (one pass over the text).
+pub fn keys_by_line(src: &str) -> Vec<LineKeys> {
     let mut table: Option<String> = None;
     let mut counts: Vec<(String, usize)> = Vec::new();
     let mut key: Option<String> = None;
     // Brackets and braces a multi-line value has left open, and whether a `"""` string is open.
     let mut depth = 0i64;
     let mut in_multiline_string = false;
-    let mut found = LineKeys::default();
-    for (i, raw) in src.lines().enumerate().take(line_no) {
-        let here = i + 1 == line_no;
+    let mut out = Vec::new();
+    for raw in src.lines() {
         let text = strip_comment(raw).trim();
         let quotes = raw.matches("\"\"\"").count() + raw.matches("'''").count();
         if in_multiline_string || depth > 0 {
@@ -81,13 +85,11 @@ pub fn keys_at(src: &str, offset: usize) -> LineKeys {
             } else {
                 depth = (depth + bracket_balance(text)).max(0);
             }
-            if here {
-                found = LineKeys {
-                    table: table.clone(),
-                    is_header: false,
-                    key: key.clone(),
-                };
-            }
+            out.push(LineKeys {
+                table: table.clone(),
+                is_header: false,
+                key: key.clone(),
+            });
             continue;
         }
         key = None;
@@ -108,13 +110,11 @@ pub fn keys_at(src: &str, offset: usize) -> LineKeys {
                 name
             };
             table = Some(name);
-            if here {
-                found = LineKeys {
-                    table: table.clone(),
-                    is_header: true,
-                    key: None,
-                };
-            }
+            out.push(LineKeys {
+                table: table.clone(),
+                is_header: true,
+                key: None,
+            });
             continue;
         }
         if let Some((k, v)) = text.split_once('=') {
@@ -126,15 +126,13 @@ pub fn keys_at(src: &str, offset: usize) -> LineKeys {
             }
         }
         in_multiline_string = quotes % 2 == 1;
-        if here {
-            found = LineKeys {
-                table: table.clone(),
-                is_header: false,
-                key: key.clone(),
-            };
-        }
+        out.push(LineKeys {
+            table: table.clone(),
+            is_header: false,
+            key: key.clone(),
+        });
     }
-    found
+    out
 }
 
 /// Opening minus closing brackets and braces outside strings.

@@ -1,6 +1,7 @@
 //! Scenarios: TOML files parsed, checked once into a [`Scenario`], and found by name.
 
 mod block_steps;
+mod budget;
 mod ctx;
 mod data;
 mod diagnostics;
@@ -14,7 +15,12 @@ pub mod sweep;
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
 
-pub use load::{load, parse};
+pub use budget::{
+    check_budget, memory_budget, parse_size, work_budget, DEFAULT_MEMORY_BUDGET, DEFAULT_WORK_BUDGET,
+    MEMORY_BUDGET_VAR, WORK_BUDGET_VAR,
+};
+pub use ctx::excerpt;
+pub use load::{load, parse, read_source, MAX_ID_CHARS, MAX_STEPS, METHOD_FILE_SUFFIXES};
 
 use crate::continuous::{ModifiedOrder, SolverSettings};
 use crate::discrete::{
@@ -247,15 +253,18 @@ pub fn named_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.toml"))
 }
 
-/// Resolves `NAME|PATH`: an existing file, or anything ending in `.toml`, is a path; otherwise a name in
-/// `dir`.
+/// Resolves `NAME|PATH`: an existing file, anything ending in `.toml`, or an existing path with a `/`
+/// (a FIFO, a device) is a path; otherwise a name in `dir`. Only the path's metadata is looked at, never
+/// its contents ([`load`] then refuses what is not a regular file, without blocking on a FIFO).
 pub fn resolve(dir: &Path, name_or_path: &str) -> Result<PathBuf> {
     let as_path = Path::new(name_or_path);
-    if as_path.is_file() || name_or_path.ends_with(".toml") {
+    let exists = std::fs::symlink_metadata(as_path).is_ok();
+    if as_path.is_file() || name_or_path.ends_with(".toml") || (exists && name_or_path.contains('/')) {
         return Ok(as_path.to_path_buf());
     }
     let path = named_path(dir, name_or_path);
-    if path.is_file() {
+    // A named scenario that exists but is no regular file (a FIFO `x.toml`) is still the one meant.
+    if std::fs::symlink_metadata(&path).is_ok() {
         Ok(path)
     } else {
         Err(Error::UnknownScenario {
@@ -266,7 +275,8 @@ pub fn resolve(dir: &Path, name_or_path: &str) -> Result<PathBuf> {
 }
 
 /// Name and description of every scenario file in `dir`, sorted by name. Files that do not parse are
-/// listed with the error as their description, so `flowgap list` shows what is broken.
+/// listed with the error as their description, so `flowgap list` shows what is broken; what is not a
+/// regular file (a FIFO, a device, a folder named `x.toml`) is listed as such without being opened.
 pub fn list(dir: &Path) -> Result<Vec<(String, String)>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut out = Vec::new();

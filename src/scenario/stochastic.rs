@@ -101,18 +101,11 @@ fn common(cx: &Ctx, k: &Keys, i: usize, objective: &dyn Objective) -> Result<(Mi
     };
     let batch_size = match source {
         Source::FiniteSum(f) => {
+            // A minibatch larger than the dataset is refused (with replacement too): it is almost
+            // always a typo, and its index buffer is allocated up front.
             let n = f.num_samples() as i64;
-            let hi = if sampling == Sampling::WithoutReplacement {
-                n
-            } else {
-                i64::from(u32::MAX)
-            };
-            let what = if sampling == Sampling::WithoutReplacement {
-                format!("samples per minibatch; without replacement at most the {n} samples")
-            } else {
-                "samples per minibatch".to_string()
-            };
-            int(cx, k.batch_size, &key("batch_size"), 1, hi, 1, &what)?
+            let what = format!("samples per minibatch; at most the dataset's {n} samples");
+            int(cx, k.batch_size, &key("batch_size"), 1, n, 1, &what)?
         }
         Source::Noisy(_) => int(
             cx,
