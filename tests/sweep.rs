@@ -304,8 +304,8 @@ fn ctrl_c_keeps_every_finished_row() {
         .current_dir(&dir)
         .spawn()
         .unwrap();
-    // Wait for the first chunk of rows, then interrupt.
-    let partial = dir.join("o/.sweep.csv.partial");
+    // Wait for the first chunk of rows (in the staging folder beside `o`), then interrupt.
+    let partial = dir.join(format!(".o.staging-{}/sweep.csv", child.id()));
     let start = std::time::Instant::now();
     loop {
         let lines = std::fs::read_to_string(&partial).map_or(0, |t| t.lines().count());
@@ -339,5 +339,10 @@ fn ctrl_c_keeps_every_finished_row() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("o/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["complete"], false);
     assert_eq!(summary["rows"], rows);
-    assert!(!partial.exists());
+    // The staging folder became `o`: nothing is left beside it.
+    let beside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["o"]);
 }
