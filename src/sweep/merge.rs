@@ -199,7 +199,12 @@ impl PartRows {
     /// Opens `dir/sweep.csv` (a regular file of bounded size) and reads its header.
     fn open(dir: &Path, shard: Shard, runs: u64) -> Result<PartRows> {
         let path = dir.join(TABLE);
-        let file = open_regular(&path, MAX_SAVED_BYTES)?;
+        let file = open_regular(&path, MAX_SAVED_BYTES).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                input_error(&path, "is missing; every part of a sweep holds its sweep.csv")
+            }
+            other => other,
+        })?;
         let mut part = PartRows {
             reader: std::io::BufReader::new(file),
             path,
