@@ -35,13 +35,16 @@ fn shard_of(summary: &serde_json::Value, runs: u64, path: &Path) -> Result<Shard
     }
     match (s["index"].as_u64(), s["count"].as_u64()) {
         (Some(index), Some(count)) if index < count && count <= runs => Ok(Shard { index, count }),
-        _ => Err(input_error(
-            path,
-            format!(
-                "names shard {}, which no sweep of {runs} runs writes; it is not a part flowgap wrote",
-                s
-            ),
-        )),
+        (index, count) => {
+            let named = match (index, count) {
+                (Some(i), Some(n)) => format!("{i}/{n}"),
+                _ => s.to_string(),
+            };
+            Err(input_error(
+                path,
+                format!("names shard {named}, which no sweep of {runs} runs writes; it is not a part flowgap wrote"),
+            ))
+        }
     }
 }
 
