@@ -161,7 +161,8 @@ struct Manifest {
     kind: String,
     /// The scenario's name.
     scenario: String,
-    /// Every file written, relative to the folder, `/`-separated, sorted.
+    /// Every file and folder written, relative to the folder, `/`-separated (a folder ends in `/`),
+    /// sorted.
     files: Vec<String>,
 }
 
@@ -191,6 +192,8 @@ fn read_manifest(dir: &Path, shown: &Path) -> Result<Option<Manifest>> {
 /// The entries under `dir` that flowgap did not write (`files` are the manifest's), relative, sorted; a
 /// foreign folder is named once with a trailing `/`. Links are never followed.
 fn foreign_entries(dir: &Path, files: &BTreeSet<String>) -> Result<Vec<String>> {
+    // A folder is flowgap's when it holds a listed file or is listed itself (`figures/`, empty when a
+    // scenario asks for no figures).
     let folders: BTreeSet<String> = files
         .iter()
         .flat_map(|f| {
@@ -566,7 +569,7 @@ impl Claim {
         Ok(written.iter().map(|p| self.shown_path(p)).collect())
     }
 
-    /// Writes the manifest: every regular file under the staging folder.
+    /// Writes the manifest: every regular file and folder under the staging folder.
     fn write_manifest(&self) -> Result<()> {
         let mut files = Vec::new();
         let mut todo = vec![(self.staging.clone(), String::new())];
@@ -576,6 +579,7 @@ impl Claim {
                 let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
                 let t = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
                 if t.is_dir() {
+                    files.push(format!("{rel}/"));
                     todo.push((entry.path(), format!("{rel}/")));
                 } else if rel != MANIFEST {
                     files.push(rel);
