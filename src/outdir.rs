@@ -668,6 +668,35 @@ mod tests {
     }
 
     #[test]
+    fn files_recorded_later_count_as_flowgaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("res");
+        let claim = Claim::new(&out, Kind::Run, "s", false).unwrap();
+        std::fs::create_dir(claim.staging().join("figures")).unwrap();
+        std::fs::write(claim.staging().join("summary.json"), "{}").unwrap();
+        let written = claim.commit(vec![]).unwrap();
+        assert!(written.is_empty());
+        check(&out, Kind::Run, "s", false).unwrap();
+        // A file added by another command is foreign until it is recorded.
+        let added = out.join("figures/loss.svg");
+        std::fs::write(&added, "<svg/>").unwrap();
+        let e = check(&out, Kind::Run, "s", true).unwrap_err();
+        assert!(
+            e.is_bad_input() && e.to_string().contains("figures/loss.svg"),
+            "{e}"
+        );
+        record(&out, &[added]).unwrap();
+        check(&out, Kind::Run, "s", false).unwrap();
+        // Another scenario needs force; a folder without a manifest cannot be recorded into.
+        assert!(check(&out, Kind::Run, "t", false).is_err());
+        check(&out, Kind::Run, "t", true).unwrap();
+        assert!(record(dir.path(), &[]).is_err());
+        // Nothing beside the folder.
+        let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(beside.len(), 1);
+    }
+
+    #[test]
     fn stray_names_fit_the_name_limit_and_differ_for_long_names() {
         let a = "a".repeat(250);
         let b = format!("{}b", "a".repeat(249));

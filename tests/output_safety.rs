@@ -438,6 +438,8 @@ fn a_full_disk_keeps_the_previous_output_and_leaves_nothing_else() {
     };
     let filler = free(&disk).saturating_sub(24) * 1024;
     std::fs::write(disk.join("filler"), vec![7u8; filler as usize]).unwrap();
+    // A mount point cannot be replaced by a rename: refused before anything is written.
+    refused_untouched(d, &command("run", "a.toml", "disk"), "mount point");
     // The same commands with more to write than the room left: exit 1 naming the output, the previous
     // output whole, nothing beside it.
     std::fs::write(d.join("a.toml"), scenario("a", 20_000)).unwrap();
