@@ -323,7 +323,7 @@ fn run_sweep(dir: &Path, args: SweepArgs) -> Result<bool, Error> {
         shard,
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let outcome = sweep::run_sweep(&plan, claim, options, &STOP)?;
+    let outcome = sweep::run_sweep_claimed(&plan, claim, options, &STOP)?;
     if outcome.interrupted {
         eprintln!(
             "interrupted: kept {} of {} rows in {}; run the sweep again for the rest",

@@ -317,10 +317,10 @@ fn check_target(target: &Path, shown: &Path, kind: Kind, scenario: &str, force: 
 /// The start of the names of the strays beside a target named `leaf`: `.<leaf>`, or, when that would not
 /// leave room for a suffix within the 255-byte limit of a name, `.<first 200 bytes>~<hash of leaf>`.
 fn stray_stem(leaf: &OsStr) -> OsString {
-    const ROOM: usize = 255 - 24; // ".staging-" and a pid fit in 24 bytes
+    const ROOM: usize = 255 - 24; // the leading dot, ".staging-" and a pid fit in 24 bytes
     let bytes = leaf.as_bytes();
     let mut stem = vec![b'.'];
-    if 1 + bytes.len() <= ROOM {
+    if bytes.len() < ROOM {
         stem.extend_from_slice(bytes);
     } else {
         // FNV-1a: stable across builds, so a later run finds an earlier one's strays.

@@ -396,7 +396,7 @@ fn merge_refuses_bad_parts_naming_them_and_writes_nothing() {
     let summary = std::fs::read_to_string(dir.join("part2/summary.json")).unwrap();
     let table = std::fs::read_to_string(dir.join("part2/sweep.csv")).unwrap();
     let first_row = table.lines().nth(1).unwrap().to_string();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    let cases: Vec<(&str, Damage, &str)> = vec![
         ("shard 5/3", Box::new(|p| set_shard(p, 5, 3)), "summary.json"),
         ("shard count 0", Box::new(|p| set_shard(p, 0, 0)), "summary.json"),
         (
@@ -541,6 +541,9 @@ fn merge_refuses_bad_parts_naming_them_and_writes_nothing() {
     assert_eq!(result.status.code(), Some(2));
     assert!(!dir.join("fresh").exists());
 }
+
+/// A change made to a copy of a good part.
+type Damage = Box<dyn Fn(&Path)>;
 
 /// A `{"index": .., "count": ..}` shard written over part `p`'s summary.
 fn set_shard(p: &Path, index: u64, count: u64) {

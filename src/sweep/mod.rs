@@ -436,7 +436,8 @@ pub struct Outcome {
     pub files: Vec<PathBuf>,
 }
 
-/// Runs `plan` (the shard `options.shard` of it) into the folder `claim` holds: `sweep.csv`,
+/// Runs `plan` (the shard `options.shard` of it) into the folder `claim` holds (claimed before the sweep, so
+/// that an occupied folder is refused before any work): `sweep.csv`,
 /// `summary.json`, figures.
 ///
 /// Everything is written into the claim's staging folder, which replaces the output folder at the end, so
@@ -444,13 +445,19 @@ pub struct Outcome {
 /// folder's `sweep.csv` in index order, flushed after every chunk. When `stop` becomes true (Ctrl-C), runs
 /// not yet started are skipped, every finished row is still written, and `summary.json` says
 /// `"complete": false`.
-pub fn run_sweep(plan: &Plan, claim: Claim, options: Options, stop: &AtomicBool) -> Result<Outcome> {
+pub fn run_sweep_claimed(plan: &Plan, claim: Claim, options: Options, stop: &AtomicBool) -> Result<Outcome> {
     let outcome = write_sweep(plan, claim.staging(), options, stop).map_err(|e| claim.relocate(e))?;
     let files = claim.commit(outcome.files.clone())?;
     Ok(Outcome { files, ..outcome })
 }
 
-/// [`run_sweep`]'s writing, into the empty folder `dir`.
+/// [`run_sweep_claimed`] into `dir`, claimed here under the rule of [`crate::outdir`] (without `--force`).
+pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> Result<Outcome> {
+    let claim = Claim::new(dir, crate::outdir::Kind::Sweep, &plan.name, false)?;
+    run_sweep_claimed(plan, claim, options, stop)
+}
+
+/// [`run_sweep_claimed`]'s writing, into the empty folder `dir`.
 fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> Result<Outcome> {
     let table = dir.join(TABLE);
     let file = std::fs::File::create(&table).map_err(|e| Error::io(&table, e))?;
