@@ -420,6 +420,19 @@ fn a_full_disk_keeps_the_previous_output_and_leaves_nothing_else() {
         let out = format!("disk/{cmd}");
         ok(&flowgap(&command(cmd, "a.toml", &out), d));
     }
+    // And a merge of two small shards (the shards off the small disk).
+    let shards = |grid: &str| {
+        for i in 0..2 {
+            let (shard, out) = (format!("{i}/2"), format!("part{i}"));
+            let args = [
+                "sweep", "a.toml", "--quiet", "--grid", grid, "--shard", &shard, "--out", &out, "--force",
+            ];
+            ok(&flowgap(&args, d));
+        }
+    };
+    shards("run.step_size=0.01,0.02");
+    ok(&flowgap(&["merge", "part0", "part1", "--out", "disk/merge"], d));
+    shards("run.step_size=0.0001:0.01:400");
     // Then a canary beside them, and filler until little room is left.
     std::fs::write(disk.join("canary"), "beside").unwrap();
     let free = |p: &Path| {
@@ -462,4 +475,12 @@ fn a_full_disk_keeps_the_previous_output_and_leaves_nothing_else() {
         );
         assert_eq!(snapshot(&disk), before, "{cmd}: the disk's contents changed");
     }
+    let result = flowgap(&["merge", "part0", "part1", "--out", "disk/merge"], d);
+    assert_eq!(result.status.code(), Some(1), "merge: {}", stderr(&result));
+    assert!(
+        stderr(&result).contains("No space left"),
+        "merge: {}",
+        stderr(&result)
+    );
+    assert_eq!(snapshot(&disk), before, "merge: the disk's contents changed");
 }
