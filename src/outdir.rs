@@ -276,6 +276,17 @@ fn check_target(target: &Path, shown: &Path, kind: Kind, scenario: &str, force: 
     }
     let Some(manifest) = read_manifest(target, shown)? else {
         let all = foreign_entries(target, &BTreeSet::new())?;
+        if target.join(crate::output::SUMMARY).is_file() {
+            // Most likely the output of a flowgap from before manifests: its files cannot be told from
+            // a user's, so it is not replaced either.
+            return Err(occupied(
+                shown,
+                format!(
+                    "it has no {MANIFEST} (the list of the files flowgap wrote), so flowgap cannot tell its files from yours ({}); if it is the output of an older flowgap, delete it or move it away, or choose another --out",
+                    name_some(&all)
+                ),
+            ));
+        }
         return Err(occupied(
             shown,
             format!(
