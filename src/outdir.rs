@@ -243,6 +243,34 @@ fn check_target(target: &Path, shown: &Path, kind: Kind, scenario: &str, force: 
         Err(e) => return Err(Error::io(target, e)),
         Ok(m) => m,
     };
+    check_is_folder(target, shown, &meta)?;
+    let mut entries = std::fs::read_dir(target).map_err(|e| Error::io(target, e))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    let manifest = check_contents(target, shown)?;
+    let previous = Kind::from_name(&manifest.kind).unwrap_or(kind);
+    if (previous != kind || manifest.scenario != scenario) && !force {
+        let command = if previous == kind {
+            String::new()
+        } else {
+            format!(" (`flowgap {}`)", previous.name())
+        };
+        return Err(occupied(
+            shown,
+            format!(
+                "it holds {} of scenario `{}`{command}; pass --force to replace them",
+                previous.holds(),
+                manifest.scenario,
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a target that is not a plain folder: a link (never written through), a file, FIFO, device
+/// or socket, or a mount point (a rename cannot replace it).
+fn check_is_folder(target: &Path, shown: &Path, meta: &std::fs::Metadata) -> Result<()> {
     if meta.file_type().is_symlink() {
         let to = std::fs::read_link(target).unwrap_or_default();
         return Err(occupied(
@@ -258,40 +286,38 @@ fn check_target(target: &Path, shown: &Path, kind: Kind, scenario: &str, force: 
             shown,
             format!(
                 "it is {}, not a folder; flowgap writes only into a folder it made, and leaves this untouched: choose another --out",
-                kind_of(&meta)
+                kind_of(meta)
             ),
         ));
     }
-    if let Some(parent) = target.parent() {
-        if std::fs::metadata(parent).is_ok_and(|p| p.dev() != meta.dev()) {
-            return Err(occupied(
-                shown,
-                "it is a mount point, which flowgap cannot replace; give a folder inside it",
-            ));
-        }
+    let parent = target.parent().and_then(|p| std::fs::metadata(p).ok());
+    if parent.is_some_and(|p| p.dev() != meta.dev()) {
+        return Err(occupied(
+            shown,
+            "it is a mount point, which flowgap cannot replace; give a folder inside it",
+        ));
     }
-    let mut entries = std::fs::read_dir(target).map_err(|e| Error::io(target, e))?;
-    if entries.next().is_none() {
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// The manifest of the non-empty folder `target`, refused unless everything in the folder is on it.
+fn check_contents(target: &Path, shown: &Path) -> Result<Manifest> {
     let Some(manifest) = read_manifest(target, shown)? else {
-        let all = foreign_entries(target, &BTreeSet::new())?;
+        let all = name_some(&foreign_entries(target, &BTreeSet::new())?);
         if target.join(crate::output::SUMMARY).is_file() {
             // Most likely the output of a flowgap from before manifests: its files cannot be told from
             // a user's, so it is not replaced either.
             return Err(occupied(
                 shown,
                 format!(
-                    "it has no {MANIFEST} (the list of the files flowgap wrote), so flowgap cannot tell its files from yours ({}); if it is the output of an older flowgap, delete it or move it away, or choose another --out",
-                    name_some(&all)
+                    "it has no {MANIFEST} (the list of the files flowgap wrote), so flowgap cannot tell its files from yours ({all}); if it is the output of an older flowgap, delete it or move it away, or choose another --out"
                 ),
             ));
         }
         return Err(occupied(
             shown,
             format!(
-                "it holds files flowgap did not write ({}); flowgap replaces only what it made, --force or not: choose another --out",
-                name_some(&all)
+                "it holds files flowgap did not write ({all}); flowgap replaces only what it made, --force or not: choose another --out"
             ),
         ));
     };
@@ -306,23 +332,7 @@ fn check_target(target: &Path, shown: &Path, kind: Kind, scenario: &str, force: 
             ),
         ));
     }
-    let previous = Kind::from_name(&manifest.kind).unwrap_or(kind);
-    if (previous != kind || manifest.scenario != scenario) && !force {
-        return Err(occupied(
-            shown,
-            format!(
-                "it holds {} of scenario `{}`{}; pass --force to replace them",
-                previous.holds(),
-                manifest.scenario,
-                if previous == kind {
-                    String::new()
-                } else {
-                    format!(" (`flowgap {}`)", previous.name())
-                }
-            ),
-        ));
-    }
-    Ok(())
+    Ok(manifest)
 }
 
 /// The start of the names of the strays beside a target named `leaf`: `.<leaf>`, or, when that would not
