@@ -31,6 +31,7 @@ pub mod files;
 pub mod golden;
 pub mod objective;
 pub mod order;
+pub mod outdir;
 pub mod output;
 pub mod render;
 pub mod replot;

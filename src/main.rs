@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use flowgap::golden::{self, Outcome};
-use flowgap::{order, output, run, scenario, sweep, Error};
+use flowgap::{order, outdir, output, run, scenario, sweep, Error};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -45,7 +45,7 @@ enum Command {
         /// Output folder (default: output/<name>/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Replace another scenario's results in the output folder.
+        /// Replace another scenario's (or command's) output in the output folder.
         #[arg(long)]
         force: bool,
     },
@@ -60,6 +60,9 @@ enum Command {
         /// Output folder for order.json (default: output/<name>-order/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace another scenario's (or command's) output in the output folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Redraw the figures of a finished run from its saved files (scenario.toml, trajectories/), without
     /// running it again.
@@ -107,7 +110,7 @@ struct SweepArgs {
     /// An axis: key=v1,v2,… or key=lo:hi:n or key=lo:hi:n:log (replaces the file's axis of that key).
     #[arg(long, value_name = "KEY=VALUES")]
     grid: Vec<String>,
-    /// Worker threads (default: all cores); the output does not depend on it.
+    /// Worker threads (default and at most: the machine's cores); the output does not depend on it.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
     /// Run only part i of N (0 ≤ i < N): the runs whose index is i mod N.
@@ -194,8 +197,10 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             // say so now rather than at the first `flowgap sweep`.
             scenario::sweep::read(&scenario.text, &path)?;
             let out = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+            // Claimed before the run, so that an occupied folder is refused before any work.
+            let claim = outdir::Claim::new(&out, outdir::Kind::Run, &scenario.name, force)?;
             let report = run::run(scenario);
-            let files = output::write_report(&report, &out, force)?;
+            let files = output::write_claimed(&report, claim)?;
             for m in &report.methods {
                 let t = &m.trajectory;
                 say!(
@@ -228,17 +233,14 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             scenario: which,
             step_sizes,
             out,
+            force,
         } => {
             let path = scenario::resolve(&dir, &which)?;
+            let name = scenario::load(&path)?.name;
+            let out = out.unwrap_or_else(|| Path::new("output").join(format!("{name}-order")));
+            let claim = outdir::Claim::new(&out, outdir::Kind::Order, &name, force)?;
             let study = order::order_study(&path, &step_sizes)?;
-            let out = out.unwrap_or_else(|| Path::new("output").join(format!("{}-order", study.scenario)));
-            let file = order::write_order(&study, &out)?;
-            let both = [
-                flowgap::render::ImageFormat::Png,
-                flowgap::render::ImageFormat::Svg,
-            ];
-            let figures =
-                flowgap::render::draw_order(&study, &out, &both, &flowgap::render::settings::DEFAULT)?;
+            let files = order::write_study(&study, claim)?;
             for fit in &study.comparisons {
                 let slope = fit.slope.map_or("—".to_string(), |s| format!("{s:.3}"));
                 let distances: Vec<String> = fit.max_distances.iter().map(|d| format!("{d:.3e}")).collect();
@@ -251,8 +253,7 @@ fn execute(cli: Cli) -> Result<bool, Error> {
                     distances.join(", ")
                 );
             }
-            say!("wrote {}", file.display());
-            for f in figures {
+            for f in files {
                 say!("wrote {}", f.display());
             }
             Ok(true)
@@ -291,11 +292,12 @@ static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(
 fn run_sweep(dir: &Path, args: SweepArgs) -> Result<bool, Error> {
     use std::io::IsTerminal;
     let shard = match &args.shard {
-        Some(s) => sweep::Shard::parse(s).map_err(scenario::sweep::grid_error)?,
+        Some(s) => sweep::Shard::parse(s)?,
         None => sweep::Shard::WHOLE,
     };
     let path = scenario::resolve(dir, &args.scenario)?;
     let plan = sweep::Plan::new(&path, &args.grid)?;
+    shard.check(plan.runs())?;
     let out = args.out.unwrap_or_else(|| {
         let leaf = match args.shard {
             Some(_) => format!("{}-sweep-shard-{}-of-{}", plan.name, shard.index, shard.count),
@@ -303,18 +305,25 @@ fn run_sweep(dir: &Path, args: SweepArgs) -> Result<bool, Error> {
         };
         Path::new("output").join(leaf)
     });
-    sweep::check_out(&out, &plan.name, args.force)?;
+    let claim = outdir::Claim::new(&out, outdir::Kind::Sweep, &plan.name, args.force)?;
+    // More threads than cores only add switching (the output does not depend on the number).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args.jobs.unwrap_or(cores).clamp(1, cores);
+    if args.jobs.is_some_and(|j| j > cores) {
+        eprintln!(
+            "note: --jobs {} is more than this machine's {cores} cores; using {cores}",
+            args.jobs.unwrap_or(0)
+        );
+    }
     // A second Ctrl-C while finishing still ends the process the usual way only if the handler is not
     // set; here every Ctrl-C just asks to stop, and the sweep stops after the runs in flight.
     let _ = ctrlc::set_handler(|| STOP.store(true, std::sync::atomic::Ordering::SeqCst));
     let options = sweep::Options {
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs,
         shard,
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let outcome = sweep::run_sweep(&plan, &out, options, &STOP)?;
+    let outcome = sweep::run_sweep_claimed(&plan, claim, options, &STOP)?;
     if outcome.interrupted {
         eprintln!(
             "interrupted: kept {} of {} rows in {}; run the sweep again for the rest",

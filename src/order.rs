@@ -3,6 +3,8 @@
 //! continuous model to O(η^p) shows slope p.
 
 use crate::error::{Error, Location, Result};
+use crate::outdir::Claim;
+use crate::render::{self, ImageFormat};
 use crate::run::run;
 use crate::scenario::{load, Scenario};
 use crate::trajectory::{TimeGrid, TimeMap};
@@ -192,14 +194,27 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
     })
 }
 
-/// Writes `study` as `dir/order.json` (via a temporary file and a rename, so a reader never sees half a
-/// file). Returns the path written.
+/// Writes `study` as `dir/order.json`. Returns the path written.
 pub fn write_order(study: &OrderStudy, dir: &Path) -> Result<std::path::PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join(ORDER_JSON);
-    let tmp = dir.join(format!(".{ORDER_JSON}.tmp-{}", std::process::id()));
     let text = serde_json::to_string_pretty(study).expect("plain data always serialises");
-    std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
     Ok(path)
+}
+
+/// Writes `study` (order.json, then its figures in PNG and SVG) into a folder claimed before the study
+/// ran: all of it appears at once, or, on a failure such as a full disk, none of it. Returns the files
+/// written, order.json first.
+pub fn write_study(study: &OrderStudy, claim: Claim) -> Result<Vec<std::path::PathBuf>> {
+    let dir = claim.staging();
+    let both = [ImageFormat::Png, ImageFormat::Svg];
+    let written = write_order(study, dir)
+        .and_then(|json| {
+            let mut files = vec![json];
+            files.extend(render::draw_order(study, dir, &both, &render::settings::DEFAULT)?);
+            Ok(files)
+        })
+        .map_err(|e| claim.relocate(e))?;
+    claim.commit(written)
 }

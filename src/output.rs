@@ -1,14 +1,13 @@
 //! Writing a run: `summary.json`, `trajectories/<id>.csv` (and `.npy` for d > 128), `figures/`.
 //!
-//! A run's output appears all at once or not at all: everything is written into a staging folder
-//! beside the target, which then replaces the target by rename. A run killed midway leaves the
-//! previous output (or none) and a stray `.<name>.staging-<pid>` folder, never a half-written target;
-//! the next run into the same folder removes such strays once their process is gone.
+//! A run's output appears all at once or not at all, and replaces only a folder flowgap made: see
+//! [`crate::outdir`], whose staging folder the files are written into.
 //!
 //! Every file is a function of the scenario alone (byte-identical across runs), except `timing.json`,
 //! which holds the wall-clock times.
 
 use crate::error::{Error, Result};
+use crate::outdir::{Claim, Kind};
 use crate::render::{self, FigureInput, FigureKind, ImageFormat};
 use crate::run::{MethodRun, Report};
 use serde_json::json;
@@ -24,125 +23,19 @@ pub const SUMMARY: &str = "summary.json";
 /// The wall-clock times' file inside an output folder: the one file that differs between runs.
 pub const TIMING: &str = "timing.json";
 
-/// Why an output folder may not be written.
-fn occupied(dir: &Path, why: String) -> Error {
-    Error::OutputOccupied {
-        dir: dir.to_path_buf(),
-        why,
-    }
-}
-
-/// Refuses to replace a folder that holds something other than a flowgap run of the same scenario
-/// (another scenario's run is replaced only with `force`; foreign files never).
-fn check_target(dir: &Path, scenario: &str, force: bool) -> Result<()> {
-    let Ok(mut entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    if entries.next().is_none() {
-        return Ok(());
-    }
-    let summary = dir.join(SUMMARY);
-    let text = std::fs::read_to_string(&summary).map_err(|_| {
-        occupied(
-            dir,
-            "it is not empty and holds no flowgap summary.json; choose another --out folder".into(),
-        )
-    })?;
-    let previous = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v["scenario"]["name"].as_str().map(str::to_string))
-        .ok_or_else(|| {
-            occupied(
-                dir,
-                "its summary.json is not flowgap's; choose another --out folder".into(),
-            )
-        })?;
-    if previous != scenario && !force {
-        return Err(occupied(
-            dir,
-            format!("it holds the results of scenario `{previous}`; pass --force to replace them"),
-        ));
-    }
-    Ok(())
-}
-
-/// Writes `report` into `dir`, replacing a previous run there as one rename. Returns the files written
-/// (paths inside `dir`).
+/// Writes `report` into `dir`, replacing a previous run there as one rename, under the rule of
+/// [`crate::outdir`] (`force` replaces another scenario's output, never foreign files). Returns the
+/// files written (paths inside `dir`).
 pub fn write_report(report: &Report, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let leaf = dir.file_name().and_then(|s| s.to_str()).unwrap_or("run");
-    recover_strays(&parent, leaf, dir);
-    check_target(dir, &report.scenario.name, force)?;
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let staging = parent.join(format!(".{leaf}{STAGING}{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    }
-    let written = write_into(report, &staging).inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&staging);
-    })?;
-    // Swap: move the old run aside, the new one in, then delete the old one.
-    let old = parent.join(format!(".{leaf}{OLD}{}", std::process::id()));
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
-    }
-    std::fs::rename(&staging, dir).map_err(|e| Error::io(dir, e))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    }
-    Ok(written
-        .into_iter()
-        .map(|p| dir.join(p.strip_prefix(&staging).unwrap_or(&p)))
-        .collect())
+    let claim = Claim::new(dir, Kind::Run, &report.scenario.name, force)?;
+    write_claimed(report, claim)
 }
 
-/// The infix of a staging folder, `.<leaf>.staging-<pid>`.
-const STAGING: &str = ".staging-";
-
-/// The infix of a previous run moved aside during the swap, `.<leaf>.old-<pid>`.
-const OLD: &str = ".old-";
-
-/// Cleans up after runs into `dir` that were killed: their staging folders are deleted, and a previous
-/// run that was moved aside but never replaced (killed between the two renames) is put back. Folders
-/// of processes that are still running (another run in progress) are left alone.
-fn recover_strays(parent: &Path, leaf: &str, dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_prefix(leaf)) else {
-            continue;
-        };
-        let (tag, pid) = if let Some(pid) = rest.strip_prefix(STAGING) {
-            (STAGING, pid)
-        } else if let Some(pid) = rest.strip_prefix(OLD) {
-            (OLD, pid)
-        } else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else { continue };
-        if pid == std::process::id() || process_alive(pid) {
-            continue;
-        }
-        let path = entry.path();
-        if tag == OLD && !dir.exists() && path.join(SUMMARY).is_file() {
-            let _ = std::fs::rename(&path, dir);
-        } else {
-            let _ = std::fs::remove_dir_all(&path);
-        }
-    }
-}
-
-/// True unless `pid` is known to be gone. Only Linux's /proc says so; elsewhere every stray is kept
-/// (a hidden folder beside the output, harmless).
-fn process_alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+/// Writes `report` into a folder claimed (and so checked) before the run: into its staging folder,
+/// which then replaces the folder. Returns the files written (paths inside the folder).
+pub fn write_claimed(report: &Report, claim: Claim) -> Result<Vec<PathBuf>> {
+    let written = write_into(report, claim.staging()).map_err(|e| claim.relocate(e))?;
+    claim.commit(written)
 }
 
 fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {

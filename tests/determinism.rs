@@ -141,8 +141,8 @@ fn the_same_scenario_writes_the_same_bytes() {
     }
     assert_eq!(
         files(&first).len(),
-        4 + 3,
-        "four CSVs, summary.json, timing.json, scenario.toml"
+        4 + 4,
+        "four CSVs, summary.json, timing.json, scenario.toml, .flowgap-manifest.json"
     );
 
     assert_same(&first, &second, "two library runs");

@@ -119,12 +119,12 @@ fn a_run_killed_at_any_moment_leaves_the_previous_run_whole() {
         // The previous run, or (if the kill came after the swap) the new one, which is the same run.
         assert_eq!(assert_complete(&out), previous, "killed at {fraction} of a run");
         let strays = others(dir.path(), &["kill.toml", "out"]);
-        // A kill mid-write leaves a staging folder; a kill while the replaced run is being deleted
-        // leaves what remains of it. Nothing else.
+        // A kill mid-write leaves a staging folder and the (unlocked) lock file; a kill while the
+        // replaced run is being deleted leaves what remains of it. Nothing else.
         assert!(
             strays
                 .iter()
-                .all(|s| s.starts_with(".out.staging-") || s.starts_with(".out.old-")),
+                .all(|s| s.starts_with(".out.staging-") || s.starts_with(".out.old-") || s == ".out.lock"),
             "killed at {fraction}: {strays:?}"
         );
     }

@@ -304,8 +304,8 @@ fn ctrl_c_keeps_every_finished_row() {
         .current_dir(&dir)
         .spawn()
         .unwrap();
-    // Wait for the first chunk of rows, then interrupt.
-    let partial = dir.join("o/.sweep.csv.partial");
+    // Wait for the first chunk of rows (in the staging folder beside `o`), then interrupt.
+    let partial = dir.join(format!(".o.staging-{}/sweep.csv", child.id()));
     let start = std::time::Instant::now();
     loop {
         let lines = std::fs::read_to_string(&partial).map_or(0, |t| t.lines().count());
@@ -339,5 +339,244 @@ fn ctrl_c_keeps_every_finished_row() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("o/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["complete"], false);
     assert_eq!(summary["rows"], rows);
-    assert!(!partial.exists());
+    // The staging folder became `o`: nothing is left beside it.
+    let beside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside, ["o"]);
+}
+
+/// Every entry under `dir` by relative path, with the bytes of files (links and FIFOs by kind).
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let t = std::fs::symlink_metadata(&path).unwrap().file_type();
+            let bytes = if t.is_dir() {
+                todo.push(path.clone());
+                b"folder".to_vec()
+            } else if t.is_file() {
+                std::fs::read(&path).unwrap()
+            } else {
+                b"other".to_vec()
+            };
+            out.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+        }
+    }
+    out
+}
+
+/// Copies the part folder `from` to `to` (files only, one level of folders).
+fn copy_part(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for f in ["summary.json", "sweep.csv"] {
+        std::fs::copy(from.join(f), to.join(f)).unwrap();
+    }
+}
+
+#[test]
+fn merge_refuses_bad_parts_naming_them_and_writes_nothing() {
+    let dir = temp_dir("badparts");
+    let s = scenario("himmelblau_basin_grid");
+    for i in 0..3 {
+        let (shard, out) = (format!("{i}/3"), format!("part{i}"));
+        let mut args = vec!["sweep", s.as_str(), "--quiet", "--shard", &shard, "--out", &out];
+        args.extend(SMALL_GRID);
+        ok(&flowgap(&args, &dir));
+    }
+    // A previous merge in the output folder, which a failed merge must leave as it is.
+    ok(&flowgap(
+        &["merge", "part0", "part1", "part2", "--out", "merged"],
+        &dir,
+    ));
+    let summary = std::fs::read_to_string(dir.join("part2/summary.json")).unwrap();
+    let table = std::fs::read_to_string(dir.join("part2/sweep.csv")).unwrap();
+    let first_row = table.lines().nth(1).unwrap().to_string();
+    let cases: Vec<(&str, Damage, &str)> = vec![
+        ("shard 5/3", Box::new(|p| set_shard(p, 5, 3)), "summary.json"),
+        ("shard count 0", Box::new(|p| set_shard(p, 0, 0)), "summary.json"),
+        (
+            "shard count 2^64-1",
+            Box::new(|p| set_shard(p, 2, u64::MAX)),
+            "summary.json",
+        ),
+        (
+            "summary not JSON",
+            Box::new(|p| std::fs::write(p.join("summary.json"), "{\"axes\": [").unwrap()),
+            "summary.json",
+        ),
+        (
+            "summary missing",
+            Box::new(|p| std::fs::remove_file(p.join("summary.json")).unwrap()),
+            "summary.json",
+        ),
+        (
+            "summary of a run",
+            Box::new(|p| {
+                std::fs::write(p.join("summary.json"), "{\"scenario\": {\"name\": \"x\"}}").unwrap()
+            }),
+            "summary.json",
+        ),
+        (
+            "a row twice",
+            Box::new({
+                let table = table.clone();
+                move |p: &Path| {
+                    let mut lines: Vec<&str> = table.lines().collect();
+                    lines.insert(2, lines[1]);
+                    std::fs::write(p.join("sweep.csv"), lines.join("\n") + "\n").unwrap();
+                }
+            }),
+            "sweep.csv",
+        ),
+        (
+            "a row of another shard",
+            Box::new({
+                let table = table.clone();
+                move |p: &Path| {
+                    let lines: Vec<&str> = table.lines().collect();
+                    let moved = lines[1].replacen("2,", "3,", 1);
+                    let text = [lines[0], moved.as_str()]
+                        .iter()
+                        .chain(&lines[2..])
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    std::fs::write(p.join("sweep.csv"), text + "\n").unwrap();
+                }
+            }),
+            "sweep.csv",
+        ),
+        (
+            "a row missing",
+            Box::new({
+                let table = table.clone();
+                let first_row = first_row.clone();
+                move |p: &Path| {
+                    std::fs::write(
+                        p.join("sweep.csv"),
+                        table.replacen(&format!("{first_row}\n"), "", 1),
+                    )
+                    .unwrap()
+                }
+            }),
+            "sweep.csv",
+        ),
+        (
+            "the last row cut short",
+            Box::new({
+                let table = table.clone();
+                move |p: &Path| std::fs::write(p.join("sweep.csv"), &table[..table.len() - 7]).unwrap()
+            }),
+            "sweep.csv",
+        ),
+        (
+            "a torn row",
+            Box::new({
+                let table = table.clone();
+                let first_row = first_row.clone();
+                move |p: &Path| {
+                    std::fs::write(p.join("sweep.csv"), table.replacen(&first_row, "2,1.5", 1)).unwrap()
+                }
+            }),
+            "sweep.csv",
+        ),
+        (
+            "sweep.csv missing",
+            Box::new(|p| std::fs::remove_file(p.join("sweep.csv")).unwrap()),
+            "sweep.csv",
+        ),
+        (
+            "sweep.csv a FIFO",
+            Box::new(|p| {
+                std::fs::remove_file(p.join("sweep.csv")).unwrap();
+                assert!(Command::new("mkfifo")
+                    .arg(p.join("sweep.csv"))
+                    .status()
+                    .unwrap()
+                    .success());
+            }),
+            "sweep.csv",
+        ),
+        (
+            "incomplete",
+            Box::new({
+                let summary = summary.clone();
+                move |p: &Path| {
+                    std::fs::write(
+                        p.join("summary.json"),
+                        summary.replace("\"complete\": true", "\"complete\": false"),
+                    )
+                    .unwrap()
+                }
+            }),
+            "summary.json",
+        ),
+    ];
+    for (what, damage, file) in &cases {
+        copy_part(&dir.join("part2"), &dir.join("bad"));
+        damage(&dir.join("bad"));
+        let before = tree(&dir);
+        for out in ["merged", "fresh"] {
+            let result = flowgap(&["merge", "part0", "part1", "bad", "--out", out], &dir);
+            let err = String::from_utf8_lossy(&result.stderr);
+            assert_eq!(result.status.code(), Some(2), "{what}: {err}");
+            assert!(
+                err.contains(&format!("bad/{file}")),
+                "{what}: the message does not name the part: {err}"
+            );
+            assert!(!err.contains("panicked"), "{what}: {err}");
+            assert_eq!(tree(&dir), before, "{what}: a failed merge changed something");
+        }
+    }
+    // The same part twice, and a part merged into itself.
+    let result = flowgap(&["merge", "part0", "part1", "part1", "--out", "fresh"], &dir);
+    assert_eq!(result.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("part1/summary.json"));
+    let result = flowgap(&["merge", "part0", "part1", "part2", "--out", "part2"], &dir);
+    assert_eq!(result.status.code(), Some(2));
+    assert!(!dir.join("fresh").exists());
+}
+
+/// A change made to a copy of a good part.
+type Damage = Box<dyn Fn(&Path)>;
+
+/// A `{"index": .., "count": ..}` shard written over part `p`'s summary.
+fn set_shard(p: &Path, index: u64, count: u64) {
+    let path = p.join("summary.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["shard"] = serde_json::json!({"index": index, "count": count});
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn bad_shard_and_jobs_flags_are_refused_or_capped_naming_the_flag() {
+    let dir = temp_dir("shardflags");
+    let s = scenario("himmelblau_basin_grid");
+    for shard in ["0/18446744073709551615", "82/82", "1/0", "x", "1/2/3", "0/82"] {
+        let mut args = vec!["sweep", s.as_str(), "--quiet", "--shard", shard, "--out", "o"];
+        args.extend(SMALL_GRID);
+        let out = flowgap(&args, &dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{shard}: {err}");
+        assert!(
+            err.contains("--shard") && !err.contains("--grid"),
+            "{shard}: {err}"
+        );
+        assert!(!dir.join("o").exists());
+    }
+    // 81 runs: 81 parts is the most there can be.
+    let mut args = vec!["sweep", s.as_str(), "--quiet", "--shard", "80/81", "--out", "o"];
+    args.extend(SMALL_GRID);
+    ok(&flowgap(&args, &dir));
+    // More jobs than cores run on the cores (no thread explosion), with a note.
+    let mut args = vec!["sweep", s.as_str(), "--quiet", "--jobs", "100000", "--out", "j"];
+    args.extend(SMALL_GRID);
+    let out = flowgap(&args, &dir);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--jobs 100000 is more than"));
 }

@@ -200,3 +200,67 @@ fn a_sweep_or_merge_killed_at_any_moment_leaves_no_truncated_output() {
     ok(&flowgap(&["merge", "s0", "s1", "--out", "mfull"], &dir));
     assert!(absent_or_whole(&dir.join("mfull"), 144));
 }
+
+/// The names in `dir` other than `keep`.
+fn beside(dir: &Path, keep: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !keep.contains(&n.as_str()))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_resweep_killed_at_any_moment_keeps_the_previous_sweep_and_the_next_one_runs() {
+    let dir = temp_dir("resweep");
+    let s = scenario("himmelblau_basin_grid").display().to_string();
+    let args = [
+        "sweep",
+        &s,
+        "--quiet",
+        "--jobs",
+        "2",
+        "--out",
+        "o",
+        "--grid",
+        "init.point[0]=-6:6:12",
+        "--grid",
+        "init.point[1]=-6:6:12",
+    ];
+    std::fs::write(dir.join("canary"), "beside").unwrap();
+    ok(&flowgap(&args, &dir));
+    let files = ["sweep.csv", "summary.json", "figures/basin_map.png"];
+    let previous: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(dir.join("o").join(f)).unwrap())
+        .collect();
+    for ms in [0u64, 30, 80, 150, 300, 600, 1200] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flowgap"))
+            .args(args)
+            .current_dir(&dir)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // The previous sweep (or the new one, which is the same sweep) is whole, byte for byte.
+        for (f, bytes) in files.iter().zip(&previous) {
+            let now = std::fs::read(dir.join("o").join(f)).unwrap_or_default();
+            assert!(&now == bytes, "killed after {ms} ms: {f} changed or lost");
+        }
+        let strays = beside(&dir, &["o", "canary"]);
+        assert!(
+            strays
+                .iter()
+                .all(|s| s.starts_with(".o.staging-") || s.starts_with(".o.old-") || s == ".o.lock"),
+            "killed after {ms} ms: {strays:?}"
+        );
+    }
+    // The next sweep runs without --force and leaves nothing beside its folder.
+    ok(&flowgap(&args, &dir));
+    assert_eq!(beside(&dir, &["o", "canary"]), Vec::<String>::new());
+    assert_eq!(std::fs::read_to_string(dir.join("canary")).unwrap(), "beside");
+    assert!(std::fs::read(dir.join("o/sweep.csv")).unwrap() == previous[0]);
+}

@@ -16,6 +16,7 @@ pub use table::{for_each_row, read_columns, read_summary};
 
 use crate::error::{Error, Location, Result};
 use crate::objective::norm;
+use crate::outdir::Claim;
 use crate::render;
 use crate::run::{self, Report};
 use crate::scenario::sweep::{self as spec, Axis, SweepFigure, SweepSpec};
@@ -29,9 +30,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The table's name inside a sweep's output folder.
 pub const TABLE: &str = "sweep.csv";
-
-/// Where rows stream while the sweep runs; renamed to [`TABLE`] at the end (also after Ctrl-C).
-pub const PARTIAL: &str = ".sweep.csv.partial";
 
 /// Runs computed in parallel before their rows are written: the memory bound.
 pub const CHUNK: usize = 1024;
@@ -55,9 +53,13 @@ impl Shard {
     /// The whole grid.
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `i/N` with 0 ≤ i < N.
-    pub fn parse(s: &str) -> std::result::Result<Shard, String> {
-        let bad = || format!("--shard `{s}`: write i/N with integers 0 ≤ i < N (e.g. 0/4 … 3/4)");
+    /// Parses `i/N` with 0 ≤ i < N; an error names the flag and says what is allowed.
+    pub fn parse(s: &str) -> Result<Shard> {
+        let bad = || {
+            Shard::error(format!(
+                "`{s}`: write i/N with integers 0 ≤ i < N (e.g. 0/4 … 3/4)"
+            ))
+        };
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (u64, u64) = (
             i.trim().parse().map_err(|_| bad())?,
@@ -67,6 +69,30 @@ impl Shard {
             return Err(bad());
         }
         Ok(Shard { index, count })
+    }
+
+    /// Refuses a split into more parts than the grid has runs (a part would be empty).
+    pub fn check(self, runs: u64) -> Result<()> {
+        if self.count > runs {
+            return Err(Shard::error(format!(
+                "`{}/{}`: N must be at most the grid's {runs} runs",
+                self.index, self.count
+            )));
+        }
+        Ok(())
+    }
+
+    /// A bad `--shard`: bad input (exit 2) naming the flag.
+    fn error(message: String) -> Error {
+        Error::Scenario {
+            location: Location {
+                file: "--shard".into(),
+                line: None,
+                column: None,
+            },
+            key: "shard".into(),
+            message,
+        }
     }
 }
 
@@ -96,7 +122,7 @@ impl Plan {
     /// Reads the scenario at `path`, its `[sweep]` table, and the `--grid` axes (which replace file axes
     /// with the same key), and checks every axis value on the base scenario.
     pub fn new(path: &Path, grid: &[String]) -> Result<Plan> {
-        let src = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let src = crate::files::read_text_limited(path, crate::files::MAX_SCENARIO_BYTES)?;
         let base = scenario::parse(&src, path)?;
         let mut sweep = spec::read(&src, path)?;
         for g in grid {
@@ -410,49 +436,33 @@ pub struct Outcome {
     pub files: Vec<PathBuf>,
 }
 
-/// Refuses an output folder holding anything but a sweep (another scenario's only with `force`).
-pub fn check_out(dir: &Path, name: &str, force: bool) -> Result<()> {
-    let occupied = |why: String| Error::OutputOccupied {
-        dir: dir.to_path_buf(),
-        why,
-    };
-    let Ok(mut entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    if entries.next().is_none() {
-        return Ok(());
-    }
-    let summary = read_summary(dir).map_err(|_| {
-        occupied(
-            "it is not empty and holds no flowgap sweep summary.json; choose another --out folder".into(),
-        )
-    })?;
-    let previous = summary["scenario"].as_str().unwrap_or_default();
-    if previous != name && !force {
-        return Err(occupied(format!(
-            "it holds the sweep of scenario `{previous}`; pass --force to replace it"
-        )));
-    }
-    Ok(())
+/// Runs `plan` (the shard `options.shard` of it) into the folder `claim` holds (claimed before the sweep, so
+/// that an occupied folder is refused before any work): `sweep.csv`,
+/// `summary.json`, figures.
+///
+/// Everything is written into the claim's staging folder, which replaces the output folder at the end, so
+/// a killed or failed sweep (a full disk) leaves the previous sweep whole. Rows stream into the staging
+/// folder's `sweep.csv` in index order, flushed after every chunk. When `stop` becomes true (Ctrl-C), runs
+/// not yet started are skipped, every finished row is still written, and `summary.json` says
+/// `"complete": false`.
+pub fn run_sweep_claimed(plan: &Plan, claim: Claim, options: Options, stop: &AtomicBool) -> Result<Outcome> {
+    let outcome = write_sweep(plan, claim.staging(), options, stop).map_err(|e| claim.relocate(e))?;
+    let files = claim.commit(outcome.files.clone())?;
+    Ok(Outcome { files, ..outcome })
 }
 
-/// Runs `plan` (the shard `options.shard` of it) into `dir`: `sweep.csv`, `summary.json`, figures.
-///
-/// Rows stream into `dir/.sweep.csv.partial` in index order and the file is renamed to `sweep.csv` at
-/// the end. When `stop` becomes true (Ctrl-C), runs not yet started are skipped, every finished row is
-/// still written, and `summary.json` says `"complete": false`.
+/// [`run_sweep_claimed`] into `dir`, claimed here under the rule of [`crate::outdir`] (without `--force`).
 pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> Result<Outcome> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    for stale in [TABLE, crate::output::SUMMARY] {
-        let p = dir.join(stale);
-        if p.exists() {
-            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
-        }
-    }
-    let partial = dir.join(PARTIAL);
-    let file = std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+    let claim = Claim::new(dir, crate::outdir::Kind::Sweep, &plan.name, false)?;
+    run_sweep_claimed(plan, claim, options, stop)
+}
+
+/// [`run_sweep_claimed`]'s writing, into the empty folder `dir`.
+fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> Result<Outcome> {
+    let table = dir.join(TABLE);
+    let file = std::fs::File::create(&table).map_err(|e| Error::io(&table, e))?;
     let mut out = std::io::BufWriter::new(file);
-    let io = |e| Error::io(&partial, e);
+    let io = |e| Error::io(&table, e);
     writeln!(out, "{}", plan.columns.join(",")).map_err(io)?;
     out.flush().map_err(io)?;
 
@@ -491,15 +501,13 @@ pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -
                     rows += 1;
                 }
                 Some(Err(e)) => {
-                    drop(out);
-                    let _ = std::fs::remove_file(&partial);
                     bar.finish_and_clear();
                     return Err(e);
                 }
                 None => interrupted = true,
             }
         }
-        // Each finished chunk is on disk, so a killed sweep still leaves its rows in the partial file.
+        // Each finished chunk is on disk, so a killed sweep leaves its rows in the staging folder.
         out.flush().map_err(io)?;
         if stop.load(Ordering::Relaxed) {
             interrupted = interrupted || end < planned;
@@ -510,8 +518,6 @@ pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -
     bar.finish_and_clear();
     out.flush().map_err(io)?;
     drop(out);
-    let table = dir.join(TABLE);
-    std::fs::rename(&partial, &table).map_err(|e| Error::io(&table, e))?;
     let mut files = vec![table];
     let shard = (options.shard != Shard::WHOLE).then_some(options.shard);
     files.extend(finish(dir, &plan_json(plan), shard, planned, !interrupted)?);
@@ -554,8 +560,8 @@ fn plan_json(plan: &Plan) -> serde_json::Value {
     })
 }
 
-/// Writes `summary.json` (the plan plus counts read back from `sweep.csv`) and the figures. Shared by
-/// a sweep and a merge, so both give the same bytes.
+/// Writes `summary.json` (the plan plus counts read back from `sweep.csv`) and the figures into `dir` (a
+/// staging folder). Shared by a sweep and a merge, so both give the same bytes.
 fn finish(
     dir: &Path,
     plan: &serde_json::Value,
@@ -575,10 +581,8 @@ fn finish(
     summary["complete"] = json!(complete);
     summary["counts"] = counts;
     let path = dir.join(crate::output::SUMMARY);
-    let tmp = dir.join(".summary.json.tmp");
     let text = serde_json::to_string_pretty(&summary).expect("a JSON value always serialises");
-    std::fs::write(&tmp, text + "\n").map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
     let mut files = vec![path];
     if shard.is_none() {
         files.extend(render::sweep_figures(&summary, &table, &dir.join("figures"))?);

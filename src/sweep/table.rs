@@ -2,23 +2,31 @@
 //! into `summary.json` (computed from the file, so a merge gets them exactly as a single run does).
 
 use crate::error::{Error, Result};
+use crate::files::{input_error, open_regular, read_limited, MAX_SAVED_BYTES};
 use serde_json::json;
 use std::io::BufRead;
 use std::path::Path;
 
-/// Reads `dir/summary.json` of a sweep (it must have the sweep's `axes`).
+/// Reads `dir/summary.json` of a sweep (it must have the sweep's `axes`). A missing, unreadable or
+/// foreign summary is bad input (exit 2) naming the file.
 pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
     let path = dir.join(crate::output::SUMMARY);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::io(&path, std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    if std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Err(input_error(
+            &path,
+            "is missing; this is not a flowgap sweep's folder",
+        ));
+    }
+    let bytes = read_limited(&path, MAX_SAVED_BYTES)?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| input_error(&path, format!("is not a flowgap sweep summary ({e})")))?;
     if v["axes"].is_array() && v["scenario"].is_string() {
         Ok(v)
     } else {
-        Err(Error::OutputOccupied {
-            dir: dir.to_path_buf(),
-            why: "its summary.json is not a flowgap sweep's".into(),
-        })
+        Err(input_error(
+            &path,
+            "is not a flowgap sweep summary (it has no `axes`)",
+        ))
     }
 }
 
@@ -33,7 +41,7 @@ fn bad_table(path: &Path, why: String) -> Error {
 
 /// Streams the rows of a sweep table: `f(header, cells)` per row.
 pub fn for_each_row(path: &Path, mut f: impl FnMut(&[String], &[&str])) -> Result<()> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = open_regular(path, MAX_SAVED_BYTES)?;
     let mut lines = std::io::BufReader::new(file).lines();
     let header: Vec<String> = match lines.next() {
         Some(h) => h
