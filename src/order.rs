@@ -6,7 +6,7 @@ use crate::error::{Error, Location, Result};
 use crate::outdir::Claim;
 use crate::render::{self, ImageFormat};
 use crate::run::run;
-use crate::scenario::{load, Scenario};
+use crate::scenario::{check_budget, load, Scenario};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Serialize;
 use std::path::Path;
@@ -155,9 +155,16 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
             intercept: None,
         })
         .collect();
+    // Every step size's run is checked against the memory and work budgets before the first one starts:
+    // the smallest η records the most points.
+    let mut scenarios = Vec::with_capacity(steps.len());
     for (&eta, &k) in step_sizes.iter().zip(&steps) {
         let mut scenario = load(path)?;
         scenario.grid = TimeGrid::new(eta, k, 1);
+        check_budget(&scenario)?;
+        scenarios.push(scenario);
+    }
+    for scenario in scenarios {
         let report = run(scenario);
         for (fit, c) in fits.iter_mut().zip(&report.comparisons) {
             let done = |id: &str| {

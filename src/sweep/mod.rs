@@ -122,7 +122,7 @@ impl Plan {
     /// Reads the scenario at `path`, its `[sweep]` table, and the `--grid` axes (which replace file axes
     /// with the same key), and checks every axis value on the base scenario.
     pub fn new(path: &Path, grid: &[String]) -> Result<Plan> {
-        let src = crate::files::read_text_limited(path, crate::files::MAX_SCENARIO_BYTES)?;
+        let src = scenario::read_source(path)?;
         let base = scenario::parse(&src, path)?;
         let mut sweep = spec::read(&src, path)?;
         for g in grid {
