@@ -481,9 +481,16 @@ fn pathological_formulas_are_refused_fast_or_built_in_bounded_time_and_evaluate_
                 Err(e) => e.to_string().chars().take(90).collect(),
             }
         );
+        // Measured: at most 0.25 s (the derivative-size refusals and the largest accepted products) on
+        // an idle machine; the bounds leave room for a loaded one.
+        assert!(took < Duration::from_secs(2), "{}: {took:?}", case.name);
         match built {
             Err(e) => {
                 refused += 1;
+                if e.message.contains("limit of formula objectives") {
+                    // Refused by one linear pass over the text, before exmex sees it (measured ≤ 0.1 ms).
+                    assert!(took < Duration::from_millis(50), "{}: {took:?}", case.name);
+                }
                 match e.at {
                     FaultAt::Expr(at) => assert!(at <= case.expr.len(), "{}: offset {at}", case.name),
                     FaultAt::Param(i) => assert!(i < case.params.len(), "{}", case.name),
@@ -519,4 +526,118 @@ fn pathological_formulas_are_refused_fast_or_built_in_bounded_time_and_evaluate_
         accepted > 50 && refused > 50,
         "{accepted} accepted, {refused} refused"
     );
+}
+
+/// Builds `expr` over x and y and returns (loss, ∂L/∂x, (H·(1, 0))_x) at (0.7, 0.3).
+fn evaluate(expr: &str) -> (f64, f64, f64) {
+    let f = Formula::new(expr, &params()).unwrap();
+    let theta = [0.7, 0.3];
+    let mut g = [0.0; 2];
+    f.gradient(&theta, &mut g);
+    let mut hv = [0.0; 2];
+    f.hvp(&theta, &[1.0, 0.0], &mut hv);
+    (f.loss(&theta), g[0], hv[0])
+}
+
+/// The largest formulas the limits accept build and evaluate from a thread with a 256 KiB stack (an
+/// eighth of a rayon pool thread's, where sweeps build and run scenarios): exmex's recursive parsing
+/// and differentiation run on a thread of the formula's own, and evaluation is flat. Values agree with
+/// direct evaluation of L = (x + y)¹⁵ and L = 32·x·y and their derivatives.
+#[test]
+fn the_largest_accepted_formulas_build_and_evaluate_on_a_small_stack() {
+    let small = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let product = vec!["(x+y)"; 15].join("*");
+            let sum = vec!["x*y"; 32].join("+");
+            (evaluate(&product), evaluate(&sum))
+        })
+        .unwrap();
+    let (product, sum) = small.join().expect("no stack overflow on a 256 KiB thread");
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
+    let s: f64 = 0.7 + 0.3;
+    assert!(
+        close(product.0, s.powi(15)) && close(product.1, 15.0 * s.powi(14)),
+        "{product:?}"
+    );
+    assert!(close(product.2, 210.0 * s.powi(13)), "{product:?}");
+    assert!(
+        close(sum.0, 32.0 * 0.7 * 0.3) && close(sum.1, 32.0 * 0.3) && close(sum.2, 0.0),
+        "{sum:?}"
+    );
+}
+
+/// Runs `flowgap run` on a formula scenario with `expr` and returns (exit code, stderr, seconds).
+fn run_binary(expr: &str) -> (Option<i32>, String, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    let scenario = format!(
+        "name = \"s\"\n[objective]\nkind = \"formula\"\nexpr = \"{expr}\"\nparams = [\"x\", \"y\"]\n\
+         [init]\npoint = [1.0, 2.0]\n[run]\nstep_size = 0.1\nsteps = 20\n[[method]]\nid = \"gd\"\nkind = \"gd\"\n\
+         [output]\nfigures = []\n"
+    );
+    std::fs::write(&path, scenario).unwrap();
+    let start = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let took = start.elapsed().as_secs_f64();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        took,
+    )
+}
+
+/// Refusing 30,000 unclosed parentheses (25 s before the limits: the fault was located by asking exmex
+/// about every prefix), 30,000 nested ones (a stack overflow before) or a 200,000-character expression
+/// takes well under a second, with exit code 2 and the key and the limit named; so do the longest
+/// texts under the length limit that break the nesting and operator limits.
+#[test]
+fn huge_formulas_are_refused_by_the_binary_in_under_a_second() {
+    let cases = [
+        ("(".repeat(30_000) + "x*y", "longer than 1000"),
+        (
+            format!("{}x*y{}", "(".repeat(30_000), ")".repeat(30_000)),
+            "longer than 1000",
+        ),
+        (
+            format!("{}x*y{}", "sin(".repeat(30_000), ")".repeat(30_000)),
+            "longer than 1000",
+        ),
+        (vec!["x/y"; 50_000].join("/"), "longer than 1000"),
+        ("(".repeat(990) + "x*y", "nest deeper than 32"),
+        (vec!["x/y"; 200].join("/"), "more than 64 operators"),
+    ];
+    for (expr, says) in cases {
+        let (code, stderr, took) = run_binary(&expr);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains(": objective.expr:") && stderr.contains(says),
+            "{stderr}"
+        );
+        assert!(took < 1.0, "{took} s to refuse `{}…`", &expr[..20]);
+    }
+}
+
+/// The first formulas of issue 17 that overflowed the stack (the process died): now refused with exit
+/// code 2 and a message, or (the nested sines, within the limits) run.
+#[test]
+fn the_formulas_that_overflowed_the_stack_are_refused_or_run() {
+    let refused = [vec!["x"; 50].join("/") + "+y", vec!["x*y*x*y*x"; 100].join("+")];
+    for expr in refused {
+        let (code, stderr, _) = run_binary(&expr);
+        assert_eq!(code, Some(2), "`{expr}`: {stderr}");
+        assert!(
+            stderr.contains(": objective.expr:") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    let nested = format!("{}x{}+y", "sin(".repeat(20), ")".repeat(20));
+    let (code, stderr, _) = run_binary(&nested);
+    assert_eq!(code, Some(0), "{stderr}");
 }
