@@ -372,12 +372,12 @@ fn pathological() -> Vec<Case> {
         }
         add("unclosed (((", format!("{}x", "(".repeat(n)), x(), None, n);
     }
-    for n in [10, 300, MAX_CHARS - 2, MAX_CHARS, 100_000] {
+    for n in [10, 300, MAX_CHARS - 4, MAX_CHARS - 2, MAX_CHARS, 100_000] {
         add(
             "x*999…",
             format!("x*{}", "9".repeat(n)),
             x(),
-            Some(|t, n| t[0] * format!("{}", "9".repeat(n)).parse::<f64>().unwrap()),
+            Some(|t, n| t[0] * "9".repeat(n).parse::<f64>().unwrap()),
             n,
         );
         add(
@@ -385,6 +385,22 @@ fn pathological() -> Vec<Case> {
             format!("x*0.{}1", "0".repeat(n)),
             x(),
             Some(|t, n| t[0] * format!("0.{}1", "0".repeat(n)).parse::<f64>().unwrap()),
+            n,
+        );
+        // Texts that do not parse, near the length limit: the fault is located by asking exmex about
+        // prefixes (quadratic in the length, which the limit bounds).
+        add(
+            "long name, trailing +",
+            format!("x*{}+", "v".repeat(n)),
+            x(),
+            None,
+            n,
+        );
+        add(
+            "spaces, trailing +",
+            format!("x+{}+", " ".repeat(n)),
+            x(),
+            None,
             n,
         );
         let name = "v".repeat(n);
@@ -548,8 +564,8 @@ fn the_largest_accepted_formulas_build_and_evaluate_on_a_small_stack() {
     let small = std::thread::Builder::new()
         .stack_size(256 << 10)
         .spawn(|| {
-            let product = vec!["(x+y)"; 11].join("*");
-            let sum = vec!["x*y"; 32].join("+");
+            let product = ["(x+y)"; 11].join("*");
+            let sum = ["x*y"; 32].join("+");
             (evaluate(&product), evaluate(&sum))
         })
         .unwrap();

@@ -10,6 +10,12 @@
 //! spills to the heap, one allocation per evaluation. Values are passed in exmex's variable order
 //! (alphabetical); when `params` is not in that order they are permuted into a stack buffer
 //! (d ≤ 16) or, for larger d, a heap one.
+//!
+//! Limits (issue 17): exmex parses and differentiates by recursion, and symbolic derivatives of long
+//! products and quotients grow fast, so a formula is refused when its text passes [`MAX_CHARS`],
+//! [`MAX_DEPTH`] or [`MAX_OPERATORS`] (one linear pass, before exmex sees it), when it has more than
+//! [`MAX_PARAMS`] params, or when its first derivatives are too large to differentiate again. exmex's
+//! work runs on a thread with a stack of its own; evaluation is flat (no recursion).
 
 mod text;
 
@@ -63,8 +69,9 @@ pub const MAX_PARAMS: usize = 16;
 const MAX_HESSIAN_WORK: usize = 65_536;
 
 /// The stack of the thread that parses and differentiates. exmex recurses over the expression, about
-/// 90 KiB per operator of a long chain (8.5 MiB for 100 terms, more than a thread of rayon's pool has);
-/// the largest formulas the limits accept need under a quarter of this (a test checks).
+/// 85 KiB per operator of a long chain: measured 5.5 MiB for the longest chain accepted (65 terms) and
+/// 6.3 MiB for the second derivatives of 20 quotients, more than a thread of rayon's pool (2 MiB) has.
+/// A test builds the largest accepted formulas with a quarter of this.
 const BUILD_STACK: usize = 64 << 20;
 
 /// A loss given by an expression, with exact symbolic derivatives.
@@ -89,7 +96,8 @@ impl Formula {
     /// Refuses, saying where: an expression exmex cannot parse; a spot where exmex's precedence
     /// differs from the usual reading (`-x^2` is (−x)² there, `a^b^c` is (a^b)^c); a variable not in
     /// `params`; a param that is not a plain name, collides with an exmex operator or constant, is
-    /// listed twice, or is not used; an operator exmex cannot differentiate (e.g. `abs`).
+    /// listed twice, or is not used; an operator exmex cannot differentiate (e.g. `abs`); a formula
+    /// beyond the limits (see the module's doc).
     pub fn new(expr: &str, params: &[String]) -> Result<Formula, FormulaError> {
         Formula::new_with_stack(expr, params, BUILD_STACK)
     }
