@@ -10,8 +10,16 @@
 //! spills to the heap, one allocation per evaluation. Values are passed in exmex's variable order
 //! (alphabetical); when `params` is not in that order they are permuted into a stack buffer
 //! (d ≤ 16) or, for larger d, a heap one.
+//!
+//! Limits (issue 17): exmex parses and differentiates by recursion, and symbolic derivatives of long
+//! products and quotients grow fast, so a formula is refused when its text passes [`MAX_CHARS`],
+//! [`MAX_DEPTH`] or [`MAX_OPERATORS`] (one linear pass, before exmex sees it), when it has more than
+//! [`MAX_PARAMS`] params, or when its first derivatives are too large to differentiate again. exmex's
+//! work runs on a thread with a stack of its own; evaluation is flat (no recursion).
 
 mod text;
+
+pub use text::{MAX_CHARS, MAX_DEPTH, MAX_OPERATORS};
 
 use super::Objective;
 use exmex::prelude::*;
@@ -52,6 +60,20 @@ impl std::error::Error for FormulaError {}
 /// The most parameters whose values are permuted on the stack.
 const STACK_VARS: usize = 16;
 
+/// The most parameters a formula may have (each pair needs a symbolic second derivative).
+pub const MAX_PARAMS: usize = 16;
+
+/// The bound on Σᵢ (d − i)·nᵢ², where nᵢ operators make ∂L/∂θᵢ: the second derivatives are found by
+/// differentiating each first one d − i times, in time that grows about with the square of its size.
+/// Measured: the slowest accepted (a chain of 20 quotients) builds in 0.4 s on a loaded 2-core machine.
+const MAX_HESSIAN_WORK: usize = 65_536;
+
+/// The stack of the thread that parses and differentiates. exmex recurses over the expression, about
+/// 85 KiB per operator of a long chain: measured 5.5 MiB for the longest chain accepted (65 terms) and
+/// 6.3 MiB for the second derivatives of 20 quotients, more than a thread of rayon's pool (2 MiB) has.
+/// A test builds the largest accepted formulas with a quarter of this.
+const BUILD_STACK: usize = 64 << 20;
+
 /// A loss given by an expression, with exact symbolic derivatives.
 #[derive(Debug, Clone)]
 pub struct Formula {
@@ -74,9 +96,26 @@ impl Formula {
     /// Refuses, saying where: an expression exmex cannot parse; a spot where exmex's precedence
     /// differs from the usual reading (`-x^2` is (−x)² there, `a^b^c` is (a^b)^c); a variable not in
     /// `params`; a param that is not a plain name, collides with an exmex operator or constant, is
-    /// listed twice, or is not used; an operator exmex cannot differentiate (e.g. `abs`).
+    /// listed twice, or is not used; an operator exmex cannot differentiate (e.g. `abs`); a formula
+    /// beyond the limits (see the module's doc).
     pub fn new(expr: &str, params: &[String]) -> Result<Formula, FormulaError> {
+        Formula::new_with_stack(expr, params, BUILD_STACK)
+    }
+
+    /// [`Formula::new`] with exmex's work done on a thread with a `stack`-byte stack.
+    fn new_with_stack(expr: &str, params: &[String], stack: usize) -> Result<Formula, FormulaError> {
         check_params(params)?;
+        if let Some((offset, message)) = text::size_fault(expr) {
+            return Err(FormulaError {
+                at: FaultAt::Expr(offset),
+                message,
+            });
+        }
+        on_own_stack(stack, || Formula::build(expr, params))
+    }
+
+    /// Parses and differentiates an expression that passed the size limits.
+    fn build(expr: &str, params: &[String]) -> Result<Formula, FormulaError> {
         let err = |offset: usize, message: String| FormulaError {
             at: FaultAt::Expr(offset),
             message,
@@ -133,10 +172,26 @@ impl Formula {
                 },
             )
         };
-        let gradient = (0..params.len())
-            .map(|i| loss.clone().partial(exmex_index(i)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(not_differentiable)?;
+        let mut gradient = Vec::with_capacity(params.len());
+        let mut work = 0;
+        for i in 0..params.len() {
+            let g = loss.clone().partial(exmex_index(i)).map_err(not_differentiable)?;
+            // Differentiating g again d − i times takes time growing with the square of its size.
+            let n = text::operator_count(g.unparse());
+            work += (params.len() - i) * n * n;
+            if work > MAX_HESSIAN_WORK {
+                return Err(err(
+                    0,
+                    format!(
+                        "the derivatives grow too large to differentiate again (∂L/∂{} has {n} operators; \
+                     formula objectives need second derivatives, and those of products and quotients \
+                     of many factors grow fastest); write a shorter expression",
+                        params[i]
+                    ),
+                ));
+            }
+            gradient.push(g);
+        }
         let mut hessian = Vec::new();
         for (i, gi) in gradient.iter().enumerate() {
             for j in i..params.len() {
@@ -190,6 +245,28 @@ impl Formula {
     }
 }
 
+/// Runs `f` on a thread of its own with a `stack`-byte stack, so exmex's recursion does not depend
+/// on the caller's stack (sweeps build scenarios on rayon's pool, whose threads have 2 MiB).
+fn on_own_stack(
+    stack: usize,
+    f: impl FnOnce() -> Result<Formula, FormulaError> + Send,
+) -> Result<Formula, FormulaError> {
+    let fault = |message: String| FormulaError {
+        at: FaultAt::Expr(0),
+        message,
+    };
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("formula".to_string())
+            .stack_size(stack)
+            .spawn_scoped(scope, f)
+            .map_err(|e| fault(format!("cannot start a thread to differentiate the formula: {e}")))?;
+        thread
+            .join()
+            .map_err(|_| fault("exmex failed on this expression (it panicked)".to_string()))?
+    })
+}
+
 /// exmex evaluates only with the right number of values, which [`Formula::new`] guarantees; NaN
 /// stands in for the impossible error rather than a panic.
 fn eval(e: &FlatEx<f64>, vars: &[f64]) -> f64 {
@@ -202,6 +279,14 @@ fn check_params(params: &[String]) -> Result<(), FormulaError> {
         return Err(FormulaError {
             at: FaultAt::Params,
             message: "list the expression's variables, e.g. params = [\"x\", \"y\"]".to_string(),
+        });
+    }
+    if params.len() > MAX_PARAMS {
+        return Err(FormulaError {
+            at: FaultAt::Param(MAX_PARAMS),
+            message: format!(
+                "more than {MAX_PARAMS} params (limit of formula objectives, whose Hessian is symbolic)"
+            ),
         });
     }
     let ops = text::operators();
@@ -331,4 +416,47 @@ mod tests {
         assert_eq!(at("x + exp(-y^2)", &["x", "y"]).at, FaultAt::Expr(8));
         assert!(at("2*pi*x", &["x"]).message.contains("PI"));
     }
+
+    /// Checks that `family(n)` is the largest of its family the limits accept (n found by bisection;
+    /// update it when the limits change) and that it builds with a quarter of the building thread's
+    /// stack. A stack overflow aborts the test process, so this fails loudly if the headroom is gone.
+    fn largest(family: impl Fn(usize) -> String, n: usize, params: &[&str]) {
+        let params = names(params);
+        let (text, next) = (family(n), family(n + 1));
+        let built = Formula::new_with_stack(&text, &params, BUILD_STACK / HEADROOM);
+        assert!(built.is_ok(), "`{text}`: {:?}", built.err());
+        assert!(Formula::new(&next, &params).is_err(), "`{next}` is accepted");
+    }
+
+    /// The largest formulas the limits accept build in a quarter of the stack: the longest chain of
+    /// each binary operator, the deepest nesting, the most params, and the products and quotients
+    /// whose derivatives come closest to the bound on their size.
+    #[test]
+    fn the_largest_accepted_formulas_build_in_a_quarter_of_the_stack() {
+        let chain = |term: &str, op: &str, n: usize| vec![term; n].join(op);
+        largest(|n| chain("x", "+", n), MAX_OPERATORS + 1, &["x"]);
+        largest(|n| chain("x", "-", n), MAX_OPERATORS + 1, &["x"]);
+        largest(|n| chain("x", "*", n), 22, &["x"]);
+        largest(|n| chain("x", "/", n), 20, &["x"]);
+        largest(|n| chain("x*y", "+", n), 32, &["x", "y"]);
+        largest(|n| chain("(x+y)", "*", n), 11, &["x", "y"]);
+        largest(|n| format!("y/{}", chain("(x+y)", "/", n)), 9, &["x", "y"]);
+        largest(|n| format!("{}x{}", "sin(".repeat(n), ")".repeat(n)), 21, &["x"]);
+        let params: Vec<String> = (0..=MAX_PARAMS).map(|i| format!("p{i}")).collect();
+        let squares = |n: usize| {
+            let sum: Vec<String> = params[..n].iter().map(|p| format!("{p}^2")).collect();
+            format!("{}{}", sum.join("+"), "+0*0".repeat((MAX_OPERATORS - 2 * n) / 2))
+        };
+        let p: Vec<&str> = params.iter().map(String::as_str).collect();
+        let built = Formula::new_with_stack(
+            &squares(MAX_PARAMS),
+            &names(&p[..MAX_PARAMS]),
+            BUILD_STACK / HEADROOM,
+        );
+        assert!(built.is_ok(), "{:?}", built.err());
+        assert!(Formula::new(&squares(MAX_PARAMS + 1), &names(&p)).is_err());
+    }
+
+    /// How many times the stack the largest accepted formulas need the building thread has.
+    const HEADROOM: usize = 4;
 }

@@ -239,6 +239,76 @@ pub(super) fn precedence_pitfall(text: &str) -> Option<(usize, String)> {
     None
 }
 
+/// The longest expression accepted, in characters.
+pub const MAX_CHARS: usize = 1000;
+
+/// The deepest nesting of parentheses accepted.
+pub const MAX_DEPTH: usize = 32;
+
+/// The most operators accepted: `+ - * / ^` (binary or unary) and function names, one each.
+pub const MAX_OPERATORS: usize = 64;
+
+/// Refuses a text beyond [`MAX_CHARS`], [`MAX_DEPTH`] or [`MAX_OPERATORS`]: the byte offset where the
+/// limit is passed and a message.
+///
+/// exmex parses and differentiates by recursion, and the symbolic derivatives of long products and
+/// quotients grow quadratically (second derivatives more), so these bound the stack and the time
+/// [`super::Formula::new`] takes. Each check is one linear pass, and the length is checked first, so
+/// any text, however long, is refused in time linear in the limit, not in the text.
+pub(super) fn size_fault(text: &str) -> Option<(usize, String)> {
+    if let Some((at, _)) = text.char_indices().nth(MAX_CHARS) {
+        return Some((
+            at,
+            format!(
+                "the expression is longer than {MAX_CHARS} characters (limit of formula objectives); \
+                 write a shorter one"
+            ),
+        ));
+    }
+    let mut depth = 0usize;
+    for (at, b) in text.bytes().enumerate() {
+        match b {
+            b'(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((
+                        at,
+                        format!(
+                            "parentheses nest deeper than {MAX_DEPTH} levels here (limit of formula \
+                             objectives); write a flatter expression"
+                        ),
+                    ));
+                }
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    tokens(text)
+        .iter()
+        .filter(|t| is_operator(t))
+        .nth(MAX_OPERATORS)
+        .map(|t| {
+            (
+                t.start,
+                format!(
+                    "more than {MAX_OPERATORS} operators (each of + - * / ^ and each function counts one; \
+                 limit of formula objectives, whose derivatives are symbolic); write a shorter expression"
+                ),
+            )
+        })
+}
+
+/// True for a token that [`size_fault`] counts as an operator.
+fn is_operator(t: &Token) -> bool {
+    matches!(t.kind, Kind::Sign | Kind::Op | Kind::Func | Kind::BinFunc)
+}
+
+/// The number of operators in `text` as [`size_fault`] counts them (e.g. in exmex's printed derivatives).
+pub(super) fn operator_count(text: &str) -> usize {
+    tokens(text).iter().filter(|t| is_operator(t)).count()
+}
+
 /// The byte offset of the first occurrence of variable `name`.
 pub(super) fn find_var(text: &str, name: &str) -> Option<usize> {
     tokens(text)
