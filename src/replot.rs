@@ -261,19 +261,31 @@ fn write_figures(dir: &Path, draw: impl FnOnce(&Path) -> Result<Vec<PathBuf>>) -
     // A leftover of a killed `plot` with the same process id: remove_dir_all removes a link, not its target.
     let _ = std::fs::remove_dir_all(&staging).or_else(|_| std::fs::remove_file(&staging));
     std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-    let result = draw(&staging).and_then(|_| move_into(&staging, &figures));
+    let result = draw(&staging).and_then(|drawn| move_into(&staging, &drawn, &figures));
     let _ = std::fs::remove_dir_all(&staging);
     result
 }
 
 /// Moves every file of `staging` into `figures` (created if missing) by rename, after checking that no
-/// name is taken there by something other than a file or a link. Returns the new paths, sorted.
-fn move_into(staging: &Path, figures: &Path) -> Result<Vec<PathBuf>> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(staging).map_err(|e| Error::io(staging, e))? {
-        names.push(entry.map_err(|e| Error::io(staging, e))?.file_name());
+/// name is taken there by something other than a file or a link. Returns the new paths: those of
+/// `drawn` in its order, then any other file the renderer left in `staging`.
+fn move_into(staging: &Path, drawn: &[PathBuf], figures: &Path) -> Result<Vec<PathBuf>> {
+    // `--figures loss,loss` draws a file twice: it is moved once.
+    let mut names: Vec<std::ffi::OsString> = Vec::new();
+    for name in drawn.iter().filter_map(|p| p.file_name()) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_os_string());
+        }
     }
-    names.sort();
+    let mut others = Vec::new();
+    for entry in std::fs::read_dir(staging).map_err(|e| Error::io(staging, e))? {
+        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
+        if !names.contains(&name) {
+            others.push(name);
+        }
+    }
+    others.sort();
+    names.extend(others);
     for name in &names {
         let target = figures.join(name);
         if let Ok(m) = std::fs::symlink_metadata(&target) {
