@@ -425,7 +425,12 @@ fn bless_golden(path: &Path, report: &Report) -> Result<Outcome> {
             let mut blessed = record_blessed(report);
             blessed.data_files = data_files::pin(&report.scenario)?;
             save(path, &blessed)?;
-            return Ok(Outcome::Replaced(e.to_string()));
+            // What was wrong, without the advice to bless that the refusal ends with.
+            let why = match e {
+                Error::Input { message, .. } => message.split("; ").next().unwrap_or_default().to_string(),
+                other => other.to_string(),
+            };
+            return Ok(Outcome::Replaced(why));
         }
         Err(e) => return Err(e),
     };
