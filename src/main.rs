@@ -342,6 +342,9 @@ fn run_sweep(dir: &Path, args: SweepArgs) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// `flowgap check`: runs each scenario and compares it with its golden file. A scenario whose golden
+/// file is unusable is reported and the others still checked; the first such error then ends the
+/// command as bad input (exit 2).
 fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
     let paths = if names.is_empty() {
         scenario::list(dir)?
@@ -355,6 +358,7 @@ fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let mut all_passed = true;
+    let mut unusable = None;
     for path in paths {
         let scenario = scenario::load(&path)?;
         let name = scenario.name.clone();
@@ -363,9 +367,9 @@ fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
             Ok(Outcome::Passed) => say!("ok      {name}"),
             Ok(Outcome::Failed(misses)) => {
                 all_passed = false;
-                say!("FAILED  {name}: {} quantities moved", misses.len());
-                for m in misses {
-                    say!("        {m}");
+                say!("FAILED  {name}: {}", golden::headline(&misses));
+                for line in golden::explain(&misses) {
+                    say!("        {line}");
                 }
             }
             Ok(Outcome::Blessed(None)) => say!(
@@ -376,14 +380,20 @@ fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
                 say!("blessed {name}: unchanged")
             }
             Ok(Outcome::Blessed(Some(changes))) => {
-                say!("blessed {name}: {} quantities changed", changes.len());
-                for m in changes {
-                    say!("        {m}");
+                say!("blessed {name}: {}", golden::headline(&changes));
+                for line in golden::explain(&changes) {
+                    say!("        {line}");
                 }
             }
+            Ok(Outcome::Replaced(why)) => say!("blessed {name}: replaced an unusable golden file ({why})"),
             Err(e @ Error::MissingGolden { .. }) => {
                 all_passed = false;
                 say!("MISSING {name}: {e}");
+            }
+            Err(e) if e.is_bad_input() => {
+                say!("BAD     {name}: {e}");
+                unusable.get_or_insert(e);
+                continue;
             }
             Err(e) => return Err(e),
         }
@@ -394,5 +404,8 @@ fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
             }
         }
     }
-    Ok(all_passed)
+    match unusable {
+        Some(e) => Err(e),
+        None => Ok(all_passed),
+    }
 }

@@ -152,6 +152,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "methods": methods,
         "comparisons": report.comparisons,
         "ensemble_comparisons": report.ensemble_comparisons,
+        "data_files": crate::replot::data_files_summary(report),
     });
     crate::diagnostics::output::attach(&mut out, report);
     out

@@ -17,10 +17,12 @@
 use crate::compare::compare;
 use crate::diagnostics::{self, Diagnostics, SharpnessSeries};
 use crate::error::{Error, Result};
+use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
+use crate::golden::data_files;
 use crate::output::{self, MAX_CSV_DIM, SUMMARY};
 use crate::render::{self, FigureKind, ImageFormat};
 use crate::run::{MethodRun, Report};
-use crate::scenario;
+use crate::scenario::{self, Scenario};
 use crate::stochastic::{compare_ensembles, EnsembleStats};
 use crate::trajectory::{RunStats, Termination, Trajectory};
 use std::path::{Path, PathBuf};
@@ -28,49 +30,85 @@ use std::path::{Path, PathBuf};
 /// The scenario copy's name inside an output folder.
 pub const SCENARIO_COPY: &str = "scenario.toml";
 
-/// A saved file of the run folder that cannot be used: a data error (exit 2) naming the file, like the
-/// sharpness and ensemble readers' errors; only a failure to read or write is an I/O error.
+/// The figures' folder inside an output folder.
+pub const FIGURES: &str = "figures";
+
+/// summary.json's key for the data files a run read (see [`data_files_summary`]).
+pub const DATA_FILES: &str = "data_files";
+
+/// A saved file of the run folder that cannot be used: bad input (exit 2) naming the file.
 fn bad(path: &Path, message: impl Into<String>) -> Error {
-    Error::Data {
-        file: path.to_path_buf(),
-        row: None,
-        column: None,
-        message: message.into(),
-    }
+    files::input_error(path, message)
+}
+
+/// What summary.json records about the data files of `report`'s scenario, so that `flowgap plot` finds
+/// them from any working directory and knows whether they changed since: the absolute folder their
+/// relative paths resolve against, and per file its path as the scenario writes it and the hash of its
+/// bytes (`null` if it could not be read again after the run).
+pub fn data_files_summary(report: &Report) -> serde_json::Value {
+    let base = data_files::base_folder(&report.scenario);
+    let files: Vec<serde_json::Value> = data_files::data_paths(&report.scenario.objective_settings)
+        .into_iter()
+        .map(|path| {
+            let hash = data_files::hash_file(&base.join(&path)).ok();
+            serde_json::json!({ "path": path, "hash": hash })
+        })
+        .collect();
+    serde_json::json!({ "folder": base, "files": files })
+}
+
+/// Reads the saved file `path` (a regular file of at most `max` bytes); a missing one is bad input
+/// whose message says `missing`.
+fn read_saved(path: &Path, max: u64, missing: &str) -> Result<Vec<u8>> {
+    files::read_limited(path, max).map_err(|e| match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            bad(path, format!("missing: {missing}"))
+        }
+        other => other,
+    })
+}
+
+/// [`read_saved`] as UTF-8 text.
+fn read_saved_text(path: &Path, max: u64, missing: &str) -> Result<String> {
+    let bytes = read_saved(path, max, missing)?;
+    String::from_utf8(bytes).map_err(|e| {
+        bad(
+            path,
+            format!(
+                "is not UTF-8 text (byte {} is not valid UTF-8): not what flowgap wrote",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        )
+    })
 }
 
 /// Redraws `figures` (default: the scenario's) in `formats` (default: the scenario's) into `DIR/figures`.
 /// Returns the files written.
 ///
 /// For a sweep's folder every figure of the sweep is redrawn (PNG, as the sweep draws them); `figures`
-/// and `formats` must then be `None`.
+/// and `formats` must then be `None`. Every defect of the folder (a saved file missing, cut short, not
+/// what flowgap wrote, or a data file changed since the run) is [`Error::Input`] naming the file.
 pub fn replot(
     dir: &Path,
     figures: Option<&[FigureKind]>,
     formats: Option<&[ImageFormat]>,
 ) -> Result<Vec<PathBuf>> {
     let summary_path = dir.join(SUMMARY);
-    let text = std::fs::read_to_string(&summary_path).map_err(|e| Error::io(&summary_path, e))?;
+    let text = read_saved_text(
+        &summary_path,
+        MAX_SAVED_BYTES,
+        "not a flowgap output folder (a run or a sweep writes summary.json)",
+    )?;
     let summary: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| bad(&summary_path, format!("not a flowgap summary: {e}")))?;
+    if !summary.is_object() {
+        return Err(bad(&summary_path, "not a flowgap summary: not a JSON object"));
+    }
     let table = dir.join(crate::sweep::TABLE);
-    if table.is_file() && summary.get("axes").is_some() {
+    if summary.get("axes").is_some() && std::fs::symlink_metadata(&table).is_ok() {
         return replot_sweep(dir, &summary, &table, figures.is_some() || formats.is_some());
     }
-    let copy = dir.join(SCENARIO_COPY);
-    if !copy.is_file() {
-        return Err(bad(
-            &copy,
-            "missing: this run was written before flowgap saved its scenario; run it again",
-        ));
-    }
-    // The copy is loaded as if it sat where the original did, so relative data paths still resolve.
-    let scenario = match summary["scenario"]["source"].as_str().map(PathBuf::from) {
-        Some(source) if source.is_file() && std::fs::read(&source).ok() == std::fs::read(&copy).ok() => {
-            scenario::load(&source)?
-        }
-        _ => scenario::load(&copy)?,
-    };
+    let scenario = load_copy(dir, &summary, &summary_path)?;
     let figures = figures.unwrap_or(&scenario.figures).to_vec();
     let formats = formats.unwrap_or(&scenario.formats).to_vec();
     let listed = summary["methods"]
@@ -80,7 +118,7 @@ pub fn replot(
     let scenario_ids: Vec<&str> = scenario.methods.iter().map(|m| m.id.as_str()).collect();
     if ids != scenario_ids {
         return Err(bad(
-            &copy,
+            &dir.join(SCENARIO_COPY),
             format!(
                 "its methods {scenario_ids:?} are not summary.json's {ids:?}: the copy was edited; \
                  only [output] settings may change before `flowgap plot`"
@@ -96,7 +134,8 @@ pub fn replot(
         let discrete = m["discrete"].as_bool().ok_or_else(|| field("discrete"))?;
         let termination: Termination =
             serde_json::from_value(m["termination"].clone()).map_err(|_| field("termination"))?;
-        let mut trajectory = read_trajectory(&traj_dir, &id, scenario.objective.dim())?;
+        let recorded = m["recorded_points"].as_u64();
+        let mut trajectory = read_trajectory(&traj_dir, &id, scenario.objective.dim(), recorded)?;
         trajectory.termination = termination;
         trajectory.stats = RunStats {
             grad_evals: m["grad_evals"].as_u64().unwrap_or(0),
@@ -163,7 +202,9 @@ pub fn replot(
         diagnostics,
         ensemble_comparisons,
     };
-    output::draw_figures(&report, &figures, &formats, &dir.join("figures"))
+    write_figures(dir, |staging| {
+        output::draw_figures(&report, &figures, &formats, staging)
+    })
 }
 
 /// Redraws a sweep's figures from its `sweep.csv` and summary.json, as the sweep drew them.
@@ -187,7 +228,156 @@ fn replot_sweep(
              the merged folder",
         ));
     }
-    render::sweep_figures(summary, table, &dir.join("figures"))
+    // The table is read by the renderer: refuse a FIFO or a huge file before it opens it.
+    files::open_regular(table, MAX_SAVED_BYTES)?;
+    write_figures(dir, |staging| render::sweep_figures(summary, table, staging))
+}
+
+/// The one place `flowgap plot` writes: draws into a fresh folder beside `DIR/figures`, then renames
+/// each file into `DIR/figures`. A rename replaces a link planted at a figure's name instead of
+/// writing through it; a `figures` that is a link or not a folder, or a figure name taken by a folder
+/// or a special file, is refused before anything is written. A failure leaves the old figures.
+fn write_figures(dir: &Path, draw: impl FnOnce(&Path) -> Result<Vec<PathBuf>>) -> Result<Vec<PathBuf>> {
+    let figures = dir.join(FIGURES);
+    match std::fs::symlink_metadata(&figures) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(bad(
+                &figures,
+                "is a symbolic link; `flowgap plot` writes only into the run folder's own `figures` \
+                 folder: remove the link",
+            ))
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(bad(
+                &figures,
+                "is not a folder; `flowgap plot` writes the figures there: move it away",
+            ))
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&figures, e)),
+    }
+    let staging = dir.join(format!(".{FIGURES}.plot-{}", std::process::id()));
+    // A leftover of a killed `plot` with the same process id: remove_dir_all removes a link, not its target.
+    let _ = std::fs::remove_dir_all(&staging).or_else(|_| std::fs::remove_file(&staging));
+    std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+    let result = draw(&staging).and_then(|drawn| move_into(&staging, &drawn, &figures));
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+/// Moves every file of `staging` into `figures` (created if missing) by rename, after checking that no
+/// name is taken there by something other than a file or a link. Returns the new paths: those of
+/// `drawn` in its order, then any other file the renderer left in `staging`.
+fn move_into(staging: &Path, drawn: &[PathBuf], figures: &Path) -> Result<Vec<PathBuf>> {
+    // `--figures loss,loss` draws a file twice: it is moved once.
+    let mut names: Vec<std::ffi::OsString> = Vec::new();
+    for name in drawn.iter().filter_map(|p| p.file_name()) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_os_string());
+        }
+    }
+    let mut others = Vec::new();
+    for entry in std::fs::read_dir(staging).map_err(|e| Error::io(staging, e))? {
+        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
+        if !names.contains(&name) {
+            others.push(name);
+        }
+    }
+    others.sort();
+    names.extend(others);
+    for name in &names {
+        let target = figures.join(name);
+        if let Ok(m) = std::fs::symlink_metadata(&target) {
+            if !m.is_file() && !m.file_type().is_symlink() {
+                return Err(bad(
+                    &target,
+                    "is not a regular file; `flowgap plot` would replace it with the figure: move it away",
+                ));
+            }
+        }
+    }
+    match std::fs::create_dir(figures) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(Error::io(figures, e)),
+        _ => {}
+    }
+    let mut written = Vec::with_capacity(names.len());
+    for name in names {
+        let target = figures.join(&name);
+        std::fs::rename(staging.join(&name), &target).map_err(|e| Error::io(&target, e))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+/// Loads the scenario copy `DIR/scenario.toml` as the run had it.
+///
+/// A run folder whose summary.json records its data files ([`DATA_FILES`]) is loaded as if the copy
+/// sat in the folder the run's data paths resolved against, after checking that every data file is
+/// still there with the bytes the run read. An older folder loads the original scenario when it is
+/// still where the run found it and unchanged, else the copy in place.
+fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Result<Scenario> {
+    let copy = dir.join(SCENARIO_COPY);
+    let text = read_saved_text(
+        &copy,
+        MAX_SCENARIO_BYTES,
+        "this run was written before flowgap saved its scenario; run it again",
+    )?;
+    let Some(saved) = summary.get(DATA_FILES) else {
+        let source = summary["scenario"]["source"].as_str().map(PathBuf::from);
+        if let Some(source) = source.filter(|s| s.is_file()) {
+            if files::read_limited(&source, MAX_SCENARIO_BYTES).is_ok_and(|b| b == text.as_bytes()) {
+                return scenario::parse(&text, &source);
+            }
+        }
+        return scenario::parse(&text, &copy);
+    };
+    let malformed = || bad(summary_path, format!("`{DATA_FILES}` is not what flowgap writes"));
+    let folder = PathBuf::from(saved["folder"].as_str().ok_or_else(malformed)?);
+    for f in saved["files"].as_array().ok_or_else(malformed)? {
+        let path = folder.join(f["path"].as_str().ok_or_else(malformed)?);
+        let Some(pinned) = f["hash"].as_str() else {
+            continue;
+        };
+        let now = data_files::hash_file(&path).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => bad(
+                &path,
+                format!(
+                    "missing: the run in {} read this data file; `flowgap plot` needs it to rebuild the \
+                     objective: put it back",
+                    dir.display()
+                ),
+            ),
+            other => other,
+        })?;
+        if now != pinned {
+            return Err(bad(
+                &path,
+                format!(
+                    "changed since the run in {} read it (hash {now}, the run's {pinned}): the figures \
+                     would not be the run's; restore the file, or run the scenario again",
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    // Errors name the copy: its lines are the text's, wherever it is parsed as sitting.
+    let at = folder.join(SCENARIO_COPY);
+    scenario::parse(&text, &at).map_err(|e| match e {
+        Error::Scenario {
+            mut location,
+            key,
+            message,
+        } if location.file == at => {
+            location.file = copy.clone();
+            Error::Scenario {
+                location,
+                key,
+                message,
+            }
+        }
+        other => other,
+    })
 }
 
 /// A saved CSV read whole, whose errors name the file and, where known, the row and the column.
@@ -200,43 +390,27 @@ struct Saved {
 impl Saved {
     /// Reads `path`, which `figure` needs.
     fn read(path: PathBuf, figure: &str) -> Result<Saved> {
-        let data = |message: String| Error::Data {
-            file: path.clone(),
-            row: None,
-            column: None,
-            message,
-        };
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| {
-            data(format!(
-                "cannot read it ({e}); `flowgap plot` needs it for {figure}"
-            ))
-        })?;
-        let header = reader
-            .headers()
-            .map_err(|e| data(format!("not a flowgap CSV: {e}")))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let rows = reader
-            .records()
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| data(format!("not a flowgap CSV: {e}")))?;
+        let bytes = read_saved(
+            &path,
+            MAX_SAVED_BYTES,
+            &format!("`flowgap plot` needs it for {figure}"),
+        )?;
+        let (header, rows) = parse_csv(&path, &bytes)?;
         Ok(Saved { path, header, rows })
     }
 
     /// An error at 0-based data row `r` (`None`: the header) and column `c`.
     fn error(&self, r: Option<usize>, c: Option<usize>, message: impl Into<String>) -> Error {
-        Error::Data {
-            file: self.path.clone(),
-            row: Some(r.map_or(1, |r| r + 2)),
-            column: c.map(|c| {
-                self.header
-                    .get(c)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{}", c + 1))
-            }),
-            message: message.into(),
+        let mut place = format!("row {}", r.map_or(1, |r| r + 2));
+        if let Some(c) = c {
+            let name = self
+                .header
+                .get(c)
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", c + 1));
+            place.push_str(&format!(", column `{name}`"));
         }
+        bad(&self.path, format!("{place}: {}", message.into()))
     }
 
     fn cell(&self, r: usize, c: usize) -> &str {
@@ -467,16 +641,64 @@ fn read_ensemble(
     Ok(e)
 }
 
-/// Reads `dir/<id>.csv` (and `<id>.npy` when θ is not in the CSV) back into a trajectory.
-fn read_trajectory(dir: &Path, id: &str, dim: usize) -> Result<Trajectory> {
-    let path = dir.join(format!("{id}.csv"));
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| bad(&path, e.to_string()))?;
-    let header: Vec<String> = reader
+/// The header and the rows of the flowgap CSV `bytes` read from `path`. flowgap ends every row with a
+/// line end and writes every row as wide as the header: a file without a final line end was cut short
+/// (the last number may be cut mid-way and still parse), a row of another width is refused naming it.
+fn parse_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        return Err(bad(
+            path,
+            "cut short: its last row has no line end (flowgap ends every row with one); run the scenario again",
+        ));
+    }
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
         .headers()
-        .map_err(|e| bad(&path, e.to_string()))?
+        .map_err(|e| bad(path, format!("not a flowgap CSV: {e}")))?
         .iter()
         .map(str::to_string)
         .collect();
+    let rows = reader
+        .records()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| match e.position() {
+            Some(p) => bad(
+                path,
+                format!("row {}: not a flowgap CSV row ({})", p.line(), e.kind_text()),
+            ),
+            None => bad(path, format!("not a flowgap CSV: {e}")),
+        })?;
+    Ok((header, rows))
+}
+
+/// The kind of a CSV error in words, without the position the caller names as a row.
+trait KindText {
+    fn kind_text(&self) -> String;
+}
+
+impl KindText for csv::Error {
+    fn kind_text(&self) -> String {
+        match self.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("{len} fields, the header has {expected_len}"),
+            csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// Reads `dir/<id>.csv` (and `<id>.npy` when θ is not in the CSV) back into a trajectory. Every row
+/// must be complete, the steps strictly increasing, and the rows as many as summary.json's
+/// `recorded_points` for the method (when it says).
+fn read_trajectory(dir: &Path, id: &str, dim: usize, recorded: Option<u64>) -> Result<Trajectory> {
+    let path = dir.join(format!("{id}.csv"));
+    let bytes = read_saved(
+        &path,
+        MAX_SAVED_BYTES,
+        &format!("the run saved method `{id}`'s trajectory there"),
+    )?;
+    let (header, rows) = parse_csv(&path, &bytes)?;
     let with_theta = dim <= MAX_CSV_DIM;
     let first_conserved = 4 + if with_theta { dim } else { 0 };
     if header.len() < first_conserved || header[..4] != ["step", "t", "loss", "grad_norm"] {
@@ -485,24 +707,39 @@ fn read_trajectory(dir: &Path, id: &str, dim: usize) -> Result<Trajectory> {
             format!("expected columns step,t,loss,grad_norm and {dim} θ columns"),
         ));
     }
+    if rows.is_empty() || recorded.is_some_and(|n| n != rows.len() as u64) {
+        return Err(bad(
+            &path,
+            format!(
+                "has {} rows but summary.json records {} points of `{id}`: the file was cut short or edited",
+                rows.len(),
+                recorded.map_or("at least one".to_string(), |n| n.to_string())
+            ),
+        ));
+    }
     let names = header[first_conserved..].to_vec();
     let mut t = Trajectory::with_conserved(dim, 0, names);
     let mut theta = vec![0.0; dim];
     let mut conserved = vec![0.0; header.len() - first_conserved];
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(&path, e.to_string()))?;
+    for (row, record) in rows.iter().enumerate() {
+        let at = |message: String| bad(&path, format!("row {}: {message}", row + 2));
         let num = |k: usize| -> Result<f64> {
-            record.get(k).and_then(|s| s.parse::<f64>().ok()).ok_or_else(|| {
-                bad(
-                    &path,
-                    format!("row {}: column {} is not a number", row + 2, k + 1),
-                )
-            })
+            record
+                .get(k)
+                .and_then(|s| s.parse::<f64>().ok())
+                .ok_or_else(|| at(format!("column {} is not a number", k + 1)))
         };
         let step = record
             .get(0)
             .and_then(|s| s.parse::<u64>().ok())
-            .ok_or_else(|| bad(&path, format!("row {}: bad step", row + 2)))?;
+            .ok_or_else(|| at("bad step".to_string()))?;
+        if let Some(&previous) = t.steps.last() {
+            if step <= previous {
+                return Err(at(format!(
+                    "step {step} does not follow step {previous}: the rows are out of order"
+                )));
+            }
+        }
         if with_theta {
             for (i, x) in theta.iter_mut().enumerate() {
                 *x = num(4 + i)?;
@@ -514,17 +751,26 @@ fn read_trajectory(dir: &Path, id: &str, dim: usize) -> Result<Trajectory> {
         t.push(step, num(1)?, &theta, num(2)?, num(3)?, &conserved);
     }
     if !with_theta {
-        let npy = dir.join(format!("{id}.npy"));
-        let bytes = std::fs::read(&npy).map_err(|e| Error::io(&npy, e))?;
-        let array = npyz::NpyFile::new(&bytes[..]).map_err(|e| Error::io(&npy, e))?;
-        let data: Vec<f64> = array.into_vec().map_err(|e| Error::io(&npy, e))?;
-        if data.len() != t.len() * dim {
-            return Err(bad(
-                &npy,
-                format!("holds {} numbers, expected {} × {dim}", data.len(), t.len()),
-            ));
-        }
-        t.states = data;
+        t.states = read_npy(&dir.join(format!("{id}.npy")), t.len(), dim)?;
     }
     Ok(t)
+}
+
+/// Reads the n × `dim` float64 array of `path` (written by the run beside its CSV of n rows).
+fn read_npy(path: &Path, n: usize, dim: usize) -> Result<Vec<f64>> {
+    let bytes = read_saved(
+        path,
+        MAX_SAVED_BYTES,
+        "the run saved θ there (more than 128 parameters)",
+    )?;
+    let not_ours = |e: std::io::Error| bad(path, format!("not a flowgap .npy array: {e}"));
+    let array = npyz::NpyFile::new(&bytes[..]).map_err(not_ours)?;
+    let shape = array.shape().to_vec();
+    if shape != [n as u64, dim as u64] {
+        return Err(bad(
+            path,
+            format!("has shape {shape:?}, expected [{n}, {dim}] (the CSV's rows × the parameters)"),
+        ));
+    }
+    array.into_vec::<f64>().map_err(not_ours)
 }

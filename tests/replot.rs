@@ -301,7 +301,7 @@ fn missing_or_corrupt_saved_data_is_named() {
     std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
     let message = refusal(&out);
     assert!(
-        message.contains("gd_sharpness.csv, row 4, column `lambda_1`: `1.5e` is not a number"),
+        message.contains("gd_sharpness.csv: row 4, column `lambda_1`: `1.5e` is not a number"),
         "{message}"
     );
 
@@ -322,10 +322,10 @@ fn missing_or_corrupt_saved_data_is_named() {
         let message = refusal(&out);
         assert!(message.contains("gd_sharpness.csv"), "{message}");
         assert!(message.contains(expect), "{expect}: {message}");
-        // The library says the same, as a data error.
+        // The library says the same, as an input error naming the file.
         match flowgap::replot::replot(&out, None, None) {
-            Err(flowgap::Error::Data { file, .. }) => assert_eq!(file, csv),
-            other => panic!("expected a data error, got {other:?}"),
+            Err(flowgap::Error::Input { path, .. }) => assert_eq!(path, csv),
+            other => panic!("expected an input error, got {other:?}"),
         }
     }
     std::fs::write(&csv, &good).unwrap();
@@ -387,5 +387,371 @@ fn corrupt_ensemble_data_is_named() {
         message.contains("sme1_ensemble.csv") && message.contains("ensemble figure"),
         "{message}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs `scenario` (text) into `dir/out` and returns the output folder.
+fn run_into(dir: &Path, scenario: &str) -> PathBuf {
+    let path = dir.join("scenario_under_test.toml");
+    std::fs::write(&path, scenario).unwrap();
+    let out = dir.join("out");
+    ok(&flowgap(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    out
+}
+
+/// Every path under `dir` (links not followed) with its bytes (`None` for folders, links' targets for
+/// links): what "nothing else changed" is checked against.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let content = if meta.file_type().is_symlink() {
+                Some(
+                    std::fs::read_link(&p)
+                        .unwrap()
+                        .into_os_string()
+                        .into_encoded_bytes(),
+                )
+            } else if meta.is_dir() {
+                stack.push(p.clone());
+                None
+            } else if meta.is_file() {
+                Some(std::fs::read(&p).unwrap())
+            } else {
+                // A FIFO would block a read: its presence is what counts.
+                Some(b"(special file)".to_vec())
+            };
+            out.insert(p, content);
+        }
+    }
+    out
+}
+
+#[test]
+fn plot_never_writes_through_a_link_in_the_run_folder() {
+    let dir = temp_dir("links");
+    let out = run_into(&dir, &ROSENBROCK.replace("steps = 3000", "steps = 60"));
+    let figures = out.join("figures");
+    let victim = dir.join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("keep.txt"), "keep").unwrap();
+
+    // `figures` is a link to a folder elsewhere: refused, the folder untouched, nothing staged left.
+    std::fs::remove_dir_all(&figures).unwrap();
+    std::os::unix::fs::symlink(&victim, &figures).unwrap();
+    let before = (tree(&out), tree(&victim));
+    let message = refusal(&out);
+    assert!(
+        message.contains("figures") && message.contains("symbolic link"),
+        "{message}"
+    );
+    assert_eq!((tree(&out), tree(&victim)), before);
+
+    // `figures` is a file, a FIFO: refused the same way, never opened.
+    std::fs::remove_file(&figures).unwrap();
+    for make in ["file", "fifo"] {
+        if make == "file" {
+            std::fs::write(&figures, "not a folder").unwrap();
+        } else {
+            assert!(Command::new("mkfifo").arg(&figures).status().unwrap().success());
+        }
+        let before = tree(&out);
+        let message = refusal(&out);
+        assert!(message.contains("is not a folder"), "{message}");
+        assert_eq!(tree(&out), before);
+        std::fs::remove_file(&figures).unwrap();
+    }
+
+    // A figure file that is a link (to a file, to a folder, dangling): replaced by the figure, the
+    // target untouched.
+    std::fs::create_dir(&figures).unwrap();
+    let victim_file = victim.join("keep.txt");
+    std::os::unix::fs::symlink(&victim_file, figures.join("loss.png")).unwrap();
+    std::os::unix::fs::symlink(&victim, figures.join("loss.svg")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere"), figures.join("distance.png")).unwrap();
+    ok(&flowgap(&["plot", out.to_str().unwrap()]));
+    assert_eq!(tree(&victim), before.1);
+    assert!(!dir.join("nowhere").exists());
+    for name in ["loss.png", "loss.svg", "distance.png"] {
+        let meta = std::fs::symlink_metadata(figures.join(name)).unwrap();
+        assert!(meta.is_file(), "{name} is a regular file now");
+    }
+    assert!(std::fs::read(figures.join("loss.png"))
+        .unwrap()
+        .starts_with(b"\x89PNG"));
+
+    // A figure name taken by a folder: refused before any figure is replaced.
+    let png = std::fs::read(figures.join("distance.png")).unwrap();
+    std::fs::remove_file(figures.join("loss.png")).unwrap();
+    std::fs::create_dir(figures.join("loss.png")).unwrap();
+    std::fs::write(figures.join("loss.png/mine.txt"), "mine").unwrap();
+    let before = tree(&out);
+    let message = refusal(&out);
+    assert!(
+        message.contains("loss.png") && message.contains("not a regular file"),
+        "{message}"
+    );
+    assert_eq!(tree(&out), before);
+    assert!(std::fs::read(figures.join("distance.png")).unwrap() == png);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A scenario reading a data file next to it, in `dir/scen/`, with the data in `dir/scen/data/`.
+fn iris_scenario(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let scen = dir.join("scen");
+    std::fs::create_dir_all(scen.join("data")).unwrap();
+    std::fs::copy(root.join("data/iris.csv"), scen.join("data/iris.csv")).unwrap();
+    let path = scen.join("logistic_iris.toml");
+    std::fs::copy(root.join("logistic_iris.toml"), &path).unwrap();
+    path
+}
+
+/// `flowgap plot` run from folder `cwd`.
+fn plot_from(cwd: &Path, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .args(["plot", out.to_str().unwrap()])
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn plot_finds_the_runs_data_from_any_folder_and_refuses_changed_data() {
+    let dir = temp_dir("iris");
+    let scenario = iris_scenario(&dir);
+    // Run from the scenario's folder with a relative path, as a user would: `flowgap run logistic_iris.toml`.
+    let out = dir.join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_flowgap"))
+        .args(["run", "logistic_iris.toml", "--out", out.to_str().unwrap()])
+        .current_dir(scenario.parent().unwrap())
+        .output()
+        .unwrap();
+    ok(&run);
+    let figures = files(&out.join("figures"));
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+
+    // From another folder, and a copy of the run folder from yet another: the same figures.
+    let copy = dir.join("copy");
+    assert!(Command::new("cp")
+        .args(["-r", out.to_str().unwrap(), copy.to_str().unwrap()])
+        .status()
+        .unwrap()
+        .success());
+    for folder in [&out, &copy] {
+        std::fs::remove_dir_all(folder.join("figures")).unwrap();
+        ok(&plot_from(&elsewhere, folder));
+        assert!(files(&folder.join("figures")) == figures, "{}", folder.display());
+    }
+
+    // summary.json records where the data is and its hash.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let saved = &summary["data_files"];
+    assert_eq!(saved["files"][0]["path"], "data/iris.csv");
+    assert!(saved["files"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .starts_with("fnv1a64:"));
+    assert!(Path::new(saved["folder"].as_str().unwrap()).is_absolute());
+
+    // One changed cell, a replaced file, a deleted file: refused naming the data file, figures untouched.
+    let data = scenario.parent().unwrap().join("data/iris.csv");
+    let good = std::fs::read_to_string(&data).unwrap();
+    let one_cell = good.replacen("5.1,", "5.2,", 1);
+    assert_ne!(one_cell, good);
+    for (text, expect) in [
+        (Some(one_cell.as_str()), "changed since the run"),
+        (Some("a,b\n1,2\n"), "changed since the run"),
+        (None, "missing"),
+    ] {
+        match text {
+            Some(t) => std::fs::write(&data, t).unwrap(),
+            None => std::fs::remove_file(&data).unwrap(),
+        }
+        let before = tree(&out);
+        let output = plot_from(&elsewhere, &out);
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert!(
+            message.contains("iris.csv") && message.contains(expect),
+            "{expect}: {message}"
+        );
+        assert_eq!(tree(&out), before);
+    }
+    std::fs::write(&data, &good).unwrap();
+    ok(&plot_from(&elsewhere, &out));
+
+    // A run folder written before summary.json recorded its data files still redraws as before (from
+    // the original scenario, found by its recorded path).
+    let mut old = summary.clone();
+    old.as_object_mut().unwrap().remove("data_files");
+    old["scenario"]["source"] = serde_json::json!(scenario.to_str().unwrap());
+    std::fs::write(
+        out.join("summary.json"),
+        serde_json::to_string_pretty(&old).unwrap(),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(out.join("figures")).unwrap();
+    ok(&plot_from(&elsewhere, &out));
+    assert!(files(&out.join("figures")) == figures);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Writes `text` at `path` after removing whatever is there (a file, a folder, a link, a FIFO).
+fn replace_with(path: &Path, text: &[u8]) {
+    let _ = std::fs::remove_dir_all(path).or_else(|_| std::fs::remove_file(path));
+    std::fs::write(path, text).unwrap();
+}
+
+/// Puts something that is not a regular file at `path`: "fifo", "folder", "devzero" (a link to
+/// /dev/zero), "huge" (a sparse file over the 4 GiB limit).
+fn plant(path: &Path, what: &str) {
+    let _ = std::fs::remove_dir_all(path).or_else(|_| std::fs::remove_file(path));
+    match what {
+        "fifo" => assert!(Command::new("mkfifo").arg(path).status().unwrap().success()),
+        "folder" => std::fs::create_dir(path).unwrap(),
+        "devzero" => std::os::unix::fs::symlink("/dev/zero", path).unwrap(),
+        "huge" => std::fs::File::create(path)
+            .unwrap()
+            .set_len((4 << 30) + 1)
+            .unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+/// Refused with exit 2 within a few seconds (a FIFO must not block), naming `name`, saying `expect`.
+fn refused_naming(out: &Path, name: &str, expect: &str) {
+    let started = std::time::Instant::now();
+    let message = refusal(out);
+    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+    assert!(message.contains(name), "{name}: {message}");
+    assert!(message.contains(expect), "{expect}: {message}");
+}
+
+#[test]
+fn a_cut_reordered_or_foreign_trajectory_is_refused_naming_file_and_row() {
+    let dir = temp_dir("cut");
+    let out = run_into(
+        &dir,
+        &ROSENBROCK
+            .replace("steps = 3000", "steps = 60")
+            .replace("\"sharpness\", ", ""),
+    );
+    let csv = out.join("trajectories/gd.csv");
+    let good = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    assert_eq!(lines.len(), 22, "header + 21 points");
+    let join = |l: &[&str]| l.join("\n") + "\n";
+    let mut swapped = lines.clone();
+    swapped.swap(5, 6);
+    let mut doubled = lines.clone();
+    doubled.insert(8, lines[8]);
+    let missing_row = join(&[&lines[..10], &lines[11..]].concat());
+    let fewer_fields = join(&lines[..12]) + &lines[12][..lines[12].rfind(',').unwrap()] + "\n";
+    let cases: Vec<(String, &str)> = vec![
+        (good[..good.len() - 7].to_string(), "cut short"),
+        (good[..good.len() - 1].to_string(), "cut short"),
+        (fewer_fields, "row 13"),
+        (join(&lines[..1]), "has 0 rows but summary.json records 21 points"),
+        (
+            join(&lines[..15]),
+            "has 14 rows but summary.json records 21 points",
+        ),
+        (missing_row, "has 20 rows"),
+        (join(&swapped), "row 7: step 12 does not follow step 15"),
+        (join(&doubled), "has 22 rows"),
+        (String::new(), "expected columns"),
+        (
+            String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x01, b'\n']).into_owned(),
+            "gd.csv",
+        ),
+    ];
+    for (text, expect) in &cases {
+        replace_with(&csv, text.as_bytes());
+        refused_naming(&out, "gd.csv", expect);
+    }
+    // Raw garbage bytes, not even UTF-8.
+    replace_with(&csv, &[0x00, 0xff, 0xc3, b',', b'\n']);
+    refused_naming(&out, "gd.csv", "gd.csv");
+    for what in ["fifo", "folder", "devzero", "huge"] {
+        plant(&csv, what);
+        let expect = match what {
+            "fifo" => "FIFO",
+            "folder" => "folder",
+            "devzero" => "device",
+            _ => "larger than",
+        };
+        refused_naming(&out, "gd.csv", expect);
+    }
+    std::fs::remove_file(&csv).unwrap();
+    refused_naming(&out, "gd.csv", "missing");
+    replace_with(&csv, good.as_bytes());
+    ok(&flowgap(&["plot", out.to_str().unwrap()]));
+
+    // summary.json and scenario.toml: missing, empty, garbage, cut, not a regular file: exit 2 naming them.
+    for name in ["summary.json", "scenario.toml"] {
+        let path = out.join(name);
+        let saved = std::fs::read(&path).unwrap();
+        let cut = saved[..saved.len() / 2].to_vec();
+        for text in [&b""[..], b"\x00\xff garbage", &cut] {
+            replace_with(&path, text);
+            refused_naming(&out, name, name);
+        }
+        for what in ["fifo", "folder", "devzero", "huge"] {
+            plant(&path, what);
+            refused_naming(&out, name, name);
+        }
+        std::fs::remove_file(&path).unwrap();
+        refused_naming(&out, name, "missing");
+        replace_with(&path, &saved);
+    }
+    ok(&flowgap(&["plot", out.to_str().unwrap()]));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_cut_or_foreign_npy_is_refused_naming_it() {
+    // 144 parameters: θ is saved in gd.npy beside gd.csv.
+    let dir = temp_dir("npy");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/trainability_boundary.toml"),
+    )
+    .unwrap()
+    .replace("steps = 500", "steps = 20");
+    let out = run_into(&dir, &text);
+    let npy = out.join("trajectories/gd.npy");
+    let good = std::fs::read(&npy).unwrap();
+    let mut wrong_shape = good.clone();
+    let header = String::from_utf8_lossy(&good[..128]).into_owned();
+    let at = header.find("(21, 144").expect("the .npy header gives the shape");
+    wrong_shape[at..at + 8].copy_from_slice(b"(12, 144");
+    for (bytes, expect) in [
+        (good[..good.len() - 100].to_vec(), "not a flowgap .npy"),
+        (good[..40].to_vec(), "not a flowgap .npy"),
+        (Vec::new(), "not a flowgap .npy"),
+        (b"\x93NUMPY garbage".to_vec(), "not a flowgap .npy"),
+        (wrong_shape, "shape"),
+    ] {
+        replace_with(&npy, &bytes);
+        refused_naming(&out, "gd.npy", expect);
+    }
+    for what in ["fifo", "huge"] {
+        plant(&npy, what);
+        refused_naming(&out, "gd.npy", "gd.npy");
+    }
+    std::fs::remove_file(&npy).unwrap();
+    refused_naming(&out, "gd.npy", "missing");
+    replace_with(&npy, &good);
+    ok(&flowgap(&["plot", out.to_str().unwrap()]));
     std::fs::remove_dir_all(&dir).ok();
 }

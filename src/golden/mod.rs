@@ -17,13 +17,16 @@
 //! |found − expected| ≤ [`ENSEMBLE_Z`]·√(se_expected² + se_found²) plus the discrete floor, so a re-seeded
 //! ensemble (a new seed, a new random stream) passes and a change of the dynamics does not.
 
+pub mod data_files;
 pub mod roundoff;
 
 use crate::error::{Error, Result};
+use crate::files;
 use crate::run::Report;
 use crate::scenario::MethodKind;
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::{Termination, Trajectory};
+use data_files::DataFile;
 use roundoff::{exceeds, scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -278,6 +281,10 @@ pub struct Golden {
     pub methods: Vec<MethodGolden>,
     /// Per comparison.
     pub comparisons: Vec<ComparisonGolden>,
+    /// The data files the scenario reads, with the hash of their bytes when blessed (absent in golden
+    /// files blessed before flowgap pinned them: then the data is not checked by itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_files: Vec<DataFile>,
 }
 
 impl Golden {
@@ -379,34 +386,207 @@ pub enum Outcome {
     /// `--bless` wrote the golden file; these are the differences from the previous one (`None`: there was
     /// none).
     Blessed(Option<Vec<Mismatch>>),
+    /// `--bless` replaced a golden file that could not be used (unreadable, another scenario's, or
+    /// checking nothing); why it could not.
+    Replaced(String),
 }
 
 /// Checks the run `report` of the scenario in `scenario_file` against its golden file, or with `bless`
 /// (re)writes the golden file.
+///
+/// A golden file that cannot be read, is another scenario's, checks nothing or holds a negative
+/// tolerance is bad input ([`Error::Input`], exit 2), distinct from a result that moved.
 pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outcome> {
     let path = path_for(scenario_file);
     if bless {
-        let previous = match load(&path) {
-            Ok(g) => Some(g),
-            Err(Error::MissingGolden { .. }) => None,
-            Err(e) => return Err(e),
-        };
-        let blessed = record_blessed(report);
-        let changes = previous.map(|g| {
-            let mut changes = compare(&g, report);
-            changes.extend(horizon_changes(&g, &blessed));
-            changes
-        });
-        save(&path, &blessed)?;
-        return Ok(Outcome::Blessed(changes));
+        return bless_golden(&path, report);
     }
     let golden = load(&path)?;
-    let mismatches = compare(&golden, report);
+    validate(&path, &golden, report)?;
+    let mut mismatches = Vec::new();
+    if !golden.data_files.is_empty() {
+        mismatches = data_changes(&golden.data_files, &data_files::pin(&report.scenario)?);
+    }
+    mismatches.extend(compare(&golden, report));
     Ok(if mismatches.is_empty() {
         Outcome::Passed
     } else {
         Outcome::Failed(mismatches)
     })
+}
+
+/// `check --bless`: writes the golden file of `report` at `path`, saying what changed from the previous
+/// one, or that an unusable previous one was replaced.
+fn bless_golden(path: &Path, report: &Report) -> Result<Outcome> {
+    let previous = match load(path).and_then(|g| validate(path, &g, report).map(|()| g)) {
+        Ok(g) => Some(g),
+        Err(Error::MissingGolden { .. }) => None,
+        Err(e) if e.is_bad_input() => {
+            let mut blessed = record_blessed(report);
+            blessed.data_files = data_files::pin(&report.scenario)?;
+            save(path, &blessed)?;
+            // What was wrong, without the advice to bless that the refusal ends with.
+            let why = match e {
+                Error::Input { message, .. } => message.split("; ").next().unwrap_or_default().to_string(),
+                other => other.to_string(),
+            };
+            return Ok(Outcome::Replaced(why));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut blessed = record_blessed(report);
+    blessed.data_files = data_files::pin(&report.scenario)?;
+    let changes = previous.map(|g| {
+        let mut changes = Vec::new();
+        if !g.data_files.is_empty() {
+            changes = data_changes(&g.data_files, &blessed.data_files);
+        }
+        changes.extend(compare(&g, report));
+        changes.extend(horizon_changes(&g, &blessed));
+        changes
+    });
+    save(path, &blessed)?;
+    Ok(Outcome::Blessed(changes))
+}
+
+/// The subject of a [`Mismatch`] about a data file (its quantity is the path).
+pub const DATA_FILE: &str = "data file";
+
+/// The subject of a [`Mismatch`] about a scenario setting (its quantity is the dotted key).
+pub const SETTINGS: &str = "settings";
+
+/// The data files whose bytes differ between `pinned` and `now`, or that only one of them reads.
+fn data_changes(pinned: &[DataFile], now: &[DataFile]) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for p in pinned {
+        let found = now
+            .iter()
+            .find(|n| n.path == p.path)
+            .map_or("not read".to_string(), |n| n.hash.clone());
+        if found != p.hash {
+            out.push(plain(DATA_FILE, &p.path, None, p.hash.clone(), found));
+        }
+    }
+    for n in now.iter().filter(|n| !pinned.iter().any(|p| p.path == n.path)) {
+        out.push(plain(DATA_FILE, &n.path, None, "not read".into(), n.hash.clone()));
+    }
+    out
+}
+
+/// A refusal of the golden file at `path`: bad input, naming the file.
+fn bad_golden(path: &Path, why: impl Into<String>) -> Error {
+    files::input_error(path, why)
+}
+
+/// Refuses a golden file that cannot check `report`: another scenario's, one that pins no method or no
+/// point of a method (it would pass while checking nothing), one whose methods are not the scenario's
+/// although its settings are, and one with a negative or infinite tolerance or allowance (which would
+/// report identical values as moved, or accept anything).
+fn validate(path: &Path, g: &Golden, report: &Report) -> Result<()> {
+    let name = &report.scenario.name;
+    if g.scenario != *name {
+        return Err(bad_golden(
+            path,
+            format!(
+                "golden file does not match this scenario: it pins scenario `{}`, not `{name}`",
+                g.scenario
+            ),
+        ));
+    }
+    let nothing = |what: String| {
+        bad_golden(
+            path,
+            format!("golden file checks nothing: {what}; run `flowgap check --bless` to write it again"),
+        )
+    };
+    if g.methods.is_empty() {
+        return Err(nothing("it pins no methods (`methods` is empty)".into()));
+    }
+    let mut limits: Vec<(String, f64)> = Vec::new();
+    for m in &g.methods {
+        let points = m.ensemble.as_ref().map_or(m.points.len(), |e| e.points.len());
+        if points == 0 {
+            return Err(nothing(format!("it pins no points of method `{}`", m.id)));
+        }
+        limits.push((format!("method `{}` tolerance.rel", m.id), m.tolerance.rel));
+        limits.push((format!("method `{}` tolerance.abs", m.id), m.tolerance.abs));
+        for p in &m.points {
+            if let Some(r) = p.roundoff {
+                limits.push((
+                    format!("method `{}` roundoff at step {}", m.id, p.step),
+                    r.loss.min(r.theta),
+                ));
+            }
+        }
+        for w in &m.windows {
+            limits.push((format!("method `{}` window allowance", m.id), w.allowance));
+        }
+        if let Some(e) = &m.ensemble {
+            limits.push((format!("method `{}` ensemble z", m.id), e.z));
+            let se = e
+                .points
+                .iter()
+                .flat_map(|p| &p.stats)
+                .map(|s| s.se)
+                .fold(0.0, f64::min);
+            limits.push((format!("method `{}` standard error", m.id), se));
+        }
+    }
+    for c in &g.comparisons {
+        let subject = format!("comparison `{} vs {}`", c.a, c.b);
+        limits.push((format!("{subject} tolerance.rel"), c.tolerance.rel));
+        limits.push((format!("{subject} tolerance.abs"), c.tolerance.abs));
+        if let Some(r) = c.roundoff {
+            let least = [r.max_distance, r.final_distance, r.departure_time]
+                .iter()
+                .map(|x| x.allowance)
+                .fold(f64::INFINITY, f64::min);
+            limits.push((format!("{subject} roundoff allowance"), least));
+        }
+    }
+    if let Some((what, x)) = limits.iter().find(|(_, x)| !(x.is_finite() && *x >= 0.0)) {
+        return Err(bad_golden(
+            path,
+            format!("golden file is unusable: {what} is {x}; tolerances must be finite and ≥ 0"),
+        ));
+    }
+    let pinned: Vec<&str> = g.methods.iter().map(|m| m.id.as_str()).collect();
+    let run: Vec<&str> = report.methods.iter().map(|m| m.id.as_str()).collect();
+    let mut sorted = (pinned.clone(), run.clone());
+    sorted.0.sort_unstable();
+    sorted.1.sort_unstable();
+    if sorted.0 != sorted.1 && settings_match(g, report) {
+        return Err(bad_golden(
+            path,
+            format!(
+                "golden file does not match this scenario: it pins methods {pinned:?}, the scenario runs \
+                 {run:?} with the same settings"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// True when the golden file's settings are the run's (ensemble seeds aside).
+fn settings_match(g: &Golden, report: &Report) -> bool {
+    let now = settings_of(report);
+    let ensembles = ensemble_ids(g, report);
+    without_ensemble_seeds(&g.settings, &ensembles) == without_ensemble_seeds(&now, &ensembles)
+}
+
+/// The ids of the methods that are ensembles in the golden file or in the run.
+fn ensemble_ids<'a>(g: &'a Golden, report: &'a Report) -> Vec<&'a str> {
+    let pinned = g
+        .methods
+        .iter()
+        .filter(|m| m.ensemble.is_some())
+        .map(|m| m.id.as_str());
+    let run = report
+        .methods
+        .iter()
+        .filter(|m| m.ensemble.is_some())
+        .map(|m| m.id.as_str());
+    pinned.chain(run).collect()
 }
 
 fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
@@ -615,6 +795,7 @@ pub fn record(report: &Report) -> Golden {
         settings: settings_of(report),
         methods,
         comparisons,
+        data_files: Vec::new(),
     }
 }
 
@@ -908,23 +1089,13 @@ fn compare_ensemble(
 pub fn compare(golden: &Golden, report: &Report) -> Vec<Mismatch> {
     let now = record(report);
     let mut out = Vec::new();
-    let ensembles: Vec<&str> = golden
-        .methods
-        .iter()
-        .chain(&now.methods)
-        .filter(|m| m.ensemble.is_some())
-        .map(|m| m.id.as_str())
-        .collect();
-    if without_ensemble_seeds(&golden.settings, &ensembles)
-        != without_ensemble_seeds(&now.settings, &ensembles)
-    {
-        out.push(plain(
-            "settings",
-            "scenario settings",
-            None,
-            golden.settings.to_string(),
-            now.settings.to_string(),
-        ));
+    let ensembles = ensemble_ids(golden, report);
+    let (old, new) = (
+        without_ensemble_seeds(&golden.settings, &ensembles),
+        without_ensemble_seeds(&now.settings, &ensembles),
+    );
+    if old != new {
+        settings_diff("", Some(&old), Some(&new), &mut out);
         return out;
     }
     for g in &golden.methods {
@@ -1107,28 +1278,197 @@ fn compare_path(g: &MethodGolden, m: &MethodGolden, path: &Trajectory, out: &mut
     }
 }
 
-/// Reads a golden file; a missing one is an error that says how to create it.
+/// Reads a golden file; a missing one is an error that says how to create it, and one that is not a
+/// regular file, too large, or not a golden file flowgap wrote is bad input naming the file.
 pub fn load(path: &Path) -> Result<Golden> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::MissingGolden {
-                path: path.to_path_buf(),
-            }
-        } else {
-            Error::io(path, e)
+    if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Err(Error::MissingGolden {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = files::read_text_limited(path, files::MAX_SAVED_BYTES).map_err(|e| match e {
+        Error::Input { path, message } => {
+            bad_golden(&path, format!("golden file is unreadable: it {message}"))
         }
+        other => other,
     })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+    serde_json::from_str(&text).map_err(|e| {
+        bad_golden(
+            path,
+            format!(
+                "golden file is unreadable: not a flowgap golden file ({e}); restore it from version \
+                 control, or write it again with `flowgap check --bless`"
+            ),
+        )
+    })
 }
 
-/// Writes a golden file (atomically: a temporary file, then rename).
+/// Writes a golden file whole or not at all ([`files::write_atomic`]: a full disk leaves the previous
+/// file and no temporary one).
 pub fn save(path: &Path, golden: &Golden) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     let text = serde_json::to_string_pretty(golden).expect("plain data serialises") + "\n";
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    files::write_atomic(path, text.as_bytes())
+}
+
+/// Appends one [`SETTINGS`] mismatch per setting that differs between `old` and `new` (`None`: absent),
+/// named by its dotted key (`run.step_size`, `init[3]`, `methods[flow].settings.rtol`).
+fn settings_diff(
+    key: &str,
+    old: Option<&serde_json::Value>,
+    new: Option<&serde_json::Value>,
+    out: &mut Vec<Mismatch>,
+) {
+    use serde_json::Value;
+    let child = |k: &str| {
+        if key.is_empty() {
+            k.to_string()
+        } else {
+            format!("{key}.{k}")
+        }
+    };
+    match (old, new) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                settings_diff(&child(k), a.get(k), b.get(k), out);
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) => match (ids_of(a), ids_of(b)) {
+            // Methods are named by id, so that an added or removed one does not shift the others.
+            (Some(ia), Some(ib)) => {
+                let mut ids = ia.clone();
+                ids.extend(ib.iter().filter(|i| !ia.contains(i)));
+                for id in ids {
+                    let x = ia.iter().position(|i| *i == id).map(|p| &a[p]);
+                    let y = ib.iter().position(|i| *i == id).map(|p| &b[p]);
+                    settings_diff(&format!("{key}[{id}]"), x, y, out);
+                }
+            }
+            _ if a.len() == b.len() => {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    settings_diff(&format!("{key}[{i}]"), Some(x), Some(y), out);
+                }
+            }
+            _ => out.push(plain(SETTINGS, key, None, setting_text(old), setting_text(new))),
+        },
+        _ if old != new => out.push(plain(SETTINGS, key, None, setting_text(old), setting_text(new))),
+        _ => {}
+    }
+}
+
+/// The `id`s of an array of objects that all have one, in order.
+fn ids_of(items: &[serde_json::Value]) -> Option<Vec<&str>> {
+    items
+        .iter()
+        .map(|v| v.get("id").and_then(|i| i.as_str()))
+        .collect()
+}
+
+/// A setting's value for a message: compact JSON, cut after 60 characters; `absent` when missing.
+fn setting_text(v: Option<&serde_json::Value>) -> String {
+    let Some(v) = v else {
+        return "absent".to_string();
+    };
+    let text = v.to_string();
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// How many single misses [`explain`] lists after its summary per method.
+pub const LISTED: usize = 5;
+
+/// One line for a `FAILED` report: how many data files, settings and quantities moved.
+pub fn headline(misses: &[Mismatch]) -> String {
+    let count = |subject: &str| misses.iter().filter(|m| m.subject == subject).count();
+    let (data, settings) = (count(DATA_FILE), count(SETTINGS));
+    let moved = misses.len() - data - settings;
+    let mut parts = Vec::new();
+    if data > 0 {
+        parts.push(format!(
+            "{data} data file{} changed",
+            if data == 1 { "" } else { "s" }
+        ));
+    }
+    if settings > 0 {
+        parts.push(format!(
+            "{settings} setting{} changed",
+            if settings == 1 { "" } else { "s" }
+        ));
+    }
+    if moved > 0 || parts.is_empty() {
+        parts.push(format!("{moved} quantities moved"));
+    }
+    parts.join(", ")
+}
+
+/// The lines that explain `misses`, short whatever their number: every changed data file, the changed
+/// settings (at most [`LISTED`] × 2), per method or comparison how many quantities moved, the worst
+/// miss and the first time one moved, then the [`LISTED`] worst single misses and how many more there are.
+pub fn explain(misses: &[Mismatch]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for m in misses.iter().filter(|m| m.subject == DATA_FILE) {
+        lines.push(format!(
+            "data file {} changed since the golden file was blessed: {} → {}",
+            m.quantity, m.expected, m.found
+        ));
+    }
+    let settings: Vec<&Mismatch> = misses.iter().filter(|m| m.subject == SETTINGS).collect();
+    for m in settings.iter().take(2 * LISTED) {
+        lines.push(format!("setting {}: {} → {}", m.quantity, m.expected, m.found));
+    }
+    if settings.len() > 2 * LISTED {
+        lines.push(format!("… and {} more settings", settings.len() - 2 * LISTED));
+    }
+    let moved: Vec<&Mismatch> = misses
+        .iter()
+        .filter(|m| m.subject != DATA_FILE && m.subject != SETTINGS)
+        .collect();
+    let mut subjects: Vec<&str> = Vec::new();
+    for m in &moved {
+        if !subjects.contains(&m.subject.as_str()) {
+            subjects.push(&m.subject);
+        }
+    }
+    for subject in subjects {
+        let of: Vec<&&Mismatch> = moved.iter().filter(|m| m.subject == subject).collect();
+        let mut line = format!("{subject}: {} moved", of.len());
+        if let Some(w) = of
+            .iter()
+            .filter(|m| m.miss.is_some())
+            .max_by(|a, b| a.miss.unwrap().total_cmp(&b.miss.unwrap()))
+        {
+            line.push_str(&format!(
+                ", worst {}{} by {:.3}× the allowed difference",
+                w.quantity,
+                at(w.t),
+                w.miss.unwrap()
+            ));
+        }
+        if let Some(first) = of.iter().filter_map(|m| m.t).min_by(f64::total_cmp) {
+            line.push_str(&format!(", first at t={first}"));
+        }
+        lines.push(line);
+    }
+    // The worst first; a miss without a size (a termination, a missing point) counts as the worst.
+    let mut worst = moved.clone();
+    worst.sort_by(|a, b| {
+        b.miss
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&a.miss.unwrap_or(f64::INFINITY))
+    });
+    lines.extend(worst.iter().take(LISTED).map(|m| m.to_string()));
+    if worst.len() > LISTED {
+        lines.push(format!("… and {} more", worst.len() - LISTED));
+    }
+    lines
+}
+
+/// ` at t=…` when the time is known.
+fn at(t: Option<f64>) -> String {
+    t.map_or(String::new(), |t| format!(" at t={t}"))
 }
