@@ -660,6 +660,13 @@ pub fn record(dir: &Path, files: &[PathBuf]) -> Result<()> {
     crate::files::write_atomic(&dir.join(MANIFEST), (text + "\n").as_bytes())
 }
 
+/// Whether flowgap wrote `rel` (a `/`-separated path inside `dir`) by its manifest; `None` when `dir`
+/// has none (an older flowgap's output). For commands that replace single files of an output
+/// (`flowgap plot`), which must leave a file of the user's alone.
+pub fn wrote(dir: &Path, rel: &str) -> Result<Option<bool>> {
+    Ok(read_manifest(dir, dir)?.map(|m| m.files.iter().any(|f| f == rel)))
+}
+
 /// True unless `pid` is known to be gone. Only Linux's /proc says so; elsewhere every stray is kept
 /// (a hidden folder beside the output, harmless).
 fn process_alive(pid: u32) -> bool {

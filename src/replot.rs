@@ -286,6 +286,7 @@ fn move_into(staging: &Path, drawn: &[PathBuf], figures: &Path) -> Result<Vec<Pa
     }
     others.sort();
     names.extend(others);
+    let run_dir = figures.parent().unwrap_or(figures);
     for name in &names {
         let target = figures.join(name);
         if let Ok(m) = std::fs::symlink_metadata(&target) {
@@ -293,6 +294,14 @@ fn move_into(staging: &Path, drawn: &[PathBuf], figures: &Path) -> Result<Vec<Pa
                 return Err(bad(
                     &target,
                     "is not a regular file; `flowgap plot` would replace it with the figure: move it away",
+                ));
+            }
+            let rel = format!("{FIGURES}/{}", name.to_string_lossy());
+            if crate::outdir::wrote(run_dir, &rel)? == Some(false) {
+                return Err(bad(
+                    &target,
+                    "was not written by flowgap (it is not in the run's manifest); `flowgap plot` would \
+                     replace it with the figure: move it away",
                 ));
             }
         }
@@ -306,6 +315,10 @@ fn move_into(staging: &Path, drawn: &[PathBuf], figures: &Path) -> Result<Vec<Pa
         let target = figures.join(&name);
         std::fs::rename(staging.join(&name), &target).map_err(|e| Error::io(&target, e))?;
         written.push(target);
+    }
+    // New figure names join the manifest, so that the next run into this folder counts them as flowgap's.
+    if crate::outdir::wrote(run_dir, FIGURES)?.is_some() {
+        crate::outdir::record(run_dir, &written)?;
     }
     Ok(written)
 }

@@ -348,14 +348,14 @@ fn a_folder_name_of_250_bytes_is_written_and_rewritten() {
 fn an_occupied_folder_is_refused_before_the_run_is_computed() {
     let dir = setup();
     let d = dir.path();
-    // Minutes of work, if it were started.
-    let slow = scenario("long", 30_000_000_000).replace(
+    // 10⁹ GD steps (the most a scenario may ask for): ten seconds or more of work, if it were started.
+    let slow = scenario("long", 1_000_000_000).replace(
         "[[method]]\nid = \"flow\"\nkind = \"gradient_flow\"\n[[compare]]\na = \"gd\"\nb = \"flow\"\n",
         "",
     );
     let slow = slow.replace(
-        "steps = 30000000000",
-        "steps = 30000000000\nrecord_every = 1000000000",
+        "steps = 1000000000",
+        "steps = 1000000000\nrecord_every = 100000000",
     );
     std::fs::write(d.join("long.toml"), slow).unwrap();
     std::fs::create_dir(d.join("taken")).unwrap();
@@ -375,10 +375,10 @@ fn an_occupied_folder_is_refused_before_the_run_is_computed() {
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
             }
-            if started.elapsed() > Duration::from_secs(20) {
+            if started.elapsed() > Duration::from_secs(5) {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("{args:?}: still running after 20 s: the run was computed before the check");
+                panic!("{args:?}: still running after 5 s: the run was computed before the check");
             }
             std::thread::sleep(Duration::from_millis(20));
         };
