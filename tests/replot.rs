@@ -755,3 +755,43 @@ fn a_cut_or_foreign_npy_is_refused_naming_it() {
     ok(&flowgap(&["plot", out.to_str().unwrap()]));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn plot_leaves_a_users_figure_alone_and_records_new_figures_as_flowgaps() {
+    let dir = temp_dir("manifest");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quadratic_below_threshold.toml");
+    let png_only = std::fs::read_to_string(&scenario)
+        .unwrap()
+        .replace(r#"formats = ["png", "svg"]"#, r#"formats = ["png"]"#);
+    let out = run_into(&dir, &png_only);
+    let out_s = out.to_str().unwrap();
+    assert!(!out.join("figures/loss.svg").exists());
+    // A figure in a new format is recorded: the next run into the folder still takes it as flowgap's.
+    ok(&flowgap(&[
+        "plot",
+        out_s,
+        "--figures",
+        "loss",
+        "--formats",
+        "svg",
+    ]));
+    assert!(out.join("figures/loss.svg").is_file());
+    let manifest = std::fs::read_to_string(out.join(".flowgap-manifest.json")).unwrap();
+    assert!(manifest.contains("figures/loss.svg"), "{manifest}");
+    let copy = dir.join("scenario_under_test.toml");
+    ok(&flowgap(&["run", copy.to_str().unwrap(), "--out", out_s]));
+    // A file of the user's at a figure's name is never replaced.
+    std::fs::write(out.join("figures/loss.svg"), "mine").unwrap();
+    let manifest = std::fs::read_to_string(out.join(".flowgap-manifest.json")).unwrap();
+    assert!(
+        !manifest.contains("figures/loss.svg"),
+        "the rerun wrote no svg: {manifest}"
+    );
+    let refused = flowgap(&["plot", out_s, "--figures", "loss", "--formats", "svg"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("was not written by flowgap"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("figures/loss.svg")).unwrap(),
+        "mine"
+    );
+}
