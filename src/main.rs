@@ -161,21 +161,21 @@ fn run_progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(1000);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {bar:30} {msg}")
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {bar:20} {msg}")
             .expect("a fixed template"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     Some(bar)
 }
 
-/// The progress line's text: `method 2/3 flow (gradient_flow)  t = 1.25 / 10` (and `path 4/100` for an
+/// The progress line's text: `2/3 flow (gradient_flow): t = 1.25 / 10` (with `, path 4/100` for an
 /// ensemble).
 fn progress_message(p: &run::Progress) -> String {
     let path = p
         .path
-        .map_or(String::new(), |(i, n)| format!("  path {}/{n}", i + 1));
+        .map_or(String::new(), |(i, n)| format!(", path {}/{n}", i + 1));
     format!(
-        "method {}/{} {} ({}){path}  t = {:.4} / {}",
+        "{}/{} {} ({}){path}: t = {:.2} / {}",
         p.index + 1,
         p.count,
         p.id,

@@ -71,6 +71,9 @@ impl Progress<'_> {
 /// step: a look reads the clock, and the interval adapts so that looks come about every
 /// [`LOOK_TARGET`], at most every [`MAX_INTERVAL`] steps. An idle watch (no limit, no reports) is never
 /// looked at, so an unwatched run is the run it always was.
+///
+/// Its state is atomic (relaxed: one thread looks at a time) so that a `&Watch` can go with the method
+/// onto rayon's pool (see [`on_pool`]).
 pub struct Watch<'a> {
     limit: Option<Duration>,
     report: Option<&'a (dyn Fn(&Progress) + Sync)>,

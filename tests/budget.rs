@@ -10,20 +10,64 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Shipped scenarios that between them hold every kind of method: gd, heavy ball and Nesterov; the
-/// heavy-ball flows; modified flows; Nesterov's ODE (a series start); sgd and sme ensembles.
-const SCENARIOS: [&str; 5] = [
+/// heavy-ball flows; modified flows; Nesterov's ODE (a series start); sgd and sme ensembles; and
+/// [`SOLVERS`], the two solvers they do not use.
+const SCENARIOS: [&str; 6] = [
     "heavy_ball_beyond_gd_threshold",
     "heavy_ball_quadratic",
     "modified_flow_quadratic",
     "nesterov_quadratic",
     "sgd_vs_sme_noisy_quadratic",
+    "solvers",
 ];
 
+/// Gradient flow by rk4 and by dopri5.
+const SOLVERS: &str = r#"name = "solvers"
+[objective]
+kind = "quadratic"
+eigenvalues = [4.0, 1.0]
+[init]
+point = [1.0, 1.0]
+[run]
+step_size = 0.01
+steps = 300
+record_every = 3
+[[method]]
+id = "rk4"
+kind = "gradient_flow"
+solver = "rk4"
+dt = 0.001
+[[method]]
+id = "dopri5"
+kind = "gradient_flow"
+solver = "dopri5"
+rtol = 1e-10
+atol = 1e-12
+[[compare]]
+a = "rk4"
+b = "dopri5"
+tolerance = 1e-6
+"#;
+
 fn load(name: &str) -> flowgap::scenario::Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(format!("{name}.toml"));
-    flowgap::scenario::load(&path).expect("a shipped scenario loads")
+    let path = if name == "solvers" {
+        // One file per call: the tests run in parallel.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "flowgap-budget-solvers-{}-{call}.toml",
+            std::process::id()
+        ));
+        std::fs::write(&path, SOLVERS).unwrap();
+        let scenario = flowgap::scenario::load(&path).expect("the scenario loads");
+        std::fs::remove_file(&path).unwrap();
+        return scenario;
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(format!("{name}.toml"))
+    };
+    flowgap::scenario::load(&path).expect("the scenario loads")
 }
 
 fn bits(v: &[f64]) -> Vec<u64> {

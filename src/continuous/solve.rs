@@ -97,10 +97,24 @@ struct Rescaled<'a, F: VectorField + ?Sized> {
     until_look: Cell<u64>,
 }
 
+impl<F: VectorField + ?Sized> Rescaled<'_, F> {
+    /// Looks at the watch at solver time `s`; true once the budget is spent.
+    #[cold]
+    #[inline(never)]
+    fn look(&self, s: f64) -> bool {
+        if self.watch.is_spent() {
+            return true;
+        }
+        self.until_look.set(self.watch.interval());
+        self.watch.expired(s * self.spacing, None)
+    }
+}
+
 impl<F: VectorField + ?Sized, D: Dim> System<f64, OVector<f64, D>> for Rescaled<'_, F>
 where
     DefaultAllocator: Allocator<D>,
 {
+    #[inline]
     fn system(&self, s: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
         self.evals.set(self.evals.get() + 1);
         let d = self.field.dim();
@@ -124,19 +138,16 @@ where
     }
 
     /// Called after every accepted step (and, by dopri5, at every dense output point); returning true
-    /// ends the integration there, as a normal exit with the samples so far.
+    /// ends the integration there, as a normal exit with the samples so far. Kept to a countdown so that
+    /// the solver still inlines [`System::system`] (with the look inline too it did not: +11%
+    /// instructions on a 2-D flow).
+    #[inline]
     fn solout(&mut self, s: f64, _y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
         self.accepted.set(self.accepted.get() + 1);
+        let left = self.until_look.get().saturating_sub(1);
+        self.until_look.set(left);
         // Once spent, every later call must stop too: dopri5 asks at a dense point, then at the step.
-        if self.watch.is_spent() {
-            return true;
-        }
-        self.until_look.set(self.until_look.get() - 1);
-        if self.until_look.get() > 0 {
-            return false;
-        }
-        self.until_look.set(self.watch.interval());
-        self.watch.expired(s * self.spacing, None)
+        (left == 0 || self.watch.is_spent()) && self.look(s)
     }
 }
 
