@@ -124,11 +124,14 @@ fn a_spent_budget_ends_every_kind_of_method_with_the_points_it_recorded() {
     }
 }
 
+/// What a progress report said: method index, method count, id, t, t_end, fraction done.
+type Report = (usize, usize, String, f64, f64, f64);
+
 /// With a budget that is never spent and a progress callback, every result is the unbounded run's, bit
 /// for bit, and every method reported how far it got (its place, its id, t within its horizon).
 #[test]
 fn a_budget_never_spent_changes_no_result_and_every_method_reports_progress() {
-    let seen: Mutex<Vec<(usize, usize, String, f64, f64, f64)>> = Mutex::new(Vec::new());
+    let seen: Mutex<Vec<Report>> = Mutex::new(Vec::new());
     let record = |p: &Progress| {
         seen.lock()
             .unwrap()
