@@ -48,6 +48,13 @@ enum Command {
         /// Replace another scenario's (or command's) output in the output folder.
         #[arg(long)]
         force: bool,
+        /// Wall time each method may take, in seconds; a method still running then stops with
+        /// termination `time_limit`, and everything it recorded is written as for any early stop.
+        #[arg(long, value_name = "SECONDS", value_parser = parse_max_time, allow_negative_numbers = true)]
+        max_time: Option<std::time::Duration>,
+        /// No progress line.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Run a scenario at several step sizes on its horizon and fit each comparison's order (log–log slope
     /// of the maximum distance against η); writes order.json, order.png and order.svg.
@@ -137,6 +144,50 @@ fn parse_figure(name: &str) -> Result<flowgap::render::FigureKind, String> {
     })
 }
 
+/// A wall-time budget for `run --max-time`: a finite number of seconds above zero.
+fn parse_max_time(text: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("must be a finite number of seconds above 0, not {text}"));
+    }
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string())
+}
+
+/// The progress line of `flowgap run` on stderr: a bar over the running method's horizon; `None` with
+/// `--quiet` or when stderr is not a terminal (pipes and tests see nothing).
+fn run_progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(1000);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {bar:20} {msg}")
+            .expect("a fixed template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}
+
+/// The progress line's text: `2/3 flow (gradient_flow): t = 1.25 / 10` (with `, path 4/100` for an
+/// ensemble).
+fn progress_message(p: &run::Progress) -> String {
+    let path = p
+        .path
+        .map_or(String::new(), |(i, n)| format!(", path {}/{n}", i + 1));
+    format!(
+        "{}/{} {} ({}){path}: t = {:.2} / {}",
+        p.index + 1,
+        p.count,
+        p.id,
+        p.kind,
+        p.t,
+        p.t_end
+    )
+}
+
 /// An image format for `plot --formats`.
 fn parse_format(name: &str) -> Result<flowgap::render::ImageFormat, String> {
     flowgap::render::ImageFormat::from_name(name).ok_or_else(|| {
@@ -190,6 +241,8 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             scenario: which,
             out,
             force,
+            max_time,
+            quiet,
         } => {
             let path = scenario::resolve(&dir, &which)?;
             let scenario = scenario::load(&path)?;
@@ -199,8 +252,26 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let out = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
             // Claimed before the run, so that an occupied folder is refused before any work.
             let claim = outdir::Claim::new(&out, outdir::Kind::Run, &scenario.name, force)?;
-            let report = run::run(scenario);
-            let files = output::write_claimed(&report, claim)?;
+            let bar = run_progress_bar(quiet);
+            let show = |p: &run::Progress| {
+                if let Some(bar) = &bar {
+                    bar.set_position((p.fraction() * 1000.0) as u64);
+                    bar.set_message(progress_message(p));
+                }
+            };
+            let options = run::RunOptions {
+                max_time,
+                progress: bar.is_some().then_some(&show as &(dyn Fn(&run::Progress) + Sync)),
+            };
+            let report = run::run_with_options(scenario, options);
+            if let Some(bar) = &bar {
+                bar.set_message("writing outputs");
+            }
+            let written = output::write_claimed(&report, claim);
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let files = written?;
             for m in &report.methods {
                 let t = &m.trajectory;
                 say!(

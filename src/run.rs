@@ -3,14 +3,199 @@
 
 use crate::compare::{compare, Comparison};
 use crate::continuous::{
-    solve, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde, SolverSettings,
-    VectorField,
+    solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde,
+    SolverSettings, VectorField,
 };
-use crate::discrete::{blockwise_gradient_descent, gradient_descent, heavy_ball, nesterov};
+use crate::discrete::{
+    blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched, nesterov_watched,
+};
 use crate::objective::Objective;
 use crate::scenario::{HeavyBallForm, MethodConfig, MethodKind, Scenario};
-use crate::stochastic::{compare_ensembles, run_ensemble, EnsembleComparison, EnsembleStats};
-use crate::trajectory::{TimeGrid, Trajectory};
+use crate::stochastic::{compare_ensembles, run_ensemble_watched, EnsembleComparison, EnsembleStats};
+use crate::trajectory::{Termination, TimeGrid, Trajectory};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// How a run is bounded and watched ([`run_with_options`]); the default is neither.
+#[derive(Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// The wall time each method may take; one still running then ends with
+    /// [`Termination::TimeLimit`], its points so far kept. `None`: no limit.
+    pub max_time: Option<Duration>,
+    /// Told which method is running and how far it got, at most once per [`REPORT_INTERVAL`].
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+}
+
+/// The least wall time between two progress reports of a method.
+pub const REPORT_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How far a method has got, as told to [`RunOptions::progress`].
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// The method's place in the scenario, from 0.
+    pub index: usize,
+    /// The number of methods.
+    pub count: usize,
+    /// The method's id.
+    pub id: &'a str,
+    /// Its kind (`gd`, `gradient_flow`, …).
+    pub kind: &'a str,
+    /// The time reached on the method's axis (for an ensemble: by the path running).
+    pub t: f64,
+    /// The horizon.
+    pub t_end: f64,
+    /// For an ensemble: the path running (from 0) and the number of paths.
+    pub path: Option<(usize, usize)>,
+    /// Wall time since the method started.
+    pub elapsed: Duration,
+}
+
+impl Progress<'_> {
+    /// The fraction of the method's work done, in [0, 1] (an ensemble's paths run one after another).
+    pub fn fraction(&self) -> f64 {
+        let along = if self.t_end > 0.0 {
+            (self.t / self.t_end).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        match self.path {
+            Some((p, paths)) if paths > 0 => ((p as f64 + along) / paths as f64).min(1.0),
+            _ => along,
+        }
+    }
+}
+
+/// A running method's clock: its budget and its progress reports.
+///
+/// The loops look at it every [`Watch::interval`] steps (solver steps for a flow), never at every cheap
+/// step: a look reads the clock, and the interval adapts so that looks come about every
+/// [`LOOK_TARGET`], at most every [`MAX_INTERVAL`] steps. An idle watch (no limit, no reports) is never
+/// looked at, so an unwatched run is the run it always was.
+///
+/// Its state is atomic (relaxed: one thread looks at a time) so that a `&Watch` can go with the method
+/// onto rayon's pool (see [`on_pool`]).
+pub struct Watch<'a> {
+    limit: Option<Duration>,
+    report: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    method: Progress<'a>,
+    started: Instant,
+    /// Steps between two looks.
+    interval: AtomicU64,
+    /// When the last look was, in nanoseconds since `started`.
+    last_look: AtomicU64,
+    /// When the next report is due, in nanoseconds since `started`.
+    next_report: AtomicU64,
+    /// Set once the budget is spent, and never cleared.
+    spent: AtomicBool,
+    /// The bits of the time the method had reached then.
+    spent_at: AtomicU64,
+}
+
+/// The wall time aimed at between two looks at a [`Watch`]: how far a method may overrun its budget.
+pub const LOOK_TARGET: Duration = Duration::from_millis(20);
+
+/// The most steps between two looks at a [`Watch`]: on W1 (200,000 steps of 2-D GD at some 8 ns each)
+/// a look every 1024 steps costs 0.6% more instructions than no watch (callgrind).
+pub const MAX_INTERVAL: u64 = 1024;
+
+impl<'a> Watch<'a> {
+    /// A watch that does nothing: no limit, no reports, no clock.
+    pub fn idle() -> Watch<'static> {
+        Watch::new(RunOptions::default(), "", "", 0, 0, 0.0)
+    }
+
+    /// The watch of method `id` (of kind `kind`, number `index` of `count`, horizon `t_end`); its clock
+    /// starts now.
+    pub fn new(
+        options: RunOptions<'a>,
+        id: &'a str,
+        kind: &'a str,
+        index: usize,
+        count: usize,
+        t_end: f64,
+    ) -> Self {
+        let idle = options.max_time.is_none() && options.progress.is_none();
+        Watch {
+            limit: options.max_time,
+            report: options.progress,
+            method: Progress {
+                index,
+                count,
+                id,
+                kind,
+                t: 0.0,
+                t_end,
+                path: None,
+                elapsed: Duration::ZERO,
+            },
+            started: Instant::now(),
+            // The first look comes after one step, and the interval grows from there as steps prove cheap.
+            interval: AtomicU64::new(if idle { u64::MAX } else { 1 }),
+            last_look: AtomicU64::new(0),
+            next_report: AtomicU64::new(0),
+            spent: AtomicBool::new(false),
+            spent_at: AtomicU64::new(0),
+        }
+    }
+
+    /// The steps to take before the next look: `u64::MAX` for an idle watch.
+    pub fn interval(&self) -> u64 {
+        self.interval.load(Relaxed)
+    }
+
+    /// Looks at the clock, `interval()` steps after the last look, the method having reached time `t`
+    /// (on path `path` of an ensemble): reports progress when a report is due, adapts the interval, and
+    /// returns true once the budget is spent (and at every look after).
+    pub fn expired(&self, t: f64, path: Option<(usize, usize)>) -> bool {
+        if self.interval() == u64::MAX || self.is_spent() {
+            return self.is_spent();
+        }
+        let elapsed = self.started.elapsed();
+        let now = elapsed.as_nanos() as u64;
+        self.pace(now);
+        if let Some(report) = self.report {
+            if now >= self.next_report.load(Relaxed) {
+                self.next_report
+                    .store(now + REPORT_INTERVAL.as_nanos() as u64, Relaxed);
+                report(&Progress {
+                    t,
+                    path,
+                    elapsed,
+                    ..self.method
+                });
+            }
+        }
+        if self.limit.is_some_and(|limit| elapsed >= limit) {
+            self.spent_at.store(t.to_bits(), Relaxed);
+            self.spent.store(true, Relaxed);
+        }
+        self.is_spent()
+    }
+
+    /// Sets the interval so that the next look comes about [`LOOK_TARGET`] after this one (`now`), from
+    /// the pace of the steps since the last: at most doubling, so one cheap stretch cannot push the next
+    /// look far past the target.
+    fn pace(&self, now: u64) {
+        let since = now.saturating_sub(self.last_look.swap(now, Relaxed)).max(1);
+        let steps = self.interval();
+        let fit = (steps as u128 * LOOK_TARGET.as_nanos() / since as u128) as u64;
+        self.interval
+            .store(fit.clamp(1, (2 * steps).min(MAX_INTERVAL)), Relaxed);
+    }
+
+    /// True once a look has found the budget spent (without reading the clock).
+    pub fn is_spent(&self) -> bool {
+        self.spent.load(Relaxed)
+    }
+
+    /// [`Termination::TimeLimit`] at the time reached when the budget ran out; `None` while it has not.
+    pub fn termination(&self) -> Option<Termination> {
+        Some(Termination::TimeLimit {
+            t: f64::from_bits(self.spent_at.load(Relaxed)),
+            limit_seconds: self.limit.filter(|_| self.is_spent())?.as_secs_f64(),
+        })
+    }
+}
 
 /// One method's result.
 #[derive(Debug, Clone)]
@@ -72,34 +257,50 @@ pub fn run_method(
     grid: &TimeGrid,
     loss_bound: f64,
 ) -> Trajectory {
-    on_pool(|| run_method_here(kind, objective, theta0, grid, loss_bound))
+    run_method_watched(kind, objective, theta0, grid, loss_bound, &Watch::idle())
 }
 
-/// [`run_method`] on the calling thread.
+/// [`run_method`] under `watch`: the method ends with [`Termination::TimeLimit`] once its budget is
+/// spent, and reports its progress.
+pub fn run_method_watched(
+    kind: &MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
+    on_pool(|| run_method_here(kind, objective, theta0, grid, loss_bound, watch))
+}
+
+/// [`run_method_watched`] on the calling thread.
 fn run_method_here(
     kind: &MethodKind,
     objective: &dyn Objective,
     theta0: &[f64],
     grid: &TimeGrid,
     loss_bound: f64,
+    watch: &Watch,
 ) -> Trajectory {
     let grid = grid.with_time_map(kind.time_map());
     let eta = grid.step_size;
     let flow = |field: &dyn VectorField, settings: &SolverSettings| {
-        solve(field, objective, theta0, &grid, settings, loss_bound)
+        solve_watched(field, objective, theta0, &grid, settings, loss_bound, watch)
     };
     match kind {
-        MethodKind::Gd => gradient_descent(objective, theta0, &grid, loss_bound),
+        MethodKind::Gd => gradient_descent_watched(objective, theta0, &grid, loss_bound, watch),
         MethodKind::BlockGd(scales) => {
             let rates = scales
                 .rates(objective, eta)
                 .expect("the loader checked the scales' count");
-            blockwise_gradient_descent(objective, theta0, &grid, &rates, loss_bound)
+            blockwise_gradient_descent_watched(objective, theta0, &grid, &rates, loss_bound, watch)
         }
         MethodKind::HeavyBall { beta, start } => {
-            heavy_ball(objective, theta0, &grid, *beta, *start, loss_bound)
+            heavy_ball_watched(objective, theta0, &grid, *beta, *start, loss_bound, watch)
         }
-        MethodKind::Nesterov(schedule) => nesterov(objective, theta0, &grid, *schedule, loss_bound),
+        MethodKind::Nesterov(schedule) => {
+            nesterov_watched(objective, theta0, &grid, *schedule, loss_bound, watch)
+        }
         MethodKind::GradientFlow(settings) => flow(&GradientFlow { objective }, settings),
         MethodKind::ModifiedFlow { order, solver } => {
             flow(&ModifiedFlow::new(objective, eta, *order), solver)
@@ -112,7 +313,7 @@ fn run_method_here(
         },
         MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
         MethodKind::Sgd(_) | MethodKind::Sme(_) => {
-            run_ensemble(kind, objective, theta0, &grid, loss_bound)
+            run_ensemble_watched(kind, objective, theta0, &grid, loss_bound, watch)
                 .expect("sgd and sme are ensembles")
                 .0
         }
@@ -123,28 +324,46 @@ fn run_method_here(
 /// the trajectories' terminations; this never fails. Runs on rayon's pool (see [`on_pool`]), diagnostics
 /// included.
 pub fn run(scenario: Scenario) -> Report {
-    on_pool(|| run_with(scenario, |_, _| None))
+    run_with_options(scenario, RunOptions::default())
+}
+
+/// [`run`] with each method bounded and watched by `options` (`flowgap run --max-time`, its progress
+/// line). Without a limit or a progress callback it is [`run`], bit for bit.
+pub fn run_with_options(scenario: Scenario, options: RunOptions) -> Report {
+    on_pool(|| run_watched(scenario, options, |_, _| None))
 }
 
 /// [`run`], except that a method for which `given(index, method)` returns a trajectory takes that one
 /// instead of being run: for callers that computed it elsewhere, bit for bit as [`run_method`] would
 /// (`flowgap sweep` runs GD for many starts at once with [`crate::discrete::gd_record_lanes`]).
-pub fn run_with(
+pub fn run_with(scenario: Scenario, given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>) -> Report {
+    run_watched(scenario, RunOptions::default(), given)
+}
+
+/// [`run_with`] with every method it runs under a [`Watch`] built from `options`.
+fn run_watched(
     scenario: Scenario,
+    options: RunOptions,
     mut given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>,
 ) -> Report {
     let objective = scenario.objective.as_ref();
+    let count = scenario.methods.len();
     let methods: Vec<MethodRun> = scenario
         .methods
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let (init, grid, bound) = (&scenario.init, &scenario.grid, scenario.divergence_bound);
+            let t_end = grid.with_time_map(m.kind.time_map()).t_end();
+            let watch = Watch::new(options, &m.id, m.kind.name(), i, count, t_end);
             let (trajectory, ensemble) = match given(i, m) {
                 Some(t) => (t, None),
-                None => match run_ensemble(&m.kind, objective, init, grid, bound) {
+                None => match run_ensemble_watched(&m.kind, objective, init, grid, bound, &watch) {
                     Some((t, e)) => (t, Some(e)),
-                    None => (run_method(&m.kind, objective, init, grid, bound), None),
+                    None => (
+                        run_method_watched(&m.kind, objective, init, grid, bound, &watch),
+                        None,
+                    ),
                 },
             };
             MethodRun {

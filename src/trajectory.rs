@@ -151,15 +151,24 @@ pub enum Termination {
         /// What to change.
         advice: String,
     },
+    /// The method used up its wall-time budget (`--max-time`) before the horizon; the points recorded
+    /// until then are kept.
+    TimeLimit {
+        /// The time the method had reached (for an ensemble, the path running when time ran out).
+        t: f64,
+        /// The budget, in seconds of wall time.
+        limit_seconds: f64,
+    },
 }
 
 impl Termination {
-    /// A short name: `completed`, `diverged` or `solver_failed`.
+    /// A short name: `completed`, `diverged`, `solver_failed` or `time_limit`.
     pub fn name(&self) -> &'static str {
         match self {
             Termination::Completed => "completed",
             Termination::Diverged { .. } => "diverged",
             Termination::SolverFailed { .. } => "solver_failed",
+            Termination::TimeLimit { .. } => "time_limit",
         }
     }
 

@@ -10,4 +10,4 @@ pub use field::{GradientFlow, VectorField};
 pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};
 pub use momentum::{heavy_ball_correction, HeavyBallModifiedFlow, HeavyBallOde};
 pub use nesterov_ode::NesterovOde;
-pub use solve::{solve, solve_heap, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL};
+pub use solve::{solve, solve_heap, solve_watched, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL};

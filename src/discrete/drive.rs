@@ -2,6 +2,7 @@
 //! method only supplies its update θ_k → θ_{k+1} (an [`Update`]).
 
 use crate::objective::{norm, Objective};
+use crate::run::Watch;
 use crate::trajectory::{Termination, TimeGrid, Trajectory};
 use std::time::Instant;
 
@@ -23,6 +24,9 @@ pub(crate) trait Update {
 /// `loss_bound`, the run stops with [`Termination::Diverged`] at that step; the last finite iterate is kept
 /// as the final point. The loop does not allocate: buffers and the trajectory's storage are reserved up
 /// front. `setup_evals` is the gradient evaluations the method spent before its first step.
+///
+/// Every [`Watch::interval`] steps it looks at `watch` (never at an idle one); once the budget is spent
+/// the run stops with [`Termination::TimeLimit`], keeping the points recorded so far.
 pub(crate) fn drive<O: Objective + ?Sized, U: Update>(
     objective: &O,
     theta0: &[f64],
@@ -30,16 +34,22 @@ pub(crate) fn drive<O: Objective + ?Sized, U: Update>(
     loss_bound: f64,
     update: U,
     setup_evals: u64,
+    watch: &Watch,
 ) -> Trajectory {
+    let args = (theta0, grid, loss_bound, setup_evals, watch);
     // Small states in fixed-size arrays, which `plain_steps` keeps in registers from step to step.
     match objective.dim() {
-        1 => drive_in::<O, U, [f64; 1], true>(objective, theta0, grid, loss_bound, update, setup_evals),
-        2 => drive_in::<O, U, [f64; 2], true>(objective, theta0, grid, loss_bound, update, setup_evals),
-        3 => drive_in::<O, U, [f64; 3], true>(objective, theta0, grid, loss_bound, update, setup_evals),
-        4 => drive_in::<O, U, [f64; 4], true>(objective, theta0, grid, loss_bound, update, setup_evals),
-        _ => drive_in::<O, U, Vec<f64>, true>(objective, theta0, grid, loss_bound, update, setup_evals),
+        1 => drive_in::<O, U, [f64; 1], true>(objective, update, args),
+        2 => drive_in::<O, U, [f64; 2], true>(objective, update, args),
+        3 => drive_in::<O, U, [f64; 3], true>(objective, update, args),
+        4 => drive_in::<O, U, [f64; 4], true>(objective, update, args),
+        _ => drive_in::<O, U, Vec<f64>, true>(objective, update, args),
     }
 }
+
+/// [`drive`]'s arguments other than the objective and the update: θ₀, the grid, the loss bound, the
+/// setup evaluations and the watch.
+type DriveArgs<'a> = (&'a [f64], &'a TimeGrid, f64, u64, &'a Watch<'a>);
 
 /// Storage for one iterate or gradient: an array for small d, a `Vec` otherwise.
 trait Buffer: AsRef<[f64]> + AsMut<[f64]> {
@@ -73,11 +83,8 @@ impl Buffer for Vec<f64> {
 /// body (the reference the tests hold [`plain_steps`] to).
 fn drive_in<O: Objective + ?Sized, U: Update, B: Buffer, const PLAIN: bool>(
     objective: &O,
-    theta0: &[f64],
-    grid: &TimeGrid,
-    loss_bound: f64,
     mut update: U,
-    setup_evals: u64,
+    (theta0, grid, loss_bound, setup_evals, watch): DriveArgs,
 ) -> Trajectory {
     let started = Instant::now();
     let d = objective.dim();
@@ -91,6 +98,9 @@ fn drive_in<O: Objective + ?Sized, U: Update, B: Buffer, const PLAIN: bool>(
     let mut taken = 0u64;
     // Counts down to the next recorded step (a division per step would cost more than a 2-D gradient).
     let mut until_record = 0u64;
+    // The next step at which to look at the watch; never (u64::MAX) for an idle one, so that an
+    // unwatched run takes exactly the path it always took.
+    let mut next_look = watch.interval();
 
     let mut k = 0;
     loop {
@@ -169,7 +179,7 @@ fn drive_in<O: Objective + ?Sized, U: Update, B: Buffer, const PLAIN: bool>(
         k += 1;
         // Steps k, …, k + until_record − 1 are neither recorded nor the last: the plain loop takes them,
         // doing what this body does at such a step unless θ or ∇L turns non-finite, which it leaves here.
-        let stop = (k + until_record).min(grid.steps);
+        let stop = (k + until_record).min(grid.steps).min(next_look);
         if PLAIN && k < stop {
             let reached = plain_steps(
                 objective,
@@ -182,6 +192,13 @@ fn drive_in<O: Objective + ?Sized, U: Update, B: Buffer, const PLAIN: bool>(
             k = reached;
         }
         taken = k;
+        if k >= next_look && k < grid.steps {
+            if watch.expired(grid.time_of_step(k), None) {
+                traj.termination = watch.termination().expect("the budget is spent");
+                break;
+            }
+            next_look = k.saturating_add(watch.interval());
+        }
     }
     traj.stats.grad_evals = evals;
     traj.stats.accepted_steps = taken;
@@ -315,6 +332,7 @@ mod tests {
         };
         let theta0: Vec<f64> = (0..D).map(|i| if i % 2 == 0 { -1.5 } else { 2.0 }).collect();
         let mut diverged = 0;
+        let idle = Watch::idle();
         // Converging, oscillating, and diverging within a few steps (to ±∞ or NaN, mid-interval).
         for eta in [1e-4, 1.5e-3, 4e-3, 2e-2] {
             for bound in [1e10, 1e3] {
@@ -323,12 +341,10 @@ mod tests {
                     let what = format!("d = {D}, η = {eta}, bound {bound}, every {every}");
                     macro_rules! compare {
                         ($update:expr, $name:literal) => {{
-                            let reference =
-                                drive_in::<_, _, Vec<f64>, false>(&f, &theta0, &grid, bound, $update, 3);
-                            let array =
-                                drive_in::<_, _, [f64; D], true>(&f, &theta0, &grid, bound, $update, 3);
-                            let heap =
-                                drive_in::<_, _, Vec<f64>, true>(&f, &theta0, &grid, bound, $update, 3);
+                            let args = (&theta0[..], &grid, bound, 3, &idle);
+                            let reference = drive_in::<_, _, Vec<f64>, false>(&f, $update, args);
+                            let array = drive_in::<_, _, [f64; D], true>(&f, $update, args);
+                            let heap = drive_in::<_, _, Vec<f64>, true>(&f, $update, args);
                             assert_same(&array, &reference, &format!("{what}, {} array", $name));
                             assert_same(&heap, &reference, &format!("{what}, {} Vec", $name));
                             if matches!(reference.termination, Termination::Diverged { .. }) {
@@ -343,6 +359,41 @@ mod tests {
             }
         }
         diverged
+    }
+
+    /// A watch that looks at the clock but whose budget is never spent changes no bit; one spent from
+    /// the start stops the run at the first look, after one step, with the initial point recorded.
+    #[test]
+    fn a_watch_stops_a_run_at_a_look_and_changes_nothing_else() {
+        let f = Rosenbrock {
+            a: 1.0,
+            b: 100.0,
+            dim: 2,
+        };
+        let grid = TimeGrid::new(1e-4, 5000, 7 * 5);
+        let run = |watch: &Watch| drive(&f, &[-1.5, 2.0], &grid, 1e10, Descent(1e-4), 0, watch);
+        let reference = run(&Watch::idle());
+        let hour = crate::run::RunOptions {
+            max_time: Some(std::time::Duration::from_secs(3600)),
+            progress: None,
+        };
+        let watched = run(&Watch::new(hour, "gd", "gd", 0, 1, 0.5));
+        assert_same(&watched, &reference, "watched, never spent");
+        let none = crate::run::RunOptions {
+            max_time: Some(std::time::Duration::ZERO),
+            progress: None,
+        };
+        let stopped = run(&Watch::new(none, "gd", "gd", 0, 1, 0.5));
+        assert_eq!(
+            stopped.termination,
+            Termination::TimeLimit {
+                t: grid.time_of_step(1),
+                limit_seconds: 0.0
+            }
+        );
+        assert_eq!(stopped.steps, [0]);
+        assert_eq!(bits(&stopped.states), bits(reference.state(0)));
+        assert_eq!(stopped.stats.accepted_steps, 1);
     }
 
     #[test]

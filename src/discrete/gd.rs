@@ -2,6 +2,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
+use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
 
 /// θ ← θ − η∇L(θ).
@@ -34,6 +35,18 @@ pub fn gradient_descent<O: Objective + ?Sized>(
     grid: &TimeGrid,
     loss_bound: f64,
 ) -> Trajectory {
+    gradient_descent_watched(objective, theta0, grid, loss_bound, &Watch::idle())
+}
+
+/// [`gradient_descent`] under `watch`: it ends with [`crate::Termination::TimeLimit`] once the budget is
+/// spent, keeping the points recorded until then.
+pub fn gradient_descent_watched<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
     let update = GdUpdate { eta: grid.step_size };
-    drive(objective, theta0, grid, loss_bound, update, 0)
+    drive(objective, theta0, grid, loss_bound, update, 0, watch)
 }

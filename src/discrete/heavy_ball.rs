@@ -4,6 +4,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
+use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +69,19 @@ pub fn heavy_ball<O: Objective + ?Sized>(
     start: MomentumStart,
     loss_bound: f64,
 ) -> Trajectory {
+    heavy_ball_watched(objective, theta0, grid, beta, start, loss_bound, &Watch::idle())
+}
+
+/// [`heavy_ball`] under `watch` (see [`super::gradient_descent_watched`]).
+pub fn heavy_ball_watched<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    beta: f64,
+    start: MomentumStart,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
     let eta = grid.step_size;
     let mut velocity = vec![0.0; objective.dim()];
     let mut setup = 0;
@@ -77,5 +91,5 @@ pub fn heavy_ball<O: Objective + ?Sized>(
         velocity.iter_mut().for_each(|v| *v *= -eta / (1.0 - beta));
     }
     let update = HeavyBallUpdate { eta, beta, velocity };
-    drive(objective, theta0, grid, loss_bound, update, setup)
+    drive(objective, theta0, grid, loss_bound, update, setup, watch)
 }

@@ -4,6 +4,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
+use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
 
 /// The step-size scale s_b of each parameter block, in the objective's block order (`layer1`, …).
@@ -58,8 +59,28 @@ pub fn blockwise_gradient_descent<O: Objective + ?Sized>(
     rates: &[f64],
     loss_bound: f64,
 ) -> Trajectory {
+    blockwise_gradient_descent_watched(objective, theta0, grid, rates, loss_bound, &Watch::idle())
+}
+
+/// [`blockwise_gradient_descent`] under `watch` (see [`super::gradient_descent_watched`]).
+pub fn blockwise_gradient_descent_watched<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    rates: &[f64],
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
     assert_eq!(rates.len(), objective.dim(), "one step size per parameter");
-    drive(objective, theta0, grid, loss_bound, BlockUpdate { rates }, 0)
+    drive(
+        objective,
+        theta0,
+        grid,
+        loss_bound,
+        BlockUpdate { rates },
+        0,
+        watch,
+    )
 }
 
 #[cfg(test)]

@@ -9,12 +9,12 @@ mod lanes_record;
 mod layerwise;
 mod nesterov;
 
-pub use gd::gradient_descent;
-pub use heavy_ball::{heavy_ball, MomentumStart};
+pub use gd::{gradient_descent, gradient_descent_watched};
+pub use heavy_ball::{heavy_ball, heavy_ball_watched, MomentumStart};
 pub use lanes::{gd_final_lanes, GdFinal, LANE_GROUP};
 pub use lanes_record::gd_record_lanes;
-pub use layerwise::{blockwise_gradient_descent, BlockScales};
-pub use nesterov::{nesterov, NesterovSchedule};
+pub use layerwise::{blockwise_gradient_descent, blockwise_gradient_descent_watched, BlockScales};
+pub use nesterov::{nesterov, nesterov_watched, NesterovSchedule};
 
 /// The default divergence bound on the loss: a run is called diverged once |L| exceeds
 /// `max(1, |L(θ₀)|) · DIVERGENCE_FACTOR`.

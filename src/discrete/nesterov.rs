@@ -3,6 +3,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
+use crate::run::Watch;
 use crate::trajectory::{TimeGrid, TimeMap, Trajectory};
 
 /// The momentum coefficients β_k.
@@ -78,6 +79,18 @@ pub fn nesterov<O: Objective + ?Sized>(
     schedule: NesterovSchedule,
     loss_bound: f64,
 ) -> Trajectory {
+    nesterov_watched(objective, theta0, grid, schedule, loss_bound, &Watch::idle())
+}
+
+/// [`nesterov`] under `watch` (see [`super::gradient_descent_watched`]).
+pub fn nesterov_watched<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    schedule: NesterovSchedule,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
     let d = objective.dim();
     let update = NesterovUpdate {
         objective,
@@ -87,5 +100,5 @@ pub fn nesterov<O: Objective + ?Sized>(
         lookahead: vec![0.0; d],
         grad: vec![0.0; d],
     };
-    drive(objective, theta0, grid, loss_bound, update, 0)
+    drive(objective, theta0, grid, loss_bound, update, 0, watch)
 }

@@ -626,6 +626,7 @@ fn termination_text(t: &Termination) -> String {
         Termination::Completed => "completed".to_string(),
         Termination::Diverged { step, .. } => format!("diverged at step {step}"),
         Termination::SolverFailed { failure, .. } => format!("solver_failed ({failure:?})"),
+        Termination::TimeLimit { t, .. } => format!("time_limit at t = {t}"),
     }
 }
 

@@ -510,6 +510,8 @@ pub fn stop_note(termination: &crate::trajectory::Termination, with_time: bool) 
             Some(format!("solver failed at t={}", fmt_num(*t)))
         }
         Termination::SolverFailed { .. } => Some("solver failed".to_string()),
+        Termination::TimeLimit { t, .. } if with_time => Some(format!("time limit at t={}", fmt_num(*t))),
+        Termination::TimeLimit { .. } => Some("time limit".to_string()),
     }
 }
 

@@ -20,6 +20,7 @@ pub use stats::{EnsembleStats, Stationary, MAX_PARAM_STATS, STATIONARY_FRACTION}
 
 use crate::data::Sampling;
 use crate::objective::Objective;
+use crate::run::Watch;
 
 /// The seed of path `path` in an ensemble seeded with `seed`: SplitMix64's finaliser applied to a
 /// combination of both, so neighbouring paths get unrelated ChaCha8 streams.
@@ -106,6 +107,21 @@ pub fn run_ensemble(
     grid: &crate::trajectory::TimeGrid,
     loss_bound: f64,
 ) -> Option<(crate::trajectory::Trajectory, EnsembleStats)> {
+    run_ensemble_watched(kind, objective, theta0, grid, loss_bound, &Watch::idle())
+}
+
+/// [`run_ensemble`] under `watch`: once the budget is spent the ensemble stops where it is (paths run
+/// one after another) and ends with [`crate::Termination::TimeLimit`]; the statistics cover the paths
+/// finished and the part of the running one recorded so far (their `alive` counts say how many paths
+/// each point has).
+pub fn run_ensemble_watched(
+    kind: &crate::scenario::MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &crate::trajectory::TimeGrid,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Option<(crate::trajectory::Trajectory, EnsembleStats)> {
     use crate::scenario::MethodKind;
     use crate::trajectory::{Termination, Trajectory};
     let refused = |reason: String| {
@@ -115,19 +131,20 @@ pub fn run_ensemble(
             t: 0.0,
             reason,
         };
-        let (_, stats) = stats::drive_ensemble(objective, theta0, grid, loss_bound, 0, |_| NoStep);
+        let idle = Watch::idle();
+        let (_, stats) = stats::drive_ensemble(objective, (theta0, grid, loss_bound, &idle), 0, |_| NoStep);
         (t, stats)
     };
     let no_source =
         || refused("the objective has neither minibatch nor noisy gradients; sgd and sme need one".into());
     match kind {
         MethodKind::Sgd(s) => Some(match Source::of(objective) {
-            Some(source) => run_sgd(objective, source, theta0, grid, s, loss_bound)
+            Some(source) => sgd::run_sgd_watched(objective, source, theta0, grid, s, loss_bound, watch)
                 .unwrap_or_else(|e| refused(e.to_string())),
             None => no_source(),
         }),
         MethodKind::Sme(s) => Some(match Source::of(objective) {
-            Some(source) => run_sme(objective, source, theta0, grid, s, loss_bound),
+            Some(source) => sme::run_sme_watched(objective, source, theta0, grid, s, loss_bound, watch),
             None => no_source(),
         }),
         _ => None,

@@ -6,6 +6,7 @@ use super::{path_seed, EnsembleStats, Minibatch, Source};
 use crate::data::MinibatchSampler;
 use crate::error::Result;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
+use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -77,6 +78,27 @@ pub fn run_sgd(
     settings: &SgdSettings,
     loss_bound: f64,
 ) -> Result<(Trajectory, EnsembleStats)> {
+    run_sgd_watched(
+        objective,
+        source,
+        theta0,
+        grid,
+        settings,
+        loss_bound,
+        &Watch::idle(),
+    )
+}
+
+/// [`run_sgd`] under `watch` (see [`crate::stochastic::run_ensemble_watched`]).
+pub(crate) fn run_sgd_watched(
+    objective: &dyn Objective,
+    source: Source,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &SgdSettings,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Result<(Trajectory, EnsembleStats)> {
     let d = objective.dim();
     let eta = grid.step_size;
     let b = settings.minibatch.batch_size;
@@ -86,9 +108,7 @@ pub fn run_sgd(
             MinibatchSampler::new(f.num_samples(), b, settings.minibatch.sampling, 0)?;
             Ok(drive_ensemble(
                 objective,
-                theta0,
-                grid,
-                loss_bound,
+                (theta0, grid, loss_bound, watch),
                 settings.paths,
                 |p| FiniteSumStep {
                     f,
@@ -107,9 +127,7 @@ pub fn run_sgd(
         }
         Source::Noisy(f) => Ok(drive_ensemble(
             objective,
-            theta0,
-            grid,
-            loss_bound,
+            (theta0, grid, loss_bound, watch),
             settings.paths,
             |p| NoisyStep {
                 f,

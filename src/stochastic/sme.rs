@@ -21,6 +21,7 @@
 use super::stats::{drive_ensemble, PathStep};
 use super::{finite_population_factor, path_seed, EnsembleStats, Minibatch, Source};
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
+use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand::{RngExt, SeedableRng};
@@ -191,6 +192,27 @@ pub fn run_sme(
     settings: &SmeSettings,
     loss_bound: f64,
 ) -> (Trajectory, EnsembleStats) {
+    run_sme_watched(
+        objective,
+        source,
+        theta0,
+        grid,
+        settings,
+        loss_bound,
+        &Watch::idle(),
+    )
+}
+
+/// [`run_sme`] under `watch` (see [`crate::stochastic::run_ensemble_watched`]).
+pub(crate) fn run_sme_watched(
+    objective: &dyn Objective,
+    source: Source,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &SmeSettings,
+    loss_bound: f64,
+    watch: &Watch,
+) -> (Trajectory, EnsembleStats) {
     let d = objective.dim();
     let eta = grid.step_size;
     let substeps = settings.substeps.max(1);
@@ -211,30 +233,36 @@ pub fn run_sme(
             let n = f.num_samples();
             let fpc = finite_population_factor(n, settings.minibatch.batch_size, settings.minibatch.sampling);
             let noise_scale = (eta * dt * fpc / b).sqrt() / (n as f64).sqrt();
-            drive_ensemble(objective, theta0, grid, loss_bound, settings.paths, |p| {
-                FiniteSumSme {
+            drive_ensemble(
+                objective,
+                (theta0, grid, loss_bound, watch),
+                settings.paths,
+                |p| FiniteSumSme {
                     f,
                     objective,
                     c: common(p),
                     noise_scale,
                     one: [0],
                     gi: vec![0.0; d],
-                }
-            })
+                },
+            )
         }
         Source::Noisy(f) => {
             let factor = f
                 .constant_covariance()
                 .then(|| covariance_factor(&f.gradient_covariance(theta0)));
             let noise_scale = (eta * dt / b).sqrt();
-            drive_ensemble(objective, theta0, grid, loss_bound, settings.paths, |p| {
-                NoisySme {
+            drive_ensemble(
+                objective,
+                (theta0, grid, loss_bound, watch),
+                settings.paths,
+                |p| NoisySme {
                     f,
                     c: common(p),
                     noise_scale,
                     factor: factor.clone(),
-                }
-            })
+                },
+            )
         }
     }
 }

@@ -2,6 +2,7 @@
 //! result is a function of the paths alone), and the ensemble driver that both SGD and the SME use.
 
 use crate::objective::{norm, Objective};
+use crate::run::Watch;
 use crate::trajectory::{Termination, TimeGrid, Trajectory};
 use serde::Serialize;
 use std::time::Instant;
@@ -232,11 +233,12 @@ pub(crate) trait PathStep {
 /// A path blows up when θ turns non-finite after a step, or when a recorded |L(θ)| exceeds `loss_bound`;
 /// it then stops and leaves the statistics. The trajectory is [`Termination::Completed`] while at least one
 /// path reaches the horizon, else [`Termination::Diverged`] at the last blow-up.
+///
+/// Every [`Watch::interval`] steps it looks at the watch (never at an idle one); once the budget is spent
+/// the ensemble stops there with [`Termination::TimeLimit`], keeping what was recorded.
 pub(crate) fn drive_ensemble<S: PathStep>(
     objective: &dyn Objective,
-    theta0: &[f64],
-    grid: &TimeGrid,
-    loss_bound: f64,
+    (theta0, grid, loss_bound, watch): (&[f64], &TimeGrid, f64, &Watch),
     paths: usize,
     mut make: impl FnMut(usize) -> S,
 ) -> (Trajectory, EnsembleStats) {
@@ -249,7 +251,11 @@ pub(crate) fn drive_ensemble<S: PathStep>(
     let mut blown_up = 0usize;
     let mut first_blow_up: Option<f64> = None;
     let mut last_blow_up = (0u64, String::new());
+    let mut until_look = watch.interval();
     for p in 0..paths {
+        if watch.is_spent() {
+            break;
+        }
         let mut stepper = make(p);
         theta.copy_from_slice(theta0);
         let mut blow = |k: u64, reason: String| {
@@ -279,6 +285,13 @@ pub(crate) fn drive_ensemble<S: PathStep>(
             }
             if k == grid.steps {
                 break true;
+            }
+            until_look -= 1;
+            if until_look == 0 {
+                if watch.expired(grid.time_of_step(k), Some((p, paths))) {
+                    break true;
+                }
+                until_look = watch.interval();
             }
             evals += stepper.step(k, &mut theta);
             k += 1;
@@ -331,7 +344,9 @@ pub(crate) fn drive_ensemble<S: PathStep>(
             &[],
         );
     }
-    if blown_up == paths && paths > 0 {
+    if let Some(limit) = watch.termination() {
+        traj.termination = limit;
+    } else if blown_up == paths && paths > 0 {
         let (k, reason) = last_blow_up;
         traj.termination = Termination::Diverged {
             step: k,
@@ -370,7 +385,8 @@ mod tests {
         // L(θ) = ½θ², so the losses are ½X² = [0, 0.5, 2, 4.5, 18].
         let objective = Quadratic::new(DMatrix::from_element(1, 1, 1.0), vec![0.0]);
         let grid = TimeGrid::new(0.1, 1, 1);
-        let (_, e) = drive_ensemble(&objective, &[0.0], &grid, 1e9, X.len(), |p| Jump(X[p]));
+        let idle = Watch::idle();
+        let (_, e) = drive_ensemble(&objective, (&[0.0], &grid, 1e9, &idle), X.len(), |p| Jump(X[p]));
         let point = ensemble_point(&e, 1);
         let stat = |name: &str| point.stats.iter().find(|s| s.name == name).unwrap();
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
