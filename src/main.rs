@@ -252,6 +252,7 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let out = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
             // Claimed before the run, so that an occupied folder is refused before any work.
             let claim = outdir::Claim::new(&out, outdir::Kind::Run, &scenario.name, force)?;
+            exit_clean_on_ctrl_c(&claim);
             let bar = run_progress_bar(quiet);
             let show = |p: &run::Progress| {
                 if let Some(bar) = &bar {
@@ -310,6 +311,7 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let name = scenario::load(&path)?.name;
             let out = out.unwrap_or_else(|| Path::new("output").join(format!("{name}-order")));
             let claim = outdir::Claim::new(&out, outdir::Kind::Order, &name, force)?;
+            exit_clean_on_ctrl_c(&claim);
             let study = order::order_study(&path, &step_sizes)?;
             let files = order::write_study(&study, claim)?;
             for fit in &study.comparisons {
@@ -355,6 +357,16 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             Ok(true)
         }
     }
+}
+
+/// On Ctrl-C, removes what `claim` put beside the output folder and exits 130: a stopped run or order
+/// study leaves the previous output as it was and nothing else.
+fn exit_clean_on_ctrl_c(claim: &outdir::Claim) {
+    let leftovers = claim.leftovers();
+    let _ = ctrlc::set_handler(move || {
+        outdir::remove_leftovers(&leftovers);
+        std::process::exit(130);
+    });
 }
 
 /// Set by Ctrl-C: a sweep starts no new run and keeps the finished rows.

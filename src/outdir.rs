@@ -429,6 +429,14 @@ impl Claim {
         &self.staging
     }
 
+    /// What this claim has put beside the output folder so far (the staging folder, then the lock
+    /// file), for a Ctrl-C handler to remove with [`remove_leftovers`] before the process exits.
+    pub fn leftovers(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.staging.clone()];
+        paths.extend(self.lock.as_ref().map(|(path, _)| path.clone()));
+        paths
+    }
+
     /// The output folder as the user named it.
     pub fn shown(&self) -> &Path {
         &self.shown
@@ -632,6 +640,24 @@ impl Drop for Claim {
         }
         for dir in self.created.iter().rev() {
             let _ = std::fs::remove_dir(dir); // only if still empty
+        }
+    }
+}
+
+/// Removes what [`Claim::leftovers`] listed: for a process about to exit on Ctrl-C while another thread
+/// may still be writing into the staging folder (hence the retries). A previous output moved aside
+/// mid-swap is left for the next command to put back.
+pub fn remove_leftovers(paths: &[PathBuf]) {
+    for path in paths {
+        for _ in 0..5 {
+            let gone = match std::fs::symlink_metadata(path) {
+                Err(_) => true,
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(path).is_ok(),
+                Ok(_) => std::fs::remove_file(path).is_ok(),
+            };
+            if gone {
+                break;
+            }
         }
     }
 }
