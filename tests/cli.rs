@@ -175,6 +175,20 @@ fn unknown_scenario_name_exits_2() {
     let out = flowgap(&["run", "no_such_scenario"], &dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("flowgap list"));
+    // A path that leads nowhere is the user's input too, for every command that reads one.
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("dangling.toml")).unwrap();
+    for args in [
+        &["run", "missing.toml"][..],
+        &["run", "dangling.toml"],
+        &["check", "missing.toml"],
+        &["sweep", "missing.toml", "--grid", "run.step_size=0.1,0.2"],
+        &["order", "missing.toml", "--step-sizes", "0.1,0.05"],
+    ] {
+        let out = flowgap(args, &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("No such file"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
