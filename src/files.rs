@@ -26,11 +26,15 @@ pub fn input_error(path: &Path, message: impl Into<String>) -> Error {
     }
 }
 
-/// What kind of thing `meta` describes, in words for a message.
-fn kind_name(meta: &std::fs::Metadata) -> &'static str {
+/// What kind of thing `meta` (from `symlink_metadata` or `metadata`) describes, in words for a message.
+pub fn kind_name(meta: &std::fs::Metadata) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     let t = meta.file_type();
-    if t.is_dir() {
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_file() {
+        "a file"
+    } else if t.is_dir() {
         "a folder"
     } else if t.is_fifo() {
         "a FIFO (named pipe)"

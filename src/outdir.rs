@@ -133,25 +133,6 @@ pub fn resolve(out: &Path) -> Result<PathBuf> {
     Ok(cur.join(leaf))
 }
 
-/// What `meta` describes, in words.
-fn kind_of(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_file() {
-        "a file"
-    } else if t.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a folder"
-    }
-}
-
 /// The manifest: what flowgap wrote into a folder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Manifest {
@@ -286,7 +267,7 @@ fn check_is_folder(target: &Path, shown: &Path, meta: &std::fs::Metadata) -> Res
             shown,
             format!(
                 "it is {}, not a folder; flowgap writes only into a folder it made, and leaves this untouched: choose another --out",
-                kind_of(meta)
+                crate::files::kind_name(meta)
             ),
         ));
     }
