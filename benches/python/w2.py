@@ -19,7 +19,7 @@ RTOL, ATOL = 1e-8, 1e-10
 P, H = 20, 50
 TS = np.arange(STEPS // EVERY + 1) * (EVERY * ETA)
 # numpy's W2 time varies by 1.5–2× from run to run on a VM (page faults on its large temporaries, see
-# the README): up to three timed runs, the median reported.
+# docs/performance.md): up to three timed runs, the median reported.
 NUMPY_REPS = min(REPS, 3)
 
 
