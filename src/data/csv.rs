@@ -165,6 +165,10 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
         column,
         message,
     };
+    // A path that leads nowhere is named as the data file's fault, with the system's reason.
+    if let Err(e) = std::fs::metadata(&opts.path) {
+        return Err(fail(None, None, format!("cannot open the data file: {e}")));
+    }
     let file = files::open_regular(&opts.path, files::MAX_DATA_BYTES).map_err(|e| match e {
         Error::Io { source, .. } => fail(None, None, format!("cannot open the data file: {source}")),
         other => other,
