@@ -203,7 +203,7 @@ fn w3_with(reps: usize, threads: usize, all: bool) -> Value {
         (one_start(), Value::Null)
     };
     // The final-point path (no trajectory, G groups of 4 starts per loop body), chunked over the pool; its
-    // labels must equal the reference path's (they are bit-identical, tests/gd_lanes.rs). 16 lanes
+    // labels must equal the reference path's (they are bit-identical, tests/it/gd_lanes.rs). 16 lanes
     // (G = 4) is the default; 4 and 8 show what the width buys.
     let lane_labels = |ends: Vec<GdFinal<2>>| -> Vec<u8> {
         ends.iter()

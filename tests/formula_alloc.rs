@@ -23,6 +23,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+// This file is a test binary of its own, not a module of tests/it/: a global allocator is the whole binary's.
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 

@@ -425,7 +425,7 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
     drop(std::mem::take(&mut kept.features));
     let scale = scale::apply(&mut x, opts.scaling);
     // Cells near ±f64::MAX are finite, but their sum, spread or range may overflow (found by
-    // tests/fuzz_csv.rs): refuse rather than hand NaN or ±inf to the objective.
+    // tests/it/fuzz_csv.rs): refuse rather than hand NaN or ±inf to the objective.
     let overflowed = |j: usize| {
         !scale.shift[j].is_finite()
             || !scale.factor[j].is_finite()

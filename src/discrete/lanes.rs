@@ -12,7 +12,7 @@
 //! the loop goes back to their start and redoes them checked, so that the step a lane diverged at and its
 //! last finite iterate are the driver's. A diverging lane is handled off the fast path. Each lane performs exactly the
 //! operations [`super::gradient_descent`] performs for its start, in the same order, so results are
-//! bit-identical to it (tested in tests/gd_lanes.rs). No
+//! bit-identical to it (tested in tests/it/gd_lanes.rs). No
 //! trajectory is stored and nothing is allocated per step; the loop hands each recorded step to a
 //! [`Recorder`], which here does nothing and in [`super::gd_record_lanes`] keeps the step.
 //!

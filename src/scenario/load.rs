@@ -520,7 +520,7 @@ pub const MAX_ID_CHARS: usize = 100;
 /// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
 /// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`). Ids whose files
 /// would coincide are refused; a writer that adds a file per method must add its suffix here
-/// (tests/scenarios.rs checks that every file a run writes is on this list).
+/// (tests/it/scenarios.rs checks that every file a run writes is on this list).
 pub const METHOD_FILE_SUFFIXES: [&str; 4] = [".csv", ".npy", "_ensemble.csv", "_sharpness.csv"];
 
 /// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,

@@ -6,7 +6,7 @@
 //! L(θ₀) and is per lane). A sweep whose every axis is an `init.point[i]` key guarantees that for all
 //! its rows. The objective must be one with vectorised lane methods and a fixed small dimension
 //! ([`Objective::lane_objective`]); any other sweep keeps running each row alone. The trajectories equal
-//! [`crate::discrete::gradient_descent`]'s bit for bit, so rows do not change (tests/sweep_lanes.rs).
+//! [`crate::discrete::gradient_descent`]'s bit for bit, so rows do not change (tests/it/sweep_lanes.rs).
 
 use crate::discrete::gd_record_lanes;
 use crate::objective::{LaneObjective, Objective};

@@ -8,12 +8,12 @@
 //! wherever those are finite and well-conditioned (Richardson: two step sizes agree).
 //!
 //! CI runs 64 cases per property (a few seconds); run long with
-//! `PROPTEST_CASES=200000 cargo test --test fuzz_formula` (see docs/fuzzing.md).
+//! `PROPTEST_CASES=200000 cargo test --test it fuzz_formula::` (see docs/fuzzing.md).
 
 use flowgap::objective::formula::FaultAt;
 use flowgap::objective::{Formula, Objective};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many derivative comparisons were made (not skipped), for the coverage test.
@@ -190,7 +190,14 @@ fn point() -> impl Strategy<Value = [f64; 2]> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: Config::default().cases.min(64), ..Config::default() })]
+    #![proptest_config(Config {
+        cases: Config::default().cases.min(64),
+        // Failures are kept beside this file, in tests/it/fuzz_formula.proptest-regressions, and replayed
+        // first on every run (proptest's default would use tests/proptest-regressions/, tests/it/ having a
+        // main.rs).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..Config::default()
+    })]
 
     /// Any text at all.
     #[test]

@@ -11,7 +11,7 @@
 //!   file; indexed names (`theta_i`, `lambda_1`) also match a literal template (`"theta_{i}"`);
 //! - a flag (`--out`) must be in `flowgap --help` or a subcommand's help, and `flowgap CMD …` must name
 //!   a subcommand that has every flag the span gives it;
-//! - a repository path (`src/diagnostics/`, `tests/kill.rs`) must exist; `cargo test --test X` and
+//! - a repository path (`src/diagnostics/`, `tests/it/kill.rs`) must exist; `cargo test --test X` and
 //!   `cargo bench --bench X` must name an existing target, and a test function named in backticks must
 //!   exist in tests/ or src/.
 //!
@@ -51,7 +51,7 @@ const NOT_PROGRAM_NAMES: &[&str] = &[
 /// Repository paths the docs name that need not exist in a checkout.
 const OPTIONAL_PATHS: &[&str] = &[
     // proptest creates it on fuzz_csv's first failure (docs/fuzzing.md says so); none so far.
-    "tests/fuzz_csv.proptest-regressions",
+    "tests/it/fuzz_csv.proptest-regressions",
 ];
 
 fn root() -> PathBuf {
@@ -520,7 +520,11 @@ fn check_span(program: &Program, span: &str) -> Vec<String> {
                     "--bench" => "benches",
                     _ => continue,
                 };
-                if !root().join(dir).join(format!("{}.rs", pair[1])).is_file() {
+                // A target is a file (tests/formula_alloc.rs) or a folder with a main.rs (tests/it/).
+                let target = root().join(dir);
+                if !target.join(format!("{}.rs", pair[1])).is_file()
+                    && !target.join(pair[1]).join("main.rs").is_file()
+                {
                     problems.push(format!("no target {dir}/{}.rs", pair[1]));
                 }
             }
@@ -557,7 +561,7 @@ fn check_span(program: &Program, span: &str) -> Vec<String> {
             problems.push(format!("no flag {flag}"));
         }
     }
-    // A path in the repository is checked as a path; its words (`kill` in `tests/kill.rs`) are not
+    // A path in the repository is checked as a path; its words (`kill` in `tests/it/kill.rs`) are not
     // program names.
     tokens.retain(|token| {
         let token = token.trim_matches(|c: char| ",;:()[]\"'".contains(c));
@@ -615,6 +619,8 @@ fn the_checker_refuses_names_the_program_does_not_have() {
         "flowgap replot DIR",        // no such subcommand
         "--dry-run",                 // no such flag anywhere
         "tests/no_such_test.rs",     // no such file
+        "tests/kill.rs",             // moved to tests/it/kill.rs, a module of the `it` test binary
+        "cargo test --test kill",    // a module of `it`, not a target: `cargo test --test it kill::`
         "cargo test --test nothing", // no such test target
         "theta_norm_median",         // not a column
     ];
@@ -634,8 +640,9 @@ fn the_checker_refuses_names_the_program_does_not_have() {
         "lambda_1..lambda_k",
         "minimum_i",
         "flowgap sweep NAME --grid 'run.step_size=1e-4:3e-3:40:log' --shard 0/2",
-        "cargo test --test docs_consistency",
-        "tests/kill.rs",
+        "cargo test --test it docs_consistency::",
+        "cargo test --test formula_alloc",
+        "tests/it/kill.rs",
         "edge_of_stability_mlp",
     ];
     for span in accepted {

@@ -8,13 +8,13 @@
 //! numbers that were written (the oracle that makes the accepted side mean something).
 //!
 //! CI runs 64 cases per property (a few seconds); run long with
-//! `PROPTEST_CASES=200000 cargo test --test fuzz_csv` (see docs/fuzzing.md).
+//! `PROPTEST_CASES=200000 cargo test --test it fuzz_csv::` (see docs/fuzzing.md).
 
 use flowgap::data::csv::{load, CsvOptions, CsvTask, RowSubset};
 use flowgap::data::scale::Scaling;
 use flowgap::Error;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 
 /// Loads `bytes` written to a temporary file with `opts` (its path replaced) and checks the properties.
 fn check(bytes: &[u8], opts: &CsvOptions) -> Result<Option<flowgap::data::csv::CsvData>, TestCaseError> {
@@ -266,7 +266,14 @@ fn cells(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: Config::default().cases.min(64), ..Config::default() })]
+    #![proptest_config(Config {
+        cases: Config::default().cases.min(64),
+        // Failures are kept beside this file, in tests/it/fuzz_csv.proptest-regressions, and replayed
+        // first on every run (proptest's default would use tests/proptest-regressions/, tests/it/ having a
+        // main.rs).
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..Config::default()
+    })]
 
     /// Any bytes at all, under any options.
     #[test]

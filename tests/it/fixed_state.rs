@@ -3,7 +3,7 @@
 //! counter and termination must agree bit for bit: on Rosenbrock's stiff valley (dop853, dopri5, rk4),
 //! on a time-dependent field that carries time as a state with a series start (Nesterov's ODE), and on
 //! a momentum ODE whose state is twice the dimension. The fixed path's accuracy against closed forms
-//! is tested in tests/quadratic_closed_form.rs (a 3-D quadratic, which now takes the SVector path).
+//! is tested in tests/it/quadratic_closed_form.rs (a 3-D quadratic, which now takes the SVector path).
 
 use flowgap::continuous::{
     solve, solve_heap, GradientFlow, HeavyBallOde, NesterovOde, SolverKind, SolverSettings, VectorField,

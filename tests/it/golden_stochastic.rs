@@ -158,7 +158,7 @@ fn a_larger_step_size_fails_the_check() {
     }
 }
 
-/// Not run by default (`cargo test --test golden_stochastic -- --ignored --nocapture`): the largest miss
+/// Not run by default (`cargo test --test it golden_stochastic:: -- --ignored --nocapture`): the largest miss
 /// multiple of ten re-seeded runs, to see how far below 1 the null distribution sits.
 #[test]
 #[ignore]

@@ -5,12 +5,13 @@
 //! `run::run` and `output::summary` without panicking (runs are capped so that a case stays fast).
 //!
 //! CI runs the default 256 cases per property; run long with
-//! `PROPTEST_CASES=20000 cargo test --test fuzz_scenario` (see docs/fuzzing.md).
+//! `PROPTEST_CASES=20000 cargo test --test it fuzz_scenario::` (see docs/fuzzing.md).
 
 use flowgap::continuous::SolverKind;
 use flowgap::scenario::{self, MethodKind};
 use flowgap::{output, run, Error};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use std::path::{Path, PathBuf};
 
 /// The shipped scenarios, the seeds of the mutations, with their paths (data files are found relative to
@@ -263,8 +264,13 @@ fn small_enough(s: &mut scenario::Scenario) -> bool {
 }
 
 proptest! {
-    // Failures are kept in tests/fuzz_scenario.proptest-regressions (proptest's default) and replayed
-    // first on every run.
+    // Failures are kept beside this file, in tests/it/fuzz_scenario.proptest-regressions, and replayed
+    // first on every run (proptest's default would use tests/proptest-regressions/, tests/it/ having a
+    // main.rs).
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     /// Any text at all.
     #[test]
