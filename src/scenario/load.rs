@@ -10,7 +10,7 @@ use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, MomentumStart, NesterovSchedule};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::files;
 use crate::objective::{Objective, RandomInit};
 use crate::render::{FigureKind, ImageFormat};
@@ -127,7 +127,18 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// [`files::MAX_SCENARIO_BYTES`], UTF-8 without NUL; a UTF-16 or UTF-32 file is named as such). For
 /// callers that parse the text themselves (sweeps).
 pub fn read_source(path: &Path) -> Result<String> {
-    let bytes = files::read_limited(path, files::MAX_SCENARIO_BYTES)?;
+    let bytes = files::read_limited(path, files::MAX_SCENARIO_BYTES).map_err(|e| match e {
+        // A scenario path that leads nowhere (a typo, a dangling link) is the user's input: exit 2.
+        Error::Io { source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            files::input_error(path, format!("cannot be read: {source}"))
+        }
+        other => other,
+    })?;
     text_of(&bytes, path).map(str::to_string)
 }
 
