@@ -860,7 +860,7 @@ fn cli_exits_2_on_a_bad_data_file() {
 
 // ---- Data files that are not what they seem (issue 17) ----
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 /// A linear regression on the CSV at `path` (as written in the scenario) with label `label`.
@@ -872,29 +872,10 @@ fn csv_scenario(path: &str, label: &str) -> String {
     )
 }
 
-/// Runs `flowgap run <scenario> --out out` in `cwd` with `env`; fails the test after 60 s (a FIFO that
-/// blocks would otherwise hang the suite).
+/// Runs `flowgap run <scenario> --out out` in `cwd` with `env`, bounded in time like every CLI test of
+/// scenarios (see `scenarios::flowgap`).
 fn run_binary(cwd: &Path, scenario: &str, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgap"));
-    cmd.args(["run", scenario, "--out", "out"])
-        .current_dir(cwd)
-        .env_remove(scenario::MEMORY_BUDGET_VAR)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("flowgap run {scenario} did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    super::scenarios::flowgap(cwd, &["run", scenario, "--out", "out"], env)
 }
 
 /// A refusal at the scenario's `path =` line (line 6 of [`csv_scenario`]): exit 2, `phrase` in stderr,

@@ -95,7 +95,7 @@ use std::time::{Duration, Instant};
 
 /// Runs the binary in `cwd` with `args` and `env`, failing the test if it takes more than 60 s (a FIFO
 /// that blocks would otherwise hang the suite).
-fn flowgap(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn flowgap(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowgap"));
     cmd.args(args)
         .current_dir(cwd)
