@@ -24,7 +24,7 @@ use flowgap::data::synthetic::{teacher_student, TeacherStudent};
 use flowgap::discrete::{gd_final_lanes, gradient_descent, GdFinal};
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Parameterization, Rosenbrock};
-use flowgap::run::on_pool;
+use flowgap::watch::on_pool;
 use flowgap::{Termination, TimeGrid, Trajectory};
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -117,7 +117,7 @@ fn w2(reps: usize) -> Value {
     let net = Mlp::new(config, &data).expect("valid network");
     let theta0 = net.init(1.0, 1);
     let grid = TimeGrid::new(0.05, 2000, 10);
-    // On rayon's pool, as `flowgap run` runs every method (`run::on_pool`): the gradient's chunks are then
+    // On rayon's pool, as `flowgap run` runs every method (`watch::on_pool`): the gradient's chunks are then
     // shared with the calling thread instead of handed over to the pool and waited for.
     let (m, n, gd) = time(reps, || on_pool(|| gradient_descent(&net, &theta0, &grid, 1e10)));
     let gd_json = report("w2_gd", (m, n), &format!("final loss {:.12e}", gd.final_loss()));

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use flowgap::golden::{self, Outcome};
-use flowgap::{order, outdir, output, run, scenario, sweep, Error};
+use flowgap::{experiment, order, outdir, output, scenario, sweep, Error};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -173,7 +173,7 @@ fn run_progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
 
 /// The progress line's text: `2/3 flow (gradient_flow): t = 1.25 / 10` (with `, path 4/100` for an
 /// ensemble).
-fn progress_message(p: &run::Progress) -> String {
+fn progress_message(p: &experiment::Progress) -> String {
     let path = p
         .path
         .map_or(String::new(), |(i, n)| format!(", path {}/{n}", i + 1));
@@ -254,17 +254,19 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let claim = outdir::Claim::new(&out, outdir::Kind::Run, &scenario.name, force)?;
             exit_clean_on_ctrl_c(&claim);
             let bar = run_progress_bar(quiet);
-            let show = |p: &run::Progress| {
+            let show = |p: &experiment::Progress| {
                 if let Some(bar) = &bar {
                     bar.set_position((p.fraction() * 1000.0) as u64);
                     bar.set_message(progress_message(p));
                 }
             };
-            let options = run::RunOptions {
+            let options = experiment::RunOptions {
                 max_time,
-                progress: bar.is_some().then_some(&show as &(dyn Fn(&run::Progress) + Sync)),
+                progress: bar
+                    .is_some()
+                    .then_some(&show as &(dyn Fn(&experiment::Progress) + Sync)),
             };
-            let report = run::run_with_options(scenario, options);
+            let report = experiment::run_with_options(scenario, options);
             if let Some(bar) = &bar {
                 bar.set_message("writing outputs");
             }
@@ -445,7 +447,7 @@ fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
     for path in paths {
         let scenario = scenario::load(&path)?;
         let name = scenario.name.clone();
-        let report = run::run(scenario);
+        let report = experiment::run(scenario);
         match golden::check(&path, &report, bless) {
             Ok(Outcome::Passed) => say!("ok      {name}"),
             Ok(Outcome::Failed(misses)) => {

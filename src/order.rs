@@ -3,9 +3,9 @@
 //! continuous model to O(η^p) shows slope p.
 
 use crate::error::{Error, Location, Result};
+use crate::experiment::run;
 use crate::outdir::Claim;
 use crate::render::{self, ImageFormat};
-use crate::run::run;
 use crate::scenario::{check_budget, load, Scenario};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Serialize;

@@ -7,9 +7,9 @@
 //! which holds the wall-clock times.
 
 use crate::error::{Error, Result};
+use crate::experiment::{MethodRun, Report};
 use crate::outdir::{Claim, Kind};
 use crate::render::{self, FigureInput, FigureKind, ImageFormat};
-use crate::run::{MethodRun, Report};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};

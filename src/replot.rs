@@ -17,11 +17,11 @@
 use crate::compare::compare;
 use crate::diagnostics::{self, Diagnostics, SharpnessSeries};
 use crate::error::{Error, Result};
+use crate::experiment::{MethodRun, Report};
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
 use crate::golden::data_files;
 use crate::output::{self, MAX_CSV_DIM, SUMMARY};
 use crate::render::{self, FigureKind, ImageFormat};
-use crate::run::{MethodRun, Report};
 use crate::scenario::{self, Scenario};
 use crate::stochastic::{compare_ensembles, EnsembleStats};
 use crate::trajectory::{RunStats, Termination, Trajectory};

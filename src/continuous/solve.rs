@@ -17,8 +17,8 @@
 
 use super::VectorField;
 use crate::objective::{norm, Objective};
-use crate::run::Watch;
 use crate::trajectory::{SolverFailure, Termination, TimeGrid, Trajectory};
+use crate::watch::Watch;
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn, OVector, U1};
 use ode_solvers::dop_shared::IntegrationError;

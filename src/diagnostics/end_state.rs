@@ -1,8 +1,8 @@
 //! End states: where each method ends — a minimum (the objective's known ones, else a cluster of end
 //! points), a period-2 orbit, a divergence, or still moving — and whether two methods end alike.
 
+use crate::method::MethodKind;
 use crate::objective::{norm, Objective};
-use crate::scenario::MethodKind;
 use crate::trajectory::{Termination, Trajectory};
 use serde::Serialize;
 

@@ -12,8 +12,9 @@ pub mod output;
 pub mod sharpness;
 
 use crate::compare::Comparison;
-use crate::run::MethodRun;
-use crate::scenario::{MethodKind, Scenario};
+use crate::experiment::MethodRun;
+use crate::method::MethodKind;
+use crate::scenario::Scenario;
 use conserved::ConservedDrift;
 use elkabetz_cohen::ElkabetzCohen;
 use end_state::{EndState, EndStateSettings};

@@ -2,7 +2,7 @@
 //! `trajectories/<id>_sharpness.csv` per method (docs/output.md lists the fields).
 
 use crate::error::{Error, Result};
-use crate::run::Report;
+use crate::experiment::Report;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

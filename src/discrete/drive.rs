@@ -2,8 +2,8 @@
 //! method only supplies its update θ_k → θ_{k+1} (an [`Update`]).
 
 use crate::objective::{norm, Objective};
-use crate::run::Watch;
 use crate::trajectory::{Termination, TimeGrid, Trajectory};
+use crate::watch::Watch;
 use std::time::Instant;
 
 /// One discrete method's update rule.
@@ -373,13 +373,13 @@ mod tests {
         let grid = TimeGrid::new(1e-4, 5000, 7 * 5);
         let run = |watch: &Watch| drive(&f, &[-1.5, 2.0], &grid, 1e10, Descent(1e-4), 0, watch);
         let reference = run(&Watch::idle());
-        let hour = crate::run::RunOptions {
+        let hour = crate::watch::RunOptions {
             max_time: Some(std::time::Duration::from_secs(3600)),
             progress: None,
         };
         let watched = run(&Watch::new(hour, "gd", "gd", 0, 1, 0.5));
         assert_same(&watched, &reference, "watched, never spent");
-        let none = crate::run::RunOptions {
+        let none = crate::watch::RunOptions {
             max_time: Some(std::time::Duration::ZERO),
             progress: None,
         };

@@ -2,8 +2,8 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
+use crate::watch::Watch;
 
 /// θ ← θ − η∇L(θ).
 struct GdUpdate {

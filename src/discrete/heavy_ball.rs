@@ -4,8 +4,8 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
+use crate::watch::Watch;
 use serde::{Deserialize, Serialize};
 
 /// How a momentum method's velocity starts.

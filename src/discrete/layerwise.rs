@@ -4,8 +4,8 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
+use crate::watch::Watch;
 
 /// The step-size scale s_b of each parameter block, in the objective's block order (`layer1`, …).
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,8 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::run::Watch;
 use crate::trajectory::{TimeGrid, TimeMap, Trajectory};
+use crate::watch::Watch;
 
 /// The momentum coefficients β_k.
 #[derive(Debug, Clone, Copy, PartialEq)]

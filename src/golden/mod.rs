@@ -21,9 +21,9 @@ pub mod data_files;
 pub mod roundoff;
 
 use crate::error::{Error, Result};
+use crate::experiment::Report;
 use crate::files;
-use crate::run::Report;
-use crate::scenario::MethodKind;
+use crate::method::MethodKind;
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::{Termination, Trajectory};
 use data_files::DataFile;

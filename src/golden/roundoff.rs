@@ -13,9 +13,9 @@
 //! them) where that allowance is no longer small against the state: past the predictability horizon.
 
 use crate::compare::{compare, Comparison};
+use crate::experiment::run_method;
+use crate::method::MethodKind;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
-use crate::run::run_method;
-use crate::scenario::MethodKind;
 use crate::trajectory::{TimeGrid, Trajectory};
 
 /// How many twins run per method (the spread is the largest of their differences).

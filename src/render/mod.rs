@@ -27,9 +27,9 @@ pub use sweep::sweep_figures;
 
 use crate::compare::Comparison;
 use crate::error::{Error, Result};
+use crate::experiment::MethodRun;
 use crate::objective::Objective;
 use crate::order::OrderStudy;
-use crate::run::MethodRun;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};

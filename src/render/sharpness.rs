@@ -9,7 +9,7 @@ use super::style::{
 };
 use super::ImageFormat;
 use crate::error::{Error, Result};
-use crate::run::Report;
+use crate::experiment::Report;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;

@@ -10,9 +10,10 @@
 //! refuse requests that are off by orders of magnitude (80 GB asked of a laptop), not to tune a run.
 
 use super::locate::keys_by_line;
-use super::{MethodKind, Scenario};
+use super::Scenario;
 use crate::error::{Error, Location, Result};
 use crate::files::bytes_text;
+use crate::method::MethodKind;
 use std::path::{Path, PathBuf};
 
 /// The memory budget when [`MEMORY_BUDGET_VAR`] is not set: 4 GiB.

@@ -5,13 +5,14 @@
 use super::ctx::Ctx;
 use super::objectives;
 use super::stochastic;
-use super::HeavyBallForm;
-use super::{CompareConfig, MethodConfig, MethodKind, Scenario};
+use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
+use crate::experiment::CompareConfig;
 use crate::files;
+use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
 use crate::objective::{Objective, RandomInit};
 use crate::render::{FigureKind, ImageFormat};
 use crate::trajectory::{TimeGrid, TimeMap};

@@ -20,7 +20,7 @@ pub use stats::{EnsembleStats, Stationary, MAX_PARAM_STATS, STATIONARY_FRACTION}
 
 use crate::data::Sampling;
 use crate::objective::Objective;
-use crate::run::Watch;
+use crate::watch::Watch;
 
 /// The seed of path `path` in an ensemble seeded with `seed`: SplitMix64's finaliser applied to a
 /// combination of both, so neighbouring paths get unrelated ChaCha8 streams.
@@ -101,7 +101,7 @@ pub fn sme_settings_json(s: &SmeSettings) -> serde_json::Value {
 /// noise source, or batch settings the sampler refuses (both refused by the scenario loader first), give
 /// an empty trajectory whose termination says why, since a run records rather than fails.
 pub fn run_ensemble(
-    kind: &crate::scenario::MethodKind,
+    kind: &crate::method::MethodKind,
     objective: &dyn Objective,
     theta0: &[f64],
     grid: &crate::trajectory::TimeGrid,
@@ -115,14 +115,14 @@ pub fn run_ensemble(
 /// finished and the part of the running one recorded so far (their `alive` counts say how many paths
 /// each point has).
 pub fn run_ensemble_watched(
-    kind: &crate::scenario::MethodKind,
+    kind: &crate::method::MethodKind,
     objective: &dyn Objective,
     theta0: &[f64],
     grid: &crate::trajectory::TimeGrid,
     loss_bound: f64,
     watch: &Watch,
 ) -> Option<(crate::trajectory::Trajectory, EnsembleStats)> {
-    use crate::scenario::MethodKind;
+    use crate::method::MethodKind;
     use crate::trajectory::{Termination, Trajectory};
     let refused = |reason: String| {
         let mut t = Trajectory::with_capacity(objective.dim(), 0);

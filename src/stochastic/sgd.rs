@@ -6,8 +6,8 @@ use super::{path_seed, EnsembleStats, Minibatch, Source};
 use crate::data::MinibatchSampler;
 use crate::error::Result;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
-use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
+use crate::watch::Watch;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

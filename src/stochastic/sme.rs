@@ -21,8 +21,8 @@
 use super::stats::{drive_ensemble, PathStep};
 use super::{finite_population_factor, path_seed, EnsembleStats, Minibatch, Source};
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
-use crate::run::Watch;
 use crate::trajectory::{TimeGrid, Trajectory};
+use crate::watch::Watch;
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

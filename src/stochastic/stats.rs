@@ -2,8 +2,8 @@
 //! result is a function of the paths alone), and the ensemble driver that both SGD and the SME use.
 
 use crate::objective::{norm, Objective};
-use crate::run::Watch;
 use crate::trajectory::{Termination, TimeGrid, Trajectory};
+use crate::watch::Watch;
 use serde::Serialize;
 use std::time::Instant;
 

@@ -9,9 +9,10 @@
 //! [`crate::discrete::gradient_descent`]'s bit for bit, so rows do not change (tests/it/sweep_lanes.rs).
 
 use crate::discrete::gd_record_lanes;
+use crate::method::MethodKind;
 use crate::objective::{LaneObjective, Objective};
 use crate::scenario::sweep::Axis;
-use crate::scenario::{MethodKind, Scenario};
+use crate::scenario::Scenario;
 use crate::trajectory::Trajectory;
 use rayon::prelude::*;
 
@@ -53,7 +54,7 @@ fn batch<O: Objective, const D: usize>(objective: &O, rows: &[&Scenario]) -> Opt
         .map(|s| s.init.as_slice().try_into().expect("checked: dimension D"))
         .collect();
     let bounds: Vec<f64> = rows.iter().map(|s| s.divergence_bound).collect();
-    // The grid GD runs on in `run::run_method`: the run's, on GD's own time map.
+    // The grid GD runs on in `experiment::run_method`: the run's, on GD's own time map.
     let grid = grid.with_time_map(MethodKind::Gd.time_map());
     Some(
         starts

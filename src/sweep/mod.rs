@@ -15,12 +15,13 @@ pub use merge::merge;
 pub use table::{for_each_row, read_columns, read_summary};
 
 use crate::error::{Error, Location, Result};
+use crate::experiment::{self, Report};
+use crate::method::MethodKind;
 use crate::objective::norm;
 use crate::outdir::Claim;
 use crate::render;
-use crate::run::{self, Report};
 use crate::scenario::sweep::{self as spec, Axis, SweepFigure, SweepSpec};
-use crate::scenario::{self, MethodKind, Scenario};
+use crate::scenario::{self, Scenario};
 use crate::trajectory::Termination;
 use rayon::prelude::*;
 use serde_json::json;
@@ -265,7 +266,7 @@ impl Plan {
     /// Runs grid point `index` and formats its CSV row (without the newline).
     pub fn row(&self, index: u64) -> Result<String> {
         let values = self.values_at(index);
-        let report = run::run(self.scenario_with(&values)?);
+        let report = experiment::run(self.scenario_with(&values)?);
         Ok(self.format_row(index, &values, &report))
     }
 
@@ -335,10 +336,10 @@ impl Plan {
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let given = |_: usize, m: &scenario::MethodConfig| {
+                let given = |_: usize, m: &crate::method::MethodConfig| {
                     traj.as_ref().filter(|_| m.kind == MethodKind::Gd).cloned()
                 };
-                let report = run::run_with(scenario, given);
+                let report = experiment::run_with(scenario, given);
                 bar.inc(1);
                 Some(Ok(self.format_row(i, &values, &report)))
             })

@@ -1,8 +1,8 @@
-//! A run that takes long can be bounded (`flowgap run --max-time`, [`run::RunOptions::max_time`]): a
+//! A run that takes long can be bounded (`flowgap run --max-time`, [`experiment::RunOptions::max_time`]): a
 //! method out of time ends as `time_limit` with the points it recorded, and every output is written; a
 //! budget never spent changes no result, and without a terminal the run prints nothing new.
 
-use flowgap::run::{self, Progress, RunOptions};
+use flowgap::experiment::{self, Progress, RunOptions};
 use flowgap::{Termination, Trajectory};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -103,8 +103,8 @@ fn a_spent_budget_ends_every_kind_of_method_with_the_points_it_recorded() {
         progress: None,
     };
     for name in SCENARIOS {
-        let full = run::run(load(name));
-        let cut = run::run_with_options(load(name), none);
+        let full = experiment::run(load(name));
+        let cut = experiment::run_with_options(load(name), none);
         assert_eq!(cut.comparisons.len(), full.comparisons.len(), "{name}");
         for ((m, whole), config) in cut.methods.iter().zip(&full.methods).zip(&cut.scenario.methods) {
             let what = format!("{name}: {}", m.id);
@@ -143,8 +143,8 @@ fn a_budget_never_spent_changes_no_result_and_every_method_reports_progress() {
             max_time: Some(Duration::from_secs(3600)),
             progress: Some(&record),
         };
-        let full = run::run(load(name));
-        let watched = run::run_with_options(load(name), options);
+        let full = experiment::run(load(name));
+        let watched = experiment::run_with_options(load(name), options);
         for (m, whole) in watched.methods.iter().zip(&full.methods) {
             let what = format!("{name}: {}", m.id);
             assert_eq!(m.trajectory.termination, whole.trajectory.termination, "{what}");

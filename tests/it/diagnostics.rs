@@ -5,9 +5,9 @@
 use flowgap::data::{Dataset, Task};
 use flowgap::diagnostics::end_state::EndStatus;
 use flowgap::diagnostics::sharpness::{Eigensolver, SharpnessSettings};
+use flowgap::experiment::{run, Report};
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Mlp, MlpConfig, MlpLoss, Objective, Parameterization};
-use flowgap::run::{run, Report};
 use flowgap::scenario::parse;
 use nalgebra::DMatrix;
 use std::path::Path;

@@ -6,13 +6,13 @@
 use flowgap::compare::{compare, Comparison};
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
+use flowgap::experiment::MethodRun;
 use flowgap::objective::{Objective, Quadratic};
 use flowgap::order::{OrderFit, OrderStudy};
 use flowgap::render::contour::{contour_lines, ScalarGrid};
 use flowgap::render::projected::Projection;
 use flowgap::render::settings::{FigureSettings, DEFAULT};
 use flowgap::render::{draw, draw_order, FigureInput, FigureKind, ImageFormat};
-use flowgap::run::MethodRun;
 use flowgap::trajectory::TimeMap;
 use flowgap::{TimeGrid, Trajectory};
 use std::path::{Path, PathBuf};
@@ -464,7 +464,7 @@ fn plot_redraws_a_finished_run_byte_for_byte() {
     )
     .unwrap();
     let out = dir.join("out");
-    let report = flowgap::run::run(flowgap::scenario::load(&path).unwrap());
+    let report = flowgap::experiment::run(flowgap::scenario::load(&path).unwrap());
     flowgap::output::write_report(&report, &out, false).unwrap();
     assert!(out.join("scenario.toml").is_file());
     let figures = out.join("figures");
@@ -616,7 +616,7 @@ fn the_sharpness_figure_honours_the_canvas_size_and_dpi() {
          [output]\nfigures = [\"sharpness\"]\nformats = [\"png\", \"svg\"]\nwidth = 640\nheight = 480\ndpi = 300\n",
     )
     .unwrap();
-    let report = flowgap::run::run(flowgap::scenario::load(&path).unwrap());
+    let report = flowgap::experiment::run(flowgap::scenario::load(&path).unwrap());
     let out = dir.join("figures");
     let files = flowgap::output::draw_figures(&report, &[FigureKind::Sharpness], &BOTH, &out).unwrap();
     assert_eq!(decode_png(&files[0]), ((640, 480), Some(11811)));

@@ -2,14 +2,15 @@
 //!
 //! The properties: `scenario::parse` never panics; every refusal is a located `Error::Scenario` (a line
 //! inside the file, a column, a key and a message); every scenario it accepts runs through
-//! `run::run` and `output::summary` without panicking (runs are capped so that a case stays fast).
+//! `experiment::run` and `output::summary` without panicking (runs are capped so that a case stays fast).
 //!
 //! CI runs the default 256 cases per property; run long with
 //! `PROPTEST_CASES=20000 cargo test --test it fuzz_scenario::` (see docs/fuzzing.md).
 
 use flowgap::continuous::SolverKind;
-use flowgap::scenario::{self, MethodKind};
-use flowgap::{output, run, Error};
+use flowgap::method::MethodKind;
+use flowgap::scenario;
+use flowgap::{experiment, output, Error};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use std::path::{Path, PathBuf};
@@ -230,7 +231,7 @@ fn check(src: &str, path: &Path) -> Result<(), TestCaseError> {
             }
             let methods = s.methods.len();
             let comparisons = s.comparisons.len();
-            let report = run::run(s);
+            let report = experiment::run(s);
             prop_assert_eq!(report.methods.len(), methods);
             prop_assert_eq!(report.comparisons.len(), comparisons);
             for m in &report.methods {

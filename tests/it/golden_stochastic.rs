@@ -3,7 +3,7 @@
 //! dynamics (η, the noise level) fails with a miss naming the method, the quantity and the time.
 
 use flowgap::golden::{self, Golden, Mismatch};
-use flowgap::{run, scenario};
+use flowgap::{experiment, scenario};
 use std::path::{Path, PathBuf};
 
 const NAME: &str = "sgd_vs_sme_noisy_quadratic";
@@ -17,7 +17,7 @@ fn shipped_golden() -> Golden {
 }
 
 /// Runs a copy of the scenario with `edits` (text replacements) applied; each must match exactly once.
-fn run_edited(tag: &str, edits: &[(&str, &str)]) -> flowgap::run::Report {
+fn run_edited(tag: &str, edits: &[(&str, &str)]) -> flowgap::experiment::Report {
     let mut text = std::fs::read_to_string(root().join(format!("scenarios/{NAME}.toml"))).unwrap();
     for (from, to) in edits {
         assert_eq!(
@@ -32,7 +32,7 @@ fn run_edited(tag: &str, edits: &[(&str, &str)]) -> flowgap::run::Report {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{NAME}.toml"));
     std::fs::write(&path, text).unwrap();
-    let report = run::run(scenario::load(&path).unwrap());
+    let report = experiment::run(scenario::load(&path).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
     report
 }

@@ -3,8 +3,8 @@
 //! stability thresholds.
 
 use flowgap::error::Error;
-use flowgap::run::Report;
-use flowgap::{output, run, scenario, Termination};
+use flowgap::experiment::Report;
+use flowgap::{experiment, output, scenario, Termination};
 use std::path::Path;
 
 fn scenarios_dir() -> std::path::PathBuf {
@@ -14,7 +14,7 @@ fn scenarios_dir() -> std::path::PathBuf {
 fn run_named(name: &str) -> Report {
     let s = scenario::load(&scenario::named_path(&scenarios_dir(), name)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.name, name);
-    run::run(s)
+    experiment::run(s)
 }
 
 fn max_distance(report: &Report, a: &str, b: &str) -> f64 {
@@ -306,7 +306,7 @@ fn method_keys_resolve_to_their_defaults() {
     };
     use flowgap::continuous::{ModifiedOrder, SolverKind};
     use flowgap::discrete::{MomentumStart, NesterovSchedule};
-    use flowgap::scenario::{HeavyBallForm, MethodKind};
+    use flowgap::method::{HeavyBallForm, MethodKind};
     let s = with("kind = \"modified_flow\"");
     match &s.methods[0].kind {
         MethodKind::ModifiedFlow { order, solver } => {

@@ -7,8 +7,8 @@ use flowgap::continuous::{
     ModifiedOrder, NesterovOde, SolverKind, SolverSettings, VectorField,
 };
 use flowgap::discrete::{gradient_descent, heavy_ball, nesterov, MomentumStart, NesterovSchedule};
+use flowgap::method::MethodKind;
 use flowgap::objective::{Objective, Quadratic, Rosenbrock};
-use flowgap::scenario::MethodKind;
 use flowgap::trajectory::TimeMap;
 use flowgap::{Termination, TimeGrid, Trajectory};
 use nalgebra::{DMatrix, DVector};

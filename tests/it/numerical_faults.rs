@@ -1,11 +1,11 @@
 //! Numerical faults are results, not errors: a solver failure or a divergence ends that method with a
 //! named termination and the time reached, while the other methods, the comparisons (up to the time
-//! both reached) and summary.json still complete. Runs go through `run::run` and `output::summary`
+//! both reached) and summary.json still complete. Runs go through `experiment::run` and `output::summary`
 //! (no figures).
 
 use flowgap::scenario;
 use flowgap::trajectory::SolverFailure;
-use flowgap::{output, run, Termination};
+use flowgap::{experiment, output, Termination};
 use std::path::Path;
 
 /// L = ½(100x² + y²) from (1, 1), GD plus two more methods given by `methods` (TOML), compared with GD.
@@ -21,8 +21,8 @@ fn scenario_text(step_size: f64, steps: u64, methods: &str, compare: &[&str]) ->
     s + "[output]\nfigures = []\n"
 }
 
-fn run_text(text: &str) -> (run::Report, serde_json::Value) {
-    let report = run::run(scenario::parse(text, Path::new("faults.toml")).unwrap());
+fn run_text(text: &str) -> (experiment::Report, serde_json::Value) {
+    let report = experiment::run(scenario::parse(text, Path::new("faults.toml")).unwrap());
     let summary = output::summary(&report);
     // The summary serialises (non-finite numbers become null) and reads back. (The checks below use the
     // value itself: serde_json's default parser may round a float's last bit.)

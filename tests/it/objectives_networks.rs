@@ -862,7 +862,7 @@ fn the_saxe_scenario_learns_the_larger_mode_first_and_its_flow_keeps_the_balance
     // Runs the named scenario's methods (without the figure writer): the flow's loss ends near 0, the
     // larger target mode (3) is learned before the smaller (1), and balance_1_trace stays constant.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/deep_linear_saxe.toml");
-    let report = flowgap::run::run(flowgap::scenario::load(&path).unwrap());
+    let report = flowgap::experiment::run(flowgap::scenario::load(&path).unwrap());
     let flow = &report.method("flow").unwrap().trajectory;
     assert_eq!(flow.termination, Termination::Completed);
     assert!(flow.final_loss() < 1e-8, "final loss {}", flow.final_loss());

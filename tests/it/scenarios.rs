@@ -1,6 +1,6 @@
 //! Every file in scenarios/ parses, validates, runs, and writes a complete output.
 
-use flowgap::{output, run, scenario, Termination};
+use flowgap::{experiment, output, scenario, Termination};
 use std::path::Path;
 
 #[test]
@@ -25,7 +25,7 @@ fn every_named_scenario_parses_validates_and_runs() {
             .filter(|m| matches!(m.kind.name(), "sgd" | "sme"))
             .count();
         let methods = scenario.methods.len() * files_per_method + ensembles;
-        let report = run::run(scenario);
+        let report = experiment::run(scenario);
         let out = std::env::temp_dir().join(format!("flowgap-scenarios-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
         let files = output::write_report(&report, &out, false).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -71,7 +71,7 @@ fn threshold_scenarios_land_on_the_right_side_of_two_over_lambda() {
         ("quadratic_below_threshold", false),
         ("quadratic_above_threshold", true),
     ] {
-        let report = run::run(scenario::load(&scenario::named_path(&dir, name)).unwrap());
+        let report = experiment::run(scenario::load(&scenario::named_path(&dir, name)).unwrap());
         let gd = &report.method("gd").unwrap().trajectory;
         let flow = &report.method("flow").unwrap().trajectory;
         assert_eq!(
@@ -356,7 +356,7 @@ fn every_per_method_file_a_run_writes_is_on_the_suffix_list() {
     );
     let s = scenario::parse(&text, Path::new("suffixes.toml")).unwrap_or_else(|e| panic!("{e}"));
     let ids: Vec<String> = s.methods.iter().map(|m| m.id.clone()).collect();
-    let report = run::run(s);
+    let report = experiment::run(s);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     output::write_report(&report, &out, false).unwrap();

@@ -6,8 +6,8 @@
 //! sample variance is var·√(2/(M − 1)) (all quantities here are Gaussian).
 
 use flowgap::data::{Dataset, Sampling, Task};
+use flowgap::experiment::run;
 use flowgap::objective::{LinearRegression, NoisyQuadratic, Quadratic};
-use flowgap::run::run;
 use flowgap::scenario::parse;
 use flowgap::stochastic::{
     run_sgd, run_sme, EnsembleStats, Minibatch, SgdSettings, SmeOrder, SmeSettings, Source,

@@ -1,5 +1,5 @@
 //! A sweep over initial points runs its GD methods through the lanes (`gd_record_lanes`); its rows must
-//! be byte for byte the rows of each point run alone (`Plan::row`, which runs `flowgap::run::run`), with
+//! be byte for byte the rows of each point run alone (`Plan::row`, which runs `flowgap::experiment::run`), with
 //! diverging starts (non-finite, and over the bound at a recorded step), two GD methods, a continuous
 //! model and a comparison, and whatever the thread count.
 

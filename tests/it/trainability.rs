@@ -3,7 +3,8 @@
 //! between them is not a monotone curve. Plus the loader's checks of `step_size_scale`.
 
 use flowgap::discrete::{blockwise_gradient_descent, BlockScales};
-use flowgap::scenario::{load, parse, MethodKind, Scenario};
+use flowgap::method::MethodKind;
+use flowgap::scenario::{load, parse, Scenario};
 use flowgap::Termination;
 use std::path::Path;
 
