@@ -7,7 +7,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use flowgap::compare::compare;
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
-use flowgap::experiment::MethodRun;
+use flowgap::method::MethodRun;
 use flowgap::objective::Rosenbrock;
 use flowgap::render::{draw, settings, FigureInput, FigureKind, ImageFormat};
 use flowgap::TimeGrid;

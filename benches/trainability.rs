@@ -12,18 +12,18 @@ use std::time::Duration;
 fn trainability(c: &mut Criterion) {
     let s = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/trainability_boundary.toml"))
         .expect("the named scenario loads");
-    let objective = s.objective.as_ref();
+    let objective = s.experiment.objective.as_ref();
     let rates = BlockScales(vec![1.0, 1.0])
-        .rates(objective, s.grid.step_size)
+        .rates(objective, s.experiment.grid.step_size)
         .expect("two layers");
     let mut group = c.benchmark_group("trainability_8x16x1_500_steps");
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("plain_gd", |b| {
-        b.iter(|| gradient_descent(objective, black_box(&s.init), &s.grid, s.divergence_bound))
+        b.iter(|| gradient_descent(objective, black_box(&s.experiment.init), &s.experiment.grid, s.experiment.divergence_bound))
     });
     group.bench_function("per_layer_gd", |b| {
         b.iter(|| {
-            blockwise_gradient_descent(objective, black_box(&s.init), &s.grid, &rates, s.divergence_bound)
+            blockwise_gradient_descent(objective, black_box(&s.experiment.init), &s.experiment.grid, &rates, s.experiment.divergence_bound)
         })
     });
     group.finish();

@@ -1,23 +1,23 @@
-//! Running a validated scenario: every method, then every comparison. Pure computation; writing is
-//! [`crate::output`]'s job.
+//! An experiment: one objective, one initial point, one time grid, the methods to run on it, the
+//! comparisons between them and the diagnostics — built in code with [`Experiment::builder`] or by the
+//! scenario loader from TOML, and run by [`Experiment::run`] into a [`Report`]. Pure computation;
+//! writing files is the output layer's job.
 
 use crate::compare::{compare, Comparison};
-use crate::continuous::{
-    solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde,
-    SolverSettings, VectorField,
-};
-use crate::discrete::{
-    blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched, nesterov_watched,
-};
-use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
+use crate::diagnostics::{Diagnostics, DiagnosticsConfig};
+use crate::discrete::default_divergence_bound;
+use crate::error::{Error, Result};
+use crate::method::{run_method_watched, MethodConfig, MethodKind, MethodRun, Problem};
 use crate::objective::Objective;
-use crate::scenario::Scenario;
-use crate::stochastic::{compare_ensembles, run_ensemble_watched, EnsembleComparison, EnsembleStats};
+use crate::stochastic::{compare_ensembles, EnsembleComparison};
 use crate::trajectory::{TimeGrid, Trajectory};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
 pub use crate::watch::{on_pool, Progress, RunOptions, Watch};
 
-/// One `[[compare]]`.
-#[derive(Debug, Clone, PartialEq)]
+/// One comparison between two methods (a scenario's `[[compare]]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CompareConfig {
     /// The first method's id.
     pub a: String,
@@ -27,32 +27,42 @@ pub struct CompareConfig {
     pub tolerance: f64,
 }
 
-/// One method's result.
-#[derive(Debug, Clone)]
-pub struct MethodRun {
-    /// The method's id from the scenario.
-    pub id: String,
-    /// Its kind (`gd`, `gradient_flow`, …).
-    pub kind: String,
-    /// True for discrete iterations, false for continuous models (figures draw them differently).
-    pub discrete: bool,
-    /// The sampled path (for `sgd` and `sme`: the ensemble mean).
-    pub trajectory: Trajectory,
-    /// Ensemble statistics over time (`sgd` and `sme` only).
-    pub ensemble: Option<EnsembleStats>,
+/// A training problem and the methods to run on it, ready to run: every value has been checked.
+pub struct Experiment {
+    /// Its name (output folders and figure titles use it).
+    pub name: String,
+    /// One line on what it shows.
+    pub description: String,
+    /// The objective.
+    pub objective: Box<dyn Objective>,
+    /// The objective's settings as summary.json records them (for a scenario, as resolved from the file).
+    pub objective_settings: serde_json::Value,
+    /// The initial point θ0.
+    pub init: Vec<f64>,
+    /// The run's time axis on t = k·η; a method with another time map uses
+    /// `grid.with_time_map(kind.time_map())`.
+    pub grid: TimeGrid,
+    /// The loss above which a method counts as diverged.
+    pub divergence_bound: f64,
+    /// The methods, in order.
+    pub methods: Vec<MethodConfig>,
+    /// The comparisons, in order.
+    pub comparisons: Vec<CompareConfig>,
+    /// The post-run diagnostics (none when `None`).
+    pub diagnostics: Option<DiagnosticsConfig>,
 }
 
-/// Everything a run produced.
+/// Everything a run produced, with the experiment that produced it.
 pub struct Report {
-    /// The scenario that was run, as validated.
-    pub scenario: Scenario,
-    /// Every method's result, in scenario order.
+    /// The experiment that was run.
+    pub experiment: Experiment,
+    /// Every method's result, in the experiment's order.
     pub methods: Vec<MethodRun>,
-    /// Every comparison, in scenario order.
+    /// Every comparison, in the experiment's order.
     pub comparisons: Vec<Comparison>,
-    /// The post-pass of `[diagnostics]`, when the scenario asks for it.
-    pub diagnostics: Option<crate::diagnostics::Diagnostics>,
-    /// The moment comparison of every `[[compare]]` whose two methods are both ensembles.
+    /// The diagnostics, when the experiment asks for them.
+    pub diagnostics: Option<Diagnostics>,
+    /// The moment comparison of every comparison whose two methods are both ensembles.
     pub ensemble_comparisons: Vec<EnsembleComparison>,
 }
 
@@ -63,165 +73,391 @@ impl Report {
     }
 }
 
-/// Runs one method from `theta0` on the run's grid (t = k·η), mapped to the method's own time axis
-/// (on rayon's pool, see [`on_pool`]).
-pub fn run_method(
-    kind: &MethodKind,
-    objective: &dyn Objective,
-    theta0: &[f64],
-    grid: &TimeGrid,
-    loss_bound: f64,
-) -> Trajectory {
-    run_method_watched(kind, objective, theta0, grid, loss_bound, &Watch::idle())
-}
+impl Experiment {
+    /// Starts an experiment on `objective`, to be given θ₀, a step size, a number of steps and methods.
+    pub fn builder(objective: impl Objective + 'static) -> ExperimentBuilder {
+        ExperimentBuilder::new(Box::new(objective))
+    }
 
-/// [`run_method`] under `watch`: the method ends with [`Termination::TimeLimit`] once its budget is
-/// spent, and reports its progress.
-pub fn run_method_watched(
-    kind: &MethodKind,
-    objective: &dyn Objective,
-    theta0: &[f64],
-    grid: &TimeGrid,
-    loss_bound: f64,
-    watch: &Watch,
-) -> Trajectory {
-    on_pool(|| run_method_here(kind, objective, theta0, grid, loss_bound, watch))
-}
-
-/// [`run_method_watched`] on the calling thread.
-fn run_method_here(
-    kind: &MethodKind,
-    objective: &dyn Objective,
-    theta0: &[f64],
-    grid: &TimeGrid,
-    loss_bound: f64,
-    watch: &Watch,
-) -> Trajectory {
-    let grid = grid.with_time_map(kind.time_map());
-    let eta = grid.step_size;
-    let flow = |field: &dyn VectorField, settings: &SolverSettings| {
-        solve_watched(field, objective, theta0, &grid, settings, loss_bound, watch)
-    };
-    match kind {
-        MethodKind::Gd => gradient_descent_watched(objective, theta0, &grid, loss_bound, watch),
-        MethodKind::BlockGd(scales) => {
-            let rates = scales
-                .rates(objective, eta)
-                .expect("the loader checked the scales' count");
-            blockwise_gradient_descent_watched(objective, theta0, &grid, &rates, loss_bound, watch)
-        }
-        MethodKind::HeavyBall { beta, start } => {
-            heavy_ball_watched(objective, theta0, &grid, *beta, *start, loss_bound, watch)
-        }
-        MethodKind::Nesterov(schedule) => {
-            nesterov_watched(objective, theta0, &grid, *schedule, loss_bound, watch)
-        }
-        MethodKind::GradientFlow(settings) => flow(&GradientFlow { objective }, settings),
-        MethodKind::ModifiedFlow { order, solver } => {
-            flow(&ModifiedFlow::new(objective, eta, *order), solver)
-        }
-        MethodKind::HeavyBallFlow { beta, form, solver } => match form {
-            HeavyBallForm::Modified => flow(&HeavyBallModifiedFlow::new(objective, eta, *beta), solver),
-            HeavyBallForm::SecondOrder(start) => {
-                flow(&HeavyBallOde::new(objective, eta, *beta, *start), solver)
-            }
-        },
-        MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
-        MethodKind::Sgd(_) | MethodKind::Sme(_) => {
-            run_ensemble_watched(kind, objective, theta0, &grid, loss_bound, watch)
-                .expect("sgd and sme are ensembles")
-                .0
+    /// The problem every method runs on.
+    pub fn problem(&self) -> Problem<'_> {
+        Problem {
+            objective: self.objective.as_ref(),
+            init: &self.init,
+            grid: &self.grid,
+            divergence_bound: self.divergence_bound,
         }
     }
-}
 
-/// Runs every method of `scenario` and every comparison. Divergence and solver failures are recorded in
-/// the trajectories' terminations; this never fails. Runs on rayon's pool (see [`on_pool`]), diagnostics
-/// included.
-pub fn run(scenario: Scenario) -> Report {
-    run_with_options(scenario, RunOptions::default())
-}
+    /// Runs every method and every comparison, then the diagnostics. Divergence and solver failures are
+    /// recorded in the trajectories' terminations; this never fails. Runs on rayon's pool (see
+    /// [`on_pool`]).
+    pub fn run(self) -> Report {
+        self.run_with_options(RunOptions::default())
+    }
 
-/// [`run`] with each method bounded and watched by `options` (`flowgap run --max-time`, its progress
-/// line). Without a limit or a progress callback it is [`run`], bit for bit.
-pub fn run_with_options(scenario: Scenario, options: RunOptions) -> Report {
-    on_pool(|| run_watched(scenario, options, |_, _| None))
-}
+    /// [`Experiment::run`] with each method bounded and watched by `options` (`flowgap run --max-time`,
+    /// its progress line). Without a limit or a progress callback it is [`Experiment::run`], bit for bit.
+    pub fn run_with_options(self, options: RunOptions) -> Report {
+        on_pool(|| self.run_watched(options, |_, _| None))
+    }
 
-/// [`run`], except that a method for which `given(index, method)` returns a trajectory takes that one
-/// instead of being run: for callers that computed it elsewhere, bit for bit as [`run_method`] would
-/// (`flowgap sweep` runs GD for many starts at once with [`crate::discrete::gd_record_lanes`]).
-pub fn run_with(scenario: Scenario, given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>) -> Report {
-    run_watched(scenario, RunOptions::default(), given)
-}
+    /// [`Experiment::run`], except that a method for which `given(index, method)` returns a trajectory
+    /// takes that one instead of being run: for callers that computed it elsewhere, bit for bit as
+    /// [`crate::method::run_method`] would (`flowgap sweep` runs GD for many starts at once with
+    /// [`crate::discrete::gd_record_lanes`]).
+    pub fn run_with(self, given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>) -> Report {
+        self.run_watched(RunOptions::default(), given)
+    }
 
-/// [`run_with`] with every method it runs under a [`Watch`] built from `options`.
-fn run_watched(
-    scenario: Scenario,
-    options: RunOptions,
-    mut given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>,
-) -> Report {
-    let objective = scenario.objective.as_ref();
-    let count = scenario.methods.len();
-    let methods: Vec<MethodRun> = scenario
-        .methods
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let (init, grid, bound) = (&scenario.init, &scenario.grid, scenario.divergence_bound);
-            let t_end = grid.with_time_map(m.kind.time_map()).t_end();
-            let watch = Watch::new(options, &m.id, m.kind.name(), i, count, t_end);
-            let (trajectory, ensemble) = match given(i, m) {
-                Some(t) => (t, None),
-                None => match run_ensemble_watched(&m.kind, objective, init, grid, bound, &watch) {
-                    Some((t, e)) => (t, Some(e)),
-                    None => (
-                        run_method_watched(&m.kind, objective, init, grid, bound, &watch),
-                        None,
+    /// [`Experiment::run_with`] with every method it runs under a [`Watch`] built from `options`.
+    fn run_watched(
+        self,
+        options: RunOptions,
+        mut given: impl FnMut(usize, &MethodConfig) -> Option<Trajectory>,
+    ) -> Report {
+        let problem = self.problem();
+        let count = self.methods.len();
+        let methods: Vec<MethodRun> = self
+            .methods
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let t_end = problem.grid.with_time_map(m.kind.time_map()).t_end();
+                let watch = Watch::new(options, &m.id, m.kind.name(), i, count, t_end);
+                let (trajectory, ensemble) = match given(i, m) {
+                    Some(t) => (t, None),
+                    None => run_method_watched(
+                        &m.kind,
+                        problem.objective,
+                        problem.init,
+                        problem.grid,
+                        problem.divergence_bound,
+                        &watch,
                     ),
-                },
-            };
-            MethodRun {
-                id: m.id.clone(),
-                kind: m.kind.name().to_string(),
-                discrete: m.kind.is_discrete(),
-                trajectory,
-                ensemble,
-            }
-        })
-        .collect();
-    let comparisons: Vec<Comparison> = scenario
-        .comparisons
-        .iter()
-        .map(|c| {
-            let a = methods
+                };
+                MethodRun {
+                    id: m.id.clone(),
+                    kind: m.kind.name().to_string(),
+                    discrete: m.kind.is_discrete(),
+                    trajectory,
+                    ensemble,
+                }
+            })
+            .collect();
+        let find = |id: &str| {
+            methods
                 .iter()
-                .find(|m| m.id == c.a)
-                .expect("validated: compare.a names a method");
-            let b = methods
-                .iter()
-                .find(|m| m.id == c.b)
-                .expect("validated: compare.b names a method");
-            compare(&c.a, &a.trajectory, &c.b, &b.trajectory, c.tolerance)
-        })
-        .collect();
-    let diagnostics = scenario
-        .diagnostics
-        .map(|d| crate::diagnostics::diagnose(&d, &scenario, &methods, &comparisons));
-    let ensemble_comparisons = scenario
-        .comparisons
-        .iter()
-        .filter_map(|c| {
-            let a = methods.iter().find(|m| m.id == c.a)?.ensemble.as_ref()?;
-            let b = methods.iter().find(|m| m.id == c.b)?.ensemble.as_ref()?;
-            Some(compare_ensembles(&c.a, a, &c.b, b))
-        })
-        .collect();
-    Report {
-        scenario,
-        methods,
-        comparisons,
-        diagnostics,
-        ensemble_comparisons,
+                .find(|m| m.id == id)
+                .expect("validated: a comparison names two methods")
+        };
+        let comparisons: Vec<Comparison> = self
+            .comparisons
+            .iter()
+            .map(|c| {
+                compare(
+                    &c.a,
+                    &find(&c.a).trajectory,
+                    &c.b,
+                    &find(&c.b).trajectory,
+                    c.tolerance,
+                )
+            })
+            .collect();
+        let diagnostics = self
+            .diagnostics
+            .map(|d| crate::diagnostics::diagnose(&d, problem, &self.methods, &methods, &comparisons));
+        let ensemble_comparisons = self
+            .comparisons
+            .iter()
+            .filter_map(|c| {
+                let a = find(&c.a).ensemble.as_ref()?;
+                let b = find(&c.b).ensemble.as_ref()?;
+                Some(compare_ensembles(&c.a, a, &c.b, b))
+            })
+            .collect();
+        Report {
+            experiment: self,
+            methods,
+            comparisons,
+            diagnostics,
+            ensemble_comparisons,
+        }
     }
+}
+
+/// Builds an [`Experiment`] in code; [`ExperimentBuilder::build`] checks it as the scenario loader
+/// checks a file.
+pub struct ExperimentBuilder {
+    name: String,
+    description: String,
+    objective: Box<dyn Objective>,
+    objective_settings: serde_json::Value,
+    init: Vec<f64>,
+    step_size: f64,
+    steps: u64,
+    record_every: u64,
+    divergence_bound: Option<f64>,
+    methods: Vec<MethodConfig>,
+    comparisons: Vec<CompareConfig>,
+    diagnostics: Option<DiagnosticsConfig>,
+}
+
+impl ExperimentBuilder {
+    /// A builder for `objective` (name `experiment`, step size 0.01, 1000 steps, every step recorded).
+    pub fn new(objective: Box<dyn Objective>) -> Self {
+        ExperimentBuilder {
+            name: "experiment".into(),
+            description: String::new(),
+            objective,
+            objective_settings: serde_json::json!({ "kind": "custom" }),
+            init: Vec::new(),
+            step_size: 0.01,
+            steps: 1000,
+            record_every: 1,
+            divergence_bound: None,
+            methods: Vec::new(),
+            comparisons: Vec::new(),
+            diagnostics: None,
+        }
+    }
+
+    /// The experiment's name (it names the output folder; letters, digits, `_` and `-`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// One line on what it shows.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    /// The objective's settings as summary.json should record them (default `{"kind": "custom"}`).
+    pub fn objective_settings(mut self, settings: serde_json::Value) -> Self {
+        self.objective_settings = settings;
+        self
+    }
+
+    /// The initial point θ₀ (its length must be the objective's dimension).
+    pub fn init(mut self, theta0: impl Into<Vec<f64>>) -> Self {
+        self.init = theta0.into();
+        self
+    }
+
+    /// The step size η of the discrete methods (and of the models of them).
+    pub fn step_size(mut self, eta: f64) -> Self {
+        self.step_size = eta;
+        self
+    }
+
+    /// The number of steps; the horizon is `steps`·η.
+    pub fn steps(mut self, steps: u64) -> Self {
+        self.steps = steps;
+        self
+    }
+
+    /// Record every `n`-th step (1: every step).
+    pub fn record_every(mut self, n: u64) -> Self {
+        self.record_every = n;
+        self
+    }
+
+    /// The |loss| above which a method counts as diverged (default: `max(1, |L(θ₀)|)·1e10`).
+    pub fn divergence_bound(mut self, bound: f64) -> Self {
+        self.divergence_bound = Some(bound);
+        self
+    }
+
+    /// Adds a method under `id` (ids name files: letters, digits, `_` and `-`).
+    pub fn method(mut self, id: impl Into<String>, kind: MethodKind) -> Self {
+        self.methods.push(MethodConfig { id: id.into(), kind });
+        self
+    }
+
+    /// Compares methods `a` and `b`; they part when their distance first exceeds `tolerance`.
+    pub fn compare(mut self, a: impl Into<String>, b: impl Into<String>, tolerance: f64) -> Self {
+        self.comparisons.push(CompareConfig {
+            a: a.into(),
+            b: b.into(),
+            tolerance,
+        });
+        self
+    }
+
+    /// Asks for the post-run diagnostics.
+    pub fn diagnostics(mut self, config: DiagnosticsConfig) -> Self {
+        self.diagnostics = Some(config);
+        self
+    }
+
+    /// Checks every value and returns the experiment, or an error naming the value and what is allowed.
+    pub fn build(self) -> Result<Experiment> {
+        let bad = |key: &str, message: String| Error::Input {
+            path: PathBuf::from(format!("experiment `{}`", self.name)),
+            message: format!("{key}: {message}"),
+        };
+        if let Some(problem) = file_name_problem(&self.name) {
+            return Err(bad("name", problem));
+        }
+        let d = self.objective.dim();
+        if self.init.len() != d {
+            return Err(bad(
+                "init",
+                format!("has {} values, the objective has {d} parameters", self.init.len()),
+            ));
+        }
+        if let Some(i) = self.init.iter().position(|x| !x.is_finite()) {
+            return Err(bad(
+                "init",
+                format!("value {i} is {}, must be finite", self.init[i]),
+            ));
+        }
+        if !(self.step_size.is_finite() && self.step_size > 0.0) {
+            return Err(bad(
+                "step_size",
+                format!("must be positive and finite, found {}", self.step_size),
+            ));
+        }
+        if self.steps == 0 || self.steps > crate::experiment::MAX_STEPS {
+            return Err(bad(
+                "steps",
+                format!("must be in 1..={MAX_STEPS}, found {}", self.steps),
+            ));
+        }
+        if self.record_every == 0 || self.record_every > self.steps {
+            return Err(bad(
+                "record_every",
+                format!(
+                    "must be in 1..=steps ({}), found {}",
+                    self.steps, self.record_every
+                ),
+            ));
+        }
+        if self.methods.is_empty() {
+            return Err(bad("method", "give at least one method".into()));
+        }
+        let mut written = HashMap::new();
+        for (i, m) in self.methods.iter().enumerate() {
+            if self.methods[..i].iter().any(|other| other.id == m.id) {
+                return Err(bad(&format!("method `{}`", m.id), "the id is used twice".into()));
+            }
+            if let Some(problem) = file_name_problem(&m.id) {
+                return Err(bad(&format!("method `{}`", m.id), format!("id {problem}")));
+            }
+            if let Some(clash) = file_clash(&mut written, &m.id) {
+                return Err(bad(&format!("method `{}`", m.id), clash));
+            }
+        }
+        for c in &self.comparisons {
+            for id in [&c.a, &c.b] {
+                if !self.methods.iter().any(|m| &m.id == id) {
+                    return Err(bad("compare", format!("names `{id}`, which is not a method")));
+                }
+            }
+            if !(c.tolerance.is_finite() && c.tolerance > 0.0) {
+                return Err(bad(
+                    "compare",
+                    format!("tolerance must be positive, found {}", c.tolerance),
+                ));
+            }
+        }
+        let divergence_bound = match self.divergence_bound {
+            Some(b) if b.is_finite() && b > 0.0 => b,
+            Some(b) => return Err(bad("divergence_bound", format!("must be positive, found {b}"))),
+            None => default_divergence_bound(self.objective.loss(&self.init)),
+        };
+        Ok(Experiment {
+            name: self.name,
+            description: self.description,
+            objective: self.objective,
+            objective_settings: self.objective_settings,
+            init: self.init,
+            grid: TimeGrid::new(self.step_size, self.steps, self.record_every),
+            divergence_bound,
+            methods: self.methods,
+            comparisons: self.comparisons,
+            diagnostics: self.diagnostics,
+        })
+    }
+}
+
+/// The most steps a run may take: beyond this, a run takes days even on the smallest objective.
+pub const MAX_STEPS: u64 = 1_000_000_000;
+
+/// The longest method id or scenario name (they name files; file systems allow 255 bytes, and a method
+/// adds suffixes such as `_sharpness.csv`).
+pub const MAX_ID_CHARS: usize = 100;
+
+/// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
+/// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`). Ids whose files
+/// would coincide are refused; a writer that adds a file per method must add its suffix here
+/// (tests/it/scenarios.rs checks that every file a run writes is on this list).
+pub const METHOD_FILE_SUFFIXES: [&str; 4] = [".csv", ".npy", "_ensemble.csv", "_sharpness.csv"];
+
+/// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,
+/// `..`, NUL or leading `.`), not starting with `-` (it would read as a command-line option), at most
+/// [`MAX_ID_CHARS`] characters.
+pub fn file_name_problem(id: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if id.is_empty() || !id.chars().all(allowed) {
+        Some("must be non-empty and use only letters, digits, `_` and `-`".to_string())
+    } else if id.starts_with('-') {
+        Some("must not start with `-`".to_string())
+    } else if id.len() > MAX_ID_CHARS {
+        Some(format!(
+            "must be at most {MAX_ID_CHARS} characters, found {}",
+            id.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Records the files method `id` writes in `written` (file name in lower case → the id that writes it)
+/// and says which earlier method would write one of the same files. Names are compared ignoring case,
+/// as file systems on macOS and Windows do.
+pub fn file_clash(written: &mut HashMap<String, String>, id: &str) -> Option<String> {
+    for suffix in METHOD_FILE_SUFFIXES {
+        let file = format!("{id}{suffix}");
+        if let Some(other) = written.get(&file.to_lowercase()) {
+            let why = if other.eq_ignore_ascii_case(id) {
+                format!("`{id}` and `{other}` differ only in case, and file names on macOS and Windows ignore case")
+            } else {
+                format!(
+                    "`{other}` also writes trajectories/{}",
+                    written_name(other, &file)
+                )
+            };
+            return Some(format!(
+                "this method's output file trajectories/{file} would overwrite another: {why}; choose another id \
+                 (ids must not be another id followed by {})",
+                id_suffixes().join(" or ")
+            ));
+        }
+    }
+    for suffix in METHOD_FILE_SUFFIXES {
+        let file = format!("{id}{suffix}");
+        written.insert(file.to_lowercase(), id.to_string());
+    }
+    None
+}
+
+/// The suffixes that turn one id into another's file name stem: `_ensemble`, `_sharpness`.
+fn id_suffixes() -> Vec<&'static str> {
+    METHOD_FILE_SUFFIXES
+        .iter()
+        .filter_map(|s| s.split('.').next())
+        .filter(|stem| !stem.is_empty())
+        .collect()
+}
+
+/// The name of `other`'s file that coincides with `file` (as `other` writes it, in its case).
+fn written_name(other: &str, file: &str) -> String {
+    METHOD_FILE_SUFFIXES
+        .iter()
+        .map(|s| format!("{other}{s}"))
+        .find(|f| f.eq_ignore_ascii_case(file))
+        .unwrap_or_else(|| file.to_string())
 }

@@ -248,10 +248,10 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             let scenario = scenario::load(&path)?;
             // A single run ignores the [sweep] table, but a mistake in it is still the file's mistake:
             // say so now rather than at the first `flowgap sweep`.
-            scenario::sweep::read(&scenario.text, &path)?;
-            let out = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+            scenario::sweep::read(scenario.text(), &path)?;
+            let out = out.unwrap_or_else(|| Path::new("output").join(&scenario.experiment.name));
             // Claimed before the run, so that an occupied folder is refused before any work.
-            let claim = outdir::Claim::new(&out, outdir::Kind::Run, &scenario.name, force)?;
+            let claim = outdir::Claim::new(&out, outdir::Kind::Run, &scenario.experiment.name, force)?;
             exit_clean_on_ctrl_c(&claim);
             let bar = run_progress_bar(quiet);
             let show = |p: &experiment::Progress| {
@@ -266,11 +266,12 @@ fn execute(cli: Cli) -> Result<bool, Error> {
                     .is_some()
                     .then_some(&show as &(dyn Fn(&experiment::Progress) + Sync)),
             };
-            let report = experiment::run_with_options(scenario, options);
+            let (experiment, spec) = scenario.into_parts();
+            let report = experiment.run_with_options(options);
             if let Some(bar) = &bar {
                 bar.set_message("writing outputs");
             }
-            let written = output::write_claimed(&report, claim);
+            let written = output::write_claimed(&report, &spec, claim);
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -310,7 +311,7 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             force,
         } => {
             let path = scenario::resolve(&dir, &which)?;
-            let name = scenario::load(&path)?.name;
+            let name = scenario::load(&path)?.experiment.name;
             let out = out.unwrap_or_else(|| Path::new("output").join(format!("{name}-order")));
             let claim = outdir::Claim::new(&out, outdir::Kind::Order, &name, force)?;
             exit_clean_on_ctrl_c(&claim);
@@ -446,8 +447,8 @@ fn check(dir: &Path, names: Vec<String>, bless: bool) -> Result<bool, Error> {
     let mut unusable = None;
     for path in paths {
         let scenario = scenario::load(&path)?;
-        let name = scenario.name.clone();
-        let report = experiment::run(scenario);
+        let name = scenario.experiment.name.clone();
+        let report = scenario.experiment.run();
         match golden::check(&path, &report, bless) {
             Ok(Outcome::Passed) => say!("ok      {name}"),
             Ok(Outcome::Failed(misses)) => {

@@ -3,10 +3,10 @@
 //! continuous model to O(η^p) shows slope p.
 
 use crate::error::{Error, Location, Result};
-use crate::experiment::run;
+use crate::experiment::Experiment;
 use crate::outdir::Claim;
 use crate::render::{self, ImageFormat};
-use crate::scenario::{check_budget, load, Scenario};
+use crate::scenario::{check_budget, load};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Serialize;
 use std::path::Path;
@@ -65,7 +65,7 @@ fn usage(path: &Path, message: String) -> Error {
 }
 
 /// The time map the horizon is kept on: √η when every method runs on it, η otherwise.
-fn study_map(s: &Scenario) -> TimeMap {
+fn study_map(s: &Experiment) -> TimeMap {
     if !s.methods.is_empty() && s.methods.iter().all(|m| m.kind.time_map() == TimeMap::SqrtEta) {
         TimeMap::SqrtEta
     } else {
@@ -99,6 +99,8 @@ pub fn loglog_fit(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
 /// not divide the horizon into a whole number of steps (to 1e-9 relative).
 pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
     let base = load(path)?;
+    let (source, text) = (base.source().to_path_buf(), base.text().to_string());
+    let mut experiment = base.experiment;
     if step_sizes.len() < 2 {
         return Err(usage(
             path,
@@ -116,14 +118,14 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
     if sorted.windows(2).any(|w| w[0] == w[1]) {
         return Err(usage(path, "step sizes must be distinct".into()));
     }
-    if base.comparisons.is_empty() {
+    if experiment.comparisons.is_empty() {
         return Err(usage(
             path,
             "the scenario has no [[compare]]; an order study fits the comparisons' distances".into(),
         ));
     }
-    let map = study_map(&base);
-    let t_end = base.grid.with_time_map(map).t_end();
+    let map = study_map(&experiment);
+    let t_end = experiment.grid.with_time_map(map).t_end();
     let mut steps = Vec::with_capacity(step_sizes.len());
     for &eta in step_sizes {
         let unit = map.unit(eta);
@@ -142,7 +144,7 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
         steps.push(k as u64);
     }
 
-    let mut fits: Vec<OrderFit> = base
+    let mut fits: Vec<OrderFit> = experiment
         .comparisons
         .iter()
         .map(|c| OrderFit {
@@ -157,15 +159,19 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
         .collect();
     // Every step size's run is checked against the memory and work budgets before the first one starts:
     // the smallest η records the most points.
-    let mut scenarios = Vec::with_capacity(steps.len());
-    for (&eta, &k) in step_sizes.iter().zip(&steps) {
-        let mut scenario = load(path)?;
-        scenario.grid = TimeGrid::new(eta, k, 1);
-        check_budget(&scenario)?;
-        scenarios.push(scenario);
+    let grids: Vec<TimeGrid> = step_sizes
+        .iter()
+        .zip(&steps)
+        .map(|(&eta, &k)| TimeGrid::new(eta, k, 1))
+        .collect();
+    for grid in &grids {
+        experiment.grid = *grid;
+        check_budget(&experiment, &source, &text)?;
     }
-    for scenario in scenarios {
-        let report = run(scenario);
+    // One experiment, its grid changed between runs: the objective is built once.
+    for grid in grids {
+        experiment.grid = grid;
+        let report = experiment.run();
         for (fit, c) in fits.iter_mut().zip(&report.comparisons) {
             let done = |id: &str| {
                 report
@@ -175,6 +181,7 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
             fit.max_distances.push(c.max_distance);
             fit.completed.push(done(&c.a) && done(&c.b));
         }
+        experiment = report.experiment;
     }
     for fit in &mut fits {
         let (x, y): (Vec<f64>, Vec<f64>) = step_sizes
@@ -191,7 +198,7 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
         }
     }
     Ok(OrderStudy {
-        scenario: base.name.clone(),
+        scenario: experiment.name.clone(),
         source: path.to_path_buf(),
         t_end,
         time_map: map,

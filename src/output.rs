@@ -7,8 +7,10 @@
 //! which holds the wall-clock times.
 
 use crate::error::{Error, Result};
-use crate::experiment::{MethodRun, Report};
+use crate::experiment::Report;
+use crate::method::MethodRun;
 use crate::outdir::{Claim, Kind};
+use crate::outspec::OutputSpec;
 use crate::render::{self, FigureInput, FigureKind, ImageFormat};
 use serde_json::json;
 use std::io::Write;
@@ -26,19 +28,20 @@ pub const TIMING: &str = "timing.json";
 /// Writes `report` into `dir`, replacing a previous run there as one rename, under the rule of
 /// [`crate::outdir`] (`force` replaces another scenario's output, never foreign files). Returns the
 /// files written (paths inside `dir`).
-pub fn write_report(report: &Report, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
-    let claim = Claim::new(dir, Kind::Run, &report.scenario.name, force)?;
-    write_claimed(report, claim)
+/// `spec` says which figures to draw and holds the scenario file to save beside them.
+pub fn write_report(report: &Report, spec: &OutputSpec, dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    let claim = Claim::new(dir, Kind::Run, &report.experiment.name, force)?;
+    write_claimed(report, spec, claim)
 }
 
 /// Writes `report` into a folder claimed (and so checked) before the run: into its staging folder,
 /// which then replaces the folder. Returns the files written (paths inside the folder).
-pub fn write_claimed(report: &Report, claim: Claim) -> Result<Vec<PathBuf>> {
-    let written = write_into(report, claim.staging()).map_err(|e| claim.relocate(e))?;
+pub fn write_claimed(report: &Report, spec: &OutputSpec, claim: Claim) -> Result<Vec<PathBuf>> {
+    let written = write_into(report, spec, claim.staging()).map_err(|e| claim.relocate(e))?;
     claim.commit(written)
 }
 
-fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+fn write_into(report: &Report, spec: &OutputSpec, dir: &Path) -> Result<Vec<PathBuf>> {
     let traj_dir = dir.join("trajectories");
     let fig_dir = dir.join("figures");
     for d in [&traj_dir, &fig_dir] {
@@ -46,9 +49,11 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     // The scenario as run, so that `flowgap plot` can redraw the figures later.
-    let copy = dir.join(crate::replot::SCENARIO_COPY);
-    std::fs::write(&copy, &report.scenario.text).map_err(|e| Error::io(&copy, e))?;
-    written.push(copy);
+    if let Some(source) = &spec.source {
+        let copy = dir.join(crate::replot::SCENARIO_COPY);
+        std::fs::write(&copy, &source.text).map_err(|e| Error::io(&copy, e))?;
+        written.push(copy);
+    }
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
         if let Some(e) = &m.ensemble {
@@ -58,11 +63,12 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     written.extend(crate::diagnostics::output::write_csvs(report, &traj_dir)?);
     written.extend(draw_figures(
         report,
-        &report.scenario.figures,
-        &report.scenario.formats,
+        spec,
+        &spec.figures,
+        &spec.formats,
         &fig_dir,
     )?);
-    for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {
+    for (name, value) in [(SUMMARY, summary(report, spec)), (TIMING, timing(report))] {
         let path = dir.join(name);
         let text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");
         std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
@@ -72,26 +78,27 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Draws `figures` of `report` in `formats` into `dir`: what a run draws, and what `flowgap plot` redraws
-/// from a report read back from the saved files. Returns the files written.
+/// from a report read back from the saved files, at the size `spec` gives. Returns the files written.
 pub fn draw_figures(
     report: &Report,
+    spec: &OutputSpec,
     figures: &[FigureKind],
     formats: &[ImageFormat],
     dir: &Path,
 ) -> Result<Vec<PathBuf>> {
     let input = FigureInput {
-        title: &report.scenario.name,
-        objective: report.scenario.objective.as_ref(),
+        title: &report.experiment.name,
+        objective: report.experiment.objective.as_ref(),
         methods: &report.methods,
         comparisons: &report.comparisons,
-        step_size: report.scenario.grid.step_size,
-        settings: &report.scenario.figure,
+        step_size: report.experiment.grid.step_size,
+        settings: &spec.figure,
     };
     let mut written = Vec::new();
     for &kind in figures {
         // The sharpness figure draws from the run's diagnostics, which FigureInput does not carry.
         if kind == FigureKind::Sharpness {
-            written.extend(render::sharpness::draw(report, dir, formats)?);
+            written.extend(render::sharpness::draw(report, &spec.figure, dir, formats)?);
         } else {
             written.extend(render::draw(kind, &input, dir, formats)?);
         }
@@ -99,9 +106,11 @@ pub fn draw_figures(
     Ok(written)
 }
 
-/// The summary of a run as JSON (the schema is documented in docs/output.md).
-pub fn summary(report: &Report) -> serde_json::Value {
-    let s = &report.scenario;
+/// The summary of a run as JSON (the schema is documented in docs/output.md); `spec` gives the
+/// scenario file.
+pub fn summary(report: &Report, spec: &OutputSpec) -> serde_json::Value {
+    let s = &report.experiment;
+    let source = spec.source.as_ref().map(|f| f.path.as_path());
     let methods: Vec<_> = report
         .methods
         .iter()
@@ -137,7 +146,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "scenario": {
             "name": s.name,
             "description": s.description,
-            "source": s.source,
+            "source": source,
             "objective": s.objective_settings,
             "init": s.init,
             "run": {
@@ -152,7 +161,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "methods": methods,
         "comparisons": report.comparisons,
         "ensemble_comparisons": report.ensemble_comparisons,
-        "data_files": crate::replot::data_files_summary(report),
+        "data_files": crate::replot::data_files_summary(report, source),
     });
     crate::diagnostics::output::attach(&mut out, report);
     out

@@ -17,9 +17,10 @@
 use crate::compare::compare;
 use crate::diagnostics::{self, Diagnostics, SharpnessSeries};
 use crate::error::{Error, Result};
-use crate::experiment::{MethodRun, Report};
+use crate::experiment::Report;
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
 use crate::golden::data_files;
+use crate::method::MethodRun;
 use crate::output::{self, MAX_CSV_DIM, SUMMARY};
 use crate::render::{self, FigureKind, ImageFormat};
 use crate::scenario::{self, Scenario};
@@ -45,9 +46,10 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 /// them from any working directory and knows whether they changed since: the absolute folder their
 /// relative paths resolve against, and per file its path as the scenario writes it and the hash of its
 /// bytes (`null` if it could not be read again after the run).
-pub fn data_files_summary(report: &Report) -> serde_json::Value {
-    let base = data_files::base_folder(&report.scenario);
-    let files: Vec<serde_json::Value> = data_files::data_paths(&report.scenario.objective_settings)
+/// `source` is the scenario file (`None` for an experiment built in code).
+pub fn data_files_summary(report: &Report, source: Option<&Path>) -> serde_json::Value {
+    let base = data_files::base_folder(source);
+    let files: Vec<serde_json::Value> = data_files::data_paths(&report.experiment.objective_settings)
         .into_iter()
         .map(|path| {
             let hash = data_files::hash_file(&base.join(&path)).ok();
@@ -108,9 +110,9 @@ pub fn replot(
     if summary.get("axes").is_some() && std::fs::symlink_metadata(&table).is_ok() {
         return replot_sweep(dir, &summary, &table, figures.is_some() || formats.is_some());
     }
-    let scenario = load_copy(dir, &summary, &summary_path)?;
-    let figures = figures.unwrap_or(&scenario.figures).to_vec();
-    let formats = formats.unwrap_or(&scenario.formats).to_vec();
+    let (scenario, spec) = load_copy(dir, &summary, &summary_path)?.into_parts();
+    let figures = figures.unwrap_or(&spec.figures).to_vec();
+    let formats = formats.unwrap_or(&spec.formats).to_vec();
     let listed = summary["methods"]
         .as_array()
         .ok_or_else(|| bad(&summary_path, "has no `methods` list"))?;
@@ -189,21 +191,28 @@ pub fn replot(
                 )?));
             }
             Some(Diagnostics {
-                methods: diagnostics::method_diagnostics(config, &scenario, &methods, series),
+                methods: diagnostics::method_diagnostics(
+                    config,
+                    scenario.objective.as_ref(),
+                    eta,
+                    &scenario.methods,
+                    &methods,
+                    series,
+                ),
                 comparisons: Vec::new(),
             })
         }
         _ => None,
     };
     let report = Report {
-        scenario,
+        experiment: scenario,
         methods,
         comparisons,
         diagnostics,
         ensemble_comparisons,
     };
     write_figures(dir, |staging| {
-        output::draw_figures(&report, &figures, &formats, staging)
+        output::draw_figures(&report, &spec, &figures, &formats, staging)
     })
 }
 

@@ -1,11 +1,13 @@
 //! Continuous-time models: vector fields, kept apart from the solver that integrates them.
 
+mod custom;
 mod field;
 mod modified;
 mod momentum;
 mod nesterov_ode;
 mod solve;
 
+pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};
 pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};
 pub use momentum::{heavy_ball_correction, HeavyBallModifiedFlow, HeavyBallOde};

@@ -2,7 +2,7 @@
 //! Λ(t) = ln(‖θ̃(t) − θ(t)‖ / ‖θ̃(0) − θ(0)‖) / t, measured by running the method a second time from
 //! θ0 + δ·u (u = (1, …, 1)/√d). For GD on ½λx² this is ln|1 − ηλ|/η at every t, for the flow −λ.
 
-use crate::experiment::run_method;
+use crate::method::run_method;
 use crate::method::MethodKind;
 use crate::objective::{norm, Objective};
 use crate::trajectory::{TimeGrid, Trajectory};

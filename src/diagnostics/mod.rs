@@ -12,9 +12,8 @@ pub mod output;
 pub mod sharpness;
 
 use crate::compare::Comparison;
-use crate::experiment::MethodRun;
-use crate::method::MethodKind;
-use crate::scenario::Scenario;
+use crate::method::{MethodConfig, MethodKind, MethodRun, Problem};
+use crate::objective::Objective;
 use conserved::ConservedDrift;
 use elkabetz_cohen::ElkabetzCohen;
 use end_state::{EndState, EndStateSettings};
@@ -184,14 +183,16 @@ pub fn sharpness_series(
     s
 }
 
-/// Runs every diagnostic the scenario asks for over finished runs.
+/// Runs every diagnostic `config` asks for over the finished runs `methods` of the methods `configs` on
+/// `problem`.
 pub fn diagnose(
     config: &DiagnosticsConfig,
-    scenario: &Scenario,
+    problem: Problem,
+    configs: &[MethodConfig],
     methods: &[MethodRun],
     comparisons: &[Comparison],
 ) -> Diagnostics {
-    let objective = scenario.objective.as_ref();
+    let objective = problem.objective;
     let sharpness = methods
         .iter()
         .map(|run| {
@@ -201,15 +202,16 @@ pub fn diagnose(
                 .map(|s| sharpness_series(objective, &run.trajectory, s))
         })
         .collect();
-    let mut per_method = method_diagnostics(config, scenario, methods, sharpness);
+    let eta = problem.grid.step_size;
+    let mut per_method = method_diagnostics(config, objective, eta, configs, methods, sharpness);
     if let Some(l) = &config.lyapunov {
-        for ((d, run), config_m) in per_method.iter_mut().zip(methods).zip(&scenario.methods) {
+        for ((d, run), config_m) in per_method.iter_mut().zip(methods).zip(configs) {
             d.lyapunov = Some(lyapunov::lyapunov(
                 &config_m.kind,
                 objective,
-                &scenario.init,
-                &scenario.grid,
-                scenario.divergence_bound,
+                problem.init,
+                problem.grid,
+                problem.divergence_bound,
                 &run.trajectory,
                 l,
             ));
@@ -226,7 +228,8 @@ pub fn diagnose(
                     eos_rel.push(eos::relate(&methods[i].id, e.crossing_time, c.departure_time));
                 }
             }
-            let elkabetz_cohen = elkabetz_cohen_for(scenario, methods, &per_method, c, ia, ib);
+            let elkabetz_cohen =
+                elkabetz_cohen_for((objective, eta), configs, methods, &per_method, c, (ia, ib));
             ComparisonDiagnostics {
                 a: c.a.clone(),
                 b: c.b.clone(),
@@ -250,17 +253,18 @@ pub fn diagnose(
 /// edge of stability, conserved drift and end states, all cheap functions of the recorded paths. The
 /// series are computed by [`diagnose`] or read back from a run's `<id>_sharpness.csv` by `flowgap plot`;
 /// `lyapunov` is left `None` (it costs a second run of each method, which [`diagnose`] makes).
+/// `objective` and the step size `eta` are the experiment's; `configs` are its methods.
 pub fn method_diagnostics(
     config: &DiagnosticsConfig,
-    scenario: &Scenario,
+    objective: &dyn Objective,
+    eta: f64,
+    configs: &[MethodConfig],
     methods: &[MethodRun],
     sharpness: Vec<Option<SharpnessSeries>>,
 ) -> Vec<MethodDiagnostics> {
-    let objective = scenario.objective.as_ref();
-    let eta = scenario.grid.step_size;
     let mut per_method: Vec<MethodDiagnostics> = methods
         .iter()
-        .zip(&scenario.methods)
+        .zip(configs)
         .zip(sharpness)
         .map(|((run, config_m), sharpness)| {
             let t = &run.trajectory;
@@ -292,14 +296,14 @@ pub fn method_diagnostics(
 
 /// The Elkabetz–Cohen bound when one side is GD and the other gradient flow with sharpness samples.
 fn elkabetz_cohen_for(
-    scenario: &Scenario,
+    (objective, eta): (&dyn Objective, f64),
+    configs: &[MethodConfig],
     methods: &[MethodRun],
     diags: &[MethodDiagnostics],
     c: &Comparison,
-    ia: usize,
-    ib: usize,
+    (ia, ib): (usize, usize),
 ) -> Option<ElkabetzCohen> {
-    let kind = |i: usize| &scenario.methods[i].kind;
+    let kind = |i: usize| &configs[i].kind;
     let (gd, flow) = match (kind(ia), kind(ib)) {
         (MethodKind::Gd, MethodKind::GradientFlow(_)) => (ia, ib),
         (MethodKind::GradientFlow(_), MethodKind::Gd) => (ib, ia),
@@ -323,8 +327,8 @@ fn elkabetz_cohen_for(
     let (ec, _hvps) = elkabetz_cohen::bound(
         &methods[gd].id,
         &methods[flow].id,
-        scenario.objective.as_ref(),
-        scenario.grid.step_size,
+        objective,
+        eta,
         &samples,
         distance_at,
     );

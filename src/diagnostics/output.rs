@@ -22,7 +22,8 @@ pub fn attach(summary: &mut serde_json::Value, report: &Report) {
             c["diagnostics"] = serde_json::to_value(d).expect("plain data");
         }
     }
-    summary["diagnostics_settings"] = serde_json::to_value(report.scenario.diagnostics).expect("plain data");
+    summary["diagnostics_settings"] =
+        serde_json::to_value(report.experiment.diagnostics).expect("plain data");
 }
 
 /// Writes `<id>_sharpness.csv` into `dir` for every method with sharpness samples: columns
@@ -31,13 +32,13 @@ pub fn write_csvs(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     let Some(diag) = &report.diagnostics else {
         return Ok(Vec::new());
     };
-    let eta = report.scenario.grid.step_size;
+    let eta = report.experiment.grid.step_size;
     let mut written = Vec::new();
     for ((m, d), config) in report
         .methods
         .iter()
         .zip(&diag.methods)
-        .zip(&report.scenario.methods)
+        .zip(&report.experiment.methods)
     {
         let Some(s) = &d.sharpness else { continue };
         let path = dir.join(format!("{}_sharpness.csv", m.id));

@@ -1,6 +1,7 @@
 //! Discrete training methods. Each returns a [`crate::Trajectory`] on its time axis (see
 //! [`crate::trajectory::TimeMap`]).
 
+mod custom;
 mod drive;
 mod gd;
 mod heavy_ball;
@@ -9,6 +10,7 @@ mod lanes_record;
 mod layerwise;
 mod nesterov;
 
+pub use custom::{run_discrete_method, DiscreteMethod};
 pub use gd::{gradient_descent, gradient_descent_watched};
 pub use heavy_ball::{heavy_ball, heavy_ball_watched, MomentumStart};
 pub use lanes::{gd_final_lanes, GdFinal, LANE_GROUP};

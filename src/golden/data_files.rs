@@ -6,7 +6,6 @@
 
 use crate::error::Result;
 use crate::files::{self, MAX_DATA_BYTES};
-use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -80,18 +79,21 @@ fn collect_csv_paths(v: &serde_json::Value, out: &mut Vec<String>) {
 
 /// The folder the scenario's relative data paths resolve against (its file's folder), made absolute so
 /// that it still holds when read back from another working directory.
-pub fn base_folder(scenario: &Scenario) -> PathBuf {
-    let parent = match scenario.source.parent() {
+/// `source` is the scenario file; an experiment built in code (`None`) resolves against the working
+/// directory.
+pub fn base_folder(source: Option<&Path>) -> PathBuf {
+    let parent = match source.and_then(|s| s.parent()) {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf())
 }
 
-/// Every data file `scenario` reads, with the hash of its bytes now.
-pub fn pin(scenario: &Scenario) -> Result<Vec<DataFile>> {
-    let base = base_folder(scenario);
-    data_paths(&scenario.objective_settings)
+/// Every data file the objective described by `objective_settings` reads (relative paths against the
+/// folder of the scenario file `source`), with the hash of its bytes now.
+pub fn pin(objective_settings: &serde_json::Value, source: Option<&Path>) -> Result<Vec<DataFile>> {
+    let base = base_folder(source);
+    data_paths(objective_settings)
         .into_iter()
         .map(|path| {
             let hash = hash_file(&base.join(&path))?;

@@ -398,14 +398,19 @@ pub enum Outcome {
 /// tolerance is bad input ([`Error::Input`], exit 2), distinct from a result that moved.
 pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outcome> {
     let path = path_for(scenario_file);
+    // The data files resolve against the scenario file itself, as the loader resolved them.
+    let source = std::fs::canonicalize(scenario_file).unwrap_or_else(|_| scenario_file.to_path_buf());
     if bless {
-        return bless_golden(&path, report);
+        return bless_golden(&path, &source, report);
     }
     let golden = load(&path)?;
     validate(&path, &golden, report)?;
     let mut mismatches = Vec::new();
     if !golden.data_files.is_empty() {
-        mismatches = data_changes(&golden.data_files, &data_files::pin(&report.scenario)?);
+        mismatches = data_changes(
+            &golden.data_files,
+            &data_files::pin(&report.experiment.objective_settings, Some(&source))?,
+        );
     }
     mismatches.extend(compare(&golden, report));
     Ok(if mismatches.is_empty() {
@@ -417,13 +422,13 @@ pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outco
 
 /// `check --bless`: writes the golden file of `report` at `path`, saying what changed from the previous
 /// one, or that an unusable previous one was replaced.
-fn bless_golden(path: &Path, report: &Report) -> Result<Outcome> {
+fn bless_golden(path: &Path, source: &Path, report: &Report) -> Result<Outcome> {
     let previous = match load(path).and_then(|g| validate(path, &g, report).map(|()| g)) {
         Ok(g) => Some(g),
         Err(Error::MissingGolden { .. }) => None,
         Err(e) if e.is_bad_input() => {
             let mut blessed = record_blessed(report);
-            blessed.data_files = data_files::pin(&report.scenario)?;
+            blessed.data_files = data_files::pin(&report.experiment.objective_settings, Some(source))?;
             save(path, &blessed)?;
             // What was wrong, without the advice to bless that the refusal ends with.
             let why = match e {
@@ -435,7 +440,7 @@ fn bless_golden(path: &Path, report: &Report) -> Result<Outcome> {
         Err(e) => return Err(e),
     };
     let mut blessed = record_blessed(report);
-    blessed.data_files = data_files::pin(&report.scenario)?;
+    blessed.data_files = data_files::pin(&report.experiment.objective_settings, Some(source))?;
     let changes = previous.map(|g| {
         let mut changes = Vec::new();
         if !g.data_files.is_empty() {
@@ -483,7 +488,7 @@ fn bad_golden(path: &Path, why: impl Into<String>) -> Error {
 /// although its settings are, and one with a negative or infinite tolerance or allowance (which would
 /// report identical values as moved, or accept anything).
 fn validate(path: &Path, g: &Golden, report: &Report) -> Result<()> {
-    let name = &report.scenario.name;
+    let name = &report.experiment.name;
     if g.scenario != *name {
         return Err(bad_golden(
             path,
@@ -603,7 +608,11 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
         ),
     };
     match kind {
-        MethodKind::Gd | MethodKind::BlockGd(_) | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => (
+        MethodKind::Gd
+        | MethodKind::BlockGd(_)
+        | MethodKind::HeavyBall { .. }
+        | MethodKind::Nesterov(_)
+        | MethodKind::Discrete(_) => (
             DISCRETE,
             "discrete: 1e-9 rel floor, plus per point the roundoff twins' allowance; points past the \
              predictability horizon are recorded, not compared"
@@ -617,7 +626,9 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
             ),
         ),
         MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solved(s),
-        MethodKind::ModifiedFlow { solver, .. } | MethodKind::HeavyBallFlow { solver, .. } => solved(solver),
+        MethodKind::ModifiedFlow { solver, .. }
+        | MethodKind::HeavyBallFlow { solver, .. }
+        | MethodKind::Continuous { solver, .. } => solved(solver),
     }
 }
 
@@ -641,7 +652,7 @@ fn selected(n: usize) -> Vec<usize> {
 }
 
 fn settings_of(report: &Report) -> serde_json::Value {
-    let s = crate::output::summary(report);
+    let s = crate::output::summary(report, &crate::outspec::OutputSpec::figures(Vec::new()));
     serde_json::json!({
         "objective": s["scenario"]["objective"],
         "init": s["scenario"]["init"],
@@ -713,7 +724,7 @@ pub fn record(report: &Report) -> Golden {
     let methods = report
         .methods
         .iter()
-        .zip(&report.scenario.methods)
+        .zip(&report.experiment.methods)
         .map(|(m, config)| {
             let (tolerance, tolerance_basis) = tolerance_of(&config.kind);
             let t = &m.trajectory;
@@ -791,7 +802,7 @@ pub fn record(report: &Report) -> Golden {
         })
         .collect();
     Golden {
-        scenario: report.scenario.name.clone(),
+        scenario: report.experiment.name.clone(),
         blessed_with: env!("CARGO_PKG_VERSION").to_string(),
         settings: settings_of(report),
         methods,
@@ -805,13 +816,15 @@ pub fn record(report: &Report) -> Golden {
 fn has_twins(kind: &MethodKind) -> bool {
     use crate::continuous::SolverKind::Rk4;
     match kind {
-        MethodKind::Gd | MethodKind::BlockGd(_) | MethodKind::HeavyBall { .. } | MethodKind::Nesterov(_) => {
-            true
-        }
+        MethodKind::Gd
+        | MethodKind::BlockGd(_)
+        | MethodKind::HeavyBall { .. }
+        | MethodKind::Nesterov(_)
+        | MethodKind::Discrete(_) => true,
         MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => s.solver == Rk4,
-        MethodKind::ModifiedFlow { solver, .. } | MethodKind::HeavyBallFlow { solver, .. } => {
-            solver.solver == Rk4
-        }
+        MethodKind::ModifiedFlow { solver, .. }
+        | MethodKind::HeavyBallFlow { solver, .. }
+        | MethodKind::Continuous { solver, .. } => solver.solver == Rk4,
         MethodKind::Sgd(_) | MethodKind::Sme(_) => false,
     }
 }
@@ -821,7 +834,7 @@ fn has_twins(kind: &MethodKind) -> bool {
 /// leaves the twins (the predictability horizon).
 pub fn record_blessed(report: &Report) -> Golden {
     let mut golden = record(report);
-    let s = &report.scenario;
+    let s = &report.experiment;
     let runs: Vec<Vec<Trajectory>> = report
         .methods
         .iter()

@@ -13,7 +13,7 @@
 //! them) where that allowance is no longer small against the state: past the predictability horizon.
 
 use crate::compare::{compare, Comparison};
-use crate::experiment::run_method;
+use crate::method::run_method;
 use crate::method::MethodKind;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
 use crate::trajectory::{TimeGrid, Trajectory};

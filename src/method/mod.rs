@@ -1,14 +1,24 @@
-//! Methods as values: every built-in discrete method and continuous model, with its time map, its
-//! stability threshold and whether it is discrete, continuous or an ensemble.
+//! Methods as values: every built-in discrete method and continuous model, and a user's own
+//! ([`DiscreteMethod`], [`ContinuousModel`]), with its time map, its stability threshold and its class
+//! (discrete, continuous, ensemble) — each an exhaustive match, so a new method cannot fall through a
+//! default. Running one is [`run_method`].
+
+mod run;
+
+pub use run::{run_method, run_method_watched, MethodRun, Problem};
+
+pub use crate::continuous::ContinuousModel;
+pub use crate::discrete::DiscreteMethod;
 
 use crate::continuous::{ModifiedOrder, SolverSettings};
 use crate::discrete::{
     gd_threshold, heavy_ball_threshold, nesterov_threshold, BlockScales, MomentumStart, NesterovSchedule,
 };
-use crate::stochastic::{SgdSettings, SmeSettings};
+use crate::stochastic::{Ensemble, SgdSettings, SmeSettings};
 use crate::trajectory::TimeMap;
+use std::sync::Arc;
 
-/// A method as the scenario asks for it.
+/// A method: one of the built-in kinds a scenario can name, or a user's own.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MethodKind {
     /// Gradient descent.
@@ -48,6 +58,81 @@ pub enum MethodKind {
     Sgd(SgdSettings),
     /// The stochastic modified equation of SGD, an ensemble of seeded paths.
     Sme(SmeSettings),
+    /// A user's discrete method, run by the same driver as the built-in ones.
+    Discrete(UserMethod),
+    /// A user's continuous model, integrated by the same solver as the built-in flows.
+    Continuous {
+        /// The model.
+        model: UserModel,
+        /// How to integrate it.
+        solver: SolverSettings,
+    },
+}
+
+/// A user's [`DiscreteMethod`], shared (cloning a scenario's methods clones the handle).
+#[derive(Clone)]
+pub struct UserMethod(pub Arc<dyn DiscreteMethod>);
+
+/// A user's [`ContinuousModel`], shared.
+#[derive(Clone)]
+pub struct UserModel(pub Arc<dyn ContinuousModel>);
+
+impl std::fmt::Debug for UserMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UserMethod({})", self.0.name())
+    }
+}
+
+impl std::fmt::Debug for UserModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UserModel({})", self.0.name())
+    }
+}
+
+/// Two handles are equal when they are the same method (user methods have no other notion of equality).
+impl PartialEq for UserMethod {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Two handles are equal when they are the same model.
+impl PartialEq for UserModel {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// What kind of thing a method is: figures draw discrete iterates as markers and continuous models as
+/// lines; ensembles carry statistics over seeded paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodClass {
+    /// A discrete iteration with one path.
+    Discrete,
+    /// A continuous-time model with one path.
+    Continuous,
+    /// An ensemble of discrete paths (SGD).
+    DiscreteEnsemble,
+    /// An ensemble of continuous paths (the SME).
+    ContinuousEnsemble,
+}
+
+impl MethodClass {
+    /// True for discrete iterations (one path or an ensemble).
+    pub fn is_discrete(self) -> bool {
+        match self {
+            MethodClass::Discrete | MethodClass::DiscreteEnsemble => true,
+            MethodClass::Continuous | MethodClass::ContinuousEnsemble => false,
+        }
+    }
+
+    /// True for ensembles of seeded paths.
+    pub fn is_ensemble(self) -> bool {
+        match self {
+            MethodClass::DiscreteEnsemble | MethodClass::ContinuousEnsemble => true,
+            MethodClass::Discrete | MethodClass::Continuous => false,
+        }
+    }
 }
 
 /// The two continuous models of heavy ball.
@@ -60,7 +145,7 @@ pub enum HeavyBallForm {
 }
 
 impl MethodKind {
-    /// The kinds accepted in a scenario.
+    /// The built-in kinds, as a scenario names them.
     pub const NAMES: [&'static str; 9] = [
         "gd",
         "heavy_ball",
@@ -73,8 +158,8 @@ impl MethodKind {
         "sme",
     ];
 
-    /// The scenario name of this kind.
-    pub fn name(&self) -> &'static str {
+    /// The kind's name (a scenario's `kind`, or the name a user's method gives itself).
+    pub fn name(&self) -> &str {
         match self {
             MethodKind::Gd | MethodKind::BlockGd(_) => "gd",
             MethodKind::HeavyBall { .. } => "heavy_ball",
@@ -85,19 +170,67 @@ impl MethodKind {
             MethodKind::NesterovOde(_) => "nesterov_ode",
             MethodKind::Sgd(_) => "sgd",
             MethodKind::Sme(_) => "sme",
+            MethodKind::Discrete(m) => m.0.name(),
+            MethodKind::Continuous { model, .. } => model.0.name(),
         }
     }
 
-    /// True for discrete iterations.
-    pub fn is_discrete(&self) -> bool {
-        matches!(
-            self,
+    /// Discrete, continuous, or an ensemble of either.
+    pub fn class(&self) -> MethodClass {
+        match self {
             MethodKind::Gd
-                | MethodKind::BlockGd(_)
-                | MethodKind::HeavyBall { .. }
-                | MethodKind::Nesterov(_)
-                | MethodKind::Sgd(_)
-        )
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::Discrete(_) => MethodClass::Discrete,
+            MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::Continuous { .. } => MethodClass::Continuous,
+            MethodKind::Sgd(_) => MethodClass::DiscreteEnsemble,
+            MethodKind::Sme(_) => MethodClass::ContinuousEnsemble,
+        }
+    }
+
+    /// True for discrete iterations (SGD included).
+    pub fn is_discrete(&self) -> bool {
+        self.class().is_discrete()
+    }
+
+    /// The ensemble to run for `sgd` and `sme`; `None` for single-path methods.
+    pub fn ensemble(&self) -> Option<Ensemble<'_>> {
+        match self {
+            MethodKind::Sgd(s) => Some(Ensemble::Sgd(s)),
+            MethodKind::Sme(s) => Some(Ensemble::Sme(s)),
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::Discrete(_)
+            | MethodKind::Continuous { .. } => None,
+        }
+    }
+
+    /// The solver settings of a continuous model; `None` for discrete methods and ensembles.
+    pub fn solver(&self) -> Option<&SolverSettings> {
+        match self {
+            MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => Some(s),
+            MethodKind::ModifiedFlow { solver, .. }
+            | MethodKind::HeavyBallFlow { solver, .. }
+            | MethodKind::Continuous { solver, .. } => Some(solver),
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::Discrete(_)
+            | MethodKind::Sgd(_)
+            | MethodKind::Sme(_) => None,
+        }
     }
 
     /// How the method's step k maps to time: t = k·η, except Nesterov with the Su–Boyd–Candès schedule
@@ -106,21 +239,37 @@ impl MethodKind {
         match self {
             MethodKind::Nesterov(schedule) => schedule.time_map(),
             MethodKind::NesterovOde(_) => TimeMap::SqrtEta,
-            _ => TimeMap::Eta,
+            MethodKind::Discrete(m) => m.0.time_map(),
+            MethodKind::Continuous { model, .. } => model.0.time_map(),
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::Sgd(_)
+            | MethodKind::Sme(_) => TimeMap::Eta,
         }
     }
 
     /// The linear stability threshold on the sharpness λ_max for a discrete method with step `eta`: on
     /// a quadratic it converges iff λ_max is below it (GD 2/η, heavy ball 2(1 + β)/η, Nesterov
     /// (2 + 2β)/(η(1 + 2β)); for the Su–Boyd–Candès schedule, whose β_k → 1, the limit 4/(3η)).
-    /// `None` for continuous models.
+    /// `None` for continuous models, and for block-scaled GD, whose threshold is per block.
     pub fn stability_threshold(&self, eta: f64) -> Option<f64> {
-        match *self {
+        match self {
             MethodKind::Gd | MethodKind::Sgd(_) => Some(gd_threshold(eta)),
-            MethodKind::HeavyBall { beta, .. } => Some(heavy_ball_threshold(eta, beta)),
-            MethodKind::Nesterov(NesterovSchedule::Constant(beta)) => Some(nesterov_threshold(eta, beta)),
+            MethodKind::HeavyBall { beta, .. } => Some(heavy_ball_threshold(eta, *beta)),
+            MethodKind::Nesterov(NesterovSchedule::Constant(beta)) => Some(nesterov_threshold(eta, *beta)),
             MethodKind::Nesterov(NesterovSchedule::SuBoydCandes) => Some(nesterov_threshold(eta, 1.0)),
-            _ => None,
+            MethodKind::Discrete(m) => m.0.stability_threshold(eta),
+            MethodKind::BlockGd(_)
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::Continuous { .. }
+            | MethodKind::Sme(_) => None,
         }
     }
 
@@ -141,6 +290,14 @@ impl MethodKind {
             MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solver(s),
             MethodKind::Sgd(s) => crate::stochastic::sgd_settings_json(s),
             MethodKind::Sme(s) => crate::stochastic::sme_settings_json(s),
+            MethodKind::Discrete(m) => m.0.settings(),
+            MethodKind::Continuous { model, solver: s } => {
+                let mut v = solver(s);
+                if let (Some(out), serde_json::Value::Object(own)) = (v.as_object_mut(), model.0.settings()) {
+                    out.extend(own);
+                }
+                v
+            }
             MethodKind::ModifiedFlow { order, solver: s } => {
                 let mut v = solver(s);
                 v["order"] = json!(order.as_number());
@@ -166,8 +323,19 @@ impl MethodKind {
     }
 }
 
-/// One `[[method]]`.
-#[derive(Debug, Clone, PartialEq)]
+/// `{"kind": name, …settings}`, the method as summary.json describes it.
+impl serde::Serialize for MethodKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut v = serde_json::json!({ "kind": self.name() });
+        if let serde_json::Value::Object(settings) = self.settings() {
+            v.as_object_mut().expect("an object").extend(settings);
+        }
+        v.serialize(serializer)
+    }
+}
+
+/// One method of an experiment (a scenario's `[[method]]`): an id and what to run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MethodConfig {
     /// Its unique id (file names and comparisons use it).
     pub id: String,

@@ -35,7 +35,7 @@ fn quantity_names(input: &FigureInput) -> Vec<String> {
 }
 
 /// The drift q(t) − q(0) of quantity `name` along method `m` (empty when it does not record it), and q(0).
-fn drift(m: &crate::experiment::MethodRun, name: &str) -> (Vec<(f64, f64)>, f64) {
+fn drift(m: &crate::method::MethodRun, name: &str) -> (Vec<(f64, f64)>, f64) {
     let t = &m.trajectory;
     let Some(k) = t.conserved_names.iter().position(|n| n == name) else {
         return (Vec::new(), f64::NAN);

@@ -428,7 +428,7 @@ pub(super) fn fail<E: std::fmt::Display>(e: E) -> String {
 /// with the data.
 pub(super) fn time_label(input: &FigureInput) -> String {
     let eta = input.step_size;
-    let on_eta = |m: &crate::experiment::MethodRun| {
+    let on_eta = |m: &crate::method::MethodRun| {
         let t = &m.trajectory;
         match (t.steps.last(), t.times.last()) {
             (Some(&k), Some(&time)) if k > 0 => (time - k as f64 * eta).abs() <= 1e-9 * time.abs().max(1.0),

@@ -6,7 +6,7 @@ use super::style::{
     fmt_num, method_label, series_color, text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use super::FigureInput;
-use crate::experiment::MethodRun;
+use crate::method::MethodRun;
 use crate::stochastic::EnsembleStats;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;

@@ -3,7 +3,7 @@
 //! read off the figure (a marker on each path, joined by a thin segment).
 
 use crate::compare::Comparison;
-use crate::experiment::MethodRun;
+use crate::method::MethodRun;
 
 /// How many matched times each compared pair gets (t = 0 excluded: both paths start there).
 pub const MATCHED_TIMES: usize = 10;

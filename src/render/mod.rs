@@ -27,7 +27,7 @@ pub use sweep::sweep_figures;
 
 use crate::compare::Comparison;
 use crate::error::{Error, Result};
-use crate::experiment::MethodRun;
+use crate::method::MethodRun;
 use crate::objective::Objective;
 use crate::order::OrderStudy;
 use plotters::coord::Shift;

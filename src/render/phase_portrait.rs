@@ -10,7 +10,7 @@ use super::style::{
     FIELD_GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use super::FigureInput;
-use crate::experiment::MethodRun;
+use crate::method::MethodRun;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;

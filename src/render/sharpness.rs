@@ -24,12 +24,17 @@ fn fail<E: std::fmt::Display>(e: E) -> String {
 
 /// Draws `dir/sharpness.<ext>` for each format, through the writer every figure shares (atomic, with the
 /// scenario's size and dpi, and the font embedded in an SVG).
-pub fn draw(report: &Report, dir: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>> {
+pub fn draw(
+    report: &Report,
+    settings: &super::settings::FigureSettings,
+    dir: &Path,
+    formats: &[ImageFormat],
+) -> Result<Vec<PathBuf>> {
     ensure_font().map_err(|message| Error::Render {
         figure: NAME.to_string(),
         message,
     })?;
-    super::write_files(NAME, &Sharpness(report), dir, formats, &report.scenario.figure)
+    super::write_files(NAME, &Sharpness(report), dir, formats, settings)
 }
 
 /// The sharpness figure of a run.
@@ -56,16 +61,19 @@ fn plot<DB: DrawingBackend>(
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
     let area = root
-        .titled(&format!("{} — sharpness", report.scenario.name), text(TITLE_SIZE))
+        .titled(
+            &format!("{} — sharpness", report.experiment.name),
+            text(TITLE_SIZE),
+        )
         .map_err(fail)?;
-    let eta = report.scenario.grid.step_size;
+    let eta = report.experiment.grid.step_size;
     let mut curves: Vec<(usize, Curve)> = Vec::new();
     if let Some(diag) = &report.diagnostics {
         for (k, ((m, d), config)) in report
             .methods
             .iter()
             .zip(&diag.methods)
-            .zip(&report.scenario.methods)
+            .zip(&report.experiment.methods)
             .enumerate()
         {
             let Some(s) = &d.sharpness else { continue };

@@ -278,7 +278,7 @@ pub fn ensure_ticks(ticks: Vec<f64>, lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// A method's legend label: its id, with its kind when the id does not already say it.
-pub fn method_label(m: &crate::experiment::MethodRun) -> String {
+pub fn method_label(m: &crate::method::MethodRun) -> String {
     if m.kind.is_empty() || m.id == m.kind {
         m.id.clone()
     } else {

@@ -10,8 +10,8 @@
 //! refuse requests that are off by orders of magnitude (80 GB asked of a laptop), not to tune a run.
 
 use super::locate::keys_by_line;
-use super::Scenario;
 use crate::error::{Error, Location, Result};
+use crate::experiment::Experiment;
 use crate::files::bytes_text;
 use crate::method::MethodKind;
 use std::path::{Path, PathBuf};
@@ -90,15 +90,15 @@ pub fn parse_size(text: &str) -> Option<u64> {
 /// Refuses `scenario` when its estimated memory exceeds the budget ([`memory_budget`]), naming the key
 /// of the largest part with its line in the scenario file. Call it again whenever a scenario is changed
 /// after loading (a sweep point, another step size): the load checks only the file as written.
-pub fn check_budget(scenario: &Scenario) -> Result<()> {
-    check_budget_within(scenario, &scenario.source, memory_budget()?)?;
-    check_work_within(scenario, &scenario.source, work_budget()?)
+pub fn check_budget(scenario: &Experiment, file: &Path, text: &str) -> Result<()> {
+    check_budget_within(scenario, file, text, memory_budget()?)?;
+    check_work_within(scenario, file, text, work_budget()?)
 }
 
 /// Refuses `scenario` when one method's estimated work exceeds `budget` gradient-coordinate
 /// evaluations: steps × paths × SME substeps × (d × the samples one gradient reads). A lower bound (an
 /// adaptive solver evaluates several gradients per step), so only runs that could not finish are refused.
-pub(super) fn check_work_within(scenario: &Scenario, file: &Path, budget: f64) -> Result<()> {
+pub(super) fn check_work_within(scenario: &Experiment, file: &Path, text: &str, budget: f64) -> Result<()> {
     let d = scenario.objective.dim() as f64;
     let samples = scenario
         .objective
@@ -120,7 +120,7 @@ pub(super) fn check_work_within(scenario: &Scenario, file: &Path, budget: f64) -
         } else {
             vec!["run.steps".to_string()]
         };
-        let (key, line) = locate(&scenario.text, &keys);
+        let (key, line) = locate(text, &keys);
         return Err(Error::Scenario {
             location: Location {
                 file: file.to_path_buf(),
@@ -151,7 +151,7 @@ pub(super) fn check_work_within(scenario: &Scenario, file: &Path, budget: f64) -
 }
 
 /// [`check_budget`] against `budget` bytes, naming `file` in the error.
-pub(super) fn check_budget_within(scenario: &Scenario, file: &Path, budget: u64) -> Result<()> {
+pub(super) fn check_budget_within(scenario: &Experiment, file: &Path, text: &str, budget: u64) -> Result<()> {
     let parts = parts(scenario);
     let total = parts.iter().fold(0u64, |sum, p| sum.saturating_add(p.bytes));
     if total <= budget {
@@ -161,7 +161,7 @@ pub(super) fn check_budget_within(scenario: &Scenario, file: &Path, budget: u64)
         .iter()
         .max_by_key(|p| p.bytes)
         .expect("a total above the budget has parts");
-    let (key, line) = locate(&scenario.text, &largest.keys);
+    let (key, line) = locate(text, &largest.keys);
     Err(Error::Scenario {
         location: Location {
             file: file.to_path_buf(),
@@ -221,7 +221,7 @@ fn product(factors: &[u64]) -> u64 {
 }
 
 /// The estimate's parts, largest requests first in no particular order.
-fn parts(s: &Scenario) -> Vec<Part> {
+fn parts(s: &Experiment) -> Vec<Part> {
     let d = s.objective.dim() as u64;
     let points = s.grid.intervals().saturating_add(1);
     let per_point = d + 3 + s.objective.conserved_names().len() as u64;

@@ -10,10 +10,11 @@ use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
-use crate::experiment::CompareConfig;
+use crate::experiment::{file_clash, file_name_problem, CompareConfig, Experiment};
 use crate::files;
 use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
 use crate::objective::{Objective, RandomInit};
+use crate::outspec::{OutputSpec, SourceFile};
 use crate::render::{FigureKind, ImageFormat};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
@@ -499,107 +500,37 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         dim,
     )?;
 
-    let scenario = Scenario {
+    let experiment = Experiment {
         name,
         description: raw.description,
-        // The file itself, not the way it was named: two paths to one file give the same summary.json.
-        source: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-        text: src.to_string(),
-        objective_settings,
         objective,
+        objective_settings,
         init,
         grid,
         divergence_bound,
         methods,
         comparisons,
+        diagnostics,
+    };
+    let output = OutputSpec {
         figures,
         formats,
-        diagnostics,
         figure,
+        source: Some(SourceFile {
+            // The file itself, not the way it was named: two paths to one file give the same summary.json.
+            path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            text: src.to_string(),
+        }),
     };
-    super::budget::check_budget_within(&scenario, path, super::budget::memory_budget()?)?;
-    super::budget::check_work_within(&scenario, path, super::budget::work_budget()?)?;
+    let scenario = Scenario { experiment, output };
+    let e = &scenario.experiment;
+    super::budget::check_budget_within(e, path, src, super::budget::memory_budget()?)?;
+    super::budget::check_work_within(e, path, src, super::budget::work_budget()?)?;
     Ok(scenario)
 }
 
 /// The most steps a run may take: beyond this, a run takes days even on the smallest objective.
-pub const MAX_STEPS: i64 = 1_000_000_000;
-
-/// The longest method id or scenario name (they name files; file systems allow 255 bytes, and a method
-/// adds suffixes such as `_sharpness.csv`).
-pub const MAX_ID_CHARS: usize = 100;
-
-/// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
-/// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`). Ids whose files
-/// would coincide are refused; a writer that adds a file per method must add its suffix here
-/// (tests/it/scenarios.rs checks that every file a run writes is on this list).
-pub const METHOD_FILE_SUFFIXES: [&str; 4] = [".csv", ".npy", "_ensemble.csv", "_sharpness.csv"];
-
-/// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,
-/// `..`, NUL or leading `.`), not starting with `-` (it would read as a command-line option), at most
-/// [`MAX_ID_CHARS`] characters.
-fn file_name_problem(id: &str) -> Option<String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if id.is_empty() || !id.chars().all(allowed) {
-        Some("must be non-empty and use only letters, digits, `_` and `-`".to_string())
-    } else if id.starts_with('-') {
-        Some("must not start with `-`".to_string())
-    } else if id.len() > MAX_ID_CHARS {
-        Some(format!(
-            "must be at most {MAX_ID_CHARS} characters, found {}",
-            id.len()
-        ))
-    } else {
-        None
-    }
-}
-
-/// Records the files method `id` writes in `written` (file name in lower case → the id that writes it)
-/// and says which earlier method would write one of the same files. Names are compared ignoring case,
-/// as file systems on macOS and Windows do.
-fn file_clash(written: &mut HashMap<String, String>, id: &str) -> Option<String> {
-    for suffix in METHOD_FILE_SUFFIXES {
-        let file = format!("{id}{suffix}");
-        if let Some(other) = written.get(&file.to_lowercase()) {
-            let why = if other.eq_ignore_ascii_case(id) {
-                format!("`{id}` and `{other}` differ only in case, and file names on macOS and Windows ignore case")
-            } else {
-                format!(
-                    "`{other}` also writes trajectories/{}",
-                    written_name(other, &file)
-                )
-            };
-            return Some(format!(
-                "this method's output file trajectories/{file} would overwrite another: {why}; choose another id \
-                 (ids must not be another id followed by {})",
-                id_suffixes().join(" or ")
-            ));
-        }
-    }
-    for suffix in METHOD_FILE_SUFFIXES {
-        let file = format!("{id}{suffix}");
-        written.insert(file.to_lowercase(), id.to_string());
-    }
-    None
-}
-
-/// The suffixes that turn one id into another's file name stem: `_ensemble`, `_sharpness`.
-fn id_suffixes() -> Vec<&'static str> {
-    METHOD_FILE_SUFFIXES
-        .iter()
-        .filter_map(|s| s.split('.').next())
-        .filter(|stem| !stem.is_empty())
-        .collect()
-}
-
-/// The name of `other`'s file that coincides with `file` (as `other` writes it, in its case).
-fn written_name(other: &str, file: &str) -> String {
-    METHOD_FILE_SUFFIXES
-        .iter()
-        .map(|s| format!("{other}{s}"))
-        .find(|f| f.eq_ignore_ascii_case(file))
-        .unwrap_or_else(|| file.to_string())
-}
+pub const MAX_STEPS: i64 = crate::experiment::MAX_STEPS as i64;
 
 /// The solver keys shared by every continuous model.
 const SOLVER_KEYS: [&str; 5] = ["solver", "rtol", "atol", "max_steps", "dt"];

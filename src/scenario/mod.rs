@@ -15,54 +15,49 @@ pub mod sweep;
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
 
+pub use crate::experiment::{MAX_ID_CHARS, METHOD_FILE_SUFFIXES};
 pub use budget::{
     check_budget, memory_budget, parse_size, work_budget, DEFAULT_MEMORY_BUDGET, DEFAULT_WORK_BUDGET,
     MEMORY_BUDGET_VAR, WORK_BUDGET_VAR,
 };
 pub use ctx::excerpt;
-pub use load::{load, parse, read_source, MAX_ID_CHARS, MAX_STEPS, METHOD_FILE_SUFFIXES};
+pub use load::{load, parse, read_source, MAX_STEPS};
 
 use crate::error::{Error, Result};
-use crate::objective::Objective;
-use crate::render::{FigureKind, ImageFormat};
-use crate::trajectory::TimeGrid;
+use crate::experiment::Experiment;
+use crate::outspec::{OutputSpec, SourceFile};
 use std::path::{Path, PathBuf};
 
-/// A checked scenario, ready to run: every value in it has been validated.
+/// A checked scenario, ready to run: the experiment it describes and what to write about it.
 pub struct Scenario {
-    /// The scenario's name (the default output folder is `output/<name>/`).
-    pub name: String,
-    /// One line on what it shows.
-    pub description: String,
-    /// The file it came from.
-    pub source: PathBuf,
-    /// The file's text as parsed (saved beside the outputs, so a run can be redrawn even if the file
-    /// has since changed or never existed on disk).
-    pub text: String,
-    /// The objective, as written in the file (resolved settings for the summary).
-    pub objective_settings: serde_json::Value,
-    /// The objective, built.
-    pub objective: Box<dyn Objective>,
-    /// The initial point θ0.
-    pub init: Vec<f64>,
-    /// The run's time axis on t = k·η; a method with another time map uses
-    /// `grid.with_time_map(kind.time_map())`.
-    pub grid: TimeGrid,
-    /// The loss above which a method counts as diverged.
-    pub divergence_bound: f64,
-    /// The methods, in file order.
-    pub methods: Vec<crate::method::MethodConfig>,
-    /// The comparisons, in file order.
-    pub comparisons: Vec<crate::experiment::CompareConfig>,
-    /// The figures to draw.
-    pub figures: Vec<FigureKind>,
-    /// The formats to draw them in.
-    pub formats: Vec<ImageFormat>,
-    /// The post-run diagnostics asked for in `[diagnostics]` (none when the table is absent).
-    pub diagnostics: Option<crate::diagnostics::DiagnosticsConfig>,
-    /// Canvas size, PNG resolution and the projected portrait's plane (`[output]` width, height, dpi,
-    /// projection).
-    pub figure: crate::render::settings::FigureSettings,
+    /// The experiment (objective, θ₀, grid, methods, comparisons, diagnostics), every value checked.
+    pub experiment: Experiment,
+    /// The figures, formats and figure settings of `[output]`, and the file itself.
+    pub output: OutputSpec,
+}
+
+impl Scenario {
+    /// The file the scenario came from (canonicalised).
+    pub fn source(&self) -> &Path {
+        &self.file().path
+    }
+
+    /// The file's text as parsed.
+    pub fn text(&self) -> &str {
+        &self.file().text
+    }
+
+    fn file(&self) -> &SourceFile {
+        self.output
+            .source
+            .as_ref()
+            .expect("a loaded scenario keeps its file")
+    }
+
+    /// Splits the scenario into the experiment to run and what to write.
+    pub fn into_parts(self) -> (Experiment, OutputSpec) {
+        (self.experiment, self.output)
+    }
 }
 
 /// A named scenario's file: `dir/NAME.toml`.
@@ -108,7 +103,7 @@ pub fn list(dir: &Path) -> Result<Vec<(String, String)>> {
             .unwrap_or_default()
             .to_string();
         let description = match load(&path) {
-            Ok(s) => s.description,
+            Ok(s) => s.experiment.description,
             Err(e) => format!("(invalid: {e})"),
         };
         out.push((stem, description));

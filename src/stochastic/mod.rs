@@ -97,16 +97,25 @@ pub fn sme_settings_json(s: &SmeSettings) -> serde_json::Value {
     })
 }
 
-/// Runs an `sgd` or `sme` method kind as an ensemble: `None` for other kinds. An objective without a
-/// noise source, or batch settings the sampler refuses (both refused by the scenario loader first), give
-/// an empty trajectory whose termination says why, since a run records rather than fails.
+/// Which ensemble to run: SGD's seeded paths or the SME's.
+#[derive(Debug, Clone, Copy)]
+pub enum Ensemble<'a> {
+    /// SGD with these settings.
+    Sgd(&'a SgdSettings),
+    /// The stochastic modified equation with these settings.
+    Sme(&'a SmeSettings),
+}
+
+/// Runs an ensemble. An objective without a noise source, or batch settings the sampler refuses (both
+/// refused by the scenario loader first), give an empty trajectory whose termination says why, since a
+/// run records rather than fails.
 pub fn run_ensemble(
-    kind: &crate::method::MethodKind,
+    kind: Ensemble,
     objective: &dyn Objective,
     theta0: &[f64],
     grid: &crate::trajectory::TimeGrid,
     loss_bound: f64,
-) -> Option<(crate::trajectory::Trajectory, EnsembleStats)> {
+) -> (crate::trajectory::Trajectory, EnsembleStats) {
     run_ensemble_watched(kind, objective, theta0, grid, loss_bound, &Watch::idle())
 }
 
@@ -115,14 +124,13 @@ pub fn run_ensemble(
 /// finished and the part of the running one recorded so far (their `alive` counts say how many paths
 /// each point has).
 pub fn run_ensemble_watched(
-    kind: &crate::method::MethodKind,
+    kind: Ensemble,
     objective: &dyn Objective,
     theta0: &[f64],
     grid: &crate::trajectory::TimeGrid,
     loss_bound: f64,
     watch: &Watch,
-) -> Option<(crate::trajectory::Trajectory, EnsembleStats)> {
-    use crate::method::MethodKind;
+) -> (crate::trajectory::Trajectory, EnsembleStats) {
     use crate::trajectory::{Termination, Trajectory};
     let refused = |reason: String| {
         let mut t = Trajectory::with_capacity(objective.dim(), 0);
@@ -135,19 +143,15 @@ pub fn run_ensemble_watched(
         let (_, stats) = stats::drive_ensemble(objective, (theta0, grid, loss_bound, &idle), 0, |_| NoStep);
         (t, stats)
     };
-    let no_source =
-        || refused("the objective has neither minibatch nor noisy gradients; sgd and sme need one".into());
+    let Some(source) = Source::of(objective) else {
+        return refused(
+            "the objective has neither minibatch nor noisy gradients; sgd and sme need one".into(),
+        );
+    };
     match kind {
-        MethodKind::Sgd(s) => Some(match Source::of(objective) {
-            Some(source) => sgd::run_sgd_watched(objective, source, theta0, grid, s, loss_bound, watch)
-                .unwrap_or_else(|e| refused(e.to_string())),
-            None => no_source(),
-        }),
-        MethodKind::Sme(s) => Some(match Source::of(objective) {
-            Some(source) => sme::run_sme_watched(objective, source, theta0, grid, s, loss_bound, watch),
-            None => no_source(),
-        }),
-        _ => None,
+        Ensemble::Sgd(s) => sgd::run_sgd_watched(objective, source, theta0, grid, s, loss_bound, watch)
+            .unwrap_or_else(|e| refused(e.to_string())),
+        Ensemble::Sme(s) => sme::run_sme_watched(objective, source, theta0, grid, s, loss_bound, watch),
     }
 }
 

@@ -26,8 +26,8 @@ const STARTS_PER_TASK: usize = 64;
 /// axes move only the initial point, the objective has a lane form, and some method is plain GD.
 pub(super) fn eligible(base: &Scenario, axes: &[Axis]) -> bool {
     axes.iter().all(|a| a.key.starts_with("init.point["))
-        && base.objective.lane_objective().is_some()
-        && base.methods.iter().any(|m| m.kind == MethodKind::Gd)
+        && base.experiment.objective.lane_objective().is_some()
+        && base.experiment.methods.iter().any(|m| m.kind == MethodKind::Gd)
 }
 
 /// The GD trajectory of each of `rows` (scenarios of one eligible sweep), in order, computed in parallel
@@ -35,25 +35,31 @@ pub(super) fn eligible(base: &Scenario, axes: &[Axis]) -> bool {
 /// share its time grid and dimension (the caller then runs each row alone).
 pub(super) fn gd_trajectories(rows: &[&Scenario]) -> Option<Vec<Trajectory>> {
     let first = rows.first()?;
-    match first.objective.lane_objective()? {
+    match first.experiment.objective.lane_objective()? {
         LaneObjective::Himmelblau(h) => batch::<_, 2>(h, rows),
     }
 }
 
 /// [`gd_trajectories`] on the concrete objective `objective` of dimension `D`.
 fn batch<O: Objective, const D: usize>(objective: &O, rows: &[&Scenario]) -> Option<Vec<Trajectory>> {
-    let grid = rows[0].grid;
-    let same = rows
-        .iter()
-        .all(|s| s.grid == grid && s.init.len() == D && s.objective.dim() == D);
+    let grid = rows[0].experiment.grid;
+    let same = rows.iter().all(|s| {
+        s.experiment.grid == grid && s.experiment.init.len() == D && s.experiment.objective.dim() == D
+    });
     if !same {
         return None;
     }
     let starts: Vec<[f64; D]> = rows
         .iter()
-        .map(|s| s.init.as_slice().try_into().expect("checked: dimension D"))
+        .map(|s| {
+            s.experiment
+                .init
+                .as_slice()
+                .try_into()
+                .expect("checked: dimension D")
+        })
         .collect();
-    let bounds: Vec<f64> = rows.iter().map(|s| s.divergence_bound).collect();
+    let bounds: Vec<f64> = rows.iter().map(|s| s.experiment.divergence_bound).collect();
     // The grid GD runs on in `experiment::run_method`: the run's, on GD's own time map.
     let grid = grid.with_time_map(MethodKind::Gd.time_map());
     Some(

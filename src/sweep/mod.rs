@@ -15,7 +15,7 @@ pub use merge::merge;
 pub use table::{for_each_row, read_columns, read_summary};
 
 use crate::error::{Error, Location, Result};
-use crate::experiment::{self, Report};
+use crate::experiment::Report;
 use crate::method::MethodKind;
 use crate::objective::norm;
 use crate::outdir::Claim;
@@ -143,14 +143,16 @@ impl Plan {
         let doc: toml::Table = src
             .parse()
             .map_err(|e: toml::de::Error| spec::grid_error(format!("{}: {}", path.display(), e.message())))?;
-        let dim = base.objective.dim();
-        let minima = base.objective.known_minima();
+        let dim = base.experiment.objective.dim();
+        let minima = base.experiment.objective.known_minima();
         let methods: Vec<(String, bool)> = base
+            .experiment
             .methods
             .iter()
             .map(|m| (m.id.clone(), m.kind.is_discrete()))
             .collect();
         let comparisons: Vec<String> = base
+            .experiment
             .comparisons
             .iter()
             .map(|c| format!("{}_vs_{}", c.a, c.b))
@@ -180,7 +182,7 @@ impl Plan {
         }
         let lanes = lanes::eligible(&base, &sweep.axes);
         let plan = Plan {
-            name: base.name.clone(),
+            name: base.experiment.name.clone(),
             source: path.to_path_buf(),
             doc,
             spec: sweep,
@@ -266,7 +268,7 @@ impl Plan {
     /// Runs grid point `index` and formats its CSV row (without the newline).
     pub fn row(&self, index: u64) -> Result<String> {
         let values = self.values_at(index);
-        let report = experiment::run(self.scenario_with(&values)?);
+        let report = self.scenario_with(&values)?.experiment.run();
         Ok(self.format_row(index, &values, &report))
     }
 
@@ -339,7 +341,7 @@ impl Plan {
                 let given = |_: usize, m: &crate::method::MethodConfig| {
                     traj.as_ref().filter(|_| m.kind == MethodKind::Gd).cloned()
                 };
-                let report = experiment::run_with(scenario, given);
+                let report = scenario.experiment.run_with(given);
                 bar.inc(1);
                 Some(Ok(self.format_row(i, &values, &report)))
             })

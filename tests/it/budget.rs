@@ -2,7 +2,7 @@
 //! method out of time ends as `time_limit` with the points it recorded, and every output is written; a
 //! budget never spent changes no result, and without a terminal the run prints nothing new.
 
-use flowgap::experiment::{self, Progress, RunOptions};
+use flowgap::experiment::{Progress, RunOptions};
 use flowgap::{Termination, Trajectory};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -103,12 +103,12 @@ fn a_spent_budget_ends_every_kind_of_method_with_the_points_it_recorded() {
         progress: None,
     };
     for name in SCENARIOS {
-        let full = experiment::run(load(name));
-        let cut = experiment::run_with_options(load(name), none);
+        let full = (load(name)).experiment.run();
+        let cut = (load(name)).experiment.run_with_options(none);
         assert_eq!(cut.comparisons.len(), full.comparisons.len(), "{name}");
-        for ((m, whole), config) in cut.methods.iter().zip(&full.methods).zip(&cut.scenario.methods) {
+        for ((m, whole), config) in cut.methods.iter().zip(&full.methods).zip(&cut.experiment.methods) {
             let what = format!("{name}: {}", m.id);
-            let t_end = cut.scenario.grid.with_time_map(config.kind.time_map()).t_end();
+            let t_end = cut.experiment.grid.with_time_map(config.kind.time_map()).t_end();
             match m.trajectory.termination {
                 Termination::TimeLimit { t, limit_seconds } => {
                     assert_eq!(limit_seconds, 0.0, "{what}");
@@ -143,8 +143,8 @@ fn a_budget_never_spent_changes_no_result_and_every_method_reports_progress() {
             max_time: Some(Duration::from_secs(3600)),
             progress: Some(&record),
         };
-        let full = experiment::run(load(name));
-        let watched = experiment::run_with_options(load(name), options);
+        let full = (load(name)).experiment.run();
+        let watched = (load(name)).experiment.run_with_options(options);
         for (m, whole) in watched.methods.iter().zip(&full.methods) {
             let what = format!("{name}: {}", m.id);
             assert_eq!(m.trajectory.termination, whole.trajectory.termination, "{what}");

@@ -625,18 +625,18 @@ fn shipped_iris_scenarios_load_with_their_dimensions() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let s = scenario::load(&dir.join("logistic_iris.toml")).unwrap();
     // 3 classes × 4 features + 3 biases.
-    assert_eq!(s.objective.dim(), 15);
+    assert_eq!(s.experiment.objective.dim(), 15);
     assert_eq!(
-        s.objective_settings["data"]["class_names"],
+        s.experiment.objective_settings["data"]["class_names"],
         serde_json::json!(["setosa", "versicolor", "virginica"])
     );
     // At θ = 0 every class has probability 1/3: the loss is ln 3.
-    assert!((s.objective.loss(&s.init) - 3f64.ln()).abs() < 1e-14);
+    assert!((s.experiment.objective.loss(&s.experiment.init) - 3f64.ln()).abs() < 1e-14);
     let s = scenario::load(&dir.join("linear_regression_iris.toml")).unwrap();
-    assert_eq!(s.objective.dim(), 4);
+    assert_eq!(s.experiment.objective.dim(), 4);
     // With standardised features the bias of the least-squares fit is the mean petal width, 1.1993 cm
     // (179.9 / 150 from the data's column sum).
-    let min = &s.objective.known_minima()[0];
+    let min = &s.experiment.objective.known_minima()[0];
     assert!((min[3] - 179.9 / 150.0).abs() < 1e-12, "{min:?}");
 }
 
@@ -652,7 +652,7 @@ fn csv_paths_are_relative_to_the_scenario_file() {
     );
     let s = parse_in(dir.path(), &text).unwrap();
     // target = a − 0.5 exactly: the least-squares fit is w = 1, b = −0.5.
-    let min = &s.objective.known_minima()[0];
+    let min = &s.experiment.objective.known_minima()[0];
     assert!(
         (min[0] - 1.0).abs() < 1e-12 && (min[1] + 0.5).abs() < 1e-12,
         "{min:?}"
@@ -681,14 +681,14 @@ fn synthetic_sources_build_from_a_scenario() {
         "[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]",
     );
     let s = parse_in(dir.path(), &text).unwrap();
-    assert_eq!(s.objective.dim(), 9);
-    assert!(s.objective.as_finite_sum().is_some());
+    assert_eq!(s.experiment.objective.dim(), 9);
+    assert!(s.experiment.objective.as_finite_sum().is_some());
     let text = scenario_text(
         "[objective]\nkind = \"linear_regression\"\nbias = false\n[objective.data]\n\
          source = \"teacher_student\"\nseed = 1\nsamples = 50\ninputs = 3\nhidden = 4\nnoise = 0.1\n",
         "[0.0, 0.0, 0.0]",
     );
-    assert_eq!(parse_in(dir.path(), &text).unwrap().objective.dim(), 3);
+    assert_eq!(parse_in(dir.path(), &text).unwrap().experiment.objective.dim(), 3);
 }
 
 #[test]
@@ -818,7 +818,7 @@ fn bad_data_tables_are_refused_with_line_and_key() {
     );
     // And when everything is right it loads: 2 features + bias, binary.
     let text = scenario_text(&format!("{csv}task = \"binary\"\npositive = \"cat\"\n"), init2);
-    assert_eq!(parse_in(dir.path(), &text).unwrap().objective.dim(), 3);
+    assert_eq!(parse_in(dir.path(), &text).unwrap().experiment.objective.dim(), 3);
 
     let text = scenario_text(
         &format!("{csv}task = \"multiclass\"\n")

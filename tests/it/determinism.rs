@@ -1,7 +1,7 @@
 //! The same scenario gives byte-identical output files, run after run and through the library or the
 //! binary; only `timing.json` (wall-clock times) may differ.
 
-use flowgap::{experiment, output, scenario};
+use flowgap::{output, scenario};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,8 +82,8 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// Runs the scenario at `path` in-process into `out`.
 fn run_library(path: &Path, out: &Path) {
-    let report = experiment::run(scenario::load(path).unwrap());
-    output::write_report(&report, out, false).unwrap();
+    let (experiment, spec) = scenario::load(path).unwrap().into_parts();
+    output::write_report(&experiment.run(), &spec, out, false).unwrap();
 }
 
 /// Asserts that two output folders hold the same files with the same bytes, `timing.json` aside.

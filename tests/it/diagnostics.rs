@@ -5,15 +5,25 @@
 use flowgap::data::{Dataset, Task};
 use flowgap::diagnostics::end_state::EndStatus;
 use flowgap::diagnostics::sharpness::{Eigensolver, SharpnessSettings};
-use flowgap::experiment::{run, Report};
+use flowgap::experiment::Report;
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Mlp, MlpConfig, MlpLoss, Objective, Parameterization};
 use flowgap::scenario::parse;
 use nalgebra::DMatrix;
 use std::path::Path;
 
+/// The scenario in `src`, parsed into what to run and what to write.
+fn parse_toml(src: &str) -> (flowgap::experiment::Experiment, flowgap::outspec::OutputSpec) {
+    parse(src, Path::new("test.toml"))
+        .expect("valid scenario")
+        .into_parts()
+}
+
 fn run_toml(src: &str) -> Report {
-    run(parse(src, Path::new("test.toml")).expect("valid scenario"))
+    parse(src, Path::new("test.toml"))
+        .expect("valid scenario")
+        .experiment
+        .run()
 }
 
 const FLOW: &str = "solver = \"dop853\"\nrtol = 1e-11\natol = 1e-13\n";
@@ -284,7 +294,7 @@ fn bad_diagnostics_keys_are_refused_with_their_line() {
 #[test]
 fn diagnostics_reach_summary_csv_and_the_sharpness_figure() {
     // GD on ½·diag(8, 1) with η = 0.3 > 2/8: λ_1 = 8 is above 2/η ≈ 6.67 from the start.
-    let r = run_toml(&format!(
+    let (experiment, spec) = parse_toml(&format!(
         "name = \"q\"\n[objective]\nkind = \"quadratic\"\neigenvalues = [8.0, 1.0]\n\
          [init]\npoint = [1.0, 1.0]\n[run]\nstep_size = 0.3\nsteps = 20\n\
          [[method]]\nid = \"gd\"\nkind = \"gd\"\n[[method]]\nid = \"flow\"\nkind = \"gradient_flow\"\n{FLOW}\
@@ -293,7 +303,8 @@ fn diagnostics_reach_summary_csv_and_the_sharpness_figure() {
     ));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    flowgap::output::write_report(&r, &out, false).unwrap();
+    let r = experiment.run();
+    flowgap::output::write_report(&r, &spec, &out, false).unwrap();
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let gd = &summary["methods"][0]["diagnostics"];

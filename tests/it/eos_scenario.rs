@@ -9,14 +9,15 @@
 //!
 //! One run (~4 s in the test profile) serves all the claims.
 
-use flowgap::{experiment, scenario};
+use flowgap::scenario;
 use std::path::Path;
 
 #[test]
 fn gd_sharpens_to_two_over_eta_and_hovers_while_the_flow_keeps_sharpening() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let report =
-        experiment::run(scenario::load(&scenario::named_path(&dir, "edge_of_stability_mlp")).unwrap());
+    let report = (scenario::load(&scenario::named_path(&dir, "edge_of_stability_mlp")).unwrap())
+        .experiment
+        .run();
     let eta = 0.2_f64;
     let threshold = 2.0 / eta;
     let d = report

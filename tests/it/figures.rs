@@ -6,7 +6,7 @@
 use flowgap::compare::{compare, Comparison};
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
-use flowgap::experiment::MethodRun;
+use flowgap::method::MethodRun;
 use flowgap::objective::{Objective, Quadratic};
 use flowgap::order::{OrderFit, OrderStudy};
 use flowgap::render::contour::{contour_lines, ScalarGrid};
@@ -464,8 +464,8 @@ fn plot_redraws_a_finished_run_byte_for_byte() {
     )
     .unwrap();
     let out = dir.join("out");
-    let report = flowgap::experiment::run(flowgap::scenario::load(&path).unwrap());
-    flowgap::output::write_report(&report, &out, false).unwrap();
+    let (experiment, spec) = flowgap::scenario::load(&path).unwrap().into_parts();
+    flowgap::output::write_report(&experiment.run(), &spec, &out, false).unwrap();
     assert!(out.join("scenario.toml").is_file());
     let figures = out.join("figures");
     let names = [
@@ -616,9 +616,10 @@ fn the_sharpness_figure_honours_the_canvas_size_and_dpi() {
          [output]\nfigures = [\"sharpness\"]\nformats = [\"png\", \"svg\"]\nwidth = 640\nheight = 480\ndpi = 300\n",
     )
     .unwrap();
-    let report = flowgap::experiment::run(flowgap::scenario::load(&path).unwrap());
+    let (experiment, spec) = flowgap::scenario::load(&path).unwrap().into_parts();
+    let report = experiment.run();
     let out = dir.join("figures");
-    let files = flowgap::output::draw_figures(&report, &[FigureKind::Sharpness], &BOTH, &out).unwrap();
+    let files = flowgap::output::draw_figures(&report, &spec, &[FigureKind::Sharpness], &BOTH, &out).unwrap();
     assert_eq!(decode_png(&files[0]), ((640, 480), Some(11811)));
     let svg = std::fs::read_to_string(&files[1]).unwrap();
     let doc = roxmltree::Document::parse(&svg).unwrap();

@@ -10,7 +10,7 @@
 use flowgap::continuous::SolverKind;
 use flowgap::method::MethodKind;
 use flowgap::scenario;
-use flowgap::{experiment, output, Error};
+use flowgap::{output, Error};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use std::path::{Path, PathBuf};
@@ -229,16 +229,16 @@ fn check(src: &str, path: &Path) -> Result<(), TestCaseError> {
             if !small_enough(&mut s) {
                 return Ok(());
             }
-            let methods = s.methods.len();
-            let comparisons = s.comparisons.len();
-            let report = experiment::run(s);
+            let methods = s.experiment.methods.len();
+            let comparisons = s.experiment.comparisons.len();
+            let report = (s).experiment.run();
             prop_assert_eq!(report.methods.len(), methods);
             prop_assert_eq!(report.comparisons.len(), comparisons);
             for m in &report.methods {
                 // θ0 was checked finite with a finite loss, so every method keeps at least that point.
                 prop_assert!(!m.trajectory.is_empty(), "{} recorded nothing", m.id);
             }
-            let summary = output::summary(&report);
+            let summary = output::summary(&report, &flowgap::outspec::OutputSpec::figures(Vec::new()));
             prop_assert!(serde_json::to_string(&summary).is_ok());
         }
     }
@@ -247,15 +247,15 @@ fn check(src: &str, path: &Path) -> Result<(), TestCaseError> {
 
 /// True when the scenario runs in a few milliseconds; caps adaptive solvers' step budgets so it does.
 fn small_enough(s: &mut scenario::Scenario) -> bool {
-    if s.grid.steps > 5_000 || s.objective.dim() > 64 {
+    if s.experiment.grid.steps > 5_000 || s.experiment.objective.dim() > 64 {
         return false;
     }
-    for m in &mut s.methods {
+    for m in &mut s.experiment.methods {
         if let MethodKind::GradientFlow(settings) = &mut m.kind {
             settings.max_steps = settings.max_steps.min(20_000);
             if settings.solver == SolverKind::Rk4 {
-                let per_interval = (s.grid.spacing() / settings.dt).max(1.0);
-                if per_interval * s.grid.intervals() as f64 > 200_000.0 {
+                let per_interval = (s.experiment.grid.spacing() / settings.dt).max(1.0);
+                if per_interval * s.experiment.grid.intervals() as f64 > 200_000.0 {
                     return false;
                 }
             }

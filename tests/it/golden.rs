@@ -1,7 +1,7 @@
 //! Every named scenario matches its golden file; a moved result or a missing golden file fails loudly.
 
 use flowgap::golden::{self, Outcome};
-use flowgap::{experiment, scenario};
+use flowgap::scenario;
 use std::path::Path;
 use std::process::Command;
 
@@ -10,7 +10,7 @@ fn every_named_scenario_matches_its_golden_file() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for (name, _) in scenario::list(&dir).unwrap() {
         let path = scenario::named_path(&dir, &name);
-        let report = experiment::run(scenario::load(&path).unwrap());
+        let report = (scenario::load(&path).unwrap()).experiment.run();
         match golden::check(&path, &report, false) {
             Ok(Outcome::Passed) => {}
             Ok(Outcome::Failed(misses)) => {

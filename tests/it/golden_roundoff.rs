@@ -5,7 +5,7 @@
 
 use flowgap::golden::{self, roundoff::Jittered};
 use flowgap::objective::Objective;
-use flowgap::{experiment, scenario};
+use flowgap::scenario;
 use std::path::Path;
 
 /// The objective with its gradient scaled by 1 + `by`: gradient descent with η·(1 + by), a change of the
@@ -34,7 +34,7 @@ fn at_the_edge_of_stability_another_builds_roundoff_passes_and_a_change_of_eta_f
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
         "edge_of_stability_mlp",
     );
-    let mut report = experiment::run(scenario::load(&path).unwrap());
+    let mut report = (scenario::load(&path).unwrap()).experiment.run();
     let pinned = golden::load(&golden::path_for(&path)).unwrap();
     let gd = pinned.methods.iter().find(|m| m.id == "gd").unwrap();
     let horizon = gd
@@ -61,15 +61,15 @@ fn at_the_edge_of_stability_another_builds_roundoff_passes_and_a_change_of_eta_f
     );
 
     let i = report.methods.iter().position(|m| m.id == "gd").unwrap();
-    let kind = report.scenario.methods[i].kind.clone();
+    let kind = report.experiment.methods[i].kind.clone();
     let rerun = |objective: &dyn Objective| {
-        let s = &report.scenario;
-        experiment::run_method(&kind, objective, &s.init, &s.grid, s.divergence_bound)
+        let s = &report.experiment;
+        flowgap::method::run_method(&kind, objective, &s.init, &s.grid, s.divergence_bound)
     };
     // A twin with a salt the bless did not use: another build's roundoff (64 ulps per gradient component).
-    let other_build = rerun(&Jittered::new(report.scenario.objective.as_ref(), 0xF10_6A9));
+    let other_build = rerun(&Jittered::new(report.experiment.objective.as_ref(), 0xF10_6A9));
     let eta_moved = rerun(&Scaled {
-        inner: report.scenario.objective.as_ref(),
+        inner: report.experiment.objective.as_ref(),
         by: 1e-7,
     });
 

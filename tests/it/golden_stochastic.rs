@@ -3,7 +3,7 @@
 //! dynamics (η, the noise level) fails with a miss naming the method, the quantity and the time.
 
 use flowgap::golden::{self, Golden, Mismatch};
-use flowgap::{experiment, scenario};
+use flowgap::scenario;
 use std::path::{Path, PathBuf};
 
 const NAME: &str = "sgd_vs_sme_noisy_quadratic";
@@ -32,7 +32,7 @@ fn run_edited(tag: &str, edits: &[(&str, &str)]) -> flowgap::experiment::Report 
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{NAME}.toml"));
     std::fs::write(&path, text).unwrap();
-    let report = experiment::run(scenario::load(&path).unwrap());
+    let report = (scenario::load(&path).unwrap()).experiment.run();
     std::fs::remove_dir_all(&dir).unwrap();
     report
 }

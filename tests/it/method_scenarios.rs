@@ -4,7 +4,7 @@
 
 use flowgap::error::Error;
 use flowgap::experiment::Report;
-use flowgap::{experiment, output, scenario, Termination};
+use flowgap::{output, scenario, Termination};
 use std::path::Path;
 
 fn scenarios_dir() -> std::path::PathBuf {
@@ -13,8 +13,8 @@ fn scenarios_dir() -> std::path::PathBuf {
 
 fn run_named(name: &str) -> Report {
     let s = scenario::load(&scenario::named_path(&scenarios_dir(), name)).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.name, name);
-    experiment::run(s)
+    assert_eq!(s.experiment.name, name);
+    (s).experiment.run()
 }
 
 fn max_distance(report: &Report, a: &str, b: &str) -> f64 {
@@ -113,7 +113,7 @@ fn heavy_ball_converges_where_gd_and_nesterov_diverge() {
     assert_eq!(status("hb"), "completed");
     assert!(r.method("hb").unwrap().trajectory.final_loss() < 1e-30);
     // The summary states each threshold on the sharpness; λ_max = 100 lies between GD's and heavy ball's.
-    let summary = output::summary(&r);
+    let summary = output::summary(&r, &flowgap::outspec::OutputSpec::figures(Vec::new()));
     let threshold = |i: usize| summary["methods"][i]["stability_threshold"].as_f64().unwrap();
     assert!((threshold(0) - 2.0 / 0.03).abs() < 1e-9);
     assert!((threshold(1) - 2.0 * 1.9 / 0.03).abs() < 1e-9);
@@ -138,7 +138,7 @@ fn nesterov_scenario_runs_on_the_square_root_time_axis() {
     // A distance of order √η = 0.01 (measured 7.8e-3).
     let d = max_distance(&r, "nesterov", "ode");
     assert!(d > 1e-3 && d < 3e-2, "{d:e}");
-    let summary = output::summary(&r);
+    let summary = output::summary(&r, &flowgap::outspec::OutputSpec::figures(Vec::new()));
     for i in 0..2 {
         assert_eq!(summary["methods"][i]["time_map"], "k*sqrt(eta)");
         assert!((summary["methods"][i]["time_unit"].as_f64().unwrap() - 0.01).abs() < 1e-15);
@@ -308,7 +308,7 @@ fn method_keys_resolve_to_their_defaults() {
     use flowgap::discrete::{MomentumStart, NesterovSchedule};
     use flowgap::method::{HeavyBallForm, MethodKind};
     let s = with("kind = \"modified_flow\"");
-    match &s.methods[0].kind {
+    match &s.experiment.methods[0].kind {
         MethodKind::ModifiedFlow { order, solver } => {
             assert_eq!(*order, ModifiedOrder::One);
             assert_eq!(solver.solver, SolverKind::Dop853);
@@ -317,14 +317,14 @@ fn method_keys_resolve_to_their_defaults() {
     }
     let s = with("kind = \"heavy_ball\"\nbeta = 0.9");
     assert_eq!(
-        s.methods[0].kind,
+        s.experiment.methods[0].kind,
         MethodKind::HeavyBall {
             beta: 0.9,
             start: MomentumStart::AtRest
         }
     );
     let s = with("kind = \"heavy_ball_flow\"\nbeta = 0.5\nform = \"second_order\"");
-    match &s.methods[0].kind {
+    match &s.experiment.methods[0].kind {
         MethodKind::HeavyBallFlow { form, .. } => {
             assert_eq!(*form, HeavyBallForm::SecondOrder(MomentumStart::AtRest))
         }
@@ -332,7 +332,7 @@ fn method_keys_resolve_to_their_defaults() {
     }
     let s = with("kind = \"nesterov\"\nbeta = 0.5");
     assert_eq!(
-        s.methods[0].kind,
+        s.experiment.methods[0].kind,
         MethodKind::Nesterov(NesterovSchedule::Constant(0.5))
     );
     // rk4's default step is a quarter of the method's time unit: η/4, or √η/4 for the Nesterov ODE
@@ -345,7 +345,7 @@ fn method_keys_resolve_to_their_defaults() {
             1,
         );
     let s = scenario::parse(&text, Path::new("keys.toml")).unwrap_or_else(|e| panic!("{e}"));
-    match &s.methods[0].kind {
+    match &s.experiment.methods[0].kind {
         MethodKind::NesterovOde(settings) => assert!((settings.dt - 0.1 / 4.0).abs() < 1e-15),
         other => panic!("{other:?}"),
     }

@@ -5,7 +5,7 @@
 
 use flowgap::scenario;
 use flowgap::trajectory::SolverFailure;
-use flowgap::{experiment, output, Termination};
+use flowgap::{output, Termination};
 use std::path::Path;
 
 /// L = ½(100x² + y²) from (1, 1), GD plus two more methods given by `methods` (TOML), compared with GD.
@@ -21,9 +21,11 @@ fn scenario_text(step_size: f64, steps: u64, methods: &str, compare: &[&str]) ->
     s + "[output]\nfigures = []\n"
 }
 
-fn run_text(text: &str) -> (experiment::Report, serde_json::Value) {
-    let report = experiment::run(scenario::parse(text, Path::new("faults.toml")).unwrap());
-    let summary = output::summary(&report);
+fn run_text(text: &str) -> (flowgap::experiment::Report, serde_json::Value) {
+    let report = (scenario::parse(text, Path::new("faults.toml")).unwrap())
+        .experiment
+        .run();
+    let summary = output::summary(&report, &flowgap::outspec::OutputSpec::figures(Vec::new()));
     // The summary serialises (non-finite numbers become null) and reads back. (The checks below use the
     // value itself: serde_json's default parser may round a float's last bit.)
     let json = serde_json::to_string(&summary).unwrap();

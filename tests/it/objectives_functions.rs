@@ -568,37 +568,40 @@ fn the_cli_exits_2_on_a_bad_formula() {
 fn good_specs_build_the_objective_they_describe() {
     // Defaults: rastrigin A = 10, d = 2; double_well d = 1.
     let s = parse(&scenario("kind = \"rastrigin\"", "[0.5, 0.5]")).unwrap();
-    assert_eq!(s.objective.dim(), 2);
+    assert_eq!(s.experiment.objective.dim(), 2);
     // L(½, ½) = 20 + 2(¼ − 10 cos π) = 20 + 2·10.25 = 40.5.
-    assert!((s.objective.loss(&[0.5, 0.5]) - 40.5).abs() < 1e-12);
+    assert!((s.experiment.objective.loss(&[0.5, 0.5]) - 40.5).abs() < 1e-12);
     let s = parse(&scenario(
         "kind = \"rastrigin\"\nA = 2.0\ndim = 3",
         "[0.5, 0.5, 0.5]",
     ))
     .unwrap();
-    assert!((s.objective.loss(&[0.5, 0.5, 0.5]) - (6.0 + 3.0 * 2.25)).abs() < 1e-12);
+    assert!((s.experiment.objective.loss(&[0.5, 0.5, 0.5]) - (6.0 + 3.0 * 2.25)).abs() < 1e-12);
     let s = parse(&scenario("kind = \"double_well\"", "[0.0]")).unwrap();
-    assert_eq!((s.objective.dim(), s.objective.loss(&[0.0])), (1, 0.25));
+    assert_eq!(
+        (s.experiment.objective.dim(), s.experiment.objective.loss(&[0.0])),
+        (1, 0.25)
+    );
     let s = parse(&scenario("kind = \"beale\"", "[1.0, 1.0]")).unwrap();
     // L(1, 1) = 1.5² + 2.25² + 2.625² = 14.203125.
-    assert_eq!(s.objective.loss(&[1.0, 1.0]), 14.203125);
+    assert_eq!(s.experiment.objective.loss(&[1.0, 1.0]), 14.203125);
     let s = parse(&scenario(
         "kind = \"formula\"\nexpr = \"(1-x)^2 + 100*(y-x^2)^2\"\nparams = [\"x\", \"y\"]",
         "[-1.2, 1.0]",
     ))
     .unwrap();
     // L(−1.2, 1) = 2.2² + 100·(1 − 1.44)² = 4.84 + 19.36 = 24.2.
-    assert!((s.objective.loss(&[-1.2, 1.0]) - 24.2).abs() < 1e-12);
+    assert!((s.experiment.objective.loss(&[-1.2, 1.0]) - 24.2).abs() < 1e-12);
     let s = parse(&scenario(
         "kind = \"noisy_quadratic\"\nmatrix = [[2.0, 1.0], [1.0, 2.0]]\ncenter = [1.0, 1.0]\nnoise_diagonal = [0.1, 0.2]",
         "[0.0, 0.0]",
     ))
     .unwrap();
-    let noisy = s.objective.as_noisy().expect("noisy");
+    let noisy = s.experiment.objective.as_noisy().expect("noisy");
     assert_eq!(noisy.gradient_covariance(&[0.0, 0.0])[(1, 1)], 0.2);
     // L(0) = ½ (−1, −1) A (−1, −1)ᵀ = ½ · 6 = 3.
-    assert_eq!(s.objective.loss(&[0.0, 0.0]), 3.0);
-    assert_eq!(s.objective_settings["kind"], "noisy_quadratic");
+    assert_eq!(s.experiment.objective.loss(&[0.0, 0.0]), 3.0);
+    assert_eq!(s.experiment.objective_settings["kind"], "noisy_quadratic");
 }
 
 #[test]
@@ -619,7 +622,7 @@ fn named_scenarios_of_the_new_kinds_load() {
         .any(|p| stem.starts_with(p))
         {
             let s = flowgap::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!s.description.is_empty(), "{stem}: no description");
+            assert!(!s.experiment.description.is_empty(), "{stem}: no description");
             found += 1;
         }
     }

@@ -775,10 +775,10 @@ fn network_kinds_load_from_scenario_files() {
         "[1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]",
     );
     let s = parse(&src, Path::new("dl.toml")).unwrap();
-    assert_eq!(s.objective.dim(), 8);
-    assert!((s.objective.loss(&s.init) - 1.25).abs() < 1e-15);
+    assert_eq!(s.experiment.objective.dim(), 8);
+    assert!((s.experiment.objective.loss(&s.experiment.init) - 1.25).abs() < 1e-15);
     assert_eq!(
-        s.objective.conserved_names(),
+        s.experiment.objective.conserved_names(),
         ["balance_1_fro", "balance_1_trace"]
     );
 
@@ -788,7 +788,7 @@ fn network_kinds_load_from_scenario_files() {
     );
     // W₂W₁ = [1, 2]ᵀ[1, 1] = [[1, 1], [2, 2]]; ½‖· − M‖² = ½(0 + 1 + 1 + 4) = 3.
     let s = parse(&src, Path::new("mf.toml")).unwrap();
-    assert!((s.objective.loss(&s.init) - 3.0).abs() < 1e-15);
+    assert!((s.experiment.objective.loss(&s.experiment.init) - 3.0).abs() < 1e-15);
 
     let src = scenario(
         "kind = \"matrix_sensing\"\nwidths = [2, 2]\nground_truth = [[1.0, 0.0], [0.0, 1.0]]\nmeasurements = 5\nseed = 3",
@@ -796,7 +796,7 @@ fn network_kinds_load_from_scenario_files() {
     );
     let s = parse(&src, Path::new("ms.toml")).unwrap();
     assert!(
-        s.objective.loss(&s.init) < 1e-30,
+        s.experiment.objective.loss(&s.experiment.init) < 1e-30,
         "the truth fits its own measurements"
     );
 }
@@ -862,7 +862,7 @@ fn the_saxe_scenario_learns_the_larger_mode_first_and_its_flow_keeps_the_balance
     // Runs the named scenario's methods (without the figure writer): the flow's loss ends near 0, the
     // larger target mode (3) is learned before the smaller (1), and balance_1_trace stays constant.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/deep_linear_saxe.toml");
-    let report = flowgap::experiment::run(flowgap::scenario::load(&path).unwrap());
+    let report = (flowgap::scenario::load(&path).unwrap()).experiment.run();
     let flow = &report.method("flow").unwrap().trajectory;
     assert_eq!(flow.termination, Termination::Completed);
     assert!(flow.final_loss() < 1e-8, "final loss {}", flow.final_loss());

@@ -6,7 +6,7 @@
 //!   flow, the flow conserves b² − a² while each GD step multiplies it by exactly 1 − η²x²r², and the
 //!   end-point gap GD–modified flow is O(η²) while GD–flow is O(η).
 
-use flowgap::{experiment, scenario, Termination};
+use flowgap::{scenario, Termination};
 use std::path::{Path, PathBuf};
 
 fn named(name: &str) -> PathBuf {
@@ -15,7 +15,9 @@ fn named(name: &str) -> PathBuf {
 
 #[test]
 fn at_the_threshold_gd_flips_the_stiff_coordinate_at_constant_amplitude() {
-    let report = experiment::run(scenario::load(&named("quadratic_at_threshold")).unwrap());
+    let report = (scenario::load(&named("quadratic_at_threshold")).unwrap())
+        .experiment
+        .run();
     let gd = &report.method("gd").unwrap().trajectory;
     let flow = &report.method("flow").unwrap().trajectory;
     assert_eq!(
@@ -71,7 +73,7 @@ fn igr_end_points(eta: f64) -> [[f64; 2]; 3] {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let report = experiment::run(scenario::parse(&text, &path).unwrap());
+    let report = (scenario::parse(&text, &path).unwrap()).experiment.run();
     ["gd", "flow", "modified1"].map(|id| {
         let t = &report.method(id).unwrap().trajectory;
         assert_eq!(t.termination, Termination::Completed, "{id} at η = {eta}");
@@ -127,7 +129,9 @@ fn gd_lands_flatter_than_the_flow_and_its_modified_flow_follows_it_to_order_two(
 
 #[test]
 fn each_gd_step_shrinks_the_imbalance_by_exactly_one_minus_eta_squared_x_squared_r_squared() {
-    let report = experiment::run(scenario::load(&named("implicit_gradient_regularisation")).unwrap());
+    let report = (scenario::load(&named("implicit_gradient_regularisation")).unwrap())
+        .experiment
+        .run();
     let gd = &report.method("gd").unwrap().trajectory;
     let eta = 0.02;
     let imbalance = |p: &[f64]| p[1] * p[1] - p[0] * p[0];

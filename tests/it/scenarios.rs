@@ -1,6 +1,6 @@
 //! Every file in scenarios/ parses, validates, runs, and writes a complete output.
 
-use flowgap::{experiment, output, scenario, Termination};
+use flowgap::{output, scenario, Termination};
 use std::path::Path;
 
 #[test]
@@ -10,25 +10,31 @@ fn every_named_scenario_parses_validates_and_runs() {
     assert!(names.len() >= 3);
     for (name, _) in names {
         let scenario = scenario::load(&scenario::named_path(&dir, &name)).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(scenario.name, name, "a scenario's name matches its file name");
-        let figures = scenario.figures.len() * scenario.formats.len();
+        assert_eq!(
+            scenario.experiment.name, name,
+            "a scenario's name matches its file name"
+        );
+        let figures = scenario.output.figures.len() * scenario.output.formats.len();
         // One CSV per method, plus an NPY of the parameters when d > 128.
-        let files_per_method = if scenario.objective.dim() > flowgap::output::MAX_CSV_DIM {
+        let files_per_method = if scenario.experiment.objective.dim() > flowgap::output::MAX_CSV_DIM {
             2
         } else {
             1
         };
         // Ensemble methods (sgd, sme) add `<id>_ensemble.csv`.
         let ensembles = scenario
+            .experiment
             .methods
             .iter()
             .filter(|m| matches!(m.kind.name(), "sgd" | "sme"))
             .count();
-        let methods = scenario.methods.len() * files_per_method + ensembles;
-        let report = experiment::run(scenario);
+        let methods = scenario.experiment.methods.len() * files_per_method + ensembles;
+        let (experiment, spec) = scenario.into_parts();
+        let report = experiment.run();
         let out = std::env::temp_dir().join(format!("flowgap-scenarios-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&out);
-        let files = output::write_report(&report, &out, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let files =
+            output::write_report(&report, &spec, &out, false).unwrap_or_else(|e| panic!("{name}: {e}"));
         // A method tracked by [diagnostics.sharpness] adds `<id>_sharpness.csv`.
         let sharpness_csvs = report
             .diagnostics
@@ -71,7 +77,9 @@ fn threshold_scenarios_land_on_the_right_side_of_two_over_lambda() {
         ("quadratic_below_threshold", false),
         ("quadratic_above_threshold", true),
     ] {
-        let report = experiment::run(scenario::load(&scenario::named_path(&dir, name)).unwrap());
+        let report = (scenario::load(&scenario::named_path(&dir, name)).unwrap())
+            .experiment
+            .run();
         let gd = &report.method("gd").unwrap().trajectory;
         let flow = &report.method("flow").unwrap().trajectory;
         assert_eq!(
@@ -355,11 +363,12 @@ fn every_per_method_file_a_run_writes_is_on_the_suffix_list() {
          [output]\nfigures = []\n"
     );
     let s = scenario::parse(&text, Path::new("suffixes.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let ids: Vec<String> = s.methods.iter().map(|m| m.id.clone()).collect();
-    let report = experiment::run(s);
+    let ids: Vec<String> = s.experiment.methods.iter().map(|m| m.id.clone()).collect();
+    let (experiment, spec) = s.into_parts();
+    let report = experiment.run();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    output::write_report(&report, &out, false).unwrap();
+    output::write_report(&report, &spec, &out, false).unwrap();
     let mut used = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(out.join("trajectories")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
@@ -420,7 +429,7 @@ fn the_budget_counts_every_method_together() {
     let one = FINE.replace("steps = 20", "steps = 1000000");
     let s = scenario::parse(&one, Path::new("one.toml")).unwrap();
     // 10⁶ + 1 points × 5 numbers × 8 bytes = 40 MB for one method.
-    assert!(scenario::check_budget(&s).is_ok());
+    assert!(scenario::check_budget(&s.experiment, s.source(), s.text()).is_ok());
     let methods: String = (0..120)
         .map(|i| format!("[[method]]\nid = \"m{i}\"\nkind = \"gd\"\n"))
         .collect();

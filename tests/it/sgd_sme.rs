@@ -6,7 +6,6 @@
 //! sample variance is var·√(2/(M − 1)) (all quantities here are Gaussian).
 
 use flowgap::data::{Dataset, Sampling, Task};
-use flowgap::experiment::run;
 use flowgap::objective::{LinearRegression, NoisyQuadratic, Quadratic};
 use flowgap::scenario::parse;
 use flowgap::stochastic::{
@@ -165,8 +164,8 @@ a = "sgd"
 b = "sme1"
 "#,
     );
-    let report = run(parse(&text, Path::new("t.toml")).unwrap());
-    let summary = flowgap::output::summary(&report);
+    let report = parse(&text, Path::new("t.toml")).unwrap().experiment.run();
+    let summary = flowgap::output::summary(&report, &flowgap::outspec::OutputSpec::figures(Vec::new()));
     let (eta, lambda) = (0.2, 2.0);
     let exact = [
         eta / (lambda * (2.0 - eta * lambda)),

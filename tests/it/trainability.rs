@@ -15,9 +15,15 @@ fn scenario() -> Scenario {
 /// Trains with layer step sizes (η1, η2) (run.step_size is 1); returns (diverged, initial, final loss).
 fn train(s: &Scenario, eta1: f64, eta2: f64) -> (bool, f64, f64) {
     let rates = BlockScales(vec![eta1, eta2])
-        .rates(s.objective.as_ref(), s.grid.step_size)
+        .rates(s.experiment.objective.as_ref(), s.experiment.grid.step_size)
         .unwrap();
-    let t = blockwise_gradient_descent(s.objective.as_ref(), &s.init, &s.grid, &rates, s.divergence_bound);
+    let t = blockwise_gradient_descent(
+        s.experiment.objective.as_ref(),
+        &s.experiment.init,
+        &s.experiment.grid,
+        &rates,
+        s.experiment.divergence_bound,
+    );
     let diverged = matches!(t.termination, Termination::Diverged { .. });
     (diverged, t.losses[0], t.final_loss())
 }
@@ -25,8 +31,11 @@ fn train(s: &Scenario, eta1: f64, eta2: f64) -> (bool, f64, f64) {
 #[test]
 fn the_scenario_trains_both_layers_with_its_own_rates() {
     let s = scenario();
-    assert_eq!(s.grid.step_size, 1.0, "the scales are then the layer step sizes");
-    assert!(matches!(&s.methods[0].kind, MethodKind::BlockGd(b) if b.0 == vec![1.0, 1.0]));
+    assert_eq!(
+        s.experiment.grid.step_size, 1.0,
+        "the scales are then the layer step sizes"
+    );
+    assert!(matches!(&s.experiment.methods[0].kind, MethodKind::BlockGd(b) if b.0 == vec![1.0, 1.0]));
 }
 
 #[test]

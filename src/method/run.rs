@@ -1,0 +1,142 @@
+//! Running one method: the dispatch from a [`MethodKind`] to its driver (discrete), its vector field and
+//! the solver (continuous), or its ensemble.
+
+use super::{HeavyBallForm, MethodKind};
+use crate::continuous::{
+    solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde,
+    SolverSettings, VectorField,
+};
+use crate::discrete::{
+    blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched, nesterov_watched,
+    run_discrete_method,
+};
+use crate::objective::Objective;
+use crate::stochastic::{run_ensemble_watched, EnsembleStats};
+use crate::trajectory::{TimeGrid, Trajectory};
+use crate::watch::{on_pool, Watch};
+
+/// The problem every method of an experiment is run on: the objective, θ₀, the time grid on t = k·η and
+/// the divergence bound.
+#[derive(Clone, Copy)]
+pub struct Problem<'a> {
+    /// The loss.
+    pub objective: &'a dyn Objective,
+    /// The initial point θ₀.
+    pub init: &'a [f64],
+    /// The grid on t = k·η (a method with another time map runs on `grid.with_time_map(..)`).
+    pub grid: &'a TimeGrid,
+    /// The |loss| above which a method counts as diverged.
+    pub divergence_bound: f64,
+}
+
+/// One method's result.
+#[derive(Debug, Clone)]
+pub struct MethodRun {
+    /// The method's id.
+    pub id: String,
+    /// Its kind (`gd`, `gradient_flow`, … or a user method's name).
+    pub kind: String,
+    /// True for discrete iterations, false for continuous models (figures draw them differently).
+    pub discrete: bool,
+    /// The sampled path (for an ensemble: the ensemble mean).
+    pub trajectory: Trajectory,
+    /// Ensemble statistics over time (ensembles only).
+    pub ensemble: Option<EnsembleStats>,
+}
+
+/// Runs one method from `theta0` on the run's grid (t = k·η), mapped to the method's own time axis
+/// (on rayon's pool, see [`on_pool`]). An ensemble returns its mean path.
+pub fn run_method(
+    kind: &MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+) -> Trajectory {
+    run_method_watched(kind, objective, theta0, grid, loss_bound, &Watch::idle()).0
+}
+
+/// [`run_method`] under `watch` (the method ends with [`crate::Termination::TimeLimit`] once its budget
+/// is spent, and reports its progress), with an ensemble's statistics.
+pub fn run_method_watched(
+    kind: &MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    watch: &Watch,
+) -> (Trajectory, Option<EnsembleStats>) {
+    on_pool(|| run_here(kind, objective, theta0, grid, loss_bound, watch))
+}
+
+/// [`run_method_watched`] on the calling thread.
+fn run_here(
+    kind: &MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    watch: &Watch,
+) -> (Trajectory, Option<EnsembleStats>) {
+    let grid = grid.with_time_map(kind.time_map());
+    let eta = grid.step_size;
+    let flow = |field: &dyn VectorField, settings: &SolverSettings| {
+        solve_watched(field, objective, theta0, &grid, settings, loss_bound, watch)
+    };
+    let single = match kind {
+        MethodKind::Gd => gradient_descent_watched(objective, theta0, &grid, loss_bound, watch),
+        MethodKind::BlockGd(scales) => {
+            let rates = scales
+                .rates(objective, eta)
+                .expect("the loader checked the scales' count");
+            blockwise_gradient_descent_watched(objective, theta0, &grid, &rates, loss_bound, watch)
+        }
+        MethodKind::HeavyBall { beta, start } => {
+            heavy_ball_watched(objective, theta0, &grid, *beta, *start, loss_bound, watch)
+        }
+        MethodKind::Nesterov(schedule) => {
+            nesterov_watched(objective, theta0, &grid, *schedule, loss_bound, watch)
+        }
+        MethodKind::Discrete(method) => {
+            run_discrete_method(method.0.as_ref(), objective, theta0, &grid, loss_bound, watch)
+        }
+        MethodKind::GradientFlow(settings) => flow(&GradientFlow { objective }, settings),
+        MethodKind::ModifiedFlow { order, solver } => {
+            flow(&ModifiedFlow::new(objective, eta, *order), solver)
+        }
+        MethodKind::HeavyBallFlow { beta, form, solver } => match form {
+            HeavyBallForm::Modified => flow(&HeavyBallModifiedFlow::new(objective, eta, *beta), solver),
+            HeavyBallForm::SecondOrder(start) => {
+                flow(&HeavyBallOde::new(objective, eta, *beta, *start), solver)
+            }
+        },
+        MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
+        MethodKind::Continuous { model, solver } => flow(model.0.field(objective, eta).as_ref(), solver),
+        MethodKind::Sgd(s) => {
+            return ensemble(run_ensemble_watched(
+                crate::stochastic::Ensemble::Sgd(s),
+                objective,
+                theta0,
+                &grid,
+                loss_bound,
+                watch,
+            ))
+        }
+        MethodKind::Sme(s) => {
+            return ensemble(run_ensemble_watched(
+                crate::stochastic::Ensemble::Sme(s),
+                objective,
+                theta0,
+                &grid,
+                loss_bound,
+                watch,
+            ))
+        }
+    };
+    (single, None)
+}
+
+/// An ensemble's mean path with its statistics.
+fn ensemble((mean, stats): (Trajectory, EnsembleStats)) -> (Trajectory, Option<EnsembleStats>) {
+    (mean, Some(stats))
+}
