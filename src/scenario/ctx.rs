@@ -1,7 +1,7 @@
 //! Building scenario errors that point into the file: file, line, column, dotted key, what is allowed.
 
 use super::locate::{header, keys_at, line_col};
-use crate::error::{Error, Location, Result};
+use crate::error::{escape_controls, excerpt, Error, Location, Result};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::path::Path;
@@ -172,15 +172,12 @@ const SINGLE_TABLES: [&str; 5] = ["objective", "init", "run", "output", "diagnos
 /// The tables a scenario may repeat.
 const ARRAY_TABLES: [&str; 2] = ["method", "compare"];
 
-/// The longest quoted excerpt of the file a message shows (a value echoed back in backticks).
-pub const MAX_EXCERPT_CHARS: usize = 60;
-
 /// The longest message (the rest is cut: a value may be a megabyte long).
 const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// `message` made safe to print: control characters other than newlines escaped (a value may hold an
-/// escape sequence for the terminal), every backticked excerpt cut to [`MAX_EXCERPT_CHARS`], and the
-/// whole cut to [`MAX_MESSAGE_CHARS`].
+/// escape sequence for the terminal), every backticked excerpt cut to
+/// [`crate::error::MAX_EXCERPT_CHARS`], and the whole cut to [`MAX_MESSAGE_CHARS`].
 pub fn tame(message: &str) -> String {
     let mut out = String::new();
     for (i, part) in message.split('`').enumerate() {
@@ -198,28 +195,6 @@ pub fn tame(message: &str) -> String {
         out = out.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + " …";
     }
     out
-}
-
-/// `text` with control characters (except newlines) escaped, cut to [`MAX_EXCERPT_CHARS`] characters
-/// with `…` when longer.
-pub fn excerpt(text: &str) -> String {
-    let escaped = escape_controls(text);
-    if escaped.chars().count() <= MAX_EXCERPT_CHARS {
-        return escaped;
-    }
-    escaped.chars().take(MAX_EXCERPT_CHARS).collect::<String>() + "…"
-}
-
-fn escape_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// An integer literal TOML holds but an i64 does not, as serde words it (`invalid value: integer
@@ -275,7 +250,6 @@ mod tests {
             m,
             format!("unknown kind `{}…`; allowed: gd\\u{{7}}", "v".repeat(60))
         );
-        assert_eq!(excerpt("a\tb\u{1b}[0m"), "a\\tb\\u{1b}[0m");
         assert!(tame(&"w ".repeat(5000)).chars().count() <= MAX_MESSAGE_CHARS + 2);
         assert_eq!(tame("two\nlines"), "two\nlines");
     }
