@@ -19,22 +19,20 @@ impl Ctx<'_> {
     /// Deserialises the whole file into `T`, mapping TOML and serde errors to located ones. Types that
     /// read only a part of the file (one table) ignore the rest by not denying unknown fields at the top.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
-        let parsed = toml::Deserializer::parse(self.src).map_err(|e| (e, None));
-        let value = parsed.and_then(|de| {
-            serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = dotted(e.path());
-                (e.into_inner(), Some(path))
-            })
-        });
-        value.map_err(|(e, path)| {
-            let span = e.span().unwrap_or(0..0);
-            let message = e.message().trim().to_string();
-            let key = self.key_of(path, &message, span.start);
-            match self.table_shape(&key, span.start) {
-                Some((table, advice)) => self.err(span, table, advice),
-                None => self.err(span, key, plain(&message)),
-            }
-        })
+        let de = toml::Deserializer::parse(self.src).map_err(|e| self.located(&e, None))?;
+        serde_path_to_error::deserialize(de).map_err(|e| self.located(e.inner(), Some(dotted(e.path()))))
+    }
+
+    /// A TOML or serde error located in the file; `path` is the key path and trailing indices serde
+    /// was at (none for a syntax error).
+    fn located(&self, e: &toml::de::Error, path: Option<(String, String)>) -> Error {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_string();
+        let key = self.key_of(path, &message, span.start);
+        match self.table_shape(&key, span.start) {
+            Some((table, advice)) => self.err(span, table, advice),
+            None => self.err(span, key, plain(&message)),
+        }
     }
 
     /// The dotted key an error is about: the path serde_path_to_error tracked down to the failing value,
