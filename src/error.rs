@@ -139,3 +139,47 @@ fn data_text(file: &std::path::Path, row: Option<usize>, column: Option<&str>, m
 
 /// The library's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The longest quoted excerpt of user text a message shows (a value echoed back in backticks).
+pub const MAX_EXCERPT_CHARS: usize = 60;
+
+/// `text` with control characters (except newlines) escaped, cut to [`MAX_EXCERPT_CHARS`] characters
+/// with `…` when longer.
+pub fn excerpt(text: &str) -> String {
+    let escaped = escape_controls(text);
+    if escaped.chars().count() <= MAX_EXCERPT_CHARS {
+        return escaped;
+    }
+    escaped.chars().take(MAX_EXCERPT_CHARS).collect::<String>() + "…"
+}
+
+/// `text` with control characters other than newlines escaped (`\u{1b}`), so that it cannot drive
+/// the terminal.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_escaped_and_cut() {
+        assert_eq!(excerpt("a\tb\u{1b}[0m"), "a\\tb\\u{1b}[0m");
+        assert_eq!(excerpt("two\nlines"), "two\nlines");
+        let long = excerpt(&"é".repeat(MAX_EXCERPT_CHARS + 1));
+        assert_eq!(long, "é".repeat(MAX_EXCERPT_CHARS) + "…");
+        assert_eq!(
+            excerpt(&"é".repeat(MAX_EXCERPT_CHARS)),
+            "é".repeat(MAX_EXCERPT_CHARS)
+        );
+    }
+}

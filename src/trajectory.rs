@@ -128,8 +128,9 @@ impl SolverFailure {
 }
 
 /// How a method's run ended. A divergence or a solver failure is a result, not an error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Termination {
     /// The method reached the horizon.
     Completed,
@@ -164,12 +165,7 @@ pub enum Termination {
 impl Termination {
     /// A short name: `completed`, `diverged`, `solver_failed` or `time_limit`.
     pub fn name(&self) -> &'static str {
-        match self {
-            Termination::Completed => "completed",
-            Termination::Diverged { .. } => "diverged",
-            Termination::SolverFailed { .. } => "solver_failed",
-            Termination::TimeLimit { .. } => "time_limit",
-        }
+        self.into()
     }
 
     /// True unless the method reached the horizon.
@@ -301,7 +297,33 @@ impl Trajectory {
 
 #[cfg(test)]
 mod tests {
-    use super::{TimeGrid, TimeMap};
+    use super::{SolverFailure, Termination, TimeGrid, TimeMap};
+
+    #[test]
+    fn termination_names_are_the_serde_status_tags() {
+        let all = [
+            Termination::Completed,
+            Termination::Diverged {
+                step: 3,
+                t: 0.3,
+                reason: "inf".into(),
+            },
+            Termination::SolverFailed {
+                failure: SolverFailure::StepSizeUnderflow,
+                t: 1.0,
+                advice: String::new(),
+            },
+            Termination::TimeLimit {
+                t: 2.0,
+                limit_seconds: 1.0,
+            },
+        ];
+        let names: Vec<&str> = all.iter().map(Termination::name).collect();
+        assert_eq!(names, ["completed", "diverged", "solver_failed", "time_limit"]);
+        for t in &all {
+            assert_eq!(serde_json::to_value(t).unwrap()["status"], t.name());
+        }
+    }
 
     #[test]
     fn times_are_products_of_the_step_index_and_the_unit() {

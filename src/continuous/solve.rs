@@ -38,8 +38,21 @@ const STIFFNESS_TEST_NEVER: u32 = u32::MAX;
 pub const MIN_RTOL: f64 = 10.0 * f64::EPSILON;
 
 /// The ode_solvers integrator to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SolverKind {
     /// Dormand–Prince 5(4), adaptive.
     Dopri5,
@@ -50,17 +63,17 @@ pub enum SolverKind {
 }
 
 impl SolverKind {
-    /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 3] = ["dopri5", "dop853", "rk4"];
+    /// The names accepted in a scenario, in declaration order (strum derives them with the parser).
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "dopri5" => Some(SolverKind::Dopri5),
-            "dop853" => Some(SolverKind::Dop853),
-            "rk4" => Some(SolverKind::Rk4),
-            _ => None,
-        }
+        name.parse().ok()
+    }
+
+    /// The name a scenario uses for this solver.
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -549,6 +562,21 @@ fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailure, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solver_names_parse_back_and_match_serde() {
+        assert_eq!(SolverKind::NAMES, ["dopri5", "dop853", "rk4"]);
+        for (&kind, &name) in <SolverKind as strum::VariantArray>::VARIANTS
+            .iter()
+            .zip(SolverKind::NAMES)
+        {
+            assert_eq!(kind.name(), name);
+            assert_eq!(SolverKind::from_name(name), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
+        assert_eq!(SolverKind::from_name("Dopri5"), None);
+        assert_eq!(SolverKind::from_name("euler"), None);
+    }
     use crate::continuous::GradientFlow;
     use crate::objective::Quadratic;
 

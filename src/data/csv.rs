@@ -120,7 +120,7 @@ impl Shown<'_> {
     /// Column `j` for an error's `column`: its name, or `#<number>` when contents are not shown.
     fn column(&self, j: usize) -> String {
         if self.contents {
-            crate::scenario::excerpt(&self.header[j])
+            crate::error::excerpt(&self.header[j])
         } else {
             format!("#{}", j + 1)
         }
@@ -129,7 +129,7 @@ impl Shown<'_> {
     /// A cell's text in backticks followed by a space, or nothing when contents are not shown.
     fn cell(&self, text: &str) -> String {
         if self.contents {
-            format!("`{}` ", crate::scenario::excerpt(text))
+            format!("`{}` ", crate::error::excerpt(text))
         } else {
             String::new()
         }
@@ -146,7 +146,7 @@ impl Shown<'_> {
         let mut shown: Vec<String> = values
             .iter()
             .take(MAX_LISTED)
-            .map(|v| crate::scenario::excerpt(v))
+            .map(|v| crate::error::excerpt(v))
             .collect();
         if values.len() > MAX_LISTED {
             shown.push(format!("… ({} in all)", values.len()));
@@ -234,7 +234,7 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
         header.iter().position(|h| h == name).ok_or_else(|| {
             fail(
                 Some(1),
-                Some(crate::scenario::excerpt(name)),
+                Some(crate::error::excerpt(name)),
                 format!(
                     "no such {what} column in the header; the columns are: {}",
                     shown.list(&header)
@@ -251,14 +251,14 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
                 if j == label_col {
                     return Err(fail(
                         Some(1),
-                        Some(crate::scenario::excerpt(name)),
+                        Some(crate::error::excerpt(name)),
                         "is the label column; it cannot also be a feature".into(),
                     ));
                 }
                 if cols.contains(&j) {
                     return Err(fail(
                         Some(1),
-                        Some(crate::scenario::excerpt(name)),
+                        Some(crate::error::excerpt(name)),
                         "is listed twice as a feature".into(),
                     ));
                 }
@@ -460,7 +460,7 @@ pub fn load(opts: &CsvOptions) -> Result<CsvData> {
                     label_column,
                     format!(
                         "no row kept has the positive class `{}`; the values found are: {}",
-                        crate::scenario::excerpt(positive),
+                        crate::error::excerpt(positive),
                         shown.list(&classes)
                     ),
                 ));

@@ -9,8 +9,22 @@ use crate::watch::Watch;
 use serde::{Deserialize, Serialize};
 
 /// How a momentum method's velocity starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum MomentumStart {
     /// Zero velocity: θ_{−1} = θ_0 (the usual implementation, momentum buffer zero).
     #[default]
@@ -22,16 +36,17 @@ pub enum MomentumStart {
 }
 
 impl MomentumStart {
-    /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 2] = ["at_rest", "steady"];
+    /// The names accepted in a scenario, in declaration order (strum derives them with the parser).
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "at_rest" => Some(MomentumStart::AtRest),
-            "steady" => Some(MomentumStart::Steady),
-            _ => None,
-        }
+        name.parse().ok()
+    }
+
+    /// The name a scenario uses for this start.
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -92,4 +107,23 @@ pub fn heavy_ball_watched<O: Objective + ?Sized>(
     }
     let update = HeavyBallUpdate { eta, beta, velocity };
     drive(objective, theta0, grid, loss_bound, update, setup, watch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MomentumStart;
+
+    #[test]
+    fn start_names_parse_back_and_match_serde() {
+        assert_eq!(MomentumStart::NAMES, ["at_rest", "steady"]);
+        for (&start, &name) in <MomentumStart as strum::VariantArray>::VARIANTS
+            .iter()
+            .zip(MomentumStart::NAMES)
+        {
+            assert_eq!(start.name(), name);
+            assert_eq!(MomentumStart::from_name(name), Some(start));
+            assert_eq!(serde_json::to_value(start).unwrap(), name);
+        }
+        assert_eq!(MomentumStart::from_name("AtRest"), None);
+    }
 }

@@ -1,7 +1,7 @@
 //! Building scenario errors that point into the file: file, line, column, dotted key, what is allowed.
 
-use super::locate::{keys_at, line_col};
-use crate::error::{Error, Location, Result};
+use super::locate::{header, keys_at, line_col};
+use crate::error::{escape_controls, excerpt, Error, Location, Result};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::path::Path;
@@ -19,70 +19,58 @@ impl Ctx<'_> {
     /// Deserialises the whole file into `T`, mapping TOML and serde errors to located ones. Types that
     /// read only a part of the file (one table) ignore the rest by not denying unknown fields at the top.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
-        toml::from_str(self.src).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let message = e.message().trim().to_string();
-            let key = Some(self.key_of(&message, span.start))
-                .filter(|k| !k.trim().is_empty())
-                .unwrap_or_else(|| "(syntax)".to_string());
-            match self.table_shape(&key, span.start) {
-                Some((table, advice)) => self.err(span, table, advice),
-                None => self.err(span, key, plain(&message)),
-            }
-        })
+        let de = toml::Deserializer::parse(self.src).map_err(|e| self.located(&e, None))?;
+        serde_path_to_error::deserialize(de).map_err(|e| self.located(e.inner(), Some(dotted(e.path()))))
     }
 
-    /// The dotted key a TOML or serde error at `offset` is about. Serde names the field for unknown and
-    /// missing fields, but not the table it sits in; the text around the offset gives the table.
-    fn key_of(&self, message: &str, offset: usize) -> String {
-        let here = keys_at(self.src, offset);
-        let field = backticked(message);
-        match field {
-            Some(k) if message.starts_with("unknown field") => {
-                let on_line = here.key.as_deref();
-                if here.is_header {
-                    // `[bogus]` at the root, or `[run.bogus]`.
-                    here.table.clone().unwrap_or(k)
-                } else if on_line.is_some_and(|l| l == k || l.starts_with(&format!("{k}."))) {
-                    here.in_table(&k)
-                } else if let Some(l) = on_line {
-                    // A field of an inline table: `init = { point = [...], q = 1 }`.
-                    format!("{}.{k}", here.in_table(l))
-                } else {
-                    here.in_table(&k)
-                }
-            }
-            Some(k) if message.starts_with("missing field") => {
-                // The span is the table that lacks the field: its header, an inline table, or the root.
-                match self.src.get(offset..).and_then(|s| s.chars().next()) {
-                    Some('[') => here.in_table(&k),
-                    Some('{') => match here.key.as_deref() {
-                        Some(l) => format!("{}.{k}", here.in_table(l)),
-                        None => here.in_table(&k),
-                    },
-                    _ => k,
-                }
-            }
-            _ => here.dotted().unwrap_or_else(|| "(syntax)".to_string()),
+    /// A TOML or serde error located in the file; `path` is the key path and trailing indices serde
+    /// was at (none for a syntax error).
+    fn located(&self, e: &toml::de::Error, path: Option<(String, String)>) -> Error {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_string();
+        let key = self.key_of(path, &message, span.start);
+        match self.table_shape(&key, span.start) {
+            Some((table, advice)) => self.err(span, table, advice),
+            None => self.err(span, key, plain(&message)),
+        }
+    }
+
+    /// The dotted key an error is about: the path serde_path_to_error tracked down to the failing value,
+    /// or, for a TOML syntax error (the parser knows no keys yet), the key of the line at `offset`.
+    fn key_of(&self, path: Option<(String, String)>, message: &str, offset: usize) -> String {
+        let key = match path {
+            // Serde reports a missing field at the table that lacks it (`method[1]`) and names the field
+            // only in its message; no crate gives it as data.
+            Some((key, index)) => match message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
+            {
+                Some(field) if key.is_empty() => field.to_string(),
+                Some(field) => format!("{key}{index}.{field}"),
+                None => key,
+            },
+            None => keys_at(self.src, offset).dotted().unwrap_or_default(),
+        };
+        if key.trim().is_empty() {
+            "(syntax)".to_string()
+        } else {
+            key
         }
     }
 
     /// Advice when a table is written as an array of tables or the other way round (serde's own message
     /// for that is cryptic): `[[run]]` for `[run]`, `[method]` for `[[method]]`.
     fn table_shape(&self, key: &str, offset: usize) -> Option<(String, String)> {
-        let here = keys_at(self.src, offset);
-        if !here.is_header {
-            return None;
-        }
         let (line, _) = line_col(self.src, offset);
-        let text = self.src.lines().nth(line - 1)?.trim();
-        let name = key.split('[').next()?;
-        if SINGLE_TABLES.contains(&name) && text.starts_with("[[") {
+        // Only a header line gets the advice: `run = [[...]]` is a value of the wrong type, not a header.
+        let (_, array) = header(self.src.lines().nth(line - 1)?.trim())?;
+        let name = key.split(['[', '.']).next()?;
+        if SINGLE_TABLES.contains(&name) && array {
             Some((
                 name.to_string(),
                 format!("`{name}` is a single table: write `[{name}]`, not `[[{name}]]`"),
             ))
-        } else if ARRAY_TABLES.contains(&name) && !text.starts_with("[[") {
+        } else if ARRAY_TABLES.contains(&name) && !array {
             Some((
                 name.to_string(),
                 format!(
@@ -143,6 +131,32 @@ impl Ctx<'_> {
     }
 }
 
+/// `path` as the dotted TOML key a user wrote (`method[1].rtol`), and the indices after its last key
+/// apart (`[1]` of `init.point[1]`: an entry of an array value, or the table of an array of tables
+/// that lacks a field). The private field through which `toml::Spanned` reads its value is left out.
+fn dotted(path: &serde_path_to_error::Path) -> (String, String) {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    let mut pending = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => pending.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } if key != SPANNED_VALUE => {
+                out.push_str(&std::mem::take(&mut pending));
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Map { .. } | Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    (out, pending)
+}
+
+/// The field through which `toml::Spanned` hands its value to serde (private to serde_spanned).
+const SPANNED_VALUE: &str = "$__serde_spanned_private_value";
+
 /// The first `word` in backticks within `message`.
 fn backticked(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
@@ -156,15 +170,12 @@ const SINGLE_TABLES: [&str; 5] = ["objective", "init", "run", "output", "diagnos
 /// The tables a scenario may repeat.
 const ARRAY_TABLES: [&str; 2] = ["method", "compare"];
 
-/// The longest quoted excerpt of the file a message shows (a value echoed back in backticks).
-pub const MAX_EXCERPT_CHARS: usize = 60;
-
 /// The longest message (the rest is cut: a value may be a megabyte long).
 const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// `message` made safe to print: control characters other than newlines escaped (a value may hold an
-/// escape sequence for the terminal), every backticked excerpt cut to [`MAX_EXCERPT_CHARS`], and the
-/// whole cut to [`MAX_MESSAGE_CHARS`].
+/// escape sequence for the terminal), every backticked excerpt cut to
+/// [`crate::error::MAX_EXCERPT_CHARS`], and the whole cut to [`MAX_MESSAGE_CHARS`].
 pub fn tame(message: &str) -> String {
     let mut out = String::new();
     for (i, part) in message.split('`').enumerate() {
@@ -182,28 +193,6 @@ pub fn tame(message: &str) -> String {
         out = out.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + " …";
     }
     out
-}
-
-/// `text` with control characters (except newlines) escaped, cut to [`MAX_EXCERPT_CHARS`] characters
-/// with `…` when longer.
-pub fn excerpt(text: &str) -> String {
-    let escaped = escape_controls(text);
-    if escaped.chars().count() <= MAX_EXCERPT_CHARS {
-        return escaped;
-    }
-    escaped.chars().take(MAX_EXCERPT_CHARS).collect::<String>() + "…"
-}
-
-fn escape_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// An integer literal TOML holds but an i64 does not, as serde words it (`invalid value: integer
@@ -259,9 +248,59 @@ mod tests {
             m,
             format!("unknown kind `{}…`; allowed: gd\\u{{7}}", "v".repeat(60))
         );
-        assert_eq!(excerpt("a\tb\u{1b}[0m"), "a\\tb\\u{1b}[0m");
         assert!(tame(&"w ".repeat(5000)).chars().count() <= MAX_MESSAGE_CHARS + 2);
         assert_eq!(tame("two\nlines"), "two\nlines");
+    }
+
+    /// The key of the error `src` gives when read as `T`.
+    fn key_of_error<T: DeserializeOwned>(src: &str) -> String {
+        let cx = Ctx {
+            path: Path::new("t.toml"),
+            src,
+        };
+        match cx.deserialize::<T>() {
+            Err(Error::Scenario { key, .. }) => key,
+            other => panic!("expected a scenario error, got {:?}", other.err()),
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Entry {
+        id: Spanned<String>,
+        point: Option<Spanned<Vec<f64>>>,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct File {
+        entry: Vec<Spanned<Entry>>,
+    }
+
+    #[test]
+    fn errors_name_the_dotted_key_they_are_about() {
+        let two = "[[entry]]\nid = \"a\"\n[[entry]]\n";
+        // A missing field is reported at the table that lacks it: the second entry.
+        assert_eq!(key_of_error::<File>(two), "entry[1].id");
+        assert_eq!(
+            key_of_error::<File>(&format!("{two}id = \"b\"\nrtol = 1\n")),
+            "entry[1].rtol"
+        );
+        // An entry of an array value: the key names the value.
+        assert_eq!(
+            key_of_error::<File>("entry = [{ id = \"a\", point = [1.0, \"x\"] }]"),
+            "entry[0].point"
+        );
+        assert_eq!(key_of_error::<File>("entry = []\nname = 1\n"), "name");
+        assert_eq!(key_of_error::<File>(""), "entry");
+        // A syntax error: the key of the line.
+        assert_eq!(
+            key_of_error::<File>("[[entry]]\nid = \"a\nx = 1\n"),
+            "entry[0].id"
+        );
+        assert_eq!(key_of_error::<File>("= 1\n"), "(syntax)");
     }
 
     #[test]

@@ -45,19 +45,6 @@ impl LineKeys {
             (None, None) => None,
         }
     }
-
-    /// `table.k`, or `k` at the root.
-    pub fn in_table(&self, k: &str) -> String {
-        join(self.table.as_deref(), k)
-    }
-}
-
-/// `prefix.k`, or `k` without a prefix.
-pub fn join(prefix: Option<&str>, k: &str) -> String {
-    match prefix {
-        Some(p) => format!("{p}.{k}"),
-        None => k.to_string(),
-    }
 }
 
 /// The table and key of the line holding byte `offset`.
@@ -186,7 +173,7 @@ fn strip_comment(line: &str) -> &str {
 /// `[name]` → (`name`, false), `[[name]]` → (`name`, true); an unclosed `[name` still names its table.
 /// A line is a header only when its name starts with a letter, `_` or a quote, so the rows of a
 /// multi-line array (`[1.0, 2.0],`) are not.
-fn header(text: &str) -> Option<(String, bool)> {
+pub fn header(text: &str) -> Option<(String, bool)> {
     let (rest, array) = match text.strip_prefix("[[") {
         Some(rest) => (rest, true),
         None => (text.strip_prefix('[')?, false),

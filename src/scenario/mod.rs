@@ -15,12 +15,12 @@ pub mod sweep;
 pub use data::SOURCES as DATA_SOURCES;
 pub use objectives::KINDS as OBJECTIVE_KINDS;
 
+pub use crate::error::excerpt;
 pub use crate::experiment::{MAX_ID_CHARS, METHOD_FILE_SUFFIXES};
 pub use budget::{
     check_budget, memory_budget, parse_size, work_budget, DEFAULT_MEMORY_BUDGET, DEFAULT_WORK_BUDGET,
     MEMORY_BUDGET_VAR, WORK_BUDGET_VAR,
 };
-pub use ctx::excerpt;
 pub use load::{load, parse, read_source, MAX_STEPS};
 
 use crate::error::{Error, Result};
