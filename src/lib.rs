@@ -35,6 +35,7 @@ pub mod objective;
 pub mod order;
 pub mod outdir;
 pub mod output;
+pub mod outspec;
 pub mod render;
 pub mod replot;
 pub mod scenario;

@@ -9,7 +9,8 @@
 use crate::error::{Error, Result};
 use crate::experiment::{MethodRun, Report};
 use crate::outdir::{Claim, Kind};
-use crate::render::{self, FigureInput, FigureKind, ImageFormat};
+use crate::outspec::{FigureKind, ImageFormat};
+use crate::render::{self, FigureInput};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -15,7 +15,6 @@ pub mod matched;
 mod order_plot;
 mod phase_portrait;
 pub mod projected;
-pub mod settings;
 pub mod sharpness;
 pub mod style;
 pub mod svg_font;
@@ -30,105 +29,11 @@ use crate::error::{Error, Result};
 use crate::experiment::MethodRun;
 use crate::objective::Objective;
 use crate::order::OrderStudy;
+use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde::{Deserialize, Serialize};
-use settings::FigureSettings;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The figures a scenario may ask for in `[output] figures`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FigureKind {
-    /// Loss contours, the −∇L field and every trajectory, for 2-D objectives.
-    PhasePortrait,
-    /// Loss against time, log scale.
-    Loss,
-    /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
-    Distance,
-    /// λ_1(t) per method with each discrete method's stability threshold (needs
-    /// `[diagnostics.sharpness]`; drawn by [`sharpness::draw`]).
-    Sharpness,
-    /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
-    Ensemble,
-    /// The phase portrait in a 2-D plane through the iterates (principal or named directions), any d.
-    ProjectedPortrait,
-    /// The drift q(t) − q(0) of each conserved quantity per method.
-    Conserved,
-}
-
-impl FigureKind {
-    /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 7] = [
-        "phase_portrait",
-        "loss",
-        "distance",
-        "projected_portrait",
-        "conserved",
-        "sharpness",
-        "ensemble",
-    ];
-
-    /// Parses a scenario name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "phase_portrait" => Some(FigureKind::PhasePortrait),
-            "loss" => Some(FigureKind::Loss),
-            "distance" => Some(FigureKind::Distance),
-            "sharpness" => Some(FigureKind::Sharpness),
-            "ensemble" => Some(FigureKind::Ensemble),
-            "projected_portrait" => Some(FigureKind::ProjectedPortrait),
-            "conserved" => Some(FigureKind::Conserved),
-            _ => None,
-        }
-    }
-
-    /// The file stem of the figure.
-    pub fn name(self) -> &'static str {
-        match self {
-            FigureKind::PhasePortrait => "phase_portrait",
-            FigureKind::Loss => "loss",
-            FigureKind::Distance => "distance",
-            FigureKind::Sharpness => sharpness::NAME,
-            FigureKind::Ensemble => "ensemble",
-            FigureKind::ProjectedPortrait => "projected_portrait",
-            FigureKind::Conserved => "conserved",
-        }
-    }
-}
-
-/// The image formats a figure can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImageFormat {
-    /// Raster, for screens and quick looks.
-    Png,
-    /// Vector, for papers.
-    Svg,
-}
-
-impl ImageFormat {
-    /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 2] = ["png", "svg"];
-
-    /// Parses a scenario name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "png" => Some(ImageFormat::Png),
-            "svg" => Some(ImageFormat::Svg),
-            _ => None,
-        }
-    }
-
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ImageFormat::Png => "png",
-            ImageFormat::Svg => "svg",
-        }
-    }
-}
 
 /// Everything a figure may draw from.
 pub struct FigureInput<'a> {
@@ -349,6 +254,7 @@ mod tests {
     use crate::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
     use crate::discrete::gradient_descent;
     use crate::objective::{Himmelblau, Quadratic, Rosenbrock};
+    use crate::outspec::DEFAULT_FIGURE;
     use crate::trajectory::{Termination, TimeGrid, Trajectory};
 
     const ALL: [FigureKind; 3] = [FigureKind::PhasePortrait, FigureKind::Loss, FigureKind::Distance];
@@ -447,7 +353,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("rosenbrock").join("nested").join("figures");
         let files = draw_all(&input, &dir);
@@ -492,7 +398,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("dim3");
         match draw(FigureKind::PhasePortrait, &input, &dir, &BOTH) {
@@ -526,7 +432,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.2,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("diverged");
         draw_all(&input, &dir);
@@ -570,7 +476,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("odd");
         draw_all(&input, &dir);
@@ -586,7 +492,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&none, &dir);
         let mut single = Trajectory::with_capacity(2, 1);
@@ -599,7 +505,7 @@ mod tests {
             methods: &lone,
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&lone_input, &dir);
         std::fs::remove_dir_all(&dir).ok();
@@ -627,7 +533,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let prepared = phase_portrait::PhasePortrait::new(&probe).unwrap();
         drop(prepared);
@@ -642,7 +548,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("rosenbrock"));
         eprintln!(
@@ -659,7 +565,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.01,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("himmelblau"));
 
@@ -672,7 +578,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.15,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("quadratic"));
 
@@ -684,7 +590,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.25,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("unstable"));
         // Degenerate inputs: nothing at all, and one lone point on a flat landscape.
@@ -694,7 +600,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&none, &root.join("nothing"));
         let mut single = Trajectory::with_capacity(2, 1);
@@ -714,7 +620,7 @@ mod tests {
             methods: &lone,
             comparisons: &cmp,
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("flat"));
         eprintln!("figures in {}", root.display());

@@ -14,7 +14,7 @@ use crate::experiment::CompareConfig;
 use crate::files;
 use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
 use crate::objective::{Objective, RandomInit};
-use crate::render::{FigureKind, ImageFormat};
+use crate::outspec::{FigureKind, ImageFormat};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};

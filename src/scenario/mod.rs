@@ -24,7 +24,7 @@ pub use load::{load, parse, read_source, MAX_ID_CHARS, MAX_STEPS, METHOD_FILE_SU
 
 use crate::error::{Error, Result};
 use crate::objective::Objective;
-use crate::render::{FigureKind, ImageFormat};
+use crate::outspec::{FigureKind, ImageFormat};
 use crate::trajectory::TimeGrid;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,7 @@ pub struct Scenario {
     pub diagnostics: Option<crate::diagnostics::DiagnosticsConfig>,
     /// Canvas size, PNG resolution and the projected portrait's plane (`[output]` width, height, dpi,
     /// projection).
-    pub figure: crate::render::settings::FigureSettings,
+    pub figure: crate::outspec::FigureSettings,
 }
 
 /// A named scenario's file: `dir/NAME.toml`.
