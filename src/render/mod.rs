@@ -14,7 +14,7 @@ mod ensemble;
 pub mod matched;
 mod order_plot;
 mod phase_portrait;
-pub mod projected;
+mod projected;
 pub mod sharpness;
 pub mod style;
 pub mod svg_font;
@@ -27,9 +27,12 @@ pub use sweep::sweep_figures;
 use crate::compare::Comparison;
 use crate::error::{Error, Result};
 use crate::experiment::MethodRun;
+use crate::landscape::Plane;
 use crate::objective::Objective;
 use crate::order::OrderStudy;
 use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
+use crate::trajectory::Trajectory;
+use phase_portrait::PhasePortrait;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -70,11 +73,8 @@ pub fn draw(
     };
     style::ensure_font().map_err(render_error)?;
     let figure = match kind {
-        FigureKind::PhasePortrait => Prepared::PhasePortrait(Box::new(
-            phase_portrait::PhasePortrait::new(input).map_err(render_error)?,
-        )),
-        FigureKind::ProjectedPortrait => {
-            Prepared::PhasePortrait(Box::new(projected::prepare(input).map_err(render_error)?))
+        FigureKind::PhasePortrait | FigureKind::ProjectedPortrait => {
+            Prepared::PhasePortrait(Box::new(portrait(kind, input).map_err(render_error)?))
         }
         FigureKind::Loss => Prepared::Loss,
         FigureKind::Distance => Prepared::Distance,
@@ -87,6 +87,25 @@ pub fn draw(
         FigureKind::Conserved => Prepared::Conserved,
     };
     write_files(name, &WithInput(&figure, input), dir, formats, input.settings)
+}
+
+/// A portrait's data: the plane and the loss landscape on it computed by [`crate::landscape`] (the
+/// objective's own plane, or the projected one), the matched-time markers, and the drawing prepared from
+/// those numbers.
+fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Result<PhasePortrait<'a>, String> {
+    let trajectories: Vec<&Trajectory> = input.methods.iter().map(|m| &m.trajectory).collect();
+    let (mut plane, title, axes) = if kind == FigureKind::ProjectedPortrait {
+        let plane = Plane::projected(input.objective, &trajectories, input.settings.projection.as_ref())?;
+        let axes = plane.projection().map(projected::axes).unwrap_or_default();
+        (plane, format!("{} — projected portrait", input.title), axes)
+    } else {
+        let plane = Plane::native(input.objective, &trajectories)?;
+        let axes = ("θ₀".to_string(), "θ₁".to_string());
+        (plane, format!("{} — phase portrait", input.title), axes)
+    };
+    let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
+    let sampled = plane.sample();
+    Ok(PhasePortrait::new(title, axes, input.methods, sampled, &matched))
 }
 
 /// Draws the order figure of a study into `dir/order.<ext>` for each format (atomically, as [`draw`]).
@@ -168,7 +187,7 @@ fn write_files(
 
 /// A figure's data, computed once and drawn in every format.
 enum Prepared<'a> {
-    PhasePortrait(Box<phase_portrait::PhasePortrait<'a>>),
+    PhasePortrait(Box<PhasePortrait<'a>>),
     Loss,
     Distance,
     Ensemble,
@@ -535,7 +554,7 @@ mod tests {
             step_size: 1e-3,
             settings: &DEFAULT_FIGURE,
         };
-        let prepared = phase_portrait::PhasePortrait::new(&probe).unwrap();
+        let prepared = portrait(FigureKind::PhasePortrait, &probe).unwrap();
         drop(prepared);
         eprintln!(
             "rosenbrock: {:.3} s to sample the 400×400 contour grid, the fill and the field",
