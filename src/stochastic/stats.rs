@@ -386,7 +386,15 @@ mod tests {
         let grid = TimeGrid::new(0.1, 1, 1);
         let idle = Watch::idle();
         let (_, e) = drive_ensemble(&objective, (&[0.0], &grid, 1e9, &idle), X.len(), |p| Jump(X[p]));
-        assert_eq!((e.alive[1], e.q()), (5, 1));
+        assert_eq!(e.alive[1], 5);
+        // A 1-D ensemble's statistics are named after θ's one coordinate (the ensemble CSV's and golden
+        // file's columns).
+        let columns: Vec<String> = e
+            .param_names
+            .iter()
+            .flat_map(|p| [format!("{p}_mean"), format!("{p}_var")])
+            .collect();
+        assert_eq!(columns, ["theta_0_mean", "theta_0_var"]);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
         // θ: mean 12/5 = 2.4; deviations −2.4, −1.4, −0.4, 0.6, 3.6; Σd² = 21.2, s² = 21.2/4 = 5.3;
         // Σd⁴ = 205.136, m4 = 41.0272.
