@@ -9,7 +9,8 @@ use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
 use flowgap::method::MethodRun;
 use flowgap::objective::Rosenbrock;
-use flowgap::render::{draw, settings, FigureInput, FigureKind, ImageFormat};
+use flowgap::outspec::{FigureKind, ImageFormat, DEFAULT_FIGURE};
+use flowgap::render::{draw, FigureInput};
 use flowgap::TimeGrid;
 
 fn render(c: &mut Criterion) {
@@ -60,7 +61,7 @@ fn render(c: &mut Criterion) {
         methods: &methods,
         comparisons: &comparisons,
         step_size: 1e-3,
-        settings: &settings::DEFAULT,
+        settings: &DEFAULT_FIGURE,
     };
     let dir = std::env::temp_dir().join(format!("flowgap_bench_render_{}", std::process::id()));
     for (kind, format) in [

@@ -30,6 +30,7 @@ pub mod error;
 pub mod experiment;
 pub mod files;
 pub mod golden;
+pub mod landscape;
 pub mod method;
 pub mod objective;
 pub mod order;

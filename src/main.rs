@@ -78,10 +78,10 @@ enum Command {
         dir: PathBuf,
         /// Figures to draw, comma-separated (default: the scenario's `[output] figures`).
         #[arg(long, value_name = "NAMES", value_delimiter = ',', value_parser = parse_figure)]
-        figures: Option<Vec<flowgap::render::FigureKind>>,
+        figures: Option<Vec<flowgap::outspec::FigureKind>>,
         /// Formats, comma-separated: png, svg (default: the scenario's `[output] formats`).
         #[arg(long, value_name = "FORMATS", value_delimiter = ',', value_parser = parse_format)]
-        formats: Option<Vec<flowgap::render::ImageFormat>>,
+        formats: Option<Vec<flowgap::outspec::ImageFormat>>,
     },
     /// Run scenarios and compare them with their golden files (`golden/<name>.json` beside each scenario).
     Check {
@@ -135,11 +135,11 @@ struct SweepArgs {
 }
 
 /// A figure name for `plot --figures`.
-fn parse_figure(name: &str) -> Result<flowgap::render::FigureKind, String> {
-    flowgap::render::FigureKind::from_name(name).ok_or_else(|| {
+fn parse_figure(name: &str) -> Result<flowgap::outspec::FigureKind, String> {
+    flowgap::outspec::FigureKind::from_name(name).ok_or_else(|| {
         format!(
             "unknown figure `{name}`; allowed: {}",
-            flowgap::render::FigureKind::NAMES.join(", ")
+            flowgap::outspec::FigureKind::NAMES.join(", ")
         )
     })
 }
@@ -189,11 +189,11 @@ fn progress_message(p: &experiment::Progress) -> String {
 }
 
 /// An image format for `plot --formats`.
-fn parse_format(name: &str) -> Result<flowgap::render::ImageFormat, String> {
-    flowgap::render::ImageFormat::from_name(name).ok_or_else(|| {
+fn parse_format(name: &str) -> Result<flowgap::outspec::ImageFormat, String> {
+    flowgap::outspec::ImageFormat::from_name(name).ok_or_else(|| {
         format!(
             "unknown format `{name}`; allowed: {}",
-            flowgap::render::ImageFormat::NAMES.join(", ")
+            flowgap::outspec::ImageFormat::NAMES.join(", ")
         )
     })
 }

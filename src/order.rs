@@ -5,7 +5,8 @@
 use crate::error::{Error, Location, Result};
 use crate::experiment::Experiment;
 use crate::outdir::Claim;
-use crate::render::{self, ImageFormat};
+use crate::outspec::{ImageFormat, DEFAULT_FIGURE};
+use crate::render;
 use crate::scenario::{check_budget, load};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Serialize;
@@ -226,7 +227,7 @@ pub fn write_study(study: &OrderStudy, claim: Claim) -> Result<Vec<std::path::Pa
     let written = write_order(study, dir)
         .and_then(|json| {
             let mut files = vec![json];
-            files.extend(render::draw_order(study, dir, &both, &render::settings::DEFAULT)?);
+            files.extend(render::draw_order(study, dir, &both, &DEFAULT_FIGURE)?);
             Ok(files)
         })
         .map_err(|e| claim.relocate(e))?;

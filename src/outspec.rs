@@ -1,19 +1,18 @@
-//! The output specification: which figures to draw, in which formats and at what size, and the
-//! scenario file to save beside the outputs. The scenario loader fills it; output and render read it.
+//! The output specification: which figures a run draws, in which image formats, on what canvas. The
+//! scenario loader checks it from `[output]` and the renderer reads it; both import it from here, so
+//! neither depends on the other for it.
 
-pub use crate::render::settings::FigureSettings;
-pub use crate::render::{FigureKind, ImageFormat};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// What a run writes besides its numbers.
+/// What a run's `[output]` asks to be drawn, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputSpec {
-    /// The figures to draw.
+    /// The figures to draw, in order, each once.
     pub figures: Vec<FigureKind>,
-    /// The formats to draw them in.
+    /// The formats to draw each figure in, each once.
     pub formats: Vec<ImageFormat>,
-    /// Canvas size, PNG resolution and the projected portrait's plane (`[output]` width, height, dpi,
-    /// projection).
+    /// Canvas size, PNG resolution and the projected portrait's plane.
     pub figure: FigureSettings,
     /// The scenario file the experiment came from, saved beside the outputs so that the run can be
     /// redrawn (`flowgap plot`); `None` for an experiment built in code.
@@ -38,5 +37,166 @@ impl OutputSpec {
             figure: FigureSettings::default(),
             source: None,
         }
+    }
+}
+
+
+/// The figures a scenario may ask for in `[output] figures`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureKind {
+    /// Loss contours, the −∇L field and every trajectory, for 2-D objectives.
+    PhasePortrait,
+    /// Loss against time, log scale.
+    Loss,
+    /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
+    Distance,
+    /// λ_1(t) per method with each discrete method's stability threshold (needs
+    /// `[diagnostics.sharpness]`; drawn from the run's diagnostics rather than its trajectories).
+    Sharpness,
+    /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
+    Ensemble,
+    /// The phase portrait in a 2-D plane through the iterates (principal or named directions), any d.
+    ProjectedPortrait,
+    /// The drift q(t) − q(0) of each conserved quantity per method.
+    Conserved,
+}
+
+impl FigureKind {
+    /// The names accepted in a scenario.
+    pub const NAMES: [&'static str; 7] = [
+        "phase_portrait",
+        "loss",
+        "distance",
+        "projected_portrait",
+        "conserved",
+        "sharpness",
+        "ensemble",
+    ];
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "phase_portrait" => Some(FigureKind::PhasePortrait),
+            "loss" => Some(FigureKind::Loss),
+            "distance" => Some(FigureKind::Distance),
+            "sharpness" => Some(FigureKind::Sharpness),
+            "ensemble" => Some(FigureKind::Ensemble),
+            "projected_portrait" => Some(FigureKind::ProjectedPortrait),
+            "conserved" => Some(FigureKind::Conserved),
+            _ => None,
+        }
+    }
+
+    /// The file stem of the figure (also its name in a scenario).
+    pub const fn name(self) -> &'static str {
+        match self {
+            FigureKind::PhasePortrait => "phase_portrait",
+            FigureKind::Loss => "loss",
+            FigureKind::Distance => "distance",
+            FigureKind::Sharpness => "sharpness",
+            FigureKind::Ensemble => "ensemble",
+            FigureKind::ProjectedPortrait => "projected_portrait",
+            FigureKind::Conserved => "conserved",
+        }
+    }
+}
+
+/// The image formats a figure can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageFormat {
+    /// Raster, for screens and quick looks.
+    Png,
+    /// Vector, for papers.
+    Svg,
+}
+
+impl ImageFormat {
+    /// The names accepted in a scenario.
+    pub const NAMES: [&'static str; 2] = ["png", "svg"];
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "png" => Some(ImageFormat::Png),
+            "svg" => Some(ImageFormat::Svg),
+            _ => None,
+        }
+    }
+
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+        }
+    }
+}
+
+/// Default canvas width in pixels (PNG) or user units (SVG).
+pub const WIDTH: u32 = 1000;
+/// Default canvas height in pixels (PNG) or user units (SVG).
+pub const HEIGHT: u32 = 800;
+/// Smallest canvas side accepted, in pixels: below this the fixed-size text no longer fits.
+pub const MIN_SIDE: u32 = 400;
+/// Largest canvas side accepted, in pixels.
+pub const MAX_SIDE: u32 = 10_000;
+/// The accepted PNG resolutions, in dots per inch.
+pub const DPI_RANGE: (u32, u32) = (10, 2400);
+
+/// How figures are sized and which plane the projected portrait shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureSettings {
+    /// Canvas width in pixels (PNG) or user units (SVG).
+    pub width: u32,
+    /// Canvas height in pixels (PNG) or user units (SVG).
+    pub height: u32,
+    /// The resolution written into each PNG's `pHYs` chunk (sets its printed size, not its pixels);
+    /// `None` writes no chunk.
+    pub dpi: Option<u32>,
+    /// Two directions in parameter space spanning the projected portrait's plane; `None` uses the top
+    /// two principal directions of the iterates.
+    pub projection: Option<[Vec<f64>; 2]>,
+}
+
+/// The settings of a scenario whose `[output]` names none of them.
+pub static DEFAULT_FIGURE: FigureSettings = FigureSettings {
+    width: WIDTH,
+    height: HEIGHT,
+    dpi: None,
+    projection: None,
+};
+
+impl Default for FigureSettings {
+    fn default() -> Self {
+        DEFAULT_FIGURE.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_back_to_its_kind() {
+        for name in FigureKind::NAMES {
+            let kind = FigureKind::from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(kind.name(), name);
+            assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
+        for name in ImageFormat::NAMES {
+            let format = ImageFormat::from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(format.extension(), name);
+        }
+        assert_eq!(FigureKind::from_name("Loss"), None);
+        assert_eq!(ImageFormat::from_name("jpeg"), None);
+    }
+
+    #[test]
+    fn the_default_canvas_is_within_the_accepted_range() {
+        let d = FigureSettings::default();
+        assert!((MIN_SIDE..=MAX_SIDE).contains(&d.width) && (MIN_SIDE..=MAX_SIDE).contains(&d.height));
+        assert_eq!((d.dpi, d.projection), (None, None));
     }
 }

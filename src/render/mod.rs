@@ -14,8 +14,7 @@ mod ensemble;
 pub mod matched;
 mod order_plot;
 mod phase_portrait;
-pub mod projected;
-pub mod settings;
+mod projected;
 pub mod sharpness;
 pub mod style;
 pub mod svg_font;
@@ -27,108 +26,17 @@ pub use sweep::sweep_figures;
 
 use crate::compare::Comparison;
 use crate::error::{Error, Result};
+use crate::landscape::Plane;
 use crate::method::MethodRun;
 use crate::objective::Objective;
 use crate::order::OrderStudy;
+use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
+use crate::trajectory::Trajectory;
+use phase_portrait::PhasePortrait;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde::{Deserialize, Serialize};
-use settings::FigureSettings;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The figures a scenario may ask for in `[output] figures`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FigureKind {
-    /// Loss contours, the −∇L field and every trajectory, for 2-D objectives.
-    PhasePortrait,
-    /// Loss against time, log scale.
-    Loss,
-    /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
-    Distance,
-    /// λ_1(t) per method with each discrete method's stability threshold (needs
-    /// `[diagnostics.sharpness]`; drawn by [`sharpness::draw`]).
-    Sharpness,
-    /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
-    Ensemble,
-    /// The phase portrait in a 2-D plane through the iterates (principal or named directions), any d.
-    ProjectedPortrait,
-    /// The drift q(t) − q(0) of each conserved quantity per method.
-    Conserved,
-}
-
-impl FigureKind {
-    /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 7] = [
-        "phase_portrait",
-        "loss",
-        "distance",
-        "projected_portrait",
-        "conserved",
-        "sharpness",
-        "ensemble",
-    ];
-
-    /// Parses a scenario name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "phase_portrait" => Some(FigureKind::PhasePortrait),
-            "loss" => Some(FigureKind::Loss),
-            "distance" => Some(FigureKind::Distance),
-            "sharpness" => Some(FigureKind::Sharpness),
-            "ensemble" => Some(FigureKind::Ensemble),
-            "projected_portrait" => Some(FigureKind::ProjectedPortrait),
-            "conserved" => Some(FigureKind::Conserved),
-            _ => None,
-        }
-    }
-
-    /// The file stem of the figure.
-    pub fn name(self) -> &'static str {
-        match self {
-            FigureKind::PhasePortrait => "phase_portrait",
-            FigureKind::Loss => "loss",
-            FigureKind::Distance => "distance",
-            FigureKind::Sharpness => sharpness::NAME,
-            FigureKind::Ensemble => "ensemble",
-            FigureKind::ProjectedPortrait => "projected_portrait",
-            FigureKind::Conserved => "conserved",
-        }
-    }
-}
-
-/// The image formats a figure can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImageFormat {
-    /// Raster, for screens and quick looks.
-    Png,
-    /// Vector, for papers.
-    Svg,
-}
-
-impl ImageFormat {
-    /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 2] = ["png", "svg"];
-
-    /// Parses a scenario name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "png" => Some(ImageFormat::Png),
-            "svg" => Some(ImageFormat::Svg),
-            _ => None,
-        }
-    }
-
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ImageFormat::Png => "png",
-            ImageFormat::Svg => "svg",
-        }
-    }
-}
 
 /// Everything a figure may draw from.
 pub struct FigureInput<'a> {
@@ -165,11 +73,8 @@ pub fn draw(
     };
     style::ensure_font().map_err(render_error)?;
     let figure = match kind {
-        FigureKind::PhasePortrait => Prepared::PhasePortrait(Box::new(
-            phase_portrait::PhasePortrait::new(input).map_err(render_error)?,
-        )),
-        FigureKind::ProjectedPortrait => {
-            Prepared::PhasePortrait(Box::new(projected::prepare(input).map_err(render_error)?))
+        FigureKind::PhasePortrait | FigureKind::ProjectedPortrait => {
+            Prepared::PhasePortrait(Box::new(portrait(kind, input).map_err(render_error)?))
         }
         FigureKind::Loss => Prepared::Loss,
         FigureKind::Distance => Prepared::Distance,
@@ -182,6 +87,25 @@ pub fn draw(
         FigureKind::Conserved => Prepared::Conserved,
     };
     write_files(name, &WithInput(&figure, input), dir, formats, input.settings)
+}
+
+/// A portrait's data: the plane and the loss landscape on it computed by [`crate::landscape`] (the
+/// objective's own plane, or the projected one), the matched-time markers, and the drawing prepared from
+/// those numbers.
+fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Result<PhasePortrait<'a>, String> {
+    let trajectories: Vec<&Trajectory> = input.methods.iter().map(|m| &m.trajectory).collect();
+    let (mut plane, title, axes) = if kind == FigureKind::ProjectedPortrait {
+        let plane = Plane::projected(input.objective, &trajectories, input.settings.projection.as_ref())?;
+        let axes = plane.projection().map(projected::axes).unwrap_or_default();
+        (plane, format!("{} — projected portrait", input.title), axes)
+    } else {
+        let plane = Plane::native(input.objective, &trajectories)?;
+        let axes = ("θ₀".to_string(), "θ₁".to_string());
+        (plane, format!("{} — phase portrait", input.title), axes)
+    };
+    let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
+    let sampled = plane.sample();
+    Ok(PhasePortrait::new(title, axes, input.methods, sampled, &matched))
 }
 
 /// Draws the order figure of a study into `dir/order.<ext>` for each format (atomically, as [`draw`]).
@@ -263,7 +187,7 @@ fn write_files(
 
 /// A figure's data, computed once and drawn in every format.
 enum Prepared<'a> {
-    PhasePortrait(Box<phase_portrait::PhasePortrait<'a>>),
+    PhasePortrait(Box<PhasePortrait<'a>>),
     Loss,
     Distance,
     Ensemble,
@@ -349,6 +273,7 @@ mod tests {
     use crate::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
     use crate::discrete::gradient_descent;
     use crate::objective::{Himmelblau, Quadratic, Rosenbrock};
+    use crate::outspec::DEFAULT_FIGURE;
     use crate::trajectory::{Termination, TimeGrid, Trajectory};
 
     const ALL: [FigureKind; 3] = [FigureKind::PhasePortrait, FigureKind::Loss, FigureKind::Distance];
@@ -447,7 +372,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("rosenbrock").join("nested").join("figures");
         let files = draw_all(&input, &dir);
@@ -492,7 +417,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("dim3");
         match draw(FigureKind::PhasePortrait, &input, &dir, &BOTH) {
@@ -526,7 +451,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.2,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("diverged");
         draw_all(&input, &dir);
@@ -570,7 +495,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         let dir = temp_dir("odd");
         draw_all(&input, &dir);
@@ -586,7 +511,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&none, &dir);
         let mut single = Trajectory::with_capacity(2, 1);
@@ -599,7 +524,7 @@ mod tests {
             methods: &lone,
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&lone_input, &dir);
         std::fs::remove_dir_all(&dir).ok();
@@ -627,9 +552,9 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
-        let prepared = phase_portrait::PhasePortrait::new(&probe).unwrap();
+        let prepared = portrait(FigureKind::PhasePortrait, &probe).unwrap();
         drop(prepared);
         eprintln!(
             "rosenbrock: {:.3} s to sample the 400×400 contour grid, the fill and the field",
@@ -642,7 +567,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 1e-3,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("rosenbrock"));
         eprintln!(
@@ -659,7 +584,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.01,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("himmelblau"));
 
@@ -672,7 +597,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.15,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("quadratic"));
 
@@ -684,7 +609,7 @@ mod tests {
             methods: &methods,
             comparisons: &comparisons,
             step_size: 0.25,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("unstable"));
         // Degenerate inputs: nothing at all, and one lone point on a flat landscape.
@@ -694,7 +619,7 @@ mod tests {
             methods: &[],
             comparisons: &[],
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&none, &root.join("nothing"));
         let mut single = Trajectory::with_capacity(2, 1);
@@ -714,7 +639,7 @@ mod tests {
             methods: &lone,
             comparisons: &cmp,
             step_size: 0.1,
-            settings: &settings::DEFAULT,
+            settings: &DEFAULT_FIGURE,
         };
         draw_all(&input, &root.join("flat"));
         eprintln!("figures in {}", root.display());

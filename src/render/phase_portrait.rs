@@ -1,39 +1,29 @@
-//! The phase portrait of a 2-D objective: the loss landscape as a filled map with contour lines, the
-//! −∇L direction field, every method's trajectory with start and end markers, and the known minima.
+//! The portrait of a plane of parameter space (a 2-D objective's own, or a projected one): the loss
+//! landscape as a filled map with contour lines, the −∇L direction field, every method's trajectory with
+//! start and end markers, and the known minima. Drawn from a [`Sampled`] landscape: numbers, no objective.
 
-use super::contour::{contour_lines, levels, ScalarGrid};
-use super::matched::{matched_points, MatchedPoint, MATCHED_TIMES};
+use super::contour::{contour_lines, levels};
+use super::matched::{MatchedPoint, MATCHED_TIMES};
 use super::style::TickedAxis;
 use super::style::{
     colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, legend_box, linear_ticks, log_ticks,
     method_label, quiet_corner, series_color, snap_zero, split_at_turns, stop_note, text, CONTOUR,
     FIELD_GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
-use super::FigureInput;
 use crate::method::MethodRun;
+use crate::landscape::{clamp_point, Sampled, FIELD_ARROWS};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-/// Cells per side of the filled background.
-const FILL_CELLS: usize = 200;
-/// The fewest lattice points per side a costly landscape is sampled on (see [`PhasePortrait::on_plane`]).
-const MIN_CONTOUR_GRID: usize = 60;
-/// Lattice points per side of the grid the contour lines are traced on.
-const CONTOUR_GRID: usize = 400;
 /// The number of contour lines.
 const CONTOUR_LEVELS: usize = 14;
-/// Arrows per side of the direction field.
-const FIELD_ARROWS: usize = 20;
 /// The most points drawn per trajectory.
 const MAX_LINE_POINTS: usize = 2000;
 /// Discrete trajectories with fewer points than this get a dot at every point.
 const DOTS_BELOW: usize = 60;
 /// Distinct background colours (so neighbouring cells of one colour merge into one rectangle).
 const SHADES: usize = 64;
-/// Coordinates are clamped to this magnitude before bounds are taken, so that a diverged run cannot
-/// overflow the axis arithmetic.
-const COORD_LIMIT: f64 = 1e100;
 /// Width of the colour bar panel at the right, in pixels.
 const BAR_PANEL: u32 = 165;
 
@@ -72,44 +62,6 @@ impl Scale {
     }
 }
 
-/// A loss landscape restricted to a plane with coordinates (a, b).
-pub trait Landscape {
-    /// The loss at plane point (a, b).
-    fn loss(&mut self, a: f64, b: f64) -> f64;
-    /// The gradient of the restricted loss, (∂L/∂a, ∂L/∂b), at (a, b).
-    fn gradient(&mut self, a: f64, b: f64) -> (f64, f64);
-}
-
-/// A 2-D objective is its own plane.
-struct Native<'o>(&'o dyn crate::objective::Objective);
-
-impl Landscape for Native<'_> {
-    fn loss(&mut self, a: f64, b: f64) -> f64 {
-        self.0.loss(&[a, b])
-    }
-
-    fn gradient(&mut self, a: f64, b: f64) -> (f64, f64) {
-        let mut g = [0.0; 2];
-        self.0.gradient(&[a, b], &mut g);
-        (g[0], g[1])
-    }
-}
-
-/// What a portrait shows in plane coordinates: its title, axis names, each method's path (in the
-/// order of the methods) and the known minima.
-pub struct Plane {
-    /// The figure title.
-    pub title: String,
-    /// The x and y axis descriptions.
-    pub axes: (String, String),
-    /// Each method's path in plane coordinates (non-finite points are dropped).
-    pub paths: Vec<Vec<(f64, f64)>>,
-    /// Known minima in plane coordinates.
-    pub minima: Vec<(f64, f64)>,
-    /// Compared pairs' points at matched times (see [`matched_points`]).
-    pub matched: Vec<MatchedPoint>,
-}
-
 /// A polyline in data coordinates.
 type Polyline = Vec<(f64, f64)>;
 
@@ -139,119 +91,44 @@ pub struct PhasePortrait<'a> {
 }
 
 impl<'a> PhasePortrait<'a> {
-    /// Samples the landscape and thins the trajectories. The objective must be 2-D.
-    pub fn new(input: &FigureInput<'a>) -> Result<Self, String> {
-        let objective = input.objective;
-        if objective.dim() != 2 {
-            return Err(format!(
-                "a phase portrait needs a 2-D objective, this one has d = {}; remove \"phase_portrait\" from [output] figures (\"projected_portrait\" draws any dimension)",
-                objective.dim()
-            ));
-        }
-        let minima: Vec<(f64, f64)> = objective
-            .known_minima()
-            .into_iter()
-            .filter(|m| m.len() == 2)
-            .map(|m| (m[0], m[1]))
-            .collect();
-        let raw_paths: Vec<Vec<(f64, f64)>> = input
-            .methods
-            .iter()
-            .map(|m| {
-                let t = &m.trajectory;
-                if t.dim != 2 {
-                    return Vec::new();
-                }
-                t.states.chunks_exact(2).map(|p| (p[0], p[1])).collect()
-            })
-            .collect();
-        let matched = matched_points(input.methods, input.comparisons, &raw_paths);
-        let plane = Plane {
-            title: format!("{} — phase portrait", input.title),
-            axes: ("θ₀".to_string(), "θ₁".to_string()),
-            paths: raw_paths,
-            minima,
-            matched,
-        };
-        Ok(Self::on_plane(plane, input.methods, &mut Native(objective), None))
-    }
-
-    /// Samples `landscape` around the plane's paths and thins them: the shared body of the phase
-    /// portrait and the projected portrait. `budget` caps the number of loss evaluations (the lattices
-    /// shrink to fit, down to a 60 × 60 contour lattice), so that drawing a costly landscape costs about
-    /// as much as the run it shows; `None` samples at full resolution.
-    pub fn on_plane(
-        plane: Plane,
+    /// Prepares a sampled plane for drawing: thins the paths, picks the colour scale and shades, and
+    /// traces the contour lines. `matched` are the compared pairs' points at matched times, in plane
+    /// coordinates.
+    pub fn new(
+        title: String,
+        axes: (String, String),
         methods: &'a [MethodRun],
-        landscape: &mut dyn Landscape,
-        budget: Option<u64>,
+        sampled: Sampled,
+        matched: &[MatchedPoint],
     ) -> Self {
-        let clamp = |v: f64| v.clamp(-COORD_LIMIT, COORD_LIMIT);
-        let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
-        let minima: Vec<(f64, f64)> = plane
-            .minima
-            .iter()
-            .filter(|p| finite(p))
-            .map(|p| (clamp(p.0), clamp(p.1)))
-            .collect();
-        let raw_paths: Vec<Vec<(f64, f64)>> = plane
-            .paths
-            .iter()
-            .map(|path| {
-                path.iter()
-                    .filter(|p| finite(p))
-                    .map(|p| (clamp(p.0), clamp(p.1)))
-                    .collect()
-            })
-            .collect();
-        let matched: Vec<MatchedPoint> = plane
-            .matched
+        let Sampled {
+            paths,
+            minima,
+            x,
+            y,
+            grid,
+            cells,
+            cells_per_side,
+            field,
+        } = sampled;
+        let matched: Vec<MatchedPoint> = matched
             .iter()
             .map(|m| MatchedPoint {
-                at_a: (clamp(m.at_a.0), clamp(m.at_a.1)),
-                at_b: (clamp(m.at_b.0), clamp(m.at_b.1)),
+                at_a: clamp_point(m.at_a),
+                at_b: clamp_point(m.at_b),
                 ..*m
             })
             .collect();
-        let (x, y) = bounds(raw_paths.iter().flatten().chain(minima.iter()).copied());
         let (xspan, yspan) = (x.1 - x.0, y.1 - y.0);
-        let paths = raw_paths
+        let paths = paths
             .into_iter()
             .map(|p| decimate(p.into_iter(), (1.0 / xspan, 1.0 / yspan), 1e-3, MAX_LINE_POINTS))
             .collect();
-
-        let (n, fill_cells) = resolution(budget);
-        let grid = ScalarGrid::sample(x, y, n, n, |a, b| landscape.loss(a, b));
         let (scale, contour_levels) = scale_and_levels(&grid.values);
         let contours = contour_levels
             .into_iter()
             .map(|level| (level, contour_lines(&grid, level)))
             .collect();
-
-        let cells = if budget.is_some() {
-            // A costly landscape: each background cell is the mean of its lattice corners, no new
-            // evaluations.
-            let m = n - 1;
-            let mut v = Vec::with_capacity(m * m);
-            for j in 0..m {
-                for i in 0..m {
-                    v.push(
-                        0.25 * (grid.at(i, j)
-                            + grid.at(i + 1, j)
-                            + grid.at(i, j + 1)
-                            + grid.at(i + 1, j + 1)),
-                    );
-                }
-            }
-            v
-        } else {
-            let (cw, ch) = (xspan / fill_cells as f64, yspan / fill_cells as f64);
-            let centres = |r: (f64, f64), c: f64| (r.0 + 0.5 * c, r.1 - 0.5 * c);
-            ScalarGrid::sample(centres(x, cw), centres(y, ch), fill_cells, fill_cells, |a, b| {
-                landscape.loss(a, b)
-            })
-            .values
-        };
         drop(grid);
         let fill = cells
             .iter()
@@ -264,25 +141,15 @@ impl<'a> PhasePortrait<'a> {
                 }
             })
             .collect();
-
-        let (aw, ah) = (xspan / FIELD_ARROWS as f64, yspan / FIELD_ARROWS as f64);
-        let mut field = Vec::with_capacity(FIELD_ARROWS * FIELD_ARROWS);
-        for j in 0..FIELD_ARROWS {
-            for i in 0..FIELD_ARROWS {
-                let p = (x.0 + (i as f64 + 0.5) * aw, y.0 + (j as f64 + 0.5) * ah);
-                field.push((p, landscape.gradient(p.0, p.1)));
-            }
-        }
-
         PhasePortrait {
-            title: plane.title,
-            axes: plane.axes,
+            title,
+            axes,
             methods,
             x,
             y,
             scale,
             fill,
-            fill_cells,
+            fill_cells: cells_per_side,
             contours,
             field,
             paths,
@@ -646,18 +513,6 @@ impl<'a> PhasePortrait<'a> {
     }
 }
 
-/// The contour lattice side and the background cells per side: full resolution without a budget, else
-/// an n × n lattice with n² ≤ `budget` whose cells are the background.
-fn resolution(budget: Option<u64>) -> (usize, usize) {
-    match budget {
-        None => (CONTOUR_GRID, FILL_CELLS),
-        Some(b) => {
-            let n = ((b as f64).sqrt() as usize).clamp(MIN_CONTOUR_GRID, CONTOUR_GRID);
-            (n, n - 1)
-        }
-    }
-}
-
 /// A block of background cells of one shade: columns `i0..i1`, rows `j0..j1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Block {
@@ -721,35 +576,6 @@ fn star(r: f64) -> Vec<(i32, i32)> {
             )
         })
         .collect()
-}
-
-/// The figure's bounds: the box around `points` padded by 15%, neither side shorter than a quarter of the
-/// other, never degenerate; `[-1, 1]²` when there are no points.
-fn bounds(points: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) {
-    let (mut x0, mut x1, mut y0, mut y1) =
-        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for (x, y) in points {
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    if !(x0 <= x1 && y0 <= y1) {
-        return ((-1.0, 1.0), (-1.0, 1.0));
-    }
-    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
-    let floor = 1e-6 * cx.abs().max(cy.abs()).max(1.0);
-    let (wx, wy) = (x1 - x0, y1 - y0);
-    let mut sx = wx.max(0.25 * wy).max(floor);
-    let mut sy = wy.max(0.25 * wx).max(floor);
-    if wx == 0.0 && wy == 0.0 {
-        // A single point: show a unit-scale neighbourhood.
-        let s = 0.5 * cx.abs().max(cy.abs()).max(1.0);
-        sx = s;
-        sy = s;
-    }
-    let pad = 0.5 + 0.15;
-    ((cx - pad * sx, cx + pad * sx), (cy - pad * sy, cy + pad * sy))
 }
 
 /// The colour scale for the sampled losses and the contour levels: log10(L − L_min + tiny) when the losses
@@ -827,18 +653,6 @@ mod tests {
         }
         assert!(seen.iter().all(|&c| c == 1));
         assert!(blocks.len() < n * n / 3);
-    }
-
-    #[test]
-    fn bounds_are_padded_and_never_degenerate() {
-        let ((x0, x1), (y0, y1)) = bounds([(0.0, 0.0), (1.0, 2.0)].into_iter());
-        assert!(x0 < 0.0 && x1 > 1.0 && y0 < 0.0 && y1 > 2.0);
-        assert!(((y1 - y0) / 2.0 - 1.3).abs() < 1e-12);
-        let ((x0, x1), (y0, y1)) = bounds([(3.0, 3.0)].into_iter());
-        assert!(x1 > x0 && y1 > y0);
-        let ((x0, x1), _) = bounds([(0.0, 0.0), (0.0, 10.0)].into_iter());
-        assert!(x1 - x0 >= 2.5);
-        assert_eq!(bounds(std::iter::empty()), ((-1.0, 1.0), (-1.0, 1.0)));
     }
 
     #[test]

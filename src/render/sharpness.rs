@@ -7,16 +7,16 @@ use super::style::{
     ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LEGEND_SIZE,
     LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
-use super::ImageFormat;
 use crate::error::{Error, Result};
 use crate::experiment::Report;
+use crate::outspec::{FigureKind, ImageFormat};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The file stem.
-pub const NAME: &str = "sharpness";
+pub const NAME: &str = FigureKind::Sharpness.name();
 
 fn fail<E: std::fmt::Display>(e: E) -> String {
     format!("drawing failed: {e}")
@@ -26,7 +26,7 @@ fn fail<E: std::fmt::Display>(e: E) -> String {
 /// scenario's size and dpi, and the font embedded in an SVG).
 pub fn draw(
     report: &Report,
-    settings: &super::settings::FigureSettings,
+    settings: &crate::outspec::FigureSettings,
     dir: &Path,
     formats: &[ImageFormat],
 ) -> Result<Vec<PathBuf>> {

@@ -1,4 +1,4 @@
-//! The one look shared by every figure: size, font, palette, line widths, colormap, tick and number
+//! The one look shared by every figure: font, palette, line widths, colormap, tick and number
 //! formatting, and a few layout helpers.
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
@@ -7,11 +7,6 @@ use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use std::ops::Range;
 use std::sync::OnceLock;
-
-/// Figure width in pixels (PNG) or user units (SVG).
-pub const WIDTH: u32 = 1000;
-/// Figure height in pixels (PNG) or user units (SVG).
-pub const HEIGHT: u32 = 800;
 
 /// The font family every text uses; registered from the embedded DejaVu Sans by [`ensure_font`].
 ///

@@ -4,6 +4,7 @@
 
 use super::style;
 use crate::error::{Error, Result};
+use crate::outspec;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ pub fn sweep_figures(summary: &serde_json::Value, table: &Path, dir: &Path) -> R
         let path = match kind {
             "curve" => {
                 let data = super::sweep_curve::Curve::read(summary, f, table)?;
-                save(dir, "curve", (style::WIDTH, style::HEIGHT), |a| data.plot(a)).map_err(fail)?
+                save(dir, "curve", (outspec::WIDTH, outspec::HEIGHT), |a| data.plot(a)).map_err(fail)?
             }
             "basin_map" => {
                 let data = super::basin_map::BasinMap::read(summary, table)?;
@@ -30,7 +31,7 @@ pub fn sweep_figures(summary: &serde_json::Value, table: &Path, dir: &Path) -> R
             }
             "bifurcation" => {
                 let data = super::bifurcation::Orbits::read(summary, table)?;
-                save(dir, "bifurcation", (style::WIDTH, style::HEIGHT), |a| {
+                save(dir, "bifurcation", (outspec::WIDTH, outspec::HEIGHT), |a| {
                     data.plot(a)
                 })
                 .map_err(fail)?

@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use crate::error::Result;
-use crate::render::settings::{FigureSettings, DPI_RANGE, MAX_SIDE, MIN_SIDE};
+use crate::outspec::{FigureSettings, DPI_RANGE, MAX_SIDE, MIN_SIDE};
 use toml::Spanned;
 
 /// The raw keys, as read from `[output]`.

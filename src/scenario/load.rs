@@ -14,8 +14,7 @@ use crate::experiment::{file_clash, file_name_problem, CompareConfig, Experiment
 use crate::files;
 use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
 use crate::objective::{Objective, RandomInit};
-use crate::outspec::{OutputSpec, SourceFile};
-use crate::render::{FigureKind, ImageFormat};
+use crate::outspec::{FigureKind, ImageFormat, OutputSpec, SourceFile};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};

@@ -363,7 +363,6 @@ pub(crate) fn drive_ensemble<S: PathStep>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::golden::{ensemble_allowance, ensemble_point, Tolerance};
     use crate::objective::Quadratic;
     use nalgebra::DMatrix;
 
@@ -379,7 +378,7 @@ mod tests {
         }
     }
 
-    /// The standard errors recorded in a golden file match the formulas on a hand-computed ensemble.
+    /// The statistics and their standard errors match the formulas on a hand-computed ensemble.
     #[test]
     fn standard_errors_of_a_mean_and_a_variance_match_the_formulas() {
         // L(θ) = ½θ², so the losses are ½X² = [0, 0.5, 2, 4.5, 18].
@@ -387,41 +386,40 @@ mod tests {
         let grid = TimeGrid::new(0.1, 1, 1);
         let idle = Watch::idle();
         let (_, e) = drive_ensemble(&objective, (&[0.0], &grid, 1e9, &idle), X.len(), |p| Jump(X[p]));
-        let point = ensemble_point(&e, 1);
-        let stat = |name: &str| point.stats.iter().find(|s| s.name == name).unwrap();
+        assert_eq!(e.alive[1], 5);
+        // A 1-D ensemble's statistics are named after θ's one coordinate (the ensemble CSV's and golden
+        // file's columns).
+        let columns: Vec<String> = e
+            .param_names
+            .iter()
+            .flat_map(|p| [format!("{p}_mean"), format!("{p}_var")])
+            .collect();
+        assert_eq!(columns, ["theta_0_mean", "theta_0_var"]);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
         // θ: mean 12/5 = 2.4; deviations −2.4, −1.4, −0.4, 0.6, 3.6; Σd² = 21.2, s² = 21.2/4 = 5.3;
         // Σd⁴ = 205.136, m4 = 41.0272.
-        let theta_mean = stat("theta_0_mean");
-        assert!(close(theta_mean.value, 2.4));
-        assert!(close(theta_mean.se, (5.3f64 / 5.0).sqrt()), "{theta_mean:?}");
-        let theta_var = stat("theta_0_var");
-        assert!(close(theta_var.value, 5.3));
-        assert!(
-            close(theta_var.se, ((41.0272 - 5.3 * 5.3) / 5.0f64).sqrt()),
-            "{theta_var:?}"
-        );
+        assert!(close(e.param_mean[1], 2.4));
+        assert!(close(e.param_var[1], 5.3));
+        assert!(close(e.param_m4[1], 41.0272));
+        assert!(close(e.se_mean(e.param_var[1], 1), (5.3f64 / 5.0).sqrt()));
+        assert!(close(
+            e.se_var_m4(e.param_var[1], e.param_m4[1], 1),
+            ((41.0272 - 5.3 * 5.3) / 5.0f64).sqrt()
+        ));
         // Loss: mean 25/5 = 5; deviations −5, −4.5, −3, −0.5, 13; Σd² = 223.5, s² = 55.875;
         // Σd⁴ = 29677.125, m4 = 5935.425.
-        let loss_mean = stat("loss_mean");
-        assert!(close(loss_mean.value, 5.0));
-        assert!(close(loss_mean.se, (55.875f64 / 5.0).sqrt()), "{loss_mean:?}");
-        let loss_var = stat("loss_var");
-        assert!(close(loss_var.value, 55.875));
-        assert!(
-            close(loss_var.se, ((5935.425 - 55.875 * 55.875) / 5.0f64).sqrt()),
-            "{loss_var:?}"
+        assert!(close(e.loss_mean[1], 5.0));
+        assert!(close(e.loss_var[1], 55.875));
+        assert!(close(e.loss_m4[1], 5935.425));
+        assert!(close(e.se_mean(e.loss_var[1], 1), (55.875f64 / 5.0).sqrt()));
+        assert!(close(
+            e.se_var_m4(e.loss_var[1], e.loss_m4[1], 1),
+            ((5935.425 - 55.875 * 55.875) / 5.0f64).sqrt()
+        ));
+        // At t = 0 every path sits at θ₀: zero variance and fourth moment.
+        assert_eq!(
+            (e.param_var[0], e.param_m4[0], e.loss_var[0], e.loss_m4[0]),
+            (0.0, 0.0, 0.0, 0.0)
         );
-        let alive = stat("alive_fraction");
-        assert_eq!((alive.value, alive.se), (1.0, 0.0));
-        // At t = 0 every path sits at θ₀: zero variance, zero standard errors.
-        assert!(ensemble_point(&e, 0).stats.iter().all(|s| s.se == 0.0));
-        // The allowed difference: z·√(se_a² + se_b²) + floor.
-        let floor = Tolerance {
-            rel: 1e-9,
-            abs: 1e-12,
-        };
-        let allowed = ensemble_allowance(5.0, 0.3, 0.4, floor, 2.0);
-        assert!(close(allowed, 5.0 * 0.5 + 1e-12 + 2e-9));
     }
 }

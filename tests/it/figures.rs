@@ -7,12 +7,12 @@ use flowgap::compare::{compare, Comparison};
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
 use flowgap::method::MethodRun;
+use flowgap::landscape::{Projection, ScalarGrid};
 use flowgap::objective::{Objective, Quadratic};
 use flowgap::order::{OrderFit, OrderStudy};
-use flowgap::render::contour::{contour_lines, ScalarGrid};
-use flowgap::render::projected::Projection;
-use flowgap::render::settings::{FigureSettings, DEFAULT};
-use flowgap::render::{draw, draw_order, FigureInput, FigureKind, ImageFormat};
+use flowgap::outspec::{FigureKind, FigureSettings, ImageFormat, DEFAULT_FIGURE};
+use flowgap::render::contour::contour_lines;
+use flowgap::render::{draw, draw_order, FigureInput};
 use flowgap::trajectory::TimeMap;
 use flowgap::{TimeGrid, Trajectory};
 use std::path::{Path, PathBuf};
@@ -114,7 +114,7 @@ fn projected_portrait_states_its_plane_and_variance() {
         methods: &methods,
         comparisons: &comparisons,
         step_size: 0.1,
-        settings: &DEFAULT,
+        settings: &DEFAULT_FIGURE,
     };
     let dir = temp_dir("projected");
     let files = draw(FigureKind::ProjectedPortrait, &input, &dir, &BOTH).unwrap();
@@ -224,7 +224,7 @@ fn conserved_figure_draws_the_drift_on_a_log_axis_when_it_spans_decades() {
         methods: &methods,
         comparisons: &[],
         step_size: 0.1,
-        settings: &DEFAULT,
+        settings: &DEFAULT_FIGURE,
     };
     let dir = temp_dir("conserved");
     let files = draw(FigureKind::Conserved, &input, &dir, &BOTH).unwrap();
@@ -302,7 +302,7 @@ fn order_figure_shows_points_fit_and_reference_slopes() {
         }],
     };
     let dir = temp_dir("order");
-    let files = draw_order(&study, &dir, &BOTH, &DEFAULT).unwrap();
+    let files = draw_order(&study, &dir, &BOTH, &DEFAULT_FIGURE).unwrap();
     assert_eq!(files[0].file_name().unwrap(), "order.png");
     decode_png(&files[0]);
     let texts = svg_texts(&files[1]);
@@ -388,7 +388,7 @@ fn canvas_size_and_dpi_reach_the_files_and_svg_names_dejavu() {
     );
     // Default settings write no pHYs chunk.
     let input = FigureInput {
-        settings: &DEFAULT,
+        settings: &DEFAULT_FIGURE,
         ..input
     };
     let files = draw(FigureKind::Loss, &input, &dir, &[ImageFormat::Png]).unwrap();
@@ -528,7 +528,7 @@ fn diverged_and_odd_runs_are_projected_without_panicking() {
         methods: &methods,
         comparisons: &[],
         step_size: 0.7,
-        settings: &DEFAULT,
+        settings: &DEFAULT_FIGURE,
     };
     let dir = temp_dir("odd");
     for kind in [FigureKind::ProjectedPortrait, FigureKind::Conserved] {
@@ -592,7 +592,7 @@ fn matched_time_markers_sit_at_closed_form_points_of_both_paths() {
         methods: &runs2,
         comparisons: &comparisons,
         step_size: 0.1,
-        settings: &DEFAULT,
+        settings: &DEFAULT_FIGURE,
     };
     let dir = temp_dir("matched");
     let files = draw(FigureKind::PhasePortrait, &input, &dir, &[ImageFormat::Svg]).unwrap();

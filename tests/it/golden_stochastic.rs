@@ -176,3 +176,51 @@ fn ten_reseeds_stay_well_inside_the_allowance() {
         assert!(misses.is_empty());
     }
 }
+
+/// A golden file records each ensemble statistic with its standard error by the formulas: s/√n for a
+/// mean, √(max(m4 − s⁴, 0)/n) for a variance (n the live paths), √(p(1 − p)/M) for the alive fraction;
+/// and two records may differ by z·√(se_a² + se_b²) plus the floor.
+#[test]
+fn ensemble_points_record_the_standard_error_formulas() {
+    // Point 1: four of five paths alive; θ mean 2.4, s² = 5.3, m4 = 41.0272; loss mean 5, s² = 55.875,
+    // m4 = 5935.425.
+    let e = flowgap::stochastic::EnsembleStats {
+        paths: 5,
+        blown_up: 1,
+        first_blow_up: Some(0.1),
+        param_names: vec!["theta_0".into()],
+        steps: vec![0, 1],
+        times: vec![0.0, 0.1],
+        alive: vec![5, 4],
+        loss_mean: vec![0.0, 5.0],
+        loss_var: vec![0.0, 55.875],
+        param_mean: vec![0.0, 2.4],
+        param_var: vec![0.0, 5.3],
+        loss_m4: vec![0.0, 5935.425],
+        param_m4: vec![0.0, 41.0272],
+        theta_mean: vec![0.0, 2.4],
+    };
+    let point = golden::ensemble_point(&e, 1);
+    assert_eq!((point.step, point.t, point.alive), (1, 0.1, 4));
+    let stat = |name: &str| point.stats.iter().find(|s| s.name == name).unwrap().clone();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+    for (name, value, se) in [
+        ("theta_0_mean", 2.4, (5.3f64 / 4.0).sqrt()),
+        ("theta_0_var", 5.3, ((41.0272 - 5.3 * 5.3) / 4.0f64).sqrt()),
+        ("loss_mean", 5.0, (55.875f64 / 4.0).sqrt()),
+        ("loss_var", 55.875, ((5935.425 - 55.875 * 55.875) / 4.0f64).sqrt()),
+        ("alive_fraction", 0.8, (0.8f64 * 0.2 / 5.0).sqrt()),
+    ] {
+        let s = stat(name);
+        assert!(close(s.value, value) && close(s.se, se), "{s:?}");
+    }
+    assert_eq!(point.stats.len(), 5);
+    // At t = 0 every path sits at θ₀: zero variance, zero standard errors.
+    assert!(golden::ensemble_point(&e, 0).stats.iter().all(|s| s.se == 0.0));
+    let floor = golden::Tolerance {
+        rel: 1e-9,
+        abs: 1e-12,
+    };
+    let allowed = golden::ensemble_allowance(5.0, 0.3, 0.4, floor, 2.0);
+    assert!(close(allowed, 5.0 * 0.5 + 1e-12 + 2e-9));
+}

@@ -21,6 +21,7 @@ mod golden;
 mod golden_roundoff;
 mod golden_stochastic;
 mod kill;
+mod layers;
 mod method_scenarios;
 mod methods;
 mod numerical_faults;

@@ -3,7 +3,7 @@
 //! every figure file (PNG and SVG) with the one the run wrote. Also: missing or corrupt saved data gives
 //! an error naming the file, never a panic.
 
-use flowgap::render::FigureKind;
+use flowgap::outspec::FigureKind;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
