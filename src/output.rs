@@ -14,14 +14,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Parameter vectors longer than this go to `<id>.npy` instead of CSV columns.
-pub const MAX_CSV_DIM: usize = 128;
-
-/// The summary's name inside an output folder.
-pub const SUMMARY: &str = "summary.json";
-
-/// The wall-clock times' file inside an output folder: the one file that differs between runs.
-pub const TIMING: &str = "timing.json";
+pub use crate::formats::{MAX_CSV_DIM, SUMMARY, TIMING};
 
 /// Writes `report` into `dir`, replacing a previous run there as one rename, under the rule of
 /// [`crate::outdir`] (`force` replaces another scenario's output, never foreign files). Returns the
@@ -46,7 +39,7 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     // The scenario as run, so that `flowgap plot` can redraw the figures later.
-    let copy = dir.join(crate::replot::SCENARIO_COPY);
+    let copy = dir.join(crate::formats::SCENARIO_COPY);
     std::fs::write(&copy, &report.scenario.text).map_err(|e| Error::io(&copy, e))?;
     written.push(copy);
     for m in &report.methods {
@@ -152,7 +145,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "methods": methods,
         "comparisons": report.comparisons,
         "ensemble_comparisons": report.ensemble_comparisons,
-        "data_files": crate::replot::data_files_summary(report),
+        "data_files": crate::formats::data_files::summarise(&s.source, &s.objective_settings),
     });
     crate::diagnostics::output::attach(&mut out, report);
     out

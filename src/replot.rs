@@ -19,42 +19,18 @@ use crate::diagnostics::{self, Diagnostics, SharpnessSeries};
 use crate::error::{Error, Result};
 use crate::experiment::{MethodRun, Report};
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
-use crate::golden::data_files;
-use crate::output::{self, MAX_CSV_DIM, SUMMARY};
+use crate::formats::data_files::{self, DataFilesSummary};
+use crate::formats::{DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY};
+use crate::output;
 use crate::render::{self, FigureKind, ImageFormat};
 use crate::scenario::{self, Scenario};
 use crate::stochastic::{compare_ensembles, EnsembleStats};
 use crate::trajectory::{RunStats, Termination, Trajectory};
 use std::path::{Path, PathBuf};
 
-/// The scenario copy's name inside an output folder.
-pub const SCENARIO_COPY: &str = "scenario.toml";
-
-/// The figures' folder inside an output folder.
-pub const FIGURES: &str = "figures";
-
-/// summary.json's key for the data files a run read (see [`data_files_summary`]).
-pub const DATA_FILES: &str = "data_files";
-
 /// A saved file of the run folder that cannot be used: bad input (exit 2) naming the file.
 fn bad(path: &Path, message: impl Into<String>) -> Error {
     files::input_error(path, message)
-}
-
-/// What summary.json records about the data files of `report`'s scenario, so that `flowgap plot` finds
-/// them from any working directory and knows whether they changed since: the absolute folder their
-/// relative paths resolve against, and per file its path as the scenario writes it and the hash of its
-/// bytes (`null` if it could not be read again after the run).
-pub fn data_files_summary(report: &Report) -> serde_json::Value {
-    let base = data_files::base_folder(&report.scenario);
-    let files: Vec<serde_json::Value> = data_files::data_paths(&report.scenario.objective_settings)
-        .into_iter()
-        .map(|path| {
-            let hash = data_files::hash_file(&base.join(&path)).ok();
-            serde_json::json!({ "path": path, "hash": hash })
-        })
-        .collect();
-    serde_json::json!({ "folder": base, "files": files })
 }
 
 /// Reads the saved file `path` (a regular file of at most `max` bytes); a missing one is bad input
@@ -345,11 +321,16 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
         }
         return scenario::parse(&text, &copy);
     };
-    let malformed = || bad(summary_path, format!("`{DATA_FILES}` is not what flowgap writes"));
-    let folder = PathBuf::from(saved["folder"].as_str().ok_or_else(malformed)?);
-    for f in saved["files"].as_array().ok_or_else(malformed)? {
-        let path = folder.join(f["path"].as_str().ok_or_else(malformed)?);
-        let Some(pinned) = f["hash"].as_str() else {
+    let saved: DataFilesSummary = serde_json::from_value(saved.clone()).map_err(|e| {
+        bad(
+            summary_path,
+            format!("`{DATA_FILES}` is not what flowgap writes: {e}"),
+        )
+    })?;
+    let folder = saved.folder;
+    for f in &saved.files {
+        let path = folder.join(&f.path);
+        let Some(pinned) = &f.hash else {
             continue;
         };
         let now = data_files::hash_file(&path).map_err(|e| match e {
@@ -363,7 +344,7 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
             ),
             other => other,
         })?;
-        if now != pinned {
+        if &now != pinned {
             return Err(bad(
                 &path,
                 format!(

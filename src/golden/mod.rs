@@ -17,16 +17,15 @@
 //! |found − expected| ≤ [`ENSEMBLE_Z`]·√(se_expected² + se_found²) plus the discrete floor, so a re-seeded
 //! ensemble (a new seed, a new random stream) passes and a change of the dynamics does not.
 
-pub mod data_files;
 pub mod roundoff;
 
 use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::files;
+use crate::formats::data_files::{self, DataFile};
 use crate::method::MethodKind;
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::{Termination, Trajectory};
-use data_files::DataFile;
 use roundoff::{exceeds, scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -405,7 +404,10 @@ pub fn check(scenario_file: &Path, report: &Report, bless: bool) -> Result<Outco
     validate(&path, &golden, report)?;
     let mut mismatches = Vec::new();
     if !golden.data_files.is_empty() {
-        mismatches = data_changes(&golden.data_files, &data_files::pin(&report.scenario)?);
+        mismatches = data_changes(
+            &golden.data_files,
+            &data_files::pin(&report.scenario.source, &report.scenario.objective_settings)?,
+        );
     }
     mismatches.extend(compare(&golden, report));
     Ok(if mismatches.is_empty() {
@@ -423,7 +425,8 @@ fn bless_golden(path: &Path, report: &Report) -> Result<Outcome> {
         Err(Error::MissingGolden { .. }) => None,
         Err(e) if e.is_bad_input() => {
             let mut blessed = record_blessed(report);
-            blessed.data_files = data_files::pin(&report.scenario)?;
+            blessed.data_files =
+                data_files::pin(&report.scenario.source, &report.scenario.objective_settings)?;
             save(path, &blessed)?;
             // What was wrong, without the advice to bless that the refusal ends with.
             let why = match e {
@@ -435,7 +438,7 @@ fn bless_golden(path: &Path, report: &Report) -> Result<Outcome> {
         Err(e) => return Err(e),
     };
     let mut blessed = record_blessed(report);
-    blessed.data_files = data_files::pin(&report.scenario)?;
+    blessed.data_files = data_files::pin(&report.scenario.source, &report.scenario.objective_settings)?;
     let changes = previous.map(|g| {
         let mut changes = Vec::new();
         if !g.data_files.is_empty() {

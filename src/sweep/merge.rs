@@ -6,9 +6,10 @@
 //! part's file; the output folder is then left as it was (see [`crate::outdir`]).
 
 use super::table::read_summary;
-use super::{finish, Shard, TABLE};
+use super::{finish, Shard};
 use crate::error::{Error, Result};
 use crate::files::{input_error, open_regular, MAX_SAVED_BYTES};
+use crate::formats::TABLE;
 use crate::outdir::{self, Claim, Kind};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +64,7 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
         .iter()
         .map(|p| read_summary(p))
         .collect::<Result<Vec<_>>>()?;
-    let summary_path = |dir: &Path| dir.join(crate::output::SUMMARY);
+    let summary_path = |dir: &Path| dir.join(crate::formats::SUMMARY);
     let plan = plan_of(&summaries[0]);
     let runs = plan["runs"].as_u64().filter(|&r| r >= 1).ok_or_else(|| {
         input_error(

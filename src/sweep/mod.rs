@@ -29,8 +29,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The table's name inside a sweep's output folder.
-pub const TABLE: &str = "sweep.csv";
+pub use crate::formats::TABLE;
 
 /// Runs computed in parallel before their rows are written: the memory bound.
 pub const CHUNK: usize = 1024;
@@ -581,7 +580,7 @@ fn finish(
     summary["rows"] = counts["rows"].clone();
     summary["complete"] = json!(complete);
     summary["counts"] = counts;
-    let path = dir.join(crate::output::SUMMARY);
+    let path = dir.join(crate::formats::SUMMARY);
     let text = serde_json::to_string_pretty(&summary).expect("a JSON value always serialises");
     std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
     let mut files = vec![path];

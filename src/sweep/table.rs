@@ -10,7 +10,7 @@ use std::path::Path;
 /// Reads `dir/summary.json` of a sweep (it must have the sweep's `axes`). A missing, unreadable or
 /// foreign summary is bad input (exit 2) naming the file.
 pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
-    let path = dir.join(crate::output::SUMMARY);
+    let path = dir.join(crate::formats::SUMMARY);
     if std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
         return Err(input_error(
             &path,

@@ -6,7 +6,6 @@
 
 use crate::error::Result;
 use crate::files::{self, MAX_DATA_BYTES};
-use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -78,26 +77,60 @@ fn collect_csv_paths(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// The folder the scenario's relative data paths resolve against (its file's folder), made absolute so
-/// that it still holds when read back from another working directory.
-pub fn base_folder(scenario: &Scenario) -> PathBuf {
-    let parent = match scenario.source.parent() {
+/// The folder a scenario's relative data paths resolve against (the folder of its file `source`), made
+/// absolute so that it still holds when read back from another working directory.
+pub fn base_folder(source: &Path) -> PathBuf {
+    let parent = match source.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf())
 }
 
-/// Every data file `scenario` reads, with the hash of its bytes now.
-pub fn pin(scenario: &Scenario) -> Result<Vec<DataFile>> {
-    let base = base_folder(scenario);
-    data_paths(&scenario.objective_settings)
+/// Every data file the scenario at `source` with the objective settings `objective_settings` reads, with
+/// the hash of its bytes now.
+pub fn pin(source: &Path, objective_settings: &serde_json::Value) -> Result<Vec<DataFile>> {
+    let base = base_folder(source);
+    data_paths(objective_settings)
         .into_iter()
         .map(|path| {
             let hash = hash_file(&base.join(&path))?;
             Ok(DataFile { path, hash })
         })
         .collect()
+}
+
+/// summary.json's record of the data files a run read ([`super::DATA_FILES`]), so that `flowgap plot`
+/// finds them from any working directory and knows whether they changed since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFilesSummary {
+    /// The absolute folder the scenario's relative data paths resolve against.
+    pub folder: PathBuf,
+    /// Every data file, in the order the objective's settings name them.
+    pub files: Vec<PinnedFile>,
+}
+
+/// One data file in [`DataFilesSummary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PinnedFile {
+    /// The path as written in the scenario.
+    pub path: String,
+    /// The hash of its bytes ([`hash_bytes`]'s form); `None` if it could not be read again after the run.
+    pub hash: Option<String>,
+}
+
+/// The [`DataFilesSummary`] of the scenario at `source` whose objective has the settings
+/// `objective_settings`, with each file's hash now.
+pub fn summarise(source: &Path, objective_settings: &serde_json::Value) -> DataFilesSummary {
+    let folder = base_folder(source);
+    let files = data_paths(objective_settings)
+        .into_iter()
+        .map(|path| {
+            let hash = hash_file(&folder.join(&path)).ok();
+            PinnedFile { path, hash }
+        })
+        .collect();
+    DataFilesSummary { folder, files }
 }
 
 #[cfg(test)]
