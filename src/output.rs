@@ -8,10 +8,10 @@
 
 use crate::error::{Error, Result};
 use crate::experiment::{MethodRun, Report};
+use crate::formats;
 use crate::outdir::{Claim, Kind};
 use crate::render::{self, FigureInput, FigureKind, ImageFormat};
 use serde_json::json;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use crate::formats::{MAX_CSV_DIM, SUMMARY, TIMING};
@@ -32,8 +32,8 @@ pub fn write_claimed(report: &Report, claim: Claim) -> Result<Vec<PathBuf>> {
 }
 
 fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
-    let traj_dir = dir.join("trajectories");
-    let fig_dir = dir.join("figures");
+    let traj_dir = dir.join(formats::TRAJECTORIES);
+    let fig_dir = dir.join(formats::FIGURES);
     for d in [&traj_dir, &fig_dir] {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
@@ -45,10 +45,10 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
         if let Some(e) = &m.ensemble {
-            written.push(crate::stochastic::write_ensemble_csv(&m.id, e, &traj_dir)?);
+            written.push(formats::run_csv::write_ensemble(&traj_dir, &m.id, e)?);
         }
     }
-    written.extend(crate::diagnostics::output::write_csvs(report, &traj_dir)?);
+    written.extend(write_sharpness(report, &traj_dir)?);
     written.extend(draw_figures(
         report,
         &report.scenario.figures,
@@ -165,47 +165,40 @@ pub fn timing(report: &Report) -> serde_json::Value {
 /// Writes one method's CSV (and NPY when d > [`MAX_CSV_DIM`]).
 fn write_trajectory(m: &MethodRun, dir: &Path) -> Result<Vec<PathBuf>> {
     let t = &m.trajectory;
-    let csv_path = dir.join(format!("{}.csv", m.id));
-    let with_theta = t.dim <= MAX_CSV_DIM;
-    let file = std::fs::File::create(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
-    let mut w = std::io::BufWriter::new(file);
-    let io = |e| Error::io(&csv_path, e);
-    let mut header = String::from("step,t,loss,grad_norm");
-    if with_theta {
-        for i in 0..t.dim {
-            header.push_str(&format!(",theta_{i}"));
-        }
-    }
-    for name in &t.conserved_names {
-        header.push_str(&format!(",{name}"));
-    }
-    writeln!(w, "{header}").map_err(io)?;
-    for i in 0..t.len() {
-        // `{}` prints the shortest decimal that reads back to the same f64.
-        write!(
-            w,
-            "{},{},{},{}",
-            t.steps[i], t.times[i], t.losses[i], t.grad_norms[i]
-        )
-        .map_err(io)?;
-        if with_theta {
-            for x in t.state(i) {
-                write!(w, ",{x}").map_err(io)?;
-            }
-        }
-        for x in t.conserved_at(i) {
-            write!(w, ",{x}").map_err(io)?;
-        }
-        writeln!(w).map_err(io)?;
-    }
-    w.flush().map_err(io)?;
-    let mut out = vec![csv_path.clone()];
-    if !with_theta {
-        let npy_path = dir.join(format!("{}.npy", m.id));
+    let mut out = vec![formats::run_csv::write_trajectory(dir, &m.id, t)?];
+    if t.dim > MAX_CSV_DIM {
+        let npy_path = dir.join(formats::trajectory_npy(&m.id));
         write_npy(&npy_path, t.len(), t.dim, &t.states)?;
         out.push(npy_path);
     }
     Ok(out)
+}
+
+/// Writes `<id>_sharpness.csv` into `dir` for every method with sharpness samples.
+fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    let Some(diag) = &report.diagnostics else {
+        return Ok(Vec::new());
+    };
+    let eta = report.scenario.grid.step_size;
+    let mut written = Vec::new();
+    for ((m, d), config) in report
+        .methods
+        .iter()
+        .zip(&diag.methods)
+        .zip(&report.scenario.methods)
+    {
+        if let Some(s) = &d.sharpness {
+            let threshold = config.kind.stability_threshold(eta);
+            written.push(formats::run_csv::write_sharpness(
+                dir,
+                &m.id,
+                &m.trajectory.steps,
+                s,
+                threshold,
+            )?);
+        }
+    }
+    Ok(written)
 }
 
 /// Writes an n×d float64 array.

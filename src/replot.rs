@@ -20,7 +20,8 @@ use crate::error::{Error, Result};
 use crate::experiment::{MethodRun, Report};
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
 use crate::formats::data_files::{self, DataFilesSummary};
-use crate::formats::{DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY};
+use crate::formats::table::{read_saved, read_saved_text, Table};
+use crate::formats::{self, DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY, TRAJECTORIES};
 use crate::output;
 use crate::render::{self, FigureKind, ImageFormat};
 use crate::scenario::{self, Scenario};
@@ -31,31 +32,6 @@ use std::path::{Path, PathBuf};
 /// A saved file of the run folder that cannot be used: bad input (exit 2) naming the file.
 fn bad(path: &Path, message: impl Into<String>) -> Error {
     files::input_error(path, message)
-}
-
-/// Reads the saved file `path` (a regular file of at most `max` bytes); a missing one is bad input
-/// whose message says `missing`.
-fn read_saved(path: &Path, max: u64, missing: &str) -> Result<Vec<u8>> {
-    files::read_limited(path, max).map_err(|e| match e {
-        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            bad(path, format!("missing: {missing}"))
-        }
-        other => other,
-    })
-}
-
-/// [`read_saved`] as UTF-8 text.
-fn read_saved_text(path: &Path, max: u64, missing: &str) -> Result<String> {
-    let bytes = read_saved(path, max, missing)?;
-    String::from_utf8(bytes).map_err(|e| {
-        bad(
-            path,
-            format!(
-                "is not UTF-8 text (byte {} is not valid UTF-8): not what flowgap wrote",
-                e.utf8_error().valid_up_to() + 1
-            ),
-        )
-    })
 }
 
 /// Redraws `figures` (default: the scenario's) in `formats` (default: the scenario's) into `DIR/figures`.
@@ -101,7 +77,7 @@ pub fn replot(
             ),
         ));
     }
-    let traj_dir = dir.join("trajectories");
+    let traj_dir = dir.join(TRAJECTORIES);
     let mut methods = Vec::with_capacity(listed.len());
     for m in listed {
         let field = |k: &str| bad(&summary_path, format!("a method lacks `{k}`"));
@@ -374,63 +350,6 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
     })
 }
 
-/// A saved CSV read whole, whose errors name the file and, where known, the row and the column.
-struct Saved {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Saved {
-    /// Reads `path`, which `figure` needs.
-    fn read(path: PathBuf, figure: &str) -> Result<Saved> {
-        let bytes = read_saved(
-            &path,
-            MAX_SAVED_BYTES,
-            &format!("`flowgap plot` needs it for {figure}"),
-        )?;
-        let (header, rows) = parse_csv(&path, &bytes)?;
-        Ok(Saved { path, header, rows })
-    }
-
-    /// An error at 0-based data row `r` (`None`: the header) and column `c`.
-    fn error(&self, r: Option<usize>, c: Option<usize>, message: impl Into<String>) -> Error {
-        let mut place = format!("row {}", r.map_or(1, |r| r + 2));
-        if let Some(c) = c {
-            let name = self
-                .header
-                .get(c)
-                .cloned()
-                .unwrap_or_else(|| format!("#{}", c + 1));
-            place.push_str(&format!(", column `{name}`"));
-        }
-        bad(&self.path, format!("{place}: {}", message.into()))
-    }
-
-    fn cell(&self, r: usize, c: usize) -> &str {
-        self.rows[r].get(c).unwrap_or("")
-    }
-
-    /// The f64 at row `r`, column `c`.
-    fn num(&self, r: usize, c: usize) -> Result<f64> {
-        let cell = self.cell(r, c);
-        cell.parse()
-            .map_err(|_| self.error(Some(r), Some(c), format!("`{cell}` is not a number")))
-    }
-
-    /// The non-negative integer at row `r`, column `c`.
-    fn int(&self, r: usize, c: usize) -> Result<u64> {
-        let cell = self.cell(r, c);
-        cell.parse().map_err(|_| {
-            self.error(
-                Some(r),
-                Some(c),
-                format!("`{cell}` is not a non-negative integer"),
-            )
-        })
-    }
-}
-
 /// Reads `dir/<id>_sharpness.csv` (written by [`crate::diagnostics::output::write_csvs`]) back into the
 /// series the run computed: the samples bit for bit, their indices into `trajectory` (matched by step),
 /// and the summary numbers recomputed from them. `method`, `hvps` and `unconverged_points` come from
@@ -442,7 +361,10 @@ fn read_sharpness(
     threshold: Option<f64>,
     saved: &serde_json::Value,
 ) -> Result<SharpnessSeries> {
-    let csv = Saved::read(dir.join(format!("{id}_sharpness.csv")), "the sharpness figure")?;
+    let csv = Table::read(
+        dir.join(formats::sharpness_csv(id)),
+        "`flowgap plot` needs it for the sharpness figure",
+    )?;
     let k = csv.header.len().saturating_sub(4);
     let mut expected = vec!["step".to_string(), "t".to_string()];
     expected.extend((1..=k).map(|i| format!("lambda_{i}")));
@@ -536,7 +458,10 @@ fn read_ensemble(
     saved: &serde_json::Value,
     summary_path: &Path,
 ) -> Result<EnsembleStats> {
-    let csv = Saved::read(dir.join(format!("{id}_ensemble.csv")), "the ensemble figure")?;
+    let csv = Table::read(
+        dir.join(formats::ensemble_csv(id)),
+        "`flowgap plot` needs it for the ensemble figure",
+    )?;
     let fixed = ["step", "t", "alive", "loss_mean", "loss_var"];
     let pairs = &csv.header[fixed.len().min(csv.header.len())..];
     let param_names: Option<Vec<String>> = pairs
@@ -635,64 +560,15 @@ fn read_ensemble(
     Ok(e)
 }
 
-/// The header and the rows of the flowgap CSV `bytes` read from `path`. flowgap ends every row with a
-/// line end and writes every row as wide as the header: a file without a final line end was cut short
-/// (the last number may be cut mid-way and still parse), a row of another width is refused naming it.
-fn parse_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-        return Err(bad(
-            path,
-            "cut short: its last row has no line end (flowgap ends every row with one); run the scenario again",
-        ));
-    }
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| bad(path, format!("not a flowgap CSV: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| match e.position() {
-            Some(p) => bad(
-                path,
-                format!("row {}: not a flowgap CSV row ({})", p.line(), e.kind_text()),
-            ),
-            None => bad(path, format!("not a flowgap CSV: {e}")),
-        })?;
-    Ok((header, rows))
-}
-
-/// The kind of a CSV error in words, without the position the caller names as a row.
-trait KindText {
-    fn kind_text(&self) -> String;
-}
-
-impl KindText for csv::Error {
-    fn kind_text(&self) -> String {
-        match self.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!("{len} fields, the header has {expected_len}"),
-            csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
-            _ => self.to_string(),
-        }
-    }
-}
-
 /// Reads `dir/<id>.csv` (and `<id>.npy` when θ is not in the CSV) back into a trajectory. Every row
 /// must be complete, the steps strictly increasing, and the rows as many as summary.json's
 /// `recorded_points` for the method (when it says).
 fn read_trajectory(dir: &Path, id: &str, dim: usize, recorded: Option<u64>) -> Result<Trajectory> {
-    let path = dir.join(format!("{id}.csv"));
-    let bytes = read_saved(
-        &path,
-        MAX_SAVED_BYTES,
+    let table = Table::read(
+        dir.join(formats::trajectory_csv(id)),
         &format!("the run saved method `{id}`'s trajectory there"),
     )?;
-    let (header, rows) = parse_csv(&path, &bytes)?;
+    let Table { path, header, rows } = table;
     let with_theta = dim <= MAX_CSV_DIM;
     let first_conserved = 4 + if with_theta { dim } else { 0 };
     if header.len() < first_conserved || header[..4] != ["step", "t", "loss", "grad_norm"] {
@@ -745,7 +621,7 @@ fn read_trajectory(dir: &Path, id: &str, dim: usize, recorded: Option<u64>) -> R
         t.push(step, num(1)?, &theta, num(2)?, num(3)?, &conserved);
     }
     if !with_theta {
-        t.states = read_npy(&dir.join(format!("{id}.npy")), t.len(), dim)?;
+        t.states = read_npy(&dir.join(formats::trajectory_npy(id)), t.len(), dim)?;
     }
     Ok(t)
 }

@@ -34,7 +34,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         } => bad(
             path,
             format!(
-                "row {}: {len} cells, the header has {expected_len}: not a flowgap CSV row",
+                "row {}: not a flowgap CSV row ({len} fields, the header has {expected_len})",
                 position.unwrap_or(0)
             ),
         ),
@@ -378,7 +378,10 @@ mod tests {
 
         for (text, says) in [
             (&b"a,b\n1,2\n3"[..], "cut short"),
-            (b"a,b\n1,2\n3\n", "row 3: 1 cells, the header has 2"),
+            (
+                b"a,b\n1,2\n3\n",
+                "row 3: not a flowgap CSV row (1 fields, the header has 2)",
+            ),
             (b"a,b\n1,\xff2\n", "row 2: not UTF-8"),
         ] {
             std::fs::write(&path, text).unwrap();
