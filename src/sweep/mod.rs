@@ -12,7 +12,7 @@ mod merge;
 mod table;
 
 pub use merge::merge;
-pub use table::{for_each_row, read_columns, read_summary};
+pub use table::read_summary;
 
 use crate::error::{Error, Location, Result};
 use crate::experiment::{self, Report};
@@ -399,9 +399,9 @@ fn mean_loss(losses: &[f64]) -> f64 {
     losses.iter().sum::<f64>() / losses.len() as f64
 }
 
-/// The shortest text that reads back as the same f64 (Rust's `Display`), `NaN`/`inf` as they are.
+/// A table cell's number, in the form every flowgap CSV uses ([`crate::formats::table::number`]).
 fn num(x: f64) -> String {
-    x.to_string()
+    crate::formats::table::number(x)
 }
 
 /// The index of the known minimum within [`MINIMUM_RADIUS`] of `theta`, if any.
