@@ -9,6 +9,7 @@
 use crate::error::{Error, Result};
 use crate::experiment::{MethodRun, Report};
 use crate::formats;
+use crate::formats::summary::{MethodTiming, Timing};
 use crate::outdir::{Claim, Kind};
 use crate::render::{self, FigureInput, FigureKind, ImageFormat};
 use serde_json::json;
@@ -55,12 +56,12 @@ fn write_into(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         &report.scenario.formats,
         &fig_dir,
     )?);
-    for (name, value) in [(SUMMARY, summary(report)), (TIMING, timing(report))] {
-        let path = dir.join(name);
-        let text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");
-        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
-        written.push(path);
-    }
+    let path = dir.join(SUMMARY);
+    formats::write_json(&path, &summary(report))?;
+    written.push(path);
+    let path = dir.join(TIMING);
+    formats::write_json(&path, &timing(report))?;
+    written.push(path);
     Ok(written)
 }
 
@@ -153,13 +154,17 @@ pub fn summary(report: &Report) -> serde_json::Value {
 
 /// The wall-clock times of a run as JSON: kept out of summary.json so that it is byte-identical across
 /// runs of the same scenario.
-pub fn timing(report: &Report) -> serde_json::Value {
-    let methods: Vec<_> = report
-        .methods
-        .iter()
-        .map(|m| json!({"id": m.id, "wall_seconds": m.trajectory.stats.wall_seconds}))
-        .collect();
-    json!({ "methods": methods })
+pub fn timing(report: &Report) -> Timing {
+    Timing {
+        methods: report
+            .methods
+            .iter()
+            .map(|m| MethodTiming {
+                id: m.id.clone(),
+                wall_seconds: m.trajectory.stats.wall_seconds,
+            })
+            .collect(),
+    }
 }
 
 /// Writes one method's CSV (and NPY when d > [`MAX_CSV_DIM`]).

@@ -20,13 +20,14 @@ use crate::error::{Error, Result};
 use crate::experiment::{MethodRun, Report};
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
 use crate::formats::data_files::{self, DataFilesSummary};
+use crate::formats::summary::SavedRun;
 use crate::formats::table::{read_saved, read_saved_text, Table};
 use crate::formats::{self, DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY, TRAJECTORIES};
 use crate::output;
 use crate::render::{self, FigureKind, ImageFormat};
 use crate::scenario::{self, Scenario};
 use crate::stochastic::{compare_ensembles, EnsembleStats};
-use crate::trajectory::{RunStats, Termination, Trajectory};
+use crate::trajectory::{RunStats, Trajectory};
 use std::path::{Path, PathBuf};
 
 /// A saved file of the run folder that cannot be used: bad input (exit 2) naming the file.
@@ -63,10 +64,16 @@ pub fn replot(
     let scenario = load_copy(dir, &summary, &summary_path)?;
     let figures = figures.unwrap_or(&scenario.figures).to_vec();
     let formats = formats.unwrap_or(&scenario.formats).to_vec();
-    let listed = summary["methods"]
-        .as_array()
-        .ok_or_else(|| bad(&summary_path, "has no `methods` list"))?;
-    let ids: Vec<&str> = listed.iter().map(|m| m["id"].as_str().unwrap_or("?")).collect();
+    let saved: SavedRun = serde_json::from_value(summary.clone()).map_err(|e| {
+        bad(
+            &summary_path,
+            format!(
+                "not a flowgap run summary: {e} (a method lacks a key, or the `methods` list is missing)"
+            ),
+        )
+    })?;
+    let listed = &saved.methods;
+    let ids: Vec<&str> = listed.iter().map(|m| m.id.as_str()).collect();
     let scenario_ids: Vec<&str> = scenario.methods.iter().map(|m| m.id.as_str()).collect();
     if ids != scenario_ids {
         return Err(bad(
@@ -80,22 +87,16 @@ pub fn replot(
     let traj_dir = dir.join(TRAJECTORIES);
     let mut methods = Vec::with_capacity(listed.len());
     for m in listed {
-        let field = |k: &str| bad(&summary_path, format!("a method lacks `{k}`"));
-        let id = m["id"].as_str().ok_or_else(|| field("id"))?.to_string();
-        let kind = m["kind"].as_str().ok_or_else(|| field("kind"))?.to_string();
-        let discrete = m["discrete"].as_bool().ok_or_else(|| field("discrete"))?;
-        let termination: Termination =
-            serde_json::from_value(m["termination"].clone()).map_err(|_| field("termination"))?;
-        let recorded = m["recorded_points"].as_u64();
-        let mut trajectory = read_trajectory(&traj_dir, &id, scenario.objective.dim(), recorded)?;
-        trajectory.termination = termination;
+        let (id, kind, discrete) = (m.id.clone(), m.kind.clone(), m.discrete);
+        let mut trajectory = read_trajectory(&traj_dir, &id, scenario.objective.dim(), m.recorded_points)?;
+        trajectory.termination = m.termination.clone();
         trajectory.stats = RunStats {
-            grad_evals: m["grad_evals"].as_u64().unwrap_or(0),
-            accepted_steps: m["accepted_steps"].as_u64().unwrap_or(0),
-            rejected_steps: m["rejected_steps"].as_u64().unwrap_or(0),
+            grad_evals: m.grad_evals,
+            accepted_steps: m.accepted_steps,
+            rejected_steps: m.rejected_steps,
             wall_seconds: 0.0,
         };
-        let ensemble = match &m["ensemble"] {
+        let ensemble = match &m.ensemble {
             saved if saved.is_object() && figures.contains(&FigureKind::Ensemble) => {
                 Some(read_ensemble(&traj_dir, &id, &trajectory, saved, &summary_path)?)
             }
@@ -137,7 +138,7 @@ pub fn replot(
                     &m.id,
                     &m.trajectory,
                     config_m.kind.stability_threshold(eta),
-                    &saved["diagnostics"]["sharpness"],
+                    &saved.diagnostics["sharpness"],
                 )?));
             }
             Some(Diagnostics {

@@ -7,6 +7,7 @@
 pub mod data_files;
 pub mod order;
 pub mod run_csv;
+pub mod summary;
 pub mod sweep;
 pub mod table;
 
