@@ -59,14 +59,14 @@ pub fn trajectory_npy(id: &str) -> String {
     format!("{id}.npy")
 }
 
-/// `<id>_ensemble.csv`: a method's ensemble statistics.
+/// `<id>_ensemble.csv`: a method's ensemble statistics (the name spelled out, as the docs write it).
 pub fn ensemble_csv(id: &str) -> String {
-    format!("{id}{ENSEMBLE_SUFFIX}")
+    format!("{id}_ensemble.csv")
 }
 
-/// `<id>_sharpness.csv`: a method's sampled Hessian spectra.
+/// `<id>_sharpness.csv`: a method's sampled Hessian spectra (the name spelled out, as the docs write it).
 pub fn sharpness_csv(id: &str) -> String {
-    format!("{id}{SHARPNESS_SUFFIX}")
+    format!("{id}_sharpness.csv")
 }
 
 /// A saved file that cannot be used: bad input (exit 2) naming the file.
@@ -78,4 +78,14 @@ pub fn bad(path: &Path, message: impl Into<String>) -> Error {
 pub fn write_json<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).expect("flowgap's documents always serialise");
     std::fs::write(path, text + "\n").map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn method_file_names_end_with_their_suffixes() {
+        assert!(super::ensemble_csv("gd").ends_with(super::ENSEMBLE_SUFFIX));
+        assert!(super::sharpness_csv("gd").ends_with(super::SHARPNESS_SUFFIX));
+        assert_eq!(super::trajectory_csv("gd"), "gd.csv");
+    }
 }
