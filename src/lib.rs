@@ -29,6 +29,7 @@ pub mod discrete;
 pub mod error;
 pub mod experiment;
 pub mod files;
+pub mod formats;
 pub mod golden;
 pub mod landscape;
 pub mod method;

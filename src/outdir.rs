@@ -285,7 +285,7 @@ fn check_is_folder(target: &Path, shown: &Path, meta: &std::fs::Metadata) -> Res
 fn check_contents(target: &Path, shown: &Path) -> Result<Manifest> {
     let Some(manifest) = read_manifest(target, shown)? else {
         let all = name_some(&foreign_entries(target, &BTreeSet::new())?);
-        if target.join(crate::output::SUMMARY).is_file() {
+        if target.join(crate::formats::SUMMARY).is_file() {
             // Most likely the output of a flowgap from before manifests: its files cannot be told from
             // a user's, so it is not replaced either.
             return Err(occupied(

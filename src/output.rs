@@ -8,22 +8,16 @@
 
 use crate::error::{Error, Result};
 use crate::experiment::Report;
+use crate::formats;
+use crate::formats::summary::{MethodTiming, Timing};
 use crate::method::MethodRun;
 use crate::outdir::{Claim, Kind};
 use crate::outspec::{FigureKind, ImageFormat, OutputSpec};
 use crate::render::{self, FigureInput};
 use serde_json::json;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Parameter vectors longer than this go to `<id>.npy` instead of CSV columns.
-pub const MAX_CSV_DIM: usize = 128;
-
-/// The summary's name inside an output folder.
-pub const SUMMARY: &str = "summary.json";
-
-/// The wall-clock times' file inside an output folder: the one file that differs between runs.
-pub const TIMING: &str = "timing.json";
+pub use crate::formats::{MAX_CSV_DIM, SUMMARY, TIMING};
 
 /// Writes `report` into `dir`, replacing a previous run there as one rename, under the rule of
 /// [`crate::outdir`] (`force` replaces another scenario's output, never foreign files). Returns the
@@ -42,25 +36,25 @@ pub fn write_claimed(report: &Report, spec: &OutputSpec, claim: Claim) -> Result
 }
 
 fn write_into(report: &Report, spec: &OutputSpec, dir: &Path) -> Result<Vec<PathBuf>> {
-    let traj_dir = dir.join("trajectories");
-    let fig_dir = dir.join("figures");
+    let traj_dir = dir.join(formats::TRAJECTORIES);
+    let fig_dir = dir.join(formats::FIGURES);
     for d in [&traj_dir, &fig_dir] {
         std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
     let mut written = Vec::new();
     // The scenario as run, so that `flowgap plot` can redraw the figures later.
     if let Some(source) = &spec.source {
-        let copy = dir.join(crate::replot::SCENARIO_COPY);
+        let copy = dir.join(crate::formats::SCENARIO_COPY);
         std::fs::write(&copy, &source.text).map_err(|e| Error::io(&copy, e))?;
         written.push(copy);
     }
     for m in &report.methods {
         written.extend(write_trajectory(m, &traj_dir)?);
         if let Some(e) = &m.ensemble {
-            written.push(crate::stochastic::write_ensemble_csv(&m.id, e, &traj_dir)?);
+            written.push(formats::run_csv::write_ensemble(&traj_dir, &m.id, e)?);
         }
     }
-    written.extend(crate::diagnostics::output::write_csvs(report, &traj_dir)?);
+    written.extend(write_sharpness(report, &traj_dir)?);
     written.extend(draw_figures(
         report,
         spec,
@@ -68,12 +62,12 @@ fn write_into(report: &Report, spec: &OutputSpec, dir: &Path) -> Result<Vec<Path
         &spec.formats,
         &fig_dir,
     )?);
-    for (name, value) in [(SUMMARY, summary(report, spec)), (TIMING, timing(report))] {
-        let path = dir.join(name);
-        let text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");
-        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
-        written.push(path);
-    }
+    let path = dir.join(SUMMARY);
+    formats::write_json(&path, &summary(report, spec))?;
+    written.push(path);
+    let path = dir.join(TIMING);
+    formats::write_json(&path, &timing(report))?;
+    written.push(path);
     Ok(written)
 }
 
@@ -161,7 +155,7 @@ pub fn summary(report: &Report, spec: &OutputSpec) -> serde_json::Value {
         "methods": methods,
         "comparisons": report.comparisons,
         "ensemble_comparisons": report.ensemble_comparisons,
-        "data_files": crate::replot::data_files_summary(report, source),
+        "data_files": crate::formats::data_files::summarise(source, &s.objective_settings),
     });
     crate::diagnostics::output::attach(&mut out, report);
     out
@@ -169,59 +163,56 @@ pub fn summary(report: &Report, spec: &OutputSpec) -> serde_json::Value {
 
 /// The wall-clock times of a run as JSON: kept out of summary.json so that it is byte-identical across
 /// runs of the same scenario.
-pub fn timing(report: &Report) -> serde_json::Value {
-    let methods: Vec<_> = report
-        .methods
-        .iter()
-        .map(|m| json!({"id": m.id, "wall_seconds": m.trajectory.stats.wall_seconds}))
-        .collect();
-    json!({ "methods": methods })
+pub fn timing(report: &Report) -> Timing {
+    Timing {
+        methods: report
+            .methods
+            .iter()
+            .map(|m| MethodTiming {
+                id: m.id.clone(),
+                wall_seconds: m.trajectory.stats.wall_seconds,
+            })
+            .collect(),
+    }
 }
 
 /// Writes one method's CSV (and NPY when d > [`MAX_CSV_DIM`]).
 fn write_trajectory(m: &MethodRun, dir: &Path) -> Result<Vec<PathBuf>> {
     let t = &m.trajectory;
-    let csv_path = dir.join(format!("{}.csv", m.id));
-    let with_theta = t.dim <= MAX_CSV_DIM;
-    let file = std::fs::File::create(&csv_path).map_err(|e| Error::io(&csv_path, e))?;
-    let mut w = std::io::BufWriter::new(file);
-    let io = |e| Error::io(&csv_path, e);
-    let mut header = String::from("step,t,loss,grad_norm");
-    if with_theta {
-        for i in 0..t.dim {
-            header.push_str(&format!(",theta_{i}"));
-        }
-    }
-    for name in &t.conserved_names {
-        header.push_str(&format!(",{name}"));
-    }
-    writeln!(w, "{header}").map_err(io)?;
-    for i in 0..t.len() {
-        // `{}` prints the shortest decimal that reads back to the same f64.
-        write!(
-            w,
-            "{},{},{},{}",
-            t.steps[i], t.times[i], t.losses[i], t.grad_norms[i]
-        )
-        .map_err(io)?;
-        if with_theta {
-            for x in t.state(i) {
-                write!(w, ",{x}").map_err(io)?;
-            }
-        }
-        for x in t.conserved_at(i) {
-            write!(w, ",{x}").map_err(io)?;
-        }
-        writeln!(w).map_err(io)?;
-    }
-    w.flush().map_err(io)?;
-    let mut out = vec![csv_path.clone()];
-    if !with_theta {
-        let npy_path = dir.join(format!("{}.npy", m.id));
+    let mut out = vec![formats::run_csv::write_trajectory(dir, &m.id, t)?];
+    if t.dim > MAX_CSV_DIM {
+        let npy_path = dir.join(formats::trajectory_npy(&m.id));
         write_npy(&npy_path, t.len(), t.dim, &t.states)?;
         out.push(npy_path);
     }
     Ok(out)
+}
+
+/// Writes `<id>_sharpness.csv` into `dir` for every method with sharpness samples.
+fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
+    let Some(diag) = &report.diagnostics else {
+        return Ok(Vec::new());
+    };
+    let eta = report.experiment.grid.step_size;
+    let mut written = Vec::new();
+    for ((m, d), config) in report
+        .methods
+        .iter()
+        .zip(&diag.methods)
+        .zip(&report.experiment.methods)
+    {
+        if let Some(s) = &d.sharpness {
+            let threshold = config.kind.stability_threshold(eta);
+            written.push(formats::run_csv::write_sharpness(
+                dir,
+                &m.id,
+                &m.trajectory.steps,
+                s,
+                threshold,
+            )?);
+        }
+    }
+    Ok(written)
 }
 
 /// Writes an n×d float64 array.

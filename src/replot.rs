@@ -19,70 +19,22 @@ use crate::diagnostics::{self, Diagnostics, SharpnessSeries};
 use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
-use crate::golden::data_files;
+use crate::formats::data_files::{self, DataFilesSummary};
+use crate::formats::summary::SavedRun;
+use crate::formats::table::{read_saved, read_saved_text, Table};
+use crate::formats::{self, DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY, TRAJECTORIES};
+use crate::output;
 use crate::method::MethodRun;
-use crate::output::{self, MAX_CSV_DIM, SUMMARY};
 use crate::outspec::{FigureKind, ImageFormat};
 use crate::render;
 use crate::scenario::{self, Scenario};
 use crate::stochastic::{compare_ensembles, EnsembleStats};
-use crate::trajectory::{RunStats, Termination, Trajectory};
+use crate::trajectory::{RunStats, Trajectory};
 use std::path::{Path, PathBuf};
-
-/// The scenario copy's name inside an output folder.
-pub const SCENARIO_COPY: &str = "scenario.toml";
-
-/// The figures' folder inside an output folder.
-pub const FIGURES: &str = "figures";
-
-/// summary.json's key for the data files a run read (see [`data_files_summary`]).
-pub const DATA_FILES: &str = "data_files";
 
 /// A saved file of the run folder that cannot be used: bad input (exit 2) naming the file.
 fn bad(path: &Path, message: impl Into<String>) -> Error {
     files::input_error(path, message)
-}
-
-/// What summary.json records about the data files of `report`'s scenario, so that `flowgap plot` finds
-/// them from any working directory and knows whether they changed since: the absolute folder their
-/// relative paths resolve against, and per file its path as the scenario writes it and the hash of its
-/// bytes (`null` if it could not be read again after the run).
-/// `source` is the scenario file (`None` for an experiment built in code).
-pub fn data_files_summary(report: &Report, source: Option<&Path>) -> serde_json::Value {
-    let base = data_files::base_folder(source);
-    let files: Vec<serde_json::Value> = data_files::data_paths(&report.experiment.objective_settings)
-        .into_iter()
-        .map(|path| {
-            let hash = data_files::hash_file(&base.join(&path)).ok();
-            serde_json::json!({ "path": path, "hash": hash })
-        })
-        .collect();
-    serde_json::json!({ "folder": base, "files": files })
-}
-
-/// Reads the saved file `path` (a regular file of at most `max` bytes); a missing one is bad input
-/// whose message says `missing`.
-fn read_saved(path: &Path, max: u64, missing: &str) -> Result<Vec<u8>> {
-    files::read_limited(path, max).map_err(|e| match e {
-        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            bad(path, format!("missing: {missing}"))
-        }
-        other => other,
-    })
-}
-
-/// [`read_saved`] as UTF-8 text.
-fn read_saved_text(path: &Path, max: u64, missing: &str) -> Result<String> {
-    let bytes = read_saved(path, max, missing)?;
-    String::from_utf8(bytes).map_err(|e| {
-        bad(
-            path,
-            format!(
-                "is not UTF-8 text (byte {} is not valid UTF-8): not what flowgap wrote",
-                e.utf8_error().valid_up_to() + 1
-            ),
-        )
-    })
 }
 
 /// Redraws `figures` (default: the scenario's) in `formats` (default: the scenario's) into `DIR/figures`.
@@ -114,10 +66,16 @@ pub fn replot(
     let (scenario, spec) = load_copy(dir, &summary, &summary_path)?.into_parts();
     let figures = figures.unwrap_or(&spec.figures).to_vec();
     let formats = formats.unwrap_or(&spec.formats).to_vec();
-    let listed = summary["methods"]
-        .as_array()
-        .ok_or_else(|| bad(&summary_path, "has no `methods` list"))?;
-    let ids: Vec<&str> = listed.iter().map(|m| m["id"].as_str().unwrap_or("?")).collect();
+    let saved: SavedRun = serde_json::from_value(summary.clone()).map_err(|e| {
+        bad(
+            &summary_path,
+            format!(
+                "not a flowgap run summary: {e} (a method lacks a key, or the `methods` list is missing)"
+            ),
+        )
+    })?;
+    let listed = &saved.methods;
+    let ids: Vec<&str> = listed.iter().map(|m| m.id.as_str()).collect();
     let scenario_ids: Vec<&str> = scenario.methods.iter().map(|m| m.id.as_str()).collect();
     if ids != scenario_ids {
         return Err(bad(
@@ -128,25 +86,19 @@ pub fn replot(
             ),
         ));
     }
-    let traj_dir = dir.join("trajectories");
+    let traj_dir = dir.join(TRAJECTORIES);
     let mut methods = Vec::with_capacity(listed.len());
     for m in listed {
-        let field = |k: &str| bad(&summary_path, format!("a method lacks `{k}`"));
-        let id = m["id"].as_str().ok_or_else(|| field("id"))?.to_string();
-        let kind = m["kind"].as_str().ok_or_else(|| field("kind"))?.to_string();
-        let discrete = m["discrete"].as_bool().ok_or_else(|| field("discrete"))?;
-        let termination: Termination =
-            serde_json::from_value(m["termination"].clone()).map_err(|_| field("termination"))?;
-        let recorded = m["recorded_points"].as_u64();
-        let mut trajectory = read_trajectory(&traj_dir, &id, scenario.objective.dim(), recorded)?;
-        trajectory.termination = termination;
+        let (id, kind, discrete) = (m.id.clone(), m.kind.clone(), m.discrete);
+        let mut trajectory = read_trajectory(&traj_dir, &id, scenario.objective.dim(), m.recorded_points)?;
+        trajectory.termination = m.termination.clone();
         trajectory.stats = RunStats {
-            grad_evals: m["grad_evals"].as_u64().unwrap_or(0),
-            accepted_steps: m["accepted_steps"].as_u64().unwrap_or(0),
-            rejected_steps: m["rejected_steps"].as_u64().unwrap_or(0),
+            grad_evals: m.grad_evals,
+            accepted_steps: m.accepted_steps,
+            rejected_steps: m.rejected_steps,
             wall_seconds: 0.0,
         };
-        let ensemble = match &m["ensemble"] {
+        let ensemble = match &m.ensemble {
             saved if saved.is_object() && figures.contains(&FigureKind::Ensemble) => {
                 Some(read_ensemble(&traj_dir, &id, &trajectory, saved, &summary_path)?)
             }
@@ -188,7 +140,7 @@ pub fn replot(
                     &m.id,
                     &m.trajectory,
                     config_m.kind.stability_threshold(eta),
-                    &saved["diagnostics"]["sharpness"],
+                    &saved.diagnostics["sharpness"],
                 )?));
             }
             Some(Diagnostics {
@@ -355,11 +307,16 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
         }
         return scenario::parse(&text, &copy);
     };
-    let malformed = || bad(summary_path, format!("`{DATA_FILES}` is not what flowgap writes"));
-    let folder = PathBuf::from(saved["folder"].as_str().ok_or_else(malformed)?);
-    for f in saved["files"].as_array().ok_or_else(malformed)? {
-        let path = folder.join(f["path"].as_str().ok_or_else(malformed)?);
-        let Some(pinned) = f["hash"].as_str() else {
+    let saved: DataFilesSummary = serde_json::from_value(saved.clone()).map_err(|e| {
+        bad(
+            summary_path,
+            format!("`{DATA_FILES}` is not what flowgap writes: {e}"),
+        )
+    })?;
+    let folder = saved.folder;
+    for f in &saved.files {
+        let path = folder.join(&f.path);
+        let Some(pinned) = &f.hash else {
             continue;
         };
         let now = data_files::hash_file(&path).map_err(|e| match e {
@@ -373,7 +330,7 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
             ),
             other => other,
         })?;
-        if now != pinned {
+        if &now != pinned {
             return Err(bad(
                 &path,
                 format!(
@@ -403,63 +360,6 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
     })
 }
 
-/// A saved CSV read whole, whose errors name the file and, where known, the row and the column.
-struct Saved {
-    path: PathBuf,
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Saved {
-    /// Reads `path`, which `figure` needs.
-    fn read(path: PathBuf, figure: &str) -> Result<Saved> {
-        let bytes = read_saved(
-            &path,
-            MAX_SAVED_BYTES,
-            &format!("`flowgap plot` needs it for {figure}"),
-        )?;
-        let (header, rows) = parse_csv(&path, &bytes)?;
-        Ok(Saved { path, header, rows })
-    }
-
-    /// An error at 0-based data row `r` (`None`: the header) and column `c`.
-    fn error(&self, r: Option<usize>, c: Option<usize>, message: impl Into<String>) -> Error {
-        let mut place = format!("row {}", r.map_or(1, |r| r + 2));
-        if let Some(c) = c {
-            let name = self
-                .header
-                .get(c)
-                .cloned()
-                .unwrap_or_else(|| format!("#{}", c + 1));
-            place.push_str(&format!(", column `{name}`"));
-        }
-        bad(&self.path, format!("{place}: {}", message.into()))
-    }
-
-    fn cell(&self, r: usize, c: usize) -> &str {
-        self.rows[r].get(c).unwrap_or("")
-    }
-
-    /// The f64 at row `r`, column `c`.
-    fn num(&self, r: usize, c: usize) -> Result<f64> {
-        let cell = self.cell(r, c);
-        cell.parse()
-            .map_err(|_| self.error(Some(r), Some(c), format!("`{cell}` is not a number")))
-    }
-
-    /// The non-negative integer at row `r`, column `c`.
-    fn int(&self, r: usize, c: usize) -> Result<u64> {
-        let cell = self.cell(r, c);
-        cell.parse().map_err(|_| {
-            self.error(
-                Some(r),
-                Some(c),
-                format!("`{cell}` is not a non-negative integer"),
-            )
-        })
-    }
-}
-
 /// Reads `dir/<id>_sharpness.csv` (written by [`crate::diagnostics::output::write_csvs`]) back into the
 /// series the run computed: the samples bit for bit, their indices into `trajectory` (matched by step),
 /// and the summary numbers recomputed from them. `method`, `hvps` and `unconverged_points` come from
@@ -471,7 +371,10 @@ fn read_sharpness(
     threshold: Option<f64>,
     saved: &serde_json::Value,
 ) -> Result<SharpnessSeries> {
-    let csv = Saved::read(dir.join(format!("{id}_sharpness.csv")), "the sharpness figure")?;
+    let csv = Table::read(
+        dir.join(formats::sharpness_csv(id)),
+        "`flowgap plot` needs it for the sharpness figure",
+    )?;
     let k = csv.header.len().saturating_sub(4);
     let mut expected = vec!["step".to_string(), "t".to_string()];
     expected.extend((1..=k).map(|i| format!("lambda_{i}")));
@@ -565,7 +468,10 @@ fn read_ensemble(
     saved: &serde_json::Value,
     summary_path: &Path,
 ) -> Result<EnsembleStats> {
-    let csv = Saved::read(dir.join(format!("{id}_ensemble.csv")), "the ensemble figure")?;
+    let csv = Table::read(
+        dir.join(formats::ensemble_csv(id)),
+        "`flowgap plot` needs it for the ensemble figure",
+    )?;
     let fixed = ["step", "t", "alive", "loss_mean", "loss_var"];
     let pairs = &csv.header[fixed.len().min(csv.header.len())..];
     let param_names: Option<Vec<String>> = pairs
@@ -664,64 +570,15 @@ fn read_ensemble(
     Ok(e)
 }
 
-/// The header and the rows of the flowgap CSV `bytes` read from `path`. flowgap ends every row with a
-/// line end and writes every row as wide as the header: a file without a final line end was cut short
-/// (the last number may be cut mid-way and still parse), a row of another width is refused naming it.
-fn parse_csv(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<csv::StringRecord>)> {
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-        return Err(bad(
-            path,
-            "cut short: its last row has no line end (flowgap ends every row with one); run the scenario again",
-        ));
-    }
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| bad(path, format!("not a flowgap CSV: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = reader
-        .records()
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| match e.position() {
-            Some(p) => bad(
-                path,
-                format!("row {}: not a flowgap CSV row ({})", p.line(), e.kind_text()),
-            ),
-            None => bad(path, format!("not a flowgap CSV: {e}")),
-        })?;
-    Ok((header, rows))
-}
-
-/// The kind of a CSV error in words, without the position the caller names as a row.
-trait KindText {
-    fn kind_text(&self) -> String;
-}
-
-impl KindText for csv::Error {
-    fn kind_text(&self) -> String {
-        match self.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!("{len} fields, the header has {expected_len}"),
-            csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
-            _ => self.to_string(),
-        }
-    }
-}
-
 /// Reads `dir/<id>.csv` (and `<id>.npy` when θ is not in the CSV) back into a trajectory. Every row
 /// must be complete, the steps strictly increasing, and the rows as many as summary.json's
 /// `recorded_points` for the method (when it says).
 fn read_trajectory(dir: &Path, id: &str, dim: usize, recorded: Option<u64>) -> Result<Trajectory> {
-    let path = dir.join(format!("{id}.csv"));
-    let bytes = read_saved(
-        &path,
-        MAX_SAVED_BYTES,
+    let table = Table::read(
+        dir.join(formats::trajectory_csv(id)),
         &format!("the run saved method `{id}`'s trajectory there"),
     )?;
-    let (header, rows) = parse_csv(&path, &bytes)?;
+    let Table { path, header, rows } = table;
     let with_theta = dim <= MAX_CSV_DIM;
     let first_conserved = 4 + if with_theta { dim } else { 0 };
     if header.len() < first_conserved || header[..4] != ["step", "t", "loss", "grad_norm"] {
@@ -774,7 +631,7 @@ fn read_trajectory(dir: &Path, id: &str, dim: usize, recorded: Option<u64>) -> R
         t.push(step, num(1)?, &theta, num(2)?, num(3)?, &conserved);
     }
     if !with_theta {
-        t.states = read_npy(&dir.join(format!("{id}.npy")), t.len(), dim)?;
+        t.states = read_npy(&dir.join(formats::trajectory_npy(id)), t.len(), dim)?;
     }
     Ok(t)
 }

@@ -17,16 +17,15 @@
 //! |found − expected| ≤ [`ENSEMBLE_Z`]·√(se_expected² + se_found²) plus the discrete floor, so a re-seeded
 //! ensemble (a new seed, a new random stream) passes and a change of the dynamics does not.
 
-pub mod data_files;
 pub mod roundoff;
 
 use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::files;
+use crate::formats::data_files::{self, DataFile};
 use crate::method::MethodKind;
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::{Termination, Trajectory};
-use data_files::DataFile;
 use roundoff::{exceeds, scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

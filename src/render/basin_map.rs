@@ -6,6 +6,7 @@
 use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{methods, unfit};
 use crate::error::Result;
+use crate::formats::sweep::{no_column, read_columns};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -50,10 +51,13 @@ impl BasinMap {
         let mut names = vec!["init.point[0]".to_string(), "init.point[1]".to_string()];
         names.extend(ids.iter().map(|id| format!("{id}.minimum")));
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let cols = crate::sweep::read_columns(table, &refs).map_err(|e| {
+        let cols = read_columns(table, &refs)?.map_err(|missing| {
             unfit(
                 "basin_map",
-                format!("{e}; a basin map needs a grid of starts (`init_grid` in [sweep])"),
+                format!(
+                    "{}; a basin map needs a grid of starts (`init_grid` in [sweep])",
+                    no_column(table, &missing)
+                ),
             )
         })?;
         let (xs, ys) = (distinct(&cols[0]), distinct(&cols[1]));

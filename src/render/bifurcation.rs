@@ -5,6 +5,7 @@
 use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{axis_keys, methods, unfit};
 use crate::error::Result;
+use crate::formats::sweep::{no_column, read_columns};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -49,7 +50,7 @@ impl Orbits {
         let mut names = vec![axis.clone()];
         names.extend((0..tail).map(|j| format!("{method}.tail_{j}")));
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let cols = crate::sweep::read_columns(table, &refs)?;
+        let cols = read_columns(table, &refs)?.map_err(|m| no_column(table, &m))?;
         let mut iterates = Vec::new();
         for (r, &x) in cols[0].iter().enumerate() {
             for c in &cols[1..] {
@@ -60,7 +61,8 @@ impl Orbits {
         }
         let flow = match ms.iter().find(|m| !m.1) {
             Some((id, _)) => {
-                let c = crate::sweep::read_columns(table, &[&axis, &format!("{id}.x0")])?;
+                let c =
+                    read_columns(table, &[&axis, &format!("{id}.x0")])?.map_err(|m| no_column(table, &m))?;
                 let pts = c[0]
                     .iter()
                     .zip(&c[1])

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::landscape::Plane;
 use crate::method::MethodRun;
 use crate::objective::Objective;
-use crate::order::OrderStudy;
+use crate::formats::order::OrderStudy;
 use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
 use crate::trajectory::Trajectory;
 use phase_portrait::PhasePortrait;

@@ -7,7 +7,7 @@ use super::style::{
     fmt_num, legend_box, log_tick_labeller, log_ticks, padded_range, quiet_corner, series_color, text,
     TickedAxis, GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
-use crate::order::OrderStudy;
+use crate::formats::order::OrderStudy;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;

@@ -7,6 +7,7 @@ use super::style::{
 };
 use super::sweep::unfit;
 use crate::error::Result;
+use crate::formats::sweep::{no_column, read_columns};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -27,10 +28,13 @@ impl Curve {
         let x_key = figure["x"].as_str().unwrap_or_default().to_string();
         let y_key = figure["y"].as_str().unwrap_or_default().to_string();
         let log = figure["log"] == true;
-        let cols = crate::sweep::read_columns(table, &[&x_key, &y_key]).map_err(|e| {
+        let cols = read_columns(table, &[&x_key, &y_key])?.map_err(|missing| {
             unfit(
                 "curve",
-                format!("{e}; the curve's x is an axis key, y a column of sweep.csv"),
+                format!(
+                    "{}; the curve's x is an axis key, y a column of sweep.csv",
+                    no_column(table, &missing)
+                ),
             )
         })?;
         let mut points: Vec<(f64, f64)> = cols[0]

@@ -106,7 +106,7 @@ impl Trainability {
         ];
         let mut raw: Vec<Option<(bool, f64, f64)>> = vec![None; nx * ny];
         let mut missing_column = None;
-        crate::sweep::for_each_row(table, |header, cells| {
+        crate::formats::sweep::for_each_row(table, |header, cells| {
             let col: Vec<Option<usize>> = wanted
                 .iter()
                 .map(|w| header.iter().position(|h| h == w))

@@ -13,7 +13,7 @@ mod sme;
 mod stats;
 
 pub use compare::{compare_ensembles, EnsembleComparison, MomentGap};
-pub use report::{ensemble_summary, write_ensemble_csv};
+pub use report::ensemble_summary;
 pub use sgd::{run_sgd, SgdSettings};
 pub use sme::{run_sme, SmeOrder, SmeSettings};
 pub use stats::{EnsembleStats, Stationary, MAX_PARAM_STATS, STATIONARY_FRACTION};

@@ -6,15 +6,13 @@
 //! part's file; the output folder is then left as it was (see [`crate::outdir`]).
 
 use super::table::read_summary;
-use super::{finish, Shard, TABLE};
+use super::{finish, Shard};
 use crate::error::{Error, Result};
-use crate::files::{input_error, open_regular, MAX_SAVED_BYTES};
+use crate::files::input_error;
+use crate::formats::table::{Rows, Writer};
+use crate::formats::TABLE;
 use crate::outdir::{self, Claim, Kind};
-use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
-
-/// The longest row read from a part (a row is a few hundred bytes; a sweep with a long `tail` more).
-const MAX_ROW_BYTES: u64 = 16 << 20;
 
 /// The plan part of a summary: everything but the shard and the counts.
 fn plan_of(summary: &serde_json::Value) -> serde_json::Value {
@@ -63,7 +61,7 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
         .iter()
         .map(|p| read_summary(p))
         .collect::<Result<Vec<_>>>()?;
-    let summary_path = |dir: &Path| dir.join(crate::output::SUMMARY);
+    let summary_path = |dir: &Path| dir.join(crate::formats::SUMMARY);
     let plan = plan_of(&summaries[0]);
     let runs = plan["runs"].as_u64().filter(|&r| r >= 1).ok_or_else(|| {
         input_error(
@@ -122,8 +120,11 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
         .map(|(dir, &shard)| PartRows::open(dir, shard, runs))
         .collect::<Result<Vec<_>>>()?;
     for r in &readers[1..] {
-        if r.header != readers[0].header {
-            return Err(input_error(&r.path, "has another header than the other parts"));
+        if r.rows.header() != readers[0].rows.header() {
+            return Err(input_error(
+                r.rows.path(),
+                "has another header than the other parts",
+            ));
         }
     }
     let claim = Claim::new(
@@ -144,10 +145,7 @@ fn write_merged(
     dir: &Path,
 ) -> Result<Vec<PathBuf>> {
     let table = dir.join(TABLE);
-    let file = std::fs::File::create(&table).map_err(|e| Error::io(&table, e))?;
-    let mut w = std::io::BufWriter::new(file);
-    let io = |e| Error::io(&table, e);
-    writeln!(w, "{}", readers[0].header).map_err(io)?;
+    let mut w = Writer::create(&table, readers[0].rows.header())?;
     // A k-way merge by the index column: each part is in index order (checked as it is read).
     let mut heads = readers
         .iter_mut()
@@ -160,20 +158,19 @@ fn write_merged(
         .min()
         .map(|(_, k)| k)
     {
-        let (_, line) = heads[k].take().expect("the minimum is a live head");
-        writeln!(w, "{line}").map_err(io)?;
+        let (_, record) = heads[k].take().expect("the minimum is a live head");
+        w.record(&record)?;
         heads[k] = readers[k].next()?;
     }
-    w.flush().map_err(io)?;
-    drop(w);
+    w.finish()?;
     for r in readers.iter() {
         let expected = shard_rows(r.shard, runs);
-        if r.rows != expected {
+        if r.count != expected {
             return Err(input_error(
-                &r.path,
+                r.rows.path(),
                 format!(
                     "holds {} rows, but shard {}/{} of this sweep has {expected}; it is not a part flowgap wrote",
-                    r.rows, r.shard.index, r.shard.count
+                    r.count, r.shard.index, r.shard.count
                 ),
             ));
         }
@@ -186,95 +183,43 @@ fn write_merged(
 /// The rows of one part's `sweep.csv`, checked as they are read: each starts with an index of the part's
 /// shard, larger than the one before, and has as many cells as the header.
 struct PartRows {
-    path: PathBuf,
-    reader: std::io::BufReader<std::fs::File>,
+    rows: Rows,
     shard: Shard,
     runs: u64,
-    header: String,
-    width: usize,
     last: Option<u64>,
-    rows: u64,
-    /// Lines read, the header included: the 1-based number of the last line read.
-    line_no: u64,
+    count: u64,
 }
 
 impl PartRows {
-    /// Opens `dir/sweep.csv` (a regular file of bounded size) and reads its header.
+    /// Opens `dir/sweep.csv` (a regular file of bounded size, ended by a line end) and reads its header.
     fn open(dir: &Path, shard: Shard, runs: u64) -> Result<PartRows> {
-        let path = dir.join(TABLE);
-        let file = open_regular(&path, MAX_SAVED_BYTES).map_err(|e| match e {
-            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                input_error(&path, "is missing; every part of a sweep holds its sweep.csv")
-            }
-            other => other,
-        })?;
-        let mut part = PartRows {
-            reader: std::io::BufReader::new(file),
-            path,
+        let rows = Rows::open(&dir.join(TABLE), "every part of a sweep holds its sweep.csv")?;
+        Ok(PartRows {
+            rows,
             shard,
             runs,
-            header: String::new(),
-            width: 0,
             last: None,
-            rows: 0,
-            line_no: 0,
-        };
-        part.header = part
-            .line()?
-            .ok_or_else(|| input_error(&part.path, "is empty; a sweep table starts with its header"))?;
-        part.width = part.header.split(',').count();
-        Ok(part)
-    }
-
-    /// The next line without its newline; `None` at the end. A line cut short (no newline), too long or
-    /// not UTF-8 is refused.
-    fn line(&mut self) -> Result<Option<String>> {
-        let mut buf = Vec::new();
-        (&mut self.reader)
-            .take(MAX_ROW_BYTES)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(&self.path, e))?;
-        if buf.is_empty() {
-            return Ok(None);
-        }
-        self.line_no += 1;
-        let at = self.line_no;
-        if buf.pop() != Some(b'\n') {
-            return Err(input_error(
-                &self.path,
-                format!("line {at} is cut short or longer than a row can be; it is not a part flowgap wrote"),
-            ));
-        }
-        String::from_utf8(buf)
-            .map(Some)
-            .map_err(|_| input_error(&self.path, format!("line {at} is not UTF-8 text")))
+            count: 0,
+        })
     }
 
     /// The next row and its index; `None` at the end.
-    fn next(&mut self) -> Result<Option<(u64, String)>> {
-        let Some(line) = self.line()? else {
+    fn next(&mut self) -> Result<Option<(u64, csv::StringRecord)>> {
+        let Some(record) = self.rows.next_row()?.cloned() else {
             return Ok(None);
         };
-        self.rows += 1;
-        let at = self.line_no;
+        self.count += 1;
+        let at = self.rows.row_number();
         let bad = |why: String| {
             input_error(
-                &self.path,
+                self.rows.path(),
                 format!("line {at}: {why}; it is not a part flowgap wrote"),
             )
         };
-        let index: u64 = line
-            .split(',')
-            .next()
+        let index: u64 = record
+            .get(0)
             .and_then(|c| c.parse().ok())
             .ok_or_else(|| bad("the row does not start with its index".into()))?;
-        let cells = line.split(',').count();
-        if cells != self.width {
-            return Err(bad(format!(
-                "the row has {cells} cells, the header {}",
-                self.width
-            )));
-        }
         let Shard { index: i, count } = self.shard;
         if index >= self.runs || index % count != i {
             return Err(bad(format!("run {index} is not one of shard {i}/{count}'s")));
@@ -283,6 +228,6 @@ impl PartRows {
             return Err(bad(format!("run {index} is repeated or out of order")));
         }
         self.last = Some(index);
-        Ok(Some((index, line)))
+        Ok(Some((index, record)))
     }
 }

@@ -12,7 +12,7 @@ mod merge;
 mod table;
 
 pub use merge::merge;
-pub use table::{for_each_row, read_columns, read_summary};
+pub use table::read_summary;
 
 use crate::error::{Error, Location, Result};
 use crate::experiment::Report;
@@ -29,8 +29,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The table's name inside a sweep's output folder.
-pub const TABLE: &str = "sweep.csv";
+pub use crate::formats::TABLE;
 
 /// Runs computed in parallel before their rows are written: the memory bound.
 pub const CHUNK: usize = 1024;
@@ -402,9 +401,9 @@ fn mean_loss(losses: &[f64]) -> f64 {
     losses.iter().sum::<f64>() / losses.len() as f64
 }
 
-/// The shortest text that reads back as the same f64 (Rust's `Display`), `NaN`/`inf` as they are.
+/// A table cell's number, in the form every flowgap CSV uses ([`crate::formats::table::number`]).
 fn num(x: f64) -> String {
-    x.to_string()
+    crate::formats::table::number(x)
 }
 
 /// The index of the known minimum within [`MINIMUM_RADIUS`] of `theta`, if any.
@@ -583,7 +582,7 @@ fn finish(
     summary["rows"] = counts["rows"].clone();
     summary["complete"] = json!(complete);
     summary["counts"] = counts;
-    let path = dir.join(crate::output::SUMMARY);
+    let path = dir.join(crate::formats::SUMMARY);
     let text = serde_json::to_string_pretty(&summary).expect("a JSON value always serialises");
     std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
     let mut files = vec![path];

@@ -1,16 +1,16 @@
 //! Reading a finished sweep back: its summary, chosen columns of `sweep.csv`, and the counts that go
 //! into `summary.json` (computed from the file, so a merge gets them exactly as a single run does).
 
-use crate::error::{Error, Result};
-use crate::files::{input_error, open_regular, read_limited, MAX_SAVED_BYTES};
+use crate::error::Result;
+use crate::files::{input_error, read_limited, MAX_SAVED_BYTES};
+use crate::formats::sweep::for_each_row;
 use serde_json::json;
-use std::io::BufRead;
 use std::path::Path;
 
 /// Reads `dir/summary.json` of a sweep (it must have the sweep's `axes`). A missing, unreadable or
 /// foreign summary is bad input (exit 2) naming the file.
 pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
-    let path = dir.join(crate::output::SUMMARY);
+    let path = dir.join(crate::formats::SUMMARY);
     if std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
         return Err(input_error(
             &path,
@@ -28,73 +28,6 @@ pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
             "is not a flowgap sweep summary (it has no `axes`)",
         ))
     }
-}
-
-fn bad_table(path: &Path, why: String) -> Error {
-    Error::Data {
-        file: path.to_path_buf(),
-        row: None,
-        column: None,
-        message: why,
-    }
-}
-
-/// Streams the rows of a sweep table: `f(header, cells)` per row.
-pub fn for_each_row(path: &Path, mut f: impl FnMut(&[String], &[&str])) -> Result<()> {
-    let file = open_regular(path, MAX_SAVED_BYTES)?;
-    let mut lines = std::io::BufReader::new(file).lines();
-    let header: Vec<String> = match lines.next() {
-        Some(h) => h
-            .map_err(|e| Error::io(path, e))?
-            .split(',')
-            .map(str::to_string)
-            .collect(),
-        None => {
-            return Err(bad_table(
-                path,
-                "empty file; a sweep table starts with its header".into(),
-            ))
-        }
-    };
-    for line in lines {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        let cells: Vec<&str> = line.split(',').collect();
-        if cells.len() != header.len() {
-            return Err(bad_table(
-                path,
-                format!("a row has {} cells, the header {}", cells.len(), header.len()),
-            ));
-        }
-        f(&header, &cells);
-    }
-    Ok(())
-}
-
-/// The named columns of a sweep table as numbers (an empty or non-numeric cell reads as NaN).
-pub fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>> {
-    let mut out = vec![Vec::new(); names.len()];
-    let mut at: Option<Vec<usize>> = None;
-    let mut missing = None;
-    for_each_row(path, |header, cells| {
-        let idx = at.get_or_insert_with(|| {
-            names
-                .iter()
-                .map(|n| {
-                    header.iter().position(|h| h == n).unwrap_or_else(|| {
-                        missing.get_or_insert(n.to_string());
-                        0
-                    })
-                })
-                .collect()
-        });
-        for (col, &i) in out.iter_mut().zip(idx.iter()) {
-            col.push(cells[i].parse().unwrap_or(f64::NAN));
-        }
-    })?;
-    if let Some(m) = missing {
-        return Err(bad_table(path, format!("no column `{m}`")));
-    }
-    Ok(out)
 }
 
 /// Counts for `summary.json`: rows; per method its terminations and, with known minima, how many runs

@@ -12,6 +12,7 @@ mod docs_consistency;
 mod eos_scenario;
 mod figures;
 mod fixed_state;
+mod formats;
 mod fuzz_csv;
 mod fuzz_formula;
 mod fuzz_scenario;

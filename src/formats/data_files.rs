@@ -102,6 +102,39 @@ pub fn pin(objective_settings: &serde_json::Value, source: Option<&Path>) -> Res
         .collect()
 }
 
+/// summary.json's record of the data files a run read ([`super::DATA_FILES`]), so that `flowgap plot`
+/// finds them from any working directory and knows whether they changed since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFilesSummary {
+    /// The absolute folder the scenario's relative data paths resolve against.
+    pub folder: PathBuf,
+    /// Every data file, in the order the objective's settings name them.
+    pub files: Vec<PinnedFile>,
+}
+
+/// One data file in [`DataFilesSummary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PinnedFile {
+    /// The path as written in the scenario.
+    pub path: String,
+    /// The hash of its bytes ([`hash_bytes`]'s form); `None` if it could not be read again after the run.
+    pub hash: Option<String>,
+}
+
+/// The [`DataFilesSummary`] of the scenario at `source` whose objective has the settings
+/// `objective_settings`, with each file's hash now.
+pub fn summarise(source: Option<&Path>, objective_settings: &serde_json::Value) -> DataFilesSummary {
+    let folder = base_folder(source);
+    let files = data_paths(objective_settings)
+        .into_iter()
+        .map(|path| {
+            let hash = hash_file(&folder.join(&path)).ok();
+            PinnedFile { path, hash }
+        })
+        .collect();
+    DataFilesSummary { folder, files }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,96 @@
+//! A run's CSVs in `trajectories/`: `<id>.csv` (the trajectory), `<id>_ensemble.csv` (sgd, sme) and
+//! `<id>_sharpness.csv` (`[diagnostics.sharpness]`), written through [`super::table::Writer`]; `flowgap
+//! plot` reads them back through [`super::table::Table`].
+
+use super::table::Writer;
+use super::{ensemble_csv, sharpness_csv, trajectory_csv, MAX_CSV_DIM};
+use crate::diagnostics::SharpnessSeries;
+use crate::error::Result;
+use crate::stochastic::EnsembleStats;
+use crate::trajectory::Trajectory;
+use std::path::{Path, PathBuf};
+
+/// Writes `dir/<id>.csv`: `step,t,loss,grad_norm`, then `theta_i` for every parameter when
+/// d ≤ [`MAX_CSV_DIM`], then one column per conserved quantity.
+pub fn write_trajectory(dir: &Path, id: &str, t: &Trajectory) -> Result<PathBuf> {
+    let with_theta = t.dim <= MAX_CSV_DIM;
+    let mut header: Vec<String> = ["step", "t", "loss", "grad_norm"].map(String::from).to_vec();
+    if with_theta {
+        header.extend((0..t.dim).map(|i| format!("theta_{i}")));
+    }
+    header.extend(t.conserved_names.iter().cloned());
+    let mut w = Writer::create(&dir.join(trajectory_csv(id)), &header)?;
+    for i in 0..t.len() {
+        w.int(t.steps[i])?;
+        for x in [t.times[i], t.losses[i], t.grad_norms[i]] {
+            w.num(x)?;
+        }
+        if with_theta {
+            for &x in t.state(i) {
+                w.num(x)?;
+            }
+        }
+        for &x in t.conserved_at(i) {
+            w.num(x)?;
+        }
+        w.end_row()?;
+    }
+    w.finish()
+}
+
+/// Writes `dir/<id>_ensemble.csv`: `step,t,alive,loss_mean,loss_var`, then `<q>_mean,<q>_var` for every
+/// parameter statistic q (`theta_i`, or `theta_norm` when d > [`crate::stochastic::MAX_PARAM_STATS`]).
+pub fn write_ensemble(dir: &Path, id: &str, e: &EnsembleStats) -> Result<PathBuf> {
+    let mut header: Vec<String> = ["step", "t", "alive", "loss_mean", "loss_var"]
+        .map(String::from)
+        .to_vec();
+    for name in &e.param_names {
+        header.push(format!("{name}_mean"));
+        header.push(format!("{name}_var"));
+    }
+    let mut w = Writer::create(&dir.join(ensemble_csv(id)), &header)?;
+    let q = e.q();
+    for i in 0..e.len() {
+        w.int(e.steps[i])?;
+        w.num(e.times[i])?;
+        w.int(e.alive[i] as u64)?;
+        w.num(e.loss_mean[i])?;
+        w.num(e.loss_var[i])?;
+        for c in 0..q {
+            w.num(e.param_mean[i * q + c])?;
+            w.num(e.param_var[i * q + c])?;
+        }
+        w.end_row()?;
+    }
+    w.finish()
+}
+
+/// Writes `dir/<id>_sharpness.csv` of the series `s` sampled on a trajectory whose recorded steps are
+/// `steps`: columns `step,t,lambda_1..lambda_k,lambda_min,threshold` (threshold empty for a method
+/// without a stability threshold, the continuous models).
+pub fn write_sharpness(
+    dir: &Path,
+    id: &str,
+    steps: &[u64],
+    s: &SharpnessSeries,
+    threshold: Option<f64>,
+) -> Result<PathBuf> {
+    let mut header = vec!["step".to_string(), "t".to_string()];
+    header.extend((1..=s.k).map(|i| format!("lambda_{i}")));
+    header.extend(["lambda_min".to_string(), "threshold".to_string()]);
+    let mut w = Writer::create(&dir.join(sharpness_csv(id)), &header)?;
+    for (j, &i) in s.indices.iter().enumerate() {
+        w.int(steps[i])?;
+        w.num(s.times[j])?;
+        for &x in &s.top[j * s.k..(j + 1) * s.k] {
+            w.num(x)?;
+        }
+        w.num(s.min[j])?;
+        match threshold {
+            Some(x) => w.num(x)?,
+            None => w.text("")?,
+        }
+        w.end_row()?;
+    }
+    w.finish()
+}
