@@ -19,11 +19,24 @@ fn trainability(c: &mut Criterion) {
     let mut group = c.benchmark_group("trainability_8x16x1_500_steps");
     group.measurement_time(Duration::from_secs(5));
     group.bench_function("plain_gd", |b| {
-        b.iter(|| gradient_descent(objective, black_box(&s.experiment.init), &s.experiment.grid, s.experiment.divergence_bound))
+        b.iter(|| {
+            gradient_descent(
+                objective,
+                black_box(&s.experiment.init),
+                &s.experiment.grid,
+                s.experiment.divergence_bound,
+            )
+        })
     });
     group.bench_function("per_layer_gd", |b| {
         b.iter(|| {
-            blockwise_gradient_descent(objective, black_box(&s.experiment.init), &s.experiment.grid, &rates, s.experiment.divergence_bound)
+            blockwise_gradient_descent(
+                objective,
+                black_box(&s.experiment.init),
+                &s.experiment.grid,
+                &rates,
+                s.experiment.divergence_bound,
+            )
         })
     });
     group.finish();

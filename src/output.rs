@@ -157,7 +157,7 @@ pub fn summary(report: &Report, spec: &OutputSpec) -> serde_json::Value {
         "ensemble_comparisons": report.ensemble_comparisons,
         "data_files": crate::formats::data_files::summarise(source, &s.objective_settings),
     });
-    crate::diagnostics::output::attach(&mut out, report);
+    attach_diagnostics(&mut out, report);
     out
 }
 
@@ -228,4 +228,24 @@ fn write_npy(path: &Path, n: usize, d: usize, data: &[f64]) -> Result<()> {
         .map_err(io)?;
     writer.extend(data.iter().copied()).map_err(io)?;
     writer.finish().map_err(io)
+}
+
+/// Adds `"diagnostics"` to each method and comparison of a summary built by
+/// [`summary`]; a no-op when the run has no diagnostics.
+fn attach_diagnostics(summary: &mut serde_json::Value, report: &Report) {
+    let Some(diag) = &report.diagnostics else {
+        return;
+    };
+    if let Some(methods) = summary["methods"].as_array_mut() {
+        for (m, d) in methods.iter_mut().zip(&diag.methods) {
+            m["diagnostics"] = serde_json::to_value(d).expect("plain data");
+        }
+    }
+    if let Some(comparisons) = summary["comparisons"].as_array_mut() {
+        for (c, d) in comparisons.iter_mut().zip(&diag.comparisons) {
+            c["diagnostics"] = serde_json::to_value(d).expect("plain data");
+        }
+    }
+    summary["diagnostics_settings"] =
+        serde_json::to_value(report.experiment.diagnostics).expect("plain data");
 }

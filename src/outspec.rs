@@ -40,7 +40,6 @@ impl OutputSpec {
     }
 }
 
-
 /// The figures a scenario may ask for in `[output] figures`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -23,8 +23,8 @@ use crate::formats::data_files::{self, DataFilesSummary};
 use crate::formats::summary::SavedRun;
 use crate::formats::table::{read_saved, read_saved_text, Table};
 use crate::formats::{self, DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY, TRAJECTORIES};
-use crate::output;
 use crate::method::MethodRun;
+use crate::output;
 use crate::outspec::{FigureKind, ImageFormat};
 use crate::render;
 use crate::scenario::{self, Scenario};
@@ -59,7 +59,7 @@ pub fn replot(
     if !summary.is_object() {
         return Err(bad(&summary_path, "not a flowgap summary: not a JSON object"));
     }
-    let table = dir.join(crate::sweep::TABLE);
+    let table = dir.join(crate::formats::TABLE);
     if summary.get("axes").is_some() && std::fs::symlink_metadata(&table).is_ok() {
         return replot_sweep(dir, &summary, &table, figures.is_some() || formats.is_some());
     }
@@ -360,7 +360,7 @@ fn load_copy(dir: &Path, summary: &serde_json::Value, summary_path: &Path) -> Re
     })
 }
 
-/// Reads `dir/<id>_sharpness.csv` (written by [`crate::diagnostics::output::write_csvs`]) back into the
+/// Reads `dir/<id>_sharpness.csv` (written by the run's output) back into the
 /// series the run computed: the samples bit for bit, their indices into `trajectory` (matched by step),
 /// and the summary numbers recomputed from them. `method`, `hvps` and `unconverged_points` come from
 /// `saved`, the method's `diagnostics.sharpness` object in summary.json.

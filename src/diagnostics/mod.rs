@@ -8,7 +8,6 @@ pub mod elkabetz_cohen;
 pub mod end_state;
 pub mod eos;
 pub mod lyapunov;
-pub mod output;
 pub mod sharpness;
 
 use crate::compare::Comparison;

@@ -220,7 +220,7 @@ fn plain_steps<O: Objective + ?Sized, U: Update, B: Buffer>(
 ) -> u64 {
     // Moved into locals of this function whose addresses go only to the (inlined) gradient and update:
     // an array then stays in registers from one step to the next instead of being stored and reloaded,
-    // which was more than half of a 2-D GD step (W1, 200,000 Rosenbrock steps: 2.6–3.6 → 1.6 ms).
+    // which was more than half of a 2-D GD step (docs/performance.md, W1).
     let mut th = std::mem::replace(theta, B::placeholder());
     let mut pr = std::mem::replace(previous, B::placeholder());
     let mut g = std::mem::replace(grad, B::placeholder());

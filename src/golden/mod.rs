@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::files;
 use crate::formats::data_files::{self, DataFile};
-use crate::method::MethodKind;
+use crate::method::{MethodClass, MethodKind};
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::{Termination, Trajectory};
 use roundoff::{exceeds, scalar_spread, twin_comparisons, twins, Spread, HORIZON, SAFETY};
@@ -606,28 +606,21 @@ fn tolerance_of(kind: &MethodKind) -> (Tolerance, String) {
             format!("adaptive solver: 100 × (rtol {}, atol {})", s.rtol, s.atol),
         ),
     };
-    match kind {
-        MethodKind::Gd
-        | MethodKind::BlockGd(_)
-        | MethodKind::HeavyBall { .. }
-        | MethodKind::Nesterov(_)
-        | MethodKind::Discrete(_) => (
+    match kind.class() {
+        MethodClass::Discrete => (
             DISCRETE,
             "discrete: 1e-9 rel floor, plus per point the roundoff twins' allowance; points past the \
              predictability horizon are recorded, not compared"
                 .to_string(),
         ),
-        MethodKind::Sgd(_) | MethodKind::Sme(_) => (
+        MethodClass::DiscreteEnsemble | MethodClass::ContinuousEnsemble => (
             DISCRETE,
             format!(
                 "ensemble statistics: |found − expected| ≤ z·√(se_expected² + se_found²) + this floor, \
                  z = {ENSEMBLE_Z}, Monte Carlo standard errors per quantity below"
             ),
         ),
-        MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => solved(s),
-        MethodKind::ModifiedFlow { solver, .. }
-        | MethodKind::HeavyBallFlow { solver, .. }
-        | MethodKind::Continuous { solver, .. } => solved(solver),
+        MethodClass::Continuous => solved(kind.solver().expect("a continuous model has a solver")),
     }
 }
 
@@ -813,18 +806,12 @@ pub fn record(report: &Report) -> Golden {
 /// True for the methods that are deterministic arithmetic on the full gradient (discrete methods and
 /// fixed-step rk4): the ones whose reproducibility the roundoff twins measure.
 fn has_twins(kind: &MethodKind) -> bool {
-    use crate::continuous::SolverKind::Rk4;
-    match kind {
-        MethodKind::Gd
-        | MethodKind::BlockGd(_)
-        | MethodKind::HeavyBall { .. }
-        | MethodKind::Nesterov(_)
-        | MethodKind::Discrete(_) => true,
-        MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => s.solver == Rk4,
-        MethodKind::ModifiedFlow { solver, .. }
-        | MethodKind::HeavyBallFlow { solver, .. }
-        | MethodKind::Continuous { solver, .. } => solver.solver == Rk4,
-        MethodKind::Sgd(_) | MethodKind::Sme(_) => false,
+    match kind.class() {
+        MethodClass::Discrete => true,
+        MethodClass::Continuous => kind
+            .solver()
+            .is_some_and(|s| s.solver == crate::continuous::SolverKind::Rk4),
+        MethodClass::DiscreteEnsemble | MethodClass::ContinuousEnsemble => false,
     }
 }
 

@@ -26,10 +26,10 @@ pub use sweep::sweep_figures;
 
 use crate::compare::Comparison;
 use crate::error::{Error, Result};
+use crate::formats::order::OrderStudy;
 use crate::landscape::Plane;
 use crate::method::MethodRun;
 use crate::objective::Objective;
-use crate::formats::order::OrderStudy;
 use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
 use crate::trajectory::Trajectory;
 use phase_portrait::PhasePortrait;

@@ -10,8 +10,8 @@ use super::style::{
     method_label, quiet_corner, series_color, snap_zero, split_at_turns, stop_note, text, CONTOUR,
     FIELD_GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
-use crate::method::MethodRun;
 use crate::landscape::{clamp_point, Sampled, FIELD_ARROWS};
+use crate::method::MethodRun;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;

@@ -6,8 +6,8 @@
 use flowgap::compare::{compare, Comparison};
 use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
 use flowgap::discrete::gradient_descent;
-use flowgap::method::MethodRun;
 use flowgap::landscape::{Projection, ScalarGrid};
+use flowgap::method::MethodRun;
 use flowgap::objective::{Objective, Quadratic};
 use flowgap::order::{OrderFit, OrderStudy};
 use flowgap::outspec::{FigureKind, FigureSettings, ImageFormat, DEFAULT_FIGURE};
