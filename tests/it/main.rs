@@ -10,6 +10,7 @@ mod determinism;
 mod diagnostics;
 mod docs_consistency;
 mod eos_scenario;
+mod experiment;
 mod figures;
 mod fixed_state;
 mod formats;
