@@ -112,31 +112,11 @@ fn run_here(
         },
         MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
         MethodKind::Continuous { model, solver } => flow(model.0.field(objective, eta).as_ref(), solver),
-        MethodKind::Sgd(s) => {
-            return ensemble(run_ensemble_watched(
-                crate::stochastic::Ensemble::Sgd(s),
-                objective,
-                theta0,
-                &grid,
-                loss_bound,
-                watch,
-            ))
-        }
-        MethodKind::Sme(s) => {
-            return ensemble(run_ensemble_watched(
-                crate::stochastic::Ensemble::Sme(s),
-                objective,
-                theta0,
-                &grid,
-                loss_bound,
-                watch,
-            ))
+        MethodKind::Sgd(_) | MethodKind::Sme(_) => {
+            let which = kind.ensemble().expect("sgd and sme are ensembles");
+            let (mean, stats) = run_ensemble_watched(which, objective, theta0, &grid, loss_bound, watch);
+            return (mean, Some(stats));
         }
     };
     (single, None)
-}
-
-/// An ensemble's mean path with its statistics.
-fn ensemble((mean, stats): (Trajectory, EnsembleStats)) -> (Trajectory, Option<EnsembleStats>) {
-    (mean, Some(stats))
 }
