@@ -1,40 +1,8 @@
 //! Saved files that are not what flowgap wrote are bad input (exit 2) naming the file, whichever command
 //! reads them: `flowgap plot` on a run's folder and on a sweep's, and `flowgap merge`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn flowgap(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowgap"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("runs")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowgap-formats-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn scenario(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(format!("{name}.toml"))
-        .display()
-        .to_string()
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use super::sweep::{flowgap, ok, scenario, temp_dir};
+use std::path::Path;
 
 /// Runs `args` in `dir` and checks: exit 2, a message naming `file` and saying `says`, no panic.
 fn refused(args: &[&str], dir: &Path, file: &str, says: &str, what: &str) {
@@ -56,7 +24,7 @@ fn refused(args: &[&str], dir: &Path, file: &str, says: &str, what: &str) {
 /// (which redraws its figures from it) as bad input naming sweep.csv.
 #[test]
 fn a_damaged_sweep_table_is_bad_input_for_plot() {
-    let dir = temp_dir("sweep");
+    let dir = temp_dir("formats-sweep");
     let s = scenario("himmelblau_basin_grid");
     let grid = ["--grid", "init.point[0]=-6:6:5", "--grid", "init.point[1]=-6:6:5"];
     let mut args = vec!["sweep", s.as_str(), "--quiet", "--out", "o"];
@@ -83,7 +51,7 @@ fn a_damaged_sweep_table_is_bad_input_for_plot() {
 /// another width refuse `flowgap plot` as bad input naming the file.
 #[test]
 fn a_damaged_run_summary_or_trajectory_is_bad_input_for_plot() {
-    let dir = temp_dir("run");
+    let dir = temp_dir("formats-run");
     let s = scenario("quadratic_below_threshold");
     ok(&flowgap(&["run", s.as_str(), "--quiet", "--out", "o"], &dir));
     let summary = dir.join("o/summary.json");

@@ -6,7 +6,8 @@ use flowgap::scenario::sweep::{parse_axis, spaced};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn flowgap(args: &[&str], cwd: &Path) -> Output {
+/// Runs the binary with `args` in `cwd`.
+pub(crate) fn flowgap(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_flowgap"))
         .args(args)
         .current_dir(cwd)
@@ -14,14 +15,16 @@ fn flowgap(args: &[&str], cwd: &Path) -> Output {
         .expect("runs")
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
+/// A fresh scratch folder named by `tag` and this process.
+pub(crate) fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("flowgap-sweep-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn scenario(name: &str) -> String {
+/// The path of the named scenario `name`.
+pub(crate) fn scenario(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(format!("{name}.toml"))
@@ -29,7 +32,8 @@ fn scenario(name: &str) -> String {
         .to_string()
 }
 
-fn ok(out: &Output) {
+/// Asserts that the command succeeded, showing its stderr if not.
+pub(crate) fn ok(out: &Output) {
     assert!(
         out.status.success(),
         "exit {:?}: {}",
