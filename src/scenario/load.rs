@@ -14,7 +14,7 @@ use crate::experiment::{file_clash, file_name_problem, CompareConfig, Experiment
 use crate::files;
 use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
 use crate::objective::{Objective, RandomInit};
-use crate::outspec::{FigureKind, ImageFormat, OutputSpec, SourceFile};
+use crate::outspec::{OutputSpec, SourceFile};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -35,7 +35,7 @@ struct RawScenario {
     #[serde(default)]
     compare: Vec<Spanned<RawCompare>>,
     #[serde(default)]
-    output: RawOutput,
+    output: super::output_keys::RawOutput,
     /// The sweep's axes, read by [`super::sweep::read`]; a single run ignores them.
     #[serde(default, rename = "sweep")]
     _sweep: Option<toml::Value>,
@@ -97,17 +97,6 @@ struct RawCompare {
     a: Spanned<String>,
     b: Spanned<String>,
     tolerance: Option<Spanned<f64>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawOutput {
-    figures: Option<Spanned<Vec<Spanned<String>>>>,
-    formats: Option<Vec<Spanned<String>>>,
-    width: Option<Spanned<i64>>,
-    height: Option<Spanned<i64>>,
-    dpi: Option<Spanned<i64>>,
-    projection: Option<Spanned<Vec<Vec<f64>>>>,
 }
 
 /// At most this many numbers may be recorded per method (points × (d + 3)): about 400 MB of f64, so an
@@ -409,95 +398,12 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         });
     }
 
-    let figures = match &raw.output.figures {
-        None => {
-            let mut f = vec![FigureKind::Loss, FigureKind::Distance];
-            if dim == 2 {
-                f.insert(0, FigureKind::PhasePortrait);
-            }
-            f
-        }
-        Some(list) => {
-            let mut out = Vec::new();
-            for f in list.get_ref() {
-                let kind = FigureKind::from_name(f.get_ref()).ok_or_else(|| {
-                    cx.err(
-                        f.span(),
-                        "output.figures",
-                        format!(
-                            "unknown figure `{}`; allowed: {}",
-                            f.get_ref(),
-                            FigureKind::NAMES.join(", ")
-                        ),
-                    )
-                })?;
-                if kind == FigureKind::ProjectedPortrait && dim < 2 {
-                    return Err(cx.err(
-                        f.span(),
-                        "output.figures",
-                        "`projected_portrait` needs a plane; this objective has dimension 1",
-                    ));
-                }
-                if kind == FigureKind::PhasePortrait && dim != 2 {
-                    return Err(cx.err(
-                        f.span(),
-                        "output.figures",
-                        format!("`phase_portrait` needs a 2-D objective; this one has dimension {dim}"),
-                    ));
-                }
-                if kind == FigureKind::Sharpness && !super::diagnostics::has_sharpness(&raw.diagnostics) {
-                    return Err(cx.err(
-                        f.span(),
-                        "output.figures",
-                        "`sharpness` needs a [diagnostics.sharpness] table (its samples are what it draws)",
-                    ));
-                }
-                if !out.contains(&kind) {
-                    out.push(kind);
-                }
-            }
-            out
-        }
-    };
-    let formats = match &raw.output.formats {
-        None => vec![ImageFormat::Png],
-        Some(list) => {
-            let mut out = Vec::new();
-            for f in list {
-                let fmt = ImageFormat::from_name(f.get_ref()).ok_or_else(|| {
-                    cx.err(
-                        f.span(),
-                        "output.formats",
-                        format!(
-                            "unknown format `{}`; allowed: {}",
-                            f.get_ref(),
-                            ImageFormat::NAMES.join(", ")
-                        ),
-                    )
-                })?;
-                if !out.contains(&fmt) {
-                    out.push(fmt);
-                }
-            }
-            out
-        }
-    };
-
     let diagnostics = raw
         .diagnostics
         .as_ref()
         .map(|d| super::diagnostics::build(&cx, d, dim))
         .transpose()?;
-    let figure = super::figure_keys::parse(
-        &cx,
-        super::figure_keys::RawFigureKeys {
-            width: raw.output.width.as_ref(),
-            height: raw.output.height.as_ref(),
-            dpi: raw.output.dpi.as_ref(),
-            projection: raw.output.projection.as_ref(),
-        },
-        dim,
-    )?;
+    let (figures, formats, figure) = super::output_keys::build(&cx, &raw.output, dim, &raw.diagnostics)?;
 
     let experiment = Experiment {
         name,

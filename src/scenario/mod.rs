@@ -9,6 +9,7 @@ mod figure_keys;
 mod load;
 mod locate;
 mod objectives;
+mod output_keys;
 mod stochastic;
 pub mod sweep;
 
