@@ -9,12 +9,14 @@
 use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::formats;
-use crate::formats::summary::{MethodTiming, Timing};
+use crate::formats::summary::{
+    ComparisonSummary, EnsembleSummary, MethodSummary, MethodTiming, RunGridSummary, RunSummary,
+    ScenarioSummary, Timing,
+};
 use crate::method::MethodRun;
 use crate::outdir::{Claim, Kind};
 use crate::outspec::{FigureKind, ImageFormat, OutputSpec};
 use crate::render::{self, FigureInput};
-use serde_json::json;
 use std::path::{Path, PathBuf};
 
 pub use crate::formats::{MAX_CSV_DIM, SUMMARY, TIMING};
@@ -100,65 +102,76 @@ pub fn draw_figures(
     Ok(written)
 }
 
-/// The summary of a run as JSON (the schema is documented in docs/output.md); `spec` gives the
-/// scenario file.
-pub fn summary(report: &Report, spec: &OutputSpec) -> serde_json::Value {
+/// The summary of a run, as summary.json holds it (the schema is documented in docs/output.md); `spec`
+/// gives the scenario file.
+pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
     let s = &report.experiment;
     let source = spec.source.as_ref().map(|f| f.path.as_path());
-    let methods: Vec<_> = report
+    let eta = s.grid.step_size;
+    let diagnostics = report.diagnostics.as_ref();
+    let methods = report
         .methods
         .iter()
         .zip(&s.methods)
-        .map(|(m, config)| {
+        .enumerate()
+        .map(|(i, (m, config))| {
             let t = &m.trajectory;
-            let eta = s.grid.step_size;
             let time_map = config.kind.time_map();
-            json!({
-                "id": m.id,
-                "kind": m.kind,
-                "discrete": m.discrete,
-                "settings": config.kind.settings(),
-                "time_map": time_map.formula(),
-                "time_unit": time_map.unit(eta),
-                "stability_threshold": config.kind.stability_threshold(eta),
-                "termination": t.termination,
-                "recorded_points": t.len(),
-                "t_end": t.t_end(),
-                "final_step": t.steps.last(),
-                "final_loss": t.final_loss(),
-                "final_grad_norm": t.grad_norms.last(),
-                "final_point": t.last_state(),
-                "grad_evals": t.stats.grad_evals,
-                "accepted_steps": t.stats.accepted_steps,
-                "rejected_steps": t.stats.rejected_steps,
-                "ensemble": m.ensemble.as_ref().map(crate::stochastic::ensemble_summary),
-            })
+            MethodSummary {
+                id: m.id.clone(),
+                kind: m.kind.clone(),
+                discrete: m.discrete,
+                settings: config.kind.settings(),
+                time_map: time_map.formula(),
+                time_unit: time_map.unit(eta),
+                stability_threshold: config.kind.stability_threshold(eta),
+                termination: t.termination.clone(),
+                recorded_points: t.len(),
+                t_end: t.t_end(),
+                final_step: t.steps.last().copied(),
+                final_loss: t.final_loss(),
+                final_grad_norm: t.grad_norms.last().copied(),
+                final_point: t.last_state(),
+                grad_evals: t.stats.grad_evals,
+                accepted_steps: t.stats.accepted_steps,
+                rejected_steps: t.stats.rejected_steps,
+                ensemble: m.ensemble.as_ref().map(EnsembleSummary::of),
+                diagnostics: diagnostics.and_then(|d| d.methods.get(i)),
+            }
         })
         .collect();
-    let mut out = json!({
-        "flowgap_version": env!("CARGO_PKG_VERSION"),
-        "scenario": {
-            "name": s.name,
-            "description": s.description,
-            "source": source,
-            "objective": s.objective_settings,
-            "init": s.init,
-            "run": {
-                "step_size": s.grid.step_size,
-                "steps": s.grid.steps,
-                "record_every": s.grid.record_every,
-                "t_end": s.grid.t_end(),
-                "divergence_bound": s.divergence_bound,
+    let comparisons = report
+        .comparisons
+        .iter()
+        .enumerate()
+        .map(|(i, comparison)| ComparisonSummary {
+            comparison,
+            diagnostics: diagnostics.and_then(|d| d.comparisons.get(i)),
+        })
+        .collect();
+    RunSummary {
+        flowgap_version: env!("CARGO_PKG_VERSION"),
+        scenario: ScenarioSummary {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            source: source.map(Path::to_path_buf),
+            objective: s.objective_settings.clone(),
+            init: s.init.clone(),
+            run: RunGridSummary {
+                step_size: eta,
+                steps: s.grid.steps,
+                record_every: s.grid.record_every,
+                t_end: s.grid.t_end(),
+                divergence_bound: s.divergence_bound,
             },
-            "seed": null,
+            seed: None,
         },
-        "methods": methods,
-        "comparisons": report.comparisons,
-        "ensemble_comparisons": report.ensemble_comparisons,
-        "data_files": crate::formats::data_files::summarise(source, &s.objective_settings),
-    });
-    attach_diagnostics(&mut out, report);
-    out
+        methods,
+        comparisons,
+        ensemble_comparisons: &report.ensemble_comparisons,
+        data_files: formats::data_files::summarise(source, &s.objective_settings),
+        diagnostics_settings: diagnostics.and(s.diagnostics),
+    }
 }
 
 /// The wall-clock times of a run as JSON: kept out of summary.json so that it is byte-identical across
@@ -228,24 +241,4 @@ fn write_npy(path: &Path, n: usize, d: usize, data: &[f64]) -> Result<()> {
         .map_err(io)?;
     writer.extend(data.iter().copied()).map_err(io)?;
     writer.finish().map_err(io)
-}
-
-/// Adds `"diagnostics"` to each method and comparison of a summary built by
-/// [`summary`]; a no-op when the run has no diagnostics.
-fn attach_diagnostics(summary: &mut serde_json::Value, report: &Report) {
-    let Some(diag) = &report.diagnostics else {
-        return;
-    };
-    if let Some(methods) = summary["methods"].as_array_mut() {
-        for (m, d) in methods.iter_mut().zip(&diag.methods) {
-            m["diagnostics"] = serde_json::to_value(d).expect("plain data");
-        }
-    }
-    if let Some(comparisons) = summary["comparisons"].as_array_mut() {
-        for (c, d) in comparisons.iter_mut().zip(&diag.comparisons) {
-            c["diagnostics"] = serde_json::to_value(d).expect("plain data");
-        }
-    }
-    summary["diagnostics_settings"] =
-        serde_json::to_value(report.experiment.diagnostics).expect("plain data");
 }

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::files::{self, MAX_SAVED_BYTES, MAX_SCENARIO_BYTES};
 use crate::formats::data_files::{self, DataFilesSummary};
-use crate::formats::summary::SavedRun;
+use crate::formats::summary::{EnsembleSummary, SavedRun, SavedSharpness};
 use crate::formats::table::{read_saved, read_saved_text, Table};
 use crate::formats::{self, DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY, TRAJECTORIES};
 use crate::method::MethodRun;
@@ -99,8 +99,8 @@ pub fn replot(
             wall_seconds: 0.0,
         };
         let ensemble = match &m.ensemble {
-            saved if saved.is_object() && figures.contains(&FigureKind::Ensemble) => {
-                Some(read_ensemble(&traj_dir, &id, &trajectory, saved, &summary_path)?)
+            Some(saved) if figures.contains(&FigureKind::Ensemble) => {
+                Some(read_ensemble(&traj_dir, &id, &trajectory, saved)?)
             }
             _ => None,
         };
@@ -140,7 +140,7 @@ pub fn replot(
                     &m.id,
                     &m.trajectory,
                     config_m.kind.stability_threshold(eta),
-                    &saved.diagnostics["sharpness"],
+                    saved.diagnostics.as_ref().and_then(|d| d.sharpness.as_ref()),
                 )?));
             }
             Some(Diagnostics {
@@ -369,7 +369,7 @@ fn read_sharpness(
     id: &str,
     trajectory: &Trajectory,
     threshold: Option<f64>,
-    saved: &serde_json::Value,
+    saved: Option<&SavedSharpness>,
 ) -> Result<SharpnessSeries> {
     let csv = Table::read(
         dir.join(formats::sharpness_csv(id)),
@@ -388,13 +388,13 @@ fn read_sharpness(
     }
     let n = csv.rows.len();
     let mut s = SharpnessSeries {
-        method: if saved["method"].as_str() == Some("lanczos") {
+        method: if saved.is_some_and(|s| s.method == "lanczos") {
             "lanczos"
         } else {
             "exact"
         },
-        hvps: saved["hvps"].as_u64().unwrap_or(0),
-        unconverged_points: saved["unconverged_points"].as_u64().unwrap_or(0) as usize,
+        hvps: saved.map_or(0, |s| s.hvps),
+        unconverged_points: saved.map_or(0, |s| s.unconverged_points),
         indices: Vec::with_capacity(n),
         times: Vec::with_capacity(n),
         top: Vec::with_capacity(n * k),
@@ -465,8 +465,7 @@ fn read_ensemble(
     dir: &Path,
     id: &str,
     trajectory: &Trajectory,
-    saved: &serde_json::Value,
-    summary_path: &Path,
+    saved: &EnsembleSummary,
 ) -> Result<EnsembleStats> {
     let csv = Table::read(
         dir.join(formats::ensemble_csv(id)),
@@ -495,22 +494,13 @@ fn read_ensemble(
             ))
         }
     };
-    let from_summary = |key: &str| Error::Data {
-        file: summary_path.to_path_buf(),
-        row: None,
-        column: None,
-        message: format!("method `{id}`: its `ensemble` object lacks `{key}`"),
-    };
-    let listed: Option<Vec<&str>> = saved["param_names"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str()).collect());
-    if listed.as_deref() != Some(&param_names.iter().map(String::as_str).collect::<Vec<_>>()[..]) {
+    if saved.param_names != param_names {
         return Err(csv.error(
             None,
             None,
             format!(
                 "its statistics {param_names:?} are not summary.json's `param_names` {:?}",
-                saved["param_names"]
+                saved.param_names
             ),
         ));
     }
@@ -527,11 +517,9 @@ fn read_ensemble(
     }
     let q = param_names.len();
     let mut e = EnsembleStats {
-        paths: saved["paths"].as_u64().ok_or_else(|| from_summary("paths"))? as usize,
-        blown_up: saved["blown_up"]
-            .as_u64()
-            .ok_or_else(|| from_summary("blown_up"))? as usize,
-        first_blow_up: saved["first_blow_up_t"].as_f64(),
+        paths: saved.paths,
+        blown_up: saved.blown_up,
+        first_blow_up: saved.first_blow_up,
         param_names,
         steps: Vec::with_capacity(n),
         times: Vec::with_capacity(n),

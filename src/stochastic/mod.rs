@@ -7,13 +7,11 @@
 //! depend on timing, thread count or the order in which paths run.
 
 pub mod compare;
-mod report;
 mod sgd;
 mod sme;
 mod stats;
 
 pub use compare::{compare_ensembles, EnsembleComparison, MomentGap};
-pub use report::ensemble_summary;
 pub use sgd::{run_sgd, SgdSettings};
 pub use sme::{run_sme, SmeOrder, SmeSettings};
 pub use stats::{EnsembleStats, Stationary, MAX_PARAM_STATS, STATIONARY_FRACTION};

@@ -4,7 +4,7 @@
 use crate::objective::{norm, Objective};
 use crate::trajectory::{Termination, TimeGrid, Trajectory};
 use crate::watch::Watch;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// Up to this dimension the ensemble statistics keep the mean and variance of every parameter; above it,
@@ -61,7 +61,7 @@ pub struct EnsembleStats {
 }
 
 /// The stationary estimate: the statistics averaged over the last [`STATIONARY_FRACTION`] of the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stationary {
     /// First time in the averaging window.
     pub window_start: f64,

@@ -113,7 +113,11 @@ fn heavy_ball_converges_where_gd_and_nesterov_diverge() {
     assert_eq!(status("hb"), "completed");
     assert!(r.method("hb").unwrap().trajectory.final_loss() < 1e-30);
     // The summary states each threshold on the sharpness; λ_max = 100 lies between GD's and heavy ball's.
-    let summary = output::summary(&r, &flowgap::outspec::OutputSpec::figures(Vec::new()));
+    let summary = serde_json::to_value(output::summary(
+        &r,
+        &flowgap::outspec::OutputSpec::figures(Vec::new()),
+    ))
+    .unwrap();
     let threshold = |i: usize| summary["methods"][i]["stability_threshold"].as_f64().unwrap();
     assert!((threshold(0) - 2.0 / 0.03).abs() < 1e-9);
     assert!((threshold(1) - 2.0 * 1.9 / 0.03).abs() < 1e-9);
@@ -138,7 +142,11 @@ fn nesterov_scenario_runs_on_the_square_root_time_axis() {
     // A distance of order √η = 0.01 (measured 7.8e-3).
     let d = max_distance(&r, "nesterov", "ode");
     assert!(d > 1e-3 && d < 3e-2, "{d:e}");
-    let summary = output::summary(&r, &flowgap::outspec::OutputSpec::figures(Vec::new()));
+    let summary = serde_json::to_value(output::summary(
+        &r,
+        &flowgap::outspec::OutputSpec::figures(Vec::new()),
+    ))
+    .unwrap();
     for i in 0..2 {
         assert_eq!(summary["methods"][i]["time_map"], "k*sqrt(eta)");
         assert!((summary["methods"][i]["time_unit"].as_f64().unwrap() - 0.01).abs() < 1e-15);

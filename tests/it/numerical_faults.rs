@@ -30,6 +30,7 @@ fn run_text(text: &str) -> (flowgap::experiment::Report, serde_json::Value) {
     // value itself: serde_json's default parser may round a float's last bit.)
     let json = serde_json::to_string(&summary).unwrap();
     let _: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let summary = serde_json::to_value(&summary).unwrap();
     (report, summary)
 }
 

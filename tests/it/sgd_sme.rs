@@ -165,7 +165,11 @@ b = "sme1"
 "#,
     );
     let report = parse(&text, Path::new("t.toml")).unwrap().experiment.run();
-    let summary = flowgap::output::summary(&report, &flowgap::outspec::OutputSpec::figures(Vec::new()));
+    let summary = serde_json::to_value(flowgap::output::summary(
+        &report,
+        &flowgap::outspec::OutputSpec::figures(Vec::new()),
+    ))
+    .unwrap();
     let (eta, lambda) = (0.2, 2.0);
     let exact = [
         eta / (lambda * (2.0 - eta * lambda)),
