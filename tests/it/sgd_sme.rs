@@ -165,6 +165,18 @@ b = "sme1"
 "#,
     );
     let report = parse(&text, Path::new("t.toml")).unwrap().experiment.run();
+    // What `flowgap plot` reads back of each ensemble is what the run wrote, bit for bit.
+    let written = serde_json::to_string(&flowgap::output::summary(
+        &report,
+        &flowgap::outspec::OutputSpec::figures(Vec::new()),
+    ))
+    .unwrap();
+    let saved: flowgap::formats::summary::SavedRun = serde_json::from_str(&written).unwrap();
+    for (m, saved) in report.methods.iter().zip(&saved.methods) {
+        let written = flowgap::formats::summary::EnsembleSummary::of(m.ensemble.as_ref().unwrap());
+        assert!(written.stationary.is_some() && written.last.is_some());
+        assert_eq!(saved.ensemble.as_ref(), Some(&written), "{}", m.id);
+    }
     let summary = serde_json::to_value(flowgap::output::summary(
         &report,
         &flowgap::outspec::OutputSpec::figures(Vec::new()),
