@@ -40,9 +40,12 @@ impl OutputSpec {
     }
 }
 
-/// The figures a scenario may ask for in `[output] figures`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The figures a scenario may ask for in `[output] figures` (in the order error messages list them).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString, strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FigureKind {
     /// Loss contours, the −∇L field and every trajectory, for 2-D objectives.
     PhasePortrait,
@@ -50,44 +53,28 @@ pub enum FigureKind {
     Loss,
     /// ‖θ_a(t) − θ_b(t)‖ for each comparison, log scale, departure times marked.
     Distance,
+    /// The phase portrait in a 2-D plane through the iterates (principal or named directions), any d.
+    ProjectedPortrait,
+    /// The drift q(t) − q(0) of each conserved quantity per method.
+    Conserved,
     /// λ_1(t) per method with each discrete method's stability threshold (needs
     /// `[diagnostics.sharpness]`; drawn from the run's diagnostics rather than its trajectories).
     Sharpness,
     /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
     Ensemble,
-    /// The phase portrait in a 2-D plane through the iterates (principal or named directions), any d.
-    ProjectedPortrait,
-    /// The drift q(t) − q(0) of each conserved quantity per method.
-    Conserved,
 }
 
 impl FigureKind {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 7] = [
-        "phase_portrait",
-        "loss",
-        "distance",
-        "projected_portrait",
-        "conserved",
-        "sharpness",
-        "ensemble",
-    ];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "phase_portrait" => Some(FigureKind::PhasePortrait),
-            "loss" => Some(FigureKind::Loss),
-            "distance" => Some(FigureKind::Distance),
-            "sharpness" => Some(FigureKind::Sharpness),
-            "ensemble" => Some(FigureKind::Ensemble),
-            "projected_portrait" => Some(FigureKind::ProjectedPortrait),
-            "conserved" => Some(FigureKind::Conserved),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
-    /// The file stem of the figure (also its name in a scenario).
+    /// The file stem of the figure (also its name in a scenario). Written out, not strum's, because it
+    /// is `const` (figure modules name their files in constants); a test checks it against the parser.
     pub const fn name(self) -> &'static str {
         match self {
             FigureKind::PhasePortrait => "phase_portrait",
@@ -102,8 +89,21 @@ impl FigureKind {
 }
 
 /// The image formats a figure can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ImageFormat {
     /// Raster, for screens and quick looks.
     Png,
@@ -113,23 +113,16 @@ pub enum ImageFormat {
 
 impl ImageFormat {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 2] = ["png", "svg"];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "png" => Some(ImageFormat::Png),
-            "svg" => Some(ImageFormat::Svg),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
     /// The file extension.
     pub fn extension(self) -> &'static str {
-        match self {
-            ImageFormat::Png => "png",
-            ImageFormat::Svg => "svg",
-        }
+        self.into()
     }
 }
 
@@ -179,12 +172,12 @@ mod tests {
 
     #[test]
     fn every_name_parses_back_to_its_kind() {
-        for name in FigureKind::NAMES {
+        for &name in FigureKind::NAMES {
             let kind = FigureKind::from_name(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(kind.name(), name);
             assert_eq!(serde_json::to_value(kind).unwrap(), name);
         }
-        for name in ImageFormat::NAMES {
+        for &name in ImageFormat::NAMES {
             let format = ImageFormat::from_name(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(format.extension(), name);
         }

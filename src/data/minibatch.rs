@@ -6,8 +6,11 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 /// How batches are drawn from n samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Sampling {
     /// Each index i.i.d. uniform on 0..n (a batch may repeat an index).
     WithReplacement,
@@ -19,15 +22,11 @@ pub enum Sampling {
 
 impl Sampling {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 2] = ["with_replacement", "without_replacement"];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// The sampling called `name` in a scenario.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "with_replacement" => Some(Sampling::WithReplacement),
-            "without_replacement" => Some(Sampling::WithoutReplacement),
-            _ => None,
-        }
+        name.parse().ok()
     }
 }
 

@@ -4,8 +4,11 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 /// How to rescale each feature column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Scaling {
     /// Leave the features as they are.
     None,
@@ -18,25 +21,16 @@ pub enum Scaling {
 
 impl Scaling {
     /// The names accepted in a scenario's `scale` key.
-    pub const NAMES: [&'static str; 3] = ["none", "standardize", "min_max"];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// The scaling called `name` in a scenario.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "none" => Some(Scaling::None),
-            "standardize" => Some(Scaling::Standardize),
-            "min_max" => Some(Scaling::MinMax),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
     /// The scenario name of this scaling.
     pub fn name(self) -> &'static str {
-        match self {
-            Scaling::None => "none",
-            Scaling::Standardize => "standardize",
-            Scaling::MinMax => "min_max",
-        }
+        self.into()
     }
 }
 
@@ -92,6 +86,25 @@ pub fn apply(x: &mut DMatrix<f64>, scaling: Scaling) -> ScaleParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scenario_names_are_the_saved_names_and_parse_back() {
+        use crate::data::Sampling;
+        for &name in Scaling::NAMES {
+            let scaling = Scaling::from_name(name).unwrap();
+            assert_eq!(
+                (scaling.name(), serde_json::to_value(scaling).unwrap()),
+                (name, name.into())
+            );
+        }
+        for &name in Sampling::NAMES {
+            let sampling = Sampling::from_name(name).unwrap();
+            assert_eq!(serde_json::to_value(sampling).unwrap(), name);
+        }
+        assert_eq!(Sampling::NAMES, ["with_replacement", "without_replacement"]);
+        assert_eq!(Scaling::NAMES, ["none", "standardize", "min_max"]);
+        assert_eq!(Scaling::from_name("MinMax"), None);
+    }
 
     #[test]
     fn standardize_and_min_max_by_hand() {

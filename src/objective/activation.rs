@@ -3,7 +3,8 @@
 //! gradient, and libm's tanh costs about 12 ns.
 
 /// A scalar nonlinearity applied elementwise to a hidden layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum Activation {
     /// tanh z.
     Tanh,
@@ -22,29 +23,16 @@ const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
 impl Activation {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 5] = ["tanh", "relu", "gelu", "sigmoid", "identity"];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "tanh" => Activation::Tanh,
-            "relu" => Activation::Relu,
-            "gelu" => Activation::Gelu,
-            "sigmoid" => Activation::Sigmoid,
-            "identity" => Activation::Identity,
-            _ => return None,
-        })
+        name.parse().ok()
     }
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
-        match self {
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::Gelu => "gelu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Identity => "identity",
-        }
+        self.into()
     }
 
     /// True when σ(cz) = c·σ(z) for every c > 0 (relu, identity): then gradient flow conserves the

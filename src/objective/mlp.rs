@@ -24,7 +24,8 @@ use rayon::prelude::*;
 use std::sync::Mutex;
 
 /// The training loss of the network's outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum MlpLoss {
     /// Mean squared error (1/2n) Σ ‖z_i − y_i‖².
     Mse,
@@ -34,28 +35,22 @@ pub enum MlpLoss {
 
 impl MlpLoss {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 2] = ["mse", "cross_entropy"];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "mse" => Some(MlpLoss::Mse),
-            "cross_entropy" => Some(MlpLoss::CrossEntropy),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
-        match self {
-            MlpLoss::Mse => "mse",
-            MlpLoss::CrossEntropy => "cross_entropy",
-        }
+        self.into()
     }
 }
 
 /// How weights are scaled, at initialisation and in the forward pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum Parameterization {
     /// Multiplier 1, weights drawn N(0, scale²/fan_in) (LeCun).
     Standard,
@@ -68,25 +63,16 @@ pub enum Parameterization {
 
 impl Parameterization {
     /// The names accepted in a scenario.
-    pub const NAMES: [&'static str; 3] = ["standard", "ntk", "mean_field"];
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 
     /// Parses a scenario name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "standard" => Some(Parameterization::Standard),
-            "ntk" => Some(Parameterization::Ntk),
-            "mean_field" => Some(Parameterization::MeanField),
-            _ => None,
-        }
+        name.parse().ok()
     }
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
-        match self {
-            Parameterization::Standard => "standard",
-            Parameterization::Ntk => "ntk",
-            Parameterization::MeanField => "mean_field",
-        }
+        self.into()
     }
 }
 

@@ -57,7 +57,7 @@ pub fn build(cx: &Ctx, spec: Spec, data: Dataset) -> Result<Built> {
         &spec.activation,
         "objective.activation",
         Activation::from_name,
-        &Activation::NAMES,
+        Activation::NAMES,
         Activation::Tanh,
     )?;
     let loss = named(
@@ -65,7 +65,7 @@ pub fn build(cx: &Ctx, spec: Spec, data: Dataset) -> Result<Built> {
         &spec.loss,
         "objective.loss",
         MlpLoss::from_name,
-        &MlpLoss::NAMES,
+        MlpLoss::NAMES,
         MlpLoss::Mse,
     )?;
     let parameterization = named(
@@ -73,7 +73,7 @@ pub fn build(cx: &Ctx, spec: Spec, data: Dataset) -> Result<Built> {
         &spec.parameterization,
         "objective.parameterization",
         Parameterization::from_name,
-        &Parameterization::NAMES,
+        Parameterization::NAMES,
         Parameterization::Standard,
     )?;
     let config = MlpConfig {
