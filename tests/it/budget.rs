@@ -2,10 +2,11 @@
 //! method out of time ends as `time_limit` with the points it recorded, and every output is written; a
 //! budget never spent changes no result, and without a terminal the run prints nothing new.
 
+use super::sweep::{flowgap, temp_dir};
 use flowgap::experiment::{Progress, RunOptions};
 use flowgap::{Termination, Trajectory};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -172,21 +173,6 @@ fn a_budget_never_spent_changes_no_result_and_every_method_reports_progress() {
     }
 }
 
-fn flowgap(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowgap"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("runs")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowgap-budget-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A 5-20-1 tanh network on 200 samples: 2,000,000 GD steps (over a minute) and its gradient flow at
 /// rtol 1e-13 to t = 200,000 (some 500 a second here), each recorded every 1000 steps (Δ = 100).
 const SLOW: &str = r#"name = "slow_mlp"
@@ -242,7 +228,7 @@ fn csv_rows(path: &Path) -> Vec<Vec<f64>> {
 /// grid's first points, none past the stop); the comparison and the figures are written.
 #[test]
 fn max_time_ends_a_long_descent_and_a_long_flow_with_every_output_written() {
-    let dir = temp_dir("slow");
+    let dir = temp_dir("budget-slow");
     std::fs::write(dir.join("slow.toml"), SLOW).unwrap();
     let started = Instant::now();
     let out = flowgap(&["run", "slow.toml", "--out", "out", "--max-time", "1"], &dir);
@@ -284,7 +270,7 @@ fn max_time_ends_a_long_descent_and_a_long_flow_with_every_output_written() {
 /// named, nothing run or written.
 #[test]
 fn bad_max_times_are_refused_with_exit_2() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("budget-bad");
     for bad in ["-1", "0", "nan", "inf", "-0", "1e400", "soon", ""] {
         let out = flowgap(
             &[
@@ -309,7 +295,7 @@ fn bad_max_times_are_refused_with_exit_2() {
 /// without a terminal on stderr neither run prints anything there (no progress line in pipes).
 #[test]
 fn a_budget_not_reached_writes_what_no_budget_writes_and_pipes_see_no_progress() {
-    let dir = temp_dir("same");
+    let dir = temp_dir("budget-same");
     let plain = flowgap(&["run", "modified_flow_quadratic", "--out", "plain"], &dir);
     let bounded = flowgap(
         &[
@@ -344,7 +330,7 @@ fn a_budget_not_reached_writes_what_no_budget_writes_and_pipes_see_no_progress()
 #[test]
 fn ctrl_c_during_a_run_ends_it_with_nothing_written() {
     use std::os::unix::process::ExitStatusExt;
-    let dir = temp_dir("sigint");
+    let dir = temp_dir("budget-sigint");
     std::fs::write(dir.join("slow.toml"), SLOW).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_flowgap"))
         .args(["run", "slow.toml", "--out", "out"])

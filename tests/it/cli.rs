@@ -1,22 +1,7 @@
 //! The command line as a user meets it: exit codes, messages on stderr, and nothing written on refusal.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn flowgap(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowgap"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("runs")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowgap-cli-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use super::sweep::{flowgap, temp_dir};
+use std::path::Path;
 
 fn scenario_text(name: &str) -> String {
     std::fs::read_to_string(
@@ -171,7 +156,7 @@ fn impossible_values_are_refused_with_line_and_key() {
 
 #[test]
 fn unknown_scenario_name_exits_2() {
-    let dir = temp_dir("unknown-name");
+    let dir = temp_dir("cli-unknown-name");
     let out = flowgap(&["run", "no_such_scenario"], &dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("flowgap list"));
@@ -218,7 +203,7 @@ fn list_names_every_scenario_with_its_description() {
 
 #[test]
 fn run_writes_the_output_contract_and_refuses_foreign_folders() {
-    let dir = temp_dir("run");
+    let dir = temp_dir("cli-run");
     let out = flowgap(
         &["run", &scenario_path("quadratic_above_threshold"), "--out", "res"],
         &dir,
