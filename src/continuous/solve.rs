@@ -93,6 +93,27 @@ pub struct SolverSettings {
     pub dt: f64,
 }
 
+impl SolverSettings {
+    /// dop853 at relative tolerance `rtol` and absolute tolerance `atol`, with a scenario's default budget
+    /// of 10⁷ steps.
+    pub fn dop853(rtol: f64, atol: f64) -> Self {
+        SolverSettings {
+            solver: SolverKind::Dop853,
+            rtol,
+            atol,
+            max_steps: 10_000_000,
+            dt: 0.0,
+        }
+    }
+}
+
+/// A scenario's defaults: dop853 at rtol 1e-10, atol 1e-12.
+impl Default for SolverSettings {
+    fn default() -> Self {
+        SolverSettings::dop853(1e-10, 1e-12)
+    }
+}
+
 /// The ode_solvers system in rescaled time s = t/Δ: dy/ds = Δ·F(sΔ, y). It counts evaluations,
 /// remembers where the field stopped being finite, and stops the solver once the watch's budget is
 /// spent. For a time-dependent field it is made autonomous: the

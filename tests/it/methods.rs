@@ -4,7 +4,7 @@
 use flowgap::compare::compare;
 use flowgap::continuous::{
     heavy_ball_correction, solve, third_derivative_along, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
-    ModifiedOrder, NesterovOde, SolverKind, SolverSettings, VectorField,
+    ModifiedOrder, NesterovOde, SolverSettings, VectorField,
 };
 use flowgap::discrete::{gradient_descent, heavy_ball, nesterov, MomentumStart, NesterovSchedule};
 use flowgap::method::MethodKind;
@@ -25,13 +25,7 @@ fn loglog_slope(x: &[f64], y: &[f64]) -> f64 {
 }
 
 fn dop853(rtol: f64) -> SolverSettings {
-    SolverSettings {
-        solver: SolverKind::Dop853,
-        rtol,
-        atol: rtol * 1e-2,
-        max_steps: 10_000_000,
-        dt: 0.0,
-    }
+    SolverSettings::dop853(rtol, rtol * 1e-2)
 }
 
 /// The maximum distance between two completed trajectories over every paired time.

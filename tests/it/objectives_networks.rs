@@ -3,7 +3,7 @@
 //! scalar deep linear net worked out by hand, the balancedness that gradient flow conserves and the exact
 //! amount by which a gradient-descent step changes it.
 
-use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+use flowgap::continuous::{solve, GradientFlow, SolverSettings};
 use flowgap::data::{Dataset, Task};
 use flowgap::discrete::gradient_descent;
 use flowgap::objective::activation::Activation;
@@ -241,13 +241,7 @@ fn gradient_flow_conserves_balancedness_on_the_scalar_net() {
     let net = DeepLinear::new(vec![1, 1, 1], &data).unwrap();
     let theta0 = [0.3, 1.4];
     let grid = TimeGrid::new(0.05, 200, 1);
-    let settings = SolverSettings {
-        solver: SolverKind::Dop853,
-        rtol: 1e-10,
-        atol: 1e-12,
-        max_steps: 1_000_000,
-        dt: 0.0,
-    };
+    let settings = SolverSettings::dop853(1e-10, 1e-12);
     let flow = solve(
         &GradientFlow { objective: &net },
         &net,
@@ -299,13 +293,7 @@ fn gradient_flow_conserves_every_balance_of_a_deep_net_and_gd_moves_it_by_eta_sq
         balanced: false,
     });
     let grid = TimeGrid::new(0.02, 100, 5);
-    let settings = SolverSettings {
-        solver: SolverKind::Dop853,
-        rtol: 1e-10,
-        atol: 1e-12,
-        max_steps: 1_000_000,
-        dt: 0.0,
-    };
+    let settings = SolverSettings::dop853(1e-10, 1e-12);
     let flow = solve(
         &GradientFlow { objective: &net },
         &net,
@@ -628,13 +616,7 @@ fn relu_network_balancedness_is_conserved_by_gradient_flow() {
     let mut theta0 = net.init(1.0, 71);
     theta0[net.offsets(0).1.unwrap()] = 0.4; // a nonzero bias, whose square counts as an incoming weight
     let grid = TimeGrid::new(0.05, 40, 4);
-    let settings = SolverSettings {
-        solver: SolverKind::Dop853,
-        rtol: 1e-10,
-        atol: 1e-12,
-        max_steps: 1_000_000,
-        dt: 0.0,
-    };
+    let settings = SolverSettings::dop853(1e-10, 1e-12);
     let flow = solve(
         &GradientFlow { objective: &net },
         &net,

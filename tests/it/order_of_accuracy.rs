@@ -1,7 +1,7 @@
 //! GD is a first-order method for gradient flow: max_k ‖θ_GD(kη) − θ_GF(kη)‖ = O(η).
 
 use flowgap::compare::compare;
-use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+use flowgap::continuous::{solve, GradientFlow, SolverSettings};
 use flowgap::discrete::gradient_descent;
 use flowgap::objective::Rosenbrock;
 use flowgap::{Termination, TimeGrid};
@@ -31,13 +31,7 @@ fn gd_departs_from_the_flow_at_first_order_on_rosenbrock() {
         let steps = (2.0 / eta).round() as u64;
         let grid = TimeGrid::new(eta, steps, 1);
         let gd = gradient_descent(&f, &theta0, &grid, 1e10);
-        let settings = SolverSettings {
-            solver: SolverKind::Dop853,
-            rtol: 1e-12,
-            atol: 1e-14,
-            max_steps: 10_000_000,
-            dt: 0.0,
-        };
+        let settings = SolverSettings::dop853(1e-12, 1e-14);
         let flow = solve(
             &GradientFlow { objective: &f },
             &f,

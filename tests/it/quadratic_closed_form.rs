@@ -141,13 +141,7 @@ fn gd_diverges_exactly_above_two_over_lambda_max() {
 fn negative_curvature_makes_both_methods_diverge_as_a_result() {
     let q = Quadratic::from_eigenvalues(&[-1.0, 1.0], vec![0.0, 0.0]);
     let grid = TimeGrid::new(0.01, 10_000, 10);
-    let settings = SolverSettings {
-        solver: SolverKind::Dop853,
-        rtol: 1e-10,
-        atol: 1e-12,
-        max_steps: 1_000_000,
-        dt: 0.0,
-    };
+    let settings = SolverSettings::dop853(1e-10, 1e-12);
     let gd = gradient_descent(&q, &[1e-3, 1.0], &grid, 1e6);
     let flow = solve(
         &GradientFlow { objective: &q },
