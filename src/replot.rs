@@ -66,6 +66,14 @@ pub fn replot(
     let (scenario, spec) = load_copy(dir, &summary, &summary_path)?.into_parts();
     let figures = figures.unwrap_or(&spec.figures).to_vec();
     let formats = formats.unwrap_or(&spec.formats).to_vec();
+    let sampled = scenario.diagnostics.is_some_and(|d| d.sharpness.is_some());
+    if figures.contains(&FigureKind::Sharpness) && !sampled {
+        return Err(bad(
+            &dir.join(SCENARIO_COPY),
+            "the run sampled no sharpness, which the `sharpness` figure draws: add a \
+             [diagnostics.sharpness] table to the scenario and run it again",
+        ));
+    }
     let saved: SavedRun = serde_json::from_value(summary.clone()).map_err(|e| {
         bad(
             &summary_path,

@@ -795,3 +795,32 @@ fn plot_leaves_a_users_figure_alone_and_records_new_figures_as_flowgaps() {
         "mine"
     );
 }
+
+/// `flowgap plot --figures sharpness` on a run that sampled no sharpness is refused (exit 2, naming the
+/// scenario's copy and the table to add) and writes nothing, instead of drawing an empty figure.
+#[test]
+fn plot_refuses_the_sharpness_figure_of_a_run_without_sharpness_samples() {
+    let dir = temp_dir("no_sharpness");
+    let out = dir.join("out");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quadratic_below_threshold.toml");
+    ok(&flowgap(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let before = files(&out.join("figures"));
+    let res = flowgap(&["plot", out.to_str().unwrap(), "--figures", "sharpness"]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("scenario.toml") && err.contains("[diagnostics.sharpness]"),
+        "{err}"
+    );
+    assert_eq!(
+        files(&out.join("figures")),
+        before,
+        "a refused plot wrote figures"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
