@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use flowgap::golden::{self, Outcome};
+use flowgap::render::style::fmt_num; // times in significant digits: 1e-5, not 0.0000
 use flowgap::{experiment, order, outdir, output, scenario, sweep, Error};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -279,24 +280,24 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             for m in &report.methods {
                 let t = &m.trajectory;
                 say!(
-                    "{:<16} {:<14} {:<13} t_end={:<10.4} loss={:.6e}",
+                    "{:<16} {:<14} {:<13} t_end={:<10} loss={:.6e}",
                     m.id,
                     m.kind,
                     t.termination.name(),
-                    t.t_end(),
+                    fmt_num(t.t_end()),
                     t.final_loss()
                 );
             }
             for c in &report.comparisons {
                 let departure = c
                     .departure_time
-                    .map_or("never".to_string(), |t| format!("t={t:.4}"));
+                    .map_or("never".to_string(), |t| format!("t={}", fmt_num(t)));
                 say!(
-                    "{} vs {}: max distance {:.3e} at t={:.4}, final {:.3e}, departs (>{:.0e}) {departure}",
+                    "{} vs {}: max distance {:.3e} at t={}, final {:.3e}, departs (>{:.0e}) {departure}",
                     c.a,
                     c.b,
                     c.max_distance,
-                    c.t_max_distance,
+                    fmt_num(c.t_max_distance),
                     c.final_distance,
                     c.tolerance
                 );
