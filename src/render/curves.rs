@@ -191,7 +191,18 @@ pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
         .map_err(fail)
 }
 
-/// The loss figure: L(θ(t)) for every method, log y when every finite loss is positive.
+/// True when `values` suit a log axis: no finite value is negative and one is positive. A value of exactly
+/// 0 (an exact fit) has no place on a log axis and is left out, rather than forcing the figure linear.
+fn log_scale_fits(values: impl Iterator<Item = f64>) -> bool {
+    let (mut any_positive, mut any_negative) = (false, false);
+    for v in values.filter(|v| v.is_finite()) {
+        any_positive |= v > 0.0;
+        any_negative |= v < 0.0;
+    }
+    any_positive && !any_negative
+}
+
+/// The loss figure: L(θ(t)) for every method, on a log axis when [`log_scale_fits`].
 pub fn plot_loss<DB: DrawingBackend>(
     input: &FigureInput,
     root: &DrawingArea<DB, Shift>,
@@ -200,13 +211,12 @@ pub fn plot_loss<DB: DrawingBackend>(
     let area = root
         .titled(&format!("{} — loss", input.title), text(TITLE_SIZE))
         .map_err(fail)?;
-    let mut finite = input
-        .methods
-        .iter()
-        .flat_map(|m| m.trajectory.losses.iter().copied())
-        .filter(|l| l.is_finite())
-        .peekable();
-    let log = finite.peek().is_some() && finite.all(|l| l > 0.0);
+    let log = log_scale_fits(
+        input
+            .methods
+            .iter()
+            .flat_map(|m| m.trajectory.losses.iter().copied()),
+    );
     let raw: Vec<Vec<(f64, f64)>> = input
         .methods
         .iter()
@@ -451,5 +461,16 @@ pub(super) fn time_label(input: &FigureInput) -> String {
         (_, false) => format!("t = k·η   (η = {eta_text})"),
         (false, true) => format!("t = k·√η   (η = {eta_text})"),
         (true, true) => format!("t = k·η or k·√η, per method   (η = {eta_text})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_loss_that_reaches_zero_keeps_the_log_axis_and_a_negative_one_does_not() {
+        use super::log_scale_fits;
+        assert!(log_scale_fits([2.0, 1e-20, 0.0, f64::NAN].into_iter()));
+        assert!(!log_scale_fits([2.0, -1e-3].into_iter()));
+        assert!(!log_scale_fits([0.0, 0.0, f64::INFINITY].into_iter()));
     }
 }
