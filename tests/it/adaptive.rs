@@ -428,3 +428,27 @@ fn adam_follows_its_ode_at_first_order() {
         );
     }
 }
+
+/// At fixed β the moments average over a window of 1/(1 − β) steps, a time η/(1 − β) → 0: Adam's step
+/// tends to −ηg/(|g| + ε), and Adam approaches the sign flow at first order. On ½(x² + 4y²) from (1, 2)
+/// over t ∈ [0, 0.4] no gradient component reaches 0, so the sign flow is smooth there.
+#[test]
+fn adam_at_fixed_beta_approaches_the_sign_flow_at_first_order() {
+    let q = Quadratic::from_eigenvalues(&[1.0, 4.0], vec![0.0, 0.0]);
+    let theta0 = [1.0, 2.0];
+    let etas: [f64; 4] = [2e-4, 1e-4, 5e-5, 2.5e-5];
+    let model = AdaptiveFlow::Sign { eps: 1e-8 };
+    let gaps: Vec<f64> = etas
+        .iter()
+        .map(|&eta| {
+            let steps = (0.4 / eta).round() as u64;
+            let grid = TimeGrid::new(eta, steps, 1);
+            let discrete = adaptive(&q, &theta0, &grid, &adam(0.9, 0.99, 1e-8, true, None), 1e10);
+            let flow = solve(model.field(&q, eta).as_ref(), &q, &theta0, &grid, &tight(), 1e10);
+            assert_eq!(flow.termination, Termination::Completed);
+            compare("adam", &discrete, "sign_flow", &flow, 1e-3).max_distance
+        })
+        .collect();
+    let slope = loglog_slope(&etas, &gaps);
+    assert!((slope - 1.0).abs() < 0.15, "slope {slope} from gaps {gaps:?}");
+}
