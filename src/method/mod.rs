@@ -315,7 +315,19 @@ impl MethodKind {
     pub fn preconditioned_threshold(&self, eta: f64) -> Option<f64> {
         match self {
             MethodKind::Adaptive(a) => a.preconditioned_threshold(eta),
-            _ => None,
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::Sgd(_)
+            | MethodKind::Sme(_)
+            | MethodKind::Discrete(_)
+            | MethodKind::Continuous { .. } => None,
         }
     }
 

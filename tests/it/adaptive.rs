@@ -278,8 +278,8 @@ fn preconditioned_flow_matches_its_closed_form() {
     for i in 0..t.len() {
         let time = t.times[i];
         let want = [(-2.0 * time).exp(), -(-4.0 * time).exp()];
-        for j in 0..2 {
-            assert!((t.state(i)[j] - want[j]).abs() < 1e-10, "t = {time}");
+        for (got, want) in t.state(i).iter().zip(want) {
+            assert!((got - want).abs() < 1e-10, "t = {time}");
         }
     }
 }
