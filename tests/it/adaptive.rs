@@ -124,9 +124,17 @@ fn scalar_rmsprop_divides_by_one_norm_and_sign_methods_treat_zero_and_momentum_r
 }
 
 /// The first step k at which ½λθ_k² exceeds `bound`, from the (θ, u) recursion u_{k+1} = βu_k +
-/// (1 − β)a·θ_k, θ_{k+1} = θ_k − ηu_{k+1} (a = λ/p, u = m/p), with the companion matrix
-/// [[1 − η(1 − β)a, −ηβ], [(1 − β)a, β]] applied step by step.
-fn predicted_divergence(lambda: f64, p: f64, beta: f64, eta: f64, bound: f64, steps: u64) -> Option<u64> {
+/// (1 − β)a·θ_k, θ_{k+1} = (1 − ηw)θ_k − ηu_{k+1} (a = λ/p, u = m/p, w AdamW's decay), the companion
+/// matrix [[1 − ηw − η(1 − β)a, −ηβ], [(1 − β)a, β]] applied step by step.
+fn predicted_divergence(
+    lambda: f64,
+    p: f64,
+    beta: f64,
+    decay: f64,
+    eta: f64,
+    bound: f64,
+    steps: u64,
+) -> Option<u64> {
     let a = lambda / p;
     let (mut theta, mut u) = (1.0f64, 0.0f64);
     for k in 0..=steps {
@@ -134,7 +142,7 @@ fn predicted_divergence(lambda: f64, p: f64, beta: f64, eta: f64, bound: f64, st
             return Some(k);
         }
         let next_u = beta * u + (1.0 - beta) * a * theta;
-        theta -= eta * next_u;
+        theta = (1.0 - eta * decay) * theta - eta * next_u;
         u = next_u;
     }
     None
@@ -142,43 +150,45 @@ fn predicted_divergence(lambda: f64, p: f64, beta: f64, eta: f64, bound: f64, st
 
 /// With P frozen, Adam on ½λx² is linear in (θ, m) and diverges iff λ/p > (2 + 2β₁)/((1 − β₁)η); at
 /// 1.001× the spectral radius is about 1 + 38·0.001 (the root near −1), at 0.999× about 1 − 0.038.
+/// AdamW's decay λ_w moves the root −1 to (2 + 2β₁)(1 − ηλ_w/2)/((1 − β₁)η).
 #[test]
 fn adam_with_a_frozen_preconditioner_diverges_exactly_past_its_threshold() {
     let (eta, beta1, p) = (0.01, 0.9, 2.0);
-    let threshold = adam_threshold(eta, beta1);
-    assert!((threshold - 3800.0).abs() < 1e-9);
+    assert!((adam_threshold(eta, beta1) - 3800.0).abs() < 1e-9);
     let steps = 20_000;
-    for factor in [0.999, 1.001] {
-        let lambda = factor * threshold * p;
-        let q = Quadratic::from_eigenvalues(&[lambda], vec![0.0]);
-        let method = AdaptiveMethod::Adam {
-            beta1,
-            beta2: 0.999,
-            eps: 1e-8,
-            bias_correction: false,
-            weight_decay: None,
-            frozen: Some(vec![p]),
-        };
-        let bound = 1e10 * (0.5 * lambda).max(1.0);
-        let t = adaptive(&q, &[1.0], &TimeGrid::new(eta, steps, 1), &method, bound);
-        let predicted = predicted_divergence(lambda, p, beta1, eta, bound, steps);
-        match (factor > 1.0, &t.termination) {
-            (true, Termination::Diverged { step, .. }) => {
-                assert_eq!(Some(*step), predicted, "diverged at the predicted step")
+    for weight_decay in [None, Some(5.0)] {
+        let threshold = adam_threshold(eta, beta1) * (1.0 - 0.5 * eta * weight_decay.unwrap_or(0.0));
+        for factor in [0.999, 1.001] {
+            let lambda = factor * threshold * p;
+            let q = Quadratic::from_eigenvalues(&[lambda], vec![0.0]);
+            let method = AdaptiveMethod::Adam {
+                beta1,
+                beta2: 0.999,
+                eps: 1e-8,
+                bias_correction: false,
+                weight_decay,
+                frozen: Some(vec![p]),
+            };
+            let bound = 1e10 * (0.5 * lambda).max(1.0);
+            let t = adaptive(&q, &[1.0], &TimeGrid::new(eta, steps, 1), &method, bound);
+            let decay = weight_decay.unwrap_or(0.0);
+            let predicted = predicted_divergence(lambda, p, beta1, decay, eta, bound, steps);
+            match (factor > 1.0, &t.termination) {
+                (true, Termination::Diverged { step, .. }) => {
+                    assert_eq!(Some(*step), predicted, "diverged at the predicted step")
+                }
+                (false, Termination::Completed) => {
+                    assert_eq!(predicted, None);
+                    assert!(
+                        t.state(t.len() - 1)[0].abs() < 1e-100,
+                        "converges at rate 0.96 per step"
+                    );
+                }
+                (_, other) => panic!("decay {weight_decay:?}, factor {factor}: {other:?}"),
             }
-            (false, Termination::Completed) => {
-                assert_eq!(predicted, None);
-                assert!(
-                    t.state(t.len() - 1)[0].abs() < 1e-100,
-                    "converges at rate 0.96 per step"
-                );
-            }
-            (_, other) => panic!("factor {factor}: {other:?}"),
+            let kind = MethodKind::Adaptive(method);
+            assert!((kind.preconditioned_threshold(eta).unwrap() - threshold).abs() < 1e-9);
         }
-        assert_eq!(
-            MethodKind::Adaptive(method).preconditioned_threshold(eta),
-            Some(threshold)
-        );
     }
 }
 
@@ -451,4 +461,72 @@ fn adam_at_fixed_beta_approaches_the_sign_flow_at_first_order() {
         .collect();
     let slope = loglog_slope(&etas, &gaps);
     assert!((slope - 1.0).abs() < 0.15, "slope {slope} from gaps {gaps:?}");
+}
+
+/// A scenario's adaptive kinds resolve to PyTorch's defaults, and their keys to the settings written.
+#[test]
+fn scenario_keys_resolve_to_pytorch_defaults() {
+    let with = |method: &str| {
+        let text = format!(
+            "name = \"keys\"\n[objective]\nkind = \"quadratic\"\neigenvalues = [4.0, 1.0]\n[init]\n\
+             point = [1.0, 1.0]\n[run]\nstep_size = 0.1\nsteps = 10\n[[method]]\nid = \"m\"\n{method}\n"
+        );
+        let s = flowgap::scenario::parse(&text, std::path::Path::new("keys.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.experiment.methods[0].kind.clone()
+    };
+    assert_eq!(
+        with("kind = \"adam\""),
+        MethodKind::Adaptive(adam(0.9, 0.999, 1e-8, true, None))
+    );
+    assert_eq!(
+        with("kind = \"adamw\"\nbias_correction = false"),
+        MethodKind::Adaptive(adam(0.9, 0.999, 1e-8, false, Some(0.01)))
+    );
+    assert_eq!(
+        with("kind = \"rmsprop\""),
+        MethodKind::Adaptive(rmsprop(0.99, 1e-8, 0.0, false))
+    );
+    assert_eq!(
+        with("kind = \"rmsprop\"\nmomentum = 0.9\npreconditioner = [2.0, 3.0]\nnu_start = \"gradient_squared\""),
+        MethodKind::Adaptive(AdaptiveMethod::RmsProp {
+            beta2: 0.99,
+            eps: 1e-8,
+            momentum: 0.9,
+            bias_correction: false,
+            start: SecondMomentStart::GradientSquared,
+            frozen: Some(vec![2.0, 3.0]),
+        })
+    );
+    assert_eq!(
+        with("kind = \"sign_momentum\"\nbeta = 0.5"),
+        MethodKind::Adaptive(AdaptiveMethod::SignMomentum { beta: 0.5 })
+    );
+    match with("kind = \"adam_ode\"\nbeta1 = 0.5") {
+        MethodKind::AdaptiveFlow { model, solver } => {
+            assert_eq!(
+                model,
+                AdaptiveFlow::Adam {
+                    beta1: 0.5,
+                    beta2: 0.999,
+                    eps: 1e-8,
+                    bias_correction: true
+                }
+            );
+            assert_eq!(solver.solver, SolverKind::Dop853);
+        }
+        other => panic!("{other:?}"),
+    }
+    let kind = with("kind = \"rmsprop_flow\"\nbeta2 = 0.9");
+    assert_eq!(kind.name(), "rmsprop_flow");
+    assert_eq!(
+        kind.stability_threshold(0.1),
+        None,
+        "no threshold on λ_max(H) for a flow"
+    );
+    let adam_kind = with("kind = \"adam\"");
+    assert_eq!(adam_kind.stability_threshold(0.1), None, "Adam's is on λ₁(P⁻¹H)");
+    assert!((adam_kind.preconditioned_threshold(0.1).unwrap() - 380.0).abs() < 1e-9);
+    let adamw_kind = with("kind = \"adamw\"\nweight_decay = 1.0");
+    assert!((adamw_kind.preconditioned_threshold(0.1).unwrap() - 380.0 * 0.95).abs() < 1e-9);
 }
