@@ -220,10 +220,12 @@ impl Update for AdaptiveUpdate<'_> {
                 };
                 for i in 0..next.len() {
                     let g = grad[i];
-                    self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g;
                     let denom = match frozen {
                         Some(p) => p[i],
-                        None => (self.v[i] * scale).sqrt() + eps,
+                        None => {
+                            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g;
+                            (self.v[i] * scale).sqrt() + eps
+                        }
                     };
                     let step = if *momentum > 0.0 {
                         self.m[i] = momentum * self.m[i] + g / denom;
