@@ -530,3 +530,61 @@ fn scenario_keys_resolve_to_pytorch_defaults() {
     let adamw_kind = with("kind = \"adamw\"\nweight_decay = 1.0");
     assert!((adamw_kind.preconditioned_threshold(0.1).unwrap() - 380.0 * 0.95).abs() < 1e-9);
 }
+
+fn run_named(name: &str) -> flowgap::experiment::Report {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let s =
+        flowgap::scenario::load(&flowgap::scenario::named_path(&dir, name)).unwrap_or_else(|e| panic!("{e}"));
+    s.experiment.run()
+}
+
+/// rmsprop_flow_quadratic: the frozen-preconditioner flow with P = √ν₀ = diag(20, 1) is θ' = −θ, so e^{−t}
+/// in both coordinates; RMSProp and its flow stay on the diagonal (each coordinate obeys the same
+/// scale-free law from equal starts, up to ε), within 3e-4 of each other, and ahead of e^{−t}.
+#[test]
+fn rmsprop_flow_quadratic_shows_what_it_says() {
+    let r = run_named("rmsprop_flow_quadratic");
+    let frozen = &r.method("frozen_flow").unwrap().trajectory;
+    for i in 0..frozen.len() {
+        let want = (-frozen.times[i]).exp();
+        for x in frozen.state(i) {
+            assert!((x - want).abs() < 1e-9, "t = {}", frozen.times[i]);
+        }
+    }
+    let rms = &r.method("rmsprop").unwrap().trajectory;
+    let flow = &r.method("rmsprop_flow").unwrap().trajectory;
+    for t in [rms, flow] {
+        let last = t.state(t.len() - 1);
+        // Exactly scale-free but for ε = 1e-8, which weighs 20 times more against √ν₁ than √ν₀.
+        assert!(
+            (last[0] - last[1]).abs() < 1e-6 * last[0],
+            "on the diagonal: {last:?}"
+        );
+        assert!(last[0] < 0.5 * (-2.0f64).exp(), "ahead of e^(−t): {}", last[0]);
+    }
+    assert!(compare("r", rms, "f", flow, 1e-3).max_distance < 3e-4);
+}
+
+/// adam_vs_sign_flow: sign descent and the sign flow move each coordinate at unit speed (the sign flow up
+/// to its ε-width, 1e-8 here), so at t = 0.8 both sit at (0.2, 1.2); Adam lags behind it and stays within
+/// 2e-4 of the Adam ODE (a = 100, b = 10).
+#[test]
+fn adam_vs_sign_flow_shows_what_it_says() {
+    let r = run_named("adam_vs_sign_flow");
+    for id in ["sign_gd", "sign_flow"] {
+        let t = &r.method(id).unwrap().trajectory;
+        let last = t.state(t.len() - 1);
+        assert!(
+            (last[0] - 0.2).abs() < 1e-6 && (last[1] - 1.2).abs() < 1e-6,
+            "{id}: {last:?}"
+        );
+    }
+    let adam = &r.method("adam").unwrap().trajectory;
+    let ode = &r.method("adam_ode").unwrap().trajectory;
+    let last = adam.state(adam.len() - 1);
+    assert!(
+        last[0] > 0.25 && last[1] > 1.2,
+        "Adam lags the sign flow: {last:?}"
+    );
+    assert!(compare("a", adam, "o", ode, 1e-3).max_distance < 2.5e-4);
+}
