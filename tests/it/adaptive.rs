@@ -588,3 +588,22 @@ fn adam_vs_sign_flow_shows_what_it_says() {
     );
     assert!(compare("a", adam, "o", ode, 1e-3).max_distance < 2.5e-4);
 }
+
+/// rmsprop_flow: RMSProp within 3e-4 of its flow over t ∈ [0, 3]; started from ν₀ = 0 it departs by more
+/// than 1e-2 at the first recorded time (10 steps) and ends over 1 away.
+#[test]
+fn rmsprop_flow_scenario_shows_what_it_says() {
+    let r = run_named("rmsprop_flow");
+    let flow = &r.method("rmsprop_flow").unwrap().trajectory;
+    let close_run = compare("r", &r.method("rmsprop").unwrap().trajectory, "f", flow, 1e-2);
+    assert!(close_run.max_distance < 3e-4, "{}", close_run.max_distance);
+    let zero = compare(
+        "z",
+        &r.method("rmsprop_zero_start").unwrap().trajectory,
+        "f",
+        flow,
+        1e-2,
+    );
+    assert_eq!(zero.departure_time, Some(0.01));
+    assert!(zero.final_distance > 1.0);
+}
