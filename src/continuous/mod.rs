@@ -1,5 +1,6 @@
 //! Continuous-time models: vector fields, kept apart from the solver that integrates them.
 
+mod adaptive;
 mod custom;
 mod field;
 mod modified;
@@ -7,6 +8,7 @@ mod momentum;
 mod nesterov_ode;
 mod solve;
 
+pub use adaptive::{AdamOde, AdaptiveFlow, PreconditionedFlow, RmsPropFlow, SignFlow};
 pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};
 pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};

@@ -1,6 +1,7 @@
 //! Discrete training methods. Each returns a [`crate::Trajectory`] on its time axis (see
 //! [`crate::trajectory::TimeMap`]).
 
+mod adaptive;
 mod custom;
 mod drive;
 mod gd;
@@ -10,6 +11,7 @@ mod lanes_record;
 mod layerwise;
 mod nesterov;
 
+pub use adaptive::{adam_threshold, adaptive, adaptive_watched, AdaptiveMethod, SecondMomentStart};
 pub use custom::{run_discrete_method, DiscreteMethod};
 pub use gd::{gradient_descent, gradient_descent_watched};
 pub use heavy_ball::{heavy_ball, heavy_ball_watched, MomentumStart};

@@ -10,9 +10,10 @@ pub use run::{run_method, run_method_watched, MethodRun, Problem};
 pub use crate::continuous::ContinuousModel;
 pub use crate::discrete::DiscreteMethod;
 
-use crate::continuous::{ModifiedOrder, SolverSettings};
+use crate::continuous::{AdaptiveFlow, ModifiedOrder, SolverSettings};
 use crate::discrete::{
-    gd_threshold, heavy_ball_threshold, nesterov_threshold, BlockScales, MomentumStart, NesterovSchedule,
+    gd_threshold, heavy_ball_threshold, nesterov_threshold, AdaptiveMethod, BlockScales, MomentumStart,
+    NesterovSchedule,
 };
 use crate::stochastic::{Ensemble, SgdSettings, SmeSettings};
 use crate::trajectory::TimeMap;
@@ -54,6 +55,17 @@ pub enum MethodKind {
     },
     /// Su, Boyd & Candès' ODE X'' + (3/t)X' + ∇L = 0 on t = k·√η.
     NesterovOde(SolverSettings),
+    /// An adaptive or sign method (`rmsprop`, `scalar_rmsprop`, `adam`, `adamw`, `sign_gd`,
+    /// `sign_momentum`).
+    Adaptive(AdaptiveMethod),
+    /// A continuous model of the adaptive methods (`rmsprop_flow`, `adam_ode`, `sign_flow`,
+    /// `preconditioned_flow`).
+    AdaptiveFlow {
+        /// The model.
+        model: AdaptiveFlow,
+        /// How to integrate it.
+        solver: SolverSettings,
+    },
     /// SGD, an ensemble of seeded paths.
     Sgd(SgdSettings),
     /// The stochastic modified equation of SGD, an ensemble of seeded paths.
@@ -146,7 +158,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The built-in kinds, as a scenario names them.
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 19] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -156,6 +168,16 @@ impl MethodKind {
         "nesterov_ode",
         "sgd",
         "sme",
+        "rmsprop",
+        "scalar_rmsprop",
+        "adam",
+        "adamw",
+        "sign_gd",
+        "sign_momentum",
+        "rmsprop_flow",
+        "adam_ode",
+        "sign_flow",
+        "preconditioned_flow",
     ];
 
     /// The kind's name (a scenario's `kind`, or the name a user's method gives itself).
@@ -170,6 +192,8 @@ impl MethodKind {
             MethodKind::NesterovOde(_) => "nesterov_ode",
             MethodKind::Sgd(_) => "sgd",
             MethodKind::Sme(_) => "sme",
+            MethodKind::Adaptive(a) => a.name(),
+            MethodKind::AdaptiveFlow { model, .. } => model.name(),
             MethodKind::Discrete(m) => m.0.name(),
             MethodKind::Continuous { model, .. } => model.0.name(),
         }
@@ -182,11 +206,13 @@ impl MethodKind {
             | MethodKind::BlockGd(_)
             | MethodKind::HeavyBall { .. }
             | MethodKind::Nesterov(_)
+            | MethodKind::Adaptive(_)
             | MethodKind::Discrete(_) => MethodClass::Discrete,
             MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
+            | MethodKind::AdaptiveFlow { .. }
             | MethodKind::Continuous { .. } => MethodClass::Continuous,
             MethodKind::Sgd(_) => MethodClass::DiscreteEnsemble,
             MethodKind::Sme(_) => MethodClass::ContinuousEnsemble,
@@ -211,6 +237,8 @@ impl MethodKind {
             | MethodKind::ModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
+            | MethodKind::Adaptive(_)
+            | MethodKind::AdaptiveFlow { .. }
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
         }
@@ -222,11 +250,13 @@ impl MethodKind {
             MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => Some(s),
             MethodKind::ModifiedFlow { solver, .. }
             | MethodKind::HeavyBallFlow { solver, .. }
+            | MethodKind::AdaptiveFlow { solver, .. }
             | MethodKind::Continuous { solver, .. } => Some(solver),
             MethodKind::Gd
             | MethodKind::BlockGd(_)
             | MethodKind::HeavyBall { .. }
             | MethodKind::Nesterov(_)
+            | MethodKind::Adaptive(_)
             | MethodKind::Discrete(_)
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => None,
@@ -247,6 +277,8 @@ impl MethodKind {
             | MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::Adaptive(_)
+            | MethodKind::AdaptiveFlow { .. }
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => TimeMap::Eta,
         }
@@ -255,7 +287,9 @@ impl MethodKind {
     /// The linear stability threshold on the sharpness λ_max for a discrete method with step `eta`: on
     /// a quadratic it converges iff λ_max is below it (GD 2/η, heavy ball 2(1 + β)/η, Nesterov
     /// (2 + 2β)/(η(1 + 2β)); for the Su–Boyd–Candès schedule, whose β_k → 1, the limit 4/(3η)).
-    /// `None` for continuous models, and for block-scaled GD, whose threshold is per block.
+    /// `None` for continuous models, for block-scaled GD, whose threshold is per block, and for the
+    /// adaptive methods, whose threshold is on the preconditioned sharpness
+    /// ([`MethodKind::preconditioned_threshold`]).
     pub fn stability_threshold(&self, eta: f64) -> Option<f64> {
         match self {
             MethodKind::Gd | MethodKind::Sgd(_) => Some(gd_threshold(eta)),
@@ -264,12 +298,36 @@ impl MethodKind {
             MethodKind::Nesterov(NesterovSchedule::SuBoydCandes) => Some(nesterov_threshold(eta, 1.0)),
             MethodKind::Discrete(m) => m.0.stability_threshold(eta),
             MethodKind::BlockGd(_)
+            | MethodKind::Adaptive(_)
+            | MethodKind::AdaptiveFlow { .. }
             | MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::Continuous { .. }
             | MethodKind::Sme(_) => None,
+        }
+    }
+
+    /// An adaptive method's linear stability threshold on the preconditioned sharpness λ₁(P⁻¹H) at step
+    /// `eta`, P the diagonal its step divides by, held fixed (see
+    /// [`AdaptiveMethod::preconditioned_threshold`]); `None` for every other kind.
+    pub fn preconditioned_threshold(&self, eta: f64) -> Option<f64> {
+        match self {
+            MethodKind::Adaptive(a) => a.preconditioned_threshold(eta),
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::Sgd(_)
+            | MethodKind::Sme(_)
+            | MethodKind::Discrete(_)
+            | MethodKind::Continuous { .. } => None,
         }
     }
 
@@ -291,6 +349,14 @@ impl MethodKind {
             MethodKind::Sgd(s) => crate::stochastic::sgd_settings_json(s),
             MethodKind::Sme(s) => crate::stochastic::sme_settings_json(s),
             MethodKind::Discrete(m) => m.0.settings(),
+            MethodKind::Adaptive(a) => a.settings(),
+            MethodKind::AdaptiveFlow { model, solver: s } => {
+                let mut v = solver(s);
+                if let (Some(out), serde_json::Value::Object(own)) = (v.as_object_mut(), model.settings()) {
+                    out.extend(own);
+                }
+                v
+            }
             MethodKind::Continuous { model, solver: s } => {
                 let mut v = solver(s);
                 if let (Some(out), serde_json::Value::Object(own)) = (v.as_object_mut(), model.0.settings()) {

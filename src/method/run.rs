@@ -7,8 +7,8 @@ use crate::continuous::{
     SolverSettings, VectorField,
 };
 use crate::discrete::{
-    blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched, nesterov_watched,
-    run_discrete_method,
+    adaptive_watched, blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched,
+    nesterov_watched, run_discrete_method,
 };
 use crate::objective::Objective;
 use crate::stochastic::{run_ensemble_watched, EnsembleStats};
@@ -97,6 +97,8 @@ fn run_here(
         MethodKind::Nesterov(schedule) => {
             nesterov_watched(objective, theta0, &grid, *schedule, loss_bound, watch)
         }
+        MethodKind::Adaptive(method) => adaptive_watched(objective, theta0, &grid, method, loss_bound, watch),
+        MethodKind::AdaptiveFlow { model, solver } => flow(model.field(objective, eta).as_ref(), solver),
         MethodKind::Discrete(method) => {
             run_discrete_method(method.0.as_ref(), objective, theta0, &grid, loss_bound, watch)
         }

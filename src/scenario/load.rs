@@ -7,8 +7,9 @@ use super::objectives;
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
+use crate::continuous::AdaptiveFlow;
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
-use crate::discrete::{default_divergence_bound, MomentumStart, NesterovSchedule};
+use crate::discrete::{default_divergence_bound, AdaptiveMethod, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
 use crate::experiment::{file_clash, file_name_problem, CompareConfig, Experiment};
 use crate::files;
@@ -89,6 +90,14 @@ struct RawMethod {
     paths: Option<Spanned<i64>>,
     substeps: Option<Spanned<i64>>,
     step_size_scale: Option<Spanned<Vec<Spanned<f64>>>>,
+    beta1: Option<Spanned<f64>>,
+    beta2: Option<Spanned<f64>>,
+    eps: Option<Spanned<f64>>,
+    momentum: Option<Spanned<f64>>,
+    bias_correction: Option<Spanned<bool>>,
+    weight_decay: Option<Spanned<f64>>,
+    nu_start: Option<Spanned<String>>,
+    preconditioner: Option<Spanned<Vec<Spanned<f64>>>>,
 }
 
 #[derive(Deserialize)]
@@ -467,6 +476,30 @@ fn build_method(
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         "sgd" => stochastic::SGD_KEYS.to_vec(),
         "sme" => stochastic::SME_KEYS.to_vec(),
+        "rmsprop" => vec![
+            "beta2",
+            "eps",
+            "momentum",
+            "bias_correction",
+            "nu_start",
+            "preconditioner",
+        ],
+        "scalar_rmsprop" => vec!["beta2", "eps", "nu_start"],
+        "adam" => vec!["beta1", "beta2", "eps", "bias_correction", "preconditioner"],
+        "adamw" => vec![
+            "beta1",
+            "beta2",
+            "eps",
+            "bias_correction",
+            "weight_decay",
+            "preconditioner",
+        ],
+        "sign_gd" => vec![],
+        "sign_momentum" => vec!["beta"],
+        "rmsprop_flow" => [&SOLVER_KEYS[..], &["beta2", "eps", "nu_start"]].concat(),
+        "adam_ode" => [&SOLVER_KEYS[..], &["beta1", "beta2", "eps", "bias_correction"]].concat(),
+        "sign_flow" => [&SOLVER_KEYS[..], &["eps"]].concat(),
+        "preconditioned_flow" => [&SOLVER_KEYS[..], &["preconditioner"]].concat(),
         other => {
             return Err(cx.err(
                 m.kind.span(),
@@ -489,6 +522,17 @@ fn build_method(
     }
     refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start, schedule);
     refuse_unless_allowed!(batch_size, sampling, seed, paths, substeps, step_size_scale);
+    refuse_unless_allowed!(
+        beta1,
+        beta2,
+        eps,
+        momentum,
+        bias_correction,
+        weight_decay,
+        nu_start
+    );
+    refuse_unless_allowed!(preconditioner);
+    let adaptive = AdaptiveKeys { cx, m, i, kind };
     let ensemble_keys = stochastic::Keys {
         kind: &m.kind,
         batch_size: &m.batch_size,
@@ -627,9 +671,208 @@ fn build_method(
         }
         "sgd" => MethodKind::Sgd(stochastic::sgd(cx, &ensemble_keys, i, objective)?),
         "sme" => MethodKind::Sme(stochastic::sme(cx, &ensemble_keys, i, objective)?),
+        "rmsprop" => MethodKind::Adaptive(AdaptiveMethod::RmsProp {
+            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.99)?,
+            eps: adaptive.eps()?,
+            momentum: adaptive.unit_interval(&m.momentum, "momentum", 0.0)?,
+            bias_correction: m.bias_correction.as_ref().is_some_and(|b| *b.get_ref()),
+            start: adaptive.nu_start()?,
+            frozen: adaptive.preconditioner(objective, false)?,
+        }),
+        "scalar_rmsprop" => MethodKind::Adaptive(AdaptiveMethod::ScalarRmsProp {
+            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.99)?,
+            eps: adaptive.eps()?,
+            start: adaptive.nu_start()?,
+        }),
+        "adam" | "adamw" => MethodKind::Adaptive(AdaptiveMethod::Adam {
+            beta1: adaptive.unit_interval(&m.beta1, "beta1", 0.9)?,
+            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.999)?,
+            eps: adaptive.eps()?,
+            bias_correction: m.bias_correction.as_ref().is_none_or(|b| *b.get_ref()),
+            weight_decay: match kind {
+                "adamw" => Some(adaptive.weight_decay(grid.step_size)?),
+                _ => None,
+            },
+            frozen: adaptive.preconditioner(objective, false)?,
+        }),
+        "sign_gd" => MethodKind::Adaptive(AdaptiveMethod::SignGd),
+        "sign_momentum" => MethodKind::Adaptive(AdaptiveMethod::SignMomentum { beta: beta()? }),
+        "rmsprop_flow" => {
+            let beta2 = adaptive.unit_interval(&m.beta2, "beta2", 0.99)?;
+            if beta2 == 0.0 {
+                let span = m.beta2.as_ref().map_or(m.kind.span(), |b| b.span());
+                return Err(cx.err(
+                    span,
+                    key("beta2"),
+                    "must be in (0, 1) for `rmsprop_flow`, whose rate (1 − β₂)/(β₂η) is infinite at 0",
+                ));
+            }
+            let model = AdaptiveFlow::RmsProp {
+                beta2,
+                eps: adaptive.eps()?,
+                start: adaptive.nu_start()?,
+            };
+            let solver = solver_settings(cx, m, i, grid.unit(), grid.record_every)?;
+            MethodKind::AdaptiveFlow { model, solver }
+        }
+        "adam_ode" => {
+            let model = AdaptiveFlow::Adam {
+                beta1: adaptive.unit_interval(&m.beta1, "beta1", 0.9)?,
+                beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.999)?,
+                eps: adaptive.eps()?,
+                bias_correction: m.bias_correction.as_ref().is_none_or(|b| *b.get_ref()),
+            };
+            let solver = solver_settings(cx, m, i, grid.unit(), grid.record_every)?;
+            MethodKind::AdaptiveFlow { model, solver }
+        }
+        "sign_flow" => {
+            let model = AdaptiveFlow::Sign { eps: adaptive.eps()? };
+            let solver = solver_settings(cx, m, i, grid.unit(), grid.record_every)?;
+            MethodKind::AdaptiveFlow { model, solver }
+        }
+        "preconditioned_flow" => {
+            let p = adaptive.preconditioner(objective, true)?.expect("required");
+            let solver = solver_settings(cx, m, i, grid.unit(), grid.record_every)?;
+            MethodKind::AdaptiveFlow {
+                model: AdaptiveFlow::Preconditioned(p),
+                solver,
+            }
+        }
         _ => unreachable!("unknown kinds were refused above"),
     };
     Ok(MethodConfig { id, kind })
+}
+
+/// The adaptive methods' keys of one `[[method]]`, read with their checks and PyTorch's defaults.
+struct AdaptiveKeys<'a> {
+    cx: &'a Ctx<'a>,
+    m: &'a RawMethod,
+    i: usize,
+    kind: &'a str,
+}
+
+impl AdaptiveKeys<'_> {
+    fn key(&self, k: &str) -> String {
+        format!("method[{}].{k}", self.i)
+    }
+
+    /// A decay rate or momentum in [0, 1), `default` when absent.
+    fn unit_interval(&self, v: &Option<Spanned<f64>>, name: &str, default: f64) -> Result<f64> {
+        match v {
+            None => Ok(default),
+            Some(b) => {
+                let x = *b.get_ref();
+                if x.is_finite() && (0.0..1.0).contains(&x) {
+                    Ok(x)
+                } else {
+                    Err(self
+                        .cx
+                        .err(b.span(), self.key(name), format!("must be in [0, 1), found {x}")))
+                }
+            }
+        }
+    }
+
+    /// ε > 0 and finite; 1e-8 (PyTorch's default) when absent.
+    fn eps(&self) -> Result<f64> {
+        match &self.m.eps {
+            None => Ok(1e-8),
+            Some(e) => {
+                let x = *e.get_ref();
+                if x.is_finite() && x > 0.0 {
+                    Ok(x)
+                } else {
+                    Err(self.cx.err(
+                        e.span(),
+                        self.key("eps"),
+                        format!("must be a positive finite number (added to the square root), found {x}"),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// AdamW's λ ≥ 0 with ηλ < 1 (beyond, the decay factor 1 − ηλ flips θ's sign); 0.01 (PyTorch's
+    /// default) when absent.
+    fn weight_decay(&self, eta: f64) -> Result<f64> {
+        match &self.m.weight_decay {
+            None => Ok(0.01),
+            Some(w) => {
+                let x = *w.get_ref();
+                if x.is_finite() && x >= 0.0 && eta * x < 1.0 {
+                    Ok(x)
+                } else {
+                    Err(self.cx.err(
+                        w.span(),
+                        self.key("weight_decay"),
+                        format!(
+                            "must be ≥ 0 with step_size · weight_decay < 1 (the decay factor is 1 − ηλ), found {x}"
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// ν₀: `zero` (PyTorch) unless given.
+    fn nu_start(&self) -> Result<crate::discrete::SecondMomentStart> {
+        use crate::discrete::SecondMomentStart;
+        match &self.m.nu_start {
+            None => Ok(SecondMomentStart::Zero),
+            Some(s) => SecondMomentStart::from_name(s.get_ref()).ok_or_else(|| {
+                self.cx.err(
+                    s.span(),
+                    self.key("nu_start"),
+                    format!(
+                        "unknown start `{}`; allowed: {}",
+                        crate::error::excerpt(s.get_ref()),
+                        SecondMomentStart::NAMES.join(", ")
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// A diagonal preconditioner: one positive finite entry per parameter; `required` for
+    /// `preconditioned_flow`.
+    fn preconditioner(&self, objective: &dyn Objective, required: bool) -> Result<Option<Vec<f64>>> {
+        let Some(p) = &self.m.preconditioner else {
+            if required {
+                return Err(self.cx.err(
+                    self.m.kind.span(),
+                    self.key("preconditioner"),
+                    format!(
+                        "kind `{}` needs `preconditioner`, the diagonal of P: {} positive numbers",
+                        self.kind,
+                        objective.dim()
+                    ),
+                ));
+            }
+            return Ok(None);
+        };
+        let d = objective.dim();
+        if p.get_ref().len() != d {
+            return Err(self.cx.err(
+                p.span(),
+                self.key("preconditioner"),
+                format!(
+                    "needs {d} entries (one per parameter), found {}",
+                    p.get_ref().len()
+                ),
+            ));
+        }
+        for (j, x) in p.get_ref().iter().enumerate() {
+            let v = *x.get_ref();
+            if !(v.is_finite() && v > 0.0) {
+                return Err(self.cx.err(
+                    x.span(),
+                    format!("{}[{j}]", self.key("preconditioner")),
+                    format!("must be a positive finite number, found {v}"),
+                ));
+            }
+        }
+        Ok(Some(p.get_ref().iter().map(|x| *x.get_ref()).collect()))
+    }
 }
 
 /// θ₀: the given `point`, or the objective's own seeded initialisation.

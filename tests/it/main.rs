@@ -2,6 +2,7 @@
 //! instead of once per file is most of a clean build's test time. A file keeps a binary of its own only
 //! with a reason, given at its top (tests/formula_alloc.rs installs a counting global allocator).
 
+mod adaptive;
 mod bad_inputs;
 mod budget;
 mod cli;
