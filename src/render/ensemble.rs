@@ -1,6 +1,7 @@
 //! The `ensemble` figure: every ensemble method's (SGD, SME) mean ± one standard deviation over time, as a
-//! line with a translucent band: the loss in the top panel and, when d ≤ 2, the first parameter θ₀ below.
-//! Discrete methods (SGD) are solid lines; continuous models (SME) dashed.
+//! line with a translucent band: the loss in the top panel and below it one panel per parameter statistic
+//! the ensemble keeps (θ_i for d ≤ 8, ‖θ‖ beyond: see [`crate::stochastic::MAX_PARAM_STATS`]), two to a
+//! row. Discrete methods (SGD) are solid lines; continuous models (SME) dashed.
 
 use super::style::{
     fmt_num, method_label, series_color, text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
@@ -30,6 +31,23 @@ fn series(e: &EnsembleStats, c: Option<usize>) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
+/// How one panel is laid out within the figure.
+#[derive(Clone, Copy)]
+struct PanelLayout {
+    /// Whether the panel names its x axis ("t"): the bottom row's panels and a panel alone.
+    time_label: bool,
+    /// A short panel (one of more than two rows): three y ticks instead of six.
+    short: bool,
+}
+
+impl PanelLayout {
+    /// A panel with every label.
+    const FULL: PanelLayout = PanelLayout {
+        time_label: true,
+        short: false,
+    };
+}
+
 /// Draws one panel of every ensemble's band and mean.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -37,6 +55,7 @@ fn panel<DB: DrawingBackend>(
     c: Option<usize>,
     y_desc: &str,
     caption: Option<&str>,
+    layout: PanelLayout,
 ) -> Result<(), String> {
     let data: Vec<_> = ensembles.iter().map(|(_, _, e)| series(e, c)).collect();
     let (mut t1, mut lo, mut hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
@@ -62,7 +81,7 @@ fn panel<DB: DrawingBackend>(
         .margin_left(10)
         .margin_right(30)
         .margin_bottom(10)
-        .x_label_area_size(56)
+        .x_label_area_size(if layout.time_label { 56 } else { 32 })
         .y_label_area_size(100);
     if let Some(title) = caption {
         builder.caption(title, text(TITLE_SIZE));
@@ -73,8 +92,8 @@ fn panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_labels(8)
-        .y_labels(6)
-        .x_desc("t")
+        .y_labels(if layout.short { 3 } else { 6 })
+        .x_desc(if layout.time_label { "t" } else { "" })
         .y_desc(y_desc)
         .axis_desc_style(text(LABEL_SIZE))
         .label_style(text(TICK_SIZE))
@@ -111,15 +130,30 @@ fn panel<DB: DrawingBackend>(
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 30, y)], 8, 4, style));
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(text(LEGEND_SIZE))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(fail)?;
+    // One legend, in the loss panel (the one with the caption): the parameter panels share its styles.
+    if caption.is_some() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(text(LEGEND_SIZE))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(fail)?;
+    }
     Ok(())
+}
+
+/// A parameter statistic's name as a reader writes it: `theta_3` → θ₃, `theta_norm` → ‖θ‖.
+fn statistic_label(name: &str) -> String {
+    const SUBSCRIPTS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
+    match name.strip_prefix("theta_") {
+        Some("norm") => "‖θ‖".to_string(),
+        Some(i) if !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) => std::iter::once('θ')
+            .chain(i.bytes().map(|b| SUBSCRIPTS[(b - b'0') as usize]))
+            .collect(),
+        _ => name.to_string(),
+    }
 }
 
 fn ensembles_paths(m: &MethodRun) -> usize {
@@ -145,13 +179,64 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         .map_err(fail)?;
         return Ok(());
     }
-    let dim = input.objective.dim();
-    if dim <= 2 {
-        let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 / 2 + 20);
-        panel(&top, &ensembles, None, "loss L(θ)", Some(&title))?;
-        panel(&bottom, &ensembles, Some(0), "θ₀", None)?;
-    } else {
-        panel(root, &ensembles, None, "loss L(θ)", Some(&title))?;
+    // Every ensemble of a run keeps the same statistics (they depend only on d).
+    let names = &ensembles[0].2.param_names;
+    let (width, height) = root.dim_in_pixel();
+    let rows = names.len().div_ceil(2) as u32;
+    // The loss keeps half the height above two rows of parameter panels, a third above more.
+    let loss_height = if rows <= 2 { height / 2 } else { height / 3 };
+    let (top, below) = root.split_vertically(loss_height);
+    panel(
+        &top,
+        &ensembles,
+        None,
+        "loss L(θ)",
+        Some(&title),
+        PanelLayout::FULL,
+    )?;
+    let row_height = (height - loss_height) / rows.max(1);
+    let mut rest = below;
+    for row in 0..rows as usize {
+        let (this_row, next) = if row + 1 < rows as usize {
+            rest.split_vertically(row_height)
+        } else {
+            let empty = rest.split_vertically(rest.dim_in_pixel().1).1;
+            (rest, empty)
+        };
+        let columns: Vec<usize> = (2 * row..(2 * row + 2).min(names.len())).collect();
+        let cells = if columns.len() == 2 {
+            let (left, right) = this_row.split_horizontally(width / 2);
+            vec![left, right]
+        } else {
+            vec![this_row]
+        };
+        for (cell, &c) in cells.iter().zip(&columns) {
+            let layout = PanelLayout {
+                // Only the bottom row names the shared time axis; short rows take fewer y ticks.
+                time_label: row + 1 == rows as usize,
+                short: rows > 2,
+            };
+            panel(
+                cell,
+                &ensembles,
+                Some(c),
+                &statistic_label(&names[c]),
+                None,
+                layout,
+            )?;
+        }
+        rest = next;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statistics_are_labelled_as_a_reader_writes_them() {
+        assert_eq!(super::statistic_label("theta_0"), "θ₀");
+        assert_eq!(super::statistic_label("theta_12"), "θ₁₂");
+        assert_eq!(super::statistic_label("theta_norm"), "‖θ‖");
+        assert_eq!(super::statistic_label("theta_"), "theta_");
+    }
 }
