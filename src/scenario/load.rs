@@ -210,6 +210,18 @@ pub(super) fn parse_tree(
     check(cx, raw, objective, source)
 }
 
+/// The objective of the scenario text in `cx`, built again (its file already passed [`parse`]): for a
+/// sweep's worker threads, which each need their own, since an objective's workspace serves one
+/// caller at a time.
+pub(super) fn build_objective(cx: &Ctx) -> Result<Built> {
+    #[derive(Deserialize)]
+    struct KindOnly {
+        objective: RawObjectiveKind,
+    }
+    let raw: KindOnly = cx.deserialize()?;
+    objectives::build(cx, &raw.objective.kind)
+}
+
 /// The scenario file as the output names it (the file itself, not the way it was named: two paths to
 /// one file give the same summary.json) and copies it.
 pub(super) fn source_file(src: &str, path: &Path) -> SourceFile {

@@ -14,7 +14,7 @@ use crate::objective::Objective;
 use crate::outspec::SourceFile;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -533,8 +533,9 @@ impl Base {
         })
     }
 
-    /// The grid points: the file parsed into its tree once, and the axis values into TOML values.
-    pub fn points(&self) -> Result<Points<'_>> {
+    /// The grid points, for a pool of `threads` worker threads: the file parsed into its tree once, and
+    /// the axis values into TOML values.
+    pub fn points(&self, threads: usize) -> Result<Points<'_>> {
         let cx = Ctx {
             path: &self.path,
             src: &self.src,
@@ -564,6 +565,7 @@ impl Base {
             cx,
             tree,
             literals,
+            objectives: (0..threads).map(|_| OnceLock::new()).collect(),
         })
     }
 }
@@ -583,6 +585,10 @@ pub struct Points<'a> {
     cx: Ctx<'a>,
     tree: Spanned<DeTable<'a>>,
     literals: Vec<Vec<Literal<'a>>>,
+    /// One objective per worker thread of the pool, built on the thread's first point: an objective
+    /// keeps its workspace behind a lock ([`crate::objective`]'s scratch), so two threads on one
+    /// objective would allocate a fresh workspace per gradient. Outside the pool, the base's.
+    objectives: Vec<OnceLock<(Arc<dyn Objective>, serde_json::Value)>>,
 }
 
 impl Points<'_> {
@@ -599,7 +605,7 @@ impl Points<'_> {
             key,
             message,
         };
-        let Some((objective, settings)) = &base.objective else {
+        let Some(shared) = &base.objective else {
             let mut doc = base.doc.clone();
             for (axis, &c) in base.axes.iter().zip(coordinates) {
                 apply(&mut doc, &axis.key, axis.values[c]).map_err(|m| unlocated(axis.key.clone(), m))?;
@@ -627,6 +633,18 @@ impl Points<'_> {
             };
             apply_tree(&mut tree, &axis.key, value).map_err(|m| unlocated(axis.key.clone(), m))?;
         }
+        let slot = rayon::current_thread_index().and_then(|i| self.objectives.get(i));
+        let (objective, settings) = match slot {
+            Some(slot) => match slot.get() {
+                Some(built) => built,
+                None => {
+                    let (objective, settings) = super::load::build_objective(&self.cx)?;
+                    // Only this thread fills its slot, so the slot is still empty here.
+                    slot.get_or_init(|| (Arc::from(objective), settings))
+                }
+            },
+            None => shared,
+        };
         let objective: Box<dyn Objective> = Box::new(SharedObjective(Arc::clone(objective)));
         super::load::parse_tree(
             &self.cx,

@@ -209,7 +209,7 @@ impl Plan {
     /// Validates each axis value once (the other axes at their first value), so a bad value is refused
     /// before anything runs.
     fn check_axes(&self) -> Result<()> {
-        let points = self.base.points()?;
+        let points = self.base.points(0)?;
         for (k, axis) in self.spec.axes.iter().enumerate() {
             for j in 0..axis.values.len() {
                 let mut coordinates = vec![0; self.spec.axes.len()];
@@ -260,7 +260,7 @@ impl Plan {
     /// Runs grid point `index` alone and returns its CSV row's cells. A sweep reads the file once for
     /// all its rows; this reads it for one.
     pub fn row(&self, index: u64) -> Result<Vec<String>> {
-        self.row_at(&self.base.points()?, index)
+        self.row_at(&self.base.points(0)?, index)
     }
 
     /// Runs grid point `index` and returns its CSV row's cells.
@@ -467,7 +467,6 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     let table = dir.join(TABLE);
     let mut out = Writer::create(&table, &plan.columns)?;
     out.flush()?;
-    let points = plan.base.points()?;
 
     let total = plan.runs();
     let Shard { index: first, count } = options.shard;
@@ -480,6 +479,7 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
         .num_threads(options.jobs.max(1))
         .build()
         .map_err(|e| Error::io("(thread pool)", std::io::Error::other(e)))?;
+    let points = plan.base.points(pool.current_num_threads())?;
     let bar = if options.progress {
         let bar = indicatif::ProgressBar::new(planned);
         bar.set_style(
