@@ -21,12 +21,12 @@ use crate::method::MethodKind;
 use crate::objective::norm;
 use crate::outdir::Claim;
 use crate::render;
+use crate::formats::sweep_summary::{SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary};
 use crate::formats::table::Writer;
 use crate::scenario::sweep::{self as spec, Axis, Points, SweepFigure, SweepSpec};
 use crate::scenario::{self, Scenario};
 use crate::trajectory::Termination;
 use rayon::prelude::*;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -521,7 +521,7 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     bar.finish_and_clear();
     let mut files = vec![out.finish()?];
     let shard = (options.shard != Shard::WHOLE).then_some(options.shard);
-    files.extend(finish(dir, &plan_json(plan), shard, planned, !interrupted)?);
+    files.extend(finish(dir, &plan_record(plan), shard, planned, !interrupted)?);
     Ok(Outcome {
         rows,
         planned,
@@ -530,76 +530,89 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     })
 }
 
-/// What a merge needs to rebuild a sweep's summary and figures: the plan, as JSON.
-fn plan_json(plan: &Plan) -> serde_json::Value {
-    let axes: Vec<_> = plan
-        .spec
-        .axes
-        .iter()
-        .map(|a| json!({"key": a.key, "log": a.log, "values": a.values}))
-        .collect();
-    let figures: Vec<_> = plan
-        .spec
-        .figures
-        .iter()
-        .map(|f| match f {
-            SweepFigure::Curve { x, y, log } => json!({"kind": "curve", "x": x, "y": y, "log": log}),
-            SweepFigure::BasinMap => json!({"kind": "basin_map"}),
-            SweepFigure::Bifurcation => json!({"kind": "bifurcation"}),
-            SweepFigure::Trainability => json!({"kind": "trainability"}),
-        })
-        .collect();
-    json!({
-        "scenario": plan.name,
-        "runs": plan.runs(),
-        "axes": axes,
-        "tail": plan.spec.tail,
-        "figures": figures,
-        "minima": plan.minima,
-        "methods": plan.methods.iter().map(|(id, d)| json!({"id": id, "discrete": d})).collect::<Vec<_>>(),
-        "comparisons": plan.comparisons,
-    })
+/// What a merge needs to rebuild a sweep's summary and figures: the plan, as saved.
+fn plan_record(plan: &Plan) -> SweepPlan {
+    SweepPlan {
+        scenario: plan.name.clone(),
+        runs: plan.runs(),
+        axes: plan.spec.axes.iter().map(SavedAxis::from).collect(),
+        tail: plan.spec.tail,
+        figures: plan.spec.figures.iter().map(SavedFigure::from).collect(),
+        minima: plan.minima.clone(),
+        methods: plan
+            .methods
+            .iter()
+            .map(|(id, discrete)| SavedMethod {
+                id: id.clone(),
+                discrete: *discrete,
+            })
+            .collect(),
+        comparisons: plan.comparisons.clone(),
+    }
+}
+
+impl From<&Axis> for SavedAxis {
+    fn from(a: &Axis) -> SavedAxis {
+        SavedAxis {
+            key: a.key.clone(),
+            log: a.log,
+            values: a.values.clone(),
+        }
+    }
+}
+
+impl From<SavedAxis> for Axis {
+    fn from(a: SavedAxis) -> Axis {
+        Axis {
+            key: a.key,
+            log: a.log,
+            values: a.values,
+        }
+    }
+}
+
+impl From<&SweepFigure> for SavedFigure {
+    fn from(f: &SweepFigure) -> SavedFigure {
+        match f {
+            SweepFigure::Curve { x, y, log } => SavedFigure::Curve {
+                x: x.clone(),
+                y: y.clone(),
+                log: *log,
+            },
+            SweepFigure::BasinMap => SavedFigure::BasinMap,
+            SweepFigure::Bifurcation => SavedFigure::Bifurcation,
+            SweepFigure::Trainability => SavedFigure::Trainability,
+        }
+    }
 }
 
 /// Writes `summary.json` (the plan plus counts read back from `sweep.csv`) and the figures into `dir` (a
 /// staging folder). Shared by a sweep and a merge, so both give the same bytes.
 fn finish(
     dir: &Path,
-    plan: &serde_json::Value,
+    plan: &SweepPlan,
     shard: Option<Shard>,
     planned: u64,
     complete: bool,
 ) -> Result<Vec<PathBuf>> {
     let table = dir.join(TABLE);
     let counts = table::counts(&table, plan)?;
-    let mut summary = plan.clone();
-    summary["shard"] = match shard {
-        Some(s) => json!({"index": s.index, "count": s.count}),
-        None => serde_json::Value::Null,
+    let summary = SweepSummary {
+        plan: plan.clone(),
+        shard: shard.map(|s| SavedShard {
+            index: s.index,
+            count: s.count,
+        }),
+        planned_rows: planned,
+        rows: counts.rows,
+        complete,
+        counts,
     };
-    summary["planned_rows"] = json!(planned);
-    summary["rows"] = counts["rows"].clone();
-    summary["complete"] = json!(complete);
-    summary["counts"] = counts;
     let path = dir.join(crate::formats::SUMMARY);
-    let text = serde_json::to_string_pretty(&summary).expect("a JSON value always serialises");
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    summary.write(&path)?;
     let mut files = vec![path];
     if shard.is_none() {
-        files.extend(render::sweep_figures(&summary, &table, &dir.join("figures"))?);
+        files.extend(render::sweep_figures(&summary.to_value(), &table, &dir.join("figures"))?);
     }
     Ok(files)
-}
-
-/// An axis as stored in a summary.
-pub fn axis_from_json(v: &serde_json::Value) -> Option<Axis> {
-    Some(Axis {
-        key: v["key"].as_str()?.to_string(),
-        log: v["log"].as_bool()?,
-        values: v["values"]
-            .as_array()?
-            .iter()
-            .map(|x| x.as_f64())
-            .collect::<Option<_>>()?,
-    })
 }
