@@ -169,10 +169,7 @@ impl SweepSummary {
     /// The sweep summary in `value`, read from `path` (named in the error).
     pub fn from_value(value: serde_json::Value, path: &Path) -> Result<SweepSummary> {
         if !(value["axes"].is_array() && value["scenario"].is_string()) {
-            return Err(bad(
-                path,
-                "is not a flowgap sweep summary (it has no `axes`)",
-            ));
+            return Err(bad(path, "is not a flowgap sweep summary (it has no `axes`)"));
         }
         serde_json::from_value(value).map_err(|e| bad(path, format!("is not a flowgap sweep summary ({e})")))
     }

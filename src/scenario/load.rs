@@ -252,6 +252,10 @@ fn refuse_blank(cx: &Ctx) -> Result<()> {
 /// The checked scenario of the file's keys `raw` with its built objective: θ₀, the time grid, the
 /// methods, comparisons, diagnostics and output, and the budgets.
 fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Result<Scenario> {
+    let cx = Ctx {
+        path: cx.path,
+        src: cx.src,
+    };
     let name = raw.name.get_ref().clone();
     if let Some(problem) = file_name_problem(&name) {
         return Err(cx.err(
@@ -473,8 +477,9 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
     };
     let scenario = Scenario { experiment, output };
     let e = &scenario.experiment;
-    super::budget::check_budget_within(e, cx.path, cx.src, super::budget::memory_budget()?)?;
-    super::budget::check_work_within(e, cx.path, cx.src, super::budget::work_budget()?)?;
+    let (path, src) = (cx.path, cx.src);
+    super::budget::check_budget_within(e, path, src, super::budget::memory_budget()?)?;
+    super::budget::check_work_within(e, path, src, super::budget::work_budget()?)?;
     Ok(scenario)
 }
 

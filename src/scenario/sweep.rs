@@ -485,7 +485,7 @@ pub struct Base {
     numbers: String,
     /// Per axis and value: the byte ranges in `numbers` of its float and its integer literal (none when
     /// the value is not integral).
-    literals: Vec<Vec<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)>>,
+    literals: Vec<Vec<LiteralRanges>>,
 }
 
 impl Base {
@@ -497,7 +497,9 @@ impl Base {
             .map_err(|e: toml::de::Error| grid_error(format!("{}: {}", path.display(), e.message())))?;
         let shared = !axes.iter().any(|a| a.key.starts_with("objective."));
         let (experiment, output) = base.into_parts();
-        let source = output.source.unwrap_or_else(|| super::load::source_file(&src, path));
+        let source = output
+            .source
+            .unwrap_or_else(|| super::load::source_file(&src, path));
         let objective = shared.then(|| (Arc::from(experiment.objective), experiment.objective_settings));
         let mut numbers = String::new();
         let mut push = |text: String| {
@@ -570,6 +572,9 @@ impl Base {
     }
 }
 
+/// Where an axis value's float literal and (when integral) integer literal sit in [`Base`]'s numbers.
+type LiteralRanges = (std::ops::Range<usize>, Option<std::ops::Range<usize>>);
+
 /// The largest integer an axis value may stand for (beyond it, f64 skips integers).
 const MAX_EXACT_INTEGER: f64 = 9.0e15;
 
@@ -624,12 +629,10 @@ impl Points<'_> {
                 if !integer {
                     return Ok(literal.float.clone());
                 }
-                literal.integer.clone().ok_or_else(|| {
-                    format!(
-                        "`{}` takes integers; {} is not one",
-                        axis.key, axis.values[c]
-                    )
-                })
+                literal
+                    .integer
+                    .clone()
+                    .ok_or_else(|| format!("`{}` takes integers; {} is not one", axis.key, axis.values[c]))
             };
             apply_tree(&mut tree, &axis.key, value).map_err(|m| unlocated(axis.key.clone(), m))?;
         }
@@ -646,12 +649,7 @@ impl Points<'_> {
             None => shared,
         };
         let objective: Box<dyn Objective> = Box::new(SharedObjective(Arc::clone(objective)));
-        super::load::parse_tree(
-            &self.cx,
-            tree,
-            (objective, settings.clone()),
-            base.source.clone(),
-        )
+        super::load::parse_tree(&self.cx, tree, (objective, settings.clone()), base.source.clone())
     }
 }
 
@@ -679,7 +677,11 @@ fn apply_tree<'a>(
         let mut found = None;
         for m in methods.iter_mut() {
             let span = m.span();
-            let this = m.get_ref().get("id").and_then(|v| v.get_ref().as_str()).unwrap_or("");
+            let this = m
+                .get_ref()
+                .get("id")
+                .and_then(|v| v.get_ref().as_str())
+                .unwrap_or("");
             if this == id {
                 found = match m.get_mut() {
                     DeValue::Table(t) => Some((t, span)),
@@ -703,7 +705,12 @@ fn apply_tree<'a>(
         let span = entry.span();
         match entry.get_mut() {
             DeValue::Table(t) => (t, span, &segments[1..]),
-            _ => return Err(format!("`{key}`: `{}` is not a table in the scenario", segments[0])),
+            _ => {
+                return Err(format!(
+                    "`{key}`: `{}` is not a table in the scenario",
+                    segments[0]
+                ))
+            }
         }
     };
     let [last] = rest else {
@@ -713,8 +720,8 @@ fn apply_tree<'a>(
     match index {
         None => {
             let slot = table.get_mut(field);
-            let integer = INTEGER_KEYS.contains(&field)
-                || slot.as_ref().is_some_and(|v| v.get_ref().is_integer());
+            let integer =
+                INTEGER_KEYS.contains(&field) || slot.as_ref().is_some_and(|v| v.get_ref().is_integer());
             let v = value(integer)?;
             match slot {
                 Some(slot) => {

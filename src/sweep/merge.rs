@@ -116,12 +116,7 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
 }
 
 /// Writes the parts' rows in index order into `dir/sweep.csv`, then the summary and figures.
-fn write_merged(
-    readers: &mut [PartRows],
-    plan: &SweepPlan,
-    runs: u64,
-    dir: &Path,
-) -> Result<Vec<PathBuf>> {
+fn write_merged(readers: &mut [PartRows], plan: &SweepPlan, runs: u64, dir: &Path) -> Result<Vec<PathBuf>> {
     let table = dir.join(TABLE);
     let mut w = Writer::create(&table, readers[0].rows.header())?;
     // A k-way merge by the index column: each part is in index order (checked as it is read).

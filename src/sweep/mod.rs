@@ -17,12 +17,14 @@ pub use table::read_summary;
 
 use crate::error::{Error, Location, Result};
 use crate::experiment::Report;
+use crate::formats::sweep_summary::{
+    SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary,
+};
+use crate::formats::table::Writer;
 use crate::method::MethodKind;
 use crate::objective::norm;
 use crate::outdir::Claim;
 use crate::render;
-use crate::formats::sweep_summary::{SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary};
-use crate::formats::table::Writer;
 use crate::scenario::sweep::{self as spec, Axis, Points, SweepFigure, SweepSpec};
 use crate::scenario::{self, Scenario};
 use crate::trajectory::Termination;
@@ -612,7 +614,11 @@ fn finish(
     summary.write(&path)?;
     let mut files = vec![path];
     if shard.is_none() {
-        files.extend(render::sweep_figures(&summary.to_value(), &table, &dir.join("figures"))?);
+        files.extend(render::sweep_figures(
+            &summary.to_value(),
+            &table,
+            &dir.join("figures"),
+        )?);
     }
     Ok(files)
 }

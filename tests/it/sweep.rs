@@ -280,7 +280,11 @@ fn bad_grid_flags_exit_2_naming_what_is_allowed() {
     let text = std::fs::read_to_string(&s).unwrap();
     let line_of = |prefix: &str| text.lines().position(|l| l.starts_with(prefix)).unwrap() + 1;
     for (grid, line, says) in [
-        ("run.step_size=0.5,-1", line_of("step_size = 1.1"), "(at the sweep point run.step_size=-1)"),
+        (
+            "run.step_size=0.5,-1",
+            line_of("step_size = 1.1"),
+            "(at the sweep point run.step_size=-1)",
+        ),
         ("method.flow.rtol=2", line_of("rtol = 1e-8"), "must be below 1"),
     ] {
         let out = flowgap(&["sweep", &s, "--quiet", "--grid", grid, "--out", "o"], &dir);

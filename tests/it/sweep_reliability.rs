@@ -287,7 +287,12 @@ fn rows_equal_single_runs(dir: &Path, file: &Path, grid: &[&str], write: impl Fn
         std::fs::write(&alone, write(&values)).unwrap();
         let out = dir.join(format!("run_{r}"));
         ok(&flowgap(
-            &["run", &alone.display().to_string(), "--out", &out.display().to_string()],
+            &[
+                "run",
+                &alone.display().to_string(),
+                "--out",
+                &out.display().to_string(),
+            ],
             dir,
         ));
         let summary: serde_json::Value =
@@ -298,14 +303,22 @@ fn rows_equal_single_runs(dir: &Path, file: &Path, grid: &[&str], write: impl Fn
             assert_eq!(m["termination"]["status"], row[col(&format!("{id}.termination"))]);
             for (json, csv_col) in [("final_loss", "final_loss"), ("final_grad_norm", "grad_norm")] {
                 let (a, b) = (m[json].to_string(), row[col(&format!("{id}.{csv_col}"))]);
-                assert_eq!(bits(&a), bits(b), "row {r} {values:?}: {id}.{csv_col}: run {a}, sweep {b}");
+                assert_eq!(
+                    bits(&a),
+                    bits(b),
+                    "row {r} {values:?}: {id}.{csv_col}: run {a}, sweep {b}"
+                );
             }
         }
         let (a, b) = (
             summary["comparisons"][0]["max_distance"].to_string(),
             row[col("gd_vs_flow.max_distance")],
         );
-        assert_eq!(bits(&a), bits(b), "row {r} {values:?}: max_distance: run {a}, sweep {b}");
+        assert_eq!(
+            bits(&a),
+            bits(b),
+            "row {r} {values:?}: max_distance: run {a}, sweep {b}"
+        );
     }
 }
 
@@ -313,8 +326,10 @@ fn rows_equal_single_runs(dir: &Path, file: &Path, grid: &[&str], write: impl Fn
 fn short_mlp() -> String {
     let text = std::fs::read_to_string(scenario("mlp_teacher_student")).unwrap();
     assert!(text.contains("steps = 2000 ") && text.contains("figures = [\"loss\""));
-    text.replace("steps = 2000 ", "steps = 100 ")
-        .replace("figures = [\"loss\", \"distance\", \"projected_portrait\"]", "figures = []")
+    text.replace("steps = 2000 ", "steps = 100 ").replace(
+        "figures = [\"loss\", \"distance\", \"projected_portrait\"]",
+        "figures = []",
+    )
 }
 
 #[test]
@@ -326,11 +341,18 @@ fn grid_points_built_from_the_parsed_file_equal_the_setting_written_and_run_alon
     assert!(text.contains("seed = 1\nscale") && text.contains("rtol = 1e-8\n"));
     let file = dir.join("mlp.toml");
     std::fs::write(&file, &text).unwrap();
-    let grid = ["init.seed=1,2,3", "method.flow.rtol=1e-6,1e-8", "run.divergence_bound=1e6"];
+    let grid = [
+        "init.seed=1,2,3",
+        "method.flow.rtol=1e-6,1e-8",
+        "run.divergence_bound=1e6",
+    ];
     rows_equal_single_runs(&dir, &file, &grid, |v| {
         text.replace("seed = 1\nscale", &format!("seed = {}\nscale", v[0]))
             .replace("rtol = 1e-8\n", &format!("rtol = {}\n", v[1]))
-            .replace("record_every = 10", &format!("record_every = 10\ndivergence_bound = {}", v[2]))
+            .replace(
+                "record_every = 10",
+                &format!("record_every = 10\ndivergence_bound = {}", v[2]),
+            )
     });
 }
 
