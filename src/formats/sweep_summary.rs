@@ -174,3 +174,71 @@ impl SweepSummary {
         serde_json::from_value(value).map_err(|e| bad(path, format!("is not a flowgap sweep summary ({e})")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    fn summary() -> SweepSummary {
+        SweepSummary {
+            plan: SweepPlan {
+                scenario: "s".into(),
+                runs: 2,
+                axes: vec![SavedAxis {
+                    key: "run.step_size".into(),
+                    log: false,
+                    values: vec![0.1, 0.2],
+                }],
+                tail: 0,
+                figures: vec![SavedFigure::BasinMap],
+                minima: vec![vec![3.0, 2.0]],
+                methods: vec![SavedMethod {
+                    id: "gd".into(),
+                    discrete: true,
+                }],
+                comparisons: vec![],
+            },
+            shard: None,
+            planned_rows: 2,
+            rows: 0,
+            complete: true,
+            counts: Counts {
+                rows: 0,
+                methods: BTreeMap::new(),
+                disagreement: Some(BTreeMap::from([(
+                    "gd_vs_flow".to_string(),
+                    Disagreement {
+                        different_minimum: 0,
+                        fraction: None,
+                    },
+                )])),
+            },
+        }
+    }
+
+    #[test]
+    fn a_summary_reads_back_as_written_and_a_foreign_one_is_bad_input() {
+        let path = Path::new("summary.json");
+        let s = summary();
+        let v = s.to_value();
+        // Keys as every flowgap summary writes them: sorted, the figure tagged by its kind, no rows: null.
+        assert_eq!(v["figures"][0]["kind"], "basin_map");
+        assert!(v["counts"]["disagreement"]["gd_vs_flow"]["fraction"].is_null());
+        assert_eq!(v["shard"], serde_json::Value::Null);
+        assert_eq!(SweepSummary::from_value(v.clone(), path).unwrap(), s);
+        let mut no_counts = v.clone();
+        no_counts.as_object_mut().unwrap().remove("counts");
+        let mut run_summary = v;
+        run_summary.as_object_mut().unwrap().remove("axes");
+        for foreign in [no_counts, run_summary, serde_json::json!([1, 2])] {
+            match SweepSummary::from_value(foreign, path) {
+                Err(Error::Input { path: p, message }) => {
+                    assert_eq!(p, path);
+                    assert!(message.contains("not a flowgap sweep summary"), "{message}");
+                }
+                other => panic!("expected bad input, got {other:?}"),
+            }
+        }
+    }
+}

@@ -51,3 +51,30 @@ impl Objective for SharedObjective {
         self.0.parameter_blocks()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objective::Himmelblau;
+
+    #[test]
+    fn the_handle_gives_what_the_objective_gives_bit_for_bit() {
+        let shared = SharedObjective(Arc::new(Himmelblau));
+        let theta = [-2.5, 1.75];
+        // f(x, y) = (x² + y − 11)² + (x + y² − 7)², by hand at (−2.5, 1.75): (6.25 + 1.75 − 11)² +
+        // (−2.5 + 3.0625 − 7)² = 9 + 41.44140625.
+        assert_eq!(shared.loss(&theta), 9.0 + 41.441_406_25);
+        let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+        shared.gradient(&theta, &mut a);
+        Himmelblau.gradient(&theta, &mut b);
+        assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        assert_eq!(shared.loss_gradient(&theta, &mut a), Himmelblau.loss(&theta));
+        assert_eq!(shared.known_minima(), Himmelblau.known_minima());
+        assert_eq!(shared.dim(), 2);
+        // The lane form is reached through the handle, so a sweep over starts still takes the lanes.
+        assert!(matches!(
+            shared.lane_objective(),
+            Some(LaneObjective::Himmelblau(_))
+        ));
+    }
+}
