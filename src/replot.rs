@@ -191,7 +191,8 @@ fn replot_sweep(
              --figures and --formats apply to a run's folder",
         ));
     }
-    if !summary["shard"].is_null() {
+    let saved = crate::formats::sweep_summary::SweepSummary::from_value(summary.clone(), &dir.join(SUMMARY))?;
+    if saved.shard.is_some() {
         return Err(bad(
             dir,
             "one shard of a sweep, which draws no figures: join the parts with `flowgap merge`, then plot \

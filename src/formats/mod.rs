@@ -9,6 +9,7 @@ pub mod order;
 pub mod run_csv;
 pub mod summary;
 pub mod sweep;
+pub mod sweep_summary;
 pub mod table;
 
 use crate::error::{Error, Result};

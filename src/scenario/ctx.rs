@@ -5,6 +5,7 @@ use crate::error::{escape_controls, excerpt, Error, Location, Result};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::path::Path;
+use toml::de::DeTable;
 use toml::Spanned;
 
 /// Builds errors that point into one file.
@@ -15,11 +16,26 @@ pub struct Ctx<'a> {
     pub src: &'a str,
 }
 
+impl<'a> Ctx<'a> {
+    /// The file parsed once into TOML's tree of spanned values, for callers that read it as several
+    /// variants (a sweep's grid points); errors as [`Ctx::deserialize`] gives them.
+    pub fn tree(&self) -> Result<Spanned<DeTable<'a>>> {
+        DeTable::parse(self.src).map_err(|e| self.located(&e, None))
+    }
+}
+
 impl Ctx<'_> {
     /// Deserialises the whole file into `T`, mapping TOML and serde errors to located ones. Types that
     /// read only a part of the file (one table) ignore the rest by not denying unknown fields at the top.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
         let de = toml::Deserializer::parse(self.src).map_err(|e| self.located(&e, None))?;
+        serde_path_to_error::deserialize(de).map_err(|e| self.located(e.inner(), Some(dotted(e.path()))))
+    }
+
+    /// [`Ctx::deserialize`] from a tree of [`Ctx::tree`] (possibly changed: its spans must point into
+    /// this file).
+    pub fn deserialize_tree<T: DeserializeOwned>(&self, tree: Spanned<DeTable<'_>>) -> Result<T> {
+        let de = toml::Deserializer::from(tree);
         serde_path_to_error::deserialize(de).map_err(|e| self.located(e.inner(), Some(dotted(e.path()))))
     }
 

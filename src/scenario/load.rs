@@ -3,7 +3,7 @@
 //! Every refusal names the file, the line and column, the dotted key, and what is allowed.
 
 use super::ctx::Ctx;
-use super::objectives;
+use super::objectives::{self, Built};
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
@@ -20,6 +20,7 @@ use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use toml::de::DeTable;
 use toml::Spanned;
 
 #[derive(Deserialize)]
@@ -199,7 +200,50 @@ fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
 /// Checks scenario text `src`, naming `path` in errors.
 pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     let cx = Ctx { path, src };
-    let blank = src
+    refuse_blank(&cx)?;
+    let raw: RawScenario = cx.deserialize()?;
+    let objective = objectives::build(&cx, &raw.objective.get_ref().kind)?;
+    check(&cx, raw, objective, source_file(src, path))
+}
+
+/// A scenario from the tree of its file ([`Ctx::tree`], with a sweep's grid point set in it) and an
+/// objective already built from the same file's `[objective]`: every check of [`parse`] but the
+/// objective's, without reading the text again.
+pub(super) fn parse_tree(
+    cx: &Ctx,
+    tree: Spanned<DeTable<'_>>,
+    objective: Built,
+    source: SourceFile,
+) -> Result<Scenario> {
+    let raw: RawScenario = cx.deserialize_tree(tree)?;
+    check(cx, raw, objective, source)
+}
+
+/// The objective of the scenario text in `cx`, built again (its file already passed [`parse`]): for a
+/// sweep's worker threads, which each need their own, since an objective's workspace serves one
+/// caller at a time.
+pub(super) fn build_objective(cx: &Ctx) -> Result<Built> {
+    #[derive(Deserialize)]
+    struct KindOnly {
+        objective: RawObjectiveKind,
+    }
+    let raw: KindOnly = cx.deserialize()?;
+    objectives::build(cx, &raw.objective.kind)
+}
+
+/// The scenario file as the output names it (the file itself, not the way it was named: two paths to
+/// one file give the same summary.json) and copies it.
+pub(super) fn source_file(src: &str, path: &Path) -> SourceFile {
+    SourceFile {
+        path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        text: src.to_string(),
+    }
+}
+
+/// Refuses a file with nothing but blank lines and comments, saying what a scenario needs.
+fn refuse_blank(cx: &Ctx) -> Result<()> {
+    let blank = cx
+        .src
         .trim_start_matches('\u{feff}')
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
@@ -211,8 +255,16 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
              [[method]] (see scenarios/ for examples)",
         ));
     }
-    let raw: RawScenario = cx.deserialize()?;
+    Ok(())
+}
 
+/// The checked scenario of the file's keys `raw` with its built objective: θ₀, the time grid, the
+/// methods, comparisons, diagnostics and output, and the budgets.
+fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Result<Scenario> {
+    let cx = Ctx {
+        path: cx.path,
+        src: cx.src,
+    };
     let name = raw.name.get_ref().clone();
     if let Some(problem) = file_name_problem(&name) {
         return Err(cx.err(
@@ -222,7 +274,7 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         ));
     }
 
-    let (objective, objective_settings) = objectives::build(&cx, &raw.objective.get_ref().kind)?;
+    let (objective, objective_settings) = objective;
     let dim = objective.dim();
 
     let init = initial_point(&cx, raw.init.get_ref(), raw.init.span(), objective.as_ref())?;
@@ -430,14 +482,11 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
         figures,
         formats,
         figure,
-        source: Some(SourceFile {
-            // The file itself, not the way it was named: two paths to one file give the same summary.json.
-            path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-            text: src.to_string(),
-        }),
+        source: Some(source),
     };
     let scenario = Scenario { experiment, output };
     let e = &scenario.experiment;
+    let (path, src) = (cx.path, cx.src);
     super::budget::check_budget_within(e, path, src, super::budget::memory_budget()?)?;
     super::budget::check_work_within(e, path, src, super::budget::work_budget()?)?;
     Ok(scenario)

@@ -1,13 +1,21 @@
 //! Sweep axes: the `[sweep]` table of a scenario and the `--grid` flags, parsed into [`SweepSpec`], and
-//! the override of one grid point onto the scenario's TOML document.
+//! the scenario of one grid point ([`Base`], [`Points`]).
 //!
-//! A grid point is applied as an override to the parsed TOML document, which then goes through the
-//! normal loader ([`super::parse`]): every swept value gets exactly the checks a hand-written one gets.
+//! The file is parsed once into TOML's tree of spanned values; a grid point sets its values in a copy
+//! of that tree, at the spans of the base file's keys, and the loader's own checks run on it: every
+//! swept value gets exactly the checks a hand-written one gets, with the line it would have. The
+//! objective is built once and shared by every point unless an axis is an `objective.*` key.
 
 use super::ctx::Ctx;
+use super::shared_objective::SharedObjective;
+use super::Scenario;
 use crate::error::{Error, Location, Result};
+use crate::objective::Objective;
+use crate::outspec::SourceFile;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// One axis of a sweep: a dotted key and its values, in order.
@@ -457,4 +465,292 @@ pub fn grid_error(message: String) -> Error {
         key: "grid".into(),
         message,
     }
+}
+
+/// A scenario read once for a sweep over `axes`: its text, its checked objective when no axis changes
+/// it, and every axis value as a TOML literal. [`Base::points`] turns it into the grid points.
+pub struct Base {
+    path: PathBuf,
+    src: String,
+    source: SourceFile,
+    axes: Vec<Axis>,
+    /// The base scenario's objective and settings, shared by every point; `None` when an axis is an
+    /// `objective.*` key.
+    objective: Option<(Arc<dyn Objective>, serde_json::Value)>,
+    /// The document for the points of an `objective.*` axis, whose text is written and parsed whole:
+    /// the objective kinds read their keys from the file's text (a second pass per kind), not from a
+    /// tree.
+    doc: toml::Table,
+    /// Every axis value's literals (see [`Literal`]), end to end.
+    numbers: String,
+    /// Per axis and value: the byte ranges in `numbers` of its float and its integer literal (none when
+    /// the value is not integral).
+    literals: Vec<Vec<LiteralRanges>>,
+}
+
+impl Base {
+    /// The sweep base of the scenario `base`, read from `src` at `path` (its objective moves into the
+    /// base, to be shared when no axis is an `objective.*` key).
+    pub fn new(src: String, path: &Path, base: Scenario, axes: &[Axis]) -> Result<Base> {
+        let doc: toml::Table = src
+            .parse()
+            .map_err(|e: toml::de::Error| grid_error(format!("{}: {}", path.display(), e.message())))?;
+        let shared = !axes.iter().any(|a| a.key.starts_with("objective."));
+        let (experiment, output) = base.into_parts();
+        let source = output
+            .source
+            .unwrap_or_else(|| super::load::source_file(&src, path));
+        let objective = shared.then(|| (Arc::from(experiment.objective), experiment.objective_settings));
+        let mut numbers = String::new();
+        let mut push = |text: String| {
+            let start = numbers.len();
+            numbers.push_str(&text);
+            start..numbers.len()
+        };
+        let literals = axes
+            .iter()
+            .map(|a| {
+                let values = a.values.iter();
+                values
+                    .map(|&v| {
+                        // Debug prints the shortest form that reads back as `v` (`1e-7`, `0.5`, `2.0`),
+                        // all valid TOML floats.
+                        let float = push(format!("{v:?}"));
+                        let int = (v.fract() == 0.0 && v.abs() <= MAX_EXACT_INTEGER)
+                            .then(|| push(format!("{}", v as i64)));
+                        (float, int)
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Base {
+            path: path.to_path_buf(),
+            src,
+            source,
+            axes: axes.to_vec(),
+            objective,
+            doc,
+            numbers,
+            literals,
+        })
+    }
+
+    /// The grid points, for a pool of `threads` worker threads: the file parsed into its tree once, and
+    /// the axis values into TOML values.
+    pub fn points(&self, threads: usize) -> Result<Points<'_>> {
+        let cx = Ctx {
+            path: &self.path,
+            src: &self.src,
+        };
+        let tree = cx.tree()?;
+        let value = |r: &std::ops::Range<usize>| -> Result<DeValue<'_>> {
+            DeValue::parse(&self.numbers[r.clone()])
+                .map(Spanned::into_inner)
+                .map_err(|e| grid_error(format!("`{}`: {}", &self.numbers[r.clone()], e.message())))
+        };
+        let literals = self
+            .literals
+            .iter()
+            .map(|axis| {
+                axis.iter()
+                    .map(|(f, i)| {
+                        Ok(Literal {
+                            float: value(f)?,
+                            integer: i.as_ref().map(value).transpose()?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Points {
+            base: self,
+            cx,
+            tree,
+            literals,
+            objectives: (0..threads).map(|_| OnceLock::new()).collect(),
+        })
+    }
+}
+
+/// Where an axis value's float literal and (when integral) integer literal sit in [`Base`]'s numbers.
+type LiteralRanges = (std::ops::Range<usize>, Option<std::ops::Range<usize>>);
+
+/// The largest integer an axis value may stand for (beyond it, f64 skips integers).
+const MAX_EXACT_INTEGER: f64 = 9.0e15;
+
+/// One axis value as TOML values: a float, and an integer when the value is integral.
+struct Literal<'a> {
+    float: DeValue<'a>,
+    integer: Option<DeValue<'a>>,
+}
+
+/// The grid points of a [`Base`]: its file's tree, parsed once, and the axis values as TOML values.
+pub struct Points<'a> {
+    base: &'a Base,
+    cx: Ctx<'a>,
+    tree: Spanned<DeTable<'a>>,
+    literals: Vec<Vec<Literal<'a>>>,
+    /// One objective per worker thread of the pool, built on the thread's first point: an objective
+    /// keeps its workspace behind a lock ([`crate::objective`]'s scratch), so two threads on one
+    /// objective would allocate a fresh workspace per gradient. Outside the pool, the base's.
+    objectives: Vec<OnceLock<(Arc<dyn Objective>, serde_json::Value)>>,
+}
+
+impl Points<'_> {
+    /// The checked scenario of the grid point whose value along axis k is value `coordinates[k]` of it.
+    /// An error about a swept value is located at the base file's key (its line when the file has it).
+    pub fn scenario(&self, coordinates: &[usize]) -> Result<Scenario> {
+        let base = self.base;
+        let unlocated = |key: String, message: String| Error::Scenario {
+            location: Location {
+                file: base.path.clone(),
+                line: None,
+                column: None,
+            },
+            key,
+            message,
+        };
+        let Some(shared) = &base.objective else {
+            let mut doc = base.doc.clone();
+            for (axis, &c) in base.axes.iter().zip(coordinates) {
+                apply(&mut doc, &axis.key, axis.values[c]).map_err(|m| unlocated(axis.key.clone(), m))?;
+            }
+            let text = toml::to_string(&doc).expect("a TOML table always serialises");
+            // The lines of the written text are not the file's: the error keeps its key only.
+            return super::parse(&text, &base.path).map_err(|e| match e {
+                Error::Scenario { key, message, .. } => unlocated(key, message),
+                other => other,
+            });
+        };
+        let mut tree = self.tree.clone();
+        for ((axis, literals), &c) in base.axes.iter().zip(&self.literals).zip(coordinates) {
+            let literal = &literals[c];
+            let value = |integer: bool| -> std::result::Result<DeValue<'_>, String> {
+                if !integer {
+                    return Ok(literal.float.clone());
+                }
+                literal
+                    .integer
+                    .clone()
+                    .ok_or_else(|| format!("`{}` takes integers; {} is not one", axis.key, axis.values[c]))
+            };
+            apply_tree(&mut tree, &axis.key, value).map_err(|m| unlocated(axis.key.clone(), m))?;
+        }
+        let slot = rayon::current_thread_index().and_then(|i| self.objectives.get(i));
+        let (objective, settings) = match slot {
+            Some(slot) => match slot.get() {
+                Some(built) => built,
+                None => {
+                    let (objective, settings) = super::load::build_objective(&self.cx)?;
+                    // Only this thread fills its slot, so the slot is still empty here.
+                    slot.get_or_init(|| (Arc::from(objective), settings))
+                }
+            },
+            None => shared,
+        };
+        let objective: Box<dyn Objective> = Box::new(SharedObjective(Arc::clone(objective)));
+        super::load::parse_tree(&self.cx, tree, (objective, settings.clone()), base.source.clone())
+    }
+}
+
+/// Sets `key` to the value `value(integer)` gives in the scenario's tree `tree`, as [`apply`] does in
+/// a document: `integer` is true for integer keys (seed, steps, …) and where the file has an integer.
+/// The value takes the span of the key it replaces (or of the table it joins), so that an error points
+/// at the file's line. Only `run.*`, `init.*` and `method.<id>.*` keys (one table deep).
+fn apply_tree<'a>(
+    tree: &mut Spanned<DeTable<'a>>,
+    key: &str,
+    value: impl Fn(bool) -> std::result::Result<DeValue<'a>, String>,
+) -> std::result::Result<(), String> {
+    let segments: Vec<&str> = key.split('.').collect();
+    let root = tree.get_mut();
+    let (table, span, rest) = if segments[0] == "method" {
+        let id = segments[1];
+        let methods = root
+            .get_mut("method")
+            .and_then(|m| match m.get_mut() {
+                DeValue::Array(a) => Some(a),
+                _ => None,
+            })
+            .ok_or_else(|| format!("`{key}`: the scenario has no [[method]]"))?;
+        let mut ids = Vec::new();
+        let mut found = None;
+        for m in methods.iter_mut() {
+            let span = m.span();
+            let this = m
+                .get_ref()
+                .get("id")
+                .and_then(|v| v.get_ref().as_str())
+                .unwrap_or("");
+            if this == id {
+                found = match m.get_mut() {
+                    DeValue::Table(t) => Some((t, span)),
+                    _ => None,
+                };
+                break;
+            }
+            ids.push(this.to_string());
+        }
+        let (table, span) = found.ok_or_else(|| {
+            format!(
+                "`{key}`: no method has id `{id}`; the ids are: {}",
+                ids.join(", ")
+            )
+        })?;
+        (table, span, &segments[2..])
+    } else {
+        let entry = root
+            .get_mut(segments[0])
+            .ok_or_else(|| format!("`{key}`: the scenario has no [{}] table", segments[0]))?;
+        let span = entry.span();
+        match entry.get_mut() {
+            DeValue::Table(t) => (t, span, &segments[1..]),
+            _ => {
+                return Err(format!(
+                    "`{key}`: `{}` is not a table in the scenario",
+                    segments[0]
+                ))
+            }
+        }
+    };
+    let [last] = rest else {
+        return Err(format!("`{key}` is not a sweepable key; allowed: {ALLOWED_KEYS}"));
+    };
+    let (field, index) = split_index(last).ok_or_else(|| format!("`{key}`: bad index"))?;
+    match index {
+        None => {
+            let slot = table.get_mut(field);
+            let integer =
+                INTEGER_KEYS.contains(&field) || slot.as_ref().is_some_and(|v| v.get_ref().is_integer());
+            let v = value(integer)?;
+            match slot {
+                Some(slot) => {
+                    let at = slot.span();
+                    *slot = Spanned::new(at, v);
+                }
+                None => {
+                    table.insert(
+                        Spanned::new(span.clone(), field.to_string().into()),
+                        Spanned::new(span, v),
+                    );
+                }
+            }
+        }
+        Some(i) => {
+            let list = table
+                .get_mut(field)
+                .and_then(|v| match v.get_mut() {
+                    DeValue::Array(a) => Some(a),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("`{key}`: the scenario has no list `{field}` to index"))?;
+            let len = list.len();
+            let slot = list
+                .get_mut(i)
+                .ok_or_else(|| format!("`{key}`: index {i} is past the {len} entries of `{field}`"))?;
+            let at = slot.span();
+            *slot = Spanned::new(at, value(false)?);
+        }
+    }
+    Ok(())
 }

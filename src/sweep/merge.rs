@@ -9,40 +9,23 @@ use super::table::read_summary;
 use super::{finish, Shard};
 use crate::error::{Error, Result};
 use crate::files::input_error;
+use crate::formats::sweep_summary::{SavedShard, SweepPlan, SweepSummary};
 use crate::formats::table::{Rows, Writer};
 use crate::formats::TABLE;
 use crate::outdir::{self, Claim, Kind};
 use std::path::{Path, PathBuf};
 
-/// The plan part of a summary: everything but the shard and the counts.
-fn plan_of(summary: &serde_json::Value) -> serde_json::Value {
-    let mut plan = summary.clone();
-    if let Some(o) = plan.as_object_mut() {
-        for k in ["shard", "planned_rows", "rows", "complete", "counts"] {
-            o.remove(k);
-        }
-    }
-    plan
-}
-
 /// The shard a part's summary names (`null`: the whole sweep), refused unless 0 ≤ i < N ≤ `runs`.
-fn shard_of(summary: &serde_json::Value, runs: u64, path: &Path) -> Result<Shard> {
-    let s = &summary["shard"];
-    if s.is_null() {
-        return Ok(Shard::WHOLE);
-    }
-    match (s["index"].as_u64(), s["count"].as_u64()) {
-        (Some(index), Some(count)) if index < count && count <= runs => Ok(Shard { index, count }),
-        (index, count) => {
-            let named = match (index, count) {
-                (Some(i), Some(n)) => format!("{i}/{n}"),
-                _ => s.to_string(),
-            };
-            Err(input_error(
-                path,
-                format!("names shard {named}, which no sweep of {runs} runs writes; it is not a part flowgap wrote"),
-            ))
-        }
+fn shard_of(summary: &SweepSummary, runs: u64, path: &Path) -> Result<Shard> {
+    match summary.shard {
+        None => Ok(Shard::WHOLE),
+        Some(SavedShard { index, count }) if index < count && count <= runs => Ok(Shard { index, count }),
+        Some(SavedShard { index, count }) => Err(input_error(
+            path,
+            format!(
+                "names shard {index}/{count}, which no sweep of {runs} runs writes; it is not a part flowgap wrote"
+            ),
+        )),
     }
 }
 
@@ -62,8 +45,8 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
         .map(|p| read_summary(p))
         .collect::<Result<Vec<_>>>()?;
     let summary_path = |dir: &Path| dir.join(crate::formats::SUMMARY);
-    let plan = plan_of(&summaries[0]);
-    let runs = plan["runs"].as_u64().filter(|&r| r >= 1).ok_or_else(|| {
+    let plan = &summaries[0].plan;
+    let runs = Some(plan.runs).filter(|&r| r >= 1).ok_or_else(|| {
         input_error(
             &summary_path(first),
             "has no number of runs; it is not a part flowgap wrote",
@@ -74,13 +57,13 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
     let mut shards = Vec::with_capacity(parts.len());
     for (dir, s) in parts.iter().zip(&summaries) {
         let path = summary_path(dir);
-        if plan_of(s) != plan {
+        if s.plan != *plan {
             return Err(input_error(
                 &path,
                 format!("is a part of another sweep than {}", first.display()),
             ));
         }
-        if s["complete"] != serde_json::Value::Bool(true) {
+        if !s.complete {
             return Err(input_error(
                 &path,
                 "this part is incomplete (interrupted); run its shard again",
@@ -127,23 +110,13 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
             ));
         }
     }
-    let claim = Claim::new(
-        out,
-        Kind::Sweep,
-        plan["scenario"].as_str().unwrap_or_default(),
-        force,
-    )?;
-    let files = write_merged(&mut readers, &plan, runs, claim.staging()).map_err(|e| claim.relocate(e))?;
+    let claim = Claim::new(out, Kind::Sweep, &plan.scenario, force)?;
+    let files = write_merged(&mut readers, plan, runs, claim.staging()).map_err(|e| claim.relocate(e))?;
     claim.commit(files)
 }
 
 /// Writes the parts' rows in index order into `dir/sweep.csv`, then the summary and figures.
-fn write_merged(
-    readers: &mut [PartRows],
-    plan: &serde_json::Value,
-    runs: u64,
-    dir: &Path,
-) -> Result<Vec<PathBuf>> {
+fn write_merged(readers: &mut [PartRows], plan: &SweepPlan, runs: u64, dir: &Path) -> Result<Vec<PathBuf>> {
     let table = dir.join(TABLE);
     let mut w = Writer::create(&table, readers[0].rows.header())?;
     // A k-way merge by the index column: each part is in index order (checked as it is read).

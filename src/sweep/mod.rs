@@ -1,7 +1,8 @@
 //! Sweeps: one scenario run over a grid of settings, one CSV row per run, in parallel, streamed.
 //!
-//! Each grid point is an override applied to the scenario's TOML document, which is then validated by
-//! the normal loader ([`crate::scenario::parse`]), so a swept value gets every check a written one gets.
+//! The scenario is parsed once; each grid point sets its values in the parsed file and runs the loader's
+//! checks on it ([`crate::scenario::sweep::Points`]), so a swept value gets every check a written one
+//! gets, and the objective is built once unless an axis changes it.
 //! Rows are computed in chunks with rayon and written in index order, so `sweep.csv` is the same byte
 //! for byte whatever `--jobs` is, and memory stays bounded by one chunk whatever the grid size.
 //! Nothing random depends on timing: the only seeds are the scenario's, swept like any key
@@ -16,16 +17,18 @@ pub use table::read_summary;
 
 use crate::error::{Error, Location, Result};
 use crate::experiment::Report;
+use crate::formats::sweep_summary::{
+    SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary,
+};
+use crate::formats::table::Writer;
 use crate::method::MethodKind;
 use crate::objective::norm;
 use crate::outdir::Claim;
 use crate::render;
-use crate::scenario::sweep::{self as spec, Axis, SweepFigure, SweepSpec};
+use crate::scenario::sweep::{self as spec, Axis, Points, SweepFigure, SweepSpec};
 use crate::scenario::{self, Scenario};
 use crate::trajectory::Termination;
 use rayon::prelude::*;
-use serde_json::json;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -96,13 +99,13 @@ impl Shard {
     }
 }
 
-/// A sweep ready to run: the base scenario's document, the axes, and the table's columns.
+/// A sweep ready to run: the base scenario read once, the axes, and the table's columns.
 pub struct Plan {
     /// The scenario's name.
     pub name: String,
     /// Its file.
     pub source: PathBuf,
-    doc: toml::Table,
+    base: spec::Base,
     /// The axes and figures.
     pub spec: SweepSpec,
     /// The CSV header, in order.
@@ -139,9 +142,6 @@ impl Plan {
                 spec::MAX_RUNS
             )));
         }
-        let doc: toml::Table = src
-            .parse()
-            .map_err(|e: toml::de::Error| spec::grid_error(format!("{}: {}", path.display(), e.message())))?;
         let dim = base.experiment.objective.dim();
         let minima = base.experiment.objective.known_minima();
         let methods: Vec<(String, bool)> = base
@@ -180,10 +180,11 @@ impl Plan {
             sweep.figures = spec::default_figures(&sweep.axes, &comparisons, !minima.is_empty());
         }
         let lanes = lanes::eligible(&base, &sweep.axes);
+        let name = base.experiment.name.clone();
         let plan = Plan {
-            name: base.experiment.name.clone(),
+            name,
             source: path.to_path_buf(),
-            doc,
+            base: spec::Base::new(src, path, base, &sweep.axes)?,
             spec: sweep,
             columns,
             minima,
@@ -210,12 +211,12 @@ impl Plan {
     /// Validates each axis value once (the other axes at their first value), so a bad value is refused
     /// before anything runs.
     fn check_axes(&self) -> Result<()> {
-        let first: Vec<f64> = self.spec.axes.iter().map(|a| a.values[0]).collect();
+        let points = self.base.points(0)?;
         for (k, axis) in self.spec.axes.iter().enumerate() {
-            for &v in &axis.values {
-                let mut values = first.clone();
-                values[k] = v;
-                self.scenario_with(&values)?;
+            for j in 0..axis.values.len() {
+                let mut coordinates = vec![0; self.spec.axes.len()];
+                coordinates[k] = j;
+                self.scenario_at(&points, &coordinates)?;
             }
         }
         Ok(())
@@ -231,56 +232,57 @@ impl Plan {
             .collect()
     }
 
-    /// The base scenario with `values` (one per axis) applied and validated.
-    pub fn scenario_with(&self, values: &[f64]) -> Result<Scenario> {
-        let mut doc = self.doc.clone();
-        let point = || {
-            self.spec
-                .axes
-                .iter()
-                .zip(values)
-                .map(|(a, v)| format!("{}={v}", a.key))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let located = |key: String, message: String| Error::Scenario {
-            location: Location {
-                file: self.source.clone(),
-                line: None,
-                column: None,
-            },
-            key,
-            message,
-        };
-        for (axis, &v) in self.spec.axes.iter().zip(values) {
-            spec::apply(&mut doc, &axis.key, v).map_err(|m| located(axis.key.clone(), m))?;
-        }
-        let text = toml::to_string(&doc).expect("a TOML table always serialises");
-        scenario::parse(&text, &self.source).map_err(|e| match e {
-            Error::Scenario { key, message, .. } => {
-                located(key, format!("{message} (at the sweep point {})", point()))
+    /// The checked scenario of the grid point at `coordinates` (one value index per axis); an error
+    /// names the point.
+    fn scenario_at(&self, points: &Points, coordinates: &[usize]) -> Result<Scenario> {
+        points.scenario(coordinates).map_err(|e| match e {
+            Error::Scenario {
+                location,
+                key,
+                message,
+            } => {
+                let point = self
+                    .spec
+                    .axes
+                    .iter()
+                    .zip(coordinates)
+                    .map(|(a, &c)| format!("{}={}", a.key, a.values[c]))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Error::Scenario {
+                    location,
+                    key,
+                    message: format!("{message} (at the sweep point {point})"),
+                }
             }
             other => other,
         })
     }
 
-    /// Runs grid point `index` and formats its CSV row (without the newline).
-    pub fn row(&self, index: u64) -> Result<String> {
-        let values = self.values_at(index);
-        let report = self.scenario_with(&values)?.experiment.run();
-        Ok(self.format_row(index, &values, &report))
+    /// Runs grid point `index` alone and returns its CSV row's cells. A sweep reads the file once for
+    /// all its rows; this reads it for one.
+    pub fn row(&self, index: u64) -> Result<Vec<String>> {
+        self.row_at(&self.base.points(0)?, index)
+    }
+
+    /// Runs grid point `index` and returns its CSV row's cells.
+    fn row_at(&self, points: &Points, index: u64) -> Result<Vec<String>> {
+        let coordinates = self.spec.coordinates(index);
+        let report = self.scenario_at(points, &coordinates)?.experiment.run();
+        Ok(self.format_row(index, &self.values_at(index), &report))
     }
 
     /// The rows of `indices`, in order, computed in parallel on the current rayon pool; `None` for a run
     /// not started because `stop` became true. `bar` advances once per finished row.
     fn rows(
         &self,
+        points: &Points,
         indices: &[u64],
         stop: &AtomicBool,
         bar: &indicatif::ProgressBar,
-    ) -> Vec<Option<Result<String>>> {
+    ) -> Vec<Option<Result<Vec<String>>>> {
         if self.lanes {
-            return self.rows_with_lanes(indices, stop, bar);
+            return self.rows_with_lanes(points, indices, stop, bar);
         }
         indices
             .par_iter()
@@ -288,7 +290,7 @@ impl Plan {
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let row = self.row(i);
+                let row = self.row_at(points, i);
                 bar.inc(1);
                 Some(row)
             })
@@ -300,10 +302,11 @@ impl Plan {
     /// those of [`Plan::row`] byte for byte.
     fn rows_with_lanes(
         &self,
+        points: &Points,
         indices: &[u64],
         stop: &AtomicBool,
         bar: &indicatif::ProgressBar,
-    ) -> Vec<Option<Result<String>>> {
+    ) -> Vec<Option<Result<Vec<String>>>> {
         let prepared: Vec<Option<Result<Prepared>>> = indices
             .par_iter()
             .map(|&i| {
@@ -311,7 +314,8 @@ impl Plan {
                     return None;
                 }
                 let values = self.values_at(i);
-                Some(self.scenario_with(&values).map(|s| (values, s)))
+                let coordinates = self.spec.coordinates(i);
+                Some(self.scenario_at(points, &coordinates).map(|s| (values, s)))
             })
             .collect();
         let ready: Vec<&Scenario> = prepared.iter().flatten().flatten().map(|(_, s)| s).collect();
@@ -347,7 +351,8 @@ impl Plan {
             .collect()
     }
 
-    fn format_row(&self, index: u64, values: &[f64], report: &Report) -> String {
+    /// The cells of run `index`'s row.
+    fn format_row(&self, index: u64, values: &[f64], report: &Report) -> Vec<String> {
         let mut cells: Vec<String> = vec![index.to_string()];
         cells.extend(values.iter().map(|v| num(*v)));
         for m in &report.methods {
@@ -388,7 +393,7 @@ impl Plan {
             cells.push(num(c.max_distance));
             cells.push(c.departure_time.map_or(String::new(), num));
         }
-        cells.join(",")
+        cells
     }
 }
 
@@ -462,11 +467,8 @@ pub fn run_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -
 /// [`run_sweep_claimed`]'s writing, into the empty folder `dir`.
 fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> Result<Outcome> {
     let table = dir.join(TABLE);
-    let file = std::fs::File::create(&table).map_err(|e| Error::io(&table, e))?;
-    let mut out = std::io::BufWriter::new(file);
-    let io = |e| Error::io(&table, e);
-    writeln!(out, "{}", plan.columns.join(",")).map_err(io)?;
-    out.flush().map_err(io)?;
+    let mut out = Writer::create(&table, &plan.columns)?;
+    out.flush()?;
 
     let total = plan.runs();
     let Shard { index: first, count } = options.shard;
@@ -479,6 +481,7 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
         .num_threads(options.jobs.max(1))
         .build()
         .map_err(|e| Error::io("(thread pool)", std::io::Error::other(e)))?;
+    let points = plan.base.points(pool.current_num_threads())?;
     let bar = if options.progress {
         let bar = indicatif::ProgressBar::new(planned);
         bar.set_style(
@@ -495,11 +498,11 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     while j < planned {
         let end = (j + CHUNK as u64).min(planned);
         let indices: Vec<u64> = (j..end).map(|k| first + k * count).collect();
-        let results = pool.install(|| plan.rows(&indices, stop, &bar));
+        let results = pool.install(|| plan.rows(&points, &indices, stop, &bar));
         for r in results {
             match r {
                 Some(Ok(row)) => {
-                    writeln!(out, "{row}").map_err(io)?;
+                    out.record(&row)?;
                     rows += 1;
                 }
                 Some(Err(e)) => {
@@ -510,7 +513,7 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
             }
         }
         // Each finished chunk is on disk, so a killed sweep leaves its rows in the staging folder.
-        out.flush().map_err(io)?;
+        out.flush()?;
         if stop.load(Ordering::Relaxed) {
             interrupted = interrupted || end < planned;
             break;
@@ -518,11 +521,9 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
         j = end;
     }
     bar.finish_and_clear();
-    out.flush().map_err(io)?;
-    drop(out);
-    let mut files = vec![table];
+    let mut files = vec![out.finish()?];
     let shard = (options.shard != Shard::WHOLE).then_some(options.shard);
-    files.extend(finish(dir, &plan_json(plan), shard, planned, !interrupted)?);
+    files.extend(finish(dir, &plan_record(plan), shard, planned, !interrupted)?);
     Ok(Outcome {
         rows,
         planned,
@@ -531,76 +532,93 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     })
 }
 
-/// What a merge needs to rebuild a sweep's summary and figures: the plan, as JSON.
-fn plan_json(plan: &Plan) -> serde_json::Value {
-    let axes: Vec<_> = plan
-        .spec
-        .axes
-        .iter()
-        .map(|a| json!({"key": a.key, "log": a.log, "values": a.values}))
-        .collect();
-    let figures: Vec<_> = plan
-        .spec
-        .figures
-        .iter()
-        .map(|f| match f {
-            SweepFigure::Curve { x, y, log } => json!({"kind": "curve", "x": x, "y": y, "log": log}),
-            SweepFigure::BasinMap => json!({"kind": "basin_map"}),
-            SweepFigure::Bifurcation => json!({"kind": "bifurcation"}),
-            SweepFigure::Trainability => json!({"kind": "trainability"}),
-        })
-        .collect();
-    json!({
-        "scenario": plan.name,
-        "runs": plan.runs(),
-        "axes": axes,
-        "tail": plan.spec.tail,
-        "figures": figures,
-        "minima": plan.minima,
-        "methods": plan.methods.iter().map(|(id, d)| json!({"id": id, "discrete": d})).collect::<Vec<_>>(),
-        "comparisons": plan.comparisons,
-    })
+/// What a merge needs to rebuild a sweep's summary and figures: the plan, as saved.
+fn plan_record(plan: &Plan) -> SweepPlan {
+    SweepPlan {
+        scenario: plan.name.clone(),
+        runs: plan.runs(),
+        axes: plan.spec.axes.iter().map(SavedAxis::from).collect(),
+        tail: plan.spec.tail,
+        figures: plan.spec.figures.iter().map(SavedFigure::from).collect(),
+        minima: plan.minima.clone(),
+        methods: plan
+            .methods
+            .iter()
+            .map(|(id, discrete)| SavedMethod {
+                id: id.clone(),
+                discrete: *discrete,
+            })
+            .collect(),
+        comparisons: plan.comparisons.clone(),
+    }
+}
+
+impl From<&Axis> for SavedAxis {
+    fn from(a: &Axis) -> SavedAxis {
+        SavedAxis {
+            key: a.key.clone(),
+            log: a.log,
+            values: a.values.clone(),
+        }
+    }
+}
+
+impl From<SavedAxis> for Axis {
+    fn from(a: SavedAxis) -> Axis {
+        Axis {
+            key: a.key,
+            log: a.log,
+            values: a.values,
+        }
+    }
+}
+
+impl From<&SweepFigure> for SavedFigure {
+    fn from(f: &SweepFigure) -> SavedFigure {
+        match f {
+            SweepFigure::Curve { x, y, log } => SavedFigure::Curve {
+                x: x.clone(),
+                y: y.clone(),
+                log: *log,
+            },
+            SweepFigure::BasinMap => SavedFigure::BasinMap,
+            SweepFigure::Bifurcation => SavedFigure::Bifurcation,
+            SweepFigure::Trainability => SavedFigure::Trainability,
+        }
+    }
 }
 
 /// Writes `summary.json` (the plan plus counts read back from `sweep.csv`) and the figures into `dir` (a
 /// staging folder). Shared by a sweep and a merge, so both give the same bytes.
 fn finish(
     dir: &Path,
-    plan: &serde_json::Value,
+    plan: &SweepPlan,
     shard: Option<Shard>,
     planned: u64,
     complete: bool,
 ) -> Result<Vec<PathBuf>> {
     let table = dir.join(TABLE);
     let counts = table::counts(&table, plan)?;
-    let mut summary = plan.clone();
-    summary["shard"] = match shard {
-        Some(s) => json!({"index": s.index, "count": s.count}),
-        None => serde_json::Value::Null,
+    let summary = SweepSummary {
+        plan: plan.clone(),
+        shard: shard.map(|s| SavedShard {
+            index: s.index,
+            count: s.count,
+        }),
+        planned_rows: planned,
+        rows: counts.rows,
+        complete,
+        counts,
     };
-    summary["planned_rows"] = json!(planned);
-    summary["rows"] = counts["rows"].clone();
-    summary["complete"] = json!(complete);
-    summary["counts"] = counts;
     let path = dir.join(crate::formats::SUMMARY);
-    let text = serde_json::to_string_pretty(&summary).expect("a JSON value always serialises");
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))?;
+    summary.write(&path)?;
     let mut files = vec![path];
     if shard.is_none() {
-        files.extend(render::sweep_figures(&summary, &table, &dir.join("figures"))?);
+        files.extend(render::sweep_figures(
+            &summary.to_value(),
+            &table,
+            &dir.join("figures"),
+        )?);
     }
     Ok(files)
-}
-
-/// An axis as stored in a summary.
-pub fn axis_from_json(v: &serde_json::Value) -> Option<Axis> {
-    Some(Axis {
-        key: v["key"].as_str()?.to_string(),
-        log: v["log"].as_bool()?,
-        values: v["values"]
-            .as_array()?
-            .iter()
-            .map(|x| x.as_f64())
-            .collect::<Option<_>>()?,
-    })
 }

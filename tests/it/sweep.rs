@@ -275,6 +275,26 @@ fn bad_grid_flags_exit_2_naming_what_is_allowed() {
         assert!(stderr.contains(says), "{grid}: {stderr}");
         assert!(!dir.join("o").exists(), "{grid}: wrote output");
     }
+    // A bad swept value is refused at the line of its key in the file, naming the grid point; a key the
+    // file lacks, at its table's line.
+    let text = std::fs::read_to_string(&s).unwrap();
+    let line_of = |prefix: &str| text.lines().position(|l| l.starts_with(prefix)).unwrap() + 1;
+    for (grid, line, says) in [
+        (
+            "run.step_size=0.5,-1",
+            line_of("step_size = 1.1"),
+            "(at the sweep point run.step_size=-1)",
+        ),
+        ("method.flow.rtol=2", line_of("rtol = 1e-8"), "must be below 1"),
+    ] {
+        let out = flowgap(&["sweep", &s, "--quiet", "--grid", grid, "--out", "o"], &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{grid}: {stderr}");
+        assert!(
+            stderr.contains(&format!("double_well_period_doubling.toml:{line}:")) && stderr.contains(says),
+            "{grid}: {stderr}"
+        );
+    }
     let out = flowgap(&["sweep", &s, "--shard", "3/3", "--out", "o"], &dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.join("o").exists());

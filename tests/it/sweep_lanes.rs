@@ -81,7 +81,7 @@ fn an_init_grid_sweep_gives_the_rows_of_single_runs() {
     let status = header.split(',').position(|c| c == "gd.termination").unwrap();
     let mut diverged = 0;
     for (i, line) in tables[0].lines().skip(1).enumerate() {
-        let alone = plan.row(i as u64).unwrap();
+        let alone = plan.row(i as u64).unwrap().join(",");
         assert_eq!(
             line, alone,
             "row {i}: the sweep's row against the point run alone"

@@ -264,3 +264,112 @@ fn a_resweep_killed_at_any_moment_keeps_the_previous_sweep_and_the_next_one_runs
     assert_eq!(std::fs::read_to_string(dir.join("canary")).unwrap(), "beside");
     assert!(std::fs::read(dir.join("o/sweep.csv")).unwrap() == previous[0]);
 }
+
+/// Runs `flowgap sweep` of `file` over `grid` at two jobs and, for each row, `flowgap run` of `file`
+/// with that row's values written in by `write(row values)`; every metric must agree bit for bit.
+fn rows_equal_single_runs(dir: &Path, file: &Path, grid: &[&str], write: impl Fn(&[&str]) -> String) {
+    let file_str = file.display().to_string();
+    let mut args = vec!["sweep", file_str.as_str(), "--quiet", "--jobs", "2", "--out", "o"];
+    for g in grid {
+        args.extend(["--grid", g]);
+    }
+    ok(&flowgap(&args, dir));
+    let csv = std::fs::read_to_string(dir.join("o/sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let expected: usize = grid.iter().map(|g| g.split(',').count()).product();
+    assert_eq!(rows.len(), expected, "one row per grid point");
+    for (r, row) in rows.iter().enumerate() {
+        let values: Vec<&str> = row[1..=grid.len()].to_vec();
+        let alone = dir.join(format!("alone_{r}.toml"));
+        std::fs::write(&alone, write(&values)).unwrap();
+        let out = dir.join(format!("run_{r}"));
+        ok(&flowgap(
+            &[
+                "run",
+                &alone.display().to_string(),
+                "--out",
+                &out.display().to_string(),
+            ],
+            dir,
+        ));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        for (i, id) in ["gd", "flow"].iter().enumerate() {
+            let m = &summary["methods"][i];
+            assert_eq!(m["id"], *id);
+            assert_eq!(m["termination"]["status"], row[col(&format!("{id}.termination"))]);
+            for (json, csv_col) in [("final_loss", "final_loss"), ("final_grad_norm", "grad_norm")] {
+                let (a, b) = (m[json].to_string(), row[col(&format!("{id}.{csv_col}"))]);
+                assert_eq!(
+                    bits(&a),
+                    bits(b),
+                    "row {r} {values:?}: {id}.{csv_col}: run {a}, sweep {b}"
+                );
+            }
+        }
+        let (a, b) = (
+            summary["comparisons"][0]["max_distance"].to_string(),
+            row[col("gd_vs_flow.max_distance")],
+        );
+        assert_eq!(
+            bits(&a),
+            bits(b),
+            "row {r} {values:?}: max_distance: run {a}, sweep {b}"
+        );
+    }
+}
+
+/// The mlp scenario cut to 100 steps, without figures.
+fn short_mlp() -> String {
+    let text = std::fs::read_to_string(scenario("mlp_teacher_student")).unwrap();
+    assert!(text.contains("steps = 2000 ") && text.contains("figures = [\"loss\""));
+    text.replace("steps = 2000 ", "steps = 100 ").replace(
+        "figures = [\"loss\", \"distance\", \"projected_portrait\"]",
+        "figures = []",
+    )
+}
+
+#[test]
+fn grid_points_built_from_the_parsed_file_equal_the_setting_written_and_run_alone() {
+    // Axes on [init], on a method key the file has, and on a [run] key it lacks: the points are built
+    // from the file parsed once, with the objective built once per worker thread.
+    let dir = temp_dir("points");
+    let text = short_mlp();
+    assert!(text.contains("seed = 1\nscale") && text.contains("rtol = 1e-8\n"));
+    let file = dir.join("mlp.toml");
+    std::fs::write(&file, &text).unwrap();
+    let grid = [
+        "init.seed=1,2,3",
+        "method.flow.rtol=1e-6,1e-8",
+        "run.divergence_bound=1e6",
+    ];
+    rows_equal_single_runs(&dir, &file, &grid, |v| {
+        text.replace("seed = 1\nscale", &format!("seed = {}\nscale", v[0]))
+            .replace("rtol = 1e-8\n", &format!("rtol = {}\n", v[1]))
+            .replace(
+                "record_every = 10",
+                &format!("record_every = 10\ndivergence_bound = {}", v[2]),
+            )
+    });
+}
+
+#[test]
+fn an_objective_axis_gives_each_point_its_own_objective() {
+    // The teacher's data seed changes the objective: each point builds its own, equal to a file run.
+    let dir = temp_dir("objective_axis");
+    let text = short_mlp();
+    assert!(text.contains("seed = 7\n"));
+    let file = dir.join("mlp.toml");
+    std::fs::write(&file, &text).unwrap();
+    let grid = ["objective.data.seed=7,8"];
+    rows_equal_single_runs(&dir, &file, &grid, |v| {
+        text.replace("seed = 7\n", &format!("seed = {}\n", v[0]))
+    });
+    let csv = std::fs::read_to_string(dir.join("o/sweep.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let loss = |row: &str| row.split(',').nth(3).unwrap().to_string();
+    assert_ne!(loss(rows[0]), loss(rows[1]), "two datasets, two losses");
+}
