@@ -201,7 +201,7 @@ fn replot_sweep(
     }
     // The table is read by the renderer: refuse a FIFO or a huge file before it opens it.
     files::open_regular(table, MAX_SAVED_BYTES)?;
-    write_figures(dir, |staging| render::sweep_figures(summary, table, staging))
+    write_figures(dir, |staging| render::sweep_figures(&saved.plan, table, staging))
 }
 
 /// The one place `flowgap plot` writes: draws into a fresh folder beside `DIR/figures`, then renames

@@ -7,6 +7,7 @@ use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SI
 use super::sweep::{methods, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
+use crate::formats::sweep_summary::SweepPlan;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -39,15 +40,15 @@ fn distinct(v: &[f64]) -> Vec<f64> {
 
 impl BasinMap {
     /// Reads the starts and every method's `minimum` column.
-    pub fn read(summary: &serde_json::Value, table: &Path) -> Result<BasinMap> {
-        let minima: Vec<Vec<f64>> = serde_json::from_value(summary["minima"].clone()).unwrap_or_default();
+    pub fn read(plan: &SweepPlan, table: &Path) -> Result<BasinMap> {
+        let minima = plan.minima.clone();
         if minima.is_empty() {
             return Err(unfit(
                 "basin_map",
                 "the objective has no known minima to colour by".into(),
             ));
         }
-        let ids: Vec<String> = methods(summary).into_iter().map(|(id, _)| id).collect();
+        let ids: Vec<String> = methods(plan).into_iter().map(|(id, _)| id).collect();
         let mut names = vec!["init.point[0]".to_string(), "init.point[1]".to_string()];
         names.extend(ids.iter().map(|id| format!("{id}.minimum")));
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -79,7 +80,7 @@ impl BasinMap {
             })
             .collect();
         Ok(BasinMap {
-            title: summary["scenario"].as_str().unwrap_or_default().to_string(),
+            title: plan.scenario.clone(),
             xs,
             ys,
             minima,

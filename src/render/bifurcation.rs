@@ -6,6 +6,7 @@ use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SI
 use super::sweep::{axis_keys, methods, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
+use crate::formats::sweep_summary::SweepPlan;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -24,9 +25,9 @@ pub struct Orbits {
 impl Orbits {
     /// Reads the tail columns of the first discrete method against the first axis that is not a start
     /// coordinate.
-    pub fn read(summary: &serde_json::Value, table: &Path) -> Result<Orbits> {
-        let tail = summary["tail"].as_u64().unwrap_or(0) as usize;
-        let axis = axis_keys(summary)
+    pub fn read(plan: &SweepPlan, table: &Path) -> Result<Orbits> {
+        let tail = plan.tail;
+        let axis = axis_keys(plan)
             .into_iter()
             .find(|k| !k.starts_with("init.point"))
             .ok_or_else(|| {
@@ -35,7 +36,7 @@ impl Orbits {
                     "the sweep has no axis besides the starts (e.g. run.step_size)".into(),
                 )
             })?;
-        let ms = methods(summary);
+        let ms = methods(plan);
         let method = ms
             .iter()
             .find(|m| m.1)
@@ -74,7 +75,7 @@ impl Orbits {
             None => None,
         };
         Ok(Orbits {
-            title: summary["scenario"].as_str().unwrap_or_default().to_string(),
+            title: plan.scenario.clone(),
             axis,
             method,
             iterates,

@@ -4,43 +4,48 @@
 
 use super::style;
 use crate::error::{Error, Result};
+use crate::formats::sweep_summary::{SavedFigure, SweepPlan};
 use crate::outspec;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// Draws every figure the summary's `figures` list names into `dir` (created when needed).
-pub fn sweep_figures(summary: &serde_json::Value, table: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+/// Draws every figure the plan's `figures` list names into `dir` (created when needed).
+pub fn sweep_figures(plan: &SweepPlan, table: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    for f in summary["figures"].as_array().into_iter().flatten() {
-        let kind = f["kind"].as_str().unwrap_or_default();
+    for f in &plan.figures {
+        let kind = match f {
+            SavedFigure::Curve { .. } => "curve",
+            SavedFigure::BasinMap => "basin_map",
+            SavedFigure::Bifurcation => "bifurcation",
+            SavedFigure::Trainability => "trainability",
+        };
         let fail = |message: String| Error::Render {
             figure: kind.to_string(),
             message,
         };
         style::ensure_font().map_err(fail)?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = match kind {
-            "curve" => {
-                let data = super::sweep_curve::Curve::read(summary, f, table)?;
+        let path = match f {
+            SavedFigure::Curve { x, y, log } => {
+                let data = super::sweep_curve::Curve::read(plan, x, y, *log, table)?;
                 save(dir, "curve", (outspec::WIDTH, outspec::HEIGHT), |a| data.plot(a)).map_err(fail)?
             }
-            "basin_map" => {
-                let data = super::basin_map::BasinMap::read(summary, table)?;
+            SavedFigure::BasinMap => {
+                let data = super::basin_map::BasinMap::read(plan, table)?;
                 save(dir, "basin_map", data.size(), |a| data.plot(a)).map_err(fail)?
             }
-            "bifurcation" => {
-                let data = super::bifurcation::Orbits::read(summary, table)?;
+            SavedFigure::Bifurcation => {
+                let data = super::bifurcation::Orbits::read(plan, table)?;
                 save(dir, "bifurcation", (outspec::WIDTH, outspec::HEIGHT), |a| {
                     data.plot(a)
                 })
                 .map_err(fail)?
             }
-            "trainability" => {
-                let data = super::trainability::Trainability::read(summary, table)?;
+            SavedFigure::Trainability => {
+                let data = super::trainability::Trainability::read(plan, table)?;
                 save(dir, "trainability", data.size(), |a| data.plot(a)).map_err(fail)?
             }
-            other => return Err(fail(format!("unknown sweep figure `{other}`"))),
         };
         written.push(path);
     }
@@ -66,24 +71,14 @@ fn save(
     Ok(path)
 }
 
-/// The sweep's axis keys, from its summary.
-pub(crate) fn axis_keys(summary: &serde_json::Value) -> Vec<String> {
-    summary["axes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|a| a["key"].as_str().map(str::to_string))
-        .collect()
+/// The sweep's axis keys, slowest first.
+pub(crate) fn axis_keys(plan: &SweepPlan) -> Vec<String> {
+    plan.axes.iter().map(|a| a.key.clone()).collect()
 }
 
 /// The sweep's methods as (id, discrete).
-pub(crate) fn methods(summary: &serde_json::Value) -> Vec<(String, bool)> {
-    summary["methods"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| Some((m["id"].as_str()?.to_string(), m["discrete"].as_bool()?)))
-        .collect()
+pub(crate) fn methods(plan: &SweepPlan) -> Vec<(String, bool)> {
+    plan.methods.iter().map(|m| (m.id.clone(), m.discrete)).collect()
 }
 
 /// A figure error for data that cannot make the figure.

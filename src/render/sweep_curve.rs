@@ -8,6 +8,7 @@ use super::style::{
 use super::sweep::unfit;
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
+use crate::formats::sweep_summary::SweepPlan;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -24,10 +25,8 @@ pub struct Curve {
 impl Curve {
     /// Reads the columns named by the figure's `x` and `y` from the table; with `log`, only positive
     /// values are kept.
-    pub fn read(summary: &serde_json::Value, figure: &serde_json::Value, table: &Path) -> Result<Curve> {
-        let x_key = figure["x"].as_str().unwrap_or_default().to_string();
-        let y_key = figure["y"].as_str().unwrap_or_default().to_string();
-        let log = figure["log"] == true;
+    pub fn read(plan: &SweepPlan, x_key: &str, y_key: &str, log: bool, table: &Path) -> Result<Curve> {
+        let (x_key, y_key) = (x_key.to_string(), y_key.to_string());
         let cols = read_columns(table, &[&x_key, &y_key])?.map_err(|missing| {
             unfit(
                 "curve",
@@ -49,7 +48,7 @@ impl Curve {
             y_key,
             log,
             points,
-            title: summary["scenario"].as_str().unwrap_or_default().to_string(),
+            title: plan.scenario.clone(),
         })
     }
 

@@ -7,6 +7,7 @@
 use super::style::{fmt_log_tick, fmt_num, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{axis_keys, methods, unfit};
 use crate::error::Result;
+use crate::formats::sweep_summary::SweepPlan;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -69,8 +70,8 @@ fn axis_title(key: &str) -> String {
 impl Trainability {
     /// Reads the first two axes and the first discrete method's `termination`, `stop_step` and
     /// `mean_loss` columns.
-    pub fn read(summary: &serde_json::Value, table: &Path) -> Result<Trainability> {
-        let keys = axis_keys(summary);
+    pub fn read(plan: &SweepPlan, table: &Path) -> Result<Trainability> {
+        let keys = axis_keys(plan);
         if keys.len() != 2 {
             return Err(unfit(
                 "trainability",
@@ -80,21 +81,12 @@ impl Trainability {
                 ),
             ));
         }
-        let method = methods(summary)
+        let method = methods(plan)
             .into_iter()
             .find(|m| m.1)
             .map(|m| m.0)
             .ok_or_else(|| unfit("trainability", "the scenario has no discrete method".into()))?;
-        let axis = |i: usize| -> (Vec<f64>, bool) {
-            let a = &summary["axes"][i];
-            let values = a["values"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_f64())
-                .collect();
-            (values, a["log"].as_bool().unwrap_or(false))
-        };
+        let axis = |i: usize| -> (Vec<f64>, bool) { (plan.axes[i].values.clone(), plan.axes[i].log) };
         let ((xs, xlog), (ys, ylog)) = (axis(0), axis(1));
         let (nx, ny) = (xs.len(), ys.len());
         let wanted = [
@@ -170,7 +162,7 @@ impl Trainability {
             })
             .collect();
         Ok(Trainability {
-            title: summary["scenario"].as_str().unwrap_or_default().to_string(),
+            title: plan.scenario.clone(),
             method,
             keys: [keys[0].clone(), keys[1].clone()],
             logs: [xlog, ylog],

@@ -615,7 +615,7 @@ fn finish(
     let mut files = vec![path];
     if shard.is_none() {
         files.extend(render::sweep_figures(
-            &summary.to_value(),
+            &summary.plan,
             &table,
             &dir.join("figures"),
         )?);
