@@ -202,7 +202,26 @@ fn log_scale_fits(values: impl Iterator<Item = f64>) -> bool {
     any_positive && !any_negative
 }
 
-/// The loss figure: L(θ(t)) for every method, on a log axis when [`log_scale_fits`].
+/// Losses below this fraction of the largest initial loss are round-off on the loss figure's log axis: an
+/// exact minimum of 0 is computed as the cancellation of terms of size about L(θ₀), whose last bits are
+/// noise near 1e-16·L(θ₀) (an ODE solver's path ends there, GD's may fall further by luck).
+const ROUNDOFF: f64 = 1e-12;
+
+/// The loss below which the loss figure draws a round-off band ([`ROUNDOFF`]·max L(θ₀)), when some
+/// positive finite loss falls below it; `None` otherwise.
+fn roundoff_floor<'a>(losses: impl Iterator<Item = &'a [f64]> + Clone) -> Option<f64> {
+    let start = losses
+        .clone()
+        .filter_map(|l| l.first().copied())
+        .filter(|l| l.is_finite() && *l > 0.0)
+        .fold(0.0f64, f64::max);
+    let floor = ROUNDOFF * start;
+    let below = losses.flatten().any(|&l| l.is_finite() && l > 0.0 && l < floor);
+    (floor > 0.0 && below).then_some(floor)
+}
+
+/// The loss figure: L(θ(t)) for every method, on a log axis when [`log_scale_fits`], with losses below
+/// [`roundoff_floor`] drawn on it inside a grey band.
 pub fn plot_loss<DB: DrawingBackend>(
     input: &FigureInput,
     root: &DrawingArea<DB, Shift>,
@@ -217,6 +236,11 @@ pub fn plot_loss<DB: DrawingBackend>(
             .iter()
             .flat_map(|m| m.trajectory.losses.iter().copied()),
     );
+    let floor = if log {
+        roundoff_floor(input.methods.iter().map(|m| m.trajectory.losses.as_slice()))
+    } else {
+        None
+    };
     let raw: Vec<Vec<(f64, f64)>> = input
         .methods
         .iter()
@@ -227,6 +251,8 @@ pub fn plot_loss<DB: DrawingBackend>(
                 .zip(&t.losses)
                 .filter_map(|(&t, &l)| Some((t, map_value(log, l)?)))
                 .filter(|p| p.0.is_finite())
+                // Below the floor a loss is drawn on it: the band says what lies there.
+                .map(|(t, v)| (t, floor.map_or(v, |f| v.max(f.log10()))))
                 .collect()
         })
         .collect();
@@ -239,6 +265,29 @@ pub fn plot_loss<DB: DrawingBackend>(
         .collect();
     let x_desc = time_label(input);
     let mut chart = frame(&area, x, &y, &x_desc, "loss")?;
+    if let Some(f) = floor {
+        let top = f.log10();
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x.0, y.lo), (x.1, top)],
+                BLACK.mix(0.08).filled(),
+            )))
+            .map_err(fail)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(
+                    "round-off: L < {}·L(θ₀) drawn at {}",
+                    fmt_num(ROUNDOFF),
+                    fmt_num(f)
+                ),
+                // Inside the band, under the curves that lie on its edge.
+                (x.1 - 0.01 * (x.1 - x.0), 0.5 * (y.lo + top)),
+                text(TICK_SIZE)
+                    .pos(Pos::new(HPos::Right, VPos::Center))
+                    .color(&GREY),
+            )))
+            .map_err(fail)?;
+    }
 
     let order = input
         .methods
@@ -472,5 +521,14 @@ mod tests {
         assert!(log_scale_fits([2.0, 1e-20, 0.0, f64::NAN].into_iter()));
         assert!(!log_scale_fits([2.0, -1e-3].into_iter()));
         assert!(!log_scale_fits([0.0, 0.0, f64::INFINITY].into_iter()));
+    }
+
+    #[test]
+    fn the_roundoff_floor_sits_at_1e_12_of_the_largest_start_and_only_when_reached() {
+        use super::roundoff_floor;
+        let (a, b) = ([2.0, 1e-3, 1e-13], [4.0, 1e-6]);
+        assert_eq!(roundoff_floor([&a[..], &b[..]].into_iter()), Some(4e-12));
+        assert_eq!(roundoff_floor([&b[..]].into_iter()), None);
+        assert_eq!(roundoff_floor([&[0.0, 0.0][..]].into_iter()), None);
     }
 }
