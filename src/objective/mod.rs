@@ -43,6 +43,9 @@ use nalgebra::DMatrix;
 use rand_chacha::ChaCha8Rng;
 
 /// A differentiable loss L: ℝ^d → ℝ.
+///
+/// A method added here with a default body must also be forwarded by the sweep's shared handle
+/// (src/scenario/shared_objective.rs), or sweeps would silently run the default.
 pub trait Objective: Send + Sync {
     /// The number of parameters d.
     fn dim(&self) -> usize;
