@@ -49,16 +49,21 @@ pub struct Plane<'o> {
     pub paths: Vec<Vec<(f64, f64)>>,
     /// The known minima that lie in the plane, in plane coordinates.
     pub minima: Vec<(f64, f64)>,
+    /// Per path, whether its run diverged: such a path frames the portrait only near the bounded rest.
+    pub diverged: Vec<bool>,
     /// The most loss evaluations [`Plane::sample`] may spend; `None` samples at full resolution.
     budget: Option<u64>,
 }
 
 /// A plane's landscape sampled around its paths: everything a portrait draws, as numbers.
 pub struct Sampled {
-    /// Each path with its non-finite points dropped and coordinates clamped to ±1e100.
+    /// Each path with its non-finite points dropped and coordinates clamped to ±1e100; a diverged path
+    /// that leaves the region ends where it crosses the region's edge.
     pub paths: Vec<Vec<(f64, f64)>>,
     /// The finite known minima, clamped likewise.
     pub minima: Vec<(f64, f64)>,
+    /// Per path, where a diverged path leaves the region (its last point), if it does.
+    pub exits: Vec<Option<(f64, f64)>>,
     /// The sampled region along a.
     pub x: (f64, f64),
     /// The sampled region along b.
@@ -103,6 +108,7 @@ impl<'o> Plane<'o> {
             restriction: Restriction::Native,
             paths,
             minima,
+            diverged: diverged_flags(trajectories),
             budget: None,
         })
     }
@@ -159,6 +165,7 @@ impl<'o> Plane<'o> {
             },
             paths,
             minima,
+            diverged: diverged_flags(trajectories),
             budget: Some(budget),
         })
     }
@@ -216,7 +223,7 @@ impl<'o> Plane<'o> {
             .filter(|p| finite(p))
             .map(|&p| clamp_point(p))
             .collect();
-        let paths: Vec<Vec<(f64, f64)>> = self
+        let mut paths: Vec<Vec<(f64, f64)>> = self
             .paths
             .iter()
             .map(|path| {
@@ -226,7 +233,20 @@ impl<'o> Plane<'o> {
                     .collect()
             })
             .collect();
-        let (x, y) = bounds(paths.iter().flatten().chain(minima.iter()).copied());
+        let diverged = |k: usize| self.diverged.get(k).copied().unwrap_or(false);
+        let framing = framing_points(&paths, &minima, diverged);
+        let (x, y) = bounds(framing.into_iter());
+        let exits = paths
+            .iter_mut()
+            .enumerate()
+            .map(|(k, path)| {
+                if diverged(k) {
+                    cut_at_edge(path, x, y)
+                } else {
+                    None
+                }
+            })
+            .collect();
         let (xspan, yspan) = (x.1 - x.0, y.1 - y.0);
 
         let budget = self.budget;
@@ -269,6 +289,7 @@ impl<'o> Plane<'o> {
         }
         Sampled {
             paths,
+            exits,
             minima,
             x,
             y,
@@ -308,6 +329,89 @@ fn resolution(budget: Option<u64>) -> (usize, usize) {
     }
 }
 
+/// How far a diverged path may frame the portrait: within this many half-widths of the box around the
+/// bounded content (the other paths, the diverged paths' starts and the known minima) from its centre.
+const DIVERGED_REACH: f64 = 3.0;
+
+/// Per trajectory, whether it diverged.
+fn diverged_flags(trajectories: &[&Trajectory]) -> Vec<bool> {
+    trajectories
+        .iter()
+        .map(|t| matches!(t.termination, crate::trajectory::Termination::Diverged { .. }))
+        .collect()
+}
+
+/// The points the portrait is framed on: every point of a path that did not diverge, and the known
+/// minima; of a diverged path, its points until the first that lies beyond [`DIVERGED_REACH`] times the
+/// box of that bounded content (so a run that diverges to ±1e5 does not shrink everything else to a
+/// dot). When every path diverged and no minimum is known, every point frames it.
+fn framing_points(
+    paths: &[Vec<(f64, f64)>],
+    minima: &[(f64, f64)],
+    diverged: impl Fn(usize) -> bool,
+) -> Vec<(f64, f64)> {
+    let mut bounded: Vec<(f64, f64)> = minima.to_vec();
+    for (k, path) in paths.iter().enumerate() {
+        if diverged(k) {
+            bounded.extend(path.first());
+        } else {
+            bounded.extend(path);
+        }
+    }
+    let any_diverged = (0..paths.len()).any(&diverged);
+    let any_bounded = !minima.is_empty()
+        || paths
+            .iter()
+            .enumerate()
+            .any(|(k, p)| !diverged(k) && !p.is_empty());
+    if !any_diverged || !any_bounded {
+        // Nothing to frame on but the paths' starts: frame on everything.
+        return paths.iter().flatten().chain(minima).copied().collect();
+    }
+    let ((x0, x1), (y0, y1)) = bounds(bounded.iter().copied());
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    let (hx, hy) = (DIVERGED_REACH * 0.5 * (x1 - x0), DIVERGED_REACH * 0.5 * (y1 - y0));
+    let mut out = bounded;
+    for (k, path) in paths.iter().enumerate() {
+        if diverged(k) {
+            // The start is in already, as bounded content.
+            out.extend(
+                path.iter()
+                    .skip(1)
+                    .take_while(|p| (p.0 - cx).abs() <= hx && (p.1 - cy).abs() <= hy),
+            );
+        }
+    }
+    out
+}
+
+/// Cuts `path` where it first leaves the region `x` × `y`: its last point becomes the crossing of the
+/// region's edge, which is returned. `None` (and the path unchanged) when it stays inside.
+fn cut_at_edge(path: &mut Vec<(f64, f64)>, x: (f64, f64), y: (f64, f64)) -> Option<(f64, f64)> {
+    let inside = |p: &(f64, f64)| (x.0..=x.1).contains(&p.0) && (y.0..=y.1).contains(&p.1);
+    let i = path.iter().position(|p| !inside(p))?;
+    if i == 0 {
+        return None;
+    }
+    let (a, b) = (path[i - 1], path[i]);
+    // The largest s in [0, 1] with a + s(b − a) inside, one coordinate at a time.
+    let reach = |from: f64, to: f64, lo: f64, hi: f64| {
+        let d = to - from;
+        if d > 0.0 {
+            ((hi - from) / d).min(1.0)
+        } else if d < 0.0 {
+            ((lo - from) / d).min(1.0)
+        } else {
+            1.0
+        }
+    };
+    let s = reach(a.0, b.0, x.0, x.1).min(reach(a.1, b.1, y.0, y.1)).max(0.0);
+    let exit = (a.0 + s * (b.0 - a.0), a.1 + s * (b.1 - a.1));
+    path.truncate(i);
+    path.push(exit);
+    Some(exit)
+}
+
 /// The sampled region: the box around `points` padded by 15%, neither side shorter than a quarter of
 /// the other, never degenerate; `[-1, 1]²` when there are no points.
 fn bounds(points: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) {
@@ -341,6 +445,30 @@ fn bounds(points: impl Iterator<Item = (f64, f64)>) -> ((f64, f64), (f64, f64)) 
 mod tests {
     use super::*;
     use crate::objective::{Quadratic, Rosenbrock};
+
+    #[test]
+    fn a_diverged_path_frames_only_near_the_bounded_rest_and_is_cut_at_the_edge() {
+        // A flow from (1, 1) to 0, and GD from (1, 1) oscillating out along a with growing amplitude.
+        let flow = vec![(1.0, 1.0), (0.5, 0.5), (0.0, 0.0)];
+        let gd = vec![(1.0, 1.0), (-2.0, 0.5), (4.0, 0.25), (-1e5, 0.1)];
+        let paths = vec![flow, gd];
+        let framing = framing_points(&paths, &[(0.0, 0.0)], |k| k == 1);
+        // The bounded box is [0, 1]² (padded by 15%: 1.3 wide): three half-widths about (0.5, 0.5) reach
+        // [−1.45, 2.45]², which holds GD's start only; its second point (−2, 0.5) already lies beyond.
+        assert_eq!(framing.len(), 3 + 1 + 1);
+        let (x, y) = bounds(framing.into_iter());
+        assert!(x.1 - x.0 < 2.0 && y.1 - y.0 < 2.0, "{x:?} {y:?}");
+        let mut cut = paths[1].clone();
+        let exit = cut_at_edge(&mut cut, x, y).unwrap();
+        // It leaves through the left edge on the segment from (1, 1) to (−2, 0.5).
+        assert!((exit.0 - x.0).abs() < 1e-12, "{exit:?} {x:?}");
+        let s = (1.0 - x.0) / 3.0;
+        assert!((exit.1 - (1.0 - 0.5 * s)).abs() < 1e-12);
+        assert_eq!(cut, vec![(1.0, 1.0), exit]);
+        // Without a diverged path nothing changes.
+        let all = framing_points(&paths, &[], |_| false);
+        assert_eq!(all.len(), 7);
+    }
 
     #[test]
     fn bounds_are_padded_and_never_degenerate() {

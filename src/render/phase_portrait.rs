@@ -12,6 +12,7 @@ use super::style::{
 };
 use crate::landscape::{clamp_point, Sampled, FIELD_ARROWS};
 use crate::method::MethodRun;
+use crate::trajectory::Termination;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -84,6 +85,8 @@ pub struct PhasePortrait<'a> {
     field: Vec<((f64, f64), (f64, f64))>,
     /// Each method's thinned path (empty when it has no finite 2-D point).
     paths: Vec<Vec<(f64, f64)>>,
+    /// Per path, where a diverged path leaves the frame (see [`crate::landscape::Sampled::exits`]).
+    exits: Vec<Option<(f64, f64)>>,
     /// Known minima inside the figure.
     minima: Vec<(f64, f64)>,
     /// Compared pairs' points at matched times.
@@ -103,6 +106,7 @@ impl<'a> PhasePortrait<'a> {
     ) -> Self {
         let Sampled {
             paths,
+            exits,
             minima,
             x,
             y,
@@ -111,8 +115,11 @@ impl<'a> PhasePortrait<'a> {
             cells_per_side,
             field,
         } = sampled;
+        let in_frame = |p: (f64, f64)| (x.0..=x.1).contains(&p.0) && (y.0..=y.1).contains(&p.1);
         let matched: Vec<MatchedPoint> = matched
             .iter()
+            // A diverged path is drawn only up to the frame: so are its matched-time markers.
+            .filter(|m| in_frame(clamp_point(m.at_a)) && in_frame(clamp_point(m.at_b)))
             .map(|m| MatchedPoint {
                 at_a: clamp_point(m.at_a),
                 at_b: clamp_point(m.at_b),
@@ -153,6 +160,7 @@ impl<'a> PhasePortrait<'a> {
             contours,
             field,
             paths,
+            exits,
             minima,
             matched,
         }
@@ -264,8 +272,16 @@ impl<'a> PhasePortrait<'a> {
             let path = &self.paths[k];
             let colour = series_color(k);
             let mut label = method_label(m);
-            if let Some(note) = stop_note(&m.trajectory.termination, false) {
-                label = format!("{label} ({note})");
+            let escaped = self.exits.get(k).is_some_and(Option::is_some);
+            match &m.trajectory.termination {
+                Termination::Diverged { step, .. } if escaped => {
+                    label = format!("{label} (diverged at step {step})");
+                }
+                termination => {
+                    if let Some(note) = stop_note(termination, false) {
+                        label = format!("{label} ({note})");
+                    }
+                }
             }
             labels.push(label.clone());
             // Pieces split at sharp turns: the bitmap backend's thick-line joins spike at hairpins.
@@ -359,9 +375,12 @@ impl<'a> PhasePortrait<'a> {
             .collect();
         let mut ends = Vec::new();
         let mut stops = Vec::new();
+        let mut escapes = Vec::new();
         for (k, (m, p)) in self.methods.iter().zip(&self.paths).enumerate() {
             if let Some(&e) = p.last() {
-                if m.trajectory.termination.stopped_early() {
+                if self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2 {
+                    escapes.push((k, p[p.len() - 2], e));
+                } else if m.trajectory.termination.stopped_early() {
                     stops.push((k, e));
                 } else {
                     ends.push((k, e));
@@ -413,6 +432,29 @@ impl<'a> PhasePortrait<'a> {
                 .legend(|(x, y)| {
                     EmptyElement::at((x + 17, y)) + Cross::new((0, 0), 8, BLACK.stroke_width(3))
                 });
+        }
+
+        // A diverged path leaving the frame: an arrow where it leaves (its legend entry gives the step).
+        for &(k, from, exit) in &escapes {
+            let (du, dv) = ((exit.0 - from.0) * sx, -(exit.1 - from.1) * sy);
+            let n = du.hypot(dv);
+            let (u, v) = if n > 0.0 { (du / n, dv / n) } else { (1.0, 0.0) };
+            // Pixel offsets from the exit point: the tip on the edge, the base 22 px back.
+            let at =
+                |along: f64, across: f64| ((along * u - across * v) as i32, (along * v + across * u) as i32);
+            let head = vec![at(0.0, 0.0), at(-22.0, 9.0), at(-22.0, -9.0)];
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at(exit)
+                        + Polygon::new(head.clone(), series_color(k).filled())
+                        + PathElement::new(
+                            head.into_iter()
+                                .chain(std::iter::once(at(0.0, 0.0)))
+                                .collect::<Vec<_>>(),
+                            BLACK.stroke_width(1),
+                        ),
+                ))
+                .map_err(fail)?;
         }
 
         // The legend, in the corner that hides the least of the paths and (weighted heavily) the markers.
