@@ -93,6 +93,9 @@ pub struct PhasePortrait<'a> {
     matched: Vec<MatchedPoint>,
 }
 
+/// Points per path segment that the legend's placement weighs (see the legend at the end of `plot`).
+const SEGMENT_SAMPLES: usize = 16;
+
 impl<'a> PhasePortrait<'a> {
     /// Prepares a sampled plane for drawing: thins the paths, picks the colour scale and shades, and
     /// traces the contour lines. `matched` are the compared pairs' points at matched times, in plane
@@ -461,7 +464,19 @@ impl<'a> PhasePortrait<'a> {
         if !labels.is_empty() {
             let (box_w, box_h) = legend_box(labels.iter().map(|l| l.as_str()), (pw, ph));
             let frac = |p: &(f64, f64)| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.0) / (y.1 - y.0));
-            let line_points = self.paths.iter().flatten().map(|p| (frac(p), 1.0));
+            // Points along each segment, not only its ends: a long oscillating step crosses a corner
+            // without a vertex in it.
+            let line_points = self.paths.iter().flat_map(|path| {
+                path.windows(2)
+                    .flat_map(|w| {
+                        (0..SEGMENT_SAMPLES).map(move |i| {
+                            let s = i as f64 / SEGMENT_SAMPLES as f64;
+                            (w[0].0 + s * (w[1].0 - w[0].0), w[0].1 + s * (w[1].1 - w[0].1))
+                        })
+                    })
+                    .chain(path.last().copied())
+            });
+            let line_points = line_points.map(|p| (frac(&p), 1.0 / SEGMENT_SAMPLES as f64));
             let markers = self
                 .minima
                 .iter()
