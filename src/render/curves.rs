@@ -406,7 +406,12 @@ pub fn plot_distance<DB: DrawingBackend>(
         .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
         .collect();
     let x_desc = time_label(input);
-    let mut chart = frame(&area, x, &y, &x_desc, "‖θ_a(t) − θ_b(t)‖")?;
+    // The axis names the two methods when there is one pair; several pairs are named in the legend.
+    let y_desc = match comparisons {
+        [c] => format!("‖θ_{}(t) − θ_{}(t)‖", c.a, c.b),
+        _ => "‖θ_a(t) − θ_b(t)‖, pairs (a, b) in the legend".to_string(),
+    };
+    let mut chart = frame(&area, x, &y, &x_desc, &y_desc)?;
 
     let mut labels: Vec<String> = Vec::new();
     let mut occupied = curves.clone();
