@@ -294,27 +294,97 @@ impl Update for AdaptiveUpdate<'_> {
     }
 }
 
-/// Runs `method` from `theta0` over `grid` (t = k·η). Divergence is a result, as for
-/// [`super::gradient_descent`].
-pub fn adaptive<O: Objective + ?Sized>(
-    objective: &O,
-    theta0: &[f64],
-    grid: &TimeGrid,
-    method: &AdaptiveMethod,
-    loss_bound: f64,
-) -> Trajectory {
-    adaptive_watched(objective, theta0, grid, method, loss_bound, &Watch::idle())
+impl AdaptiveUpdate<'_> {
+    /// Writes into `p` the diagonal P that the step from θ_k divided by (called after
+    /// [`Update::advance`] at step `k`, so ν includes ∇L(θ_k)): √ν̂ + ε, the frozen P, or (√ν + ε)·1 for
+    /// the scalar method. False for the sign methods, which have no such P.
+    fn preconditioner(&self, k: u64, p: &mut [f64]) -> bool {
+        let t = (k + 1) as f64;
+        match self.method {
+            AdaptiveMethod::RmsProp { frozen: Some(f), .. }
+            | AdaptiveMethod::Adam { frozen: Some(f), .. } => p.copy_from_slice(f),
+            AdaptiveMethod::RmsProp {
+                beta2,
+                eps,
+                bias_correction,
+                ..
+            } => {
+                let scale = if *bias_correction {
+                    1.0 / (1.0 - beta2.powf(t))
+                } else {
+                    1.0
+                };
+                for (pi, v) in p.iter_mut().zip(&self.v) {
+                    *pi = (v * scale).sqrt() + eps;
+                }
+            }
+            AdaptiveMethod::ScalarRmsProp { eps, .. } => p.fill(self.v[0].sqrt() + eps),
+            AdaptiveMethod::Adam {
+                beta2,
+                eps,
+                bias_correction,
+                ..
+            } => {
+                let root_correction2 = if *bias_correction {
+                    (1.0 - beta2.powf(t)).sqrt()
+                } else {
+                    1.0
+                };
+                for (pi, v) in p.iter_mut().zip(&self.v) {
+                    *pi = v.sqrt() / root_correction2 + eps;
+                }
+            }
+            AdaptiveMethod::SignGd | AdaptiveMethod::SignMomentum { .. } => return false,
+        }
+        true
+    }
 }
 
-/// [`adaptive`] under `watch` (see [`super::gradient_descent_watched`]).
-pub fn adaptive_watched<O: Objective + ?Sized>(
+/// The diagonal preconditioner P_k (the vector the step from θ_k divides by: √v̂ + ε for Adam and
+/// RMSProp) at each recorded step of `steps` (increasing) of `method`'s run from `theta0` over `grid`,
+/// row-major, d per step; `None` for the sign methods. The method is run again up to the last of
+/// `steps`, with the driver's gradient calls, so that its iterates are those [`adaptive`] recorded.
+pub fn adaptive_preconditioners<O: Objective + ?Sized>(
     objective: &O,
     theta0: &[f64],
     grid: &TimeGrid,
     method: &AdaptiveMethod,
-    loss_bound: f64,
-    watch: &Watch,
-) -> Trajectory {
+    steps: &[u64],
+) -> Option<Vec<f64>> {
+    let d = objective.dim();
+    let (mut update, _) = start_update(objective, theta0, grid, method);
+    let mut out = vec![0.0; steps.len() * d];
+    let mut theta = theta0.to_vec();
+    let mut next = vec![0.0; d];
+    let mut grad = vec![0.0; d];
+    let mut wanted = steps.iter().enumerate().peekable();
+    let last = steps.last().copied().unwrap_or(0);
+    for k in 0..=last {
+        // The driver asks for the loss with the gradient at recorded steps: the same call here gives the
+        // same bits.
+        if k % grid.record_every.max(1) == 0 {
+            objective.loss_gradient(&theta, &mut grad);
+        } else {
+            objective.gradient(&theta, &mut grad);
+        }
+        update.advance(k, &theta, &grad, &mut next);
+        while let Some((j, _)) = wanted.next_if(|(_, &s)| s == k) {
+            if !update.preconditioner(k, &mut out[j * d..(j + 1) * d]) {
+                return None;
+            }
+        }
+        std::mem::swap(&mut theta, &mut next);
+    }
+    Some(out)
+}
+
+/// The update state of `method` at θ₀ and the gradient evaluations its start spent.
+fn start_update<'a, O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    method: &'a AdaptiveMethod,
+) -> (AdaptiveUpdate<'a>, u64) {
     let d = objective.dim();
     let mut m = vec![0.0; d];
     let mut v = vec![0.0; d];
@@ -341,6 +411,31 @@ pub fn adaptive_watched<O: Objective + ?Sized>(
         m,
         v,
     };
+    (update, setup)
+}
+
+/// Runs `method` from `theta0` over `grid` (t = k·η). Divergence is a result, as for
+/// [`super::gradient_descent`].
+pub fn adaptive<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    method: &AdaptiveMethod,
+    loss_bound: f64,
+) -> Trajectory {
+    adaptive_watched(objective, theta0, grid, method, loss_bound, &Watch::idle())
+}
+
+/// [`adaptive`] under `watch` (see [`super::gradient_descent_watched`]).
+pub fn adaptive_watched<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    method: &AdaptiveMethod,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
+    let (update, setup) = start_update(objective, theta0, grid, method);
     drive(objective, theta0, grid, loss_bound, update, setup, watch)
 }
 

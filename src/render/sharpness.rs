@@ -1,6 +1,8 @@
 //! The sharpness figure: λ_1(t) of every method with sharpness samples (discrete methods solid,
 //! continuous models dashed), each discrete method's stability threshold (GD: 2/η) as a dashed
 //! horizontal line in its colour, and the first crossing marked with a vertical dotted line and a ring.
+//! An adaptive method (Adam, RMSProp) is drawn by its preconditioned sharpness λ_1(P⁻¹H) against its
+//! preconditioned threshold (Adam: (2 + 2β₁)/((1 − β₁)η)), named so in the legend and on the axis.
 //! Drawn from the run's diagnostics, so it is written by [`draw`] rather than [`super::draw`].
 
 use super::style::{
@@ -37,6 +39,9 @@ pub fn draw(
     super::write_files(NAME, &Sharpness(report), dir, formats, settings)
 }
 
+/// How the legend names an adaptive method's curve: the top eigenvalue of its preconditioned Hessian.
+const PRECONDITIONED: &str = "λ_1(P^-1·H)";
+
 /// The sharpness figure of a run.
 struct Sharpness<'r>(&'r Report);
 
@@ -68,6 +73,7 @@ fn plot<DB: DrawingBackend>(
         .map_err(fail)?;
     let eta = report.experiment.grid.step_size;
     let mut curves: Vec<(usize, Curve)> = Vec::new();
+    let mut any_preconditioned = false;
     if let Some(diag) = &report.diagnostics {
         for (k, ((m, d), config)) in report
             .methods
@@ -77,7 +83,20 @@ fn plot<DB: DrawingBackend>(
             .enumerate()
         {
             let Some(s) = &d.sharpness else { continue };
-            let l1 = s.lambda_1();
+            // An adaptive method is drawn by its preconditioned sharpness, against the threshold on it.
+            let (l1, threshold, label) = match &s.preconditioned {
+                Some(p) => (
+                    p.lambda_1.clone(),
+                    Some(p.threshold),
+                    format!("{}: {PRECONDITIONED}", method_label(m)),
+                ),
+                None => (
+                    s.lambda_1(),
+                    config.kind.stability_threshold(eta),
+                    method_label(m),
+                ),
+            };
+            any_preconditioned |= s.preconditioned.is_some();
             let points: Vec<(f64, f64)> = s
                 .times
                 .iter()
@@ -85,7 +104,6 @@ fn plot<DB: DrawingBackend>(
                 .filter(|(t, l)| t.is_finite() && l.is_finite())
                 .map(|(&t, &l)| (t, l))
                 .collect();
-            let threshold = config.kind.stability_threshold(eta);
             let crossing = d.edge_of_stability.as_ref().and_then(|e| {
                 let t = e.crossing_time?;
                 points.iter().find(|p| p.0 == t).copied()
@@ -93,7 +111,7 @@ fn plot<DB: DrawingBackend>(
             curves.push((
                 k,
                 Curve {
-                    label: method_label(m),
+                    label,
                     discrete: m.discrete,
                     points,
                     threshold,
@@ -140,7 +158,11 @@ fn plot<DB: DrawingBackend>(
         .x_labels(8)
         .y_labels(8)
         .x_desc("t = k·η")
-        .y_desc("λ_1 (top Hessian eigenvalue)")
+        .y_desc(if any_preconditioned {
+            "λ_1 of H, or of P^-1·H (adaptive methods)"
+        } else {
+            "λ_1 (top Hessian eigenvalue)"
+        })
         .axis_desc_style(text(LABEL_SIZE))
         .label_style(text(TICK_SIZE))
         .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))
