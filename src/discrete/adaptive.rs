@@ -352,7 +352,7 @@ pub fn adaptive_preconditioners<O: Objective + ?Sized>(
     steps: &[u64],
 ) -> Option<Vec<f64>> {
     let d = objective.dim();
-    let (mut update, _) = start_update(objective, theta0, grid, method);
+    let (mut update, _) = start_update(objective, theta0, grid.step_size, method);
     let mut out = vec![0.0; steps.len() * d];
     let mut theta = theta0.to_vec();
     let mut next = vec![0.0; d];
@@ -378,11 +378,35 @@ pub fn adaptive_preconditioners<O: Objective + ?Sized>(
     Some(out)
 }
 
+/// One adaptive method's update with its moments, for callers that bring their own gradient each step
+/// (the minibatch ensembles of `sgd` with an `optimizer`). The same arithmetic as [`adaptive`].
+pub struct AdaptiveStepper<'a>(AdaptiveUpdate<'a>);
+
+impl<'a> AdaptiveStepper<'a> {
+    /// The update of `method` at step size `eta` from θ₀ = `theta0` (ν₀ = ∇L(θ₀)² when the method asks
+    /// for it, from `objective`'s full gradient), with the gradient evaluations that start spent.
+    pub fn new<O: Objective + ?Sized>(
+        objective: &O,
+        theta0: &[f64],
+        eta: f64,
+        method: &'a AdaptiveMethod,
+    ) -> (Self, u64) {
+        let (update, setup) = start_update(objective, theta0, eta, method);
+        (AdaptiveStepper(update), setup)
+    }
+
+    /// Writes θ_{k+1} into `next` from θ_k = `theta` and the gradient `grad` used at step k.
+    #[inline]
+    pub fn step(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) {
+        self.0.advance(k, theta, grad, next);
+    }
+}
+
 /// The update state of `method` at θ₀ and the gradient evaluations its start spent.
 fn start_update<'a, O: Objective + ?Sized>(
     objective: &O,
     theta0: &[f64],
-    grid: &TimeGrid,
+    eta: f64,
     method: &'a AdaptiveMethod,
 ) -> (AdaptiveUpdate<'a>, u64) {
     let d = objective.dim();
@@ -405,12 +429,7 @@ fn start_update<'a, O: Objective + ?Sized>(
         }
         m.fill(0.0);
     }
-    let update = AdaptiveUpdate {
-        method,
-        eta: grid.step_size,
-        m,
-        v,
-    };
+    let update = AdaptiveUpdate { method, eta, m, v };
     (update, setup)
 }
 
@@ -435,7 +454,7 @@ pub fn adaptive_watched<O: Objective + ?Sized>(
     loss_bound: f64,
     watch: &Watch,
 ) -> Trajectory {
-    let (update, setup) = start_update(objective, theta0, grid, method);
+    let (update, setup) = start_update(objective, theta0, grid.step_size, method);
     drive(objective, theta0, grid, loss_bound, update, setup, watch)
 }
 

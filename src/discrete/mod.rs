@@ -12,7 +12,8 @@ mod layerwise;
 mod nesterov;
 
 pub use adaptive::{
-    adam_threshold, adaptive, adaptive_preconditioners, adaptive_watched, AdaptiveMethod, SecondMomentStart,
+    adam_threshold, adaptive, adaptive_preconditioners, adaptive_watched, AdaptiveMethod, AdaptiveStepper,
+    SecondMomentStart,
 };
 pub use custom::{run_discrete_method, DiscreteMethod};
 pub use gd::{gradient_descent, gradient_descent_watched};

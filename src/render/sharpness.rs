@@ -45,7 +45,7 @@ pub fn draw(
 const PRECONDITIONED: &str = "λ_1(P^-1·H)";
 
 /// The y axis when an adaptive method is drawn.
-const PRECONDITIONED_AXIS: &str = "λ_1 of H, or of P^-1·H (adaptive methods)";
+const PRECONDITIONED_AXIS: &str = "λ_1 of H, or of P^-1·H where the legend says so";
 
 /// The sharpness figure of a run.
 struct Sharpness<'r>(&'r Report);

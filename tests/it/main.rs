@@ -4,6 +4,7 @@
 
 mod adaptive;
 mod adaptive_eos_scenario;
+mod adaptive_minibatch;
 mod adaptive_sharpness;
 mod bad_inputs;
 mod budget;
