@@ -239,7 +239,7 @@ pub fn preconditioned_sharpness(
 ) -> Option<PreconditionedSharpness> {
     let threshold = method.preconditioned_threshold(grid.step_size)?;
     let steps: Vec<u64> = series.indices.iter().map(|&i| run.steps[i]).collect();
-    let p = adaptive_preconditioners(objective, init, grid, method, &steps)?;
+    let p = adaptive_preconditioners(objective, init, grid, method, &steps)?.p;
     let d = objective.dim();
     // Only λ₁ is wanted: no λ_min, one top value.
     let only_top = SharpnessSettings {

@@ -340,20 +340,30 @@ impl AdaptiveUpdate<'_> {
     }
 }
 
+/// The preconditioners of an adaptive run at chosen steps, with the iterates they belong to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preconditioners {
+    /// P_k at each chosen step, row-major, d per step.
+    pub p: Vec<f64>,
+    /// θ_k at each chosen step, row-major: the rerun's iterates, to hold against the recorded ones.
+    pub theta: Vec<f64>,
+}
+
 /// The diagonal preconditioner P_k (the vector the step from θ_k divides by: √v̂ + ε for Adam and
-/// RMSProp) at each recorded step of `steps` (increasing) of `method`'s run from `theta0` over `grid`,
-/// row-major, d per step; `None` for the sign methods. The method is run again up to the last of
-/// `steps`, with the driver's gradient calls, so that its iterates are those [`adaptive`] recorded.
+/// RMSProp) at each recorded step of `steps` (increasing) of `method`'s run from `theta0` over `grid`;
+/// `None` for the sign methods. The method is run again up to the last of `steps`, with the driver's
+/// gradient calls, so that its iterates are, bit for bit, those [`adaptive`] recorded.
 pub fn adaptive_preconditioners<O: Objective + ?Sized>(
     objective: &O,
     theta0: &[f64],
     grid: &TimeGrid,
     method: &AdaptiveMethod,
     steps: &[u64],
-) -> Option<Vec<f64>> {
+) -> Option<Preconditioners> {
     let d = objective.dim();
     let (mut update, _) = start_update(objective, theta0, grid.step_size, method);
     let mut out = vec![0.0; steps.len() * d];
+    let mut at = vec![0.0; steps.len() * d];
     let mut theta = theta0.to_vec();
     let mut next = vec![0.0; d];
     let mut grad = vec![0.0; d];
@@ -372,10 +382,11 @@ pub fn adaptive_preconditioners<O: Objective + ?Sized>(
             if !update.preconditioner(k, &mut out[j * d..(j + 1) * d]) {
                 return None;
             }
+            at[j * d..(j + 1) * d].copy_from_slice(&theta);
         }
         std::mem::swap(&mut theta, &mut next);
     }
-    Some(out)
+    Some(Preconditioners { p: out, theta: at })
 }
 
 /// One adaptive method's update with its moments, for callers that bring their own gradient each step

@@ -7,6 +7,8 @@
 //!   end is below 1% of the loss at the crossing);
 //! - the Adam ODE, which has no step size to be unstable at, never lets its loss rise.
 
+use flowgap::discrete::adaptive_preconditioners;
+use flowgap::method::MethodKind;
 use flowgap::scenario;
 use std::path::Path;
 
@@ -79,6 +81,23 @@ fn adam_sharpens_to_38_over_eta_in_the_preconditioned_sense_and_hovers() {
         "loss {} at the crossing, {loss_end} at the end",
         losses[k_cross]
     );
+
+    // P_k comes from running Adam again: on this chaotic path too it lands on the recorded iterates bit
+    // for bit at every sample, so each λ_1(P⁻¹H) pairs θ_k with its own P_k.
+    let e = &report.experiment;
+    let MethodKind::Adaptive(method) = &e.methods[0].kind else {
+        panic!("adam first")
+    };
+    let steps: Vec<u64> = s.indices.iter().map(|&i| adam_run.steps[i]).collect();
+    let rerun = adaptive_preconditioners(e.objective.as_ref(), &e.init, &e.grid, method, &steps).unwrap();
+    let dim = e.objective.dim();
+    for (j, &i) in s.indices.iter().enumerate() {
+        assert!(
+            rerun.theta[j * dim..(j + 1) * dim] == *adam_run.state(i),
+            "θ at step {}",
+            steps[j]
+        );
+    }
 
     let ode = &report.method("adam_ode").unwrap().trajectory;
     assert_eq!(ode.times.last(), adam_run.times.last());

@@ -49,7 +49,15 @@ fn preconditioners_are_the_adam_denominators_of_the_recorded_steps() {
     let theta0 = [1.0, -2.0];
     let run = adaptive(&q, &theta0, &grid, &method, 1e10);
     let steps: Vec<u64> = vec![0, 4, 20, 40];
-    let p = adaptive_preconditioners(&q, &theta0, &grid, &method, &steps).unwrap();
+    let rerun = adaptive_preconditioners(&q, &theta0, &grid, &method, &steps).unwrap();
+    // The rerun's iterates are the recorded ones, bit for bit (d = 2: the driver's fixed-size path).
+    for (j, &k) in steps.iter().enumerate() {
+        assert!(
+            rerun.theta[2 * j..2 * j + 2] == *run.state(k as usize / 4),
+            "θ_{k}"
+        );
+    }
+    let p = rerun.p;
 
     let (mut th, mut m, mut v) = ([1.0f64, -2.0], [0.0f64; 2], [0.0f64; 2]);
     for k in 0..=40u64 {
@@ -123,7 +131,21 @@ fn lanczos_preconditioned_sharpness_equals_the_dense_eigenvalue_along_an_adam_pa
     let grid = TimeGrid::new(0.01, 60, 1);
     let run = adaptive(&net, &theta0, &grid, &method, 1e10);
     let steps = [0u64, 1, 7, 30, 60];
-    let p = adaptive_preconditioners(&net, &theta0, &grid, &method, &steps).unwrap();
+    let p = adaptive_preconditioners(&net, &theta0, &grid, &method, &steps)
+        .unwrap()
+        .p;
+    // With every third step recorded (the driver's plain steps in between), the rerun still lands on the
+    // recorded iterates bit for bit.
+    let sparse = TimeGrid::new(0.01, 60, 3);
+    let recorded = adaptive(&net, &theta0, &sparse, &method, 1e10);
+    let at = [0u64, 3, 30, 60];
+    let rerun = adaptive_preconditioners(&net, &theta0, &sparse, &method, &at).unwrap();
+    for (j, &k) in at.iter().enumerate() {
+        assert!(
+            rerun.theta[j * d..(j + 1) * d] == *recorded.state(k as usize / 3),
+            "θ_{k}"
+        );
+    }
     let settings = SharpnessSettings {
         top_k: 1,
         every: 1,
