@@ -3,12 +3,16 @@
 //! in src/objective/dense/) on the layouts the gradient uses — its forward product (a 512-sample chunk
 //! of the inputs, in place, times W1ᵀ) and its weight gradient (Δᵀ times the chunk) — and on square 256
 //! operands in three layouts, to put the gradient time in context. Criterion's "elem/s" for the `gemm`
-//! group is flop/s (2·m·k·n per product). Run: `cargo bench --bench mlp`.
+//! group is flop/s (2·m·k·n per product). The `step` group runs 100 steps of GD and of Adam on the same
+//! mlp through the shared driver (issue 20: Adam's elementwise update should cost little next to the
+//! gradient). Run: `cargo bench --bench mlp`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowgap::data::{Dataset, Task};
+use flowgap::discrete::{adaptive, gradient_descent, AdaptiveMethod};
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Mlp, MlpConfig, MlpLoss, Objective, Parameterization};
+use flowgap::TimeGrid;
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -65,6 +69,26 @@ fn mlp(c: &mut Criterion) {
                 *ai = zi.tanh();
             }
         })
+    });
+    group.finish();
+
+    // 100 steps, the first and last recorded: the per-step cost of each method, gradient included.
+    let mut group = c.benchmark_group("step");
+    group.sample_size(20);
+    let grid = TimeGrid::new(1e-3, 100, 100);
+    let adam = AdaptiveMethod::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        bias_correction: true,
+        weight_decay: None,
+        frozen: None,
+    };
+    group.bench_function("gd_100_steps", |b| {
+        b.iter(|| gradient_descent(&net, black_box(&theta), &grid, 1e10))
+    });
+    group.bench_function("adam_100_steps", |b| {
+        b.iter(|| adaptive(&net, black_box(&theta), &grid, &adam, 1e10))
     });
     group.finish();
 

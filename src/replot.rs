@@ -384,17 +384,27 @@ fn read_sharpness(
         dir.join(formats::sharpness_csv(id)),
         "`flowgap plot` needs it for the sharpness figure",
     )?;
-    let k = csv.header.len().saturating_sub(4);
+    // An adaptive method's file ends with the preconditioned sharpness and its threshold.
+    let preconditioned = csv.header.len() >= 2
+        && csv.header[csv.header.len() - 2..] == formats::run_csv::PRECONDITIONED_COLUMNS;
+    let extra = if preconditioned { 2 } else { 0 };
+    let k = csv.header.len().saturating_sub(4 + extra);
     let mut expected = vec!["step".to_string(), "t".to_string()];
     expected.extend((1..=k).map(|i| format!("lambda_{i}")));
     expected.extend(["lambda_min".to_string(), "threshold".to_string()]);
+    if preconditioned {
+        expected.extend(formats::run_csv::PRECONDITIONED_COLUMNS.map(String::from));
+    }
     if k == 0 || csv.header != expected {
         return Err(csv.error(
             None,
             None,
-            "expected the columns step,t,lambda_1..lambda_k,lambda_min,threshold",
+            "expected the columns step,t,lambda_1..lambda_k,lambda_min,threshold (and, for an adaptive \
+             method, preconditioned_lambda_1,preconditioned_threshold)",
         ));
     }
+    let mut preconditioned_lambda_1 = Vec::new();
+    let mut preconditioned_threshold: Option<f64> = None;
     let n = csv.rows.len();
     let mut s = SharpnessSeries {
         method: if saved.is_some_and(|s| s.method == "lanczos") {
@@ -414,6 +424,7 @@ fn read_sharpness(
         max_lambda_1: f64::NAN,
         final_lambda_min: f64::NAN,
         min_lambda_min: f64::NAN,
+        preconditioned: None,
     };
     let mut next = 0;
     for r in 0..n {
@@ -460,10 +471,32 @@ fn read_sharpness(
                 ),
             ));
         }
+        if preconditioned {
+            preconditioned_lambda_1.push(csv.num(r, 4 + k)?);
+            let th = csv.num(r, 5 + k)?;
+            if !(th.is_finite() && th > 0.0)
+                || preconditioned_threshold.is_some_and(|x| x.to_bits() != th.to_bits())
+            {
+                return Err(csv.error(
+                    Some(r),
+                    Some(5 + k),
+                    format!("`{th}` is not the one positive preconditioned threshold of every row"),
+                ));
+            }
+            preconditioned_threshold = Some(th);
+        }
         s.indices.push(i);
         s.times.push(t);
     }
     s.summarise();
+    if let Some(th) = preconditioned_threshold {
+        s.preconditioned = Some(diagnostics::PreconditionedSharpness::new(
+            th,
+            preconditioned_lambda_1,
+            0,
+            0,
+        ));
+    }
     Ok(s)
 }
 

@@ -11,8 +11,10 @@ pub mod lyapunov;
 pub mod sharpness;
 
 use crate::compare::Comparison;
+use crate::discrete::{adaptive_preconditioners, AdaptiveMethod};
 use crate::method::{MethodConfig, MethodKind, MethodRun, Problem};
 use crate::objective::Objective;
+use crate::trajectory::{TimeGrid, Trajectory};
 use conserved::ConservedDrift;
 use elkabetz_cohen::ElkabetzCohen;
 use end_state::{EndState, EndStateSettings};
@@ -67,6 +69,45 @@ pub struct SharpnessSeries {
     pub final_lambda_min: f64,
     /// min λ_min over the samples.
     pub min_lambda_min: f64,
+    /// The preconditioned sharpness λ₁(P⁻¹H) at the same samples (adaptive methods with a diagonal P).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preconditioned: Option<PreconditionedSharpness>,
+}
+
+/// The preconditioned sharpness λ₁(P⁻¹H) of an adaptive method along its path, P_k the diagonal its step
+/// from θ_k divides by (Adam, RMSProp: √v̂ + ε), computed as the top eigenvalue of P^{-1/2} H P^{-1/2}.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreconditionedSharpness {
+    /// The method's threshold on it (`MethodKind::preconditioned_threshold`).
+    pub threshold: f64,
+    /// Hessian-vector products spent on it.
+    pub hvps: u64,
+    /// Points where Lanczos stopped at its cap before meeting its tolerance.
+    pub unconverged_points: usize,
+    /// λ₁(P⁻¹H) at each sample of the series.
+    #[serde(skip)]
+    pub lambda_1: Vec<f64>,
+    /// At the first sample.
+    pub initial_lambda_1: f64,
+    /// At the last sample.
+    pub final_lambda_1: f64,
+    /// The largest over the samples.
+    pub max_lambda_1: f64,
+}
+
+impl PreconditionedSharpness {
+    /// The series `lambda_1` against `threshold`, with its summary numbers.
+    pub fn new(threshold: f64, lambda_1: Vec<f64>, hvps: u64, unconverged_points: usize) -> Self {
+        PreconditionedSharpness {
+            threshold,
+            hvps,
+            unconverged_points,
+            initial_lambda_1: lambda_1.first().copied().unwrap_or(f64::NAN),
+            final_lambda_1: lambda_1.last().copied().unwrap_or(f64::NAN),
+            max_lambda_1: lambda_1.iter().copied().fold(f64::NAN, f64::max),
+            lambda_1,
+        }
+    }
 }
 
 impl SharpnessSeries {
@@ -94,7 +135,8 @@ pub struct MethodDiagnostics {
     pub id: String,
     /// Sampled spectra (when `[diagnostics.sharpness]` is given).
     pub sharpness: Option<SharpnessSeries>,
-    /// Sharpness against the stability threshold (discrete methods with sharpness).
+    /// Sharpness against the stability threshold (discrete methods with sharpness; for the adaptive
+    /// methods the preconditioned sharpness against their preconditioned threshold).
     pub edge_of_stability: Option<EdgeOfStability>,
     /// Drift of each conserved quantity.
     pub conserved: Vec<ConservedDrift>,
@@ -162,6 +204,7 @@ pub fn sharpness_series(
         max_lambda_1: f64::NAN,
         final_lambda_min: f64::NAN,
         min_lambda_min: f64::NAN,
+        preconditioned: None,
     };
     for i in indices {
         let theta = run.state(i);
@@ -182,6 +225,49 @@ pub fn sharpness_series(
     s
 }
 
+/// λ₁(P_k⁻¹H(θ_k)) at the samples of `series` on `run`, the path of the adaptive `method` from `init`
+/// over `grid`: P_k is recovered by running the method again ([`adaptive_preconditioners`]); the top
+/// eigenvalue is that of P^{-1/2} H P^{-1/2} (exact or Lanczos, as `settings` choose for H). `None` for
+/// methods without a diagonal preconditioner or threshold (the sign methods).
+pub fn preconditioned_sharpness(
+    objective: &dyn Objective,
+    (init, grid): (&[f64], &TimeGrid),
+    method: &AdaptiveMethod,
+    run: &Trajectory,
+    series: &SharpnessSeries,
+    settings: &SharpnessSettings,
+) -> Option<PreconditionedSharpness> {
+    let threshold = method.preconditioned_threshold(grid.step_size)?;
+    let steps: Vec<u64> = series.indices.iter().map(|&i| run.steps[i]).collect();
+    let p = adaptive_preconditioners(objective, init, grid, method, &steps)?.p;
+    let d = objective.dim();
+    // Only λ₁ is wanted: no λ_min, one top value.
+    let only_top = SharpnessSettings {
+        top_k: 1,
+        lambda_min: false,
+        ..*settings
+    };
+    let mut solver = Eigensolver::new(d, only_top);
+    let mut scale = vec![0.0; d];
+    let (mut hvps, mut unconverged) = (0, 0);
+    let mut lambda_1 = Vec::with_capacity(steps.len());
+    for (j, &i) in series.indices.iter().enumerate() {
+        for (s, pi) in scale.iter_mut().zip(&p[j * d..(j + 1) * d]) {
+            *s = 1.0 / pi.sqrt();
+        }
+        let spec = solver.scaled_spectrum(objective, run.state(i), &scale);
+        hvps += spec.hvps;
+        unconverged += usize::from(!spec.converged);
+        lambda_1.push(spec.top.first().copied().unwrap_or(f64::NAN));
+    }
+    Some(PreconditionedSharpness::new(
+        threshold,
+        lambda_1,
+        hvps,
+        unconverged,
+    ))
+}
+
 /// Runs every diagnostic `config` asks for over the finished runs `methods` of the methods `configs` on
 /// `problem`.
 pub fn diagnose(
@@ -194,11 +280,22 @@ pub fn diagnose(
     let objective = problem.objective;
     let sharpness = methods
         .iter()
-        .map(|run| {
-            config
-                .sharpness
-                .as_ref()
-                .map(|s| sharpness_series(objective, &run.trajectory, s))
+        .zip(configs)
+        .map(|(run, config_m)| {
+            let settings = config.sharpness.as_ref()?;
+            let mut series = sharpness_series(objective, &run.trajectory, settings);
+            if let MethodKind::Adaptive(method) = &config_m.kind {
+                let grid = problem.grid.with_time_map(config_m.kind.time_map());
+                series.preconditioned = preconditioned_sharpness(
+                    objective,
+                    (problem.init, &grid),
+                    method,
+                    &run.trajectory,
+                    &series,
+                    settings,
+                );
+            }
+            Some(series)
         })
         .collect();
     let eta = problem.grid.step_size;
@@ -268,9 +365,21 @@ pub fn method_diagnostics(
         .map(|((run, config_m), sharpness)| {
             let t = &run.trajectory;
             let edge_of_stability = match (&sharpness, config_m.kind.stability_threshold(eta)) {
-                (Some(s), Some(threshold)) => {
-                    Some(eos::edge_of_stability(&s.times, &s.lambda_1(), threshold))
+                (Some(s), _) if s.preconditioned.is_some() => {
+                    let p = s.preconditioned.as_ref().expect("matched");
+                    Some(eos::edge_of_stability(
+                        "preconditioned_sharpness",
+                        &s.times,
+                        &p.lambda_1,
+                        p.threshold,
+                    ))
                 }
+                (Some(s), Some(threshold)) => Some(eos::edge_of_stability(
+                    "sharpness",
+                    &s.times,
+                    &s.lambda_1(),
+                    threshold,
+                )),
                 _ => None,
             };
             MethodDiagnostics {

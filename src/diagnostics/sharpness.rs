@@ -68,6 +68,8 @@ pub struct Eigensolver {
     rng: ChaCha8Rng,
     /// Work for the dense path.
     dense: DMatrix<f64>,
+    /// S⊙v, the vector the objective's Hessian multiplies when the operator is S H S.
+    scaled: Vec<f64>,
 }
 
 impl Eigensolver {
@@ -94,6 +96,7 @@ impl Eigensolver {
             } else {
                 DMatrix::zeros(0, 0)
             },
+            scaled: vec![0.0; dim],
         }
     }
 
@@ -104,19 +107,37 @@ impl Eigensolver {
 
     /// The spectrum of ∇²L(θ).
     pub fn spectrum(&mut self, objective: &dyn Objective, theta: &[f64]) -> Spectrum {
+        self.spectrum_of(Operator {
+            objective,
+            theta,
+            scale: None,
+        })
+    }
+
+    /// The spectrum of S ∇²L(θ) S with S = diag(`scale`): with scale_i = 1/√p_i it is the symmetrised
+    /// preconditioned Hessian P^{-1/2} H P^{-1/2}, whose eigenvalues are those of P⁻¹H.
+    pub fn scaled_spectrum(&mut self, objective: &dyn Objective, theta: &[f64], scale: &[f64]) -> Spectrum {
+        self.spectrum_of(Operator {
+            objective,
+            theta,
+            scale: Some(scale),
+        })
+    }
+
+    fn spectrum_of(&mut self, op: Operator) -> Spectrum {
         if self.is_exact() {
-            self.exact(objective, theta)
+            self.exact(op)
         } else {
-            self.lanczos(objective, theta)
+            self.lanczos(op)
         }
     }
 
-    fn exact(&mut self, objective: &dyn Objective, theta: &[f64]) -> Spectrum {
+    fn exact(&mut self, op: Operator) -> Spectrum {
         let d = self.dim;
         for j in 0..d {
             self.unit.iter_mut().for_each(|u| *u = 0.0);
             self.unit[j] = 1.0;
-            objective.hvp(theta, &self.unit, &mut self.w);
+            op.apply(&self.unit, &mut self.scaled, &mut self.w);
             for i in 0..d {
                 self.dense[(i, j)] = self.w[i];
             }
@@ -152,7 +173,7 @@ impl Eigensolver {
         false
     }
 
-    fn lanczos(&mut self, objective: &dyn Objective, theta: &[f64]) -> Spectrum {
+    fn lanczos(&mut self, op: Operator) -> Spectrum {
         let d = self.dim;
         let m_max = self.basis.len() / d;
         let k = self.settings.top_k.min(d);
@@ -187,7 +208,7 @@ impl Eigensolver {
             let j = m;
             let (before, rest) = self.basis.split_at_mut(j * d);
             let q = &rest[..d];
-            objective.hvp(theta, q, &mut self.w);
+            op.apply(q, &mut self.scaled, &mut self.w);
             hvps += 1;
             let a = dot(q, &self.w);
             alpha.push(a);
@@ -259,6 +280,32 @@ impl Eigensolver {
             min,
             hvps,
             converged,
+        }
+    }
+}
+
+/// The symmetric operator whose spectrum is wanted: v ↦ S H S v, H = ∇²L(θ), S = diag(scale) or I.
+#[derive(Clone, Copy)]
+struct Operator<'a> {
+    objective: &'a dyn Objective,
+    theta: &'a [f64],
+    scale: Option<&'a [f64]>,
+}
+
+impl Operator<'_> {
+    /// `out` = S H S v, with `scratch` holding S v.
+    fn apply(&self, v: &[f64], scratch: &mut [f64], out: &mut [f64]) {
+        match self.scale {
+            None => self.objective.hvp(self.theta, v, out),
+            Some(s) => {
+                for ((x, vi), si) in scratch.iter_mut().zip(v).zip(s) {
+                    *x = si * vi;
+                }
+                self.objective.hvp(self.theta, scratch, out);
+                for (o, si) in out.iter_mut().zip(s) {
+                    *o *= si;
+                }
+            }
         }
     }
 }

@@ -294,6 +294,156 @@ impl Update for AdaptiveUpdate<'_> {
     }
 }
 
+impl AdaptiveUpdate<'_> {
+    /// Writes into `p` the diagonal P that the step from θ_k divided by (called after
+    /// [`Update::advance`] at step `k`, so ν includes ∇L(θ_k)): √ν̂ + ε, the frozen P, or (√ν + ε)·1 for
+    /// the scalar method. False for the sign methods, which have no such P.
+    fn preconditioner(&self, k: u64, p: &mut [f64]) -> bool {
+        let t = (k + 1) as f64;
+        match self.method {
+            AdaptiveMethod::RmsProp { frozen: Some(f), .. }
+            | AdaptiveMethod::Adam { frozen: Some(f), .. } => p.copy_from_slice(f),
+            AdaptiveMethod::RmsProp {
+                beta2,
+                eps,
+                bias_correction,
+                ..
+            } => {
+                let scale = if *bias_correction {
+                    1.0 / (1.0 - beta2.powf(t))
+                } else {
+                    1.0
+                };
+                for (pi, v) in p.iter_mut().zip(&self.v) {
+                    *pi = (v * scale).sqrt() + eps;
+                }
+            }
+            AdaptiveMethod::ScalarRmsProp { eps, .. } => p.fill(self.v[0].sqrt() + eps),
+            AdaptiveMethod::Adam {
+                beta2,
+                eps,
+                bias_correction,
+                ..
+            } => {
+                let root_correction2 = if *bias_correction {
+                    (1.0 - beta2.powf(t)).sqrt()
+                } else {
+                    1.0
+                };
+                for (pi, v) in p.iter_mut().zip(&self.v) {
+                    *pi = v.sqrt() / root_correction2 + eps;
+                }
+            }
+            AdaptiveMethod::SignGd | AdaptiveMethod::SignMomentum { .. } => return false,
+        }
+        true
+    }
+}
+
+/// The preconditioners of an adaptive run at chosen steps, with the iterates they belong to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preconditioners {
+    /// P_k at each chosen step, row-major, d per step.
+    pub p: Vec<f64>,
+    /// θ_k at each chosen step, row-major: the rerun's iterates, to hold against the recorded ones.
+    pub theta: Vec<f64>,
+}
+
+/// The diagonal preconditioner P_k (the vector the step from θ_k divides by: √v̂ + ε for Adam and
+/// RMSProp) at each recorded step of `steps` (increasing) of `method`'s run from `theta0` over `grid`;
+/// `None` for the sign methods. The method is run again up to the last of `steps`, with the driver's
+/// gradient calls, so that its iterates are, bit for bit, those [`adaptive`] recorded.
+pub fn adaptive_preconditioners<O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    method: &AdaptiveMethod,
+    steps: &[u64],
+) -> Option<Preconditioners> {
+    let d = objective.dim();
+    let (mut update, _) = start_update(objective, theta0, grid.step_size, method);
+    let mut out = vec![0.0; steps.len() * d];
+    let mut at = vec![0.0; steps.len() * d];
+    let mut theta = theta0.to_vec();
+    let mut next = vec![0.0; d];
+    let mut grad = vec![0.0; d];
+    let mut wanted = steps.iter().enumerate().peekable();
+    let last = steps.last().copied().unwrap_or(0);
+    for k in 0..=last {
+        // The driver asks for the loss with the gradient at recorded steps: the same call here gives the
+        // same bits.
+        if k % grid.record_every.max(1) == 0 {
+            objective.loss_gradient(&theta, &mut grad);
+        } else {
+            objective.gradient(&theta, &mut grad);
+        }
+        update.advance(k, &theta, &grad, &mut next);
+        while let Some((j, _)) = wanted.next_if(|(_, &s)| s == k) {
+            if !update.preconditioner(k, &mut out[j * d..(j + 1) * d]) {
+                return None;
+            }
+            at[j * d..(j + 1) * d].copy_from_slice(&theta);
+        }
+        std::mem::swap(&mut theta, &mut next);
+    }
+    Some(Preconditioners { p: out, theta: at })
+}
+
+/// One adaptive method's update with its moments, for callers that bring their own gradient each step
+/// (the minibatch ensembles of `sgd` with an `optimizer`). The same arithmetic as [`adaptive`].
+pub struct AdaptiveStepper<'a>(AdaptiveUpdate<'a>);
+
+impl<'a> AdaptiveStepper<'a> {
+    /// The update of `method` at step size `eta` from θ₀ = `theta0` (ν₀ = ∇L(θ₀)² when the method asks
+    /// for it, from `objective`'s full gradient), with the gradient evaluations that start spent.
+    pub fn new<O: Objective + ?Sized>(
+        objective: &O,
+        theta0: &[f64],
+        eta: f64,
+        method: &'a AdaptiveMethod,
+    ) -> (Self, u64) {
+        let (update, setup) = start_update(objective, theta0, eta, method);
+        (AdaptiveStepper(update), setup)
+    }
+
+    /// Writes θ_{k+1} into `next` from θ_k = `theta` and the gradient `grad` used at step k.
+    #[inline]
+    pub fn step(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) {
+        self.0.advance(k, theta, grad, next);
+    }
+}
+
+/// The update state of `method` at θ₀ and the gradient evaluations its start spent.
+fn start_update<'a, O: Objective + ?Sized>(
+    objective: &O,
+    theta0: &[f64],
+    eta: f64,
+    method: &'a AdaptiveMethod,
+) -> (AdaptiveUpdate<'a>, u64) {
+    let d = objective.dim();
+    let mut m = vec![0.0; d];
+    let mut v = vec![0.0; d];
+    let mut setup = 0;
+    let start = match method {
+        AdaptiveMethod::RmsProp {
+            start, frozen: None, ..
+        }
+        | AdaptiveMethod::ScalarRmsProp { start, .. } => *start,
+        _ => SecondMomentStart::Zero,
+    };
+    if start == SecondMomentStart::GradientSquared {
+        objective.gradient(theta0, &mut m);
+        setup = 1;
+        match method {
+            AdaptiveMethod::ScalarRmsProp { .. } => v[0] = m.iter().map(|g| g * g).sum(),
+            _ => v.iter_mut().zip(&m).for_each(|(vi, g)| *vi = g * g),
+        }
+        m.fill(0.0);
+    }
+    let update = AdaptiveUpdate { method, eta, m, v };
+    (update, setup)
+}
+
 /// Runs `method` from `theta0` over `grid` (t = k·η). Divergence is a result, as for
 /// [`super::gradient_descent`].
 pub fn adaptive<O: Objective + ?Sized>(
@@ -315,32 +465,7 @@ pub fn adaptive_watched<O: Objective + ?Sized>(
     loss_bound: f64,
     watch: &Watch,
 ) -> Trajectory {
-    let d = objective.dim();
-    let mut m = vec![0.0; d];
-    let mut v = vec![0.0; d];
-    let mut setup = 0;
-    let start = match method {
-        AdaptiveMethod::RmsProp {
-            start, frozen: None, ..
-        }
-        | AdaptiveMethod::ScalarRmsProp { start, .. } => *start,
-        _ => SecondMomentStart::Zero,
-    };
-    if start == SecondMomentStart::GradientSquared {
-        objective.gradient(theta0, &mut m);
-        setup = 1;
-        match method {
-            AdaptiveMethod::ScalarRmsProp { .. } => v[0] = m.iter().map(|g| g * g).sum(),
-            _ => v.iter_mut().zip(&m).for_each(|(vi, g)| *vi = g * g),
-        }
-        m.fill(0.0);
-    }
-    let update = AdaptiveUpdate {
-        method,
-        eta: grid.step_size,
-        m,
-        v,
-    };
+    let (update, setup) = start_update(objective, theta0, grid.step_size, method);
     drive(objective, theta0, grid, loss_bound, update, setup, watch)
 }
 

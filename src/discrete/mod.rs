@@ -11,7 +11,10 @@ mod lanes_record;
 mod layerwise;
 mod nesterov;
 
-pub use adaptive::{adam_threshold, adaptive, adaptive_watched, AdaptiveMethod, SecondMomentStart};
+pub use adaptive::{
+    adam_threshold, adaptive, adaptive_preconditioners, adaptive_watched, AdaptiveMethod, AdaptiveStepper,
+    SecondMomentStart,
+};
 pub use custom::{run_discrete_method, DiscreteMethod};
 pub use gd::{gradient_descent, gradient_descent_watched};
 pub use heavy_ball::{heavy_ball, heavy_ball_watched, MomentumStart};

@@ -67,7 +67,8 @@ pub fn write_ensemble(dir: &Path, id: &str, e: &EnsembleStats) -> Result<PathBuf
 
 /// Writes `dir/<id>_sharpness.csv` of the series `s` sampled on a trajectory whose recorded steps are
 /// `steps`: columns `step,t,lambda_1..lambda_k,lambda_min,threshold` (threshold empty for a method
-/// without a stability threshold, the continuous models).
+/// without a stability threshold, the continuous models), then, when the series has the preconditioned
+/// sharpness of an adaptive method, `preconditioned_lambda_1,preconditioned_threshold`.
 pub fn write_sharpness(
     dir: &Path,
     id: &str,
@@ -78,6 +79,9 @@ pub fn write_sharpness(
     let mut header = vec!["step".to_string(), "t".to_string()];
     header.extend((1..=s.k).map(|i| format!("lambda_{i}")));
     header.extend(["lambda_min".to_string(), "threshold".to_string()]);
+    if s.preconditioned.is_some() {
+        header.extend(PRECONDITIONED_COLUMNS.map(String::from));
+    }
     let mut w = Writer::create(&dir.join(sharpness_csv(id)), &header)?;
     for (j, &i) in s.indices.iter().enumerate() {
         w.int(steps[i])?;
@@ -90,7 +94,14 @@ pub fn write_sharpness(
             Some(x) => w.num(x)?,
             None => w.text("")?,
         }
+        if let Some(p) = &s.preconditioned {
+            w.num(p.lambda_1[j])?;
+            w.num(p.threshold)?;
+        }
         w.end_row()?;
     }
     w.finish()
 }
+
+/// The columns `<id>_sharpness.csv` ends with for an adaptive method: λ₁(P⁻¹H) and its threshold.
+pub const PRECONDITIONED_COLUMNS: [&str; 2] = ["preconditioned_lambda_1", "preconditioned_threshold"];

@@ -288,11 +288,12 @@ impl MethodKind {
     /// a quadratic it converges iff λ_max is below it (GD 2/η, heavy ball 2(1 + β)/η, Nesterov
     /// (2 + 2β)/(η(1 + 2β)); for the Su–Boyd–Candès schedule, whose β_k → 1, the limit 4/(3η)).
     /// `None` for continuous models, for block-scaled GD, whose threshold is per block, and for the
-    /// adaptive methods, whose threshold is on the preconditioned sharpness
+    /// adaptive methods (and `sgd` with an adaptive `optimizer`), whose threshold is on the preconditioned sharpness
     /// ([`MethodKind::preconditioned_threshold`]).
     pub fn stability_threshold(&self, eta: f64) -> Option<f64> {
         match self {
-            MethodKind::Gd | MethodKind::Sgd(_) => Some(gd_threshold(eta)),
+            MethodKind::Gd => Some(gd_threshold(eta)),
+            MethodKind::Sgd(s) => s.optimizer.is_none().then(|| gd_threshold(eta)),
             MethodKind::HeavyBall { beta, .. } => Some(heavy_ball_threshold(eta, *beta)),
             MethodKind::Nesterov(NesterovSchedule::Constant(beta)) => Some(nesterov_threshold(eta, *beta)),
             MethodKind::Nesterov(NesterovSchedule::SuBoydCandes) => Some(nesterov_threshold(eta, 1.0)),
@@ -315,6 +316,7 @@ impl MethodKind {
     pub fn preconditioned_threshold(&self, eta: f64) -> Option<f64> {
         match self {
             MethodKind::Adaptive(a) => a.preconditioned_threshold(eta),
+            MethodKind::Sgd(s) => s.optimizer.as_ref()?.preconditioned_threshold(eta),
             MethodKind::Gd
             | MethodKind::BlockGd(_)
             | MethodKind::HeavyBall { .. }
@@ -324,7 +326,6 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
-            | MethodKind::Sgd(_)
             | MethodKind::Sme(_)
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,

@@ -193,7 +193,7 @@ pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
 
 /// True when `values` suit a log axis: no finite value is negative and one is positive. A value of exactly
 /// 0 (an exact fit) has no place on a log axis and is left out, rather than forcing the figure linear.
-fn log_scale_fits(values: impl Iterator<Item = f64>) -> bool {
+pub(super) fn log_scale_fits(values: impl Iterator<Item = f64>) -> bool {
     let (mut any_positive, mut any_negative) = (false, false);
     for v in values.filter(|v| v.is_finite()) {
         any_positive |= v > 0.0;

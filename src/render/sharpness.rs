@@ -1,8 +1,11 @@
 //! The sharpness figure: λ_1(t) of every method with sharpness samples (discrete methods solid,
 //! continuous models dashed), each discrete method's stability threshold (GD: 2/η) as a dashed
 //! horizontal line in its colour, and the first crossing marked with a vertical dotted line and a ring.
+//! An adaptive method (Adam, RMSProp) is drawn by its preconditioned sharpness λ_1(P⁻¹H) against its
+//! preconditioned threshold (Adam: (2 + 2β₁)/((1 − β₁)η)), named so in the legend and on the axis.
 //! Drawn from the run's diagnostics, so it is written by [`draw`] rather than [`super::draw`].
 
+use super::curves::{frame, log_scale_fits, YAxis};
 use super::style::{
     ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LEGEND_SIZE,
     LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
@@ -10,6 +13,7 @@ use super::style::{
 use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::outspec::{FigureKind, ImageFormat};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -37,6 +41,12 @@ pub fn draw(
     super::write_files(NAME, &Sharpness(report), dir, formats, settings)
 }
 
+/// How the legend names an adaptive method's curve: the top eigenvalue of its preconditioned Hessian.
+const PRECONDITIONED: &str = "λ_1(P^-1·H)";
+
+/// The y axis when an adaptive method is drawn.
+const PRECONDITIONED_AXIS: &str = "λ_1 of H, or of P^-1·H where the legend says so";
+
 /// The sharpness figure of a run.
 struct Sharpness<'r>(&'r Report);
 
@@ -52,6 +62,8 @@ struct Curve {
     discrete: bool,
     points: Vec<(f64, f64)>,
     threshold: Option<f64>,
+    /// True once `threshold` (and every y) holds log10 of the value.
+    threshold_on_log: bool,
     crossing: Option<(f64, f64)>,
 }
 
@@ -68,6 +80,7 @@ fn plot<DB: DrawingBackend>(
         .map_err(fail)?;
     let eta = report.experiment.grid.step_size;
     let mut curves: Vec<(usize, Curve)> = Vec::new();
+    let mut any_preconditioned = false;
     if let Some(diag) = &report.diagnostics {
         for (k, ((m, d), config)) in report
             .methods
@@ -77,7 +90,20 @@ fn plot<DB: DrawingBackend>(
             .enumerate()
         {
             let Some(s) = &d.sharpness else { continue };
-            let l1 = s.lambda_1();
+            // An adaptive method is drawn by its preconditioned sharpness, against the threshold on it.
+            let (l1, threshold, label) = match &s.preconditioned {
+                Some(p) => (
+                    p.lambda_1.clone(),
+                    Some(p.threshold),
+                    format!("{}: {PRECONDITIONED}", method_label(m)),
+                ),
+                None => (
+                    s.lambda_1(),
+                    config.kind.stability_threshold(eta),
+                    method_label(m),
+                ),
+            };
+            any_preconditioned |= s.preconditioned.is_some();
             let points: Vec<(f64, f64)> = s
                 .times
                 .iter()
@@ -85,7 +111,6 @@ fn plot<DB: DrawingBackend>(
                 .filter(|(t, l)| t.is_finite() && l.is_finite())
                 .map(|(&t, &l)| (t, l))
                 .collect();
-            let threshold = config.kind.stability_threshold(eta);
             let crossing = d.edge_of_stability.as_ref().and_then(|e| {
                 let t = e.crossing_time?;
                 points.iter().find(|p| p.0 == t).copied()
@@ -93,28 +118,38 @@ fn plot<DB: DrawingBackend>(
             curves.push((
                 k,
                 Curve {
-                    label: method_label(m),
+                    label,
                     discrete: m.discrete,
                     points,
                     threshold,
+                    threshold_on_log: false,
                     crossing,
                 },
             ));
         }
     }
+    // λ₁(P⁻¹H) of an adaptive method is orders of magnitude above λ₁(H) of the other methods (Adam's
+    // edge 38/η against a flow's few units): with one on the figure the axis is logarithmic, when it can be.
+    let log = any_preconditioned
+        && log_scale_fits(
+            curves
+                .iter()
+                .flat_map(|(_, c)| c.points.iter().map(|p| p.1).chain(c.threshold)),
+        );
+    if log {
+        for (_, c) in curves.iter_mut() {
+            c.points.retain(|p| p.1 > 0.0);
+            for p in c.points.iter_mut() {
+                p.1 = p.1.log10();
+            }
+            c.threshold = c.threshold.map(f64::log10);
+            c.threshold_on_log = true;
+            c.crossing = c.crossing.map(|(t, l)| (t, l.log10()));
+        }
+    }
     let ys = curves
         .iter()
         .flat_map(|(_, c)| c.points.iter().map(|p| p.1).chain(c.threshold));
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for y in ys.filter(|y| y.is_finite()) {
-        lo = lo.min(y);
-        hi = hi.max(y);
-    }
-    let (lo, hi) = if lo <= hi {
-        padded_range(lo.min(0.0), hi, 0.06, 1.0)
-    } else {
-        (0.0, 1.0)
-    };
     let (mut t0, mut t1) = (f64::INFINITY, f64::NEG_INFINITY);
     for p in curves.iter().flat_map(|(_, c)| &c.points) {
         t0 = t0.min(p.0);
@@ -125,32 +160,63 @@ fn plot<DB: DrawingBackend>(
     } else {
         (0.0, 1.0)
     };
+    if log {
+        let y = YAxis::covering(true, ys);
+        let (lo, hi) = (y.lo, y.hi);
+        let mut chart = frame(&area, (t0, t1), &y, "t = k·η", PRECONDITIONED_AXIS)?;
+        draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
+        finish(&mut chart, curves.is_empty(), (t0, t1), (lo, hi))
+    } else {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for y in ys.filter(|y| y.is_finite()) {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+        let (lo, hi) = if lo <= hi {
+            padded_range(lo.min(0.0), hi, 0.06, 1.0)
+        } else {
+            (0.0, 1.0)
+        };
+        let mut chart = ChartBuilder::on(&area)
+            .margin_top(12)
+            .margin_left(10)
+            .margin_right(30)
+            .margin_bottom(10)
+            .x_label_area_size(62)
+            .y_label_area_size(100)
+            .build_cartesian_2d(t0..t1, lo..hi)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .y_labels(8)
+            .x_desc("t = k·η")
+            .y_desc(if any_preconditioned {
+                PRECONDITIONED_AXIS
+            } else {
+                "λ_1 (top Hessian eigenvalue)"
+            })
+            .axis_desc_style(text(LABEL_SIZE))
+            .label_style(text(TICK_SIZE))
+            .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))
+            .y_label_formatter(&|v| fmt_num(snap_zero(*v, hi - lo)))
+            .bold_line_style(BLACK.mix(0.12))
+            .light_line_style(BLACK.mix(0.04))
+            .draw()
+            .map_err(fail)?;
+        draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
+        finish(&mut chart, curves.is_empty(), (t0, t1), (lo, hi))
+    }
+}
 
-    let mut chart = ChartBuilder::on(&area)
-        .margin_top(12)
-        .margin_left(10)
-        .margin_right(30)
-        .margin_bottom(10)
-        .x_label_area_size(62)
-        .y_label_area_size(100)
-        .build_cartesian_2d(t0..t1, lo..hi)
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_labels(8)
-        .y_labels(8)
-        .x_desc("t = k·η")
-        .y_desc("λ_1 (top Hessian eigenvalue)")
-        .axis_desc_style(text(LABEL_SIZE))
-        .label_style(text(TICK_SIZE))
-        .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))
-        .y_label_formatter(&|v| fmt_num(snap_zero(*v, hi - lo)))
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(BLACK.mix(0.04))
-        .draw()
-        .map_err(fail)?;
-
-    for (k, c) in &curves {
+/// Draws each curve, its threshold and its crossing on `chart` (y values already mapped to the axis).
+fn draw_curves<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    curves: &[(usize, Curve)],
+    (t0, t1): (f64, f64),
+    (lo, hi): (f64, f64),
+) -> std::result::Result<(), String> {
+    for (k, c) in curves {
         let colour = series_color(*k);
         if c.discrete {
             let style = colour.stroke_width(LINE_WIDTH);
@@ -169,10 +235,12 @@ fn plot<DB: DrawingBackend>(
         }
         if let Some(th) = c.threshold {
             let style = colour.mix(0.8).stroke_width(LINE_WIDTH);
+            // The label gives the threshold itself, also on a log axis.
+            let shown = if c.threshold_on_log { 10f64.powf(th) } else { th };
             chart
                 .draw_series(DashedLineSeries::new([(t0, th), (t1, th)], 6, 6, style))
                 .map_err(fail)?
-                .label(format!("{} threshold {}", c.label, fmt_num(th)))
+                .label(format!("{} threshold {}", c.label, fmt_num(shown)))
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 6, 6, style));
         }
         if let Some((tc, lc)) = c.crossing {
@@ -189,7 +257,17 @@ fn plot<DB: DrawingBackend>(
                 .map_err(fail)?;
         }
     }
-    if curves.is_empty() {
+    Ok(())
+}
+
+/// The legend, or a note when nothing was sampled.
+fn finish<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    empty: bool,
+    (t0, t1): (f64, f64),
+    (lo, hi): (f64, f64),
+) -> std::result::Result<(), String> {
+    if empty {
         chart
             .draw_series(std::iter::once(Text::new(
                 "no sharpness samples (add [diagnostics.sharpness])".to_string(),

@@ -99,6 +99,7 @@ struct RawMethod {
     weight_decay: Option<Spanned<f64>>,
     nu_start: Option<Spanned<String>>,
     preconditioner: Option<Spanned<Vec<Spanned<f64>>>>,
+    optimizer: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -523,28 +524,23 @@ fn build_method(
         "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
         "modified_flow" => [&SOLVER_KEYS[..], &["order"]].concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
-        "sgd" => stochastic::SGD_KEYS.to_vec(),
+        "sgd" => {
+            // With an optimizer, its keys too (an unknown optimizer is refused when it is built).
+            let mut keys = stochastic::SGD_KEYS.to_vec();
+            keys.push("optimizer");
+            if let Some(o) = &m.optimizer {
+                keys.extend(optimizer_keys(o.get_ref()));
+            }
+            keys
+        }
         "sme" => stochastic::SME_KEYS.to_vec(),
-        "rmsprop" => vec![
-            "beta2",
-            "eps",
-            "momentum",
-            "bias_correction",
-            "nu_start",
-            "preconditioner",
-        ],
-        "scalar_rmsprop" => vec!["beta2", "eps", "nu_start"],
-        "adam" => vec!["beta1", "beta2", "eps", "bias_correction", "preconditioner"],
-        "adamw" => vec![
-            "beta1",
-            "beta2",
-            "eps",
-            "bias_correction",
-            "weight_decay",
-            "preconditioner",
-        ],
-        "sign_gd" => vec![],
-        "sign_momentum" => vec!["beta"],
+        "rmsprop" | "scalar_rmsprop" | "adam" | "adamw" | "sign_gd" | "sign_momentum" => {
+            let mut keys = optimizer_keys(kind);
+            if matches!(kind, "rmsprop" | "adam" | "adamw") {
+                keys.push("preconditioner");
+            }
+            keys
+        }
         "rmsprop_flow" => [&SOLVER_KEYS[..], &["beta2", "eps", "nu_start"]].concat(),
         "adam_ode" => [&SOLVER_KEYS[..], &["beta1", "beta2", "eps", "bias_correction"]].concat(),
         "sign_flow" => [&SOLVER_KEYS[..], &["eps"]].concat(),
@@ -580,7 +576,7 @@ fn build_method(
         weight_decay,
         nu_start
     );
-    refuse_unless_allowed!(preconditioner);
+    refuse_unless_allowed!(preconditioner, optimizer);
     let adaptive = AdaptiveKeys { cx, m, i, kind };
     let ensemble_keys = stochastic::Keys {
         kind: &m.kind,
@@ -718,34 +714,39 @@ fn build_method(
                 solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
             }
         }
-        "sgd" => MethodKind::Sgd(stochastic::sgd(cx, &ensemble_keys, i, objective)?),
+        "sgd" => {
+            let mut settings = stochastic::sgd(cx, &ensemble_keys, i, objective)?;
+            if let Some(o) = &m.optimizer {
+                let name = o.get_ref().as_str();
+                let keys = AdaptiveKeys {
+                    kind: name,
+                    ..adaptive
+                };
+                settings.optimizer = match adaptive_method(&keys, name, grid.step_size, objective, &beta)? {
+                    Some(method) => Some(method),
+                    None if name == "sgd" => None,
+                    None => {
+                        return Err(cx.err(
+                            o.span(),
+                            key("optimizer"),
+                            format!(
+                                "unknown optimizer `{}`; allowed: sgd, {}",
+                                crate::error::excerpt(name),
+                                OPTIMIZERS.join(", ")
+                            ),
+                        ))
+                    }
+                };
+            }
+            MethodKind::Sgd(settings)
+        }
         "sme" => MethodKind::Sme(stochastic::sme(cx, &ensemble_keys, i, objective)?),
-        "rmsprop" => MethodKind::Adaptive(AdaptiveMethod::RmsProp {
-            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.99)?,
-            eps: adaptive.eps()?,
-            momentum: adaptive.unit_interval(&m.momentum, "momentum", 0.0)?,
-            bias_correction: m.bias_correction.as_ref().is_some_and(|b| *b.get_ref()),
-            start: adaptive.nu_start()?,
-            frozen: adaptive.preconditioner(objective, false)?,
-        }),
-        "scalar_rmsprop" => MethodKind::Adaptive(AdaptiveMethod::ScalarRmsProp {
-            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.99)?,
-            eps: adaptive.eps()?,
-            start: adaptive.nu_start()?,
-        }),
-        "adam" | "adamw" => MethodKind::Adaptive(AdaptiveMethod::Adam {
-            beta1: adaptive.unit_interval(&m.beta1, "beta1", 0.9)?,
-            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.999)?,
-            eps: adaptive.eps()?,
-            bias_correction: m.bias_correction.as_ref().is_none_or(|b| *b.get_ref()),
-            weight_decay: match kind {
-                "adamw" => Some(adaptive.weight_decay(grid.step_size)?),
-                _ => None,
-            },
-            frozen: adaptive.preconditioner(objective, false)?,
-        }),
-        "sign_gd" => MethodKind::Adaptive(AdaptiveMethod::SignGd),
-        "sign_momentum" => MethodKind::Adaptive(AdaptiveMethod::SignMomentum { beta: beta()? }),
+        "rmsprop" | "scalar_rmsprop" | "adam" | "adamw" | "sign_gd" | "sign_momentum" => {
+            MethodKind::Adaptive(
+                adaptive_method(&adaptive, kind, grid.step_size, objective, &beta)?
+                    .expect("an adaptive kind"),
+            )
+        }
         "rmsprop_flow" => {
             let beta2 = adaptive.unit_interval(&m.beta2, "beta2", 0.99)?;
             if beta2 == 0.0 {
@@ -793,6 +794,70 @@ fn build_method(
 }
 
 /// The adaptive methods' keys of one `[[method]]`, read with their checks and PyTorch's defaults.
+/// The adaptive methods, each a kind of its own and an `optimizer` of `sgd`.
+const OPTIMIZERS: [&str; 6] = [
+    "rmsprop",
+    "scalar_rmsprop",
+    "adam",
+    "adamw",
+    "sign_gd",
+    "sign_momentum",
+];
+
+/// The keys of adaptive method `name` (besides `preconditioner`, which only the full-batch kinds take);
+/// none for another name.
+fn optimizer_keys(name: &str) -> Vec<&'static str> {
+    match name {
+        "rmsprop" => vec!["beta2", "eps", "momentum", "bias_correction", "nu_start"],
+        "scalar_rmsprop" => vec!["beta2", "eps", "nu_start"],
+        "adam" => vec!["beta1", "beta2", "eps", "bias_correction"],
+        "adamw" => vec!["beta1", "beta2", "eps", "bias_correction", "weight_decay"],
+        "sign_momentum" => vec!["beta"],
+        _ => vec![],
+    }
+}
+
+/// The adaptive method `name` from the method's keys; `None` when `name` is not one of [`OPTIMIZERS`].
+fn adaptive_method(
+    adaptive: &AdaptiveKeys,
+    name: &str,
+    eta: f64,
+    objective: &dyn Objective,
+    beta: &dyn Fn() -> Result<f64>,
+) -> Result<Option<AdaptiveMethod>> {
+    let m = adaptive.m;
+    Ok(Some(match name {
+        "rmsprop" => AdaptiveMethod::RmsProp {
+            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.99)?,
+            eps: adaptive.eps()?,
+            momentum: adaptive.unit_interval(&m.momentum, "momentum", 0.0)?,
+            bias_correction: m.bias_correction.as_ref().is_some_and(|b| *b.get_ref()),
+            start: adaptive.nu_start()?,
+            frozen: adaptive.preconditioner(objective, false)?,
+        },
+        "scalar_rmsprop" => AdaptiveMethod::ScalarRmsProp {
+            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.99)?,
+            eps: adaptive.eps()?,
+            start: adaptive.nu_start()?,
+        },
+        "adam" | "adamw" => AdaptiveMethod::Adam {
+            beta1: adaptive.unit_interval(&m.beta1, "beta1", 0.9)?,
+            beta2: adaptive.unit_interval(&m.beta2, "beta2", 0.999)?,
+            eps: adaptive.eps()?,
+            bias_correction: m.bias_correction.as_ref().is_none_or(|b| *b.get_ref()),
+            weight_decay: match name {
+                "adamw" => Some(adaptive.weight_decay(eta)?),
+                _ => None,
+            },
+            frozen: adaptive.preconditioner(objective, false)?,
+        },
+        "sign_gd" => AdaptiveMethod::SignGd,
+        "sign_momentum" => AdaptiveMethod::SignMomentum { beta: beta()? },
+        _ => return Ok(None),
+    }))
+}
+
+#[derive(Clone, Copy)]
 struct AdaptiveKeys<'a> {
     cx: &'a Ctx<'a>,
     m: &'a RawMethod,

@@ -129,6 +129,7 @@ pub fn sgd(cx: &Ctx, k: &Keys, i: usize, objective: &dyn Objective) -> Result<Sg
         minibatch,
         seed,
         paths,
+        optimizer: None,
     })
 }
 

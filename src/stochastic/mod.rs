@@ -72,13 +72,21 @@ pub fn finite_population_factor(n: usize, batch: usize, sampling: Sampling) -> f
 
 /// An SGD method's resolved settings, for summary.json.
 pub fn sgd_settings_json(s: &SgdSettings) -> serde_json::Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "batch_size": s.minibatch.batch_size,
         "sampling": s.minibatch.sampling,
         "seed": s.seed,
         "paths": s.paths,
         "trajectory": "ensemble mean",
-    })
+    });
+    // Only with an optimizer, so that plain SGD's summary is as it was.
+    if let Some(o) = &s.optimizer {
+        v["optimizer"] = serde_json::json!(o.name());
+        if let serde_json::Value::Object(own) = o.settings() {
+            v.as_object_mut().expect("an object").extend(own);
+        }
+    }
+    v
 }
 
 /// An SME method's resolved settings, for summary.json.

@@ -1,9 +1,11 @@
 //! Stochastic gradient descent θ_{k+1} = θ_k − η g_k, g_k a minibatch gradient (finite sums) or the mean
-//! of `batch_size` noisy-gradient draws, step k at t_k = k·η; run as an ensemble of seeded paths.
+//! of `batch_size` noisy-gradient draws, step k at t_k = k·η; run as an ensemble of seeded paths. With an
+//! `optimizer` the same minibatch gradient g_k drives an adaptive update instead (Adam with batch 32).
 
 use super::stats::{drive_ensemble, PathStep};
 use super::{path_seed, EnsembleStats, Minibatch, Source};
-use crate::data::MinibatchSampler;
+use crate::data::{MinibatchSampler, Sampling};
+use crate::discrete::{AdaptiveMethod, AdaptiveStepper};
 use crate::error::Result;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
 use crate::trajectory::{TimeGrid, Trajectory};
@@ -12,7 +14,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// An SGD ensemble's settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SgdSettings {
     /// Batch size and sampling.
     pub minibatch: Minibatch,
@@ -20,6 +22,49 @@ pub struct SgdSettings {
     pub seed: u64,
     /// The number of paths M.
     pub paths: usize,
+    /// The update the minibatch gradient drives: `None` is SGD's θ − ηg, else an adaptive method's.
+    pub optimizer: Option<AdaptiveMethod>,
+}
+
+/// The minibatch gradient g_k of a finite sum, or the full gradient when every step's batch is the whole
+/// set (without replacement, B = n): the same value, summed as the full-batch method sums it.
+struct BatchGradient<'a> {
+    objective: &'a dyn Objective,
+    f: &'a dyn FiniteSum,
+    sampler: MinibatchSampler,
+    batch: Vec<usize>,
+    full: bool,
+}
+
+impl BatchGradient<'_> {
+    fn gradient(&mut self, theta: &[f64], grad: &mut [f64]) {
+        if self.full {
+            self.objective.gradient(theta, grad);
+        } else {
+            let batch = self.sampler.next_batch(&mut self.batch);
+            self.f.batch_loss_gradient(theta, batch, grad);
+        }
+    }
+}
+
+/// One path of an adaptive method driven by minibatch (or noisy) gradients.
+struct AdaptiveStep<'a, G> {
+    gradient: G,
+    stepper: AdaptiveStepper<'a>,
+    grad: Vec<f64>,
+    next: Vec<f64>,
+    /// Gradient evaluations per step (noisy draws), and those spent at the start (ν₀ = g₀²).
+    evals: u64,
+    setup: u64,
+}
+
+impl<G: FnMut(&[f64], &mut [f64])> PathStep for AdaptiveStep<'_, G> {
+    fn step(&mut self, k: u64, theta: &mut [f64]) -> u64 {
+        (self.gradient)(theta, &mut self.grad);
+        self.stepper.step(k, theta, &self.grad, &mut self.next);
+        theta.copy_from_slice(&self.next);
+        self.evals + std::mem::take(&mut self.setup)
+    }
 }
 
 struct FiniteSumStep<'a> {
@@ -102,6 +147,11 @@ pub(crate) fn run_sgd_watched(
     let d = objective.dim();
     let eta = grid.step_size;
     let b = settings.minibatch.batch_size;
+    if let Some(method) = &settings.optimizer {
+        return run_adaptive(
+            objective, source, theta0, grid, settings, method, loss_bound, watch,
+        );
+    }
     match source {
         Source::FiniteSum(f) => {
             // Check the settings once, so building each path's sampler cannot fail.
@@ -136,6 +186,87 @@ pub(crate) fn run_sgd_watched(
                 grad: vec![0.0; d],
                 sum: vec![0.0; d],
                 eta,
+            },
+        )),
+    }
+}
+
+/// [`run_sgd_watched`] with an adaptive `method` as the update.
+#[allow(clippy::too_many_arguments)]
+fn run_adaptive(
+    objective: &dyn Objective,
+    source: Source,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &SgdSettings,
+    method: &AdaptiveMethod,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Result<(Trajectory, EnsembleStats)> {
+    let d = objective.dim();
+    let eta = grid.step_size;
+    let b = settings.minibatch.batch_size;
+    let sampling = settings.minibatch.sampling;
+    let path = |gradient, p_evals| {
+        let (stepper, setup) = AdaptiveStepper::new(objective, theta0, eta, method);
+        AdaptiveStep {
+            gradient,
+            stepper,
+            grad: vec![0.0; d],
+            next: vec![0.0; d],
+            evals: p_evals,
+            setup,
+        }
+    };
+    match source {
+        Source::FiniteSum(f) => {
+            let n = f.num_samples();
+            MinibatchSampler::new(n, b, sampling, 0)?;
+            let full = b == n && sampling == Sampling::WithoutReplacement;
+            Ok(drive_ensemble(
+                objective,
+                (theta0, grid, loss_bound, watch),
+                settings.paths,
+                |p| {
+                    let mut g = BatchGradient {
+                        objective,
+                        f,
+                        sampler: MinibatchSampler::new(n, b, sampling, path_seed(settings.seed, p))
+                            .expect("checked above"),
+                        batch: vec![0; b],
+                        full,
+                    };
+                    path(
+                        Box::new(move |theta: &[f64], grad: &mut [f64]| g.gradient(theta, grad))
+                            as Box<dyn FnMut(&[f64], &mut [f64]) + '_>,
+                        1,
+                    )
+                },
+            ))
+        }
+        Source::Noisy(f) => Ok(drive_ensemble(
+            objective,
+            (theta0, grid, loss_bound, watch),
+            settings.paths,
+            |p| {
+                let mut rng = ChaCha8Rng::seed_from_u64(path_seed(settings.seed, p));
+                let draws = b.max(1);
+                let mut one = vec![0.0; d];
+                let mean = move |theta: &[f64], grad: &mut [f64]| {
+                    grad.fill(0.0);
+                    for _ in 0..draws {
+                        f.noisy_gradient(theta, &mut rng, &mut one);
+                        for (s, g) in grad.iter_mut().zip(&one) {
+                            *s += g;
+                        }
+                    }
+                    let scale = 1.0 / draws as f64;
+                    grad.iter_mut().for_each(|g| *g *= scale);
+                };
+                path(
+                    Box::new(mean) as Box<dyn FnMut(&[f64], &mut [f64]) + '_>,
+                    draws as u64,
+                )
             },
         )),
     }

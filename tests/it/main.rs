@@ -3,6 +3,9 @@
 //! with a reason, given at its top (tests/formula_alloc.rs installs a counting global allocator).
 
 mod adaptive;
+mod adaptive_eos_scenario;
+mod adaptive_minibatch;
+mod adaptive_sharpness;
 mod bad_inputs;
 mod budget;
 mod cli;

@@ -28,6 +28,7 @@ fn sgd_settings(paths: usize, seed: u64, batch_size: usize, sampling: Sampling) 
         minibatch: Minibatch { batch_size, sampling },
         seed,
         paths,
+        optimizer: None,
     }
 }
 
