@@ -7,8 +7,8 @@
 
 use super::curves::{frame, log_scale_fits, YAxis};
 use super::style::{
-    ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LEGEND_SIZE,
-    LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
+    ensure_font, fmt_num, legend_box, method_label, padded_range, quiet_corner, series_color, snap_zero,
+    text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use crate::error::{Error, Result};
 use crate::experiment::Report;
@@ -42,10 +42,10 @@ pub fn draw(
 }
 
 /// How the legend names an adaptive method's curve: the top eigenvalue of its preconditioned Hessian.
-const PRECONDITIONED: &str = "λ_1(P^-1·H)";
+const PRECONDITIONED: &str = "λ₁(P⁻¹H)";
 
 /// The y axis when an adaptive method is drawn.
-const PRECONDITIONED_AXIS: &str = "λ_1 of H, or of P^-1·H where the legend says so";
+const PRECONDITIONED_AXIS: &str = "λ₁ of H, or of P⁻¹H where the legend says so";
 
 /// The sharpness figure of a run.
 struct Sharpness<'r>(&'r Report);
@@ -165,7 +165,7 @@ fn plot<DB: DrawingBackend>(
         let (lo, hi) = (y.lo, y.hi);
         let mut chart = frame(&area, (t0, t1), &y, "t = k·η", PRECONDITIONED_AXIS)?;
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
-        finish(&mut chart, curves.is_empty(), (t0, t1), (lo, hi))
+        finish(&mut chart, &curves, (t0, t1), (lo, hi))
     } else {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for y in ys.filter(|y| y.is_finite()) {
@@ -194,7 +194,7 @@ fn plot<DB: DrawingBackend>(
             .y_desc(if any_preconditioned {
                 PRECONDITIONED_AXIS
             } else {
-                "λ_1 (top Hessian eigenvalue)"
+                "λ₁ (top Hessian eigenvalue)"
             })
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
@@ -205,7 +205,7 @@ fn plot<DB: DrawingBackend>(
             .draw()
             .map_err(fail)?;
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
-        finish(&mut chart, curves.is_empty(), (t0, t1), (lo, hi))
+        finish(&mut chart, &curves, (t0, t1), (lo, hi))
     }
 }
 
@@ -263,11 +263,11 @@ fn draw_curves<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
 /// The legend, or a note when nothing was sampled.
 fn finish<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
-    empty: bool,
+    curves: &[(usize, Curve)],
     (t0, t1): (f64, f64),
     (lo, hi): (f64, f64),
 ) -> std::result::Result<(), String> {
-    if empty {
+    if curves.is_empty() {
         chart
             .draw_series(std::iter::once(Text::new(
                 "no sharpness samples (add [diagnostics.sharpness])".to_string(),
@@ -276,9 +276,10 @@ fn finish<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
             )))
             .map_err(fail)?;
     } else {
+        let corner = legend_corner(chart, curves, (t0, t1), (lo, hi));
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(corner)
             .margin(12)
             .legend_area_size(40)
             .label_font(text(LEGEND_SIZE))
@@ -288,4 +289,36 @@ fn finish<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
             .map_err(fail)?;
     }
     Ok(())
+}
+
+/// The corner where the legend hides the least of the curves and threshold lines (and, weighted heavily,
+/// the crossing rings).
+fn legend_corner<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+    curves: &[(usize, Curve)],
+    (t0, t1): (f64, f64),
+    (lo, hi): (f64, f64),
+) -> SeriesLabelPosition {
+    let labels: Vec<String> = curves
+        .iter()
+        .flat_map(|(_, c)| {
+            let threshold = c.threshold.map(|_| format!("{} threshold 00000", c.label));
+            std::iter::once(c.label.clone()).chain(threshold)
+        })
+        .collect();
+    let (box_w, box_h) = legend_box(
+        labels.iter().map(String::as_str),
+        chart.plotting_area().dim_in_pixel(),
+    );
+    let frac = |(t, y): (f64, f64)| ((t - t0) / (t1 - t0), (y - lo) / (hi - lo));
+    let points = curves.iter().flat_map(|(_, c)| {
+        let line = c.points.iter().map(move |&p| (frac(p), 1.0));
+        let threshold = c
+            .threshold
+            .into_iter()
+            .flat_map(move |th| (0..=40).map(move |i| (frac((t0 + i as f64 / 40.0 * (t1 - t0), th)), 5.0)));
+        let ring = c.crossing.map(|p| (frac(p), 1000.0));
+        line.chain(threshold).chain(ring)
+    });
+    quiet_corner(points.map(|((a, b), w)| (a, b, w)), box_w, box_h)
 }

@@ -303,7 +303,7 @@ fn the_csv_carries_it_and_plot_redraws_the_figure_byte_for_byte() {
         .collect();
     let svg = String::from_utf8_lossy(&before[1].1).into_owned();
     assert!(
-        svg.contains("P^-1·H"),
+        svg.contains("λ₁(P⁻¹H)"),
         "the figure names the preconditioned sharpness"
     );
     std::fs::remove_dir_all(&figures).unwrap();
