@@ -8,12 +8,11 @@
 //! - the edge-of-stability statistics use it against (2 + 2β₁)/((1 − β₁)η), the CSV carries it, and
 //!   `flowgap plot` redraws the sharpness figure byte for byte.
 
-use flowgap::data::{Dataset, Task};
+use super::diagnostics::small_mlp;
 use flowgap::diagnostics::sharpness::{Eigensolver, SharpnessSettings};
 use flowgap::discrete::{adam_threshold, adaptive, adaptive_preconditioners, AdaptiveMethod};
 use flowgap::experiment::Report;
-use flowgap::objective::activation::Activation;
-use flowgap::objective::{Mlp, MlpConfig, MlpLoss, Objective, Parameterization, Quadratic};
+use flowgap::objective::{Objective, Quadratic};
 use flowgap::scenario::parse;
 use flowgap::TimeGrid;
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -97,30 +96,6 @@ fn preconditioners_are_the_adam_denominators_of_the_recorded_steps() {
     }
     // The sign methods have no such P.
     assert!(adaptive_preconditioners(&q, &theta0, &grid, &AdaptiveMethod::SignGd, &steps).is_none());
-}
-
-fn small_mlp() -> (Mlp, Vec<f64>) {
-    // 12 samples, 3 inputs, 5 tanh units, 2 outputs, biases: d = 32.
-    let x = DMatrix::from_fn(12, 3, |i, j| ((i * 7 + j * 3) as f64 * 0.61).sin());
-    let y = DMatrix::from_fn(12, 2, |i, j| ((i * 5 + j) as f64 * 0.37).cos());
-    let data = Dataset {
-        x,
-        y,
-        task: Task::Regression,
-    };
-    let net = Mlp::new(
-        MlpConfig {
-            widths: vec![3, 5, 2],
-            activation: Activation::Tanh,
-            loss: MlpLoss::Mse,
-            bias: true,
-            parameterization: Parameterization::Standard,
-        },
-        &data,
-    )
-    .unwrap();
-    let theta = net.init(1.0, 4);
-    (net, theta)
 }
 
 #[test]

@@ -78,7 +78,8 @@ fn crossing_fires_exactly_when_eta_exceeds_two_over_lambda_max() {
     }
 }
 
-fn small_mlp() -> (Mlp, Vec<f64>) {
+/// A 32-parameter tanh mlp on 12 fixed samples and its seeded start (also used by `adaptive_sharpness`).
+pub(crate) fn small_mlp() -> (Mlp, Vec<f64>) {
     // 12 samples, 3 inputs, 5 tanh units, 2 outputs, biases: d = 3·5 + 5 + 5·2 + 2 = 32.
     let x = DMatrix::from_fn(12, 3, |i, j| ((i * 7 + j * 3) as f64 * 0.61).sin());
     let y = DMatrix::from_fn(12, 2, |i, j| ((i * 5 + j) as f64 * 0.37).cos());
