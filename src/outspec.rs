@@ -107,8 +107,10 @@ impl FigureKind {
 pub enum ImageFormat {
     /// Raster, for screens and quick looks.
     Png,
-    /// Vector, for papers.
+    /// Vector, for the web and for editing.
     Svg,
+    /// Vector with the fonts embedded, for papers (LaTeX's `\includegraphics`).
+    Pdf,
 }
 
 impl ImageFormat {

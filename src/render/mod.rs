@@ -3,7 +3,8 @@
 //! [`draw`] renders one [`FigureKind`] from a [`FigureInput`] into `dir/<name>.<ext>` for each
 //! [`ImageFormat`]. Every file is written atomically (a hidden temporary file in the same folder, then a
 //! rename). Text uses the embedded DejaVu Sans, so no system font or fontconfig is needed; each SVG
-//! carries a subset of it holding the characters it uses ([`svg_font`]).
+//! carries a subset of it holding the characters it uses ([`svg_font`]), and each PDF, made from the same
+//! SVG, embeds the glyphs it uses ([`pdf`]).
 
 pub mod basin_map;
 pub mod bifurcation;
@@ -13,6 +14,7 @@ mod curves;
 mod ensemble;
 pub mod matched;
 mod order_plot;
+pub mod pdf;
 mod phase_portrait;
 mod projected;
 pub mod sharpness;
@@ -240,6 +242,17 @@ fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSetting
                 .map_err(|e| render_error(format!("embedding the font in the SVG failed: {e}")))?;
             std::fs::write(tmp, svg).map_err(|e| Error::io(tmp, e))
         }
+        ImageFormat::Pdf => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                figure.plot(&root).map_err(render_error)?;
+                root.present().map_err(|e| render_error(e.to_string()))?;
+            }
+            let dpi = settings.dpi.unwrap_or(pdf::DEFAULT_PDF_DPI);
+            let bytes = pdf::svg_to_pdf(&svg, dpi).map_err(render_error)?;
+            std::fs::write(tmp, bytes).map_err(|e| Error::io(tmp, e))
+        }
     }
 }
 
@@ -432,6 +445,35 @@ mod tests {
         draw(FigureKind::Distance, &input, &dir, &[ImageFormat::Svg]).unwrap();
         let svg = std::fs::read_to_string(dir.join("distance.svg")).unwrap();
         assert!(svg.contains("no comparisons"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_pdf_is_one_page_of_vectors_with_its_font_embedded() {
+        let objective = Quadratic::from_eigenvalues(&[2.0, 1.0], vec![0.0, 0.0]);
+        let grid = TimeGrid::new(0.1, 50, 1);
+        let (methods, comparisons) = gd_and_flow(&objective, &[1.0, 1.0], &grid);
+        let mut settings = DEFAULT_FIGURE.clone();
+        settings.dpi = Some(300);
+        let input = FigureInput {
+            title: "pdf",
+            objective: &objective,
+            methods: &methods,
+            comparisons: &comparisons,
+            step_size: 0.1,
+            settings: &settings,
+        };
+        let dir = temp_dir("pdf");
+        draw(FigureKind::Loss, &input, &dir, &[ImageFormat::Pdf]).unwrap();
+        let bytes = std::fs::read(dir.join("loss.pdf")).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(bytes.starts_with(b"%PDF-") && text.trim_end().ends_with("%%EOF"));
+        assert!(text.contains("/Count 1"), "one page");
+        // The font travels with the file: a TrueType program (FontFile2) of DejaVu Sans.
+        assert!(text.contains("/FontFile2"), "font embedded");
+        assert!(text.contains("DejaVuSans"), "the embedded font is DejaVu Sans");
+        // The page is width/dpi inches: 1000 units at 300 dpi = 240 pt.
+        assert!(text.contains("/MediaBox [0 0 240 192]"), "page size");
         std::fs::remove_dir_all(&dir).ok();
     }
 
