@@ -4,6 +4,7 @@
 //! default. Running one is [`run_method`].
 
 mod run;
+mod scheduled;
 
 pub use run::{run_method, run_method_watched, MethodRun, Problem};
 
@@ -281,6 +282,28 @@ impl MethodKind {
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => TimeMap::Eta,
+        }
+    }
+
+    /// True when the method can run with a learning-rate schedule (t_k = Σ_{j<k} η_j): every kind on the
+    /// t = k·η map except the SME, whose noise model is for one η (a user's method or model on another
+    /// map, Nesterov with the Su–Boyd–Candès schedule and its ODE are on t = k·√η).
+    pub fn supports_schedule(&self) -> bool {
+        match self {
+            MethodKind::Sme(_) => false,
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::Adaptive(_)
+            | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::Sgd(_)
+            | MethodKind::Discrete(_)
+            | MethodKind::Continuous { .. } => self.time_map() == TimeMap::Eta,
         }
     }
 

@@ -79,6 +79,13 @@ fn run_here(
     watch: &Watch,
 ) -> (Trajectory, Option<EnsembleStats>) {
     let grid = grid.with_time_map(kind.time_map());
+    if grid.schedule.is_some() && kind.supports_schedule() {
+        if let Some(traj) =
+            super::scheduled::scheduled_flow(kind, objective, theta0, &grid, loss_bound, watch)
+        {
+            return (traj, None);
+        }
+    }
     let eta = grid.step_size;
     let flow = |field: &dyn VectorField, settings: &SolverSettings| {
         solve_watched(field, objective, theta0, &grid, settings, loss_bound, watch)
