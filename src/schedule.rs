@@ -11,6 +11,9 @@
 
 use serde::Serialize;
 
+/// The time map of a scheduled run, as summary.json names it.
+pub const SUMMED_TIME_AXIS: &str = "sum_{j<k} eta_j";
+
 /// How η_k depends on the step k, relative to the run's step size η (`run.step_size`) and horizon K
 /// (`run.steps`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -67,6 +67,7 @@ struct RawRun {
     steps: Spanned<i64>,
     record_every: Option<Spanned<i64>>,
     divergence_bound: Option<Spanned<f64>>,
+    schedule: Option<Spanned<super::schedule::RawSchedule>>,
 }
 
 /// Every method's keys in one table, checked per kind.
@@ -320,7 +321,13 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
             format!("must be an integer ≥ 1 that divides run.steps = {steps}, found {record_every}"),
         ));
     }
-    let grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
+    let mut grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
+    if let Some(raw_schedule) = &run.schedule {
+        let sizes = super::schedule::sizes(&cx, raw_schedule, step_size, steps as u64)?;
+        grid = grid
+            .with_schedule(sizes)
+            .map_err(|message| cx.err(raw_schedule.span(), "run.schedule", message))?;
+    }
     if !grid.t_end().is_finite() {
         return Err(cx.err(
             run.step_size.span(),
@@ -376,6 +383,17 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
     let mut files_written = HashMap::new();
     for (i, m) in raw.method.iter().enumerate() {
         let method = build_method(&cx, m.get_ref(), i, &grid, objective.as_ref())?;
+        if grid.schedule.is_some() && !method.kind.supports_schedule() {
+            return Err(cx.err(
+                m.get_ref().kind.span(),
+                format!("method[{i}].kind"),
+                format!(
+                    "`{}` cannot run with [run] schedule: the sme's noise model is for one η, and methods on \
+                     t = k·√η (nesterov with schedule = \"su_boyd_candes\", nesterov_ode) have no summed axis",
+                    method.kind.name()
+                ),
+            ));
+        }
         if !ids.insert(method.id.clone()) {
             return Err(cx.err(
                 m.get_ref().id.span(),

@@ -41,6 +41,7 @@ mod quadratic_closed_form;
 mod replot;
 mod scenario_claims;
 mod scenarios;
+mod schedule_scenario;
 mod schedules;
 mod sgd_sme;
 mod svg_font;
