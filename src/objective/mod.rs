@@ -23,6 +23,7 @@ mod quadratic;
 mod rastrigin;
 mod rosenbrock;
 mod scratch;
+mod weight_decay;
 
 pub use beale::Beale;
 pub use deep_linear::{DeepLinear, LinearFit};
@@ -38,6 +39,7 @@ pub use product::{FactorInit, FactorLoss, Product};
 pub use quadratic::Quadratic;
 pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
+pub use weight_decay::WeightDecay;
 
 use nalgebra::DMatrix;
 use rand_chacha::ChaCha8Rng;

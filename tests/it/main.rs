@@ -49,3 +49,4 @@ mod sweep;
 mod sweep_lanes;
 mod sweep_reliability;
 mod trainability;
+mod weight_decay;
