@@ -354,6 +354,26 @@ impl ExperimentBuilder {
                     .map_err(|e| bad("schedule", e))?,
             )
             .map_err(|e| bad("schedule", e))?;
+        for m in &self.methods {
+            if let MethodKind::SgdModifiedFlow { batch_size, .. } = &m.kind {
+                let n = self.objective.as_finite_sum().map(|f| f.num_samples());
+                match n {
+                    None => {
+                        return Err(bad(
+                            &format!("method `{}`", m.id),
+                            "sgd_modified_flow needs an objective that is a mean over samples (a data-driven objective)".into(),
+                        ))
+                    }
+                    Some(n) if *batch_size < 1 || *batch_size > n => {
+                        return Err(bad(
+                            &format!("method `{}`", m.id),
+                            format!("batch_size must be in 1..={n} (the samples), found {batch_size}"),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
         if grid.schedule.is_some() {
             if let Some(m) = self.methods.iter().find(|m| !m.kind.supports_schedule()) {
                 return Err(bad(

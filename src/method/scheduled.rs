@@ -3,8 +3,8 @@
 
 use super::{HeavyBallForm, MethodKind};
 use crate::continuous::{
-    solve_scheduled_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, SolverSettings,
-    VectorField,
+    solve_scheduled_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
+    SgdModifiedFlow, SolverSettings, VectorField,
 };
 use crate::objective::Objective;
 use crate::trajectory::{TimeGrid, Trajectory};
@@ -53,6 +53,14 @@ pub(super) fn scheduled_flow<'a>(
                 solver,
             ),
         },
+        MethodKind::SgdModifiedFlow { batch_size, solver } => {
+            let samples = objective.as_finite_sum()?;
+            run(
+                &|eta| Box::new(SgdModifiedFlow::new(objective, samples, eta, *batch_size)),
+                true,
+                solver,
+            )
+        }
         MethodKind::AdaptiveFlow { model, solver } => run(&|eta| model.field(objective, eta), true, solver),
         MethodKind::Continuous { model, solver } => run(&|eta| model.0.field(objective, eta), true, solver),
         MethodKind::NesterovOde(_)

@@ -100,6 +100,14 @@ impl FiniteSum for WeightDecay {
         self.add_decay(theta, grad);
         loss + self.penalty(theta)
     }
+
+    fn batch_hvp(&self, theta: &[f64], batch: &[usize], v: &[f64], out: &mut [f64]) {
+        let f = self.inner.as_finite_sum().expect("offered only for a finite sum");
+        f.batch_hvp(theta, batch, v, out);
+        for (o, x) in out.iter_mut().zip(v) {
+            *o += self.l2 * x;
+        }
+    }
 }
 
 /// The decay is deterministic: the noisy gradient gains λθ, its covariance is unchanged.

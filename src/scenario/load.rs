@@ -541,6 +541,7 @@ fn build_method(
         "nesterov" => vec!["beta", "schedule"],
         "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
         "modified_flow" => [&SOLVER_KEYS[..], &["order"]].concat(),
+        "sgd_modified_flow" => [&SOLVER_KEYS[..], &["batch_size"]].concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         "sgd" => {
             // With an optimizer, its keys too (an unknown optimizer is refused when it is built).
@@ -687,6 +688,35 @@ fn build_method(
         "nesterov_ode" => {
             let unit = grid.with_time_map(TimeMap::SqrtEta).unit();
             MethodKind::NesterovOde(solver_settings(cx, m, i, unit, grid.record_every)?)
+        }
+        "sgd_modified_flow" => {
+            let Some(samples) = objective.as_finite_sum() else {
+                return Err(cx.err(
+                    m.kind.span(),
+                    key("kind"),
+                    "sgd_modified_flow models SGD over samples: the objective must be a mean over data \
+                     (linear_regression, logistic_regression, mlp, …)",
+                ));
+            };
+            let n = samples.num_samples() as i64;
+            let batch_size = match &m.batch_size {
+                Some(b) if (1..=n).contains(b.get_ref()) => *b.get_ref() as usize,
+                Some(b) => {
+                    return Err(cx.err(
+                        b.span(),
+                        key("batch_size"),
+                        format!(
+                            "must be an integer in 1..={n} (the samples), found {}",
+                            b.get_ref()
+                        ),
+                    ))
+                }
+                None => 1,
+            };
+            MethodKind::SgdModifiedFlow {
+                batch_size,
+                solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
+            }
         }
         "modified_flow" => {
             let order = match &m.order {

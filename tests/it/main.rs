@@ -43,6 +43,7 @@ mod scenario_claims;
 mod scenarios;
 mod schedule_scenario;
 mod schedules;
+mod sgd_modified_flow;
 mod sgd_sme;
 mod svg_font;
 mod sweep;
