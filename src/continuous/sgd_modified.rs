@@ -68,7 +68,7 @@ pub fn reshuffling_weight(n: usize, batch_size: usize) -> f64 {
     if n <= 1 {
         return 0.0;
     }
-    let (n, b) = (n as f64, batch_size.clamp(1, n as usize) as f64);
+    let (n, b) = (n as f64, batch_size.clamp(1, n) as f64);
     (n - b) / (b * (n - 1.0))
 }
 
