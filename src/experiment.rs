@@ -9,6 +9,7 @@ use crate::discrete::default_divergence_bound;
 use crate::error::{Error, Result};
 use crate::method::{run_method_watched, MethodConfig, MethodKind, MethodRun, Problem};
 use crate::objective::Objective;
+use crate::schedule::{Schedule, StepSizes};
 use crate::stochastic::{compare_ensembles, EnsembleComparison};
 use crate::trajectory::{TimeGrid, Trajectory};
 use std::collections::HashMap;
@@ -197,6 +198,7 @@ pub struct ExperimentBuilder {
     step_size: f64,
     steps: u64,
     record_every: u64,
+    schedule: Schedule,
     divergence_bound: Option<f64>,
     methods: Vec<MethodConfig>,
     comparisons: Vec<CompareConfig>,
@@ -215,6 +217,7 @@ impl ExperimentBuilder {
             step_size: 0.01,
             steps: 1000,
             record_every: 1,
+            schedule: Schedule::Constant,
             divergence_bound: None,
             methods: Vec::new(),
             comparisons: Vec::new(),
@@ -261,6 +264,13 @@ impl ExperimentBuilder {
     /// Record every `n`-th step (1: every step).
     pub fn record_every(mut self, n: u64) -> Self {
         self.record_every = n;
+        self
+    }
+
+    /// A learning-rate schedule for every method (default constant): step k has size η_k and sits at
+    /// t_k = Σ_{j<k} η_j, and the continuous models are integrated on that axis with η_k in their terms.
+    pub fn schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
         self
     }
 
@@ -338,6 +348,43 @@ impl ExperimentBuilder {
         if self.methods.is_empty() {
             return Err(bad("method", "give at least one method".into()));
         }
+        let grid = TimeGrid::new(self.step_size, self.steps, self.record_every)
+            .with_schedule(
+                StepSizes::new(self.step_size, self.steps, self.schedule.clone())
+                    .map_err(|e| bad("schedule", e))?,
+            )
+            .map_err(|e| bad("schedule", e))?;
+        for m in &self.methods {
+            if let MethodKind::SgdModifiedFlow { batch_size, .. } = &m.kind {
+                let n = self.objective.as_finite_sum().map(|f| f.num_samples());
+                match n {
+                    None => {
+                        return Err(bad(
+                            &format!("method `{}`", m.id),
+                            "sgd_modified_flow needs an objective that is a mean over samples (a data-driven objective)".into(),
+                        ))
+                    }
+                    Some(n) if *batch_size < 1 || *batch_size > n => {
+                        return Err(bad(
+                            &format!("method `{}`", m.id),
+                            format!("batch_size must be in 1..={n} (the samples), found {batch_size}"),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if grid.schedule.is_some() {
+            if let Some(m) = self.methods.iter().find(|m| !m.kind.supports_schedule()) {
+                return Err(bad(
+                    &format!("method `{}`", m.id),
+                    format!(
+                        "`{}` cannot run with a learning-rate schedule (the sme, and methods on t = k·√η)",
+                        m.kind.name()
+                    ),
+                ));
+            }
+        }
         let mut written = HashMap::new();
         for (i, m) in self.methods.iter().enumerate() {
             if self.methods[..i].iter().any(|other| other.id == m.id) {
@@ -374,7 +421,7 @@ impl ExperimentBuilder {
             objective: self.objective,
             objective_settings: self.objective_settings,
             init: self.init,
-            grid: TimeGrid::new(self.step_size, self.steps, self.record_every),
+            grid,
             divergence_bound,
             methods: self.methods,
             comparisons: self.comparisons,

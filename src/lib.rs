@@ -41,6 +41,7 @@ pub mod outspec;
 pub mod render;
 pub mod replot;
 pub mod scenario;
+pub mod schedule;
 pub mod stochastic;
 pub mod sweep;
 pub mod trajectory;

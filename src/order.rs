@@ -84,6 +84,12 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
             "the scenario has no [[compare]]; an order study fits the comparisons' distances".into(),
         ));
     }
+    if experiment.grid.schedule.is_some() {
+        return Err(usage(
+            path,
+            "the scenario has a learning-rate schedule ([run] schedule); an order study varies one constant η".into(),
+        ));
+    }
     let map = study_map(&experiment);
     let t_end = experiment.grid.with_time_map(map).t_end();
     let mut steps = Vec::with_capacity(step_sizes.len());
@@ -125,7 +131,7 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
         .map(|(&eta, &k)| TimeGrid::new(eta, k, 1))
         .collect();
     for grid in &grids {
-        experiment.grid = *grid;
+        experiment.grid = grid.clone();
         check_budget(&experiment, &source, &text)?;
     }
     // One experiment, its grid changed between runs: the objective is built once.

@@ -122,7 +122,10 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 kind: m.kind.clone(),
                 discrete: m.discrete,
                 settings: config.kind.settings(),
-                time_map: time_map.formula(),
+                time_map: match (&s.grid.schedule, time_map) {
+                    (Some(_), crate::trajectory::TimeMap::Eta) => crate::schedule::SUMMED_TIME_AXIS,
+                    _ => time_map.formula(),
+                },
                 time_unit: time_map.unit(eta),
                 stability_threshold: config.kind.stability_threshold(eta),
                 termination: t.termination.clone(),
@@ -163,6 +166,14 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 record_every: s.grid.record_every,
                 t_end: s.grid.t_end(),
                 divergence_bound: s.divergence_bound,
+                schedule: s.grid.schedule.as_ref().map(|axis| {
+                    let mut v = serde_json::to_value(&axis.sizes.schedule).expect("plain data");
+                    let (lo, hi) = axis.range();
+                    v["min_step_size"] = serde_json::json!(lo);
+                    v["max_step_size"] = serde_json::json!(hi);
+                    v["time_axis"] = serde_json::json!(crate::schedule::SUMMED_TIME_AXIS);
+                    v
+                }),
             },
             seed: None,
         },
@@ -206,7 +217,6 @@ fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     let Some(diag) = &report.diagnostics else {
         return Ok(Vec::new());
     };
-    let eta = report.experiment.grid.step_size;
     let mut written = Vec::new();
     for ((m, d), config) in report
         .methods
@@ -215,13 +225,14 @@ fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         .zip(&report.experiment.methods)
     {
         if let Some(s) = &d.sharpness {
-            let threshold = config.kind.stability_threshold(eta);
+            let grid = &report.experiment.grid;
+            let threshold = |k: u64| config.kind.stability_threshold(grid.step_size_at(k));
             written.push(formats::run_csv::write_sharpness(
                 dir,
                 &m.id,
                 &m.trajectory.steps,
                 s,
-                threshold,
+                &threshold,
             )?);
         }
     }

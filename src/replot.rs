@@ -147,7 +147,7 @@ pub fn replot(
                     &traj_dir,
                     &m.id,
                     &m.trajectory,
-                    config_m.kind.stability_threshold(eta),
+                    &|k| config_m.kind.stability_threshold(scenario.grid.step_size_at(k)),
                     saved.diagnostics.as_ref().and_then(|d| d.sharpness.as_ref()),
                 )?));
             }
@@ -377,7 +377,7 @@ fn read_sharpness(
     dir: &Path,
     id: &str,
     trajectory: &Trajectory,
-    threshold: Option<f64>,
+    threshold: &dyn Fn(u64) -> Option<f64>,
     saved: Option<&SavedSharpness>,
 ) -> Result<SharpnessSeries> {
     let csv = Table::read(
@@ -457,6 +457,7 @@ fn read_sharpness(
         }
         s.min.push(csv.num(r, 2 + k)?);
         let cell = csv.cell(r, 3 + k);
+        let threshold = threshold(step);
         let agrees = match threshold {
             None => cell.is_empty(),
             Some(th) => cell.parse::<f64>().is_ok_and(|x| x.to_bits() == th.to_bits()),

@@ -1,7 +1,9 @@
 //! The one record every method produces, discrete or continuous: sampled times, states, losses,
 //! and why the method stopped.
 
+use crate::schedule::{ScheduledAxis, StepSizes};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How a method's step index k maps onto the continuous time axis: t_k = k·unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -34,7 +36,9 @@ impl TimeMap {
 
 /// The time axis of a method: step k sits at t_k = k·unit, unit = η or √η by the method's [`TimeMap`]
 /// (computed as a product, never by summation); the trajectory keeps every `record_every`-th step.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// With a learning-rate schedule (t = k·η methods only) step k sits at t_k = Σ_{j<k} η_j instead, each an
+/// exact sum rounded once ([`crate::schedule`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeGrid {
     /// η, the discrete step.
     pub step_size: f64,
@@ -45,6 +49,9 @@ pub struct TimeGrid {
     /// How steps map to time (t = k·η unless a method says otherwise).
     #[serde(default)]
     pub time_map: TimeMap,
+    /// The learning-rate schedule and its summed time axis; `None` for a constant η (the product axis).
+    #[serde(skip)]
+    pub schedule: Option<Arc<ScheduledAxis>>,
 }
 
 impl TimeGrid {
@@ -55,12 +62,47 @@ impl TimeGrid {
             steps,
             record_every,
             time_map: TimeMap::Eta,
+            schedule: None,
+        }
+    }
+
+    /// The same grid with step k of size η_k = `sizes.at(k)` and t_k = Σ_{j<k} η_j. A constant schedule
+    /// leaves the grid as it is (its summed axis is the product axis bit for bit). Fails when some η_k
+    /// is not positive and finite or the axis overflows.
+    pub fn with_schedule(self, sizes: StepSizes) -> Result<Self, String> {
+        if sizes.schedule == crate::schedule::Schedule::Constant {
+            return Ok(self);
+        }
+        let axis = ScheduledAxis::new(sizes, self.record_every)?;
+        Ok(TimeGrid {
+            schedule: Some(Arc::new(axis)),
+            ..self
+        })
+    }
+
+    /// η_k, the size of step k (η without a schedule).
+    #[inline]
+    pub fn step_size_at(&self, k: u64) -> f64 {
+        match &self.schedule {
+            None => self.step_size,
+            Some(axis) => axis.sizes.at(k),
+        }
+    }
+
+    /// The step sizes as a value an update rule can carry.
+    pub fn rate(&self) -> StepRate {
+        match &self.schedule {
+            None => StepRate::Constant(self.step_size),
+            Some(axis) => StepRate::Scheduled(axis.sizes.clone()),
         }
     }
 
     /// The same steps on another time map (a method's own).
-    pub fn with_time_map(self, time_map: TimeMap) -> Self {
-        TimeGrid { time_map, ..self }
+    pub fn with_time_map(&self, time_map: TimeMap) -> Self {
+        TimeGrid {
+            time_map,
+            ..self.clone()
+        }
     }
 
     /// The time unit: η or √η.
@@ -78,19 +120,43 @@ impl TimeGrid {
         j * self.record_every
     }
 
-    /// t_k = k·unit.
+    /// t_k = k·unit, or Σ_{j<k} η_j with a schedule.
     pub fn time_of_step(&self, k: u64) -> f64 {
-        k as f64 * self.unit()
+        match &self.schedule {
+            None => k as f64 * self.unit(),
+            Some(axis) => axis.time_of_step(k),
+        }
     }
 
-    /// The spacing Δ = record_every·unit between recorded points.
+    /// The spacing Δ = record_every·unit between recorded points (without a schedule; with one the
+    /// spacing varies and the solver steps segment by segment).
     pub fn spacing(&self) -> f64 {
         self.record_every as f64 * self.unit()
     }
 
-    /// t_end = steps·unit.
+    /// t_end = steps·unit (Σ η_k with a schedule).
     pub fn t_end(&self) -> f64 {
         self.time_of_step(self.steps)
+    }
+}
+
+/// The step sizes an update rule reads per step: η, or a schedule's η_k.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepRate {
+    /// η at every step.
+    Constant(f64),
+    /// η_k from a schedule.
+    Scheduled(StepSizes),
+}
+
+impl StepRate {
+    /// η_k.
+    #[inline]
+    pub fn at(&self, k: u64) -> f64 {
+        match self {
+            StepRate::Constant(eta) => *eta,
+            StepRate::Scheduled(sizes) => sizes.at(k),
+        }
     }
 }
 

@@ -6,6 +6,8 @@ mod field;
 mod modified;
 mod momentum;
 mod nesterov_ode;
+mod scheduled;
+mod sgd_modified;
 mod solve;
 
 pub use adaptive::{AdamOde, AdaptiveFlow, PreconditionedFlow, RmsPropFlow, SignFlow};
@@ -14,4 +16,6 @@ pub use field::{GradientFlow, VectorField};
 pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};
 pub use momentum::{heavy_ball_correction, HeavyBallModifiedFlow, HeavyBallOde};
 pub use nesterov_ode::NesterovOde;
+pub use scheduled::solve_scheduled_watched;
+pub use sgd_modified::{reshuffling_weight, SgdModifiedFlow};
 pub use solve::{solve, solve_heap, solve_watched, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL};

@@ -119,16 +119,18 @@ impl Default for SolverSettings {
 /// spent. For a time-dependent field it is made autonomous: the
 /// state carries s as one more component (ds/ds = 1), which is what F is evaluated at (see
 /// [`VectorField::time_dependent`]).
-struct Rescaled<'a, F: VectorField + ?Sized> {
-    field: &'a F,
-    spacing: f64,
-    autonomous_time: bool,
-    evals: &'a Cell<u64>,
-    accepted: &'a Cell<u64>,
-    first_non_finite: &'a Cell<f64>,
-    watch: &'a Watch<'a>,
+pub(super) struct Rescaled<'a, F: VectorField + ?Sized> {
+    pub(super) field: &'a F,
+    pub(super) spacing: f64,
+    /// The time at s = 0 (0 for the uniform axis; a segment's start on a scheduled one).
+    pub(super) t0: f64,
+    pub(super) autonomous_time: bool,
+    pub(super) evals: &'a Cell<u64>,
+    pub(super) accepted: &'a Cell<u64>,
+    pub(super) first_non_finite: &'a Cell<f64>,
+    pub(super) watch: &'a Watch<'a>,
     /// Calls to `solout` left before the next look at the watch.
-    until_look: Cell<u64>,
+    pub(super) until_look: Cell<u64>,
 }
 
 impl<F: VectorField + ?Sized> Rescaled<'_, F> {
@@ -140,7 +142,7 @@ impl<F: VectorField + ?Sized> Rescaled<'_, F> {
             return true;
         }
         self.until_look.set(self.watch.interval());
-        self.watch.expired(s * self.spacing, None)
+        self.watch.expired(self.t0 + s * self.spacing, None)
     }
 }
 
@@ -154,7 +156,7 @@ where
         let d = self.field.dim();
         let s_field = if self.autonomous_time { y[d] } else { s };
         self.field.eval(
-            s_field * self.spacing,
+            self.t0 + s_field * self.spacing,
             &y.as_slice()[..d],
             &mut dy.as_mut_slice()[..d],
         );
@@ -274,7 +276,7 @@ type SolveArgs<'a, F, O> = (
 );
 
 /// Builds a state vector of dimension type `D` from a slice (D is `Const<len>` or `Dyn`).
-fn state_from<D: Dim>(values: &[f64]) -> OVector<f64, D>
+pub(super) fn state_from<D: Dim>(values: &[f64]) -> OVector<f64, D>
 where
     DefaultAllocator: Allocator<D>,
 {
@@ -297,6 +299,7 @@ where
     let system = || Rescaled {
         field,
         spacing: grid.spacing(),
+        t0: 0.0,
         autonomous_time,
         evals: &evals,
         accepted: &accepted,
@@ -485,7 +488,7 @@ where
 
 /// The output of an adaptive run: the solver's verdict (rejected steps, or why it stopped) and the points it
 /// recorded.
-type AdaptiveRun<D> = (
+pub(super) type AdaptiveRun<D> = (
     Result<(u32, u32), IntegrationError>,
     Vec<f64>,
     Vec<OVector<f64, D>>,
@@ -493,7 +496,7 @@ type AdaptiveRun<D> = (
 
 /// Runs dop853 or dopri5 (each with Hairer's default controller settings) over `span` = (s0, s_end) in
 /// rescaled time, dense output every 1.0 or sparse, with the stiffness test off.
-fn integrate_adaptive<D: Dim, S: System<f64, OVector<f64, D>>>(
+pub(super) fn integrate_adaptive<D: Dim, S: System<f64, OVector<f64, D>>>(
     solver: SolverKind,
     system: S,
     span: (f64, f64),
@@ -563,7 +566,7 @@ where
 }
 
 /// The smallest power of two m with spacing/m ≤ dt.
-fn substeps(spacing: f64, dt: f64) -> u64 {
+pub(super) fn substeps(spacing: f64, dt: f64) -> u64 {
     let mut m = 1u64;
     while spacing / m as f64 > dt && m < (1 << 40) {
         m *= 2;
@@ -572,7 +575,7 @@ fn substeps(spacing: f64, dt: f64) -> u64 {
 }
 
 /// Maps ode_solvers' error to a named failure and the time (in t, not s) it reached.
-fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailure, f64) {
+pub(super) fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailure, f64) {
     match *e {
         IntegrationError::MaxNumStepReached { x, .. } => (SolverFailure::MaxStepsReached, x * spacing),
         IntegrationError::StepSizeUnderflow { x } => (SolverFailure::StepSizeUnderflow, x * spacing),

@@ -4,7 +4,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::trajectory::{TimeGrid, Trajectory};
+use crate::trajectory::{StepRate, TimeGrid, Trajectory};
 use crate::watch::Watch;
 use serde::{Deserialize, Serialize};
 
@@ -191,7 +191,7 @@ fn sign(x: f64) -> f64 {
 /// `v[0]`).
 struct AdaptiveUpdate<'a> {
     method: &'a AdaptiveMethod,
-    eta: f64,
+    eta: StepRate,
     m: Vec<f64>,
     v: Vec<f64>,
 }
@@ -201,7 +201,7 @@ impl Update for AdaptiveUpdate<'_> {
 
     #[inline]
     fn advance(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
-        let eta = self.eta;
+        let eta = self.eta.at(k);
         // PyTorch's step counter starts at 1 for the first update.
         let t = (k + 1) as f64;
         match self.method {
@@ -361,7 +361,7 @@ pub fn adaptive_preconditioners<O: Objective + ?Sized>(
     steps: &[u64],
 ) -> Option<Preconditioners> {
     let d = objective.dim();
-    let (mut update, _) = start_update(objective, theta0, grid.step_size, method);
+    let (mut update, _) = start_update(objective, theta0, grid.rate(), method);
     let mut out = vec![0.0; steps.len() * d];
     let mut at = vec![0.0; steps.len() * d];
     let mut theta = theta0.to_vec();
@@ -394,12 +394,12 @@ pub fn adaptive_preconditioners<O: Objective + ?Sized>(
 pub struct AdaptiveStepper<'a>(AdaptiveUpdate<'a>);
 
 impl<'a> AdaptiveStepper<'a> {
-    /// The update of `method` at step size `eta` from θ₀ = `theta0` (ν₀ = ∇L(θ₀)² when the method asks
+    /// The update of `method` at step sizes `eta` (η or a schedule's η_k) from θ₀ = `theta0` (ν₀ = ∇L(θ₀)² when the method asks
     /// for it, from `objective`'s full gradient), with the gradient evaluations that start spent.
     pub fn new<O: Objective + ?Sized>(
         objective: &O,
         theta0: &[f64],
-        eta: f64,
+        eta: StepRate,
         method: &'a AdaptiveMethod,
     ) -> (Self, u64) {
         let (update, setup) = start_update(objective, theta0, eta, method);
@@ -417,7 +417,7 @@ impl<'a> AdaptiveStepper<'a> {
 fn start_update<'a, O: Objective + ?Sized>(
     objective: &O,
     theta0: &[f64],
-    eta: f64,
+    eta: StepRate,
     method: &'a AdaptiveMethod,
 ) -> (AdaptiveUpdate<'a>, u64) {
     let d = objective.dim();
@@ -465,7 +465,7 @@ pub fn adaptive_watched<O: Objective + ?Sized>(
     loss_bound: f64,
     watch: &Watch,
 ) -> Trajectory {
-    let (update, setup) = start_update(objective, theta0, grid.step_size, method);
+    let (update, setup) = start_update(objective, theta0, grid.rate(), method);
     drive(objective, theta0, grid, loss_bound, update, setup, watch)
 }
 

@@ -3,7 +3,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::trajectory::{TimeGrid, TimeMap, Trajectory};
+use crate::trajectory::{StepRate, TimeGrid, TimeMap, Trajectory};
 use crate::watch::Watch;
 
 /// A discrete training method θ_{k+1} = step(k, η, θ_k, ∇L(θ_k), state): implement this to run your own
@@ -49,7 +49,7 @@ pub trait DiscreteMethod: Send + Sync {
 /// A [`DiscreteMethod`] as the driver's update rule.
 struct UserUpdate<'a> {
     method: &'a dyn DiscreteMethod,
-    eta: f64,
+    eta: StepRate,
     state: Vec<f64>,
 }
 
@@ -57,7 +57,8 @@ impl Update for UserUpdate<'_> {
     const USES_GRADIENT: bool = true;
 
     fn advance(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
-        self.method.step(k, self.eta, theta, grad, &mut self.state, next);
+        self.method
+            .step(k, self.eta.at(k), theta, grad, &mut self.state, next);
         0
     }
 }
@@ -78,7 +79,7 @@ pub fn run_discrete_method<O: Objective + ?Sized>(
     method.init_state(theta0, &mut state);
     let update = UserUpdate {
         method,
-        eta: grid.step_size,
+        eta: grid.rate(),
         state,
     };
     drive(objective, theta0, grid, loss_bound, update, 0, watch)

@@ -1,13 +1,13 @@
-//! Gradient descent θ_{k+1} = θ_k − η ∇L(θ_k), step k at t_k = k·η.
+//! Gradient descent θ_{k+1} = θ_k − η_k ∇L(θ_k), step k at t_k = k·η (Σ_{j<k} η_j with a schedule).
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::trajectory::{TimeGrid, Trajectory};
+use crate::trajectory::{StepRate, TimeGrid, Trajectory};
 use crate::watch::Watch;
 
 /// θ ← θ − η∇L(θ).
 struct GdUpdate {
-    eta: f64,
+    eta: StepRate,
 }
 
 impl Update for GdUpdate {
@@ -16,9 +16,10 @@ impl Update for GdUpdate {
     // Non-generic, so without #[inline] it is not inlined into the driver when a user crate
     // instantiates it (no cross-crate inlining without LTO): a call per step, +40% on 2-D GD.
     #[inline]
-    fn advance(&mut self, _k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+    fn advance(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+        let eta = self.eta.at(k);
         for ((n, t), g) in next.iter_mut().zip(theta).zip(grad) {
-            *n = t - self.eta * g;
+            *n = t - eta * g;
         }
         0
     }
@@ -47,6 +48,6 @@ pub fn gradient_descent_watched<O: Objective + ?Sized>(
     loss_bound: f64,
     watch: &Watch,
 ) -> Trajectory {
-    let update = GdUpdate { eta: grid.step_size };
+    let update = GdUpdate { eta: grid.rate() };
     drive(objective, theta0, grid, loss_bound, update, 0, watch)
 }

@@ -4,7 +4,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::trajectory::{TimeGrid, Trajectory};
+use crate::trajectory::{StepRate, TimeGrid, Trajectory};
 use crate::watch::Watch;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ impl MomentumStart {
 
 /// v ← βv − η∇L(θ); θ ← θ + v.
 struct HeavyBallUpdate {
-    eta: f64,
+    eta: StepRate,
     beta: f64,
     velocity: Vec<f64>,
 }
@@ -63,9 +63,10 @@ impl Update for HeavyBallUpdate {
     // Non-generic, so without #[inline] it is not inlined into the driver when a user crate
     // instantiates it (no cross-crate inlining without LTO): a call per step, +40% on 2-D GD.
     #[inline]
-    fn advance(&mut self, _k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+    fn advance(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+        let eta = self.eta.at(k);
         for (((n, t), v), g) in next.iter_mut().zip(theta).zip(self.velocity.iter_mut()).zip(grad) {
-            *v = self.beta * *v - self.eta * g;
+            *v = self.beta * *v - eta * g;
             *n = t + *v;
         }
         0
@@ -97,7 +98,7 @@ pub fn heavy_ball_watched<O: Objective + ?Sized>(
     loss_bound: f64,
     watch: &Watch,
 ) -> Trajectory {
-    let eta = grid.step_size;
+    let eta = grid.step_size_at(0);
     let mut velocity = vec![0.0; objective.dim()];
     let mut setup = 0;
     if start == MomentumStart::Steady {
@@ -105,7 +106,11 @@ pub fn heavy_ball_watched<O: Objective + ?Sized>(
         setup = 1;
         velocity.iter_mut().for_each(|v| *v *= -eta / (1.0 - beta));
     }
-    let update = HeavyBallUpdate { eta, beta, velocity };
+    let update = HeavyBallUpdate {
+        eta: grid.rate(),
+        beta,
+        velocity,
+    };
     drive(objective, theta0, grid, loss_bound, update, setup, watch)
 }
 

@@ -4,6 +4,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
+use crate::schedule::StepSizes;
 use crate::trajectory::{TimeGrid, Trajectory};
 use crate::watch::Watch;
 
@@ -35,15 +36,27 @@ impl BlockScales {
 /// θ ← θ − rate ⊙ ∇L(θ).
 struct BlockUpdate<'a> {
     rates: &'a [f64],
+    /// The schedule, if any: step k then uses rate·η_k/η (the rates were made from η).
+    schedule: Option<StepSizes>,
 }
 
 impl Update for BlockUpdate<'_> {
     const USES_GRADIENT: bool = true;
 
     #[inline]
-    fn advance(&mut self, _k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
-        for (((n, t), g), r) in next.iter_mut().zip(theta).zip(grad).zip(self.rates) {
-            *n = t - r * g;
+    fn advance(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) -> u64 {
+        match &self.schedule {
+            None => {
+                for (((n, t), g), r) in next.iter_mut().zip(theta).zip(grad).zip(self.rates) {
+                    *n = t - r * g;
+                }
+            }
+            Some(sizes) => {
+                let f = sizes.at(k) / sizes.base;
+                for (((n, t), g), r) in next.iter_mut().zip(theta).zip(grad).zip(self.rates) {
+                    *n = t - (r * f) * g;
+                }
+            }
         }
         0
     }
@@ -77,7 +90,10 @@ pub fn blockwise_gradient_descent_watched<O: Objective + ?Sized>(
         theta0,
         grid,
         loss_bound,
-        BlockUpdate { rates },
+        BlockUpdate {
+            rates,
+            schedule: grid.schedule.as_ref().map(|a| a.sizes.clone()),
+        },
         0,
         watch,
     )

@@ -3,7 +3,7 @@
 
 use super::drive::{drive, Update};
 use crate::objective::Objective;
-use crate::trajectory::{TimeGrid, TimeMap, Trajectory};
+use crate::trajectory::{StepRate, TimeGrid, TimeMap, Trajectory};
 use crate::watch::Watch;
 
 /// The momentum coefficients β_k.
@@ -39,7 +39,7 @@ impl NesterovSchedule {
 /// The look-ahead update; it evaluates ∇L itself, at θ_k + β_k v_k.
 struct NesterovUpdate<'a, O: Objective + ?Sized> {
     objective: &'a O,
-    eta: f64,
+    eta: StepRate,
     schedule: NesterovSchedule,
     velocity: Vec<f64>,
     lookahead: Vec<f64>,
@@ -51,6 +51,7 @@ impl<O: Objective + ?Sized> Update for NesterovUpdate<'_, O> {
 
     fn advance(&mut self, k: u64, theta: &[f64], _grad: &[f64], next: &mut [f64]) -> u64 {
         let beta = self.schedule.beta(k);
+        let eta = self.eta.at(k);
         for ((y, t), v) in self.lookahead.iter_mut().zip(theta).zip(&self.velocity) {
             *y = t + beta * v;
         }
@@ -61,7 +62,7 @@ impl<O: Objective + ?Sized> Update for NesterovUpdate<'_, O> {
             .zip(self.velocity.iter_mut())
             .zip(&self.grad)
         {
-            *v = beta * *v - self.eta * g;
+            *v = beta * *v - eta * g;
             *n = t + *v;
         }
         1
@@ -94,7 +95,7 @@ pub fn nesterov_watched<O: Objective + ?Sized>(
     let d = objective.dim();
     let update = NesterovUpdate {
         objective,
-        eta: grid.step_size,
+        eta: grid.rate(),
         schedule,
         velocity: vec![0.0; d],
         lookahead: vec![0.0; d],

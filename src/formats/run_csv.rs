@@ -68,13 +68,14 @@ pub fn write_ensemble(dir: &Path, id: &str, e: &EnsembleStats) -> Result<PathBuf
 /// Writes `dir/<id>_sharpness.csv` of the series `s` sampled on a trajectory whose recorded steps are
 /// `steps`: columns `step,t,lambda_1..lambda_k,lambda_min,threshold` (threshold empty for a method
 /// without a stability threshold, the continuous models), then, when the series has the preconditioned
-/// sharpness of an adaptive method, `preconditioned_lambda_1,preconditioned_threshold`.
+/// sharpness of an adaptive method, `preconditioned_lambda_1,preconditioned_threshold`. `threshold(k)`
+/// is the threshold at step k (2/η_k for GD under a learning-rate schedule).
 pub fn write_sharpness(
     dir: &Path,
     id: &str,
     steps: &[u64],
     s: &SharpnessSeries,
-    threshold: Option<f64>,
+    threshold: &dyn Fn(u64) -> Option<f64>,
 ) -> Result<PathBuf> {
     let mut header = vec!["step".to_string(), "t".to_string()];
     header.extend((1..=s.k).map(|i| format!("lambda_{i}")));
@@ -90,7 +91,7 @@ pub fn write_sharpness(
             w.num(x)?;
         }
         w.num(s.min[j])?;
-        match threshold {
+        match threshold(steps[i]) {
             Some(x) => w.num(x)?,
             None => w.text("")?,
         }

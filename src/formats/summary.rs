@@ -62,6 +62,10 @@ pub struct RunGridSummary {
     pub t_end: f64,
     /// |L| above which a run counts as diverged.
     pub divergence_bound: f64,
+    /// The learning-rate schedule (absent for a constant η): its kind and keys, the smallest and largest
+    /// η_k, and the time axis `sum_{j<k} eta_j`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<serde_json::Value>,
 }
 
 /// One method of [`RunSummary`].

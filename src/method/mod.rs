@@ -4,6 +4,7 @@
 //! default. Running one is [`run_method`].
 
 mod run;
+mod scheduled;
 
 pub use run::{run_method, run_method_watched, MethodRun, Problem};
 
@@ -64,6 +65,15 @@ pub enum MethodKind {
         /// The model.
         model: AdaptiveFlow,
         /// How to integrate it.
+        solver: SolverSettings,
+    },
+    /// SGD's modified flow (Smith, Dherin, Barrett & De 2021): the gradient flow of
+    /// L + (η/4m)Σ_k‖∇L_k‖² for SGD with random reshuffling over minibatches of `batch_size`, the model of
+    /// the SGD ensemble's mean after whole epochs (a finite-sum objective only).
+    SgdModifiedFlow {
+        /// B, the modelled SGD's minibatch size (1 ≤ B ≤ n).
+        batch_size: usize,
+        /// How to integrate.
         solver: SolverSettings,
     },
     /// SGD, an ensemble of seeded paths.
@@ -158,7 +168,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The built-in kinds, as a scenario names them.
-    pub const NAMES: [&'static str; 19] = [
+    pub const NAMES: [&'static str; 20] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -178,6 +188,7 @@ impl MethodKind {
         "adam_ode",
         "sign_flow",
         "preconditioned_flow",
+        "sgd_modified_flow",
     ];
 
     /// The kind's name (a scenario's `kind`, or the name a user's method gives itself).
@@ -188,6 +199,7 @@ impl MethodKind {
             MethodKind::Nesterov(_) => "nesterov",
             MethodKind::GradientFlow(_) => "gradient_flow",
             MethodKind::ModifiedFlow { .. } => "modified_flow",
+            MethodKind::SgdModifiedFlow { .. } => "sgd_modified_flow",
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
             MethodKind::Sgd(_) => "sgd",
@@ -210,6 +222,7 @@ impl MethodKind {
             | MethodKind::Discrete(_) => MethodClass::Discrete,
             MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
+            | MethodKind::SgdModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
@@ -235,6 +248,7 @@ impl MethodKind {
             | MethodKind::Nesterov(_)
             | MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
+            | MethodKind::SgdModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::Adaptive(_)
@@ -249,6 +263,7 @@ impl MethodKind {
         match self {
             MethodKind::GradientFlow(s) | MethodKind::NesterovOde(s) => Some(s),
             MethodKind::ModifiedFlow { solver, .. }
+            | MethodKind::SgdModifiedFlow { solver, .. }
             | MethodKind::HeavyBallFlow { solver, .. }
             | MethodKind::AdaptiveFlow { solver, .. }
             | MethodKind::Continuous { solver, .. } => Some(solver),
@@ -276,11 +291,35 @@ impl MethodKind {
             | MethodKind::HeavyBall { .. }
             | MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
+            | MethodKind::SgdModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => TimeMap::Eta,
+        }
+    }
+
+    /// True when the method can run with a learning-rate schedule (t_k = Σ_{j<k} η_j): every kind on the
+    /// t = k·η map except the SME, whose noise model is for one η (a user's method or model on another
+    /// map, Nesterov with the Su–Boyd–Candès schedule and its ODE are on t = k·√η).
+    pub fn supports_schedule(&self) -> bool {
+        match self {
+            MethodKind::Sme(_) => false,
+            MethodKind::Gd
+            | MethodKind::BlockGd(_)
+            | MethodKind::HeavyBall { .. }
+            | MethodKind::Nesterov(_)
+            | MethodKind::GradientFlow(_)
+            | MethodKind::ModifiedFlow { .. }
+            | MethodKind::SgdModifiedFlow { .. }
+            | MethodKind::HeavyBallFlow { .. }
+            | MethodKind::NesterovOde(_)
+            | MethodKind::Adaptive(_)
+            | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::Sgd(_)
+            | MethodKind::Discrete(_)
+            | MethodKind::Continuous { .. } => self.time_map() == TimeMap::Eta,
         }
     }
 
@@ -303,6 +342,7 @@ impl MethodKind {
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
+            | MethodKind::SgdModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::Continuous { .. }
@@ -323,6 +363,7 @@ impl MethodKind {
             | MethodKind::Nesterov(_)
             | MethodKind::GradientFlow(_)
             | MethodKind::ModifiedFlow { .. }
+            | MethodKind::SgdModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
@@ -363,6 +404,14 @@ impl MethodKind {
                 if let (Some(out), serde_json::Value::Object(own)) = (v.as_object_mut(), model.0.settings()) {
                     out.extend(own);
                 }
+                v
+            }
+            MethodKind::SgdModifiedFlow {
+                batch_size,
+                solver: s,
+            } => {
+                let mut v = solver(s);
+                v["batch_size"] = json!(batch_size);
                 v
             }
             MethodKind::ModifiedFlow { order, solver: s } => {

@@ -4,7 +4,7 @@
 use super::{HeavyBallForm, MethodKind};
 use crate::continuous::{
     solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde,
-    SolverSettings, VectorField,
+    SgdModifiedFlow, SolverSettings, VectorField,
 };
 use crate::discrete::{
     adaptive_watched, blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched,
@@ -79,6 +79,13 @@ fn run_here(
     watch: &Watch,
 ) -> (Trajectory, Option<EnsembleStats>) {
     let grid = grid.with_time_map(kind.time_map());
+    if grid.schedule.is_some() && kind.supports_schedule() {
+        if let Some(traj) =
+            super::scheduled::scheduled_flow(kind, objective, theta0, &grid, loss_bound, watch)
+        {
+            return (traj, None);
+        }
+    }
     let eta = grid.step_size;
     let flow = |field: &dyn VectorField, settings: &SolverSettings| {
         solve_watched(field, objective, theta0, &grid, settings, loss_bound, watch)
@@ -113,6 +120,15 @@ fn run_here(
             }
         },
         MethodKind::NesterovOde(settings) => flow(&NesterovOde::new(objective), settings),
+        MethodKind::SgdModifiedFlow { batch_size, solver } => {
+            let samples = objective
+                .as_finite_sum()
+                .expect("checked when the experiment was built: a finite-sum objective");
+            flow(
+                &SgdModifiedFlow::new(objective, samples, eta, *batch_size),
+                solver,
+            )
+        }
         MethodKind::Continuous { model, solver } => flow(model.0.field(objective, eta).as_ref(), solver),
         MethodKind::Sgd(_) | MethodKind::Sme(_) => {
             let which = kind.ensemble().expect("sgd and sme are ensembles");

@@ -147,4 +147,17 @@ impl FiniteSum for LinearRegression {
     fn batch_loss_gradient(&self, theta: &[f64], batch: &[usize], grad: &mut [f64]) -> f64 {
         self.model.batch_loss_gradient(&Squared, theta, batch, grad)
     }
+
+    /// Exact: the minibatch gradient is affine in θ, g_B(θ) = H_Bθ − b_B, so H_Bv = g_B(v) − g_B(0) with
+    /// no truncation error (only the rounding of the two gradients).
+    fn batch_hvp(&self, _theta: &[f64], batch: &[usize], v: &[f64], out: &mut [f64]) {
+        let zero = vec![0.0; v.len()];
+        let mut at_zero = vec![0.0; v.len()];
+        self.model
+            .batch_loss_gradient(&Squared, &zero, batch, &mut at_zero);
+        self.model.batch_loss_gradient(&Squared, v, batch, out);
+        for (o, z) in out.iter_mut().zip(&at_zero) {
+            *o -= z;
+        }
+    }
 }

@@ -23,6 +23,7 @@ mod quadratic;
 mod rastrigin;
 mod rosenbrock;
 mod scratch;
+mod weight_decay;
 
 pub use beale::Beale;
 pub use deep_linear::{DeepLinear, LinearFit};
@@ -38,6 +39,7 @@ pub use product::{FactorInit, FactorLoss, Product};
 pub use quadratic::Quadratic;
 pub use rastrigin::Rastrigin;
 pub use rosenbrock::Rosenbrock;
+pub use weight_decay::WeightDecay;
 
 use nalgebra::DMatrix;
 use rand_chacha::ChaCha8Rng;
@@ -212,6 +214,26 @@ pub trait FiniteSum: Objective {
 
     /// Writes the minibatch gradient (1/|B|) Σ_{i∈B} ∇ℓ_i(θ) into `grad` and returns the minibatch loss.
     fn batch_loss_gradient(&self, theta: &[f64], batch: &[usize], grad: &mut [f64]) -> f64;
+
+    /// The minibatch Hessian-vector product (1/|B|) Σ_{i∈B} ∇²ℓ_i(θ)·v into `out`. The default takes
+    /// central differences of the minibatch gradient (step ε^{1/3}(1 + ‖θ‖)/‖v‖, as
+    /// [`Objective::hvp`]'s default); objectives with an exact product override it.
+    fn batch_hvp(&self, theta: &[f64], batch: &[usize], v: &[f64], out: &mut [f64]) {
+        let vnorm = norm(v);
+        if vnorm == 0.0 {
+            out.iter_mut().for_each(|o| *o = 0.0);
+            return;
+        }
+        let h = f64::EPSILON.cbrt() * (1.0 + norm(theta)) / vnorm;
+        let plus: Vec<f64> = theta.iter().zip(v).map(|(t, x)| t + h * x).collect();
+        let minus: Vec<f64> = theta.iter().zip(v).map(|(t, x)| t - h * x).collect();
+        let mut gp = vec![0.0; theta.len()];
+        self.batch_loss_gradient(&plus, batch, &mut gp);
+        self.batch_loss_gradient(&minus, batch, out);
+        for (o, p) in out.iter_mut().zip(&gp) {
+            *o = (p - *o) / (2.0 * h);
+        }
+    }
 }
 
 /// Points up to this dimension are gathered on the stack by the default lane methods; larger ones on the heap.

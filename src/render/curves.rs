@@ -488,33 +488,33 @@ pub(super) fn fail<E: std::fmt::Display>(e: E) -> String {
 }
 
 /// The time axis's label: t = k·η, t = k·√η (Nesterov's ODE time map), or both when methods on either map
-/// share the figure. A method's map is read off its points (t against k), so the label cannot disagree
-/// with the data.
+/// share the figure; t = Σ_{j<k} η_j under a learning-rate schedule. A method's map is read off its points
+/// (t against k), so the label cannot disagree with the data.
 pub(super) fn time_label(input: &FigureInput) -> String {
     let eta = input.step_size;
-    let on_eta = |m: &crate::method::MethodRun| {
+    let on = |m: &crate::method::MethodRun, unit: f64| {
         let t = &m.trajectory;
         match (t.steps.last(), t.times.last()) {
-            (Some(&k), Some(&time)) if k > 0 => (time - k as f64 * eta).abs() <= 1e-9 * time.abs().max(1.0),
+            (Some(&k), Some(&time)) if k > 0 => (time - k as f64 * unit).abs() <= 1e-9 * time.abs().max(1.0),
             _ => true,
         }
     };
-    let (eta_map, sqrt_map) =
-        input.methods.iter().fold(
-            (false, false),
-            |(e, s), m| {
-                if on_eta(m) {
-                    (true, s)
-                } else {
-                    (e, true)
-                }
-            },
-        );
+    let (mut eta_map, mut sqrt_map, mut summed) = (false, false, false);
+    for m in input.methods {
+        if on(m, eta) {
+            eta_map = true;
+        } else if on(m, eta.sqrt()) {
+            sqrt_map = true;
+        } else {
+            summed = true;
+        }
+    }
     let eta_text = fmt_num(eta);
-    match (eta_map, sqrt_map) {
-        (_, false) => format!("t = k·η   (η = {eta_text})"),
-        (false, true) => format!("t = k·√η   (η = {eta_text})"),
-        (true, true) => format!("t = k·η or k·√η, per method   (η = {eta_text})"),
+    match (eta_map, sqrt_map, summed) {
+        (_, _, true) => format!("t = η₀ + η₁ + … + ηₖ₋₁   (scheduled; run.step_size η = {eta_text})"),
+        (_, false, false) => format!("t = k·η   (η = {eta_text})"),
+        (false, true, false) => format!("t = k·√η   (η = {eta_text})"),
+        (true, true, false) => format!("t = k·η or k·√η, per method   (η = {eta_text})"),
     }
 }
 

@@ -3,6 +3,8 @@
 //! horizontal line in its colour, and the first crossing marked with a vertical dotted line and a ring.
 //! An adaptive method (Adam, RMSProp) is drawn by its preconditioned sharpness λ_1(P⁻¹H) against its
 //! preconditioned threshold (Adam: (2 + 2β₁)/((1 − β₁)η)), named so in the legend and on the axis.
+//! Under a learning-rate schedule a discrete method's threshold moves with η_k: it is drawn as a
+//! dashed per-step curve (GD: 2/η_k at t_k) instead of a line.
 //! Drawn from the run's diagnostics, so it is written by [`draw`] rather than [`super::draw`].
 
 use super::curves::{frame, log_scale_fits, YAxis};
@@ -62,6 +64,9 @@ struct Curve {
     discrete: bool,
     points: Vec<(f64, f64)>,
     threshold: Option<f64>,
+    /// The threshold per step (t_k, threshold at η_k) under a learning-rate schedule, in place of
+    /// `threshold`; empty otherwise.
+    threshold_curve: Vec<(f64, f64)>,
     /// True once `threshold` (and every y) holds log10 of the value.
     threshold_on_log: bool,
     crossing: Option<(f64, f64)>,
@@ -79,6 +84,11 @@ fn plot<DB: DrawingBackend>(
         )
         .map_err(fail)?;
     let eta = report.experiment.grid.step_size;
+    let time_axis = if report.experiment.grid.schedule.is_some() {
+        "t = η₀ + η₁ + … + ηₖ₋₁"
+    } else {
+        "t = k·η"
+    };
     let mut curves: Vec<(usize, Curve)> = Vec::new();
     let mut any_preconditioned = false;
     if let Some(diag) = &report.diagnostics {
@@ -111,6 +121,21 @@ fn plot<DB: DrawingBackend>(
                 .filter(|(t, l)| t.is_finite() && l.is_finite())
                 .map(|(&t, &l)| (t, l))
                 .collect();
+            // Under a schedule the (unpreconditioned) threshold is a curve over the steps.
+            let grid = &report.experiment.grid;
+            let mut threshold_curve = Vec::new();
+            let mut threshold = threshold;
+            if let (Some(_), None, Some(_)) = (&grid.schedule, &s.preconditioned, threshold) {
+                threshold = None;
+                let steps = grid.steps;
+                let stride = (steps / 1000).max(1);
+                for k in (0..steps).step_by(stride as usize).chain([steps]) {
+                    let eta_k = grid.step_size_at(k.min(steps - 1));
+                    if let Some(th) = config.kind.stability_threshold(eta_k) {
+                        threshold_curve.push((grid.time_of_step(k), th));
+                    }
+                }
+            }
             let crossing = d.edge_of_stability.as_ref().and_then(|e| {
                 let t = e.crossing_time?;
                 points.iter().find(|p| p.0 == t).copied()
@@ -122,6 +147,7 @@ fn plot<DB: DrawingBackend>(
                     discrete: m.discrete,
                     points,
                     threshold,
+                    threshold_curve,
                     threshold_on_log: false,
                     crossing,
                 },
@@ -143,13 +169,36 @@ fn plot<DB: DrawingBackend>(
                 p.1 = p.1.log10();
             }
             c.threshold = c.threshold.map(f64::log10);
+            for p in c.threshold_curve.iter_mut() {
+                p.1 = p.1.log10();
+            }
             c.threshold_on_log = true;
             c.crossing = c.crossing.map(|(t, l)| (t, l.log10()));
         }
     }
-    let ys = curves
+    // A threshold curve counts up to a little above the highest sharpness or the curve's own lowest
+    // value (a warm-up starts its 2/η_k far above everything else; the axis does not follow it).
+    let top = curves
         .iter()
-        .flat_map(|(_, c)| c.points.iter().map(|p| p.1).chain(c.threshold));
+        .flat_map(|(_, c)| c.points.iter().map(|p| p.1))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let ys = curves.iter().flat_map(|(_, c)| {
+        let floor = c
+            .threshold_curve
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::INFINITY, f64::min);
+        let cap = if c.threshold_on_log {
+            top.max(floor) + 0.3
+        } else {
+            1.5 * top.max(floor)
+        };
+        c.points
+            .iter()
+            .map(|p| p.1)
+            .chain(c.threshold)
+            .chain(c.threshold_curve.iter().map(|p| p.1).filter(move |&y| y <= cap))
+    });
     let (mut t0, mut t1) = (f64::INFINITY, f64::NEG_INFINITY);
     for p in curves.iter().flat_map(|(_, c)| &c.points) {
         t0 = t0.min(p.0);
@@ -163,7 +212,7 @@ fn plot<DB: DrawingBackend>(
     if log {
         let y = YAxis::covering(true, ys);
         let (lo, hi) = (y.lo, y.hi);
-        let mut chart = frame(&area, (t0, t1), &y, "t = k·η", PRECONDITIONED_AXIS)?;
+        let mut chart = frame(&area, (t0, t1), &y, time_axis, PRECONDITIONED_AXIS)?;
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
         finish(&mut chart, &curves, (t0, t1), (lo, hi))
     } else {
@@ -190,7 +239,7 @@ fn plot<DB: DrawingBackend>(
             .configure_mesh()
             .x_labels(8)
             .y_labels(8)
-            .x_desc("t = k·η")
+            .x_desc(time_axis)
             .y_desc(if any_preconditioned {
                 PRECONDITIONED_AXIS
             } else {
@@ -241,6 +290,16 @@ fn draw_curves<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
                 .draw_series(DashedLineSeries::new([(t0, th), (t1, th)], 6, 6, style))
                 .map_err(fail)?
                 .label(format!("{} threshold {}", c.label, fmt_num(shown)))
+                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 6, 6, style));
+        }
+        if !c.threshold_curve.is_empty() {
+            let style = colour.mix(0.8).stroke_width(LINE_WIDTH);
+            // Points above the axis are left out rather than drawn along its top edge.
+            let inside: Vec<(f64, f64)> = c.threshold_curve.iter().copied().filter(|p| p.1 <= hi).collect();
+            chart
+                .draw_series(DashedLineSeries::new(inside, 6, 6, style))
+                .map_err(fail)?
+                .label(format!("{} threshold at ηₖ", c.label))
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 6, 6, style));
         }
         if let Some((tc, lc)) = c.crossing {
@@ -302,7 +361,8 @@ fn legend_corner<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     let labels: Vec<String> = curves
         .iter()
         .flat_map(|(_, c)| {
-            let threshold = c.threshold.map(|_| format!("{} threshold 00000", c.label));
+            let threshold = (c.threshold.is_some() || !c.threshold_curve.is_empty())
+                .then(|| format!("{} threshold 00000", c.label));
             std::iter::once(c.label.clone()).chain(threshold)
         })
         .collect();
@@ -318,7 +378,8 @@ fn legend_corner<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
             .into_iter()
             .flat_map(move |th| (0..=40).map(move |i| (frac((t0 + i as f64 / 40.0 * (t1 - t0), th)), 5.0)));
         let ring = c.crossing.map(|p| (frac(p), 1000.0));
-        line.chain(threshold).chain(ring)
+        let curve = c.threshold_curve.iter().map(move |&p| (frac(p), 5.0));
+        line.chain(threshold).chain(curve).chain(ring)
     });
     quiet_corner(points.map(|((a, b), w)| (a, b, w)), box_w, box_h)
 }

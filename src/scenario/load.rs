@@ -67,6 +67,7 @@ struct RawRun {
     steps: Spanned<i64>,
     record_every: Option<Spanned<i64>>,
     divergence_bound: Option<Spanned<f64>>,
+    schedule: Option<Spanned<super::schedule::RawSchedule>>,
 }
 
 /// Every method's keys in one table, checked per kind.
@@ -320,7 +321,13 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
             format!("must be an integer ≥ 1 that divides run.steps = {steps}, found {record_every}"),
         ));
     }
-    let grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
+    let mut grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
+    if let Some(raw_schedule) = &run.schedule {
+        let sizes = super::schedule::sizes(&cx, raw_schedule, step_size, steps as u64)?;
+        grid = grid
+            .with_schedule(sizes)
+            .map_err(|message| cx.err(raw_schedule.span(), "run.schedule", message))?;
+    }
     if !grid.t_end().is_finite() {
         return Err(cx.err(
             run.step_size.span(),
@@ -376,6 +383,17 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
     let mut files_written = HashMap::new();
     for (i, m) in raw.method.iter().enumerate() {
         let method = build_method(&cx, m.get_ref(), i, &grid, objective.as_ref())?;
+        if grid.schedule.is_some() && !method.kind.supports_schedule() {
+            return Err(cx.err(
+                m.get_ref().kind.span(),
+                format!("method[{i}].kind"),
+                format!(
+                    "`{}` cannot run with [run] schedule: the sme's noise model is for one η, and methods on \
+                     t = k·√η (nesterov with schedule = \"su_boyd_candes\", nesterov_ode) have no summed axis",
+                    method.kind.name()
+                ),
+            ));
+        }
         if !ids.insert(method.id.clone()) {
             return Err(cx.err(
                 m.get_ref().id.span(),
@@ -523,6 +541,7 @@ fn build_method(
         "nesterov" => vec!["beta", "schedule"],
         "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
         "modified_flow" => [&SOLVER_KEYS[..], &["order"]].concat(),
+        "sgd_modified_flow" => [&SOLVER_KEYS[..], &["batch_size"]].concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         "sgd" => {
             // With an optimizer, its keys too (an unknown optimizer is refused when it is built).
@@ -669,6 +688,35 @@ fn build_method(
         "nesterov_ode" => {
             let unit = grid.with_time_map(TimeMap::SqrtEta).unit();
             MethodKind::NesterovOde(solver_settings(cx, m, i, unit, grid.record_every)?)
+        }
+        "sgd_modified_flow" => {
+            let Some(samples) = objective.as_finite_sum() else {
+                return Err(cx.err(
+                    m.kind.span(),
+                    key("kind"),
+                    "sgd_modified_flow models SGD over samples: the objective must be a mean over data \
+                     (linear_regression, logistic_regression, mlp, …)",
+                ));
+            };
+            let n = samples.num_samples() as i64;
+            let batch_size = match &m.batch_size {
+                Some(b) if (1..=n).contains(b.get_ref()) => *b.get_ref() as usize,
+                Some(b) => {
+                    return Err(cx.err(
+                        b.span(),
+                        key("batch_size"),
+                        format!(
+                            "must be an integer in 1..={n} (the samples), found {}",
+                            b.get_ref()
+                        ),
+                    ))
+                }
+                None => 1,
+            };
+            MethodKind::SgdModifiedFlow {
+                batch_size,
+                solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
+            }
         }
         "modified_flow" => {
             let order = match &m.order {

@@ -10,6 +10,7 @@ mod load;
 mod locate;
 mod objectives;
 mod output_keys;
+mod schedule;
 mod shared_objective;
 mod stochastic;
 pub mod sweep;

@@ -8,7 +8,7 @@ use crate::data::{MinibatchSampler, Sampling};
 use crate::discrete::{AdaptiveMethod, AdaptiveStepper};
 use crate::error::Result;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
-use crate::trajectory::{TimeGrid, Trajectory};
+use crate::trajectory::{StepRate, TimeGrid, Trajectory};
 use crate::watch::Watch;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -72,15 +72,16 @@ struct FiniteSumStep<'a> {
     sampler: MinibatchSampler,
     batch: Vec<usize>,
     grad: Vec<f64>,
-    eta: f64,
+    eta: StepRate,
 }
 
 impl PathStep for FiniteSumStep<'_> {
-    fn step(&mut self, _k: u64, theta: &mut [f64]) -> u64 {
+    fn step(&mut self, k: u64, theta: &mut [f64]) -> u64 {
+        let eta = self.eta.at(k);
         let batch = self.sampler.next_batch(&mut self.batch);
         self.f.batch_loss_gradient(theta, batch, &mut self.grad);
         for (t, g) in theta.iter_mut().zip(&self.grad) {
-            *t -= self.eta * g;
+            *t -= eta * g;
         }
         1
     }
@@ -92,11 +93,11 @@ struct NoisyStep<'a> {
     draws: usize,
     grad: Vec<f64>,
     sum: Vec<f64>,
-    eta: f64,
+    eta: StepRate,
 }
 
 impl PathStep for NoisyStep<'_> {
-    fn step(&mut self, _k: u64, theta: &mut [f64]) -> u64 {
+    fn step(&mut self, k: u64, theta: &mut [f64]) -> u64 {
         self.sum.fill(0.0);
         for _ in 0..self.draws {
             self.f.noisy_gradient(theta, &mut self.rng, &mut self.grad);
@@ -104,7 +105,7 @@ impl PathStep for NoisyStep<'_> {
                 *s += g;
             }
         }
-        let scale = self.eta / self.draws as f64;
+        let scale = self.eta.at(k) / self.draws as f64;
         for (t, s) in theta.iter_mut().zip(&self.sum) {
             *t -= scale * s;
         }
@@ -145,7 +146,7 @@ pub(crate) fn run_sgd_watched(
     watch: &Watch,
 ) -> Result<(Trajectory, EnsembleStats)> {
     let d = objective.dim();
-    let eta = grid.step_size;
+    let eta = grid.rate();
     let b = settings.minibatch.batch_size;
     if let Some(method) = &settings.optimizer {
         return run_adaptive(
@@ -171,7 +172,7 @@ pub(crate) fn run_sgd_watched(
                     .expect("checked above"),
                     batch: vec![0; b],
                     grad: vec![0.0; d],
-                    eta,
+                    eta: eta.clone(),
                 },
             ))
         }
@@ -185,7 +186,7 @@ pub(crate) fn run_sgd_watched(
                 draws: b.max(1),
                 grad: vec![0.0; d],
                 sum: vec![0.0; d],
-                eta,
+                eta: eta.clone(),
             },
         )),
     }
@@ -204,11 +205,11 @@ fn run_adaptive(
     watch: &Watch,
 ) -> Result<(Trajectory, EnsembleStats)> {
     let d = objective.dim();
-    let eta = grid.step_size;
+    let eta = grid.rate();
     let b = settings.minibatch.batch_size;
     let sampling = settings.minibatch.sampling;
     let path = |gradient, p_evals| {
-        let (stepper, setup) = AdaptiveStepper::new(objective, theta0, eta, method);
+        let (stepper, setup) = AdaptiveStepper::new(objective, theta0, eta.clone(), method);
         AdaptiveStep {
             gradient,
             stepper,

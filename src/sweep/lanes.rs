@@ -42,11 +42,12 @@ pub(super) fn gd_trajectories(rows: &[&Scenario]) -> Option<Vec<Trajectory>> {
 
 /// [`gd_trajectories`] on the concrete objective `objective` of dimension `D`.
 fn batch<O: Objective, const D: usize>(objective: &O, rows: &[&Scenario]) -> Option<Vec<Trajectory>> {
-    let grid = rows[0].experiment.grid;
+    let grid = rows[0].experiment.grid.clone();
     let same = rows.iter().all(|s| {
         s.experiment.grid == grid && s.experiment.init.len() == D && s.experiment.objective.dim() == D
     });
-    if !same {
+    // The lanes step with one η; a scheduled run takes the general path.
+    if !same || grid.schedule.is_some() {
         return None;
     }
     let starts: Vec<[f64; D]> = rows

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 const ORDER: &[&str] = &[
     "error",
     "files",
+    "schedule",
     "trajectory",
     "watch",
     "data",

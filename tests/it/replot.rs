@@ -158,6 +158,61 @@ fn plot_redraws_the_sharpness_figure_byte_for_byte() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Under a learning-rate schedule the sharpness file's `threshold` column holds 2/η_k at each row's step,
+/// `flowgap plot` redraws every figure (the per-step threshold curve included) byte for byte, and a row
+/// whose threshold is the unscheduled 2/η is refused.
+#[test]
+fn plot_redraws_a_scheduled_run_and_checks_its_per_step_thresholds() {
+    let dir = temp_dir("scheduled");
+    let scenario = dir.join("rosenbrock.toml");
+    let text = ROSENBROCK.replacen(
+        "[run]\n",
+        "[run]\nschedule = { kind = \"cosine\", warmup_steps = 300, final_fraction = 0.2 }\n",
+        1,
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let expected = both(&[
+        "conserved",
+        "distance",
+        "loss",
+        "phase_portrait",
+        "projected_portrait",
+        "sharpness",
+    ]);
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let out = run_delete_replot(&scenario, &dir, &expected);
+    let sizes = flowgap::schedule::StepSizes::new(
+        3e-3,
+        3000,
+        flowgap::schedule::Schedule::Cosine {
+            warmup_steps: 300,
+            final_fraction: 0.2,
+        },
+    )
+    .unwrap();
+    let path = out.join("trajectories/gd_sharpness.csv");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "threshold").unwrap();
+    let mut rows = 0;
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let k: u64 = cells[0].parse().unwrap();
+        let th: f64 = cells[col].parse().unwrap();
+        assert_eq!(th, 2.0 / sizes.at(k), "step {k}");
+        rows += 1;
+    }
+    assert!(rows > 5);
+    // The unscheduled threshold in one row is refused by name.
+    let second = csv.lines().nth(2).unwrap();
+    let mut cells: Vec<String> = second.split(',').map(String::from).collect();
+    cells[col] = (2.0 / 3e-3f64).to_string();
+    std::fs::write(&path, csv.replacen(second, &cells.join(","), 1)).unwrap();
+    let refused = refusal(&out);
+    assert!(refused.contains("stability threshold"), "{refused}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn plot_redraws_conserved_quantities_byte_for_byte() {
     // A 2-2-2 deep linear net conserves its balancedness under the flow; GD drifts. Sharpness in 8-D.

@@ -23,7 +23,7 @@ use super::ctx::Ctx;
 use super::data::{build_dataset_with_settings, DataSpec};
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::objective::Objective;
+use crate::objective::{Objective, WeightDecay};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::Spanned;
@@ -56,7 +56,52 @@ struct ObjectiveTable<T> {
 }
 
 fn read<T: DeserializeOwned>(cx: &Ctx) -> Result<T> {
-    Ok(cx.deserialize::<ObjectiveTable<T>>()?.objective)
+    // `objective.l2` applies to every kind and is read by `build`: the kind's own keys are read without it
+    // (except by the kinds with an `l2` of their own).
+    let mut tree = cx.tree()?;
+    if let Some(table) = tree.get_mut().get_mut("objective") {
+        if let toml::de::DeValue::Table(t) = table.get_mut() {
+            let own = t.get("kind").is_some_and(
+                |k| matches!(k.get_ref(), toml::de::DeValue::String(s) if OWN_L2.contains(&s.as_ref())),
+            );
+            if !own {
+                t.remove("l2");
+            }
+        }
+    }
+    Ok(cx.deserialize_tree::<ObjectiveTable<T>>(tree)?.objective)
+}
+
+/// The kinds whose own `l2` key leaves the bias out of the penalty: for them `l2` is theirs, not the
+/// generic weight decay.
+const OWN_L2: [&str; 2] = ["linear_regression", "logistic_regression"];
+
+/// `objective.l2`, read apart from the kind's keys.
+#[derive(Deserialize)]
+struct L2Only {
+    l2: Option<Spanned<f64>>,
+}
+
+/// Wraps `built` in weight decay (λ/2)‖θ‖² when the file gives `objective.l2` = λ > 0 (recorded as `l2`
+/// in the objective's settings).
+fn with_l2(cx: &Ctx, built: Result<Built>) -> Result<Built> {
+    let (objective, mut settings) = built?;
+    let Some(l2) = cx.deserialize::<ObjectiveTable<L2Only>>()?.objective.l2 else {
+        return Ok((objective, settings));
+    };
+    let strength = *l2.get_ref();
+    if !(strength.is_finite() && strength >= 0.0) {
+        return Err(cx.err(
+            l2.span(),
+            "objective.l2",
+            format!("the weight decay λ in (λ/2)‖θ‖² must be finite and ≥ 0, found {strength}"),
+        ));
+    }
+    settings["l2"] = serde_json::json!(strength);
+    if strength == 0.0 {
+        return Ok((objective, settings));
+    }
+    Ok((Box::new(WeightDecay::new(objective, strength)), settings))
 }
 
 /// Only the `[objective.data]` table (for kinds whose spec takes a dataset from the caller).
@@ -91,6 +136,14 @@ fn with_data(built: Result<Built>, data: Option<(Dataset, serde_json::Value)>) -
 
 /// Builds the objective of kind `kind`, reading its keys from the file.
 pub fn build(cx: &Ctx, kind: &Spanned<String>) -> Result<Built> {
+    if OWN_L2.contains(&kind.get_ref().as_str()) {
+        return build_kind(cx, kind);
+    }
+    with_l2(cx, build_kind(cx, kind))
+}
+
+/// The objective of `kind` without weight decay.
+fn build_kind(cx: &Ctx, kind: &Spanned<String>) -> Result<Built> {
     match kind.get_ref().as_str() {
         "quadratic" => quadratic::build(cx, read(cx)?),
         "rosenbrock" => rosenbrock::build(cx, read(cx)?),
