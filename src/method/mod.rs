@@ -10,7 +10,7 @@ pub use run::{run_method, run_method_watched, MethodRun, Problem};
 pub use crate::continuous::ContinuousModel;
 pub use crate::discrete::DiscreteMethod;
 
-use crate::continuous::{AdaptiveFlow, ModifiedOrder, SolverSettings};
+use crate::continuous::{AdaptiveFlow, CentralSettings, ModifiedOrder, SolverSettings};
 use crate::discrete::{
     gd_threshold, heavy_ball_threshold, nesterov_threshold, AdaptiveMethod, BlockScales, MomentumStart,
     NesterovSchedule,
@@ -63,6 +63,14 @@ pub enum MethodKind {
     AdaptiveFlow {
         /// The model.
         model: AdaptiveFlow,
+        /// How to integrate it.
+        solver: SolverSettings,
+    },
+    /// The central flow of GD (η = run.step_size, Cohen et al. 2025): gradient flow plus the
+    /// covariance Σ that holds the critical Hessian eigenvalues at 2/η.
+    CentralFlow {
+        /// k_max, the candidate fraction and the relaxation rate.
+        settings: CentralSettings,
         /// How to integrate it.
         solver: SolverSettings,
     },
@@ -158,7 +166,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The built-in kinds, as a scenario names them.
-    pub const NAMES: [&'static str; 19] = [
+    pub const NAMES: [&'static str; 20] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -178,6 +186,7 @@ impl MethodKind {
         "adam_ode",
         "sign_flow",
         "preconditioned_flow",
+        "central_flow",
     ];
 
     /// The kind's name (a scenario's `kind`, or the name a user's method gives itself).
@@ -190,6 +199,7 @@ impl MethodKind {
             MethodKind::ModifiedFlow { .. } => "modified_flow",
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
+            MethodKind::CentralFlow { .. } => "central_flow",
             MethodKind::Sgd(_) => "sgd",
             MethodKind::Sme(_) => "sme",
             MethodKind::Adaptive(a) => a.name(),
@@ -213,6 +223,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Continuous { .. } => MethodClass::Continuous,
             MethodKind::Sgd(_) => MethodClass::DiscreteEnsemble,
             MethodKind::Sme(_) => MethodClass::ContinuousEnsemble,
@@ -239,6 +250,7 @@ impl MethodKind {
             | MethodKind::NesterovOde(_)
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
         }
@@ -251,6 +263,7 @@ impl MethodKind {
             MethodKind::ModifiedFlow { solver, .. }
             | MethodKind::HeavyBallFlow { solver, .. }
             | MethodKind::AdaptiveFlow { solver, .. }
+            | MethodKind::CentralFlow { solver, .. }
             | MethodKind::Continuous { solver, .. } => Some(solver),
             MethodKind::Gd
             | MethodKind::BlockGd(_)
@@ -279,6 +292,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => TimeMap::Eta,
         }
@@ -305,6 +319,7 @@ impl MethodKind {
             | MethodKind::ModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Continuous { .. }
             | MethodKind::Sme(_) => None,
         }
@@ -326,6 +341,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Sme(_)
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
@@ -363,6 +379,13 @@ impl MethodKind {
                 if let (Some(out), serde_json::Value::Object(own)) = (v.as_object_mut(), model.0.settings()) {
                     out.extend(own);
                 }
+                v
+            }
+            MethodKind::CentralFlow { settings, solver: s } => {
+                let mut v = solver(s);
+                v["max_critical"] = json!(settings.max_critical);
+                v["candidate_fraction"] = json!(settings.candidate_fraction);
+                v["relaxation"] = json!(settings.relaxation);
                 v
             }
             MethodKind::ModifiedFlow { order, solver: s } => {
