@@ -87,7 +87,7 @@ pub struct Formula {
     /// The third partials ∂(∂²L/∂θ_i∂θ_j)/∂θ_k for i ≤ j and every k (constant zeros left out), built when
     /// there are at most [`MAX_THIRD_PARAMS`] params and the second partials are small enough
     /// ([`MAX_THIRD_WORK`]); `None` otherwise, and third derivatives are then differences of products.
-    third: Option<Vec<(usize, usize, usize, FlatEx<f64>)>>,
+    third: Option<Vec<ThirdPartial>>,
     /// `order[k]` is the index in θ of exmex's k-th (alphabetical) variable.
     order: Vec<usize>,
     /// True when `params` is already in exmex's order.
@@ -251,6 +251,9 @@ impl Formula {
     }
 }
 
+/// A third partial ∂(∂²L/∂θ_i∂θ_j)/∂θ_k as (i, j, k, expression), i ≤ j.
+type ThirdPartial = (usize, usize, usize, FlatEx<f64>);
+
 /// The most params for which a formula carries symbolic third partials (d²(d + 1)/2 of them).
 pub const MAX_THIRD_PARAMS: usize = 4;
 
@@ -264,7 +267,7 @@ fn third_partials(
     hessian: &[(usize, usize, FlatEx<f64>)],
     d: usize,
     exmex_index: impl Fn(usize) -> usize,
-) -> Option<Vec<(usize, usize, usize, FlatEx<f64>)>> {
+) -> Option<Vec<ThirdPartial>> {
     if d > MAX_THIRD_PARAMS {
         return None;
     }
