@@ -266,3 +266,29 @@ fn central_flow_toy_holds_the_edge_with_sigma_squared_two_alpha() {
     );
     eprintln!("GD mean x² {mean_x2:.5}; mean y: gd {gd_y:.4}, central {central_y:.4}, flow {flow_y:.4}");
 }
+
+/// With room for two critical eigenvalues (the cone solver) the toy's central flow is unchanged: its
+/// second eigenvalue, about −x²/(1 + y), never nears 2/η, so the problem stays the k = 1 closed form.
+#[test]
+fn two_candidate_eigenvalues_leave_the_toy_unchanged() {
+    use flowgap::continuous::SolverSettings;
+    use flowgap::method::{run_method, MethodKind};
+    use flowgap::trajectory::TimeGrid;
+    let objective = toy();
+    let grid = TimeGrid::new(0.1, 4000, 10);
+    let run = |k| {
+        let kind = MethodKind::CentralFlow {
+            settings: CentralSettings {
+                max_critical: k,
+                ..CentralSettings::default()
+            },
+            solver: SolverSettings::dop853(1e-10, 1e-12),
+        };
+        run_method(&kind, &objective, &[0.1, 10.0], &grid, 1e10)
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(two.termination, Termination::Completed);
+    for (a, b) in one.states.iter().zip(&two.states) {
+        assert!((a - b).abs() < 1e-9 * (1.0 + a.abs()), "{a} vs {b}");
+    }
+}

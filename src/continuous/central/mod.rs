@@ -30,9 +30,8 @@ use crate::watch::Watch;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 
-/// The most critical eigenvalues the complementarity problem may hold (1: the closed form; the cone
-/// solver for k > 1 is not in yet).
-pub const MAX_CRITICAL: usize = 1;
+/// The most critical eigenvalues the complementarity problem may hold.
+pub const MAX_CRITICAL: usize = 4;
 
 /// The central flow's settings (the scenario's `max_critical`, `candidate_fraction`, `relaxation`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
