@@ -138,6 +138,7 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 grad_evals: t.stats.grad_evals,
                 accepted_steps: t.stats.accepted_steps,
                 rejected_steps: t.stats.rejected_steps,
+                hvps: t.stats.hvps,
                 ensemble: m.ensemble.as_ref().map(EnsembleSummary::of),
                 diagnostics: diagnostics.and_then(|d| d.methods.get(i)),
             }

@@ -105,6 +105,7 @@ pub fn replot(
             accepted_steps: m.accepted_steps,
             rejected_steps: m.rejected_steps,
             wall_seconds: 0.0,
+            hvps: m.hvps,
         };
         let ensemble = match &m.ensemble {
             Some(saved) if figures.contains(&FigureKind::Ensemble) => {

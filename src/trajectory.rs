@@ -173,6 +173,9 @@ pub enum SolverFailure {
     /// rtol is at or below 10·ε (≈ 2.2e-15), which no f64 computation can meet (Hairer's DOP853 refuses
     /// it too); the solver is not started.
     ToleranceUnreachable,
+    /// The central flow's complementarity problem had no answer: an eigenvalue past the edge with no
+    /// third derivative to bring it back (∇S = 0), or non-finite data.
+    ComplementarityInfeasible,
 }
 
 impl SolverFailure {
@@ -185,6 +188,9 @@ impl SolverFailure {
             SolverFailure::MaxStepsReached => "raise the method's `max_steps`, loosen rtol, or shorten the horizon",
             SolverFailure::StiffnessDetected => {
                 "the flow is stiff here; loosen rtol, or use `rk4` with a small `dt`"
+            }
+            SolverFailure::ComplementarityInfeasible => {
+                "no covariance Σ ⪰ 0 holds the critical eigenvalues at 2/η here (the sharpness does not depend on w along its eigenvector); lower `candidate_fraction` or check the objective's third derivatives"
             }
             SolverFailure::ToleranceUnreachable => {
                 "rtol must be above 10·ε ≈ 2.2e-15 for f64 to meet it; use 1e-14 or looser"
@@ -251,6 +257,10 @@ pub struct RunStats {
     pub rejected_steps: u64,
     /// The method's own wall time in seconds.
     pub wall_seconds: f64,
+    /// Hessian-vector products made by the method's dynamics (the central flow's eigenvectors and third
+    /// derivatives; 0 for the others).
+    #[serde(default)]
+    pub hvps: u64,
 }
 
 /// A sampled path θ(t) with its losses. States are stored row-major: point i is

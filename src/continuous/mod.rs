@@ -1,6 +1,7 @@
 //! Continuous-time models: vector fields, kept apart from the solver that integrates them.
 
 mod adaptive;
+mod central;
 mod custom;
 mod field;
 mod modified;
@@ -11,6 +12,10 @@ mod sgd_modified;
 mod solve;
 
 pub use adaptive::{AdamOde, AdaptiveFlow, PreconditionedFlow, RmsPropFlow, SignFlow};
+pub use central::{
+    central_flow_watched, solve_sdcp, third_derivative, CentralFault, CentralFlow, CentralPoint,
+    CentralSettings, ConeFailure, EXACT_MAX_DIM, MAX_CRITICAL,
+};
 pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};
 pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};

@@ -105,6 +105,9 @@ pub struct MethodSummary<'a> {
     pub accepted_steps: u64,
     /// Rejected solver steps.
     pub rejected_steps: u64,
+    /// Hessian-vector products of the method's dynamics (central_flow; absent when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hvps: u64,
     /// The ensemble's statistics (sgd, sme), else null.
     pub ensemble: Option<EnsembleSummary>,
     /// The method's diagnostics (only with `[diagnostics]`).
@@ -249,6 +252,9 @@ pub struct SavedMethod {
     /// Rejected solver steps.
     #[serde(default)]
     pub rejected_steps: u64,
+    /// Hessian-vector products of the method's dynamics.
+    #[serde(default)]
+    pub hvps: u64,
     /// The `ensemble` object (sgd, sme).
     #[serde(default)]
     pub ensemble: Option<EnsembleSummary>,
@@ -274,4 +280,9 @@ pub struct SavedSharpness {
     pub hvps: u64,
     /// Points where Lanczos stopped at its cap.
     pub unconverged_points: usize,
+}
+
+/// serde's test for leaving a zero count out of summary.json.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -72,6 +72,9 @@ impl Objective for Jittered<'_> {
     fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
         self.inner.hvp(theta, v, out)
     }
+    fn third_derivative(&self, theta: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) -> bool {
+        self.inner.third_derivative(theta, u, v, out)
+    }
     fn known_minima(&self) -> Vec<Vec<f64>> {
         self.inner.known_minima()
     }

@@ -11,7 +11,7 @@ pub use run::{run_method, run_method_watched, MethodRun, Problem};
 pub use crate::continuous::ContinuousModel;
 pub use crate::discrete::DiscreteMethod;
 
-use crate::continuous::{AdaptiveFlow, ModifiedOrder, SolverSettings};
+use crate::continuous::{AdaptiveFlow, CentralSettings, ModifiedOrder, SolverSettings};
 use crate::discrete::{
     gd_threshold, heavy_ball_threshold, nesterov_threshold, AdaptiveMethod, BlockScales, MomentumStart,
     NesterovSchedule,
@@ -74,6 +74,14 @@ pub enum MethodKind {
         /// B, the modelled SGD's minibatch size (1 ≤ B ≤ n).
         batch_size: usize,
         /// How to integrate.
+        solver: SolverSettings,
+    },
+    /// The central flow of GD (η = run.step_size, Cohen et al. 2025): gradient flow plus the
+    /// covariance Σ that holds the critical Hessian eigenvalues at 2/η.
+    CentralFlow {
+        /// k_max, the candidate fraction and the relaxation rate.
+        settings: CentralSettings,
+        /// How to integrate it.
         solver: SolverSettings,
     },
     /// SGD, an ensemble of seeded paths.
@@ -168,7 +176,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The built-in kinds, as a scenario names them.
-    pub const NAMES: [&'static str; 20] = [
+    pub const NAMES: [&'static str; 21] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -189,6 +197,7 @@ impl MethodKind {
         "sign_flow",
         "preconditioned_flow",
         "sgd_modified_flow",
+        "central_flow",
     ];
 
     /// The kind's name (a scenario's `kind`, or the name a user's method gives itself).
@@ -202,6 +211,7 @@ impl MethodKind {
             MethodKind::SgdModifiedFlow { .. } => "sgd_modified_flow",
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
+            MethodKind::CentralFlow { .. } => "central_flow",
             MethodKind::Sgd(_) => "sgd",
             MethodKind::Sme(_) => "sme",
             MethodKind::Adaptive(a) => a.name(),
@@ -226,6 +236,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Continuous { .. } => MethodClass::Continuous,
             MethodKind::Sgd(_) => MethodClass::DiscreteEnsemble,
             MethodKind::Sme(_) => MethodClass::ContinuousEnsemble,
@@ -253,6 +264,7 @@ impl MethodKind {
             | MethodKind::NesterovOde(_)
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
         }
@@ -266,6 +278,7 @@ impl MethodKind {
             | MethodKind::SgdModifiedFlow { solver, .. }
             | MethodKind::HeavyBallFlow { solver, .. }
             | MethodKind::AdaptiveFlow { solver, .. }
+            | MethodKind::CentralFlow { solver, .. }
             | MethodKind::Continuous { solver, .. } => Some(solver),
             MethodKind::Gd
             | MethodKind::BlockGd(_)
@@ -295,17 +308,19 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => TimeMap::Eta,
         }
     }
 
     /// True when the method can run with a learning-rate schedule (t_k = Σ_{j<k} η_j): every kind on the
-    /// t = k·η map except the SME, whose noise model is for one η (a user's method or model on another
+    /// t = k·η map except the SME, whose noise model is for one η, and the central flow (a user's method or model on another
     /// map, Nesterov with the Su–Boyd–Candès schedule and its ODE are on t = k·√η).
     pub fn supports_schedule(&self) -> bool {
         match self {
-            MethodKind::Sme(_) => false,
+            // The central flow holds the critical eigenvalues at 2/η for one η.
+            MethodKind::Sme(_) | MethodKind::CentralFlow { .. } => false,
             MethodKind::Gd
             | MethodKind::BlockGd(_)
             | MethodKind::HeavyBall { .. }
@@ -345,6 +360,7 @@ impl MethodKind {
             | MethodKind::SgdModifiedFlow { .. }
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Continuous { .. }
             | MethodKind::Sme(_) => None,
         }
@@ -367,6 +383,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
+            | MethodKind::CentralFlow { .. }
             | MethodKind::Sme(_)
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
@@ -412,6 +429,13 @@ impl MethodKind {
             } => {
                 let mut v = solver(s);
                 v["batch_size"] = json!(batch_size);
+                v
+            }
+            MethodKind::CentralFlow { settings, solver: s } => {
+                let mut v = solver(s);
+                v["max_critical"] = json!(settings.max_critical);
+                v["candidate_fraction"] = json!(settings.candidate_fraction);
+                v["relaxation"] = json!(settings.relaxation);
                 v
             }
             MethodKind::ModifiedFlow { order, solver: s } => {

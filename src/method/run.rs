@@ -3,8 +3,8 @@
 
 use super::{HeavyBallForm, MethodKind};
 use crate::continuous::{
-    solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow, NesterovOde,
-    SgdModifiedFlow, SolverSettings, VectorField,
+    central_flow_watched, solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
+    NesterovOde, SgdModifiedFlow, SolverSettings, VectorField,
 };
 use crate::discrete::{
     adaptive_watched, blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched,
@@ -128,6 +128,9 @@ fn run_here(
                 &SgdModifiedFlow::new(objective, samples, eta, *batch_size),
                 solver,
             )
+        }
+        MethodKind::CentralFlow { settings, solver } => {
+            central_flow_watched(objective, theta0, &grid, settings, solver, loss_bound, watch)
         }
         MethodKind::Continuous { model, solver } => flow(model.0.field(objective, eta).as_ref(), solver),
         MethodKind::Sgd(_) | MethodKind::Sme(_) => {

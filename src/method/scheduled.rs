@@ -71,6 +71,7 @@ pub(super) fn scheduled_flow<'a>(
         | MethodKind::Adaptive(_)
         | MethodKind::Discrete(_)
         | MethodKind::Sgd(_)
+        | MethodKind::CentralFlow { .. }
         | MethodKind::Sme(_) => return None,
     };
     Some(traj)

@@ -99,6 +99,15 @@ impl Objective for Himmelblau {
         out[1] = hxy * v[0] + hyy * v[1];
     }
 
+    /// From f = (x² + y − 11)² + (x + y² − 7)²: ∂³f/∂x³ = 24x, ∂³f/∂x²∂y = 4, ∂³f/∂x∂y² = 4,
+    /// ∂³f/∂y³ = 24y.
+    fn third_derivative(&self, t: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) -> bool {
+        let (txxx, txxy, txyy, tyyy) = (24.0 * t[0], 4.0, 4.0, 24.0 * t[1]);
+        out[0] = txxx * u[0] * v[0] + txxy * (u[0] * v[1] + u[1] * v[0]) + txyy * u[1] * v[1];
+        out[1] = txxy * u[0] * v[0] + txyy * (u[0] * v[1] + u[1] * v[0]) + tyyy * u[1] * v[1];
+        true
+    }
+
     fn known_minima(&self) -> Vec<Vec<f64>> {
         Self::minima()
     }

@@ -126,6 +126,14 @@ pub trait Objective: Send + Sync {
         }
     }
 
+    /// Writes the third derivative D³L(θ)[u, v, ·] (the vector with entries Σ_jk ∂³L/∂θ_i∂θ_j∂θ_k u_j v_k,
+    /// the gradient of θ ↦ uᵀ∇²L(θ)v with u, v held fixed) into `out` and returns true when the objective
+    /// has it in closed form. The default returns false and leaves `out` alone: callers then take a central
+    /// difference of Hessian-vector products ([`crate::continuous::third_derivative`]).
+    fn third_derivative(&self, _theta: &[f64], _u: &[f64], _v: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
+
     /// The known global or local minima, where the objective has closed-form ones (for figures and
     /// end-state reports). Empty when unknown.
     fn known_minima(&self) -> Vec<Vec<f64>> {

@@ -103,6 +103,12 @@ impl Objective for Quadratic {
         self.apply(v, out);
     }
 
+    /// A quadratic's Hessian is constant: its third derivative is zero.
+    fn third_derivative(&self, _theta: &[f64], _u: &[f64], _v: &[f64], out: &mut [f64]) -> bool {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        true
+    }
+
     fn known_minima(&self) -> Vec<Vec<f64>> {
         if self.eigenvalues.last().is_some_and(|&l| l > 0.0) {
             vec![self.center.clone()]

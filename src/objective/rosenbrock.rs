@@ -65,6 +65,19 @@ impl Objective for Rosenbrock {
         }
     }
 
+    /// Term i's only non-zero third partials in (x, y) = (θ_i, θ_{i+1}): ∂³/∂x³ = 24b x and
+    /// ∂³/∂x²∂y = −4b (from b(y − x²)²; the (a − x)² part is quadratic).
+    fn third_derivative(&self, t: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) -> bool {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for i in 0..self.dim - 1 {
+            let (txxx, txxy) = (24.0 * self.b * t[i], -4.0 * self.b);
+            let (ux, uy, vx, vy) = (u[i], u[i + 1], v[i], v[i + 1]);
+            out[i] += txxx * ux * vx + txxy * (ux * vy + uy * vx);
+            out[i + 1] += txxy * ux * vx;
+        }
+        true
+    }
+
     fn known_minima(&self) -> Vec<Vec<f64>> {
         if self.dim == 2 {
             vec![vec![self.a, self.a * self.a]]

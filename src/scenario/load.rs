@@ -7,7 +7,7 @@ use super::objectives::{self, Built};
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
-use crate::continuous::AdaptiveFlow;
+use crate::continuous::{AdaptiveFlow, CentralSettings, EXACT_MAX_DIM, MAX_CRITICAL};
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, AdaptiveMethod, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
@@ -101,6 +101,9 @@ struct RawMethod {
     nu_start: Option<Spanned<String>>,
     preconditioner: Option<Spanned<Vec<Spanned<f64>>>>,
     optimizer: Option<Spanned<String>>,
+    max_critical: Option<Spanned<i64>>,
+    candidate_fraction: Option<Spanned<f64>>,
+    relaxation: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -515,6 +518,64 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
 pub const MAX_STEPS: i64 = crate::experiment::MAX_STEPS as i64;
 
 /// The solver keys shared by every continuous model.
+/// The central flow's keys: `max_critical` in 1..=MAX_CRITICAL,
+/// `candidate_fraction` in (0, 1], `relaxation` > 0; and an objective small enough for exact eigenvectors.
+fn central_settings(cx: &Ctx, m: &RawMethod, i: usize, objective: &dyn Objective) -> Result<CentralSettings> {
+    let key = |k: &str| format!("method[{i}].{k}");
+    let mut s = CentralSettings::default();
+    if objective.dim() > EXACT_MAX_DIM {
+        return Err(cx.err(
+            m.kind.span(),
+            key("kind"),
+            format!(
+                "central_flow needs the Hessian's top eigenvectors exactly, which flowgap computes for at most \
+                 {EXACT_MAX_DIM} parameters; this objective has {}",
+                objective.dim()
+            ),
+        ));
+    }
+    if let Some(k) = &m.max_critical {
+        let v = *k.get_ref();
+        if !(1..=MAX_CRITICAL as i64).contains(&v) || v as usize > objective.dim() {
+            return Err(cx.err(
+                k.span(),
+                key("max_critical"),
+                format!(
+                    "must be an integer from 1 to {} (and at most the objective's {} parameters), found {v}",
+                    MAX_CRITICAL,
+                    objective.dim()
+                ),
+            ));
+        }
+        s.max_critical = v as usize;
+    }
+    if let Some(f) = &m.candidate_fraction {
+        let v = *f.get_ref();
+        if !(v > 0.0 && v <= 1.0) {
+            return Err(cx.err(
+                f.span(),
+                key("candidate_fraction"),
+                format!("must be in (0, 1] (the share of 2/η above which an eigenvalue may be critical), found {v}"),
+            ));
+        }
+        s.candidate_fraction = v;
+    }
+    if let Some(r) = &m.relaxation {
+        let v = *r.get_ref();
+        if !(v.is_finite() && v > 0.0 && v <= 1e3) {
+            return Err(cx.err(
+                r.span(),
+                key("relaxation"),
+                format!(
+                    "must be a rate κη in (0, 1000] (1: the edge is re-approached at rate 1/η), found {v}"
+                ),
+            ));
+        }
+        s.relaxation = v;
+    }
+    Ok(s)
+}
+
 const SOLVER_KEYS: [&str; 5] = ["solver", "rtol", "atol", "max_steps", "dt"];
 
 fn build_method(
@@ -542,6 +603,11 @@ fn build_method(
         "gradient_flow" | "nesterov_ode" => SOLVER_KEYS.to_vec(),
         "modified_flow" => [&SOLVER_KEYS[..], &["order"]].concat(),
         "sgd_modified_flow" => [&SOLVER_KEYS[..], &["batch_size"]].concat(),
+        "central_flow" => [
+            &SOLVER_KEYS[..],
+            &["max_critical", "candidate_fraction", "relaxation"],
+        ]
+        .concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         "sgd" => {
             // With an optimizer, its keys too (an unknown optimizer is refused when it is built).
@@ -596,6 +662,7 @@ fn build_method(
         nu_start
     );
     refuse_unless_allowed!(preconditioner, optimizer);
+    refuse_unless_allowed!(max_critical, candidate_fraction, relaxation);
     let adaptive = AdaptiveKeys { cx, m, i, kind };
     let ensemble_keys = stochastic::Keys {
         kind: &m.kind,
@@ -734,6 +801,10 @@ fn build_method(
                 solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
             }
         }
+        "central_flow" => MethodKind::CentralFlow {
+            settings: central_settings(cx, m, i, objective)?,
+            solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
+        },
         "heavy_ball_flow" => {
             let form = match m.form.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
                 None | Some(("modified", _)) => {

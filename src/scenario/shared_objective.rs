@@ -26,6 +26,9 @@ impl Objective for SharedObjective {
     fn hvp(&self, theta: &[f64], v: &[f64], out: &mut [f64]) {
         self.0.hvp(theta, v, out)
     }
+    fn third_derivative(&self, theta: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) -> bool {
+        self.0.third_derivative(theta, u, v, out)
+    }
     fn known_minima(&self) -> Vec<Vec<f64>> {
         self.0.known_minima()
     }

@@ -8,6 +8,7 @@ mod adaptive_minibatch;
 mod adaptive_sharpness;
 mod bad_inputs;
 mod budget;
+mod central_flow;
 mod cli;
 mod data;
 mod determinism;

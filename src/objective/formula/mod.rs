@@ -84,6 +84,10 @@ pub struct Formula {
     gradient: Vec<FlatEx<f64>>,
     /// The second partials ∂²L/∂θ_i∂θ_j for i ≤ j, except those that exmex simplifies to the constant 0.
     hessian: Vec<(usize, usize, FlatEx<f64>)>,
+    /// The third partials ∂(∂²L/∂θ_i∂θ_j)/∂θ_k for i ≤ j and every k (constant zeros left out), built when
+    /// there are at most [`MAX_THIRD_PARAMS`] params and the second partials are small enough
+    /// ([`MAX_THIRD_WORK`]); `None` otherwise, and third derivatives are then differences of products.
+    third: Option<Vec<ThirdPartial>>,
     /// `order[k]` is the index in θ of exmex's k-th (alphabetical) variable.
     order: Vec<usize>,
     /// True when `params` is already in exmex's order.
@@ -201,12 +205,14 @@ impl Formula {
                 }
             }
         }
+        let third = third_partials(&hessian, params.len(), exmex_index);
         Ok(Formula {
             text: expr.to_string(),
             params: params.to_vec(),
             loss,
             gradient,
             hessian,
+            third,
             order,
             in_order,
         })
@@ -243,6 +249,48 @@ impl Formula {
             f(&buf)
         }
     }
+}
+
+/// A third partial ∂(∂²L/∂θ_i∂θ_j)/∂θ_k as (i, j, k, expression), i ≤ j.
+type ThirdPartial = (usize, usize, usize, FlatEx<f64>);
+
+/// The most params for which a formula carries symbolic third partials (d²(d + 1)/2 of them).
+pub const MAX_THIRD_PARAMS: usize = 4;
+
+/// The bound on Σ over second partials of d·n², n its operator count, for building third partials
+/// (the same measure as [`MAX_HESSIAN_WORK`], one differentiation more).
+const MAX_THIRD_WORK: usize = 65_536;
+
+/// The symbolic third partials of a small formula, or `None` (too many params, too large, or exmex
+/// declines one): the caller then differentiates Hessian-vector products numerically.
+fn third_partials(
+    hessian: &[(usize, usize, FlatEx<f64>)],
+    d: usize,
+    exmex_index: impl Fn(usize) -> usize,
+) -> Option<Vec<ThirdPartial>> {
+    if d > MAX_THIRD_PARAMS {
+        return None;
+    }
+    let work: usize = hessian
+        .iter()
+        .map(|(_, _, h)| {
+            let n = text::operator_count(h.unparse());
+            d * n * n
+        })
+        .sum();
+    if work > MAX_THIRD_WORK {
+        return None;
+    }
+    let mut third = Vec::new();
+    for (i, j, h) in hessian {
+        for k in 0..d {
+            let t = h.clone().partial(exmex_index(k)).ok()?;
+            if t.unparse().trim().parse::<f64>() != Ok(0.0) {
+                third.push((*i, *j, k, t));
+            }
+        }
+    }
+    Some(third)
 }
 
 /// Runs `f` on a thread of its own with a `stack`-byte stack, so exmex's recursion does not depend
@@ -373,6 +421,25 @@ impl Objective for Formula {
                 }
             }
         })
+    }
+
+    /// Σ_jk ∂³L/∂θ_m∂θ_j∂θ_k u_j v_k from the symbolic third partials ∂_k(∂²L/∂θ_i∂θ_j), i ≤ j: entry
+    /// (i, j, k) adds to row i with u_j and, when i ≠ j, to row j with u_i.
+    fn third_derivative(&self, theta: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) -> bool {
+        let Some(third) = &self.third else {
+            return false;
+        };
+        out.iter_mut().for_each(|o| *o = 0.0);
+        self.with_vars(theta, |vars| {
+            for (i, j, k, e) in third {
+                let t = eval(e, vars) * v[*k];
+                out[*i] += t * u[*j];
+                if i != j {
+                    out[*j] += t * u[*i];
+                }
+            }
+        });
+        true
     }
 }
 

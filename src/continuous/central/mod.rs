@@ -1,0 +1,362 @@
+//! The central flow of gradient descent (Cohen, Damian, Talwalkar, Kolter & Lee, "Understanding
+//! optimization in deep learning with central flows", ICLR 2025): the ODE that follows GD's time-averaged
+//! path through the edge of stability, on t = k·η,
+//!
+//! dw/dt = −∇L(w) − ½ Σ_ij X_ij ∇(u_iᵀ H(w) u_j),   Σ = Σ_ij X_ij u_i u_jᵀ,
+//!
+//! where u_1..u_k are the top eigenvectors of H = ∇²L(w) whose eigenvalues are near 2/η and X ⪰ 0 solves
+//! a semidefinite complementarity problem ([`cone`]) that keeps the critical block UᵀHU at or below 2/η.
+//! ∇(u_iᵀHu_j) (u held fixed) is the third derivative D³L[u_i, u_j, ·], exact where the objective has it,
+//! otherwise a central difference of Hessian-vector products ([`third_derivative`]).
+//!
+//! The constraint is imposed on the block's velocity with a relaxation rate κ (Baumgarte's
+//! stabilisation of a constraint): R = κ(2/η·I − Λ) − d(UᵀHU)/dt ⪰ 0, X ⪰ 0, ⟨X, R⟩ = 0. Once active it
+//! makes dλ/dt = κ(2/η − λ), so an eigenvalue that reaches the edge (or starts past it) is held there and
+//! numerical drift is pulled back; far below the edge the constraint is slack and X = 0 (gradient flow).
+//! The field is therefore continuous (Lipschitz) across entering and leaving the edge, with a kink where X
+//! leaves zero, which the adaptive solver's step control resolves: no event location is needed.
+//! The paper's own discretisation is this with κ = 1/Δt for its Euler substep Δt.
+
+mod cone;
+mod eigen;
+
+pub use cone::{solve_sdcp, ConeFailure};
+pub use eigen::{TopEigen, EXACT_MAX_DIM};
+
+use super::{solve_watched, SolverSettings, VectorField};
+use crate::objective::{norm, Objective};
+use crate::trajectory::{SolverFailure, Termination, TimeGrid, Trajectory};
+use crate::watch::Watch;
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+
+/// The most critical eigenvalues the complementarity problem may hold.
+pub const MAX_CRITICAL: usize = 4;
+
+/// The central flow's settings (the scenario's `max_critical`, `candidate_fraction`, `relaxation`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CentralSettings {
+    /// k_max: how many top eigenvalues may be critical at once (1 to [`MAX_CRITICAL`]).
+    pub max_critical: usize,
+    /// Top eigenvalues at or above this fraction of 2/η enter the complementarity problem (the paper's
+    /// code uses 0.975); below it they are taken as far from the edge.
+    pub candidate_fraction: f64,
+    /// κη, the relaxation rate κ of the constraint in units of 1/η.
+    pub relaxation: f64,
+}
+
+impl Default for CentralSettings {
+    fn default() -> Self {
+        CentralSettings {
+            max_critical: 1,
+            candidate_fraction: 0.95,
+            relaxation: 1.0,
+        }
+    }
+}
+
+/// Why the central flow's field could not be evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CentralFault {
+    /// The complementarity problem had no answer, or its data were not finite.
+    Cone(ConeFailure),
+}
+
+/// The central flow's quantities at one point w.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentralPoint {
+    /// The top min(k_max, d) eigenvalues of H(w), decreasing.
+    pub eigenvalues: Vec<f64>,
+    /// Their unit eigenvectors, row-major.
+    pub eigenvectors: Vec<f64>,
+    /// k: how many of them entered the complementarity problem.
+    pub critical: usize,
+    /// X (k×k, row-major): Σ = Σ_ij X_ij u_i u_jᵀ.
+    pub x: Vec<f64>,
+    /// tr Σ = tr X (σ² when k = 1).
+    pub sigma_trace: f64,
+    /// L(w).
+    pub loss: f64,
+    /// The predicted time average of GD's loss, L(w) + tr Σ/η.
+    pub predicted_loss: f64,
+    /// Hessian-vector products spent.
+    pub hvps: u64,
+}
+
+/// Buffers reused by every evaluation.
+struct Work {
+    eigen: TopEigen,
+    grad: Vec<f64>,
+    values: Vec<f64>,
+    vectors: Vec<f64>,
+    /// D³L[u_i, u_j, ·] for i ≤ j, pair p(i, j) at `pairs[p*d..(p+1)*d]`.
+    pairs: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    x: Vec<f64>,
+    plus: Vec<f64>,
+    minus: Vec<f64>,
+    critical: usize,
+}
+
+impl Work {
+    fn new(d: usize, kmax: usize) -> Self {
+        let npairs = kmax * (kmax + 1) / 2;
+        Work {
+            eigen: TopEigen::new(d),
+            grad: vec![0.0; d],
+            values: vec![0.0; kmax],
+            vectors: vec![0.0; kmax * d],
+            pairs: vec![0.0; npairs * d],
+            a: vec![0.0; kmax * kmax],
+            b: vec![0.0; kmax.pow(4)],
+            x: vec![0.0; kmax * kmax],
+            plus: vec![0.0; d],
+            minus: vec![0.0; d],
+            critical: 0,
+        }
+    }
+}
+
+/// The index of the pair (i, j), i ≤ j, among the k_max(k_max + 1)/2 pairs.
+fn pair(i: usize, j: usize) -> usize {
+    let (i, j) = if i <= j { (i, j) } else { (j, i) };
+    j * (j + 1) / 2 + i
+}
+
+/// The central flow of GD with step η on an objective, as a vector field for [`super::solve`].
+pub struct CentralFlow<'a> {
+    objective: &'a dyn Objective,
+    eta: f64,
+    settings: CentralSettings,
+    work: RefCell<Work>,
+    hvps: Cell<u64>,
+    fault: Cell<Option<CentralFault>>,
+}
+
+impl<'a> CentralFlow<'a> {
+    /// The central flow of GD with step `eta` on `objective`; `None` when the objective has more than
+    /// [`EXACT_MAX_DIM`] parameters (its eigenvectors would need Lanczos, not yet wired in).
+    pub fn new(objective: &'a dyn Objective, eta: f64, settings: CentralSettings) -> Option<Self> {
+        let d = objective.dim();
+        if d > EXACT_MAX_DIM {
+            return None;
+        }
+        let kmax = settings.max_critical.clamp(1, MAX_CRITICAL).min(d);
+        Some(CentralFlow {
+            objective,
+            eta,
+            settings,
+            work: RefCell::new(Work::new(d, kmax)),
+            hvps: Cell::new(0),
+            fault: Cell::new(None),
+        })
+    }
+
+    /// Hessian-vector products spent so far (eigenvectors and third derivatives).
+    pub fn hvps(&self) -> u64 {
+        self.hvps.get()
+    }
+
+    /// The first fault met, if any.
+    pub fn fault(&self) -> Option<CentralFault> {
+        self.fault.get()
+    }
+
+    /// Fills `work` at w: gradient, eigenpairs, third derivatives, A, B and X; returns k.
+    fn evaluate(&self, w: &[f64], work: &mut Work) -> Result<usize, CentralFault> {
+        let d = w.len();
+        let eta = self.eta;
+        let Work {
+            eigen,
+            grad,
+            values,
+            vectors,
+            pairs,
+            a,
+            b,
+            x,
+            plus,
+            minus,
+            critical,
+        } = work;
+        self.objective.gradient(w, grad);
+        let mut hvps = eigen.top(self.objective, w, values, vectors);
+        let edge = 2.0 / eta;
+        let k = values
+            .iter()
+            .take_while(|&&l| l >= self.settings.candidate_fraction * edge)
+            .count();
+        *critical = k;
+        if k == 0 {
+            self.hvps.set(self.hvps.get() + hvps);
+            return Ok(0);
+        }
+        for j in 0..k {
+            for i in 0..=j {
+                let p = pair(i, j);
+                let (u, v) = (&vectors[i * d..(i + 1) * d], &vectors[j * d..(j + 1) * d]);
+                hvps += third_derivative(
+                    self.objective,
+                    w,
+                    u,
+                    v,
+                    &mut pairs[p * d..(p + 1) * d],
+                    plus,
+                    minus,
+                );
+            }
+        }
+        self.hvps.set(self.hvps.get() + hvps);
+        let kappa = self.settings.relaxation / eta;
+        let dot = |p: usize, q: &[f64]| -> f64 {
+            pairs[p * d..(p + 1) * d].iter().zip(q).map(|(x, y)| x * y).sum()
+        };
+        for r in 0..k {
+            for c in 0..k {
+                let p = pair(r, c);
+                let relax = if r == c { kappa * (edge - values[r]) } else { 0.0 };
+                a[r * k + c] = relax + dot(p, grad);
+                for i in 0..k {
+                    for j in 0..k {
+                        let q = pair(i, j);
+                        b[(r * k + c) * k * k + i * k + j] = 0.5 * dot(p, &pairs[q * d..(q + 1) * d]);
+                    }
+                }
+            }
+        }
+        solve_sdcp(k, &a[..k * k], &b[..k.pow(4)], &mut x[..k * k]).map_err(CentralFault::Cone)?;
+        Ok(k)
+    }
+
+    /// The central flow's quantities at `w` (eigenvalues, X, tr Σ and the predicted loss).
+    pub fn point(&self, w: &[f64]) -> Result<CentralPoint, CentralFault> {
+        let before = self.hvps.get();
+        let mut work = self.work.borrow_mut();
+        let k = self.evaluate(w, &mut work)?;
+        let sigma_trace = (0..k).map(|i| work.x[i * k + i]).sum::<f64>();
+        let loss = self.objective.loss(w);
+        Ok(CentralPoint {
+            eigenvalues: work.values.clone(),
+            eigenvectors: work.vectors.clone(),
+            critical: k,
+            x: work.x[..k * k].to_vec(),
+            sigma_trace,
+            loss,
+            predicted_loss: loss + sigma_trace / self.eta,
+            hvps: self.hvps.get() - before,
+        })
+    }
+}
+
+impl VectorField for CentralFlow<'_> {
+    fn dim(&self) -> usize {
+        self.objective.dim()
+    }
+
+    fn eval(&self, _t: f64, w: &[f64], out: &mut [f64]) {
+        let d = w.len();
+        let mut work = self.work.borrow_mut();
+        match self.evaluate(w, &mut work) {
+            Ok(k) => {
+                for (o, g) in out.iter_mut().zip(&work.grad) {
+                    *o = -g;
+                }
+                // −½ Σ_ij X_ij G_ij over ordered pairs (X symmetric).
+                for i in 0..k {
+                    for j in 0..k {
+                        let c = 0.5 * work.x[i * k + j];
+                        if c != 0.0 {
+                            let p = pair(i, j);
+                            for (o, gp) in out.iter_mut().zip(&work.pairs[p * d..(p + 1) * d]) {
+                                *o -= c * gp;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(fault) => {
+                if self.fault.get().is_none() {
+                    self.fault.set(Some(fault));
+                }
+                // A non-finite field stops the solver; the runner names the fault.
+                out.iter_mut().for_each(|o| *o = f64::NAN);
+            }
+        }
+    }
+}
+
+/// Writes D³L(θ)[u, v, ·] into `out` and returns the Hessian-vector products spent: the objective's
+/// closed form when it has one ([`Objective::third_derivative`], 0 products), else the central
+/// difference (H(θ + εu)v − H(θ − εu)v)/(2ε) (2 products) with ε = ∛u_mach·(1 + ‖θ‖)/‖u‖, which balances
+/// the O(ε²) truncation against the O(u_mach/ε) rounding (docs/methods.md states the error). `plus` and
+/// `minus` are scratch buffers of length d.
+pub fn third_derivative(
+    objective: &dyn Objective,
+    theta: &[f64],
+    u: &[f64],
+    v: &[f64],
+    out: &mut [f64],
+    plus: &mut [f64],
+    minus: &mut [f64],
+) -> u64 {
+    if objective.third_derivative(theta, u, v, out) {
+        return 0;
+    }
+    let unorm = norm(u);
+    if unorm == 0.0 || !unorm.is_finite() {
+        out.iter_mut().zip(u).for_each(|(o, x)| *o = 0.0 * x);
+        return 0;
+    }
+    let h = f64::EPSILON.cbrt() * (1.0 + norm(theta)) / unorm;
+    for i in 0..theta.len() {
+        plus[i] = theta[i] + h * u[i];
+        minus[i] = theta[i] - h * u[i];
+    }
+    objective.hvp(plus, v, out);
+    // `plus` is no longer needed as a point: reuse it for H(θ − εu)v.
+    objective.hvp(minus, v, plus);
+    for i in 0..theta.len() {
+        out[i] = (out[i] - plus[i]) / (2.0 * h);
+    }
+    2
+}
+
+/// Integrates the central flow of GD (step `grid.step_size`) from `theta0` over `grid`, like
+/// [`super::solve_watched`]; the trajectory's `stats.hvps` counts the Hessian-vector products, and a
+/// complementarity problem without an answer ends it with
+/// [`SolverFailure::ComplementarityInfeasible`].
+pub fn central_flow_watched(
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &CentralSettings,
+    solver: &SolverSettings,
+    loss_bound: f64,
+    watch: &Watch,
+) -> Trajectory {
+    let Some(field) = CentralFlow::new(objective, grid.step_size, *settings) else {
+        let mut traj = Trajectory::with_capacity(objective.dim(), 1);
+        let mut grad = vec![0.0; objective.dim()];
+        let loss = objective.loss_gradient(theta0, &mut grad);
+        traj.push(0, 0.0, theta0, loss, norm(&grad), &[]);
+        traj.termination = Termination::SolverFailed {
+            failure: SolverFailure::ComplementarityInfeasible,
+            t: 0.0,
+            advice: format!("central_flow needs at most {EXACT_MAX_DIM} parameters"),
+        };
+        return traj;
+    };
+    let mut traj = solve_watched(&field, objective, theta0, grid, solver, loss_bound, watch);
+    traj.stats.hvps = field.hvps();
+    if let Some(CentralFault::Cone(_)) = field.fault() {
+        if let Termination::Diverged { t, .. } = traj.termination {
+            traj.termination = Termination::SolverFailed {
+                failure: SolverFailure::ComplementarityInfeasible,
+                t,
+                advice: SolverFailure::ComplementarityInfeasible.advice().to_string(),
+            };
+        }
+    }
+    traj
+}

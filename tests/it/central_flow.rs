@@ -1,0 +1,294 @@
+//! The central flow (Cohen, Damian, Talwalkar, Kolter & Lee 2025), checked against mathematics:
+//! - third derivatives: the exact ones of Rosenbrock, Himmelblau and a formula against the central
+//!   difference of exact Hessian-vector products, and ∇S = D³L[u, u, ·] against a finite difference of
+//!   the top eigenvalue S(w) itself;
+//! - the k = 1 closed form σ² = max(0, 2(⟨−∇L, ∇S⟩ − κ(2/η − S))/‖∇S‖²), which at S = 2/η is the paper's
+//!   σ² = 2⟨−∇L, ∇S⟩/‖∇S‖², and the field −∇L − ½σ²∇S;
+//! - a quadratic: below the edge the central flow is gradient flow; past it no Σ can help (∇S = 0) and
+//!   the run ends with the named failure `complementarity_infeasible`;
+//! - the `central_flow_toy` scenario: the claims (S held within 1e-6 of 2/η once critical, σ² = 2α,
+//!   GD's mean x² within 2% of σ², GD's mean y closer to the central flow's than to gradient flow's).
+
+use flowgap::continuous::{third_derivative, CentralFlow, CentralSettings, VectorField};
+use flowgap::objective::{Formula, Himmelblau, Objective, Quadratic, Rosenbrock};
+use flowgap::scenario;
+use flowgap::trajectory::{SolverFailure, Termination};
+use std::path::Path;
+
+/// An objective with its closed-form third derivative hidden, so that [`third_derivative`] differences
+/// Hessian-vector products.
+struct NoThird<'a>(&'a dyn Objective);
+
+impl Objective for NoThird<'_> {
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+    fn loss(&self, t: &[f64]) -> f64 {
+        self.0.loss(t)
+    }
+    fn gradient(&self, t: &[f64], g: &mut [f64]) {
+        self.0.gradient(t, g)
+    }
+    fn hvp(&self, t: &[f64], v: &[f64], out: &mut [f64]) {
+        self.0.hvp(t, v, out)
+    }
+}
+
+fn toy() -> Formula {
+    Formula::new(
+        "0.5*(1 + y)*x^2 + 0.000001*x - 0.05*y",
+        &["x".to_string(), "y".to_string()],
+    )
+    .unwrap()
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// Differences of exact HVPs against the closed forms at scattered points and directions: the stated
+/// error (docs/methods.md) is about 1e-10 relative; the test allows 1e-8.
+#[test]
+fn differenced_third_derivatives_match_the_closed_forms() {
+    let rosen = Rosenbrock {
+        a: 1.0,
+        b: 100.0,
+        dim: 3,
+    };
+    let formula = Formula::new("x^3*y + sin(x*y) + exp(0.3*y)", &["x".into(), "y".into()]).unwrap();
+    let cases: Vec<(&dyn Objective, Vec<f64>)> = vec![
+        (&rosen, vec![-1.2, 1.0, 0.4]),
+        (&rosen, vec![0.3, -0.7, 2.0]),
+        (&Himmelblau, vec![-2.5, 1.75]),
+        (&Himmelblau, vec![3.1, -0.2]),
+        (&formula, vec![0.7, -1.3]),
+        (&formula, vec![-1.1, 0.4]),
+    ];
+    let mut worst = 0.0f64;
+    for (obj, theta) in cases {
+        let d = obj.dim();
+        let u: Vec<f64> = (0..d).map(|i| 0.3 + 0.7 * (i as f64).sin()).collect();
+        let v: Vec<f64> = (0..d).map(|i| -0.5 + 0.9 * (i as f64 * 1.7).cos()).collect();
+        for (a, b) in [(&u, &v), (&u, &u), (&v, &u)] {
+            let mut exact = vec![0.0; d];
+            assert!(
+                obj.third_derivative(&theta, a, b, &mut exact),
+                "closed form expected"
+            );
+            let (mut fd, mut p, mut m) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+            let hvps = third_derivative(&NoThird(obj), &theta, a, b, &mut fd, &mut p, &mut m);
+            assert_eq!(hvps, 2);
+            let err =
+                norm(&exact.iter().zip(&fd).map(|(x, y)| x - y).collect::<Vec<_>>()) / norm(&exact).max(1.0);
+            worst = worst.max(err);
+            assert!(err < 1e-8, "θ = {theta:?}: exact {exact:?}, differenced {fd:?}");
+        }
+    }
+    eprintln!("worst relative error of differenced third derivatives: {worst:.2e}");
+    // A quadratic's third derivative is zero, exactly and at no cost.
+    let q = Quadratic::from_eigenvalues(&[3.0, 1.0], vec![0.0, 0.0]);
+    let mut out = [1.0; 2];
+    assert_eq!(
+        third_derivative(
+            &q,
+            &[1.0, 2.0],
+            &[1.0, 0.0],
+            &[0.0, 1.0],
+            &mut out,
+            &mut [0.0; 2],
+            &mut [0.0; 2]
+        ),
+        0
+    );
+    assert_eq!(out, [0.0, 0.0]);
+}
+
+/// The largest eigenvalue of a 2×2 symmetric Hessian, assembled from HVPs.
+fn top_eigenvalue(obj: &dyn Objective, w: &[f64]) -> f64 {
+    let (mut c0, mut c1) = ([0.0; 2], [0.0; 2]);
+    obj.hvp(w, &[1.0, 0.0], &mut c0);
+    obj.hvp(w, &[0.0, 1.0], &mut c1);
+    let (a, b, c) = (c0[0], 0.5 * (c0[1] + c1[0]), c1[1]);
+    0.5 * (a + c) + (0.25 * (a - c) * (a - c) + b * b).sqrt()
+}
+
+/// σ² and the field from the k = 1 closed form, with ∇S taken as a central difference of S(w) = λ_max
+/// itself (independent of the third-derivative code), on Himmelblau and the toy, at points where S is
+/// past, at and below 2/η.
+#[test]
+fn one_critical_eigenvalue_gives_the_closed_form() {
+    let formula = toy();
+    let cases: Vec<(&dyn Objective, Vec<f64>)> = vec![
+        (&Himmelblau, vec![-2.5, 1.75]),
+        (&Himmelblau, vec![3.3, 0.4]),
+        (&formula, vec![0.02, 19.0]),
+        (&formula, vec![-0.3, 19.5]),
+        (&formula, vec![0.1, 18.8]),
+    ];
+    for (obj, w) in cases {
+        let s = top_eigenvalue(obj, &w);
+        // η with 2/η just above, at, or below S, so every branch of the closed form is met.
+        for (eta, settings) in [
+            (2.0 / s, CentralSettings::default()),
+            (2.0 / (1.01 * s), CentralSettings::default()),
+            (
+                2.0 / (0.99 * s),
+                CentralSettings {
+                    candidate_fraction: 0.5,
+                    relaxation: 0.5,
+                    ..CentralSettings::default()
+                },
+            ),
+        ] {
+            let h = 1e-5;
+            let grad_s: Vec<f64> = (0..2)
+                .map(|i| {
+                    let (mut p, mut m) = (w.clone(), w.clone());
+                    p[i] += h;
+                    m[i] -= h;
+                    (top_eigenvalue(obj, &p) - top_eigenvalue(obj, &m)) / (2.0 * h)
+                })
+                .collect();
+            let mut g = [0.0; 2];
+            obj.gradient(&w, &mut g);
+            let kappa = settings.relaxation / eta;
+            let drive = -g[0] * grad_s[0] - g[1] * grad_s[1] - kappa * (2.0 / eta - s);
+            let expected = (2.0 * drive / (grad_s[0].powi(2) + grad_s[1].powi(2))).max(0.0);
+            let flow = CentralFlow::new(obj, eta, settings).unwrap();
+            let p = flow.point(&w).unwrap();
+            assert_eq!(p.critical, 1);
+            assert!((p.eigenvalues[0] - s).abs() < 1e-12 * s);
+            assert!(
+                (p.sigma_trace - expected).abs() < 1e-6 * (1.0 + expected),
+                "w = {w:?}, η = {eta}: σ² = {} vs closed form {expected}",
+                p.sigma_trace
+            );
+            assert_eq!(p.predicted_loss, p.loss + p.sigma_trace / eta);
+            let mut field = [0.0; 2];
+            flow.eval(0.0, &w, &mut field);
+            for i in 0..2 {
+                let want = -g[i] - 0.5 * expected * grad_s[i];
+                assert!(
+                    (field[i] - want).abs() < 1e-6 * (1.0 + want.abs()),
+                    "field {field:?}"
+                );
+            }
+        }
+    }
+}
+
+/// On a quadratic the sharpness is constant: below 2/η the central flow is gradient flow (e^{−λt}
+/// per eigendirection); at or past it no covariance can lower it (∇S = 0), which is a named failure.
+#[test]
+fn on_a_quadratic_it_is_gradient_flow_below_the_edge_and_a_named_failure_past_it() {
+    use flowgap::continuous::SolverSettings;
+    use flowgap::method::{run_method, MethodKind};
+    use flowgap::trajectory::TimeGrid;
+    let q = Quadratic::from_eigenvalues(&[3.0, 1.0], vec![0.0, 0.0]);
+    let kind = MethodKind::CentralFlow {
+        settings: CentralSettings::default(),
+        solver: SolverSettings::dop853(1e-12, 1e-14),
+    };
+    let below = run_method(&kind, &q, &[1.0, 1.0], &TimeGrid::new(0.5, 20, 1), 1e10);
+    assert_eq!(below.termination, Termination::Completed);
+    for (k, &t) in below.times.iter().enumerate() {
+        let s = below.state(k);
+        // Quadratic::from_eigenvalues is diagonal: θ_i(t) = e^{−λ_i t}.
+        assert!((s[0] - (-3.0 * t).exp()).abs() < 1e-9 && (s[1] - (-t).exp()).abs() < 1e-9);
+    }
+    assert_eq!(
+        below.stats.hvps,
+        below.stats.grad_evals * 2,
+        "d = 2 products per evaluation"
+    );
+    let past = run_method(&kind, &q, &[1.0, 1.0], &TimeGrid::new(0.7, 20, 1), 1e10);
+    match past.termination {
+        Termination::SolverFailed { failure, .. } => {
+            assert_eq!(failure, SolverFailure::ComplementarityInfeasible)
+        }
+        other => panic!("expected the named failure, got {other:?}"),
+    }
+}
+
+/// The claims on `central_flow_toy` (α = 0.05, η = 0.1, 2/η = 20, steps 30,000–60,000 as
+/// GD's averaging window).
+#[test]
+fn central_flow_toy_holds_the_edge_with_sigma_squared_two_alpha() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let sc = scenario::load(&scenario::named_path(&dir, "central_flow_toy")).unwrap();
+    let report = sc.experiment.run();
+    let (alpha, eta) = (0.05, 0.1);
+    let objective = toy();
+    let central = &report.method("central").unwrap().trajectory;
+    let flow_run = &report.method("flow").unwrap().trajectory;
+    let gd = &report.method("gd").unwrap().trajectory;
+    for t in [central, flow_run, gd] {
+        assert_eq!(t.termination, Termination::Completed);
+        assert_eq!(t.len(), 60_001);
+    }
+    assert!(central.stats.hvps > 0);
+    // S and σ² along the central flow, at every 100th point.
+    let cf = CentralFlow::new(&objective, eta, CentralSettings::default()).unwrap();
+    let mut critical_from = None;
+    for k in (0..central.len()).step_by(100) {
+        let p = cf.point(central.state(k)).unwrap();
+        let s = p.eigenvalues[0];
+        if critical_from.is_none() && (s - 2.0 / eta).abs() < 1e-6 {
+            critical_from = Some(k);
+        }
+        if critical_from.is_some() {
+            assert!((s - 2.0 / eta).abs() < 1e-6, "step {k}: S = {s}");
+            assert!(
+                (p.sigma_trace - 2.0 * alpha).abs() < 1e-6,
+                "step {k}: σ² = {}",
+                p.sigma_trace
+            );
+        }
+    }
+    // y rises from 10 at rate α until S = 1 + y reaches 20: critical from t ≈ 180 (step 1800), plus the
+    // relaxation's approach (rate 1/η: under a hundred steps to 1e-6).
+    let from = critical_from.expect("the central flow reaches the edge");
+    assert!((1800..2000).contains(&from), "critical from step {from}");
+    // GD over steps 30,000–60,000.
+    let window = 30_000..=60_000;
+    let n = (*window.end() - *window.start() + 1) as f64;
+    let mean_x2 = window.clone().map(|k| gd.state(k)[0].powi(2)).sum::<f64>() / n;
+    assert!(
+        (mean_x2 - 2.0 * alpha).abs() < 0.02 * 2.0 * alpha,
+        "GD's mean x² = {mean_x2} vs σ² = {}",
+        2.0 * alpha
+    );
+    let mean = |t: &flowgap::trajectory::Trajectory| window.clone().map(|k| t.state(k)[1]).sum::<f64>() / n;
+    let (gd_y, central_y, flow_y) = (mean(gd), mean(central), mean(flow_run));
+    assert!(
+        (gd_y - central_y).abs() < (gd_y - flow_y).abs(),
+        "mean y: gd {gd_y}, central {central_y}, flow {flow_y}"
+    );
+    eprintln!("GD mean x² {mean_x2:.5}; mean y: gd {gd_y:.4}, central {central_y:.4}, flow {flow_y:.4}");
+}
+
+/// With room for two critical eigenvalues (the cone solver) the toy's central flow is unchanged: its
+/// second eigenvalue, about −x²/(1 + y), never nears 2/η, so the problem stays the k = 1 closed form.
+#[test]
+fn two_candidate_eigenvalues_leave_the_toy_unchanged() {
+    use flowgap::continuous::SolverSettings;
+    use flowgap::method::{run_method, MethodKind};
+    use flowgap::trajectory::TimeGrid;
+    let objective = toy();
+    let grid = TimeGrid::new(0.1, 4000, 10);
+    let run = |k| {
+        let kind = MethodKind::CentralFlow {
+            settings: CentralSettings {
+                max_critical: k,
+                ..CentralSettings::default()
+            },
+            solver: SolverSettings::dop853(1e-10, 1e-12),
+        };
+        run_method(&kind, &objective, &[0.1, 10.0], &grid, 1e10)
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(two.termination, Termination::Completed);
+    for (a, b) in one.states.iter().zip(&two.states) {
+        assert!((a - b).abs() < 1e-9 * (1.0 + a.abs()), "{a} vs {b}");
+    }
+}
