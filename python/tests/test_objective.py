@@ -193,7 +193,7 @@ def tanh_net(x, y, hidden):
     return dim, loss, grad
 
 
-def test_a_tanh_network_runs_gd_the_flow_and_sharpness_tracking():
+def test_a_tanh_network_runs_gd_the_flow_and_sharpness_tracking(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 3))
     y = np.sin(x[:, 0]) + 0.5 * x[:, 1]
@@ -230,6 +230,34 @@ def test_a_tanh_network_runs_gd_the_flow_and_sharpness_tracking():
     sharp = report.summary["methods"][0]["diagnostics"]["sharpness"]
     assert 0 < sharp["max_lambda_1"] < 2 / 0.05
     assert obj.calls["grad"] > 400
+    for kind in ("loss", "distance", "sharpness"):
+        png = tmp_path / f"{kind}.png"
+        report.figure(kind, png)
+        assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_figures_of_a_python_objective_and_an_exception_while_drawing(tmp_path):
+    A2 = np.diag([4.0, 1.0])
+    state = {"fail": False}
+
+    def loss(th):
+        if state["fail"]:
+            raise Boom("loss failed while drawing")
+        return 0.5 * th @ A2 @ th
+
+    obj = flowgap.Objective(2, loss=loss, grad=lambda th: A2 @ th)
+    d = scenario(obj, METHODS[:2], steps=50)
+    d["init"] = {"point": [1.0, 1.0]}
+    report = flowgap.run(d)
+    # The phase portrait samples the loss on a lattice: through the Python callable.
+    before = obj.calls["loss"]
+    report.figure("phase_portrait", tmp_path / "portrait.png")
+    assert obj.calls["loss"] > before
+    assert (tmp_path / "portrait.png").read_bytes()[:4] == b"\x89PNG"
+    state["fail"] = True
+    with pytest.raises(Boom):
+        report.figure("phase_portrait", tmp_path / "again.png")
+    assert not (tmp_path / "again.png").exists()
 
 
 def test_jax_objective():
