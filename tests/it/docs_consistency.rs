@@ -507,7 +507,7 @@ fn matches_template(template: &str, w: &str, is_name: &dyn Fn(&str) -> bool) -> 
 
 /// True for a repository path that names a real file or folder (no placeholder in it).
 fn is_repo_path(token: &str) -> bool {
-    ["src/", "tests/", "benches/", "scenarios/", "docs/"].iter().any(|p| token.starts_with(p))
+    ["src/", "tests/", "benches/", "scenarios/", "docs/", "python/"].iter().any(|p| token.starts_with(p))
         && !token.contains(['<', '{', '*', '…'])
         && !token.chars().any(|c| c.is_ascii_uppercase())
         // A hidden folder (benches/python/.venv) is made by a script, not kept in the repository.
