@@ -211,6 +211,21 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     check(&cx, raw, objective, source_file(src, path))
 }
 
+/// [`parse`] with the objective given (with its settings for summary.json) instead of built from
+/// `[objective]`, whose `kind` is then only a label: for objectives defined outside flowgap's kinds (the
+/// Python package's objectives written in Python, python/). Every other key gets [`parse`]'s checks.
+pub fn parse_with_objective(
+    src: &str,
+    path: &Path,
+    objective: Box<dyn Objective>,
+    settings: serde_json::Value,
+) -> Result<Scenario> {
+    let cx = Ctx { path, src };
+    refuse_blank(&cx)?;
+    let raw: RawScenario = cx.deserialize()?;
+    check(&cx, raw, (objective, settings), source_file(src, path))
+}
+
 /// A scenario from the tree of its file ([`Ctx::tree`], with a sweep's grid point set in it) and an
 /// objective already built from the same file's `[objective]`: every check of [`parse`] but the
 /// objective's, without reading the text again.

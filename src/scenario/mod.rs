@@ -24,7 +24,7 @@ pub use budget::{
     check_budget, memory_budget, parse_size, work_budget, DEFAULT_MEMORY_BUDGET, DEFAULT_WORK_BUDGET,
     MEMORY_BUDGET_VAR, WORK_BUDGET_VAR,
 };
-pub use load::{load, parse, read_source, MAX_STEPS};
+pub use load::{load, parse, parse_with_objective, read_source, MAX_STEPS};
 
 use crate::error::{Error, Result};
 use crate::experiment::Experiment;

@@ -345,7 +345,19 @@ impl Program {
         let mut functions = BTreeSet::new();
         let mut files = Vec::new();
         rust_files(&root().join("src"), &mut files);
+        // The Python package's extension (docs/python.md names its API).
+        rust_files(&root().join("python").join("src"), &mut files);
         let src_count = files.len();
+        // And its Python module: the words of its code (comment lines left out).
+        for entry in std::fs::read_dir(root().join("python").join("flowgap")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "py") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+                    names.extend(words(line).map(str::to_string));
+                }
+            }
+        }
         rust_files(&root().join("tests"), &mut files);
         rust_files(&root().join("benches"), &mut files);
         for (n, path) in files.iter().enumerate() {
@@ -495,7 +507,7 @@ fn matches_template(template: &str, w: &str, is_name: &dyn Fn(&str) -> bool) -> 
 
 /// True for a repository path that names a real file or folder (no placeholder in it).
 fn is_repo_path(token: &str) -> bool {
-    ["src/", "tests/", "benches/", "scenarios/", "docs/"].iter().any(|p| token.starts_with(p))
+    ["src/", "tests/", "benches/", "scenarios/", "docs/", "python/"].iter().any(|p| token.starts_with(p))
         && !token.contains(['<', '{', '*', '…'])
         && !token.chars().any(|c| c.is_ascii_uppercase())
         // A hidden folder (benches/python/.venv) is made by a script, not kept in the repository.
