@@ -109,7 +109,7 @@ pub enum ImageFormat {
     Png,
     /// Vector, for the web and for editing.
     Svg,
-    /// Vector with the fonts embedded, for papers (LaTeX's `\includegraphics`).
+    /// Vector with the fonts embedded, for papers (LaTeX includes it as it is).
     Pdf,
 }
 
