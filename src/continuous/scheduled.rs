@@ -14,7 +14,7 @@
 //! costs an initial step-size guess (two evaluations) per segment: that is the price of integrating across
 //! a discontinuous η(t) at full order.
 
-use super::solve::{integrate_adaptive, named_failure, substeps, Rescaled};
+use super::solve::{failure_ending, integrate_adaptive, named_failure, substeps, Rescaled};
 use super::{SolverKind, SolverSettings, VectorField, MIN_RTOL};
 use crate::objective::{norm, Objective};
 use crate::trajectory::{SolverFailure, Termination, TimeGrid, Trajectory};
@@ -196,19 +196,7 @@ pub fn solve_scheduled_watched<'f>(
         if let Some(limit) = time_limit {
             traj.termination = limit;
         } else if let Some((failure, t)) = failure {
-            traj.termination = if first_non_finite.get().is_finite() {
-                Termination::Diverged {
-                    step: traj.steps.last().copied().unwrap_or(0),
-                    t,
-                    reason: format!("the vector field became non-finite near t = {t:.6e} ({failure:?})"),
-                }
-            } else {
-                Termination::SolverFailed {
-                    failure,
-                    t,
-                    advice: failure.advice().to_string(),
-                }
-            };
+            traj.termination = failure_ending(failure, t, &traj, first_non_finite.get().is_finite());
         }
     }
     traj.stats.grad_evals = evals.get();

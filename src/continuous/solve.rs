@@ -462,21 +462,8 @@ where
             traj.termination = limit;
         } else if let Some((failure, t)) = failure {
             let s_bad = first_non_finite.get();
-            traj.termination = if s_bad.is_finite() && s_bad * grid.spacing() <= t + grid.spacing() {
-                // The solver shrank its step against a field that had stopped being finite: the flow
-                // blew up, which is divergence, not a solver fault.
-                Termination::Diverged {
-                    step: traj.steps.last().copied().unwrap_or(0),
-                    t,
-                    reason: format!("the vector field became non-finite near t = {t:.6e} ({failure:?})"),
-                }
-            } else {
-                Termination::SolverFailed {
-                    failure,
-                    t,
-                    advice: failure.advice().to_string(),
-                }
-            };
+            let blew_up = s_bad.is_finite() && s_bad * grid.spacing() <= t + grid.spacing();
+            traj.termination = failure_ending(failure, t, &traj, blew_up);
         }
     }
     traj.stats.grad_evals = evals.get();
@@ -580,6 +567,30 @@ pub(super) fn named_failure(e: &IntegrationError, spacing: f64) -> (SolverFailur
         IntegrationError::MaxNumStepReached { x, .. } => (SolverFailure::MaxStepsReached, x * spacing),
         IntegrationError::StepSizeUnderflow { x } => (SolverFailure::StepSizeUnderflow, x * spacing),
         IntegrationError::StiffnessDetected { x } => (SolverFailure::StiffnessDetected, x * spacing),
+    }
+}
+
+/// How a solver failure at time `t` ends a run: divergence when the vector field had stopped being finite
+/// (`blew_up`: the solver shrank its step against a flow that blew up, not a solver fault), otherwise the
+/// named failure with its advice.
+pub(super) fn failure_ending(
+    failure: SolverFailure,
+    t: f64,
+    traj: &Trajectory,
+    blew_up: bool,
+) -> Termination {
+    if blew_up {
+        Termination::Diverged {
+            step: traj.steps.last().copied().unwrap_or(0),
+            t,
+            reason: format!("the vector field became non-finite near t = {t:.6e} ({failure:?})"),
+        }
+    } else {
+        Termination::SolverFailed {
+            failure,
+            t,
+            advice: failure.advice().to_string(),
+        }
     }
 }
 
