@@ -1,6 +1,7 @@
 //! Momentum methods, modified flows and their ODEs, tested against mathematics: closed forms, exact
 //! linear recursions, and orders of accuracy measured as log–log slopes over halvings of η.
 
+use super::quadratic_closed_form::{rel_err, rotated_quadratic};
 use flowgap::compare::compare;
 use flowgap::continuous::{
     heavy_ball_correction, solve, third_derivative_along, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
@@ -325,21 +326,6 @@ fn heavy_ball_second_order_ode_follows_heavy_ball_to_eta_squared() {
         (hb, solve(&field, &q, &[1.0, 0.3], g, &dop853(1e-12), 1e10))
     });
     assert!((slope - 2.0).abs() < 0.15, "slope {slope} from {gaps:?}");
-}
-
-/// A non-diagonal symmetric positive-definite 3×3 matrix with eigenvalues 20, 3, 0.5.
-fn rotated_quadratic() -> Quadratic {
-    let q = nalgebra::Rotation3::from_euler_angles(0.3, -0.7, 1.1).into_inner();
-    let q = DMatrix::from_fn(3, 3, |i, j| q[(i, j)]);
-    let a = &q * DMatrix::from_diagonal(&DVector::from_vec(vec![20.0, 3.0, 0.5])) * q.transpose();
-    let a = (&a + a.transpose()) * 0.5;
-    Quadratic::new(a, vec![0.0; 3])
-}
-
-fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let num: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
-    let den: f64 = y.iter().map(|b| b * b).sum::<f64>().sqrt();
-    num / den.max(1e-300)
 }
 
 #[test]

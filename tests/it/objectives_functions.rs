@@ -3,6 +3,7 @@
 //! closed forms, formula against the hand-written Rosenbrock, the noise against its distribution, and
 //! bad scenario input against the exact line and column of the fault.
 
+use super::quadratic_closed_form::rel_err;
 use flowgap::objective::{
     Beale, DoubleWell, Formula, NoisyGradient, NoisyQuadratic, Objective, Quadratic, Rastrigin, Rosenbrock,
 };
@@ -13,12 +14,6 @@ use std::path::Path;
 
 fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-/// ‖x − y‖ / ‖y‖.
-fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let diff: Vec<f64> = x.iter().zip(y).map(|(a, b)| a - b).collect();
-    norm(&diff) / norm(y).max(1e-300)
 }
 
 /// ∂L/∂θ_i ≈ (L(θ + h e_i) − L(θ − h e_i)) / 2h, h = 1e-5·(1 + |θ_i|): truncation error h²·L'''/6

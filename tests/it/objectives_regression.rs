@@ -2,6 +2,7 @@
 //! differences of the gradient for the Hessian-vector product, hand-computed values on tiny problems,
 //! the normal equations, and the finite-sum identities that SGD relies on.
 
+use super::quadratic_closed_form::rel_err;
 use flowgap::data::{Dataset, Task};
 use flowgap::discrete::gradient_descent;
 use flowgap::objective::{sigmoid, softplus, FiniteSum, LinearRegression, LogisticRegression, Objective};
@@ -13,12 +14,6 @@ use rand_distr::StandardNormal;
 
 fn gauss(rng: &mut ChaCha8Rng) -> f64 {
     rng.sample::<f64, _>(StandardNormal)
-}
-
-fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let num = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
-    let den = y.iter().map(|b| b * b).sum::<f64>().sqrt();
-    num / den.max(1e-300)
 }
 
 /// n samples of p Gaussian features; targets by `task`: Gaussian (regression, k columns), 0/1 (binary),

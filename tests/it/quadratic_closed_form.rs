@@ -7,8 +7,9 @@ use flowgap::objective::{Objective, Quadratic};
 use flowgap::{Termination, TimeGrid};
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
-/// A non-diagonal symmetric positive-definite 3×3 matrix with eigenvalues 20, 3, 0.5.
-fn rotated_quadratic() -> Quadratic {
+/// A non-diagonal symmetric positive-definite 3×3 matrix with eigenvalues 20, 3, 0.5 (shared by the
+/// method, schedule and objective tests).
+pub(crate) fn rotated_quadratic() -> Quadratic {
     let q = nalgebra::Rotation3::from_euler_angles(0.3, -0.7, 1.1).into_inner();
     let q = DMatrix::from_fn(3, 3, |i, j| q[(i, j)]);
     let a = &q * DMatrix::from_diagonal(&DVector::from_vec(vec![20.0, 3.0, 0.5])) * q.transpose();
@@ -16,7 +17,8 @@ fn rotated_quadratic() -> Quadratic {
     Quadratic::new(a, vec![0.0; 3])
 }
 
-fn rel_err(x: &[f64], y: &[f64]) -> f64 {
+/// ‖x − y‖ / ‖y‖ (y = 0 counted as tiny, not zero).
+pub(crate) fn rel_err(x: &[f64], y: &[f64]) -> f64 {
     let num: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
     let den: f64 = y.iter().map(|b| b * b).sum::<f64>().sqrt();
     num / den.max(1e-300)

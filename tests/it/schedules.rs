@@ -4,31 +4,17 @@
 //! any method; gradient flow on the summed axis is expm(−A t_k) θ₀; and the modified flow with η(t) = η_k
 //! in its correction keeps its order 2 against scheduled GD, which it loses with a constant η.
 
+use super::quadratic_closed_form::{rel_err, rotated_quadratic};
 use flowgap::continuous::{ModifiedOrder, SolverSettings};
 use flowgap::discrete::{AdaptiveMethod, MomentumStart, NesterovSchedule};
 use flowgap::experiment::Experiment;
 use flowgap::method::{run_method, MethodKind};
-use flowgap::objective::{Quadratic, Rosenbrock};
+use flowgap::objective::Rosenbrock;
 use flowgap::schedule::{Schedule, StepSizes};
 use flowgap::{Termination, TimeGrid, Trajectory};
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use num_bigint::BigInt;
 use num_rational::BigRational;
-
-/// A non-diagonal symmetric positive-definite 3×3 matrix with eigenvalues 20, 3, 0.5.
-fn rotated_quadratic() -> Quadratic {
-    let q = nalgebra::Rotation3::from_euler_angles(0.3, -0.7, 1.1).into_inner();
-    let q = DMatrix::from_fn(3, 3, |i, j| q[(i, j)]);
-    let a = &q * DMatrix::from_diagonal(&DVector::from_vec(vec![20.0, 3.0, 0.5])) * q.transpose();
-    let a = (&a + a.transpose()) * 0.5;
-    Quadratic::new(a, vec![0.0; 3])
-}
-
-fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let num: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
-    let den: f64 = y.iter().map(|b| b * b).sum::<f64>().sqrt();
-    num / den.max(1e-300)
-}
 
 fn scheduled(eta: f64, steps: u64, every: u64, schedule: Schedule) -> TimeGrid {
     TimeGrid::new(eta, steps, every)
