@@ -406,8 +406,9 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
                 m.get_ref().kind.span(),
                 format!("method[{i}].kind"),
                 format!(
-                    "`{}` cannot run with [run] schedule: the sme's noise model is for one η, and methods on \
-                     t = k·√η (nesterov with schedule = \"su_boyd_candes\", nesterov_ode) have no summed axis",
+                    "`{}` cannot run with [run] schedule: the sme's noise model and the central flow's \
+                     threshold 2/η are for one η, and methods on t = k·√η (nesterov with schedule = \
+                     \"su_boyd_candes\", nesterov_ode) have no summed axis",
                     method.kind.name()
                 ),
             ));
