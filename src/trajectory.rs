@@ -287,6 +287,9 @@ pub struct Trajectory {
     pub termination: Termination,
     /// Work done.
     pub stats: RunStats,
+    /// The diagonal preconditioner P at each point, row-major like `states`, for the continuous models
+    /// that carry one ([`crate::continuous::VectorField::preconditioner`]); empty for every other run.
+    pub preconditioners: Vec<f64>,
 }
 
 impl Trajectory {
@@ -309,6 +312,7 @@ impl Trajectory {
             conserved: Vec::with_capacity(capacity * c),
             termination: Termination::Completed,
             stats: RunStats::default(),
+            preconditioners: Vec::new(),
         }
     }
 
@@ -332,6 +336,9 @@ impl Trajectory {
         self.losses.truncate(len);
         self.grad_norms.truncate(len);
         self.conserved.truncate(len * self.conserved_names.len());
+        if !self.preconditioners.is_empty() {
+            self.preconditioners.truncate(len * self.dim);
+        }
     }
 
     /// The conserved quantities at point i.

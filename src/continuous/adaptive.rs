@@ -70,6 +70,18 @@ impl AdaptiveFlow {
         }
     }
 
+    /// The modelled method's threshold on the preconditioned sharpness λ₁(P⁻¹H) at step `eta`, drawn
+    /// against the flow's own λ₁(P⁻¹H) along its path: RMSProp (no momentum) 2/η, Adam
+    /// (2 + 2β₁)/((1 − β₁)η). `None` for the sign flow (no P) and the preconditioned flow (P is an input,
+    /// not a state of a modelled method).
+    pub fn preconditioned_threshold(&self, eta: f64) -> Option<f64> {
+        match self {
+            AdaptiveFlow::RmsProp { .. } => Some(2.0 / eta),
+            AdaptiveFlow::Adam { beta1, .. } => Some(crate::discrete::adam_threshold(eta, *beta1)),
+            AdaptiveFlow::Sign { .. } | AdaptiveFlow::Preconditioned(_) => None,
+        }
+    }
+
     /// The vector field on `objective` for the modelled method's step `eta`.
     pub fn field<'a>(&'a self, objective: &'a dyn Objective, eta: f64) -> Box<dyn VectorField + 'a> {
         match self {
@@ -131,6 +143,15 @@ impl<O: Objective + ?Sized> VectorField for RmsPropFlow<'_, O> {
 
     fn position<'b>(&self, state: &'b [f64]) -> &'b [f64] {
         &state[..self.objective.dim()]
+    }
+
+    /// P = √ν + ε, what θ' = −∇L/P divides by.
+    fn preconditioner(&self, _t: f64, state: &[f64], out: &mut [f64]) -> bool {
+        let nu = &state[self.objective.dim()..];
+        for (p, n) in out.iter_mut().zip(nu) {
+            *p = n.max(0.0).sqrt() + self.eps;
+        }
+        true
     }
 
     fn initial_state(&self, theta0: &[f64], out: &mut [f64]) {
@@ -199,6 +220,22 @@ impl<O: Objective + ?Sized> VectorField for AdamOde<'_, O> {
 
     fn position<'b>(&self, state: &'b [f64]) -> &'b [f64] {
         &state[..self.objective.dim()]
+    }
+
+    /// P = √v̂ + ε, what θ' = −m̂/P divides the (bias-corrected) momentum by.
+    fn preconditioner(&self, t: f64, state: &[f64], out: &mut [f64]) -> bool {
+        let d = self.objective.dim();
+        let (_, c2) = self.corrections(t);
+        if c2 > 0.0 {
+            for (p, v) in out.iter_mut().zip(&state[2 * d..3 * d]) {
+                *p = (v.max(0.0) / c2).sqrt() + self.eps;
+            }
+        } else {
+            // At t = 0 with bias correction v̂ is 0/0; its limit is ∇L(θ₀)⊙∇L(θ₀).
+            self.objective.gradient(&state[..d], out);
+            out.iter_mut().for_each(|g| *g = g.abs() + self.eps);
+        }
+        true
     }
 
     fn initial_state(&self, theta0: &[f64], out: &mut [f64]) {

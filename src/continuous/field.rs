@@ -41,6 +41,14 @@ pub trait VectorField {
     fn series_start(&self, _state: &mut [f64], _horizon: f64) -> Option<f64> {
         None
     }
+
+    /// For a model of an adaptive method that carries its second moment as state (the RMSProp flow, the
+    /// Adam ODE): writes into `out` (length [`VectorField::position_dim`]) the diagonal P its θ' divides
+    /// by at (t, state) and returns true, so that the solver can record P beside θ for the preconditioned
+    /// sharpness λ₁(P⁻¹H). False (the default, `out` untouched) for every other field.
+    fn preconditioner(&self, _t: f64, _state: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
 }
 
 /// Gradient flow θ' = −∇L(θ), the η → 0 limit of gradient descent.

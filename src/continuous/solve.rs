@@ -454,6 +454,10 @@ where
         }
         objective.conserved(theta, &mut conserved);
         traj.push(k, t, theta, loss, norm(&grad), &conserved);
+        // The adaptive flows' P at the sample, for the preconditioned sharpness (grad is free again here).
+        if field.preconditioner(t, state, &mut grad) {
+            traj.preconditioners.extend_from_slice(&grad);
+        }
     }
     // A budget spent at the last step, with every sample in, is no early stop.
     let time_limit = watch.termination().filter(|_| (traj.len() as u64) <= n);

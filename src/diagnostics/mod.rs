@@ -7,6 +7,7 @@ pub mod conserved;
 pub mod elkabetz_cohen;
 pub mod end_state;
 pub mod eos;
+pub mod flow_preconditioned;
 pub mod lyapunov;
 pub mod sharpness;
 
@@ -290,6 +291,17 @@ pub fn diagnose(
                     objective,
                     (problem.init, &grid),
                     method,
+                    &run.trajectory,
+                    &series,
+                    settings,
+                );
+            }
+            if let MethodKind::AdaptiveFlow { model, .. } = &config_m.kind {
+                let eta = problem.grid.with_time_map(config_m.kind.time_map()).step_size;
+                series.preconditioned = flow_preconditioned::flow_preconditioned_sharpness(
+                    objective,
+                    model,
+                    eta,
                     &run.trajectory,
                     &series,
                     settings,

@@ -4,6 +4,8 @@
 
 mod adaptive;
 mod adaptive_eos_scenario;
+mod adaptive_flow_sharpness;
+mod adaptive_marginal;
 mod adaptive_minibatch;
 mod adaptive_sharpness;
 mod bad_inputs;
