@@ -56,6 +56,10 @@ enum Command {
         /// No progress line.
         #[arg(long)]
         quiet: bool,
+        /// Figure style in place of the scenario's `[output] style`: screen, paper (3.25 in) or
+        /// paper_wide (6.75 in); a paper style also drops the titles.
+        #[arg(long, value_name = "STYLE", value_parser = parse_style)]
+        style: Option<flowgap::outspec::FigureStyle>,
     },
     /// Run a scenario at several step sizes on its horizon and fit each comparison's order (log–log slope
     /// of the maximum distance against η); writes order.json, order.png and order.svg.
@@ -199,6 +203,15 @@ fn parse_format(name: &str) -> Result<flowgap::outspec::ImageFormat, String> {
     })
 }
 
+fn parse_style(name: &str) -> Result<flowgap::outspec::FigureStyle, String> {
+    flowgap::outspec::FigureStyle::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown style `{name}`; allowed: {}",
+            flowgap::outspec::FigureStyle::NAMES.join(", ")
+        )
+    })
+}
+
 fn scenarios_dir(given: Option<PathBuf>) -> PathBuf {
     given.unwrap_or_else(|| {
         let local = PathBuf::from("scenarios");
@@ -244,6 +257,7 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             force,
             max_time,
             quiet,
+            style,
         } => {
             let path = scenario::resolve(&dir, &which)?;
             let scenario = scenario::load(&path)?;
@@ -267,7 +281,11 @@ fn execute(cli: Cli) -> Result<bool, Error> {
                     .is_some()
                     .then_some(&show as &(dyn Fn(&experiment::Progress) + Sync)),
             };
-            let (experiment, spec) = scenario.into_parts();
+            let (experiment, mut spec) = scenario.into_parts();
+            if let Some(style) = style {
+                spec.figure.style = style;
+                spec.figure.title = style == flowgap::outspec::FigureStyle::Screen;
+            }
             let report = experiment.run_with_options(options);
             if let Some(bar) = &bar {
                 bar.set_message("writing outputs");

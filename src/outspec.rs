@@ -152,7 +152,52 @@ pub struct FigureSettings {
     /// Two directions in parameter space spanning the projected portrait's plane; `None` uses the top
     /// two principal directions of the iterates.
     pub projection: Option<[Vec<f64>; 2]>,
+    /// The look: today's screen figure, or a physical size for a paper's column.
+    pub style: FigureStyle,
+    /// Whether figures carry a title (the paper styles default to none: a paper's caption names it).
+    pub title: bool,
 }
+
+/// How a figure is sized: in pixels for a screen, or in inches for a paper with text in points.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString, strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FigureStyle {
+    /// `width` × `height` pixels, text in pixels (the look figures had before styles existed).
+    Screen,
+    /// One column of a two-column paper: 3.25 in wide, text at 8 pt (ticks) to 10 pt (axis labels).
+    Paper,
+    /// The full width of a two-column paper: 6.75 in wide, text in points as [`FigureStyle::Paper`].
+    PaperWide,
+}
+
+impl FigureStyle {
+    /// The names accepted in a scenario.
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
+
+    /// The printed size in inches (width, height), `None` for the screen style.
+    pub fn inches(self) -> Option<(f64, f64)> {
+        match self {
+            FigureStyle::Screen => None,
+            FigureStyle::Paper => Some((PAPER_WIDTH_IN, PAPER_WIDTH_IN * 0.8)),
+            FigureStyle::PaperWide => Some((PAPER_WIDE_WIDTH_IN, PAPER_WIDE_WIDTH_IN * 0.45)),
+        }
+    }
+}
+
+/// A single column's width in inches (two-column papers: ICML, NeurIPS' two-column variants, IEEE).
+pub const PAPER_WIDTH_IN: f64 = 3.25;
+/// A two-column paper's full text width in inches.
+pub const PAPER_WIDE_WIDTH_IN: f64 = 6.75;
+/// The PNG resolution of the paper styles when the scenario sets no `dpi`.
+pub const PAPER_DPI: u32 = 300;
 
 /// The settings of a scenario whose `[output]` names none of them.
 pub static DEFAULT_FIGURE: FigureSettings = FigureSettings {
@@ -160,6 +205,8 @@ pub static DEFAULT_FIGURE: FigureSettings = FigureSettings {
     height: HEIGHT,
     dpi: None,
     projection: None,
+    style: FigureStyle::Screen,
+    title: true,
 };
 
 impl Default for FigureSettings {
@@ -178,6 +225,9 @@ mod tests {
             let kind = FigureKind::from_name(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(kind.name(), name);
             assert_eq!(serde_json::to_value(kind).unwrap(), name);
+        }
+        for &name in FigureStyle::NAMES {
+            assert!(FigureStyle::from_name(name).is_some(), "{name}");
         }
         for &name in ImageFormat::NAMES {
             let format = ImageFormat::from_name(name).unwrap_or_else(|| panic!("{name}"));

@@ -7,7 +7,7 @@
 use super::curves::{fail, frame, legend, map_value, note, time_label, time_range, YAxis};
 use super::style::{
     decimate, fmt_num, method_label, series_color, split_at_turns, stop_note, text, LABEL_SIZE, LINE_WIDTH,
-    THICK_WIDTH, TITLE_SIZE,
+    THICK_WIDTH,
 };
 use super::FigureInput;
 use plotters::coord::Shift;
@@ -57,12 +57,11 @@ pub fn plot_conserved<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root
-        .titled(
-            &format!("{} — conserved quantities", input.title),
-            text(TITLE_SIZE),
-        )
-        .map_err(fail)?;
+    let area = super::style::titled(
+        root,
+        &format!("{} — conserved quantities", input.title),
+        input.settings,
+    )?;
     let names = quantity_names(input);
     let x_desc = time_label(input);
     if names.is_empty() {

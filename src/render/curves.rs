@@ -2,11 +2,12 @@
 //! comparison. Both use a log10 y axis drawn as a linear axis of log10 values with hand-made ticks, so
 //! spans of any width (a fraction of a decade to hundreds) get sensible labels.
 
+use super::style;
 use super::style::TickedAxis;
 use super::style::{
     decimate, ensure_ticks, fmt_num, legend_box, linear_ticks, log_tick_labeller, log_ticks, method_label,
     padded_range, quiet_corner, series_color, snap_zero, stop_note, text, GREY, LABEL_SIZE, LEGEND_SIZE,
-    LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
+    LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
 };
 use super::FigureInput;
 use plotters::coord::types::RangedCoordf64;
@@ -227,9 +228,7 @@ pub fn plot_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root
-        .titled(&format!("{} — loss", input.title), text(TITLE_SIZE))
-        .map_err(fail)?;
+    let area = style::titled(root, &format!("{} — loss", input.title), input.settings)?;
     let log = log_scale_fits(
         input
             .methods
@@ -357,12 +356,11 @@ pub fn plot_distance<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root
-        .titled(
-            &format!("{} — distance between methods", input.title),
-            text(TITLE_SIZE),
-        )
-        .map_err(fail)?;
+    let area = style::titled(
+        root,
+        &format!("{} — distance between methods", input.title),
+        input.settings,
+    )?;
     let comparisons = input.comparisons;
     let raw: Vec<Vec<(f64, f64)>> = comparisons
         .iter()

@@ -17,6 +17,7 @@ mod order_plot;
 pub mod pdf;
 mod phase_portrait;
 mod projected;
+mod raster;
 pub mod sharpness;
 pub mod style;
 pub mod svg_font;
@@ -104,6 +105,11 @@ fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Resul
         let plane = Plane::native(input.objective, &trajectories)?;
         let axes = ("θ₀".to_string(), "θ₁".to_string());
         (plane, format!("{} — phase portrait", input.title), axes)
+    };
+    let title = if input.settings.title {
+        title
+    } else {
+        String::new()
     };
     let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
     let sampled = plane.sample();
@@ -214,43 +220,50 @@ impl Prepared<'_> {
     }
 }
 
-/// Renders `figure` in `format` into the file `tmp`.
+/// Renders `figure` in `format` into the file `tmp`, on the page its settings give ([`style::page`]).
 fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSettings, tmp: &Path) -> Result<()> {
-    let size = (settings.width, settings.height);
+    let page = style::page(settings);
+    let size = page.canvas;
     let render_error = |message: String| Error::Render {
         figure: String::new(),
         message,
     };
+    let plain_svg = || -> Result<String> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+            figure.plot(&root).map_err(render_error)?;
+            root.present().map_err(|e| render_error(e.to_string()))?;
+        }
+        Ok(svg)
+    };
     match format {
-        ImageFormat::Png => {
+        ImageFormat::Png if page.inches.is_none() => {
             let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
             {
                 let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
                 figure.plot(&root).map_err(render_error)?;
                 root.present().map_err(|e| render_error(e.to_string()))?;
             }
-            write_png(tmp, size, &rgb, settings.dpi)
+            write_png(tmp, size, &rgb, page.dpi)
+        }
+        ImageFormat::Png => {
+            // The paper styles: the canvas is in points, not pixels, so the SVG is rasterised at the dpi.
+            let rgb = raster::rasterise(&plain_svg()?, page.png).map_err(render_error)?;
+            write_png(tmp, page.png, &rgb, page.dpi)
         }
         ImageFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                figure.plot(&root).map_err(render_error)?;
-                root.present().map_err(|e| render_error(e.to_string()))?;
-            }
-            let svg = svg_font::embed_font(&svg)
+            let svg = svg_font::embed_font(&plain_svg()?)
                 .map_err(|e| render_error(format!("embedding the font in the SVG failed: {e}")))?;
+            let svg = match page.inches {
+                Some(inches) => raster::physical_size(&svg, inches).map_err(render_error)?,
+                None => svg,
+            };
             std::fs::write(tmp, svg).map_err(|e| Error::io(tmp, e))
         }
         ImageFormat::Pdf => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                figure.plot(&root).map_err(render_error)?;
-                root.present().map_err(|e| render_error(e.to_string()))?;
-            }
-            let dpi = settings.dpi.unwrap_or(pdf::DEFAULT_PDF_DPI);
-            let bytes = pdf::svg_to_pdf(&svg, dpi).map_err(render_error)?;
+            let bytes =
+                pdf::svg_to_pdf(&plain_svg()?, page.pdf_dpi(pdf::DEFAULT_PDF_DPI)).map_err(render_error)?;
             std::fs::write(tmp, bytes).map_err(|e| Error::io(tmp, e))
         }
     }

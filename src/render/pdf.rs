@@ -12,7 +12,7 @@ pub const DEFAULT_PDF_DPI: u32 = 150;
 
 /// The fonts usvg may use: only the embedded DejaVu Sans (regular and bold), never a system font, so a
 /// figure's PDF is the same on every machine.
-fn fonts() -> Arc<fontdb::Database> {
+pub(super) fn fonts() -> Arc<fontdb::Database> {
     static FONTS: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
     FONTS
         .get_or_init(|| {
@@ -27,15 +27,20 @@ fn fonts() -> Arc<fontdb::Database> {
 
 /// Converts an SVG (as plotters writes it, without the embedded @font-face) into a one-page PDF whose
 /// page is `width / dpi` inches wide.
-pub fn svg_to_pdf(svg: &str, dpi: u32) -> Result<Vec<u8>, String> {
+pub fn svg_to_pdf(svg: &str, dpi: f32) -> Result<Vec<u8>, String> {
+    let tree = read_svg(svg)?;
+    let page = PageOptions { dpi };
+    svg2pdf::to_pdf(&tree, ConversionOptions::default(), page)
+        .map_err(|e| format!("the PDF could not be written: {e}"))
+}
+
+/// Lays out an SVG as plotters writes it with the embedded DejaVu Sans only (shared by the PDF and the
+/// paper styles' PNG, [`super::raster`]).
+pub(super) fn read_svg(svg: &str) -> Result<Tree, String> {
     let options = Options {
         fontdb: fonts(),
         font_family: "DejaVu Sans".to_string(),
         ..Options::default()
     };
-    let tree =
-        Tree::from_str(svg, &options).map_err(|e| format!("the figure's SVG could not be read: {e}"))?;
-    let page = PageOptions { dpi: dpi as f32 };
-    svg2pdf::to_pdf(&tree, ConversionOptions::default(), page)
-        .map_err(|e| format!("the PDF could not be written: {e}"))
+    Tree::from_str(svg, &options).map_err(|e| format!("the figure's SVG could not be read: {e}"))
 }

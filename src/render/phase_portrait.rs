@@ -172,7 +172,12 @@ impl<'a> PhasePortrait<'a> {
     /// Draws the figure onto `root`.
     pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(fail)?;
-        let area = root.titled(&self.title, text(TITLE_SIZE)).map_err(fail)?;
+        // An empty title is none (the settings drew no titles).
+        let area = if self.title.is_empty() {
+            root.margin(6, 0, 0, 0)
+        } else {
+            root.titled(&self.title, text(TITLE_SIZE)).map_err(fail)?
+        };
         let (w, _) = area.dim_in_pixel();
         let (main, bar) = area.split_horizontally(w.saturating_sub(BAR_PANEL));
         let (x, y) = (self.x, self.y);

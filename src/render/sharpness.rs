@@ -10,7 +10,7 @@
 use super::curves::{frame, log_scale_fits, YAxis};
 use super::style::{
     ensure_font, fmt_num, legend_box, method_label, padded_range, quiet_corner, series_color, snap_zero,
-    text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, TICK_SIZE, TITLE_SIZE,
+    text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
 };
 use crate::error::{Error, Result};
 use crate::experiment::Report;
@@ -40,7 +40,7 @@ pub fn draw(
         figure: NAME.to_string(),
         message,
     })?;
-    super::write_files(NAME, &Sharpness(report), dir, formats, settings)
+    super::write_files(NAME, &Sharpness(report, settings), dir, formats, settings)
 }
 
 /// How the legend names an adaptive method's curve: the top eigenvalue of its preconditioned Hessian.
@@ -50,11 +50,11 @@ const PRECONDITIONED: &str = "λ₁(P⁻¹H)";
 const PRECONDITIONED_AXIS: &str = "λ₁ of H, or of P⁻¹H where the legend says so";
 
 /// The sharpness figure of a run.
-struct Sharpness<'r>(&'r Report);
+struct Sharpness<'r>(&'r Report, &'r crate::outspec::FigureSettings);
 
 impl super::Figure for Sharpness<'_> {
     fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
-        plot(self.0, root)
+        plot(self.0, self.1, root)
     }
 }
 
@@ -74,15 +74,11 @@ struct Curve {
 
 fn plot<DB: DrawingBackend>(
     report: &Report,
+    settings: &crate::outspec::FigureSettings,
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root
-        .titled(
-            &format!("{} — sharpness", report.experiment.name),
-            text(TITLE_SIZE),
-        )
-        .map_err(fail)?;
+    let area = super::style::titled(root, &format!("{} — sharpness", report.experiment.name), settings)?;
     let eta = report.experiment.grid.step_size;
     let time_axis = if report.experiment.grid.schedule.is_some() {
         "t = η₀ + η₁ + … + ηₖ₋₁"

@@ -1,8 +1,10 @@
 //! The one look shared by every figure: font, palette, line widths, colormap, tick and number
 //! formatting, and a few layout helpers.
 
+use crate::outspec::FigureSettings;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use std::ops::Range;
@@ -70,6 +72,77 @@ pub fn ensure_font() -> Result<(), String> {
 /// A text style of `size` pixels in the shared font.
 pub fn text(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
+}
+
+/// Canvas units per typographic point in the paper styles: the screen's 22-unit tick labels print at
+/// 8 pt (axis labels 28 units: 10.2 pt; legends 21 units: 7.6 pt; data lines 2 units: 0.73 pt).
+///
+/// Why one factor: every size in this module is in canvas units, so drawing the paper styles on a canvas
+/// of `inches × 72 × UNITS_PER_PT` units and printing it at `inches` scales every element, text, lines,
+/// margins and legends alike, with nothing to keep in step by hand.
+pub const UNITS_PER_PT: f64 = TICK_SIZE / 8.0;
+
+/// Where a figure is drawn and how it is printed: the one geometry every figure kind (and a sweep's
+/// figures) gets from its [`FigureSettings`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Page {
+    /// The drawing canvas in canvas units (pixels for the screen style).
+    pub canvas: (u32, u32),
+    /// The printed size in inches, `None` for the screen style (printed at the PNG's `dpi`, if any).
+    pub inches: Option<(f64, f64)>,
+    /// The PNG's size in pixels.
+    pub png: (u32, u32),
+    /// The resolution written into the PNG's `pHYs` chunk.
+    pub dpi: Option<u32>,
+}
+
+impl Page {
+    /// The PDF page's dots per inch for this canvas (`fallback` for the screen style without `dpi`).
+    pub fn pdf_dpi(&self, fallback: u32) -> f32 {
+        match self.inches {
+            Some((w, _)) => (self.canvas.0 as f64 / w) as f32,
+            None => self.dpi.unwrap_or(fallback) as f32,
+        }
+    }
+}
+
+/// The page of a figure drawn with `settings`: the screen style draws `width` × `height` pixels; the
+/// paper styles draw a canvas of [`UNITS_PER_PT`] units per point and write PNGs at `dpi` (default
+/// [`crate::outspec::PAPER_DPI`]).
+pub fn page(settings: &FigureSettings) -> Page {
+    match settings.style.inches() {
+        None => Page {
+            canvas: (settings.width, settings.height),
+            inches: None,
+            png: (settings.width, settings.height),
+            dpi: settings.dpi,
+        },
+        Some((w, h)) => {
+            let dpi = settings.dpi.unwrap_or(crate::outspec::PAPER_DPI);
+            let units = |inches: f64| (inches * 72.0 * UNITS_PER_PT).round() as u32;
+            let px = |inches: f64| ((inches * dpi as f64).round() as u32).max(1);
+            Page {
+                canvas: (units(w), units(h)),
+                inches: Some((w, h)),
+                png: (px(w), px(h)),
+                dpi: Some(dpi),
+            }
+        }
+    }
+}
+
+/// `root` under a title in the shared style, or `root` itself (with the same top gap a title's area
+/// leaves free of data) when `settings` draw no titles.
+pub fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    settings: &FigureSettings,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    if settings.title {
+        root.titled(title, text(TITLE_SIZE)).map_err(|e| e.to_string())
+    } else {
+        Ok(root.margin(6, 0, 0, 0))
+    }
 }
 
 /// Viridis, sampled at nine evenly spaced stops.

@@ -1,9 +1,9 @@
-//! `[output] width`, `height`, `dpi` and `projection`: checked with located errors into
+//! `[output] width`, `height`, `dpi`, `projection`, `style` and `title`: checked with located errors into
 //! [`FigureSettings`].
 
 use super::ctx::Ctx;
 use crate::error::Result;
-use crate::outspec::{FigureSettings, DPI_RANGE, MAX_SIDE, MIN_SIDE};
+use crate::outspec::{FigureSettings, FigureStyle, DPI_RANGE, MAX_SIDE, MIN_SIDE};
 use toml::Spanned;
 
 /// The raw keys, as read from `[output]`.
@@ -16,6 +16,10 @@ pub struct RawFigureKeys<'a> {
     pub dpi: Option<&'a Spanned<i64>>,
     /// `projection`, two direction vectors.
     pub projection: Option<&'a Spanned<Vec<Vec<f64>>>>,
+    /// `style`: `screen`, `paper` or `paper_wide`.
+    pub style: Option<&'a Spanned<String>>,
+    /// `title`: whether figures carry a title.
+    pub title: Option<&'a Spanned<bool>>,
 }
 
 /// Checks the keys against the objective's dimension `dim`.
@@ -33,6 +37,33 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
         Ok(Some(x as u32))
     };
     let d = FigureSettings::default();
+    let style = match raw.style {
+        None => FigureStyle::Screen,
+        Some(s) => FigureStyle::from_name(s.get_ref()).ok_or_else(|| {
+            cx.err(
+                s.span(),
+                "output.style",
+                format!(
+                    "unknown style `{}`; allowed: {}",
+                    s.get_ref(),
+                    FigureStyle::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
+    if style != FigureStyle::Screen {
+        // The paper styles fix the printed size (and so the text's size in points); pixels would undo it.
+        for (key, v) in [("width", raw.width), ("height", raw.height)] {
+            if let Some(v) = v {
+                return Err(cx.err(
+                    v.span(),
+                    format!("output.{key}"),
+                    "is set in pixels for `style = \"screen\"` only; the paper styles print at a fixed \
+                     width (3.25 in, or 6.75 in for paper_wide) with `dpi` setting the PNG's pixels",
+                ));
+            }
+        }
+    }
     let width = int_in(raw.width, "width", MIN_SIDE, MAX_SIDE, Some(d.width))?.unwrap_or(d.width);
     let height = int_in(raw.height, "height", MIN_SIDE, MAX_SIDE, Some(d.height))?.unwrap_or(d.height);
     let dpi = int_in(raw.dpi, "dpi", DPI_RANGE.0, DPI_RANGE.1, None)?;
@@ -45,6 +76,11 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
         height,
         dpi,
         projection,
+        style,
+        title: raw
+            .title
+            .map(|t| *t.get_ref())
+            .unwrap_or(style == FigureStyle::Screen),
     })
 }
 

@@ -23,6 +23,10 @@ pub(super) struct RawOutput {
     pub(super) dpi: Option<Spanned<i64>>,
     /// `projection`, two direction vectors.
     pub(super) projection: Option<Spanned<Vec<Vec<f64>>>>,
+    /// `style`: `screen`, `paper` or `paper_wide`.
+    pub(super) style: Option<Spanned<String>>,
+    /// `title`: whether figures carry a title.
+    pub(super) title: Option<Spanned<bool>>,
 }
 
 /// Checks `[output]` against the objective's dimension `dim` (and whether `[diagnostics]` samples the sharpness).
@@ -113,6 +117,8 @@ pub(super) fn build(
             height: raw.height.as_ref(),
             dpi: raw.dpi.as_ref(),
             projection: raw.projection.as_ref(),
+            style: raw.style.as_ref(),
+            title: raw.title.as_ref(),
         },
         dim,
     )?;

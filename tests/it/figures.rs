@@ -357,6 +357,7 @@ fn canvas_size_and_dpi_reach_the_files_and_svg_names_dejavu() {
         height: 480,
         dpi: Some(300),
         projection: None,
+        ..FigureSettings::default()
     };
     let input = FigureInput {
         title: "sized",
