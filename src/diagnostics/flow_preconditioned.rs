@@ -3,8 +3,8 @@
 //! sample beside θ ([`crate::continuous::VectorField::preconditioner`]), so no second run is needed.
 //! Drawn against the modelled method's threshold at the same η, as for the discrete method.
 
-use super::sharpness::{Eigensolver, SharpnessSettings};
-use super::{PreconditionedSharpness, SharpnessSeries};
+use super::sharpness::SharpnessSettings;
+use super::{preconditioned_lambda_1, PreconditionedSharpness, SharpnessSeries};
 use crate::continuous::AdaptiveFlow;
 use crate::objective::Objective;
 use crate::trajectory::Trajectory;
@@ -26,28 +26,12 @@ pub fn flow_preconditioned_sharpness(
     if run.preconditioners.len() != run.len() * d {
         return None;
     }
-    let only_top = SharpnessSettings {
-        top_k: 1,
-        lambda_min: false,
-        ..*settings
-    };
-    let mut solver = Eigensolver::new(d, only_top);
-    let mut scale = vec![0.0; d];
-    let (mut hvps, mut unconverged) = (0, 0);
-    let mut lambda_1 = Vec::with_capacity(series.indices.len());
-    for &i in &series.indices {
-        for (s, p) in scale.iter_mut().zip(&run.preconditioners[i * d..(i + 1) * d]) {
-            *s = 1.0 / p.sqrt();
-        }
-        let spec = solver.scaled_spectrum(objective, run.state(i), &scale);
-        hvps += spec.hvps;
-        unconverged += usize::from(!spec.converged);
-        lambda_1.push(spec.top.first().copied().unwrap_or(f64::NAN));
-    }
-    Some(PreconditionedSharpness::new(
+    Some(preconditioned_lambda_1(
+        objective,
+        run,
+        series,
+        settings,
         threshold,
-        lambda_1,
-        hvps,
-        unconverged,
+        (&run.preconditioners, |_, i| i),
     ))
 }

@@ -241,6 +241,28 @@ pub fn preconditioned_sharpness(
     let threshold = method.preconditioned_threshold(grid.step_size)?;
     let steps: Vec<u64> = series.indices.iter().map(|&i| run.steps[i]).collect();
     let p = adaptive_preconditioners(objective, init, grid, method, &steps)?.p;
+    Some(preconditioned_lambda_1(
+        objective,
+        run,
+        series,
+        settings,
+        threshold,
+        (&p, |j, _| j),
+    ))
+}
+
+/// λ₁(P⁻¹H) at each sample of `series` on `run` against `threshold`: the top eigenvalue of
+/// P^{-1/2} H P^{-1/2} (exact or Lanczos, as `settings` choose for H). P at the j-th sample (run index
+/// i) is row `row(j, i)` of `p` (d numbers a row), so a method's recovered P (one row per sample) and a
+/// flow's recorded P (one row per run point) share this loop.
+fn preconditioned_lambda_1(
+    objective: &dyn Objective,
+    run: &Trajectory,
+    series: &SharpnessSeries,
+    settings: &SharpnessSettings,
+    threshold: f64,
+    (p, row): (&[f64], impl Fn(usize, usize) -> usize),
+) -> PreconditionedSharpness {
     let d = objective.dim();
     // Only λ₁ is wanted: no λ_min, one top value.
     let only_top = SharpnessSettings {
@@ -251,9 +273,10 @@ pub fn preconditioned_sharpness(
     let mut solver = Eigensolver::new(d, only_top);
     let mut scale = vec![0.0; d];
     let (mut hvps, mut unconverged) = (0, 0);
-    let mut lambda_1 = Vec::with_capacity(steps.len());
+    let mut lambda_1 = Vec::with_capacity(series.indices.len());
     for (j, &i) in series.indices.iter().enumerate() {
-        for (s, pi) in scale.iter_mut().zip(&p[j * d..(j + 1) * d]) {
+        let r = row(j, i);
+        for (s, pi) in scale.iter_mut().zip(&p[r * d..(r + 1) * d]) {
             *s = 1.0 / pi.sqrt();
         }
         let spec = solver.scaled_spectrum(objective, run.state(i), &scale);
@@ -261,12 +284,7 @@ pub fn preconditioned_sharpness(
         unconverged += usize::from(!spec.converged);
         lambda_1.push(spec.top.first().copied().unwrap_or(f64::NAN));
     }
-    Some(PreconditionedSharpness::new(
-        threshold,
-        lambda_1,
-        hvps,
-        unconverged,
-    ))
+    PreconditionedSharpness::new(threshold, lambda_1, hvps, unconverged)
 }
 
 /// Runs every diagnostic `config` asks for over the finished runs `methods` of the methods `configs` on
