@@ -8,7 +8,7 @@ use crate::diagnostics::{Diagnostics, DiagnosticsConfig};
 use crate::discrete::default_divergence_bound;
 use crate::error::{Error, Result};
 use crate::method::{run_method_watched, MethodConfig, MethodKind, MethodRun, Problem};
-use crate::objective::Objective;
+use crate::objective::{HeldOut, HeldOutSeries, Objective};
 use crate::schedule::{Schedule, StepSizes};
 use crate::stochastic::{compare_ensembles, EnsembleComparison};
 use crate::trajectory::{TimeGrid, Trajectory};
@@ -51,6 +51,9 @@ pub struct Experiment {
     pub comparisons: Vec<CompareConfig>,
     /// The post-run diagnostics (none when `None`).
     pub diagnostics: Option<DiagnosticsConfig>,
+    /// The held-out evaluation (training and test loss, accuracy) run after the methods, when the
+    /// objective's data has a test part.
+    pub held_out: Option<HeldOut>,
 }
 
 /// Everything a run produced, with the experiment that produced it.
@@ -65,6 +68,8 @@ pub struct Report {
     pub diagnostics: Option<Diagnostics>,
     /// The moment comparison of every comparison whose two methods are both ensembles.
     pub ensemble_comparisons: Vec<EnsembleComparison>,
+    /// Every method's held-out record, in the experiment's order (empty without a held-out evaluation).
+    pub held_out: Vec<HeldOutSeries>,
 }
 
 impl Report {
@@ -177,12 +182,18 @@ impl Experiment {
                 Some(compare_ensembles(&c.a, a, &c.b, b))
             })
             .collect();
+        // A post-pass over the recorded θ, like the diagnostics: the methods' loops are untouched.
+        let held_out = match &self.held_out {
+            Some(h) => methods.iter().map(|m| h.series(&m.trajectory)).collect(),
+            None => Vec::new(),
+        };
         Report {
             experiment: self,
             methods,
             comparisons,
             diagnostics,
             ensemble_comparisons,
+            held_out,
         }
     }
 }
@@ -203,6 +214,7 @@ pub struct ExperimentBuilder {
     methods: Vec<MethodConfig>,
     comparisons: Vec<CompareConfig>,
     diagnostics: Option<DiagnosticsConfig>,
+    held_out: Option<HeldOut>,
 }
 
 impl ExperimentBuilder {
@@ -222,6 +234,7 @@ impl ExperimentBuilder {
             methods: Vec::new(),
             comparisons: Vec::new(),
             diagnostics: None,
+            held_out: None,
         }
     }
 
@@ -302,6 +315,13 @@ impl ExperimentBuilder {
         self
     }
 
+    /// Evaluates every method's recorded θ on a training and a test set after the run
+    /// ([`crate::objective::held_out`]); the evaluators must take θ of the objective's dimension.
+    pub fn held_out(mut self, held_out: HeldOut) -> Self {
+        self.held_out = Some(held_out);
+        self
+    }
+
     /// Checks every value and returns the experiment, or an error naming the value and what is allowed.
     pub fn build(self) -> Result<Experiment> {
         let bad = |key: &str, message: String| Error::Input {
@@ -347,6 +367,12 @@ impl ExperimentBuilder {
         }
         if self.methods.is_empty() {
             return Err(bad("method", "give at least one method".into()));
+        }
+        if let Some(h) = self.held_out.as_ref().filter(|h| h.dim() != d) {
+            return Err(bad(
+                "held_out",
+                format!("evaluates θ of {} parameters, the objective has {d}", h.dim()),
+            ));
         }
         let grid = TimeGrid::new(self.step_size, self.steps, self.record_every)
             .with_schedule(
@@ -426,6 +452,7 @@ impl ExperimentBuilder {
             methods: self.methods,
             comparisons: self.comparisons,
             diagnostics: self.diagnostics,
+            held_out: self.held_out,
         })
     }
 }
@@ -438,10 +465,12 @@ pub const MAX_STEPS: u64 = 1_000_000_000;
 pub const MAX_ID_CHARS: usize = 100;
 
 /// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
-/// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`). Ids whose files
+/// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`), `<id>_held_out.csv`
+/// (a held-out split). Ids whose files
 /// would coincide are refused; a writer that adds a file per method must add its suffix here
 /// (tests/it/scenarios.rs checks that every file a run writes is on this list).
-pub const METHOD_FILE_SUFFIXES: [&str; 4] = [".csv", ".npy", "_ensemble.csv", "_sharpness.csv"];
+pub const METHOD_FILE_SUFFIXES: [&str; 5] =
+    [".csv", ".npy", "_ensemble.csv", "_sharpness.csv", "_held_out.csv"];
 
 /// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,
 /// `..`, NUL or leading `.`), not starting with `-` (it would read as a command-line option), at most

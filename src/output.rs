@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::experiment::Report;
 use crate::formats;
 use crate::formats::summary::{
-    ComparisonSummary, EnsembleSummary, MethodSummary, MethodTiming, RunGridSummary, RunSummary,
-    ScenarioSummary, Timing,
+    ComparisonSummary, EnsembleSummary, HeldOutBlock, MethodSummary, MethodTiming, RunGridSummary,
+    RunSummary, ScenarioSummary, Timing,
 };
 use crate::method::MethodRun;
 use crate::outdir::{Claim, Kind};
@@ -57,6 +57,9 @@ fn write_into(report: &Report, spec: &OutputSpec, dir: &Path) -> Result<Vec<Path
         }
     }
     written.extend(write_sharpness(report, &traj_dir)?);
+    for (m, h) in report.methods.iter().zip(&report.held_out) {
+        written.push(formats::run_csv::write_held_out(&traj_dir, &m.id, h)?);
+    }
     written.extend(draw_figures(
         report,
         spec,
@@ -95,6 +98,9 @@ pub fn draw_figures(
         // The sharpness figure draws from the run's diagnostics, which FigureInput does not carry.
         if kind == FigureKind::Sharpness {
             written.extend(render::sharpness::draw(report, &spec.figure, dir, formats)?);
+        } else if kind == FigureKind::HeldOut {
+            // Drawn from the held-out records, which FigureInput does not carry either.
+            written.extend(render::held_out::draw(report, &spec.figure, dir, formats)?);
         } else {
             written.extend(render::draw(kind, &input, dir, formats)?);
         }
@@ -141,6 +147,14 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 hvps: t.stats.hvps,
                 ensemble: m.ensemble.as_ref().map(EnsembleSummary::of),
                 diagnostics: diagnostics.and_then(|d| d.methods.get(i)),
+                held_out: report.held_out.get(i).map(|h| HeldOutBlock {
+                    evaluated_at: if m.ensemble.is_some() {
+                        "ensemble_mean_theta"
+                    } else {
+                        "theta"
+                    },
+                    summary: h.summary(),
+                }),
             }
         })
         .collect();

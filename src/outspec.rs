@@ -62,6 +62,9 @@ pub enum FigureKind {
     Sharpness,
     /// SGD and SME ensembles: mean ± one standard deviation of the loss (and θ₀ when d ≤ 2) over time.
     Ensemble,
+    /// Training and test loss against time per method, and the accuracies for a classification loss
+    /// (needs a test part in `[objective.data]`; drawn from the run's held-out records).
+    HeldOut,
 }
 
 impl FigureKind {
@@ -84,6 +87,7 @@ impl FigureKind {
             FigureKind::Ensemble => "ensemble",
             FigureKind::ProjectedPortrait => "projected_portrait",
             FigureKind::Conserved => "conserved",
+            FigureKind::HeldOut => "held_out",
         }
     }
 }

@@ -166,12 +166,22 @@ pub fn replot(
         }
         _ => None,
     };
+    // The held-out figure draws the saved losses and accuracies, read back only when it is asked for.
+    let held_out = if figures.contains(&FigureKind::HeldOut) {
+        methods
+            .iter()
+            .map(|m| formats::run_csv::read_held_out(&traj_dir, &m.id))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let report = Report {
         experiment: scenario,
         methods,
         comparisons,
         diagnostics,
         ensemble_comparisons,
+        held_out,
     };
     write_figures(dir, |staging| {
         output::draw_figures(&report, &spec, &figures, &formats, staging)

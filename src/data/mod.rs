@@ -1,9 +1,10 @@
 //! Datasets for regression objectives and networks: the [`Dataset`] type, a CSV loader, seeded
-//! synthetic generators, feature scaling, and minibatch sampling for SGD.
+//! synthetic generators, feature scaling, held-out splits, and minibatch sampling for SGD.
 
 pub mod csv;
 pub mod minibatch;
 pub mod scale;
+pub mod split;
 pub mod synthetic;
 
 pub use minibatch::{MinibatchSampler, Sampling};

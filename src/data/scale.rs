@@ -83,6 +83,18 @@ pub fn apply(x: &mut DMatrix<f64>, scaling: Scaling) -> ScaleParams {
     }
 }
 
+/// Applies a map fitted elsewhere (on the training part of a held-out split) to `x`: x ↦ (x − shift) / factor
+/// column by column, the same arithmetic as [`apply`], so the training part scaled by [`apply`] and by
+/// this with [`apply`]'s result are the same bits.
+pub fn apply_params(x: &mut DMatrix<f64>, params: &ScaleParams) {
+    for j in 0..x.ncols() {
+        let (s, f) = (params.shift[j], params.factor[j]);
+        for v in x.column_mut(j).iter_mut() {
+            *v = (*v - s) / f;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +142,23 @@ mod tests {
         let mut x = x0.clone();
         apply(&mut x, Scaling::None);
         assert_eq!(x, x0);
+    }
+
+    #[test]
+    fn fitted_params_reapply_bit_for_bit() {
+        let x0 = DMatrix::from_row_slice(4, 2, &[1.0, 5.0, 2.0, 7.0, 3.0, 5.5, 6.0, 0.1]);
+        for scaling in [Scaling::Standardize, Scaling::MinMax, Scaling::None] {
+            let mut fitted = x0.clone();
+            let p = apply(&mut fitted, scaling);
+            let mut again = x0.clone();
+            apply_params(&mut again, &p);
+            assert_eq!(again, fitted);
+        }
+        // A test row outside the training range keeps the training map: (10 − 3)/√3.5 under standardize.
+        let mut train = DMatrix::from_row_slice(4, 1, &[1.0, 2.0, 3.0, 6.0]);
+        let p = apply(&mut train, Scaling::Standardize);
+        let mut test = DMatrix::from_row_slice(1, 1, &[10.0]);
+        apply_params(&mut test, &p);
+        assert!((test[(0, 0)] - 7.0 / 3.5f64.sqrt()).abs() < 1e-15);
     }
 }

@@ -41,14 +41,24 @@ pub const TABLE: &str = "sweep.csv";
 pub const MAX_CSV_DIM: usize = 128;
 
 /// The endings of the files a method `<id>` writes into `trajectories/`: `<id>.csv`, `<id>.npy`
-/// (d > [`MAX_CSV_DIM`]), `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`).
-pub const METHOD_FILE_SUFFIXES: [&str; 4] = [".csv", ".npy", ENSEMBLE_SUFFIX, SHARPNESS_SUFFIX];
+/// (d > [`MAX_CSV_DIM`]), `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`),
+/// `<id>_held_out.csv` (a test part in `[objective.data]`).
+pub const METHOD_FILE_SUFFIXES: [&str; 5] =
+    [".csv", ".npy", ENSEMBLE_SUFFIX, SHARPNESS_SUFFIX, HELD_OUT_SUFFIX];
 
 /// The ending of a method's ensemble statistics file.
 pub const ENSEMBLE_SUFFIX: &str = "_ensemble.csv";
 
 /// The ending of a method's sampled Hessian spectra file.
 pub const SHARPNESS_SUFFIX: &str = "_sharpness.csv";
+
+/// The ending of a method's held-out evaluation file.
+pub const HELD_OUT_SUFFIX: &str = "_held_out.csv";
+
+/// `<id>_held_out.csv`: a method's training and test loss (and accuracy) per recorded point.
+pub fn held_out_csv(id: &str) -> String {
+    format!("{id}_held_out.csv")
+}
 
 /// `<id>.csv`: a method's trajectory.
 pub fn trajectory_csv(id: &str) -> String {
@@ -87,6 +97,7 @@ mod tests {
     fn method_file_names_end_with_their_suffixes() {
         assert!(super::ensemble_csv("gd").ends_with(super::ENSEMBLE_SUFFIX));
         assert!(super::sharpness_csv("gd").ends_with(super::SHARPNESS_SUFFIX));
+        assert!(super::held_out_csv("gd").ends_with(super::HELD_OUT_SUFFIX));
         assert_eq!(super::trajectory_csv("gd"), "gd.csv");
     }
 }

@@ -2,10 +2,12 @@
 //! `<id>_sharpness.csv` (`[diagnostics.sharpness]`), written through [`super::table::Writer`]; `flowgap
 //! plot` reads them back through [`super::table::Table`].
 
+use super::table::Table;
 use super::table::Writer;
-use super::{ensemble_csv, sharpness_csv, trajectory_csv, MAX_CSV_DIM};
+use super::{ensemble_csv, held_out_csv, sharpness_csv, trajectory_csv, MAX_CSV_DIM};
 use crate::diagnostics::SharpnessSeries;
 use crate::error::Result;
+use crate::objective::HeldOutSeries;
 use crate::stochastic::EnsembleStats;
 use crate::trajectory::Trajectory;
 use std::path::{Path, PathBuf};
@@ -106,3 +108,66 @@ pub fn write_sharpness(
 
 /// The columns `<id>_sharpness.csv` ends with for an adaptive method: λ₁(P⁻¹H) and its threshold.
 pub const PRECONDITIONED_COLUMNS: [&str; 2] = ["preconditioned_lambda_1", "preconditioned_threshold"];
+
+/// The columns of `<id>_held_out.csv`: these four, then [`HELD_OUT_ACCURACY_COLUMNS`] for a
+/// classification loss.
+pub const HELD_OUT_COLUMNS: [&str; 4] = ["step", "t", "train_loss", "test_loss"];
+
+/// The accuracy columns `<id>_held_out.csv` ends with for a classification loss.
+pub const HELD_OUT_ACCURACY_COLUMNS: [&str; 2] = ["train_accuracy", "test_accuracy"];
+
+/// Writes `dir/<id>_held_out.csv`: `step,t,train_loss,test_loss`, then `train_accuracy,test_accuracy`
+/// when the series has accuracies.
+pub fn write_held_out(dir: &Path, id: &str, s: &HeldOutSeries) -> Result<PathBuf> {
+    let mut header: Vec<&str> = HELD_OUT_COLUMNS.to_vec();
+    if s.classification() {
+        header.extend(HELD_OUT_ACCURACY_COLUMNS);
+    }
+    let mut w = Writer::create(&dir.join(held_out_csv(id)), &header)?;
+    for i in 0..s.len() {
+        w.int(s.steps[i])?;
+        for x in [s.times[i], s.train_loss[i], s.test_loss[i]] {
+            w.num(x)?;
+        }
+        if s.classification() {
+            w.num(s.train_accuracy[i])?;
+            w.num(s.test_accuracy[i])?;
+        }
+        w.end_row()?;
+    }
+    w.finish()
+}
+
+/// Reads `dir/<id>_held_out.csv` back (bit for bit: the file holds each number's shortest round-trip
+/// form), refusing a file whose columns are not the ones [`write_held_out`] writes.
+pub fn read_held_out(dir: &Path, id: &str) -> Result<HeldOutSeries> {
+    let csv = Table::read(
+        dir.join(held_out_csv(id)),
+        "`flowgap plot` needs it for the held_out figure",
+    )?;
+    let classification = csv.header.len() == 6;
+    let mut expected: Vec<&str> = HELD_OUT_COLUMNS.to_vec();
+    if classification {
+        expected.extend(HELD_OUT_ACCURACY_COLUMNS);
+    }
+    if csv.header != expected {
+        return Err(csv.error(
+            None,
+            None,
+            "expected the columns step,t,train_loss,test_loss (and, for a classification loss, \
+             train_accuracy,test_accuracy)",
+        ));
+    }
+    let mut s = HeldOutSeries::default();
+    for r in 0..csv.rows.len() {
+        s.steps.push(csv.int(r, 0)?);
+        s.times.push(csv.num(r, 1)?);
+        s.train_loss.push(csv.num(r, 2)?);
+        s.test_loss.push(csv.num(r, 3)?);
+        if classification {
+            s.train_accuracy.push(csv.num(r, 4)?);
+            s.test_accuracy.push(csv.num(r, 5)?);
+        }
+    }
+    Ok(s)
+}

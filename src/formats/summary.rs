@@ -5,6 +5,7 @@
 use super::data_files::DataFilesSummary;
 use crate::compare::Comparison;
 use crate::diagnostics::{ComparisonDiagnostics, DiagnosticsConfig, MethodDiagnostics};
+use crate::objective::HeldOutSummary;
 use crate::stochastic::{EnsembleComparison, EnsembleStats, Stationary, STATIONARY_FRACTION};
 use crate::trajectory::Termination;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,20 @@ pub struct MethodSummary<'a> {
     /// The method's diagnostics (only with `[diagnostics]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<&'a MethodDiagnostics>,
+    /// The held-out evaluation (only with a test part in `[objective.data]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<HeldOutBlock>,
+}
+
+/// A method's `held_out` object: where θ was evaluated, then the final and best values.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldOutBlock {
+    /// `theta` (the method's θ), or `ensemble_mean_theta` for sgd and sme: the losses of the ensemble's
+    /// mean parameters, L(E θ), not the mean of the paths' losses (the paths' θ are not kept).
+    pub evaluated_at: &'static str,
+    /// The final and best values.
+    #[serde(flatten)]
+    pub summary: HeldOutSummary,
 }
 
 /// One comparison of [`RunSummary`]: the distances, and the diagnostics when the run has them.

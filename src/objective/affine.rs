@@ -157,6 +157,21 @@ impl Affine {
         self.with_ws(|ws| self.eval(link, &x, &y, theta, None, &mut ws.z))
     }
 
+    /// Calls `f` with the outputs Z = X·Wᵀ + 1·bᵀ at θ (n × k) and the targets Y (n × k).
+    pub fn with_outputs<R>(
+        &self,
+        theta: &[f64],
+        f: impl FnOnce(&DMatrixView<f64>, &DMatrixView<f64>) -> R,
+    ) -> R {
+        let (n, k) = (self.n(), self.k());
+        let (x, y) = (self.x.columns(0, self.p()), self.y.columns(0, k));
+        self.with_ws(|ws| {
+            let mut z = DMatrixViewMut::from_slice(slice(&mut ws.z, n * k), n, k);
+            self.forward(&x, theta, &mut z);
+            f(&z.as_view(), &y)
+        })
+    }
+
     /// ∇L(θ) over all samples into `grad`; returns L(θ).
     pub fn gradient(&self, link: &dyn Link, theta: &[f64], grad: &mut [f64]) -> f64 {
         let (x, y) = (self.x.columns(0, self.p()), self.y.columns(0, self.k()));

@@ -142,6 +142,18 @@ impl LogisticRegression {
         self.softmax
     }
 
+    /// The number of samples n.
+    pub fn samples(&self) -> usize {
+        self.model.n()
+    }
+
+    /// The number of samples classified correctly at θ (the rule of [`super::held_out`]).
+    pub fn correct(&self, theta: &[f64]) -> usize {
+        self.model.with_outputs(theta, |z, y| {
+            super::held_out::count_correct(z.nrows(), z.ncols(), |i, c| z[(i, c)], |i, c| y[(i, c)])
+        })
+    }
+
     fn link(&self) -> &'static dyn Link {
         if self.softmax {
             &Softmax

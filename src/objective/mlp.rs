@@ -294,6 +294,26 @@ impl Mlp {
         &self.config
     }
 
+    /// The number of samples n.
+    pub fn samples(&self) -> usize {
+        self.x.nrows()
+    }
+
+    /// The number of samples classified correctly at θ by the network's outputs Z_L (the rule of
+    /// [`super::held_out`]), from the same chunked forward pass as the loss.
+    pub fn correct(&self, theta: &[f64]) -> usize {
+        let last = self.layers() - 1;
+        let k = self.config.widths[last + 1];
+        let total = self.chunked(Batch::All, &mut [], |part, w, _| {
+            self.forward(theta, part, w);
+            let z = &w.z[last][..part.b * k];
+            let (b, ld) = (part.b, part.ld);
+            super::held_out::count_correct(b, k, |i, c| z[c * b + i], |i, c| part.y[c * ld + i]) as f64
+        });
+        // A sum of whole counts below 2⁵³ is exact.
+        total as usize
+    }
+
     /// The number of layers L (weight matrices).
     pub fn layers(&self) -> usize {
         self.config.widths.len() - 1

@@ -12,6 +12,7 @@ mod conserved;
 pub mod contour;
 mod curves;
 mod ensemble;
+pub mod held_out;
 pub mod matched;
 mod order_plot;
 pub mod pdf;
@@ -88,6 +89,11 @@ pub fn draw(
         }
         FigureKind::Ensemble => Prepared::Ensemble,
         FigureKind::Conserved => Prepared::Conserved,
+        FigureKind::HeldOut => {
+            return Err(render_error(
+                "drawn from the run's held-out records by render::held_out::draw".into(),
+            ))
+        }
     };
     write_files(name, &WithInput(&figure, input), dir, formats, input.settings)
 }

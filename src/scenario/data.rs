@@ -6,7 +6,8 @@
 
 use super::ctx::Ctx;
 use crate::data::csv::{self as csv_data, CsvOptions, CsvTask, RowSubset};
-use crate::data::scale::{self, Scaling};
+use crate::data::scale::{self, ScaleParams, Scaling};
+use crate::data::split;
 use crate::data::synthetic::{self, Blobs, Classified, TeacherStudent};
 use crate::data::{Dataset, Task};
 use crate::error::{Error, Result};
@@ -47,15 +48,39 @@ pub struct DataSpec {
     spread: Option<Spanned<f64>>,
     center_box: Option<Spanned<f64>>,
     turns: Option<Spanned<f64>>,
+    // held-out evaluation
+    test_fraction: Option<Spanned<f64>>,
+    split_seed: Option<Spanned<i64>>,
+    test_data: Option<Spanned<String>>,
 }
 
 /// The keys each source accepts besides `source`.
 fn allowed_keys(source: &str) -> &'static [&'static str] {
     match source {
         "csv" => &[
-            "path", "label", "features", "task", "positive", "rows", "max_rows", "scale",
+            "path",
+            "label",
+            "features",
+            "task",
+            "positive",
+            "rows",
+            "max_rows",
+            "scale",
+            "test_fraction",
+            "split_seed",
+            "test_data",
         ],
-        "teacher_student" => &["seed", "samples", "inputs", "hidden", "outputs", "noise", "scale"],
+        "teacher_student" => &[
+            "seed",
+            "samples",
+            "inputs",
+            "hidden",
+            "outputs",
+            "noise",
+            "scale",
+            "test_fraction",
+            "split_seed",
+        ],
         "blobs" => &[
             "seed",
             "samples",
@@ -65,9 +90,29 @@ fn allowed_keys(source: &str) -> &'static [&'static str] {
             "center_box",
             "task",
             "scale",
+            "test_fraction",
+            "split_seed",
         ],
-        "two_moons" | "xor" => &["seed", "samples", "noise", "task", "scale"],
-        "spirals" => &["seed", "samples", "classes", "turns", "noise", "task", "scale"],
+        "two_moons" | "xor" => &[
+            "seed",
+            "samples",
+            "noise",
+            "task",
+            "scale",
+            "test_fraction",
+            "split_seed",
+        ],
+        "spirals" => &[
+            "seed",
+            "samples",
+            "classes",
+            "turns",
+            "noise",
+            "task",
+            "scale",
+            "test_fraction",
+            "split_seed",
+        ],
         _ => &[],
     }
 }
@@ -88,12 +133,142 @@ impl DataSpec {
             )*};
         }
         key!(
-            seed, scale, task, path, features, label, positive, rows, max_rows, samples, inputs, hidden,
-            outputs, classes, noise, spread, center_box, turns
+            seed,
+            scale,
+            task,
+            path,
+            features,
+            label,
+            positive,
+            rows,
+            max_rows,
+            samples,
+            inputs,
+            hidden,
+            outputs,
+            classes,
+            noise,
+            spread,
+            center_box,
+            turns,
+            test_fraction,
+            split_seed,
+            test_data
         );
         out
     }
+
+    /// True when the table asks for a test part (`test_fraction` or `test_data`).
+    pub fn has_test_part(&self) -> bool {
+        self.test_fraction.is_some() || self.test_data.is_some()
+    }
+
+    /// The span of the key that asks for a test part (for errors about it), else of `source`.
+    pub fn test_part_span(&self) -> std::ops::Range<usize> {
+        match (&self.test_fraction, &self.test_data) {
+            (Some(f), _) => f.span(),
+            (None, Some(d)) => d.span(),
+            (None, None) => self.source.span(),
+        }
+    }
 }
+
+/// How the samples are split for held-out evaluation, checked.
+enum HeldOutRule {
+    /// No test part.
+    None,
+    /// A seeded fraction of the samples ([`crate::data::split`]).
+    Fraction { fraction: f64, seed: u64 },
+    /// A second CSV file (`test_data`).
+    File,
+}
+
+/// Checks `test_fraction`, `split_seed` and `test_data` together.
+fn held_out_rule(cx: &Ctx, spec: &DataSpec) -> Result<HeldOutRule> {
+    let key = |k: &str| format!("{PREFIX}.{k}");
+    match (&spec.test_fraction, &spec.split_seed, &spec.test_data) {
+        (Some(_), _, Some(d)) => Err(cx.err(
+            d.span(),
+            key("test_data"),
+            "give either `test_fraction` (a seeded split of these samples) or `test_data` (a second file), not both",
+        )),
+        (None, Some(s), None) => Err(cx.err(
+            s.span(),
+            key("split_seed"),
+            "seeds the test split, which `test_fraction = <f in (0, 1)>` asks for: add it, or remove `split_seed`",
+        )),
+        (None, Some(s), Some(_)) => Err(cx.err(
+            s.span(),
+            key("split_seed"),
+            "seeds a `test_fraction` split; with `test_data` the test samples are that file's, so remove `split_seed`",
+        )),
+        (Some(f), seed, None) => {
+            let fraction = *f.get_ref();
+            if !(fraction > 0.0 && fraction < 1.0) {
+                return Err(cx.err(
+                    f.span(),
+                    key("test_fraction"),
+                    format!("must be a number strictly between 0 and 1 (the share of samples held out for testing), found {fraction}"),
+                ));
+            }
+            let seed = match seed {
+                Some(s) if *s.get_ref() < 0 => {
+                    return Err(cx.err(
+                        s.span(),
+                        key("split_seed"),
+                        format!("must be an integer ≥ 0, found {}", s.get_ref()),
+                    ))
+                }
+                Some(s) => *s.get_ref() as u64,
+                None => {
+                    return Err(cx.err(
+                        f.span(),
+                        key("split_seed"),
+                        "the test split is random: give `split_seed = <integer ≥ 0>` so that runs repeat exactly",
+                    ))
+                }
+            };
+            Ok(HeldOutRule::Fraction { fraction, seed })
+        }
+        (None, None, Some(_)) => Ok(HeldOutRule::File),
+        (None, None, None) => Ok(HeldOutRule::None),
+    }
+}
+
+/// Splits `dataset` by `rule` (a fraction: the seeded split; otherwise nothing here), fits the scaling on
+/// the training part and applies it to both. Returns the scaling and the test part, and records the split
+/// in `settings["held_out"]`.
+fn split_and_scale(
+    cx: &Ctx,
+    spec: &DataSpec,
+    rule: &HeldOutRule,
+    dataset: &mut Dataset,
+    scaling: Scaling,
+    settings: &mut serde_json::Value,
+) -> Result<(ScaleParams, Option<Dataset>)> {
+    let HeldOutRule::Fraction { fraction, seed } = *rule else {
+        return Ok((scale::apply(&mut dataset.x, scaling), None));
+    };
+    let n = dataset.len();
+    let parts = split::split(n, fraction, seed)
+        .map_err(|m| cx.err(spec.test_part_span(), format!("{PREFIX}.test_fraction"), m))?;
+    let mut test = dataset.rows(&parts.test);
+    *dataset = dataset.rows(&parts.train);
+    let params = scale::apply(&mut dataset.x, scaling);
+    scale::apply_params(&mut test.x, &params);
+    settings["held_out"] = serde_json::json!({
+        "test_fraction": fraction,
+        "split_seed": seed,
+        "train_samples": dataset.len(),
+        "test_samples": test.len(),
+        "rule": SPLIT_RULE,
+        "scale": "fitted on the training part, applied to both",
+    });
+    Ok((params, Some(test)))
+}
+
+/// The split rule in words, for summary.json (docs/datasets.md states it in full).
+const SPLIT_RULE: &str = "test = round(test_fraction*samples) samples picked by a ChaCha8 Fisher-Yates shuffle seeded with split_seed; both parts keep the data order";
 
 /// Reads an integer key within `lo..=hi`, or its default when absent (`None`: the key is required).
 fn int(
@@ -147,8 +322,19 @@ fn num(cx: &Ctx, v: &Option<Spanned<f64>>, name: &str, lo: f64, strict: bool, de
 }
 
 /// Builds the dataset and describes it for summary.json (source, sizes, task, classes, every parameter
-/// after defaults, the scaling applied).
+/// after defaults, the scaling applied). With a test part (`test_fraction` or `test_data`) the dataset
+/// is the training part only.
 pub fn build_dataset_with_settings(cx: &Ctx, spec: &DataSpec) -> Result<(Dataset, serde_json::Value)> {
+    let (train, _, settings) = build_split_with_settings(cx, spec)?;
+    Ok((train, settings))
+}
+
+/// [`build_dataset_with_settings`] with the test part too (`None` without `test_fraction` or
+/// `test_data`): the training and test samples, both scaled by the map fitted on the training part.
+pub fn build_split_with_settings(
+    cx: &Ctx,
+    spec: &DataSpec,
+) -> Result<(Dataset, Option<Dataset>, serde_json::Value)> {
     let source = spec.source.get_ref().as_str();
     if !SOURCES.contains(&source) {
         return Err(cx.err(
@@ -184,8 +370,9 @@ pub fn build_dataset_with_settings(cx: &Ctx, spec: &DataSpec) -> Result<(Dataset
         })?,
         None => Scaling::None,
     };
+    let rule = held_out_rule(cx, spec)?;
     if source == "csv" {
-        return build_csv(cx, spec, scaling);
+        return build_csv(cx, spec, scaling, &rule);
     }
 
     let seed = match &spec.seed {
@@ -271,7 +458,7 @@ pub fn build_dataset_with_settings(cx: &Ctx, spec: &DataSpec) -> Result<(Dataset
             classify(cx, spec, synthetic::xor(samples as usize, noise, seed)?)?
         }
     };
-    let params = scale::apply(&mut dataset.x, scaling);
+    let (params, test) = split_and_scale(cx, spec, &rule, &mut dataset, scaling, &mut settings)?;
     settings["task"] = task_name(&dataset.task).into();
     if let Some(k) = classified {
         settings["classes"] = k.into();
@@ -279,7 +466,7 @@ pub fn build_dataset_with_settings(cx: &Ctx, spec: &DataSpec) -> Result<(Dataset
     settings["features"] = dataset.features().into();
     settings["outputs"] = dataset.outputs().into();
     settings["scale"] = serde_json::to_value(&params).unwrap_or_default();
-    Ok((dataset, settings))
+    Ok((dataset, test, settings))
 }
 
 /// Refuses n·p beyond [`MAX_ENTRIES`].
@@ -350,7 +537,12 @@ fn inside(folder: &Path, file: &Path) -> bool {
 }
 
 /// `source = "csv"`: reads the file named by `path` (relative to the scenario file).
-fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, serde_json::Value)> {
+fn build_csv(
+    cx: &Ctx,
+    spec: &DataSpec,
+    scaling: Scaling,
+    rule: &HeldOutRule,
+) -> Result<(Dataset, Option<Dataset>, serde_json::Value)> {
     let key = |k: &str| format!("{PREFIX}.{k}");
     let path = spec.path.as_ref().ok_or_else(|| {
         cx.err(
@@ -453,29 +645,20 @@ fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, se
     };
     let base = cx.path.parent().unwrap_or(Path::new(""));
     let file = base.join(path.get_ref());
+    let held_out = !matches!(rule, HeldOutRule::None);
     let opts = CsvOptions {
         show_contents: inside(base, &file),
         path: file,
         features: spec.features.as_ref().map(|f| f.get_ref().clone()),
         label: label.get_ref().clone(),
         task,
-        scaling,
+        // With a test part the scaling is fitted on the training part below, after the split.
+        scaling: if held_out { Scaling::None } else { scaling },
         rows,
     };
-    // A missing or unreadable file, and every fault inside it, is reported at the scenario line that
-    // names the file (the user's entry point) with the data file's own row and column in the message.
-    let loaded = csv_data::load(&opts).map_err(|e| {
-        let mut message = match e {
-            Error::Input { message, .. } => format!("the data file {} {message}", opts.path.display()),
-            other => other.to_string(),
-        };
-        if std::fs::symlink_metadata(&opts.path).is_err() {
-            message.push_str("; the path is relative to this scenario file's folder");
-        }
-        cx.err(path.span(), key("path"), message)
-    })?;
+    let mut loaded = load_reported(cx, &opts, path, "path")?;
     let d = &loaded.dataset;
-    let settings = serde_json::json!({
+    let mut settings = serde_json::json!({
         "source": "csv",
         "path": path.get_ref(),
         "label": loaded.label,
@@ -489,5 +672,96 @@ fn build_csv(cx: &Ctx, spec: &DataSpec, scaling: Scaling) -> Result<(Dataset, se
         "outputs": d.outputs(),
         "scale": serde_json::to_value(&loaded.scale).unwrap_or_default(),
     });
-    Ok((loaded.dataset, settings))
+    let test = match rule {
+        HeldOutRule::None => None,
+        HeldOutRule::Fraction { .. } => {
+            let (params, test) =
+                split_and_scale(cx, spec, rule, &mut loaded.dataset, scaling, &mut settings)?;
+            settings["scale"] = serde_json::to_value(&params).unwrap_or_default();
+            test
+        }
+        HeldOutRule::File => {
+            let test_path = spec.test_data.as_ref().expect("the File rule has test_data");
+            let file = base.join(test_path.get_ref());
+            let test_opts = CsvOptions {
+                show_contents: inside(base, &file),
+                path: file,
+                // The training file's feature columns, by name, in its order.
+                features: Some(loaded.features.clone()),
+                rows: RowSubset::All,
+                ..opts.clone()
+            };
+            let mut test = load_reported(cx, &test_opts, test_path, "test_data")?;
+            if matches!(test_opts.task, CsvTask::Multiclass) {
+                remap_classes(cx, test_path, &loaded.classes, &mut test)?;
+            }
+            let params = scale::apply(&mut loaded.dataset.x, scaling);
+            scale::apply_params(&mut test.dataset.x, &params);
+            settings["scale"] = serde_json::to_value(&params).unwrap_or_default();
+            // `source` and `path` make the test file one of the run's pinned data files.
+            settings["held_out"] = serde_json::json!({
+                "source": "csv",
+                "path": test_path.get_ref(),
+                "train_samples": loaded.dataset.len(),
+                "test_samples": test.dataset.len(),
+                "scale": "fitted on the training part, applied to both",
+            });
+            Some(test.dataset)
+        }
+    };
+    Ok((loaded.dataset, test, settings))
+}
+
+/// Loads one CSV file, reporting every fault at the scenario key `key` (`path` or `test_data`, spanned by
+/// `at`) that names the file, the user's entry point, with the data file's own row and column in the
+/// message.
+fn load_reported(cx: &Ctx, opts: &CsvOptions, at: &Spanned<String>, key: &str) -> Result<csv_data::CsvData> {
+    csv_data::load(opts).map_err(|e| {
+        let mut message = match e {
+            Error::Input { message, .. } => format!("the data file {} {message}", opts.path.display()),
+            other => other.to_string(),
+        };
+        if std::fs::symlink_metadata(&opts.path).is_err() {
+            message.push_str("; the path is relative to this scenario file's folder");
+        }
+        cx.err(at.span(), format!("{PREFIX}.{key}"), message)
+    })
+}
+
+/// Puts the one-hot columns of the test file's classes in the training file's class order; a class the
+/// training file does not have is refused at `test_data` (the model has no output for it).
+fn remap_classes(
+    cx: &Ctx,
+    at: &Spanned<String>,
+    train_classes: &[String],
+    test: &mut csv_data::CsvData,
+) -> Result<()> {
+    let mut columns = Vec::with_capacity(test.classes.len());
+    for name in &test.classes {
+        match train_classes.iter().position(|c| c == name) {
+            Some(j) => columns.push(j),
+            None => {
+                return Err(cx.err(
+                    at.span(),
+                    format!("{PREFIX}.test_data"),
+                    format!(
+                        "the test file has the class `{}`, which the training file does not (its classes: {});                          the model has no output for it",
+                        crate::error::excerpt(name),
+                        train_classes.iter().map(|c| crate::error::excerpt(c)).collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+    let y = &test.dataset.y;
+    let mut remapped = nalgebra::DMatrix::zeros(y.nrows(), train_classes.len());
+    for (c, &j) in columns.iter().enumerate() {
+        remapped.set_column(j, &y.column(c));
+    }
+    test.dataset.y = remapped;
+    test.dataset.task = crate::data::Task::Multiclass {
+        classes: train_classes.len(),
+    };
+    test.classes = train_classes.to_vec();
+    Ok(())
 }

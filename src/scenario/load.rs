@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{file_clash, file_name_problem, CompareConfig, Experiment};
 use crate::files;
 use crate::method::{HeavyBallForm, MethodConfig, MethodKind};
-use crate::objective::{Objective, RandomInit};
+use crate::objective::{HeldOut, Objective, RandomInit};
 use crate::outspec::{OutputSpec, SourceFile};
 use crate::trajectory::{TimeGrid, TimeMap};
 use serde::Deserialize;
@@ -208,7 +208,24 @@ pub fn parse(src: &str, path: &Path) -> Result<Scenario> {
     refuse_blank(&cx)?;
     let raw: RawScenario = cx.deserialize()?;
     let objective = objectives::build(&cx, &raw.objective.get_ref().kind)?;
-    check(&cx, raw, objective, source_file(src, path))
+    let held_out = objectives::held_out(&cx, &raw.objective.get_ref().kind)?;
+    if held_out.is_none() {
+        let asked = raw
+            .output
+            .figures
+            .iter()
+            .flat_map(|f| f.get_ref())
+            .find(|f| f.get_ref() == "held_out");
+        if let Some(f) = asked {
+            return Err(cx.err(
+                f.span(),
+                "output.figures",
+                "`held_out` draws the test loss, which needs a test part: add `test_fraction` and \
+                 `split_seed`, or `test_data`, to [objective.data] (docs/datasets.md)",
+            ));
+        }
+    }
+    check(&cx, raw, objective, held_out, source_file(src, path))
 }
 
 /// [`parse`] with the objective given (with its settings for summary.json) instead of built from
@@ -223,7 +240,7 @@ pub fn parse_with_objective(
     let cx = Ctx { path, src };
     refuse_blank(&cx)?;
     let raw: RawScenario = cx.deserialize()?;
-    check(&cx, raw, (objective, settings), source_file(src, path))
+    check(&cx, raw, (objective, settings), None, source_file(src, path))
 }
 
 /// A scenario from the tree of its file ([`Ctx::tree`], with a sweep's grid point set in it) and an
@@ -236,7 +253,8 @@ pub(super) fn parse_tree(
     source: SourceFile,
 ) -> Result<Scenario> {
     let raw: RawScenario = cx.deserialize_tree(tree)?;
-    check(cx, raw, objective, source)
+    // A sweep's grid point writes no held-out record: its post-pass is not run.
+    check(cx, raw, objective, None, source)
 }
 
 /// The objective of the scenario text in `cx`, built again (its file already passed [`parse`]): for a
@@ -280,7 +298,13 @@ fn refuse_blank(cx: &Ctx) -> Result<()> {
 
 /// The checked scenario of the file's keys `raw` with its built objective: θ₀, the time grid, the
 /// methods, comparisons, diagnostics and output, and the budgets.
-fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Result<Scenario> {
+fn check(
+    cx: &Ctx,
+    raw: RawScenario,
+    objective: Built,
+    held_out: Option<HeldOut>,
+    source: SourceFile,
+) -> Result<Scenario> {
     let cx = Ctx {
         path: cx.path,
         src: cx.src,
@@ -515,6 +539,7 @@ fn check(cx: &Ctx, raw: RawScenario, objective: Built, source: SourceFile) -> Re
         methods,
         comparisons,
         diagnostics,
+        held_out,
     };
     let output = OutputSpec {
         figures,

@@ -29,6 +29,7 @@ mod gd_record_lanes;
 mod golden;
 mod golden_roundoff;
 mod golden_stochastic;
+mod held_out;
 mod kill;
 mod layers;
 mod method_scenarios;

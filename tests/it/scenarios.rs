@@ -43,7 +43,8 @@ fn every_named_scenario_parses_validates_and_runs() {
         // Trajectories, figures, summary.json, timing.json and the scenario's copy.
         assert_eq!(
             files.len(),
-            methods + sharpness_csvs + figures + 3,
+            // A test part in [objective.data] adds `<id>_held_out.csv` per method.
+            methods + sharpness_csvs + report.held_out.len() + figures + 3,
             "{name}: {files:?}"
         );
         for f in &files {
@@ -380,6 +381,21 @@ fn every_per_method_file_a_run_writes_is_on_the_suffix_list() {
             Some(s) => used.insert(s.to_string()),
             None => panic!("trajectories/{name} is not <id><suffix> for a suffix in METHOD_FILE_SUFFIXES"),
         };
+    }
+    // `<id>_held_out.csv` needs a data-driven objective with a test part: a second, small run.
+    let text = "name = \"held\"\n[objective]\nkind = \"logistic_regression\"\n[objective.data]\n\
+                source = \"two_moons\"\nsamples = 20\nseed = 1\ntest_fraction = 0.25\nsplit_seed = 1\n\
+                [init]\npoint = [0.0, 0.0, 0.0]\n[run]\nstep_size = 0.1\nsteps = 4\n\
+                [[method]]\nid = \"gd\"\nkind = \"gd\"\n[output]\nfigures = []\n";
+    let s = scenario::parse(text, Path::new("held.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let (experiment, spec) = s.into_parts();
+    let out = dir.path().join("held");
+    output::write_report(&experiment.run(), &spec, &out, false).unwrap();
+    for entry in std::fs::read_dir(out.join("trajectories")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let suffix = name.strip_prefix("gd").expect("one method, gd");
+        assert!(scenario::METHOD_FILE_SUFFIXES.contains(&suffix), "{name}");
+        used.insert(suffix.to_string());
     }
     let all: std::collections::BTreeSet<String> = scenario::METHOD_FILE_SUFFIXES
         .iter()

@@ -3,7 +3,7 @@
 
 use super::Built;
 use crate::error::Result;
-use crate::objective::{LinearRegression, Objective};
+use crate::objective::{HeldOut, LinearRegression, Objective};
 use crate::scenario::ctx::Ctx;
 use crate::scenario::data::{build_dataset_with_settings, DataSpec};
 use serde::Deserialize;
@@ -52,4 +52,14 @@ pub fn build(cx: &Ctx, spec: Spec) -> Result<Built> {
         "data": data_settings,
     });
     Ok((Box::new(f), settings))
+}
+
+/// The same model on the training and the test samples, for held-out evaluation: no L2 term (`l2` is
+/// left out of both losses).
+pub fn held_out(spec: Spec, train: &crate::data::Dataset, test: &crate::data::Dataset) -> Result<HeldOut> {
+    let bias = spec.bias.unwrap_or(true);
+    let a = LinearRegression::new(train, 0.0, bias)?;
+    let b = LinearRegression::new(test, 0.0, bias)?;
+    let dim = a.dim();
+    Ok(HeldOut::new(Box::new(a), Box::new(b), dim))
 }

@@ -6,7 +6,7 @@ use super::linear_regression::l2;
 use super::Built;
 use crate::data::Task;
 use crate::error::Result;
-use crate::objective::{LogisticRegression, Objective};
+use crate::objective::{HeldOut, LogisticRegression, Objective};
 use crate::scenario::ctx::Ctx;
 use crate::scenario::data::{build_dataset_with_settings, DataSpec};
 use serde::Deserialize;
@@ -47,4 +47,14 @@ pub fn build(cx: &Ctx, spec: Spec) -> Result<Built> {
         "data": data_settings,
     });
     Ok((Box::new(f), settings))
+}
+
+/// The same model on the training and the test samples, for held-out evaluation: no L2 term (`l2` is
+/// left out of both losses).
+pub fn held_out(spec: Spec, train: &crate::data::Dataset, test: &crate::data::Dataset) -> Result<HeldOut> {
+    let bias = spec.bias.unwrap_or(true);
+    let a = LogisticRegression::new(train, 0.0, bias)?;
+    let b = LogisticRegression::new(test, 0.0, bias)?;
+    let dim = a.dim();
+    Ok(HeldOut::new(Box::new(a), Box::new(b), dim))
 }

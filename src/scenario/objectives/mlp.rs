@@ -7,7 +7,7 @@ use super::Built;
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::objective::activation::Activation;
-use crate::objective::{Mlp, MlpConfig, MlpLoss, Objective, Parameterization};
+use crate::objective::{HeldOut, Mlp, MlpConfig, MlpLoss, Objective, Parameterization};
 use crate::scenario::ctx::Ctx;
 use serde::Deserialize;
 use toml::Spanned;
@@ -51,6 +51,35 @@ fn named<T>(
 
 /// Checks the keys and builds the network on `data`.
 pub fn build(cx: &Ctx, spec: Spec, data: Dataset) -> Result<Built> {
+    let config = config(cx, &spec)?;
+    let (w, activation, loss, parameterization) = (
+        config.widths.clone(),
+        config.activation,
+        config.loss,
+        config.parameterization,
+    );
+    let bias = config.bias;
+    let net = Mlp::new(config, &data).map_err(|m| cx.err(spec.widths.span(), "objective.widths", m))?;
+    let settings = serde_json::json!({
+        "kind": "mlp", "widths": w, "dim": net.dim(), "activation": activation.name(), "loss": loss.name(),
+        "bias": bias, "parameterization": parameterization.name(), "samples": data.len(),
+    });
+    Ok((Box::new(net), settings))
+}
+
+/// The same network on the training and the test samples, for held-out evaluation (no weight decay).
+pub fn held_out(cx: &Ctx, spec: Spec, train: &Dataset, test: &Dataset) -> Result<HeldOut> {
+    let config = config(cx, &spec)?;
+    let net = |data: &Dataset| {
+        Mlp::new(config.clone(), data).map_err(|m| cx.err(spec.widths.span(), "objective.widths", m))
+    };
+    let (a, b) = (net(train)?, net(test)?);
+    let dim = a.dim();
+    Ok(HeldOut::new(Box::new(a), Box::new(b), dim))
+}
+
+/// The architecture and loss the keys describe.
+fn config(cx: &Ctx, spec: &Spec) -> Result<MlpConfig> {
     let w = widths(cx, &spec.widths, "objective.widths")?;
     let activation = named(
         cx,
@@ -76,20 +105,13 @@ pub fn build(cx: &Ctx, spec: Spec, data: Dataset) -> Result<Built> {
         Parameterization::NAMES,
         Parameterization::Standard,
     )?;
-    let config = MlpConfig {
-        widths: w.clone(),
+    Ok(MlpConfig {
+        widths: w,
         activation,
         loss,
         bias: spec.bias.unwrap_or(true),
         parameterization,
-    };
-    let bias = config.bias;
-    let net = Mlp::new(config, &data).map_err(|m| cx.err(spec.widths.span(), "objective.widths", m))?;
-    let settings = serde_json::json!({
-        "kind": "mlp", "widths": w, "dim": net.dim(), "activation": activation.name(), "loss": loss.name(),
-        "bias": bias, "parameterization": parameterization.name(), "samples": data.len(),
-    });
-    Ok((Box::new(net), settings))
+    })
 }
 
 #[cfg(test)]

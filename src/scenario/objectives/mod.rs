@@ -20,10 +20,10 @@ mod rosenbrock;
 mod shapes;
 
 use super::ctx::Ctx;
-use super::data::{build_dataset_with_settings, DataSpec};
+use super::data::{build_dataset_with_settings, build_split_with_settings, DataSpec};
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::objective::{Objective, WeightDecay};
+use crate::objective::{HeldOut, Objective, WeightDecay};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::Spanned;
@@ -132,6 +132,36 @@ fn with_data(built: Result<Built>, data: Option<(Dataset, serde_json::Value)>) -
         settings["data"] = record;
     }
     Ok((objective, settings))
+}
+
+/// The objective kinds that take a test part in `[objective.data]`.
+const HELD_OUT_KINDS: [&str; 3] = ["linear_regression", "logistic_regression", "mlp"];
+
+/// The held-out evaluation of the objective of `kind` (the same model on the training and the test
+/// samples, without weight decay) when its `[objective.data]` asks for a test part; `None` otherwise.
+pub fn held_out(cx: &Ctx, kind: &Spanned<String>) -> Result<Option<HeldOut>> {
+    let table: ObjectiveTable<DataTable> = cx.deserialize()?;
+    let Some(spec) = table.objective.data.filter(DataSpec::has_test_part) else {
+        return Ok(None);
+    };
+    let kind = kind.get_ref().as_str();
+    if !HELD_OUT_KINDS.contains(&kind) {
+        return Err(cx.err(
+            spec.test_part_span(),
+            "objective.data",
+            format!(
+                "a test part (held-out evaluation) is for the kinds {}, not `{kind}`",
+                HELD_OUT_KINDS.join(", ")
+            ),
+        ));
+    }
+    let (train, test, _) = build_split_with_settings(cx, &spec)?;
+    let test = test.expect("a table with a test part gives one");
+    Ok(Some(match kind {
+        "linear_regression" => linear_regression::held_out(read(cx)?, &train, &test)?,
+        "logistic_regression" => logistic_regression::held_out(read(cx)?, &train, &test)?,
+        _ => mlp::held_out(cx, read(cx)?, &train, &test)?,
+    }))
 }
 
 /// Builds the objective of kind `kind`, reading its keys from the file.

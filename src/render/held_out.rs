@@ -1,0 +1,181 @@
+//! The held-out figure: every method's training loss (thin, dashed) and test loss (thick, solid) against
+//! t in its colour, on a log axis when the losses allow one, with the lowest test loss ringed; below,
+//! for a classification loss, the training and test accuracy in the same styles. Drawn from the run's
+//! held-out records ([`crate::objective::held_out`]), so it is written by [`draw`] rather than
+//! [`super::draw`].
+
+use super::curves::{fail, frame, legend, log_scale_fits, map_value, note, time_label, time_range, YAxis};
+use super::style::{decimate, ensure_font, method_label, series_color, LINE_WIDTH, THICK_WIDTH};
+use super::FigureInput;
+use crate::error::{Error, Result};
+use crate::experiment::Report;
+use crate::objective::HeldOutSeries;
+use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The file stem.
+pub const NAME: &str = FigureKind::HeldOut.name();
+
+/// The most points drawn per curve.
+const MAX_LINE_POINTS: usize = 2000;
+
+/// Draws `dir/held_out.<ext>` for each format, through the writer every figure shares.
+pub fn draw(
+    report: &Report,
+    settings: &FigureSettings,
+    dir: &Path,
+    formats: &[ImageFormat],
+) -> Result<Vec<PathBuf>> {
+    ensure_font().map_err(|message| Error::Render {
+        figure: NAME.to_string(),
+        message,
+    })?;
+    super::write_files(NAME, &HeldOutFigure(report, settings), dir, formats, settings)
+}
+
+/// The held-out figure of a run.
+struct HeldOutFigure<'r>(&'r Report, &'r FigureSettings);
+
+impl super::Figure for HeldOutFigure<'_> {
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        plot(self.0, self.1, root)
+    }
+}
+
+/// One method's training and test curve, as (t, drawn value) points.
+type Pair = (Vec<(f64, f64)>, Vec<(f64, f64)>);
+
+/// Which pair of series a panel draws.
+#[derive(Clone, Copy, PartialEq)]
+enum Panel {
+    Loss,
+    Accuracy,
+}
+
+impl Panel {
+    /// The (training, test) values of `s` this panel draws.
+    fn series(self, s: &HeldOutSeries) -> (&[f64], &[f64]) {
+        match self {
+            Panel::Loss => (&s.train_loss, &s.test_loss),
+            Panel::Accuracy => (&s.train_accuracy, &s.test_accuracy),
+        }
+    }
+}
+
+fn plot<DB: DrawingBackend>(
+    report: &Report,
+    settings: &FigureSettings,
+    root: &DrawingArea<DB, Shift>,
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let title = format!("{} — training and test loss", report.experiment.name);
+    let area = super::style::titled(root, &title, settings)?;
+    let input = FigureInput {
+        title: &report.experiment.name,
+        objective: report.experiment.objective.as_ref(),
+        methods: &report.methods,
+        comparisons: &report.comparisons,
+        step_size: report.experiment.grid.step_size,
+        settings,
+    };
+    let x_desc = time_label(&input);
+    let x = time_range(report.held_out.iter().flat_map(|s| s.times.iter().copied()));
+    let classification = report.held_out.iter().any(HeldOutSeries::classification);
+    if classification {
+        let height = area.dim_in_pixel().1;
+        let (top, bottom) = area.split_vertically(height * 11 / 20);
+        panel(report, &top, Panel::Loss, x, &x_desc)?;
+        panel(report, &bottom, Panel::Accuracy, x, &x_desc)
+    } else {
+        panel(report, &area, Panel::Loss, x, &x_desc)
+    }
+}
+
+/// One panel: per method its training and test curves, the lowest test loss ringed (loss panel).
+fn panel<DB: DrawingBackend>(
+    report: &Report,
+    area: &DrawingArea<DB, Shift>,
+    which: Panel,
+    x: (f64, f64),
+    x_desc: &str,
+) -> std::result::Result<(), String> {
+    let log = which == Panel::Loss
+        && log_scale_fits(report.held_out.iter().flat_map(|s| {
+            let (a, b) = which.series(s);
+            a.iter().chain(b).copied()
+        }));
+    let points = |times: &[f64], values: &[f64]| -> Vec<(f64, f64)> {
+        times
+            .iter()
+            .zip(values)
+            .filter_map(|(&t, &v)| Some((t, map_value(log, v)?)))
+            .filter(|p| p.0.is_finite())
+            .collect()
+    };
+    // Per method: (training curve, test curve).
+    let raw: Vec<Pair> = report
+        .held_out
+        .iter()
+        .map(|s| {
+            let (train, test) = which.series(s);
+            (points(&s.times, train), points(&s.times, test))
+        })
+        .collect();
+    let y = YAxis::covering(log, raw.iter().flat_map(|(a, b)| a.iter().chain(b)).map(|p| p.1));
+    let scale = (1.0 / (x.1 - x.0), 1.0 / (y.hi - y.lo));
+    let thin = |c: &Vec<(f64, f64)>| decimate(c.iter().copied(), scale, 5e-4, MAX_LINE_POINTS);
+    let curves: Vec<Pair> = raw.iter().map(|(a, b)| (thin(a), thin(b))).collect();
+    let y_desc = match which {
+        Panel::Loss => "loss (no weight decay)",
+        Panel::Accuracy => "accuracy",
+    };
+    let mut chart = frame(area, x, &y, x_desc, y_desc)?;
+    let mut labels = Vec::new();
+    let mut occupied = Vec::new();
+    for (k, ((train, test), (m, s))) in curves
+        .iter()
+        .zip(report.methods.iter().zip(&report.held_out))
+        .enumerate()
+    {
+        let colour = series_color(k);
+        let name = method_label(m);
+        let thin_style = colour.mix(0.9).stroke_width(LINE_WIDTH);
+        let label = format!("{name} train");
+        labels.push(label.clone());
+        chart
+            .draw_series(DashedLineSeries::new(train.iter().copied(), 9, 6, thin_style))
+            .map_err(fail)?
+            .label(label)
+            .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 9, 6, thin_style));
+        let thick = colour.stroke_width(THICK_WIDTH);
+        let label = format!("{name} test");
+        labels.push(label.clone());
+        chart
+            .draw_series(LineSeries::new(test.iter().copied(), thick))
+            .map_err(fail)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], thick));
+        if which == Panel::Loss {
+            let best = s.summary();
+            if let (Some(t), Some(l)) = (best.best_test_loss_t, best.best_test_loss) {
+                if let Some(v) = map_value(log, l) {
+                    chart
+                        .draw_series(std::iter::once(Circle::new((t, v), 7, colour.stroke_width(3))))
+                        .map_err(fail)?;
+                }
+            }
+        }
+        occupied.push(train.clone());
+        occupied.push(test.clone());
+    }
+    if curves.iter().all(|(a, b)| a.is_empty() && b.is_empty()) {
+        note(&mut chart, x, &y, "no finite values to draw")?;
+    }
+    if !labels.is_empty() {
+        legend(&mut chart, x, &y, &labels, &occupied)?;
+    }
+    Ok(())
+}
