@@ -12,6 +12,7 @@ mod conserved;
 pub mod contour;
 mod curves;
 mod ensemble;
+pub mod legend;
 pub mod matched;
 mod order_plot;
 pub mod pdf;
@@ -113,7 +114,14 @@ fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Resul
     };
     let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
     let sampled = plane.sample();
-    Ok(PhasePortrait::new(title, axes, input.methods, sampled, &matched))
+    Ok(PhasePortrait::new(
+        title,
+        input.settings.legend,
+        axes,
+        input.methods,
+        sampled,
+        &matched,
+    ))
 }
 
 /// Draws the order figure of a study into `dir/order.<ext>` for each format (atomically, as [`draw`]).

@@ -1,9 +1,9 @@
-//! `[output] width`, `height`, `dpi`, `projection`, `style` and `title`: checked with located errors into
+//! `[output] width`, `height`, `dpi`, `projection`, `style`, `title` and `legend`: checked with located errors into
 //! [`FigureSettings`].
 
 use super::ctx::Ctx;
 use crate::error::Result;
-use crate::outspec::{FigureSettings, FigureStyle, DPI_RANGE, MAX_SIDE, MIN_SIDE};
+use crate::outspec::{FigureSettings, FigureStyle, LegendPlacement, DPI_RANGE, MAX_SIDE, MIN_SIDE};
 use toml::Spanned;
 
 /// The raw keys, as read from `[output]`.
@@ -20,6 +20,8 @@ pub struct RawFigureKeys<'a> {
     pub style: Option<&'a Spanned<String>>,
     /// `title`: whether figures carry a title.
     pub title: Option<&'a Spanned<bool>>,
+    /// `legend`: `auto`, `none`, `outside` or a corner.
+    pub legend: Option<&'a Spanned<String>>,
 }
 
 /// Checks the keys against the objective's dimension `dim`.
@@ -64,6 +66,20 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
             }
         }
     }
+    let legend = match raw.legend {
+        None => LegendPlacement::Auto,
+        Some(s) => LegendPlacement::from_name(s.get_ref()).ok_or_else(|| {
+            cx.err(
+                s.span(),
+                "output.legend",
+                format!(
+                    "unknown legend placement `{}`; allowed: {}",
+                    s.get_ref(),
+                    LegendPlacement::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
     let width = int_in(raw.width, "width", MIN_SIDE, MAX_SIDE, Some(d.width))?.unwrap_or(d.width);
     let height = int_in(raw.height, "height", MIN_SIDE, MAX_SIDE, Some(d.height))?.unwrap_or(d.height);
     let dpi = int_in(raw.dpi, "dpi", DPI_RANGE.0, DPI_RANGE.1, None)?;
@@ -81,6 +97,7 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
             .title
             .map(|t| *t.get_ref())
             .unwrap_or(style == FigureStyle::Screen),
+        legend,
     })
 }
 

@@ -31,6 +31,7 @@ mod golden_roundoff;
 mod golden_stochastic;
 mod kill;
 mod layers;
+mod legend_layout;
 mod method_scenarios;
 mod methods;
 mod numerical_faults;
