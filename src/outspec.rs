@@ -158,6 +158,15 @@ pub struct FigureSettings {
     pub title: bool,
     /// Where legends go (`[output] legend`).
     pub legend: LegendPlacement,
+    /// Display names by method id (`[[method]] label`); a method not listed is named by its id.
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl FigureSettings {
+    /// The name figures give method `id`: its `label`, or the id itself.
+    pub fn display_name<'s>(&'s self, id: &'s str) -> &'s str {
+        self.labels.get(id).map_or(id, String::as_str)
+    }
 }
 
 /// Where a figure's legend goes: computed from the data (`auto`), or fixed by the scenario.
@@ -256,6 +265,7 @@ pub static DEFAULT_FIGURE: FigureSettings = FigureSettings {
     style: FigureStyle::Screen,
     title: true,
     legend: LegendPlacement::Auto,
+    labels: std::collections::BTreeMap::new(),
 };
 
 impl Default for FigureSettings {

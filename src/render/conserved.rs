@@ -58,11 +58,7 @@ pub fn plot_conserved<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(
-        root,
-        &format!("{} — conserved quantities", input.title),
-        input.settings,
-    )?;
+    let area = super::style::titled(root, "conserved quantities", input.settings)?;
     let names = quantity_names(input);
     let x_desc = time_label(input);
     if names.is_empty() {
@@ -121,8 +117,8 @@ pub fn plot_conserved<DB: DrawingBackend>(
             (input.methods.iter().zip(&curves))
                 .filter(|(_, c)| !c.is_empty())
                 .map(|(m, _)| match stop_note(&m.trajectory.termination, true) {
-                    Some(n) => format!("{} ({n})", method_label(m)),
-                    None => method_label(m),
+                    Some(n) => format!("{} ({n})", method_label(m, input.settings)),
+                    None => method_label(m, input.settings),
                 })
                 .collect()
         } else {
@@ -144,8 +140,8 @@ pub fn plot_conserved<DB: DrawingBackend>(
             }
             let colour = series_color(k);
             let label = match stop_note(&m.trajectory.termination, true) {
-                Some(n) => format!("{} ({n})", method_label(m)),
-                None => method_label(m),
+                Some(n) => format!("{} ({n})", method_label(m, input.settings)),
+                None => method_label(m, input.settings),
             };
             let pieces = split_at_turns(curve, pixels);
             if m.discrete {

@@ -236,7 +236,7 @@ pub fn plot_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = style::titled(root, &format!("{} — loss", input.title), input.settings)?;
+    let area = style::titled(root, "loss", input.settings)?;
     let log = log_scale_fits(
         input
             .methods
@@ -281,8 +281,8 @@ pub fn plot_loss<DB: DrawingBackend>(
         .map(|&k| {
             let m = &input.methods[k];
             match stop_note(&m.trajectory.termination, true) {
-                Some(note) => format!("{} ({note})", method_label(m)),
-                None => method_label(m),
+                Some(note) => format!("{} ({note})", method_label(m, input.settings)),
+                None => method_label(m, input.settings),
             }
         })
         .collect();
@@ -372,12 +372,10 @@ pub fn plot_distance<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = style::titled(
-        root,
-        &format!("{} — distance between methods", input.title),
-        input.settings,
-    )?;
+    let area = style::titled(root, "distance between methods", input.settings)?;
     let comparisons = input.comparisons;
+    // Methods by their display names (`[[method]] label`, else the id).
+    let name = |id: &str| input.settings.display_name(id).to_string();
     let raw: Vec<Vec<(f64, f64)>> = comparisons
         .iter()
         .map(|c| {
@@ -422,16 +420,21 @@ pub fn plot_distance<DB: DrawingBackend>(
     let x_desc = time_label(input);
     // The axis names the two methods when there is one pair; several pairs are named in the legend.
     let y_desc = match comparisons {
-        [c] => format!("‖θ_{}(t) − θ_{}(t)‖", c.a, c.b),
+        [c] => format!("‖θ_{}(t) − θ_{}(t)‖", name(&c.a), name(&c.b)),
         _ => "‖θ_a(t) − θ_b(t)‖, pairs (a, b) in the legend".to_string(),
     };
     // The legend's entries in drawing order, and what it must not cover: the curves and departure lines.
     let mut labels: Vec<String> = Vec::new();
     let mut occupied = curves.clone();
     for c in comparisons {
-        labels.push(format!("{} vs {}", c.a, c.b));
+        labels.push(format!("{} vs {}", name(&c.a), name(&c.b)));
         if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
-            labels.push(format!("{} vs {} departs, t = {}", c.a, c.b, fmt_num(td)));
+            labels.push(format!(
+                "{} vs {} departs, t = {}",
+                name(&c.a),
+                name(&c.b),
+                fmt_num(td)
+            ));
             occupied.push(vec![(td, y.lo), (td, y.hi)]);
         }
     }
@@ -443,7 +446,7 @@ pub fn plot_distance<DB: DrawingBackend>(
             } else {
                 let names: Vec<String> = who
                     .iter()
-                    .map(|&k| format!("{} vs {}", comparisons[k].a, comparisons[k].b))
+                    .map(|&k| format!("{} vs {}", name(&comparisons[k].a), name(&comparisons[k].b)))
                     .collect();
                 format!("tolerance {} ({})", fmt_num(*tol), names.join(", "))
             }
@@ -461,7 +464,7 @@ pub fn plot_distance<DB: DrawingBackend>(
     for (k, c) in comparisons.iter().enumerate() {
         let colour = series_color(k);
         let style = colour.stroke_width(LINE_WIDTH + 1);
-        let label = format!("{} vs {}", c.a, c.b);
+        let label = format!("{} vs {}", name(&c.a), name(&c.b));
         chart
             .draw_series(LineSeries::new(curves[k].iter().copied(), style))
             .map_err(fail)?
@@ -474,7 +477,7 @@ pub fn plot_distance<DB: DrawingBackend>(
         }
         if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
             let dashed = colour.stroke_width(LINE_WIDTH);
-            let label = format!("{} vs {} departs, t = {}", c.a, c.b, fmt_num(td));
+            let label = format!("{} vs {} departs, t = {}", name(&c.a), name(&c.b), fmt_num(td));
             chart
                 .draw_series(DashedLineSeries::new(vec![(td, y.lo), (td, y.hi)], 10, 6, dashed))
                 .map_err(fail)?
@@ -538,7 +541,7 @@ pub(super) fn time_label(input: &FigureInput) -> String {
     }
     let eta_text = fmt_num(eta);
     match (eta_map, sqrt_map, summed) {
-        (_, _, true) => format!("t = η₀ + η₁ + … + ηₖ₋₁   (scheduled; run.step_size η = {eta_text})"),
+        (_, _, true) => format!("t = η₀ + η₁ + … + ηₖ₋₁   (scheduled; base step size η = {eta_text})"),
         (_, false, false) => format!("t = k·η   (η = {eta_text})"),
         (false, true, false) => format!("t = k·√η   (η = {eta_text})"),
         (true, true, false) => format!("t = k·η or k·√η, per method   (η = {eta_text})"),

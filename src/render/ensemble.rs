@@ -9,7 +9,7 @@ use super::style::{
 };
 use super::FigureInput;
 use crate::method::MethodRun;
-use crate::outspec::LegendPlacement;
+use crate::outspec::FigureSettings;
 use crate::stochastic::EnsembleStats;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -59,7 +59,7 @@ fn panel<DB: DrawingBackend>(
     y_desc: &str,
     caption: Option<&str>,
     layout: PanelLayout,
-    placement: LegendPlacement,
+    settings: &FigureSettings,
 ) -> Result<(), String> {
     let data: Vec<_> = ensembles.iter().map(|(_, _, e)| series(e, c)).collect();
     let (mut t1, mut lo, mut hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
@@ -84,7 +84,7 @@ fn panel<DB: DrawingBackend>(
     let labels: Vec<String> = if caption.is_some() {
         ensembles
             .iter()
-            .map(|(_, m, _)| format!("{} (M = {})", method_label(m), ensembles_paths(m)))
+            .map(|(_, m, _)| format!("{} (M = {})", method_label(m, settings), ensembles_paths(m)))
             .collect()
     } else {
         Vec::new()
@@ -103,7 +103,7 @@ fn panel<DB: DrawingBackend>(
     let request = legend::Request {
         labels: &labels,
         marks: &marks,
-        placement,
+        placement: settings.legend,
     };
     let spot = {
         let trial = build(area, caption, layout, t1, y)?;
@@ -136,7 +136,7 @@ fn panel<DB: DrawingBackend>(
             .map_err(fail)?;
         let line: Vec<(f64, f64)> = s.iter().map(|&(t, m, _)| (t, m)).collect();
         let style = color.stroke_width(LINE_WIDTH + 1);
-        let label = format!("{} (M = {})", method_label(m), ensembles_paths(m));
+        let label = format!("{} (M = {})", method_label(m, settings), ensembles_paths(m));
         if m.discrete {
             chart
                 .draw_series(std::iter::once(PathElement::new(line, style)))
@@ -201,7 +201,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         .enumerate()
         .filter_map(|(i, m)| m.ensemble.as_ref().map(|e| (i, m, e)))
         .collect();
-    let title = format!("{}: ensemble mean ± 1 sd", input.title);
+    let title = "ensemble mean ± 1 sd".to_string();
     if ensembles.is_empty() {
         root.draw(&Text::new(
             "no sgd or sme method in this scenario",
@@ -225,7 +225,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         "loss L(θ)",
         Some(&title),
         PanelLayout::FULL,
-        input.settings.legend,
+        input.settings,
     )?;
     let row_height = (height - loss_height) / rows.max(1);
     let mut rest = below;
@@ -256,7 +256,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
                 &statistic_label(&names[c]),
                 None,
                 layout,
-                input.settings.legend,
+                input.settings,
             )?;
         }
         rest = next;

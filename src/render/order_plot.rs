@@ -45,12 +45,7 @@ pub fn plot_order<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root
-        .titled(
-            &format!("{} — order of the gap", study.scenario),
-            text(TITLE_SIZE),
-        )
-        .map_err(fail)?;
+    let area = root.titled("order of the gap", text(TITLE_SIZE)).map_err(fail)?;
     let pts = points(study);
     let all = || pts.iter().flatten();
     let (mut x0, mut x1, mut y0, mut y1) =

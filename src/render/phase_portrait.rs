@@ -13,7 +13,7 @@ use super::style::{
 };
 use crate::landscape::{clamp_point, Sampled, FIELD_ARROWS};
 use crate::method::MethodRun;
-use crate::outspec::LegendPlacement;
+use crate::outspec::FigureSettings;
 use crate::trajectory::Termination;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -72,8 +72,8 @@ type Polyline = Vec<(f64, f64)>;
 /// Everything the phase portrait draws, computed once and drawn for each format.
 pub struct PhasePortrait<'a> {
     title: String,
-    /// Where the legend goes.
-    placement: LegendPlacement,
+    /// Legend placement and method labels.
+    settings: &'a FigureSettings,
     /// The x and y axis descriptions.
     axes: (String, String),
     methods: &'a [MethodRun],
@@ -104,7 +104,7 @@ impl<'a> PhasePortrait<'a> {
     /// coordinates.
     pub fn new(
         title: String,
-        placement: LegendPlacement,
+        settings: &'a FigureSettings,
         axes: (String, String),
         methods: &'a [MethodRun],
         sampled: Sampled,
@@ -156,7 +156,7 @@ impl<'a> PhasePortrait<'a> {
             .collect();
         PhasePortrait {
             title,
-            placement,
+            settings,
             axes,
             methods,
             x,
@@ -189,7 +189,7 @@ impl<'a> PhasePortrait<'a> {
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
-            placement: self.placement,
+            placement: self.settings.legend,
         };
         let spot = {
             let trial = self.chart(&main, y)?;
@@ -286,7 +286,7 @@ impl<'a> PhasePortrait<'a> {
         for (k, m) in order {
             let path = &self.paths[k];
             let colour = series_color(k);
-            let mut label = method_label(m);
+            let mut label = method_label(m, self.settings);
             let escaped = self.exits.get(k).is_some_and(Option::is_some);
             match &m.trajectory.termination {
                 Termination::Diverged { step, .. } if escaped => {
@@ -343,7 +343,7 @@ impl<'a> PhasePortrait<'a> {
                     + Circle::new((0, 0), 4, series_color(k).filled())
                     + Circle::new((0, 0), 4, BLACK.stroke_width(1))
             };
-            let label = format!("same time t_j ({MATCHED_TIMES} per pair)");
+            let label = format!("same time tⱼ ({MATCHED_TIMES} per pair)");
             chart
                 .draw_series(
                     self.matched
@@ -504,17 +504,17 @@ impl<'a> PhasePortrait<'a> {
             let escaped = self.exits.get(k).is_some_and(Option::is_some);
             let label = match &m.trajectory.termination {
                 Termination::Diverged { step, .. } if escaped => {
-                    format!("{} (diverged at step {step})", method_label(m))
+                    format!("{} (diverged at step {step})", method_label(m, self.settings))
                 }
                 termination => match stop_note(termination, false) {
-                    Some(note) => format!("{} ({note})", method_label(m)),
-                    None => method_label(m),
+                    Some(note) => format!("{} ({note})", method_label(m, self.settings)),
+                    None => method_label(m, self.settings),
                 },
             };
             labels.push(label);
         }
         if !self.matched.is_empty() {
-            labels.push(format!("same time t_j ({MATCHED_TIMES} per pair)"));
+            labels.push(format!("same time tⱼ ({MATCHED_TIMES} per pair)"));
         }
         match self.minima.len() {
             0 => {}

@@ -79,7 +79,7 @@ fn plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, &format!("{} — sharpness", report.experiment.name), settings)?;
+    let area = super::style::titled(root, "sharpness", settings)?;
     let eta = report.experiment.grid.step_size;
     let time_axis = if report.experiment.grid.schedule.is_some() {
         "t = η₀ + η₁ + … + ηₖ₋₁"
@@ -102,12 +102,12 @@ fn plot<DB: DrawingBackend>(
                 Some(p) => (
                     p.lambda_1.clone(),
                     Some(p.threshold),
-                    format!("{}: {PRECONDITIONED}", method_label(m)),
+                    format!("{}: {PRECONDITIONED}", method_label(m, settings)),
                 ),
                 None => (
                     s.lambda_1(),
                     config.kind.stability_threshold(eta),
-                    method_label(m),
+                    method_label(m, settings),
                 ),
             };
             any_preconditioned |= s.preconditioned.is_some();

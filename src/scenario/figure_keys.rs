@@ -98,7 +98,36 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
             .map(|t| *t.get_ref())
             .unwrap_or(style == FigureStyle::Screen),
         legend,
+        // Filled from `[[method]] label` by the loader.
+        labels: Default::default(),
     })
+}
+
+/// The longest method `label`, in characters (a legend line, not a caption).
+pub const MAX_LABEL_CHARS: usize = 60;
+
+/// Checks `[[method]] label` (method `i`): one line of 1 to [`MAX_LABEL_CHARS`] characters, no control
+/// characters.
+pub fn method_label(cx: &Ctx, label: &Spanned<String>, i: usize) -> Result<String> {
+    let text = label.get_ref();
+    let err = |m: String| cx.err(label.span(), format!("method[{i}].label"), m);
+    if text.trim().is_empty() {
+        return Err(err(
+            "is empty; give the name legends should show, or leave it out for the id".into(),
+        ));
+    }
+    let n = text.chars().count();
+    if n > MAX_LABEL_CHARS {
+        return Err(err(format!(
+            "has {n} characters; at most {MAX_LABEL_CHARS} fit a legend line"
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(err(
+            "holds a control character (a line break or tab); a label is one line of text".into(),
+        ));
+    }
+    Ok(text.clone())
 }
 
 /// Two finite, non-zero, non-parallel directions of length `dim`.

@@ -113,3 +113,54 @@ fn the_setting_overrides_the_placement() {
         assert!(r.3 < l.plot.3 && l.plot.3 - r.3 < 20, "{r:?} {:?}", l.plot);
     }
 }
+
+#[test]
+fn method_labels_name_the_methods_in_every_legend() {
+    let dir = temp_dir("labels");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("labelled.toml");
+    std::fs::write(
+        &path,
+        r#"name = "labelled"
+[objective]
+kind = "quadratic"
+eigenvalues = [4.0, 1.0]
+[init]
+point = [1.0, 1.0]
+[run]
+step_size = 0.1
+steps = 30
+[[method]]
+id = "gd"
+kind = "gd"
+label = "GD, η = 0.1"
+[[method]]
+id = "flow"
+kind = "gradient_flow"
+[[compare]]
+a = "gd"
+b = "flow"
+[output]
+figures = ["phase_portrait", "loss", "distance"]
+"#,
+    )
+    .unwrap();
+    let (experiment, spec) = scenario::load(&path).unwrap().into_parts();
+    let report = experiment.run();
+    let (drawn, layouts) = record(|| {
+        flowgap::output::draw_figures(&report, &spec, &spec.figures, &[ImageFormat::Svg], &dir.join("f"))
+    });
+    drawn.unwrap();
+    assert_eq!(layouts.len(), 3);
+    let has = |l: &LegendLayout, s: &str| l.labels.iter().any(|x| x == s);
+    // The labelled method is named by its label; the other keeps its default (id and kind).
+    assert!(has(&layouts[0], "GD, η = 0.1") && has(&layouts[0], "flow: gradient flow"));
+    assert!(has(&layouts[1], "GD, η = 0.1"), "{:?}", layouts[1].labels);
+    assert!(has(&layouts[2], "GD, η = 0.1 vs flow"), "{:?}", layouts[2].labels);
+    // The distance axis names the pair by their display names, with real norm bars; no title names
+    // the scenario.
+    let svg = std::fs::read_to_string(dir.join("f").join("distance.svg")).unwrap();
+    assert!(svg.contains("‖θ_GD, η = 0.1(t) − θ_flow(t)‖"));
+    assert!(!svg.contains("labelled"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
