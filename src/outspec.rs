@@ -160,6 +160,63 @@ pub struct FigureSettings {
     pub style: FigureStyle,
     /// Whether figures carry a title (the paper styles default to none: a paper's caption names it).
     pub title: bool,
+    /// Where legends go (`[output] legend`).
+    pub legend: LegendPlacement,
+    /// Display names by method id (`[[method]] label`); a method not listed is named by its id.
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl FigureSettings {
+    /// The name figures give method `id`: its `label`, or the id itself.
+    pub fn display_name<'s>(&'s self, id: &'s str) -> &'s str {
+        self.labels.get(id).map_or(id, String::as_str)
+    }
+}
+
+/// Where a figure's legend goes: computed from the data (`auto`), or fixed by the scenario.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString, strum::VariantNames,
+)]
+pub enum LegendPlacement {
+    /// The first empty corner of the plot area (upper right, upper left, lower left, lower right),
+    /// measured on the drawn data; outside the plot area when no corner is empty.
+    #[serde(rename = "auto")]
+    #[strum(serialize = "auto")]
+    Auto,
+    /// No legend.
+    #[serde(rename = "none")]
+    #[strum(serialize = "none")]
+    None,
+    /// Outside the plot area, to the right or below (whichever takes less of it).
+    #[serde(rename = "outside")]
+    #[strum(serialize = "outside")]
+    Outside,
+    /// The upper right corner, whatever lies there.
+    #[serde(rename = "upper right")]
+    #[strum(serialize = "upper right")]
+    UpperRight,
+    /// The upper left corner, whatever lies there.
+    #[serde(rename = "upper left")]
+    #[strum(serialize = "upper left")]
+    UpperLeft,
+    /// The lower right corner, whatever lies there.
+    #[serde(rename = "lower right")]
+    #[strum(serialize = "lower right")]
+    LowerRight,
+    /// The lower left corner, whatever lies there.
+    #[serde(rename = "lower left")]
+    #[strum(serialize = "lower left")]
+    LowerLeft,
+}
+
+impl LegendPlacement {
+    /// The names accepted in a scenario.
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
+
+    /// Parses a scenario name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        name.parse().ok()
+    }
 }
 
 /// How a figure is sized: in pixels for a screen, or in inches for a paper with text in points.
@@ -211,6 +268,8 @@ pub static DEFAULT_FIGURE: FigureSettings = FigureSettings {
     projection: None,
     style: FigureStyle::Screen,
     title: true,
+    legend: LegendPlacement::Auto,
+    labels: std::collections::BTreeMap::new(),
 };
 
 impl Default for FigureSettings {
@@ -233,6 +292,11 @@ mod tests {
         for &name in FigureStyle::NAMES {
             assert!(FigureStyle::from_name(name).is_some(), "{name}");
         }
+        for &name in LegendPlacement::NAMES {
+            let placement = LegendPlacement::from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(serde_json::to_value(placement).unwrap(), name);
+        }
+        assert_eq!(LegendPlacement::from_name("upper_right"), None);
         for &name in ImageFormat::NAMES {
             let format = ImageFormat::from_name(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(format.extension(), name);

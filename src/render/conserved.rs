@@ -4,7 +4,8 @@
 //! q's own axis would hide it. When the drifts span more than two decades the panel shows log10 |drift|
 //! (zeros, such as t = 0, are left out) and says so on its axis.
 
-use super::curves::{fail, frame, legend, map_value, note, time_label, time_range, YAxis};
+use super::curves::{fail, frame, legend_spot, map_value, note, time_label, time_range, YAxis};
+use super::legend;
 use super::style::{
     decimate, fmt_num, method_label, series_color, split_at_turns, stop_note, text, LABEL_SIZE, LINE_WIDTH,
     THICK_WIDTH,
@@ -57,11 +58,7 @@ pub fn plot_conserved<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(
-        root,
-        &format!("{} — conserved quantities", input.title),
-        input.settings,
-    )?;
+    let area = super::style::titled(root, "conserved quantities", input.settings)?;
     let names = quantity_names(input);
     let x_desc = time_label(input);
     if names.is_empty() {
@@ -115,21 +112,37 @@ pub fn plot_conserved<DB: DrawingBackend>(
         } else {
             "q − q(0)"
         };
-        let mut chart = frame(&panel, x, &y, &x_desc, y_desc)?;
+        // One legend, in the first panel: the others share its styles.
+        let labels: Vec<String> = if p == 0 {
+            (input.methods.iter().zip(&curves))
+                .filter(|(_, c)| !c.is_empty())
+                .map(|(m, _)| match stop_note(&m.trajectory.termination, true) {
+                    Some(n) => format!("{} ({n})", method_label(m, input.settings)),
+                    None => method_label(m, input.settings),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let request = legend::Request {
+            labels: &labels,
+            marks: &curves,
+            placement: input.settings.legend,
+        };
+        let spot = legend_spot(&panel, x, &y, &request)?;
+        let mut chart = frame(&panel, x, &y.stretched(spot), &x_desc, y_desc)?;
         let (pw, ph) = chart.plotting_area().dim_in_pixel();
         let pixels = (pw as f64 / (x.1 - x.0), ph as f64 / (y.hi - y.lo));
-        let mut labels = Vec::new();
         for (k, m) in input.methods.iter().enumerate() {
             let curve = &curves[k];
             if curve.is_empty() {
                 continue;
             }
             let colour = series_color(k);
-            let mut label = method_label(m);
-            if let Some(n) = stop_note(&m.trajectory.termination, true) {
-                label = format!("{label} ({n})");
-            }
-            labels.push(label.clone());
+            let label = match stop_note(&m.trajectory.termination, true) {
+                Some(n) => format!("{} ({n})", method_label(m, input.settings)),
+                None => method_label(m, input.settings),
+            };
             let pieces = split_at_turns(curve, pixels);
             if m.discrete {
                 let style = colour.stroke_width(LINE_WIDTH);
@@ -168,9 +181,7 @@ pub fn plot_conserved<DB: DrawingBackend>(
             };
             note(&mut chart, x, &y, message)?;
         }
-        if p == 0 && !labels.is_empty() {
-            legend(&mut chart, x, &y, &labels, &curves)?;
-        }
+        legend::draw(&mut chart, spot, &request)?;
     }
     if names.len() > shown {
         let rest = names[shown..].join(", ");

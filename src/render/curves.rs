@@ -2,12 +2,12 @@
 //! comparison. Both use a log10 y axis drawn as a linear axis of log10 values with hand-made ticks, so
 //! spans of any width (a fraction of a decade to hundreds) get sensible labels.
 
+use super::legend;
 use super::style;
 use super::style::TickedAxis;
 use super::style::{
-    decimate, ensure_ticks, fmt_num, legend_box, linear_ticks, log_tick_labeller, log_ticks, method_label,
-    padded_range, quiet_corner, series_color, snap_zero, stop_note, text, GREY, LABEL_SIZE, LEGEND_SIZE,
-    LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
+    decimate, ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, method_label, padded_range,
+    series_color, snap_zero, stop_note, text, GREY, LABEL_SIZE, LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
 };
 use super::FigureInput;
 use plotters::coord::types::RangedCoordf64;
@@ -68,6 +68,21 @@ impl YAxis {
     }
 }
 
+impl YAxis {
+    /// The axis with its top raised as `spot` needs (a band above the data for the legend); the ticks
+    /// stay where the data is.
+    pub(super) fn stretched(&self, spot: legend::Spot) -> YAxis {
+        let (lo, hi) = spot.y_range((self.lo, self.hi));
+        YAxis {
+            log: self.log,
+            lo,
+            hi,
+            major: self.major.clone(),
+            minor: self.minor.clone(),
+        }
+    }
+}
+
 /// log10(v) (for positive finite v) or v (finite) depending on `log`.
 pub(super) fn map_value(log: bool, v: f64) -> Option<f64> {
     if !v.is_finite() {
@@ -82,15 +97,13 @@ pub(super) fn map_value(log: bool, v: f64) -> Option<f64> {
 /// The chart type both figures draw on.
 pub(super) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, TickedAxis>>;
 
-/// Titles the figure and builds the axes with labels and a light grid.
-pub(super) fn frame<'a, DB: DrawingBackend>(
+/// Builds the axes on `area` (nothing is drawn yet).
+fn build<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     x: (f64, f64),
     y: &YAxis,
-    x_desc: &str,
-    y_desc: &str,
 ) -> Result<Chart<'a, DB>, String> {
-    let mut chart = ChartBuilder::on(area)
+    ChartBuilder::on(area)
         .margin_top(12)
         .margin_left(10)
         .margin_right(30)
@@ -101,7 +114,30 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
             x.0..x.1,
             TickedAxis::new(y.lo, y.hi, y.major.clone(), y.minor.clone()),
         )
-        .map_err(fail)?;
+        .map_err(fail)
+}
+
+/// Where the legend of `request` goes on a chart of these axes built on `area` (see [`legend::choose`]);
+/// the chart is then built with [`YAxis::stretched`].
+pub(super) fn legend_spot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    y: &YAxis,
+    request: &legend::Request,
+) -> Result<legend::Spot, String> {
+    let trial = build(area, x, y)?;
+    Ok(legend::choose(trial.plotting_area(), request))
+}
+
+/// Builds the axes with labels and a light grid.
+pub(super) fn frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    y: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, DB>, String> {
+    let mut chart = build(area, x, y)?;
     let y_label: Box<dyn Fn(&f64) -> String> = if y.log {
         Box::new(log_tick_labeller(y.lo, y.hi))
     } else {
@@ -164,34 +200,6 @@ pub(super) fn note<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
-/// Draws the legend in the emptiest corner of the plot area.
-pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart<'a, DB>,
-    x: (f64, f64),
-    y: &YAxis,
-    labels: &[String],
-    points: &[Vec<(f64, f64)>],
-) -> Result<(), String> {
-    let (box_w, box_h) = legend_box(
-        labels.iter().map(|l| l.as_str()),
-        chart.plotting_area().dim_in_pixel(),
-    );
-    let fractions = points
-        .iter()
-        .flatten()
-        .map(|p| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.lo) / (y.hi - y.lo), 1.0));
-    chart
-        .configure_series_labels()
-        .position(quiet_corner(fractions, box_w, box_h))
-        .margin(12)
-        .legend_area_size(40)
-        .label_font(text(LEGEND_SIZE))
-        .background_style(WHITE.mix(0.92))
-        .border_style(BLACK.stroke_width(1))
-        .draw()
-        .map_err(fail)
-}
-
 /// True when `values` suit a log axis: no finite value is negative and one is positive. A value of exactly
 /// 0 (an exact fit) has no place on a log axis and is left out, rather than forcing the figure linear.
 pub(super) fn log_scale_fits(values: impl Iterator<Item = f64>) -> bool {
@@ -228,7 +236,7 @@ pub fn plot_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = style::titled(root, &format!("{} — loss", input.title), input.settings)?;
+    let area = style::titled(root, "loss", input.settings)?;
     let log = log_scale_fits(
         input
             .methods
@@ -263,7 +271,28 @@ pub fn plot_loss<DB: DrawingBackend>(
         .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
         .collect();
     let x_desc = time_label(input);
-    let mut chart = frame(&area, x, &y, &x_desc, "loss")?;
+    let order: Vec<usize> = (input.methods.iter().enumerate())
+        .filter(|(_, m)| m.discrete)
+        .chain(input.methods.iter().enumerate().filter(|(_, m)| !m.discrete))
+        .map(|(k, _)| k)
+        .collect();
+    let labels: Vec<String> = order
+        .iter()
+        .map(|&k| {
+            let m = &input.methods[k];
+            match stop_note(&m.trajectory.termination, true) {
+                Some(note) => format!("{} ({note})", method_label(m, input.settings)),
+                None => method_label(m, input.settings),
+            }
+        })
+        .collect();
+    let request = legend::Request {
+        labels: &labels,
+        marks: &curves,
+        placement: input.settings.legend,
+    };
+    let spot = legend_spot(&area, x, &y, &request)?;
+    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, "loss")?;
     if let Some(f) = floor {
         let top = f.log10();
         chart
@@ -288,21 +317,11 @@ pub fn plot_loss<DB: DrawingBackend>(
             .map_err(fail)?;
     }
 
-    let order = input
-        .methods
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.discrete)
-        .chain(input.methods.iter().enumerate().filter(|(_, m)| !m.discrete));
-    let mut labels: Vec<String> = Vec::new();
-    for (k, m) in order {
+    for (&k, label) in order.iter().zip(&labels) {
+        let m = &input.methods[k];
         let curve = &curves[k];
         let colour = series_color(k);
-        let mut label = method_label(m);
-        if let Some(note) = stop_note(&m.trajectory.termination, true) {
-            label = format!("{label} ({note})");
-        }
-        labels.push(label.clone());
+        let label = label.clone();
         if m.discrete {
             let style = colour.stroke_width(LINE_WIDTH);
             chart
@@ -344,10 +363,7 @@ pub fn plot_loss<DB: DrawingBackend>(
     if curves.iter().all(|c| c.is_empty()) {
         note(&mut chart, x, &y, "no finite losses to draw")?;
     }
-    if !labels.is_empty() {
-        legend(&mut chart, x, &y, &labels, &curves)?;
-    }
-    Ok(())
+    legend::draw(&mut chart, spot, &request)
 }
 
 /// The distance figure: ‖θ_a(t) − θ_b(t)‖ for every comparison, its departure time and tolerance.
@@ -356,12 +372,10 @@ pub fn plot_distance<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = style::titled(
-        root,
-        &format!("{} — distance between methods", input.title),
-        input.settings,
-    )?;
+    let area = style::titled(root, "distance between methods", input.settings)?;
     let comparisons = input.comparisons;
+    // Methods by their display names (`[[method]] label`, else the id).
+    let name = |id: &str| input.settings.display_name(id).to_string();
     let raw: Vec<Vec<(f64, f64)>> = comparisons
         .iter()
         .map(|c| {
@@ -406,18 +420,51 @@ pub fn plot_distance<DB: DrawingBackend>(
     let x_desc = time_label(input);
     // The axis names the two methods when there is one pair; several pairs are named in the legend.
     let y_desc = match comparisons {
-        [c] => format!("‖θ_{}(t) − θ_{}(t)‖", c.a, c.b),
+        [c] => format!("‖θ_{}(t) − θ_{}(t)‖", name(&c.a), name(&c.b)),
         _ => "‖θ_a(t) − θ_b(t)‖, pairs (a, b) in the legend".to_string(),
     };
-    let mut chart = frame(&area, x, &y, &x_desc, &y_desc)?;
-
+    // The legend's entries in drawing order, and what it must not cover: the curves and departure lines.
     let mut labels: Vec<String> = Vec::new();
     let mut occupied = curves.clone();
+    for c in comparisons {
+        labels.push(format!("{} vs {}", name(&c.a), name(&c.b)));
+        if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
+            labels.push(format!(
+                "{} vs {} departs, t = {}",
+                name(&c.a),
+                name(&c.b),
+                fmt_num(td)
+            ));
+            occupied.push(vec![(td, y.lo), (td, y.hi)]);
+        }
+    }
+    let tolerance_labels: Vec<String> = tolerances
+        .iter()
+        .map(|(tol, who)| {
+            if tolerances.len() == 1 {
+                format!("tolerance {}", fmt_num(*tol))
+            } else {
+                let names: Vec<String> = who
+                    .iter()
+                    .map(|&k| format!("{} vs {}", name(&comparisons[k].a), name(&comparisons[k].b)))
+                    .collect();
+                format!("tolerance {} ({})", fmt_num(*tol), names.join(", "))
+            }
+        })
+        .collect();
+    labels.extend(tolerance_labels.iter().cloned());
+    let request = legend::Request {
+        labels: &labels,
+        marks: &occupied,
+        placement: input.settings.legend,
+    };
+    let spot = legend_spot(&area, x, &y, &request)?;
+    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &y_desc)?;
+
     for (k, c) in comparisons.iter().enumerate() {
         let colour = series_color(k);
         let style = colour.stroke_width(LINE_WIDTH + 1);
-        let label = format!("{} vs {}", c.a, c.b);
-        labels.push(label.clone());
+        let label = format!("{} vs {}", name(&c.a), name(&c.b));
         chart
             .draw_series(LineSeries::new(curves[k].iter().copied(), style))
             .map_err(fail)?
@@ -430,29 +477,17 @@ pub fn plot_distance<DB: DrawingBackend>(
         }
         if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
             let dashed = colour.stroke_width(LINE_WIDTH);
-            let label = format!("{} vs {} departs, t = {}", c.a, c.b, fmt_num(td));
-            labels.push(label.clone());
+            let label = format!("{} vs {} departs, t = {}", name(&c.a), name(&c.b), fmt_num(td));
             chart
                 .draw_series(DashedLineSeries::new(vec![(td, y.lo), (td, y.hi)], 10, 6, dashed))
                 .map_err(fail)?
                 .label(label)
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 10, 6, dashed));
-            occupied.push(vec![(td, y.lo), (td, 0.5 * (y.lo + y.hi)), (td, y.hi)]);
         }
     }
     let dotted = GREY.stroke_width(LINE_WIDTH);
-    for (tol, who) in &tolerances {
+    for ((tol, _), label) in tolerances.iter().zip(tolerance_labels) {
         let level = tol.log10();
-        let label = if tolerances.len() == 1 {
-            format!("tolerance {}", fmt_num(*tol))
-        } else {
-            let names: Vec<String> = who
-                .iter()
-                .map(|&k| format!("{} vs {}", comparisons[k].a, comparisons[k].b))
-                .collect();
-            format!("tolerance {} ({})", fmt_num(*tol), names.join(", "))
-        };
-        labels.push(label.clone());
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(x.0, level), (x.1, level)],
@@ -474,10 +509,7 @@ pub fn plot_distance<DB: DrawingBackend>(
             "the distance is zero (or undefined) at every paired time",
         )?;
     }
-    if !labels.is_empty() {
-        legend(&mut chart, x, &y, &labels, &occupied)?;
-    }
-    Ok(())
+    legend::draw(&mut chart, spot, &request)
 }
 
 /// Turns a plotters error into a message.
@@ -509,7 +541,7 @@ pub(super) fn time_label(input: &FigureInput) -> String {
     }
     let eta_text = fmt_num(eta);
     match (eta_map, sqrt_map, summed) {
-        (_, _, true) => format!("t = η₀ + η₁ + … + ηₖ₋₁   (scheduled; run.step_size η = {eta_text})"),
+        (_, _, true) => format!("t = η₀ + η₁ + … + ηₖ₋₁   (scheduled; base step size η = {eta_text})"),
         (_, false, false) => format!("t = k·η   (η = {eta_text})"),
         (false, true, false) => format!("t = k·√η   (η = {eta_text})"),
         (true, true, false) => format!("t = k·η or k·√η, per method   (η = {eta_text})"),

@@ -3,12 +3,15 @@
 //! the ensemble keeps (θ_i for d ≤ 8, ‖θ‖ beyond: see [`crate::stochastic::MAX_PARAM_STATS`]), two to a
 //! row. Discrete methods (SGD) are solid lines; continuous models (SME) dashed.
 
+use super::legend;
 use super::style::{
-    fmt_num, method_label, series_color, text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
+    fmt_num, method_label, series_color, text, LABEL_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use super::FigureInput;
 use crate::method::MethodRun;
+use crate::outspec::FigureSettings;
 use crate::stochastic::EnsembleStats;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -56,6 +59,7 @@ fn panel<DB: DrawingBackend>(
     y_desc: &str,
     caption: Option<&str>,
     layout: PanelLayout,
+    settings: &FigureSettings,
 ) -> Result<(), String> {
     let data: Vec<_> = ensembles.iter().map(|(_, _, e)| series(e, c)).collect();
     let (mut t1, mut lo, mut hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
@@ -75,20 +79,37 @@ fn panel<DB: DrawingBackend>(
     }
     let pad = 0.05 * (hi - lo);
     let t1 = if t1 > 0.0 { t1 } else { 1.0 };
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin_top(12)
-        .margin_left(10)
-        .margin_right(30)
-        .margin_bottom(10)
-        .x_label_area_size(if layout.time_label { 56 } else { 32 })
-        .y_label_area_size(100);
-    if let Some(title) = caption {
-        builder.caption(title, text(TITLE_SIZE));
-    }
-    let mut chart = builder
-        .build_cartesian_2d(0.0..t1, (lo - pad)..(hi + pad))
-        .map_err(fail)?;
+    let y = ((lo - pad), (hi + pad));
+    // One legend, in the loss panel (the one with the caption): the parameter panels share its styles.
+    let labels: Vec<String> = if caption.is_some() {
+        ensembles
+            .iter()
+            .map(|(_, m, _)| format!("{} (M = {})", method_label(m, settings), ensembles_paths(m)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // What the legend must not cover: each mean line and the edges of its band.
+    let marks: Vec<Vec<(f64, f64)>> = data
+        .iter()
+        .flat_map(|s| {
+            [
+                s.iter().map(|&(t, m, _)| (t, m)).collect(),
+                s.iter().map(|&(t, m, sd)| (t, m + sd)).collect(),
+                s.iter().map(|&(t, m, sd)| (t, m - sd)).collect(),
+            ]
+        })
+        .collect();
+    let request = legend::Request {
+        labels: &labels,
+        marks: &marks,
+        placement: settings.legend,
+    };
+    let spot = {
+        let trial = build(area, caption, layout, t1, y)?;
+        legend::choose(trial.plotting_area(), &request)
+    };
+    let mut chart = build(area, caption, layout, t1, spot.y_range(y))?;
     chart
         .configure_mesh()
         .x_labels(8)
@@ -115,7 +136,7 @@ fn panel<DB: DrawingBackend>(
             .map_err(fail)?;
         let line: Vec<(f64, f64)> = s.iter().map(|&(t, m, _)| (t, m)).collect();
         let style = color.stroke_width(LINE_WIDTH + 1);
-        let label = format!("{} (M = {})", method_label(m), ensembles_paths(m));
+        let label = format!("{} (M = {})", method_label(m, settings), ensembles_paths(m));
         if m.discrete {
             chart
                 .draw_series(std::iter::once(PathElement::new(line, style)))
@@ -130,18 +151,29 @@ fn panel<DB: DrawingBackend>(
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 30, y)], 8, 4, style));
         }
     }
-    // One legend, in the loss panel (the one with the caption): the parameter panels share its styles.
-    if caption.is_some() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(text(LEGEND_SIZE))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(fail)?;
+    legend::draw(&mut chart, spot, &request)
+}
+
+/// The axes of a panel on `area`, nothing drawn yet.
+fn build<'c, DB: DrawingBackend>(
+    area: &'c DrawingArea<DB, Shift>,
+    caption: Option<&str>,
+    layout: PanelLayout,
+    t1: f64,
+    y: (f64, f64),
+) -> Result<ChartContext<'c, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(if layout.time_label { 56 } else { 32 })
+        .y_label_area_size(100);
+    if let Some(title) = caption {
+        builder.caption(title, text(TITLE_SIZE));
     }
-    Ok(())
+    builder.build_cartesian_2d(0.0..t1, y.0..y.1).map_err(fail)
 }
 
 /// A parameter statistic's name as a reader writes it: `theta_3` → θ₃, `theta_norm` → ‖θ‖.
@@ -169,7 +201,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         .enumerate()
         .filter_map(|(i, m)| m.ensemble.as_ref().map(|e| (i, m, e)))
         .collect();
-    let title = format!("{}: ensemble mean ± 1 sd", input.title);
+    let title = "ensemble mean ± 1 sd".to_string();
     if ensembles.is_empty() {
         root.draw(&Text::new(
             "no sgd or sme method in this scenario",
@@ -193,6 +225,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         "loss L(θ)",
         Some(&title),
         PanelLayout::FULL,
+        input.settings,
     )?;
     let row_height = (height - loss_height) / rows.max(1);
     let mut rest = below;
@@ -223,6 +256,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
                 &statistic_label(&names[c]),
                 None,
                 layout,
+                input.settings,
             )?;
         }
         rest = next;

@@ -4,7 +4,8 @@
 //! held-out records ([`crate::objective::held_out`]), so it is written by [`draw`] rather than
 //! [`super::draw`].
 
-use super::curves::{fail, frame, legend, log_scale_fits, map_value, note, time_label, time_range, YAxis};
+use super::curves::{fail, frame, legend_spot, log_scale_fits, map_value, note, time_label, time_range, YAxis};
+use super::legend;
 use super::style::{decimate, ensure_font, method_label, series_color, LINE_WIDTH, THICK_WIDTH};
 use super::FigureInput;
 use crate::error::{Error, Result};
@@ -71,8 +72,7 @@ fn plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let title = format!("{} — training and test loss", report.experiment.name);
-    let area = super::style::titled(root, &title, settings)?;
+    let area = super::style::titled(root, "training and test loss", settings)?;
     let input = FigureInput {
         title: &report.experiment.name,
         objective: report.experiment.objective.as_ref(),
@@ -87,16 +87,17 @@ fn plot<DB: DrawingBackend>(
     if classification {
         let height = area.dim_in_pixel().1;
         let (top, bottom) = area.split_vertically(height * 11 / 20);
-        panel(report, &top, Panel::Loss, x, &x_desc)?;
-        panel(report, &bottom, Panel::Accuracy, x, &x_desc)
+        panel(report, settings, &top, Panel::Loss, x, &x_desc)?;
+        panel(report, settings, &bottom, Panel::Accuracy, x, &x_desc)
     } else {
-        panel(report, &area, Panel::Loss, x, &x_desc)
+        panel(report, settings, &area, Panel::Loss, x, &x_desc)
     }
 }
 
 /// One panel: per method its training and test curves, the lowest test loss ringed (loss panel).
 fn panel<DB: DrawingBackend>(
     report: &Report,
+    settings: &FigureSettings,
     area: &DrawingArea<DB, Shift>,
     which: Panel,
     x: (f64, f64),
@@ -132,19 +133,36 @@ fn panel<DB: DrawingBackend>(
         Panel::Loss => "loss (no weight decay)",
         Panel::Accuracy => "accuracy",
     };
-    let mut chart = frame(area, x, &y, x_desc, y_desc)?;
+    // The legend's entries and what it must not cover, known before the chart is built so the legend
+    // can be placed in an empty corner or a band above the data.
     let mut labels = Vec::new();
-    let mut occupied = Vec::new();
+    let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
+    for ((train, test), (m, s)) in curves.iter().zip(report.methods.iter().zip(&report.held_out)) {
+        let name = method_label(m, settings);
+        labels.push(format!("{name} train"));
+        labels.push(format!("{name} test"));
+        marks.push(train.clone());
+        marks.push(test.clone());
+        if let Some(p) = best_point(which, log, s) {
+            marks.push(vec![p]);
+        }
+    }
+    let request = legend::Request {
+        labels: &labels,
+        marks: &marks,
+        placement: settings.legend,
+    };
+    let spot = legend_spot(area, x, &y, &request)?;
+    let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;
     for (k, ((train, test), (m, s))) in curves
         .iter()
         .zip(report.methods.iter().zip(&report.held_out))
         .enumerate()
     {
         let colour = series_color(k);
-        let name = method_label(m);
+        let name = method_label(m, settings);
         let thin_style = colour.mix(0.9).stroke_width(LINE_WIDTH);
         let label = format!("{name} train");
-        labels.push(label.clone());
         chart
             .draw_series(DashedLineSeries::new(train.iter().copied(), 9, 6, thin_style))
             .map_err(fail)?
@@ -152,30 +170,29 @@ fn panel<DB: DrawingBackend>(
             .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 9, 6, thin_style));
         let thick = colour.stroke_width(THICK_WIDTH);
         let label = format!("{name} test");
-        labels.push(label.clone());
         chart
             .draw_series(LineSeries::new(test.iter().copied(), thick))
             .map_err(fail)?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], thick));
-        if which == Panel::Loss {
-            let best = s.summary();
-            if let (Some(t), Some(l)) = (best.best_test_loss_t, best.best_test_loss) {
-                if let Some(v) = map_value(log, l) {
-                    chart
-                        .draw_series(std::iter::once(Circle::new((t, v), 7, colour.stroke_width(3))))
-                        .map_err(fail)?;
-                }
-            }
+        if let Some(p) = best_point(which, log, s) {
+            chart
+                .draw_series(std::iter::once(Circle::new(p, 7, colour.stroke_width(3))))
+                .map_err(fail)?;
         }
-        occupied.push(train.clone());
-        occupied.push(test.clone());
     }
     if curves.iter().all(|(a, b)| a.is_empty() && b.is_empty()) {
         note(&mut chart, x, &y, "no finite values to draw")?;
     }
-    if !labels.is_empty() {
-        legend(&mut chart, x, &y, &labels, &occupied)?;
+    legend::draw(&mut chart, spot, &request)
+}
+
+/// Where the loss panel rings a method's lowest test loss (drawn units), if it has one.
+fn best_point(which: Panel, log: bool, s: &HeldOutSeries) -> Option<(f64, f64)> {
+    if which != Panel::Loss {
+        return None;
     }
-    Ok(())
+    let best = s.summary();
+    let (t, l) = (best.best_test_loss_t?, best.best_test_loss?);
+    Some((t, map_value(log, l)?))
 }

@@ -13,6 +13,7 @@ pub mod contour;
 mod curves;
 mod ensemble;
 pub mod held_out;
+pub mod legend;
 pub mod matched;
 mod order_plot;
 pub mod pdf;
@@ -44,7 +45,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything a figure may draw from.
 pub struct FigureInput<'a> {
-    /// The scenario's name, used in titles.
+    /// The scenario's name (kept for callers; titles name the figure, not the scenario).
     pub title: &'a str,
     /// The loss landscape.
     pub objective: &'a dyn Objective,
@@ -106,11 +107,11 @@ fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Resul
     let (mut plane, title, axes) = if kind == FigureKind::ProjectedPortrait {
         let plane = Plane::projected(input.objective, &trajectories, input.settings.projection.as_ref())?;
         let axes = plane.projection().map(projected::axes).unwrap_or_default();
-        (plane, format!("{} — projected portrait", input.title), axes)
+        (plane, "projected portrait".to_string(), axes)
     } else {
         let plane = Plane::native(input.objective, &trajectories)?;
         let axes = ("θ₀".to_string(), "θ₁".to_string());
-        (plane, format!("{} — phase portrait", input.title), axes)
+        (plane, "phase portrait".to_string(), axes)
     };
     let title = if input.settings.title {
         title
@@ -119,7 +120,14 @@ fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Resul
     };
     let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
     let sampled = plane.sample();
-    Ok(PhasePortrait::new(title, axes, input.methods, sampled, &matched))
+    Ok(PhasePortrait::new(
+        title,
+        input.settings,
+        axes,
+        input.methods,
+        sampled,
+        &matched,
+    ))
 }
 
 /// Draws the order figure of a study into `dir/order.<ext>` for each format (atomically, as [`draw`]).

@@ -3,11 +3,13 @@
 //! reference lines of slope 1, 2 and 3 through the middle of the data.
 
 use super::curves::fail;
+use super::legend;
 use super::style::{
-    fmt_num, legend_box, log_tick_labeller, log_ticks, padded_range, quiet_corner, series_color, text,
-    TickedAxis, GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
+    fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text, TickedAxis, GREY, LABEL_SIZE,
+    LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use crate::formats::order::OrderStudy;
+use crate::outspec::LegendPlacement;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -43,12 +45,7 @@ pub fn plot_order<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root
-        .titled(
-            &format!("{} — order of the gap", study.scenario),
-            text(TITLE_SIZE),
-        )
-        .map_err(fail)?;
+    let area = root.titled("order of the gap", text(TITLE_SIZE)).map_err(fail)?;
     let pts = points(study);
     let all = || pts.iter().flatten();
     let (mut x0, mut x1, mut y0, mut y1) =
@@ -67,18 +64,40 @@ pub fn plot_order<DB: DrawingBackend>(
     let y = padded_range(y0, y1, 0.08, 0.5);
     let (xmaj, xmin) = log_ticks(x.0, x.1);
     let (ymaj, ymin) = log_ticks(y.0, y.1);
-    let mut chart = ChartBuilder::on(&area)
-        .margin_top(12)
-        .margin_left(10)
-        .margin_right(30)
-        .margin_bottom(10)
-        .x_label_area_size(62)
-        .y_label_area_size(100)
-        .build_cartesian_2d(
-            TickedAxis::new(x.0, x.1, xmaj, xmin),
-            TickedAxis::new(y.0, y.1, ymaj, ymin),
+    // The legend's entries in drawing order, and what it must not cover: the measured points and the
+    // fitted lines.
+    let mut labels: Vec<String> = Vec::new();
+    let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
+    for (fit, pts) in study.comparisons.iter().zip(&pts) {
+        let slope = fit
+            .slope
+            .map_or("no fit".to_string(), |s| format!("slope {s:.2}"));
+        labels.push(format!("{} vs {}: {slope}", fit.a, fit.b));
+        marks.extend(pts.iter().map(|p| vec![(p.0, p.1)]));
+        if let Some(line) = fitted_line(fit, pts) {
+            marks.push(line.to_vec());
+        }
+    }
+    if pts.iter().any(|p| p.iter().any(|q| !q.2)) {
+        labels.push("not fitted (a method stopped early)".to_string());
+    }
+    let request = legend::Request {
+        labels: &labels,
+        marks: &marks,
+        placement: LegendPlacement::Auto,
+    };
+    let axes = |y: (f64, f64)| {
+        (
+            TickedAxis::new(x.0, x.1, xmaj.clone(), xmin.clone()),
+            TickedAxis::new(y.0, y.1, ymaj.clone(), ymin.clone()),
         )
-        .map_err(fail)?;
+    };
+    let spot = {
+        let trial = build(&area, axes(y))?;
+        legend::choose(trial.plotting_area(), &request)
+    };
+    let y = spot.y_range(y);
+    let mut chart = build(&area, axes(y))?;
     let x_label = log_tick_labeller(x.0, x.1);
     let y_label = log_tick_labeller(y.0, y.1);
     chart
@@ -129,28 +148,15 @@ pub fn plot_order<DB: DrawingBackend>(
         }
     }
 
-    let mut labels = Vec::new();
-    for (k, (fit, pts)) in study.comparisons.iter().zip(&pts).enumerate() {
+    for (k, ((fit, pts), label)) in study.comparisons.iter().zip(&pts).zip(labels.clone()).enumerate() {
         let colour = series_color(k);
-        let slope = fit
-            .slope
-            .map_or("no fit".to_string(), |s| format!("slope {s:.2}"));
-        let label = format!("{} vs {}: {slope}", fit.a, fit.b);
-        labels.push(label.clone());
-        if let (Some(s), Some(c)) = (fit.slope, fit.intercept) {
-            // ln d = c + s ln η, so log10 d = c / ln 10 + s log10 η.
-            let fitted: Vec<f64> = pts.iter().filter(|p| p.2).map(|p| p.0).collect();
-            let lo = fitted.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = fitted.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if lo < hi {
-                let line = |xv: f64| c / std::f64::consts::LN_10 + s * xv;
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(lo, line(lo)), (hi, line(hi))],
-                        colour.stroke_width(LINE_WIDTH),
-                    )))
-                    .map_err(fail)?;
-            }
+        if let Some(line) = fitted_line(fit, pts) {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    line.to_vec(),
+                    colour.stroke_width(LINE_WIDTH),
+                )))
+                .map_err(fail)?;
         }
         chart
             .draw_series(
@@ -174,7 +180,6 @@ pub fn plot_order<DB: DrawingBackend>(
             .map_err(fail)?;
     }
     if pts.iter().any(|p| p.iter().any(|q| !q.2)) {
-        labels.push("not fitted (a method stopped early)".to_string());
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
             .map_err(fail)?
@@ -192,22 +197,32 @@ pub fn plot_order<DB: DrawingBackend>(
             )))
             .map_err(fail)?;
     }
-    if !labels.is_empty() {
-        let (box_w, box_h) = legend_box(
-            labels.iter().map(|l| l.as_str()),
-            chart.plotting_area().dim_in_pixel(),
-        );
-        let frac = all().map(|p| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.0) / (y.1 - y.0), 1.0));
-        chart
-            .configure_series_labels()
-            .position(quiet_corner(frac, box_w, box_h))
-            .margin(12)
-            .legend_area_size(40)
-            .label_font(text(LEGEND_SIZE))
-            .background_style(WHITE.mix(0.92))
-            .border_style(BLACK.stroke_width(1))
-            .draw()
-            .map_err(fail)?;
-    }
-    Ok(())
+    legend::draw(&mut chart, spot, &request)
+}
+
+/// The log–log axes on `area`, nothing drawn yet.
+fn build<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (ax, ay): (TickedAxis, TickedAxis),
+) -> Result<ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>, String> {
+    ChartBuilder::on(area)
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(62)
+        .y_label_area_size(100)
+        .build_cartesian_2d(ax, ay)
+        .map_err(fail)
+}
+
+/// The least-squares line of `fit` over the η range of its fitted points, in log10 units.
+fn fitted_line(fit: &crate::formats::order::OrderFit, pts: &[Point]) -> Option<[(f64, f64); 2]> {
+    let (s, c) = (fit.slope?, fit.intercept?);
+    // ln d = c + s ln η, so log10 d = c / ln 10 + s log10 η.
+    let fitted = pts.iter().filter(|p| p.2).map(|p| p.0);
+    let lo = fitted.clone().fold(f64::INFINITY, f64::min);
+    let hi = fitted.fold(f64::NEG_INFINITY, f64::max);
+    let line = |xv: f64| c / std::f64::consts::LN_10 + s * xv;
+    (lo < hi).then(|| [(lo, line(lo)), (hi, line(hi))])
 }

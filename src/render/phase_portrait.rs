@@ -3,16 +3,19 @@
 //! start and end markers, and the known minima. Drawn from a [`Sampled`] landscape: numbers, no objective.
 
 use super::contour::{contour_lines, levels};
+use super::legend;
 use super::matched::{MatchedPoint, MATCHED_TIMES};
 use super::style::TickedAxis;
 use super::style::{
-    colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, legend_box, linear_ticks, log_ticks,
-    method_label, quiet_corner, series_color, snap_zero, split_at_turns, stop_note, text, CONTOUR,
-    FIELD_GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
+    colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, linear_ticks, log_ticks, method_label,
+    series_color, snap_zero, split_at_turns, stop_note, text, CONTOUR, FIELD_GREY, LABEL_SIZE, LINE_WIDTH,
+    THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use crate::landscape::{clamp_point, Sampled, FIELD_ARROWS};
 use crate::method::MethodRun;
+use crate::outspec::FigureSettings;
 use crate::trajectory::Termination;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -69,6 +72,8 @@ type Polyline = Vec<(f64, f64)>;
 /// Everything the phase portrait draws, computed once and drawn for each format.
 pub struct PhasePortrait<'a> {
     title: String,
+    /// Legend placement and method labels.
+    settings: &'a FigureSettings,
     /// The x and y axis descriptions.
     axes: (String, String),
     methods: &'a [MethodRun],
@@ -93,15 +98,13 @@ pub struct PhasePortrait<'a> {
     matched: Vec<MatchedPoint>,
 }
 
-/// Points per path segment that the legend's placement weighs (see the legend at the end of `plot`).
-const SEGMENT_SAMPLES: usize = 16;
-
 impl<'a> PhasePortrait<'a> {
     /// Prepares a sampled plane for drawing: thins the paths, picks the colour scale and shades, and
     /// traces the contour lines. `matched` are the compared pairs' points at matched times, in plane
     /// coordinates.
     pub fn new(
         title: String,
+        settings: &'a FigureSettings,
         axes: (String, String),
         methods: &'a [MethodRun],
         sampled: Sampled,
@@ -153,6 +156,7 @@ impl<'a> PhasePortrait<'a> {
             .collect();
         PhasePortrait {
             title,
+            settings,
             axes,
             methods,
             x,
@@ -181,15 +185,19 @@ impl<'a> PhasePortrait<'a> {
         let (w, _) = area.dim_in_pixel();
         let (main, bar) = area.split_horizontally(w.saturating_sub(BAR_PANEL));
         let (x, y) = (self.x, self.y);
-        let mut chart = ChartBuilder::on(&main)
-            .margin_top(12)
-            .margin_left(10)
-            .margin_right(8)
-            .margin_bottom(10)
-            .x_label_area_size(62)
-            .y_label_area_size(88)
-            .build_cartesian_2d(x.0..x.1, y.0..y.1)
-            .map_err(fail)?;
+        let (labels, marks) = self.legend_parts();
+        let request = legend::Request {
+            labels: &labels,
+            marks: &marks,
+            placement: self.settings.legend,
+        };
+        let spot = {
+            let trial = self.chart(&main, y)?;
+            legend::choose(trial.plotting_area(), &request)
+        };
+        // With the legend above the data the frame gains a band at the top; the landscape keeps its box.
+        let frame_y = spot.y_range(y);
+        let mut chart = self.chart(&main, frame_y)?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -200,7 +208,7 @@ impl<'a> PhasePortrait<'a> {
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
-            .y_label_formatter(&|v| fmt_num(snap_zero(*v, y.1 - y.0)))
+            .y_label_formatter(&|v| fmt_num(snap_zero(*v, frame_y.1 - frame_y.0)))
             .set_all_tick_mark_size(6)
             .draw()
             .map_err(fail)?;
@@ -235,7 +243,7 @@ impl<'a> PhasePortrait<'a> {
 
         // The −∇L direction field, arrows of one length in pixels.
         let (pw, ph) = chart.plotting_area().dim_in_pixel();
-        let (sx, sy) = (pw as f64 / (x.1 - x.0), ph as f64 / (y.1 - y.0));
+        let (sx, sy) = (pw as f64 / (x.1 - x.0), ph as f64 / (frame_y.1 - frame_y.0));
         let len = 0.55 * (pw.min(ph) as f64 / FIELD_ARROWS as f64);
         let (head_len, head_half) = (0.38 * len, 0.2 * len);
         let arrow_style = FIELD_GREY.mix(0.6);
@@ -269,7 +277,6 @@ impl<'a> PhasePortrait<'a> {
         chart.draw_series(heads).map_err(fail)?;
 
         // Trajectories: discrete solid (dots when few points), continuous dashed and drawn on top.
-        let mut labels: Vec<String> = Vec::new();
         let order = self
             .methods
             .iter()
@@ -279,7 +286,7 @@ impl<'a> PhasePortrait<'a> {
         for (k, m) in order {
             let path = &self.paths[k];
             let colour = series_color(k);
-            let mut label = method_label(m);
+            let mut label = method_label(m, self.settings);
             let escaped = self.exits.get(k).is_some_and(Option::is_some);
             match &m.trajectory.termination {
                 Termination::Diverged { step, .. } if escaped => {
@@ -291,7 +298,6 @@ impl<'a> PhasePortrait<'a> {
                     }
                 }
             }
-            labels.push(label.clone());
             // Pieces split at sharp turns: the bitmap backend's thick-line joins spike at hairpins.
             let pieces = split_at_turns(path, (sx, sy));
             if m.discrete {
@@ -337,8 +343,7 @@ impl<'a> PhasePortrait<'a> {
                     + Circle::new((0, 0), 4, series_color(k).filled())
                     + Circle::new((0, 0), 4, BLACK.stroke_width(1))
             };
-            let label = format!("same time t_j ({MATCHED_TIMES} per pair)");
-            labels.push(label.clone());
+            let label = format!("same time tⱼ ({MATCHED_TIMES} per pair)");
             chart
                 .draw_series(
                     self.matched
@@ -362,7 +367,6 @@ impl<'a> PhasePortrait<'a> {
             } else {
                 "known minima"
             };
-            labels.push(label.to_string());
             chart
                 .draw_series(self.minima.iter().map(|&m| {
                     EmptyElement::at(m)
@@ -396,7 +400,6 @@ impl<'a> PhasePortrait<'a> {
             }
         }
         if !starts.is_empty() {
-            labels.push("start".to_string());
             chart
                 .draw_series(starts.iter().map(|&(k, s)| {
                     EmptyElement::at(s)
@@ -412,7 +415,6 @@ impl<'a> PhasePortrait<'a> {
                 });
         }
         if !ends.is_empty() {
-            labels.push("end".to_string());
             chart
                 .draw_series(ends.iter().map(|&(k, e)| {
                     EmptyElement::at(e)
@@ -428,7 +430,6 @@ impl<'a> PhasePortrait<'a> {
                 });
         }
         if !stops.is_empty() {
-            labels.push("stopped early".to_string());
             chart
                 .draw_series(stops.iter().map(|&(k, e)| {
                     EmptyElement::at(e)
@@ -465,50 +466,83 @@ impl<'a> PhasePortrait<'a> {
                 .map_err(fail)?;
         }
 
-        // The legend, in the corner that hides the least of the paths and (weighted heavily) the markers.
-        if !labels.is_empty() {
-            let (box_w, box_h) = legend_box(labels.iter().map(|l| l.as_str()), (pw, ph));
-            let frac = |p: &(f64, f64)| ((p.0 - x.0) / (x.1 - x.0), (p.1 - y.0) / (y.1 - y.0));
-            // Points along each segment, not only its ends: a long oscillating step crosses a corner
-            // without a vertex in it.
-            let line_points = self.paths.iter().flat_map(|path| {
-                path.windows(2)
-                    .flat_map(|w| {
-                        (0..SEGMENT_SAMPLES).map(move |i| {
-                            let s = i as f64 / SEGMENT_SAMPLES as f64;
-                            (w[0].0 + s * (w[1].0 - w[0].0), w[0].1 + s * (w[1].1 - w[0].1))
-                        })
-                    })
-                    .chain(path.last().copied())
-            });
-            let line_points = line_points.map(|p| (frac(&p), 1.0 / SEGMENT_SAMPLES as f64));
-            let markers = self
-                .minima
-                .iter()
-                .chain(starts.iter().chain(&ends).chain(&stops).map(|(_, p)| p))
-                .map(|p| (frac(p), 1000.0));
-            let matched = self
-                .matched
-                .iter()
-                .flat_map(|m| [m.at_a, m.at_b])
-                .map(|p| (frac(&p), 100.0));
-            let weighted = line_points
-                .chain(markers)
-                .chain(matched)
-                .map(|((a, b), w)| (a, b, w));
-            chart
-                .configure_series_labels()
-                .position(quiet_corner(weighted, box_w, box_h))
-                .margin(12)
-                .legend_area_size(40)
-                .label_font(text(LEGEND_SIZE))
-                .background_style(WHITE.mix(0.92))
-                .border_style(BLACK.stroke_width(1))
-                .draw()
-                .map_err(fail)?;
-        }
+        legend::draw(&mut chart, spot, &request)?;
 
         self.colour_bar(&bar)
+    }
+
+    /// The axes on `area` with the y range `y`, nothing drawn yet.
+    fn chart<'c, DB: DrawingBackend>(
+        &self,
+        area: &'c DrawingArea<DB, Shift>,
+        y: (f64, f64),
+    ) -> Result<ChartContext<'c, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+        let x = self.x;
+        ChartBuilder::on(area)
+            .margin_top(12)
+            .margin_left(10)
+            .margin_right(8)
+            .margin_bottom(10)
+            .x_label_area_size(62)
+            .y_label_area_size(88)
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .map_err(fail)
+    }
+
+    /// The legend's labels in the order `plot` draws their series, and what the legend must not cover:
+    /// every path, the matched-time segments and markers, the minima.
+    fn legend_parts(&self) -> (Vec<String>, Vec<Polyline>) {
+        let mut labels = Vec::new();
+        let order = (self.methods.iter().enumerate())
+            .filter(|(_, m)| m.discrete)
+            .chain(self.methods.iter().enumerate().filter(|(_, m)| !m.discrete));
+        for (k, m) in order {
+            // A continuous path with no point draws no series, so it has no legend entry.
+            if !m.discrete && self.paths[k].is_empty() {
+                continue;
+            }
+            let escaped = self.exits.get(k).is_some_and(Option::is_some);
+            let label = match &m.trajectory.termination {
+                Termination::Diverged { step, .. } if escaped => {
+                    format!("{} (diverged at step {step})", method_label(m, self.settings))
+                }
+                termination => match stop_note(termination, false) {
+                    Some(note) => format!("{} ({note})", method_label(m, self.settings)),
+                    None => method_label(m, self.settings),
+                },
+            };
+            labels.push(label);
+        }
+        if !self.matched.is_empty() {
+            labels.push(format!("same time tⱼ ({MATCHED_TIMES} per pair)"));
+        }
+        match self.minima.len() {
+            0 => {}
+            1 => labels.push("known minimum".to_string()),
+            _ => labels.push("known minima".to_string()),
+        }
+        let (mut starts, mut ends, mut stops) = (false, false, false);
+        for (k, (m, p)) in self.methods.iter().zip(&self.paths).enumerate() {
+            if p.is_empty() {
+                continue;
+            }
+            starts = true;
+            if self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2 {
+            } else if m.trajectory.termination.stopped_early() {
+                stops = true;
+            } else {
+                ends = true;
+            }
+        }
+        for (shown, label) in [(starts, "start"), (ends, "end"), (stops, "stopped early")] {
+            if shown {
+                labels.push(label.to_string());
+            }
+        }
+        let mut marks: Vec<Polyline> = self.paths.clone();
+        marks.extend(self.matched.iter().map(|m| vec![m.at_a, m.at_b]));
+        marks.extend(self.minima.iter().map(|&p| vec![p]));
+        (labels, marks)
     }
 
     /// The colour bar at the right: the colormap against loss, with the contour levels marked.

@@ -7,10 +7,11 @@
 //! dashed per-step curve (GD: 2/η_k at t_k) instead of a line.
 //! Drawn from the run's diagnostics, so it is written by [`draw`] rather than [`super::draw`].
 
-use super::curves::{frame, log_scale_fits, YAxis};
+use super::curves::{frame, legend_spot, log_scale_fits, YAxis};
+use super::legend;
 use super::style::{
-    ensure_font, fmt_num, legend_box, method_label, padded_range, quiet_corner, series_color, snap_zero,
-    text, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
+    ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LINE_WIDTH,
+    THICK_WIDTH, TICK_SIZE,
 };
 use crate::error::{Error, Result};
 use crate::experiment::Report;
@@ -78,7 +79,7 @@ fn plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, &format!("{} — sharpness", report.experiment.name), settings)?;
+    let area = super::style::titled(root, "sharpness", settings)?;
     let eta = report.experiment.grid.step_size;
     let time_axis = if report.experiment.grid.schedule.is_some() {
         "t = η₀ + η₁ + … + ηₖ₋₁"
@@ -101,12 +102,12 @@ fn plot<DB: DrawingBackend>(
                 Some(p) => (
                     p.lambda_1.clone(),
                     Some(p.threshold),
-                    format!("{}: {PRECONDITIONED}", method_label(m)),
+                    format!("{}: {PRECONDITIONED}", method_label(m, settings)),
                 ),
                 None => (
                     s.lambda_1(),
                     config.kind.stability_threshold(eta),
-                    method_label(m),
+                    method_label(m, settings),
                 ),
             };
             any_preconditioned |= s.preconditioned.is_some();
@@ -208,9 +209,23 @@ fn plot<DB: DrawingBackend>(
     if log {
         let y = YAxis::covering(true, ys);
         let (lo, hi) = (y.lo, y.hi);
-        let mut chart = frame(&area, (t0, t1), &y, time_axis, PRECONDITIONED_AXIS)?;
+        let (labels, marks) = legend_entries(&curves, (t0, t1), hi);
+        let request = legend::Request {
+            labels: &labels,
+            marks: &marks,
+            placement: settings.legend,
+        };
+        let spot = legend_spot(&area, (t0, t1), &y, &request)?;
+        let mut chart = frame(
+            &area,
+            (t0, t1),
+            &y.stretched(spot),
+            time_axis,
+            PRECONDITIONED_AXIS,
+        )?;
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
-        finish(&mut chart, &curves, (t0, t1), (lo, hi))
+        finish(&mut chart, &curves, (t0, t1), (lo, hi))?;
+        legend::draw(&mut chart, spot, &request)
     } else {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for y in ys.filter(|y| y.is_finite()) {
@@ -222,15 +237,17 @@ fn plot<DB: DrawingBackend>(
         } else {
             (0.0, 1.0)
         };
-        let mut chart = ChartBuilder::on(&area)
-            .margin_top(12)
-            .margin_left(10)
-            .margin_right(30)
-            .margin_bottom(10)
-            .x_label_area_size(62)
-            .y_label_area_size(100)
-            .build_cartesian_2d(t0..t1, lo..hi)
-            .map_err(fail)?;
+        let (labels, marks) = legend_entries(&curves, (t0, t1), hi);
+        let request = legend::Request {
+            labels: &labels,
+            marks: &marks,
+            placement: settings.legend,
+        };
+        let spot = {
+            let trial = linear_chart(&area, (t0, t1), (lo, hi))?;
+            legend::choose(trial.plotting_area(), &request)
+        };
+        let mut chart = linear_chart(&area, (t0, t1), spot.y_range((lo, hi)))?;
         chart
             .configure_mesh()
             .x_labels(8)
@@ -250,8 +267,52 @@ fn plot<DB: DrawingBackend>(
             .draw()
             .map_err(fail)?;
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
-        finish(&mut chart, &curves, (t0, t1), (lo, hi))
+        finish(&mut chart, &curves, (t0, t1), (lo, hi))?;
+        legend::draw(&mut chart, spot, &request)
     }
+}
+
+/// The linear-axis chart on `area` (nothing drawn yet).
+fn linear_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    (t0, t1): (f64, f64),
+    (lo, hi): (f64, f64),
+) -> std::result::Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    ChartBuilder::on(area)
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(62)
+        .y_label_area_size(100)
+        .build_cartesian_2d(t0..t1, lo..hi)
+        .map_err(fail)
+}
+
+/// The legend's labels in the order [`draw_curves`] draws them, and what the legend must not cover: the
+/// curves, the threshold lines and curves (as drawn, up to `hi`) and the crossing rings.
+fn legend_entries(
+    curves: &[(usize, Curve)],
+    (t0, t1): (f64, f64),
+    hi: f64,
+) -> (Vec<String>, Vec<Vec<(f64, f64)>>) {
+    let mut labels = Vec::new();
+    let mut marks = Vec::new();
+    for (_, c) in curves {
+        labels.push(c.label.clone());
+        marks.push(c.points.clone());
+        if let Some(th) = c.threshold {
+            let shown = if c.threshold_on_log { 10f64.powf(th) } else { th };
+            labels.push(format!("{} threshold {}", c.label, fmt_num(shown)));
+            marks.push(vec![(t0, th), (t1, th)]);
+        }
+        if !c.threshold_curve.is_empty() {
+            labels.push(format!("{} threshold at ηₖ", c.label));
+            marks.push(c.threshold_curve.iter().copied().filter(|p| p.1 <= hi).collect());
+        }
+        marks.extend(c.crossing.map(|p| vec![p]));
+    }
+    (labels, marks)
 }
 
 /// Draws each curve, its threshold and its crossing on `chart` (y values already mapped to the axis).
@@ -315,7 +376,7 @@ fn draw_curves<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     Ok(())
 }
 
-/// The legend, or a note when nothing was sampled.
+/// A note when nothing was sampled.
 fn finish<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
     curves: &[(usize, Curve)],
@@ -330,52 +391,6 @@ fn finish<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
                 text(LABEL_SIZE),
             )))
             .map_err(fail)?;
-    } else {
-        let corner = legend_corner(chart, curves, (t0, t1), (lo, hi));
-        chart
-            .configure_series_labels()
-            .position(corner)
-            .margin(12)
-            .legend_area_size(40)
-            .label_font(text(LEGEND_SIZE))
-            .background_style(WHITE.mix(0.92))
-            .border_style(BLACK.stroke_width(1))
-            .draw()
-            .map_err(fail)?;
     }
     Ok(())
-}
-
-/// The corner where the legend hides the least of the curves and threshold lines (and, weighted heavily,
-/// the crossing rings).
-fn legend_corner<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
-    chart: &ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
-    curves: &[(usize, Curve)],
-    (t0, t1): (f64, f64),
-    (lo, hi): (f64, f64),
-) -> SeriesLabelPosition {
-    let labels: Vec<String> = curves
-        .iter()
-        .flat_map(|(_, c)| {
-            let threshold = (c.threshold.is_some() || !c.threshold_curve.is_empty())
-                .then(|| format!("{} threshold 00000", c.label));
-            std::iter::once(c.label.clone()).chain(threshold)
-        })
-        .collect();
-    let (box_w, box_h) = legend_box(
-        labels.iter().map(String::as_str),
-        chart.plotting_area().dim_in_pixel(),
-    );
-    let frac = |(t, y): (f64, f64)| ((t - t0) / (t1 - t0), (y - lo) / (hi - lo));
-    let points = curves.iter().flat_map(|(_, c)| {
-        let line = c.points.iter().map(move |&p| (frac(p), 1.0));
-        let threshold = c
-            .threshold
-            .into_iter()
-            .flat_map(move |th| (0..=40).map(move |i| (frac((t0 + i as f64 / 40.0 * (t1 - t0), th)), 5.0)));
-        let ring = c.crossing.map(|p| (frac(p), 1000.0));
-        let curve = c.threshold_curve.iter().map(move |&p| (frac(p), 5.0));
-        line.chain(threshold).chain(curve).chain(ring)
-    });
-    quiet_corner(points.map(|((a, b), w)| (a, b, w)), box_w, box_h)
 }

@@ -345,9 +345,12 @@ pub fn ensure_ticks(ticks: Vec<f64>, lo: f64, hi: f64) -> Vec<f64> {
     }
 }
 
-/// A method's legend label: its id, with its kind when the id does not already say it.
-pub fn method_label(m: &crate::method::MethodRun) -> String {
-    if m.kind.is_empty() || m.id == m.kind {
+/// A method's legend label: its `label` when the scenario gives one, else its id, with its kind when the
+/// id does not already say it.
+pub fn method_label(m: &crate::method::MethodRun, settings: &FigureSettings) -> String {
+    if let Some(label) = settings.labels.get(&m.id) {
+        label.clone()
+    } else if m.kind.is_empty() || m.id == m.kind {
         m.id.clone()
     } else {
         format!("{}: {}", m.id, m.kind.replace('_', " "))

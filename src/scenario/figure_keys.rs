@@ -1,9 +1,9 @@
-//! `[output] width`, `height`, `dpi`, `projection`, `style` and `title`: checked with located errors into
+//! `[output] width`, `height`, `dpi`, `projection`, `style`, `title` and `legend`: checked with located errors into
 //! [`FigureSettings`].
 
 use super::ctx::Ctx;
 use crate::error::Result;
-use crate::outspec::{FigureSettings, FigureStyle, DPI_RANGE, MAX_SIDE, MIN_SIDE};
+use crate::outspec::{FigureSettings, FigureStyle, LegendPlacement, DPI_RANGE, MAX_SIDE, MIN_SIDE};
 use toml::Spanned;
 
 /// The raw keys, as read from `[output]`.
@@ -20,6 +20,8 @@ pub struct RawFigureKeys<'a> {
     pub style: Option<&'a Spanned<String>>,
     /// `title`: whether figures carry a title.
     pub title: Option<&'a Spanned<bool>>,
+    /// `legend`: `auto`, `none`, `outside` or a corner.
+    pub legend: Option<&'a Spanned<String>>,
 }
 
 /// Checks the keys against the objective's dimension `dim`.
@@ -64,6 +66,20 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
             }
         }
     }
+    let legend = match raw.legend {
+        None => LegendPlacement::Auto,
+        Some(s) => LegendPlacement::from_name(s.get_ref()).ok_or_else(|| {
+            cx.err(
+                s.span(),
+                "output.legend",
+                format!(
+                    "unknown legend placement `{}`; allowed: {}",
+                    s.get_ref(),
+                    LegendPlacement::NAMES.join(", ")
+                ),
+            )
+        })?,
+    };
     let width = int_in(raw.width, "width", MIN_SIDE, MAX_SIDE, Some(d.width))?.unwrap_or(d.width);
     let height = int_in(raw.height, "height", MIN_SIDE, MAX_SIDE, Some(d.height))?.unwrap_or(d.height);
     let dpi = int_in(raw.dpi, "dpi", DPI_RANGE.0, DPI_RANGE.1, None)?;
@@ -81,7 +97,37 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
             .title
             .map(|t| *t.get_ref())
             .unwrap_or(style == FigureStyle::Screen),
+        legend,
+        // Filled from `[[method]] label` by the loader.
+        labels: Default::default(),
     })
+}
+
+/// The longest method `label`, in characters (a legend line, not a caption).
+pub const MAX_LABEL_CHARS: usize = 60;
+
+/// Checks `[[method]] label` (method `i`): one line of 1 to [`MAX_LABEL_CHARS`] characters, no control
+/// characters.
+pub fn method_label(cx: &Ctx, label: &Spanned<String>, i: usize) -> Result<String> {
+    let text = label.get_ref();
+    let err = |m: String| cx.err(label.span(), format!("method[{i}].label"), m);
+    if text.trim().is_empty() {
+        return Err(err(
+            "is empty; give the name legends should show, or leave it out for the id".into(),
+        ));
+    }
+    let n = text.chars().count();
+    if n > MAX_LABEL_CHARS {
+        return Err(err(format!(
+            "has {n} characters; at most {MAX_LABEL_CHARS} fit a legend line"
+        )));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(err(
+            "holds a control character (a line break or tab); a label is one line of text".into(),
+        ));
+    }
+    Ok(text.clone())
 }
 
 /// Two finite, non-zero, non-parallel directions of length `dim`.

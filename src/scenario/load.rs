@@ -76,6 +76,8 @@ struct RawRun {
 struct RawMethod {
     id: Spanned<String>,
     kind: Spanned<String>,
+    /// The name legends give the method (any kind); the id when absent.
+    label: Option<Spanned<String>>,
     solver: Option<Spanned<String>>,
     rtol: Option<Spanned<f64>>,
     atol: Option<Spanned<f64>>,
@@ -423,8 +425,15 @@ fn check(
     let mut methods = Vec::new();
     let mut ids = HashSet::new();
     let mut files_written = HashMap::new();
+    let mut labels = std::collections::BTreeMap::new();
     for (i, m) in raw.method.iter().enumerate() {
         let method = build_method(&cx, m.get_ref(), i, &grid, objective.as_ref())?;
+        if let Some(label) = &m.get_ref().label {
+            labels.insert(
+                method.id.clone(),
+                super::figure_keys::method_label(&cx, label, i)?,
+            );
+        }
         if grid.schedule.is_some() && !method.kind.supports_schedule() {
             return Err(cx.err(
                 m.get_ref().kind.span(),
@@ -526,7 +535,8 @@ fn check(
         .as_ref()
         .map(|d| super::diagnostics::build(&cx, d, dim))
         .transpose()?;
-    let (figures, formats, figure) = super::output_keys::build(&cx, &raw.output, dim, &raw.diagnostics)?;
+    let (figures, formats, mut figure) = super::output_keys::build(&cx, &raw.output, dim, &raw.diagnostics)?;
+    figure.labels = labels;
 
     let experiment = Experiment {
         name,

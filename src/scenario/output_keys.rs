@@ -27,6 +27,8 @@ pub(super) struct RawOutput {
     pub(super) style: Option<Spanned<String>>,
     /// `title`: whether figures carry a title.
     pub(super) title: Option<Spanned<bool>>,
+    /// `legend`: `auto`, `none`, `outside` or a corner.
+    pub(super) legend: Option<Spanned<String>>,
 }
 
 /// Checks `[output]` against the objective's dimension `dim` (and whether `[diagnostics]` samples the sharpness).
@@ -119,6 +121,7 @@ pub(super) fn build(
             projection: raw.projection.as_ref(),
             style: raw.style.as_ref(),
             title: raw.title.as_ref(),
+            legend: raw.legend.as_ref(),
         },
         dim,
     )?;

@@ -32,6 +32,7 @@ mod golden_stochastic;
 mod held_out;
 mod kill;
 mod layers;
+mod legend_layout;
 mod method_scenarios;
 mod methods;
 mod numerical_faults;

@@ -1,0 +1,311 @@
+//! Where a figure's legend goes: measured on the computed layout, never on top of data.
+//!
+//! A figure lists its legend labels and the data it draws (polylines and markers, in data coordinates)
+//! before it builds its chart. [`choose`] maps the data onto a trial chart's plot area in backend
+//! coordinates, and takes the first corner (upper right, upper left, lower left, lower right) whose
+//! legend box no drawn segment or marker touches; when every corner is touched, the legend goes above the
+//! data, into a band the figure's y axis gains at the top ([`Spot::y_range`]). `[output] legend`
+//! overrides the choice.
+//!
+//! [`draw`] draws the legend where [`choose`] put it and, while [`record`] runs, records the layout (plot
+//! area, legend box, data in backend coordinates) so tests check placement on the layout, not on pixels.
+
+use super::style::{text, LEGEND_SIZE};
+use crate::outspec::LegendPlacement;
+use plotters::coord::CoordTranslate;
+use plotters::element::MultiLineText;
+use plotters::prelude::*;
+use std::cell::RefCell;
+
+/// Padding around each drawn segment or marker (canvas units): covers line widths and marker radii
+/// (markers are drawn up to 12.5 units across).
+const PAD: i32 = 10;
+/// The legend's symbol column (plotters' `legend_area_size`).
+const SYMBOL_COLUMN: i32 = 40;
+/// The legend's inner margin.
+const MARGIN: i32 = 12;
+/// The gap between the plot area's edge and an inside legend (plotters' own corner offset).
+const INSET: i32 = 5;
+
+/// A rectangle in backend coordinates: `(x0, y0, x1, y1)`, y downwards.
+pub type Rect = (i32, i32, i32, i32);
+
+/// What a figure's legend holds and what it must not cover.
+pub struct Request<'r> {
+    /// The legend's labels, one per legend entry, in the order the series are drawn.
+    pub labels: &'r [String],
+    /// Everything drawn as data, in data coordinates: polylines (consecutive points are joined) and
+    /// markers (a polyline of one point).
+    pub marks: &'r [Vec<(f64, f64)>],
+    /// The scenario's `[output] legend`.
+    pub placement: LegendPlacement,
+}
+
+/// Where the legend goes, decided on the trial layout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spot {
+    /// No legend (no labels, or `legend = "none"`).
+    Hidden,
+    /// Inside the plot area, at this box (backend coordinates).
+    Inside(Rect),
+    /// In a band the y axis gains above the data: the axis is stretched by `stretch` (its span times
+    /// `stretch`, the bottom kept), and the legend sits at `rect` in that band.
+    Above {
+        /// The legend box (backend coordinates).
+        rect: Rect,
+        /// The factor the y span grows by.
+        stretch: f64,
+    },
+}
+
+impl Spot {
+    /// The y axis range `lo..hi` (in the axis's drawn units: log10 values on a log axis) the final chart
+    /// is built with: as it was, or stretched upwards to make room above the data.
+    pub fn y_range(&self, (lo, hi): (f64, f64)) -> (f64, f64) {
+        match *self {
+            Spot::Above { stretch, .. } => (lo, lo + (hi - lo) * stretch),
+            Spot::Hidden | Spot::Inside(_) => (lo, hi),
+        }
+    }
+
+    /// The legend box in backend coordinates, `None` when hidden.
+    pub fn rect(&self) -> Option<Rect> {
+        match *self {
+            Spot::Hidden => None,
+            Spot::Inside(r) | Spot::Above { rect: r, .. } => Some(r),
+        }
+    }
+}
+
+/// The legend box's size in canvas units for these labels: exactly what plotters draws (its text block
+/// in [`LEGEND_SIZE`], a symbol column and a margin all round).
+pub fn box_size(labels: &[String]) -> (i32, i32) {
+    let font = text(LEGEND_SIZE);
+    let mut block = MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
+    for l in labels {
+        block.push_line(l.as_str());
+    }
+    // A font that cannot measure (never with the embedded font) gets a generous estimate.
+    let (w, h) = block.estimate_dimension().unwrap_or_else(|_| {
+        let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        (
+            (widest as f64 * 0.62 * LEGEND_SIZE) as i32,
+            (labels.len() as f64 * 1.25 * LEGEND_SIZE) as i32,
+        )
+    });
+    (w + SYMBOL_COLUMN + 2 * MARGIN, h + 2 * MARGIN)
+}
+
+/// The plot area of a chart in backend coordinates.
+fn plot_rect<DB: DrawingBackend, CT: CoordTranslate>(plot: &DrawingArea<DB, CT>) -> Rect {
+    let (xs, ys) = plot.get_pixel_range();
+    (xs.start, ys.start, xs.end, ys.end)
+}
+
+/// The data of `request` in backend coordinates on the chart whose plot area is `plot`.
+fn backend_marks<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    plot: &DrawingArea<DB, CT>,
+    marks: &[Vec<(f64, f64)>],
+) -> Vec<Vec<(i32, i32)>> {
+    marks
+        .iter()
+        .map(|m| {
+            m.iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|p| plot.map_coordinate(p))
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether the segment `a`–`b` (a point when equal), clipped to `clip`, touches `r` grown by [`PAD`].
+pub fn segment_touches(a: (i32, i32), b: (i32, i32), r: Rect, clip: Rect) -> bool {
+    let grown = (r.0 - PAD, r.1 - PAD, r.2 + PAD, r.3 + PAD);
+    // The part of the segment inside both the (padded) plot area and the grown box: Liang–Barsky on
+    // the intersection of the two rectangles.
+    let pad_clip = (clip.0 - PAD, clip.1 - PAD, clip.2 + PAD, clip.3 + PAD);
+    let lo = (grown.0.max(pad_clip.0) as f64, grown.1.max(pad_clip.1) as f64);
+    let hi = (grown.2.min(pad_clip.2) as f64, grown.3.min(pad_clip.3) as f64);
+    if lo.0 > hi.0 || lo.1 > hi.1 {
+        return false;
+    }
+    let (x0, y0) = (a.0 as f64, a.1 as f64);
+    let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, x0 - lo.0),
+        (dx, hi.0 - x0),
+        (-dy, y0 - lo.1),
+        (dy, hi.1 - y0),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether any drawn segment or marker of `marks` touches `r` (parts outside `clip` are not drawn).
+pub fn covers(marks: &[Vec<(i32, i32)>], r: Rect, clip: Rect) -> bool {
+    marks.iter().any(|m| match m.as_slice() {
+        [] => false,
+        [p] => segment_touches(*p, *p, r, clip),
+        many => many.windows(2).any(|w| segment_touches(w[0], w[1], r, clip)),
+    })
+}
+
+/// Chooses the legend's place on `trial`, the plot area of a chart built with the figure's own axes
+/// (dropped afterwards; the final chart differs from it at most by [`Spot::y_range`]).
+pub fn choose<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    trial: &DrawingArea<DB, CT>,
+    request: &Request,
+) -> Spot {
+    if request.labels.is_empty() || request.placement == LegendPlacement::None {
+        return Spot::Hidden;
+    }
+    let (w, h) = box_size(request.labels);
+    let plot = plot_rect(trial);
+    let corner = |c: LegendPlacement| -> Rect {
+        let x0 = match c {
+            LegendPlacement::UpperLeft | LegendPlacement::LowerLeft => plot.0 + INSET,
+            _ => plot.2 - w - INSET,
+        };
+        let y0 = match c {
+            LegendPlacement::LowerLeft | LegendPlacement::LowerRight => plot.3 - h - INSET,
+            _ => plot.1 + INSET,
+        };
+        (x0, y0, x0 + w, y0 + h)
+    };
+    // Outside the data: a band above it, as high as the legend and its insets, made by stretching the
+    // y axis (plotters clips a chart's legend to its plot area, so the band is part of that area).
+    let above = || {
+        let ph = (plot.3 - plot.1).max(1) as f64;
+        let band = (h + 2 * INSET) as f64;
+        // A legend taller than 3/4 of the plot would leave too little for the data: it gets 1/4.
+        let stretch = ph / (ph - band).max(0.25 * ph);
+        let x0 = plot.2 - w - INSET;
+        Spot::Above {
+            rect: (x0, plot.1 + INSET, x0 + w, plot.1 + INSET + h),
+            stretch,
+        }
+    };
+    match request.placement {
+        LegendPlacement::None => Spot::Hidden,
+        LegendPlacement::Outside => above(),
+        c @ (LegendPlacement::UpperRight
+        | LegendPlacement::UpperLeft
+        | LegendPlacement::LowerLeft
+        | LegendPlacement::LowerRight) => Spot::Inside(corner(c)),
+        LegendPlacement::Auto => {
+            let marks = backend_marks(trial, request.marks);
+            let fits = |r: Rect| r.0 >= plot.0 && r.1 >= plot.1 && r.2 <= plot.2 && r.3 <= plot.3;
+            [
+                LegendPlacement::UpperRight,
+                LegendPlacement::UpperLeft,
+                LegendPlacement::LowerLeft,
+                LegendPlacement::LowerRight,
+            ]
+            .into_iter()
+            .map(corner)
+            .find(|&r| fits(r) && !covers(&marks, r, plot))
+            .map_or_else(above, Spot::Inside)
+        }
+    }
+}
+
+/// A legend as laid out: what tests check (see [`record`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendLayout {
+    /// The plot area, backend coordinates.
+    pub plot: Rect,
+    /// The legend box, `None` when the figure drew no legend.
+    pub legend: Option<Rect>,
+    /// The data the legend must not cover, in backend coordinates (polylines and markers).
+    pub marks: Vec<Vec<(i32, i32)>>,
+    /// The legend's labels.
+    pub labels: Vec<String>,
+}
+
+thread_local! {
+    /// The layouts drawn on this thread while [`record`] runs.
+    static RECORDED: RefCell<Option<Vec<LegendLayout>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns what it returned with every legend layout drawn on this thread meanwhile.
+pub fn record<T>(f: impl FnOnce() -> T) -> (T, Vec<LegendLayout>) {
+    let before = RECORDED.with(|r| r.borrow_mut().replace(Vec::new()));
+    let out = f();
+    let layouts = RECORDED.with(|r| std::mem::replace(&mut *r.borrow_mut(), before));
+    (out, layouts.unwrap_or_default())
+}
+
+/// Draws the legend of `chart` at `spot` (chosen by [`choose`], the chart built with
+/// [`Spot::y_range`]), in the shared style.
+pub fn draw<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    spot: Spot,
+    request: &Request,
+) -> Result<(), String> {
+    let plot = plot_rect(chart.plotting_area());
+    let rect = spot.rect();
+    RECORDED.with(|r| {
+        if let Some(list) = r.borrow_mut().as_mut() {
+            list.push(LegendLayout {
+                plot,
+                legend: rect,
+                marks: backend_marks(chart.plotting_area(), request.marks),
+                labels: request.labels.to_vec(),
+            });
+        }
+    });
+    let Some(rect) = rect else { return Ok(()) };
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::Coordinate(rect.0 - plot.0, rect.1 - plot.1))
+        .margin(MARGIN)
+        .legend_area_size(SYMBOL_COLUMN)
+        .label_font(text(LEGEND_SIZE))
+        .background_style(WHITE.mix(0.92))
+        .border_style(BLACK.stroke_width(1))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_touch_boxes_they_cross_and_not_others() {
+        let clip = (0, 0, 1000, 1000);
+        let r = (100, 100, 200, 200);
+        // Crossing without a vertex inside.
+        assert!(segment_touches((50, 150), (300, 150), r, clip));
+        assert!(segment_touches((50, 50), (300, 300), r, clip));
+        // Passing by, further than the padding.
+        assert!(!segment_touches((50, 50), (300, 50), r, clip));
+        assert!(!segment_touches((300, 0), (300, 1000), r, clip));
+        // A marker inside, and one just within the padding.
+        assert!(segment_touches((150, 150), (150, 150), r, clip));
+        assert!(segment_touches((205, 150), (205, 150), r, clip));
+        // Outside the plot area nothing is drawn: a box sticking out of it is not covered there.
+        assert!(!segment_touches(
+            (150, 600),
+            (150, 700),
+            (100, 500, 200, 800),
+            (0, 0, 1000, 400)
+        ));
+    }
+}
