@@ -5,6 +5,7 @@
 //! [`Error::Input`] (exit 2) naming the file and, where known, the row and column.
 
 pub mod data_files;
+pub mod kept;
 pub mod order;
 pub mod run_csv;
 pub mod summary;

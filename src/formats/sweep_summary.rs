@@ -40,6 +40,21 @@ pub enum SavedFigure {
     Bifurcation,
     /// Converged against diverged over two axes.
     Trainability,
+    /// A kept column against step or time, one line per value of an axis (`overlay.png`).
+    Overlay {
+        /// The kept column drawn (`sharpness`, `loss`, `grad_norm`).
+        column: String,
+        /// The horizontal axis: `step` or `t`.
+        x: String,
+        /// The axis with one line per value.
+        by: String,
+        /// The axis whose runs are summarised as mean ± sd (a seed axis), if any.
+        over: Option<String>,
+        /// The method whose series are drawn.
+        method: String,
+        /// A log vertical axis.
+        log: bool,
+    },
 }
 
 /// A method of the sweep's scenario.
@@ -72,6 +87,12 @@ pub struct SweepPlan {
     pub methods: Vec<SavedMethod>,
     /// The comparison prefixes `<a>_vs_<b>`.
     pub comparisons: Vec<String>,
+    /// The recorded columns kept per run in `kept.csv` (absent: none, and no `kept.csv`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
+    /// The methods whose columns are kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_methods: Vec<String>,
 }
 
 /// Which part of the grid a sharded sweep ran: the indices i with i mod `count` = `index`.
@@ -198,6 +219,8 @@ mod tests {
                     discrete: true,
                 }],
                 comparisons: vec![],
+                keep: vec![],
+                kept_methods: vec![],
             },
             shard: None,
             planned_rows: 2,

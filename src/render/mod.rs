@@ -25,6 +25,7 @@ pub mod style;
 pub mod svg_font;
 mod sweep;
 pub mod sweep_curve;
+pub mod sweep_overlay;
 mod trainability;
 
 pub use sweep::sweep_figures;

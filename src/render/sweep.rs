@@ -1,6 +1,6 @@
 //! Figures of a finished sweep, drawn from `sweep.csv` and the sweep's `summary.json` (so a merge, or a
 //! later redraw, needs nothing else): [`super::sweep_curve`], [`super::basin_map`],
-//! [`super::bifurcation`]. PNG only.
+//! [`super::bifurcation`], [`super::sweep_overlay`] (from `kept.csv`). PNG only.
 
 use super::style;
 use crate::error::{Error, Result};
@@ -19,6 +19,7 @@ pub fn sweep_figures(plan: &SweepPlan, table: &Path, dir: &Path) -> Result<Vec<P
             SavedFigure::BasinMap => "basin_map",
             SavedFigure::Bifurcation => "bifurcation",
             SavedFigure::Trainability => "trainability",
+            SavedFigure::Overlay { .. } => "overlay",
         };
         let fail = |message: String| Error::Render {
             figure: kind.to_string(),
@@ -45,6 +46,15 @@ pub fn sweep_figures(plan: &SweepPlan, table: &Path, dir: &Path) -> Result<Vec<P
             SavedFigure::Trainability => {
                 let data = super::trainability::Trainability::read(plan, table)?;
                 save(dir, "trainability", data.size(), |a| data.plot(a)).map_err(fail)?
+            }
+            SavedFigure::Overlay { .. } => {
+                // kept.csv sits beside sweep.csv in every sweep folder.
+                let kept = table.with_file_name(crate::formats::kept::KEPT);
+                let data = super::sweep_overlay::Overlay::read(plan, f, &kept)?;
+                save(dir, "overlay", (outspec::WIDTH, outspec::HEIGHT), |a| {
+                    data.plot(a)
+                })
+                .map_err(fail)?
             }
         };
         written.push(path);

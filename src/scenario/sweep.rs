@@ -10,6 +10,7 @@ use super::ctx::Ctx;
 use super::shared_objective::SharedObjective;
 use super::Scenario;
 use crate::error::{Error, Location, Result};
+use crate::formats::kept::KEEP_COLUMNS;
 use crate::objective::Objective;
 use crate::outspec::SourceFile;
 use serde::Deserialize;
@@ -47,11 +48,31 @@ pub enum SweepFigure {
     Bifurcation,
     /// Converged against diverged over a 2-D grid of two axes, with how fast (`trainability.png`).
     Trainability,
+    /// A kept column against step or time, one line per value of an axis (`overlay.png`).
+    Overlay(Overlay),
+}
+
+/// The overlay figure's settings (`[sweep.overlay]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    /// The kept column drawn.
+    pub column: String,
+    /// The horizontal axis: `step` or `t`.
+    pub x: String,
+    /// The axis key with one line per value.
+    pub by: String,
+    /// The axis key whose runs are drawn as mean ± sd (a seed axis); resolved by [`check_plan`]:
+    /// `init.seed` when it is an axis and none is named.
+    pub over: Option<String>,
+    /// The method whose series are drawn (default: the first kept method).
+    pub method: String,
+    /// A log vertical axis.
+    pub log: bool,
 }
 
 impl SweepFigure {
     /// The names accepted in `[sweep] figures`.
-    pub const NAMES: [&'static str; 4] = ["curve", "basin_map", "bifurcation", "trainability"];
+    pub const NAMES: [&'static str; 5] = ["curve", "basin_map", "bifurcation", "trainability", "overlay"];
 }
 
 /// A sweep as declared in a scenario and on the command line.
@@ -67,6 +88,14 @@ pub struct SweepSpec {
     /// True when the scenario's `[sweep]` table lists its figures (`figures = []` asks for none);
     /// otherwise the sweep draws [`default_figures`].
     pub figures_declared: bool,
+    /// The recorded columns each run keeps in `kept.csv` (`[sweep] keep`; empty: no `kept.csv`).
+    pub keep: Vec<String>,
+    /// The methods whose columns are kept (`[sweep] keep_methods`; default: every method).
+    pub keep_methods: Vec<String>,
+    /// Where `keep` is written in the file (for the budget's message).
+    pub keep_span: Option<std::ops::Range<usize>>,
+    /// The `[sweep.overlay]` settings, and where they are written.
+    pub overlay: Option<(Overlay, std::ops::Range<usize>)>,
 }
 
 /// The figures of a sweep whose scenario lists none: over one axis, the first comparison's maximum
@@ -338,6 +367,22 @@ pub fn apply(doc: &mut toml::Table, key: &str, value: f64) -> std::result::Resul
 #[derive(Deserialize)]
 struct RawFile {
     sweep: Option<Spanned<RawSweep>>,
+    /// The methods' ids (the loader checks the rest), which `keep_methods` and the overlay name.
+    #[serde(default)]
+    method: Vec<RawMethodId>,
+    /// Whether `[diagnostics.sharpness]` is given, which keeping `sharpness` needs.
+    diagnostics: Option<RawDiagnostics>,
+}
+
+#[derive(Deserialize)]
+struct RawMethodId {
+    #[serde(default)]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct RawDiagnostics {
+    sharpness: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -348,6 +393,21 @@ struct RawSweep {
     tail: Option<Spanned<i64>>,
     figures: Option<Vec<Spanned<String>>>,
     curve: Option<Spanned<RawCurve>>,
+    keep: Option<Spanned<Vec<Spanned<String>>>>,
+    keep_methods: Option<Spanned<Vec<Spanned<String>>>>,
+    overlay: Option<Spanned<RawOverlay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverlay {
+    column: Spanned<String>,
+    x: Option<Spanned<String>>,
+    by: Spanned<String>,
+    over: Option<Spanned<String>>,
+    method: Option<Spanned<String>>,
+    #[serde(default)]
+    log: bool,
 }
 
 #[derive(Deserialize)]
@@ -380,6 +440,9 @@ pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
     let span = sweep.span();
     let sweep = sweep.into_inner();
     let mut spec = SweepSpec::default();
+    let ids: Vec<String> = raw.method.iter().map(|m| m.id.clone()).collect();
+    let has_sharpness = raw.diagnostics.is_some_and(|d| d.sharpness.is_some());
+    read_keep(&cx, &sweep, &ids, has_sharpness, &mut spec)?;
     for g in sweep.grid.iter().flatten() {
         let axis = parse_axis(g.get_ref()).map_err(|m| cx.err(g.span(), "sweep.grid", m))?;
         if spec.axes.iter().any(|a| a.key == axis.key) {
@@ -429,6 +492,17 @@ pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
             "basin_map" => SweepFigure::BasinMap,
             "bifurcation" => SweepFigure::Bifurcation,
             "trainability" => SweepFigure::Trainability,
+            "overlay" => match &spec.overlay {
+                Some((o, _)) => SweepFigure::Overlay(o.clone()),
+                None => {
+                    return Err(cx.err(
+                        f.span(),
+                        "sweep.overlay",
+                        "figure `overlay` needs `[sweep.overlay]` with `column = \"<kept column>\"` and \
+                         `by = \"<axis key>\"`",
+                    ))
+                }
+            },
             other => {
                 return Err(cx.err(
                     f.span(),
@@ -444,6 +518,15 @@ pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
             spec.figures.push(figure);
         }
     }
+    if let (Some((_, at)), Some(figures)) = (&spec.overlay, &sweep.figures) {
+        if !figures.iter().any(|f| f.get_ref() == "overlay") {
+            return Err(cx.err(
+                at.clone(),
+                "sweep.overlay",
+                "`figures` does not list `overlay`: add it, or remove `[sweep.overlay]`",
+            ));
+        }
+    }
     if spec.figures.contains(&SweepFigure::Bifurcation) && spec.tail == 0 {
         return Err(cx.err(
             span,
@@ -452,6 +535,243 @@ pub fn read(src: &str, path: &Path) -> Result<SweepSpec> {
         ));
     }
     Ok(spec)
+}
+
+/// The most values `kept.csv` may hold (cells of the kept columns, over every run and kept method): about
+/// 400 MB of text, and what a chunk of runs holds in memory before its rows are written stays below it.
+pub const MAX_KEPT_VALUES: f64 = 2e7;
+
+/// Reads `keep`, `keep_methods` and `[sweep.overlay]` into `spec`: the columns must be ones a run
+/// records ([`KEEP_COLUMNS`]; `sharpness` with `[diagnostics.sharpness]`), the methods the scenario's
+/// ids, the overlay's column a kept one and its method a kept method.
+fn read_keep(
+    cx: &Ctx,
+    sweep: &RawSweep,
+    ids: &[String],
+    has_sharpness: bool,
+    spec: &mut SweepSpec,
+) -> Result<()> {
+    if let Some(keep) = &sweep.keep {
+        for c in keep.get_ref() {
+            let name = c.get_ref();
+            if !KEEP_COLUMNS.contains(&name.as_str()) {
+                return Err(cx.err(
+                    c.span(),
+                    "sweep.keep",
+                    format!(
+                        "unknown column `{}`; a sweep can keep: {}",
+                        name,
+                        KEEP_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+            if spec.keep.contains(name) {
+                return Err(cx.err(c.span(), "sweep.keep", format!("`{name}` is given twice")));
+            }
+            if name == "sharpness" && !has_sharpness {
+                return Err(cx.err(
+                    c.span(),
+                    "sweep.keep",
+                    "`sharpness` is computed by `[diagnostics.sharpness]`, which this scenario does not have; \
+                     add it (e.g. `every = 4`)",
+                ));
+            }
+            spec.keep.push(name.clone());
+        }
+        spec.keep_span = Some(keep.span());
+    }
+    match &sweep.keep_methods {
+        Some(methods) if spec.keep.is_empty() => {
+            return Err(cx.err(
+                methods.span(),
+                "sweep.keep_methods",
+                "names the methods whose kept columns are written, but `keep` lists no column",
+            ))
+        }
+        Some(methods) => {
+            for m in methods.get_ref() {
+                let id = m.get_ref();
+                if !ids.contains(id) {
+                    return Err(cx.err(
+                        m.span(),
+                        "sweep.keep_methods",
+                        format!("no method has id `{}`; the ids are: {}", id, ids.join(", ")),
+                    ));
+                }
+                if spec.keep_methods.contains(id) {
+                    return Err(cx.err(m.span(), "sweep.keep_methods", format!("`{id}` is given twice")));
+                }
+                spec.keep_methods.push(id.clone());
+            }
+        }
+        None if !spec.keep.is_empty() => spec.keep_methods = ids.to_vec(),
+        None => {}
+    }
+    let Some(raw) = &sweep.overlay else {
+        return Ok(());
+    };
+    let at = raw.span();
+    let raw = raw.get_ref();
+    let column = raw.column.get_ref();
+    if !spec.keep.contains(column) {
+        let message = if spec.keep.is_empty() {
+            format!("`{column}` is not kept: the overlay draws a kept column; add `keep = [\"{column}\"]`")
+        } else {
+            format!(
+                "`{}` is not kept; the kept columns are: {}",
+                column,
+                spec.keep.join(", ")
+            )
+        };
+        return Err(cx.err(raw.column.span(), "sweep.overlay.column", message));
+    }
+    let x = match &raw.x {
+        None => "step".to_string(),
+        Some(x) if ["step", "t"].contains(&x.get_ref().as_str()) => x.get_ref().clone(),
+        Some(x) => {
+            return Err(cx.err(
+                x.span(),
+                "sweep.overlay.x",
+                format!(
+                    "`{}`: the overlay's horizontal axis is `step` or `t`",
+                    x.get_ref()
+                ),
+            ))
+        }
+    };
+    let method = match &raw.method {
+        None => spec.keep_methods[0].clone(),
+        Some(m) if spec.keep_methods.contains(m.get_ref()) => m.get_ref().clone(),
+        Some(m) => {
+            return Err(cx.err(
+                m.span(),
+                "sweep.overlay.method",
+                format!(
+                    "`{}` is not a kept method; the kept methods are: {}",
+                    m.get_ref(),
+                    spec.keep_methods.join(", ")
+                ),
+            ))
+        }
+    };
+    let overlay = Overlay {
+        column: column.clone(),
+        x,
+        by: raw.by.get_ref().clone(),
+        over: raw.over.as_ref().map(|o| o.get_ref().clone()),
+        method,
+        log: raw.log,
+    };
+    spec.overlay = Some((overlay, at));
+    Ok(())
+}
+
+/// Completes and checks a sweep's plan once its axes are final (the file's and `--grid`'s), with errors
+/// located in the scenario `src` at `path`: the overlay's `by` (and `over`) must be axes and every other
+/// axis one of them (`over` defaults to `init.seed` when that is an axis), and `kept.csv` must stay within
+/// [`MAX_KEPT_VALUES`]: runs × kept methods × Σ over kept columns of the points each records (steps /
+/// record_every + 2 for loss and grad_norm, a `[diagnostics.sharpness] every`-th of that + 1 for
+/// sharpness; the largest `run.steps` of its axis).
+pub fn check_plan(spec: &mut SweepSpec, src: &str, path: &Path, base: &Scenario) -> Result<()> {
+    let cx = Ctx { path, src };
+    let keys: Vec<&str> = spec.axes.iter().map(|a| a.key.as_str()).collect();
+    if let Some((o, at)) = &mut spec.overlay {
+        if !keys.contains(&o.by.as_str()) {
+            return Err(cx.err(
+                at.clone(),
+                "sweep.overlay.by",
+                format!(
+                    "`{}` is not an axis of this sweep; the axes are: {}",
+                    o.by,
+                    keys.join(", ")
+                ),
+            ));
+        }
+        if o.over.is_none() && o.by != "init.seed" && keys.contains(&"init.seed") {
+            o.over = Some("init.seed".into());
+        }
+        if let Some(over) = &o.over {
+            if !keys.contains(&over.as_str()) || *over == o.by {
+                return Err(cx.err(
+                    at.clone(),
+                    "sweep.overlay.over",
+                    format!(
+                        "`{}` must be an axis of this sweep other than `by`; the axes are: {}",
+                        over,
+                        keys.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(other) = keys
+            .iter()
+            .find(|k| **k != o.by && Some(**k) != o.over.as_deref())
+        {
+            return Err(cx.err(
+                at.clone(),
+                "sweep.overlay",
+                format!(
+                    "the axis `{other}` is neither `by` (one line per value) nor `over` (mean ± sd over its \
+                     values): an overlay sweeps one axis, and optionally a seed axis"
+                ),
+            ));
+        }
+        // `over` may have been resolved just now: the figures list takes the final settings (in the
+        // listed figure's place; appended to the default figures when `figures` is not given).
+        let figure = SweepFigure::Overlay(o.clone());
+        match spec
+            .figures
+            .iter_mut()
+            .find(|f| matches!(f, SweepFigure::Overlay(_)))
+        {
+            Some(f) => *f = figure,
+            None => spec.figures.push(figure),
+        }
+    }
+    if spec.keep.is_empty() {
+        return Ok(());
+    }
+    let grid = &base.experiment.grid;
+    let steps = spec
+        .axes
+        .iter()
+        .find(|a| a.key == "run.steps")
+        .map_or(grid.steps as f64, |a| {
+            a.values.iter().copied().fold(0.0, f64::max)
+        });
+    let points = steps / grid.record_every.max(1) as f64 + 2.0;
+    let every = base
+        .experiment
+        .diagnostics
+        .and_then(|d| d.sharpness)
+        .map_or(1, |s| s.every.max(1)) as f64;
+    let per_method: f64 = spec
+        .keep
+        .iter()
+        .map(|c| {
+            if c == "sharpness" {
+                points / every + 1.0
+            } else {
+                points
+            }
+        })
+        .sum();
+    let values = spec.len() as f64 * spec.keep_methods.len() as f64 * per_method;
+    if values > MAX_KEPT_VALUES {
+        let at = spec.keep_span.clone().unwrap_or(0..0);
+        return Err(cx.err(
+            at,
+            "sweep.keep",
+            format!(
+                "kept.csv would hold about {values:.3e} values ({} runs × {} methods × {per_method:.0} per run), \
+                 more than the {MAX_KEPT_VALUES:.0e} a sweep keeps; keep fewer columns or methods, record \
+                 less often (`run.record_every`), or sweep fewer runs",
+                spec.len(),
+                spec.keep_methods.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A `--grid` error, as a bad-input error naming the flag.

@@ -9,6 +9,7 @@ use super::table::read_summary;
 use super::{finish, Shard};
 use crate::error::{Error, Result};
 use crate::files::input_error;
+use crate::formats::kept::KEPT;
 use crate::formats::sweep_summary::{SavedShard, SweepPlan, SweepSummary};
 use crate::formats::table::{Rows, Writer};
 use crate::formats::TABLE;
@@ -110,13 +111,106 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>>
             ));
         }
     }
+    // Every part of a sweep with `keep` holds its kept.csv, with one header.
+    let mut kept = Vec::new();
+    if !plan.keep.is_empty() {
+        for (dir, &shard) in parts.iter().zip(&shards) {
+            kept.push(PartKept::open(dir, shard, runs)?);
+        }
+        for k in &kept[1..] {
+            if k.rows.header() != kept[0].rows.header() {
+                return Err(input_error(
+                    k.rows.path(),
+                    "has another header than the other parts",
+                ));
+            }
+        }
+    }
     let claim = Claim::new(out, Kind::Sweep, &plan.scenario, force)?;
-    let files = write_merged(&mut readers, plan, runs, claim.staging()).map_err(|e| claim.relocate(e))?;
+    let files =
+        write_merged(&mut readers, &mut kept, plan, runs, claim.staging()).map_err(|e| claim.relocate(e))?;
     claim.commit(files)
 }
 
-/// Writes the parts' rows in index order into `dir/sweep.csv`, then the summary and figures.
-fn write_merged(readers: &mut [PartRows], plan: &SweepPlan, runs: u64, dir: &Path) -> Result<Vec<PathBuf>> {
+/// Writes the parts' kept rows into `dir/kept.csv` in index order (rows of one run stay in their order).
+fn write_kept(parts: &mut [PartKept], dir: &Path) -> Result<PathBuf> {
+    let path = dir.join(KEPT);
+    let mut w = Writer::create(&path, parts[0].rows.header())?;
+    let mut heads = parts.iter_mut().map(PartKept::next).collect::<Result<Vec<_>>>()?;
+    // The parts' indices are disjoint (checked: each is its shard's), so the smallest head's index
+    // decides and equal indices come from one part only.
+    while let Some(k) = heads
+        .iter()
+        .enumerate()
+        .filter_map(|(k, h)| h.as_ref().map(|(i, _)| (*i, k)))
+        .min()
+        .map(|(_, k)| k)
+    {
+        let (_, record) = heads[k].take().expect("the minimum is a live head");
+        w.record(&record)?;
+        heads[k] = parts[k].next()?;
+    }
+    w.finish()
+}
+
+/// The rows of one part's `kept.csv`, checked as they are read: each starts with an index of the part's
+/// shard, never smaller than the one before.
+struct PartKept {
+    rows: Rows,
+    shard: Shard,
+    runs: u64,
+    last: Option<u64>,
+}
+
+impl PartKept {
+    /// Opens `dir/kept.csv` and reads its header.
+    fn open(dir: &Path, shard: Shard, runs: u64) -> Result<PartKept> {
+        let rows = crate::formats::kept::open_rows(&dir.join(KEPT))?;
+        Ok(PartKept {
+            rows,
+            shard,
+            runs,
+            last: None,
+        })
+    }
+
+    /// The next row and its index; `None` at the end.
+    fn next(&mut self) -> Result<Option<(u64, csv::StringRecord)>> {
+        let Some(record) = self.rows.next_row()?.cloned() else {
+            return Ok(None);
+        };
+        let at = self.rows.row_number();
+        let bad = |why: String| {
+            input_error(
+                self.rows.path(),
+                format!("line {at}: {why}; it is not a part flowgap wrote"),
+            )
+        };
+        let index: u64 = record
+            .get(0)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| bad("the row does not start with its run's index".into()))?;
+        let Shard { index: i, count } = self.shard;
+        if index >= self.runs || index % count != i {
+            return Err(bad(format!("run {index} is not one of shard {i}/{count}'s")));
+        }
+        if self.last.is_some_and(|l| index < l) {
+            return Err(bad(format!("run {index} is out of order")));
+        }
+        self.last = Some(index);
+        Ok(Some((index, record)))
+    }
+}
+
+/// Writes the parts' rows in index order into `dir/sweep.csv` (and their kept rows into `dir/kept.csv`),
+/// then the summary and figures.
+fn write_merged(
+    readers: &mut [PartRows],
+    kept: &mut [PartKept],
+    plan: &SweepPlan,
+    runs: u64,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
     let table = dir.join(TABLE);
     let mut w = Writer::create(&table, readers[0].rows.header())?;
     // A k-way merge by the index column: each part is in index order (checked as it is read).
@@ -149,6 +243,9 @@ fn write_merged(readers: &mut [PartRows], plan: &SweepPlan, runs: u64, dir: &Pat
         }
     }
     let mut files = vec![table];
+    if !kept.is_empty() {
+        files.push(write_kept(kept, dir)?);
+    }
     files.extend(finish(dir, plan, None, runs, true)?);
     Ok(files)
 }

@@ -8,6 +8,7 @@
 //! Nothing random depends on timing: the only seeds are the scenario's, swept like any key
 //! (`init.seed=0:99:100` gives run i the seed of its grid coordinate).
 
+mod kept;
 mod lanes;
 mod merge;
 mod table;
@@ -17,6 +18,7 @@ pub use table::read_summary;
 
 use crate::error::{Error, Location, Result};
 use crate::experiment::Report;
+use crate::formats::kept::{KeptHeader, KeptSeries, KeptWriter, KEPT};
 use crate::formats::sweep_summary::{
     SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary,
 };
@@ -179,6 +181,7 @@ impl Plan {
         if !sweep.figures_declared {
             sweep.figures = spec::default_figures(&sweep.axes, &comparisons, !minima.is_empty());
         }
+        spec::check_plan(&mut sweep, &src, path, &base)?;
         let lanes = lanes::eligible(&base, &sweep.axes);
         let name = base.experiment.name.clone();
         let plan = Plan {
@@ -201,6 +204,14 @@ impl Plan {
     /// `init.point[i]` key and the objective has a lane form ([`crate::objective::LaneObjective`]).
     pub fn uses_lanes(&self) -> bool {
         self.lanes
+    }
+
+    /// The header of `kept.csv`.
+    fn kept_header(&self) -> KeptHeader {
+        KeptHeader {
+            axes: self.spec.axes.iter().map(|a| a.key.clone()).collect(),
+            columns: self.spec.keep.clone(),
+        }
     }
 
     /// The number of runs in the whole grid.
@@ -262,14 +273,28 @@ impl Plan {
     /// Runs grid point `index` alone and returns its CSV row's cells. A sweep reads the file once for
     /// all its rows; this reads it for one.
     pub fn row(&self, index: u64) -> Result<Vec<String>> {
-        self.row_at(&self.base.points(0)?, index)
+        Ok(self.row_at(&self.base.points(0)?, index)?.cells)
     }
 
-    /// Runs grid point `index` and returns its CSV row's cells.
-    fn row_at(&self, points: &Points, index: u64) -> Result<Vec<String>> {
+    /// Runs grid point `index` alone and returns its kept series (`[sweep] keep`), as `kept.csv` holds
+    /// them.
+    pub fn kept(&self, index: u64) -> Result<Vec<KeptSeries>> {
+        Ok(self.row_at(&self.base.points(0)?, index)?.kept)
+    }
+
+    /// Runs grid point `index` and returns its CSV row's cells and kept series.
+    fn row_at(&self, points: &Points, index: u64) -> Result<RunOut> {
         let coordinates = self.spec.coordinates(index);
         let report = self.scenario_at(points, &coordinates)?.experiment.run();
-        Ok(self.format_row(index, &self.values_at(index), &report))
+        Ok(self.run_out(index, &self.values_at(index), &report))
+    }
+
+    /// What run `index` leaves of its report: its row's cells and its kept series.
+    fn run_out(&self, index: u64, values: &[f64], report: &Report) -> RunOut {
+        RunOut {
+            cells: self.format_row(index, values, report),
+            kept: kept::series(report, &self.spec.keep, &self.spec.keep_methods),
+        }
     }
 
     /// The rows of `indices`, in order, computed in parallel on the current rayon pool; `None` for a run
@@ -280,7 +305,7 @@ impl Plan {
         indices: &[u64],
         stop: &AtomicBool,
         bar: &indicatif::ProgressBar,
-    ) -> Vec<Option<Result<Vec<String>>>> {
+    ) -> Vec<Option<Result<RunOut>>> {
         if self.lanes {
             return self.rows_with_lanes(points, indices, stop, bar);
         }
@@ -306,7 +331,7 @@ impl Plan {
         indices: &[u64],
         stop: &AtomicBool,
         bar: &indicatif::ProgressBar,
-    ) -> Vec<Option<Result<Vec<String>>>> {
+    ) -> Vec<Option<Result<RunOut>>> {
         let prepared: Vec<Option<Result<Prepared>>> = indices
             .par_iter()
             .map(|&i| {
@@ -346,7 +371,7 @@ impl Plan {
                 };
                 let report = scenario.experiment.run_with(given);
                 bar.inc(1);
-                Some(Ok(self.format_row(i, &values, &report)))
+                Some(Ok(self.run_out(i, &values, &report)))
             })
             .collect()
     }
@@ -399,6 +424,12 @@ impl Plan {
 
 /// A grid point's axis values and its validated scenario.
 type Prepared = (Vec<f64>, Scenario);
+
+/// What a finished run leaves: its `sweep.csv` row and its kept series (none without `keep`).
+struct RunOut {
+    cells: Vec<String>,
+    kept: Vec<KeptSeries>,
+}
 
 /// The mean of the recorded losses (NaN with none): with `record_every = 1`, the loss summed over
 /// training divided by the steps, Sohl-Dickstein's (2024) measure of how fast a run trains.
@@ -469,6 +500,10 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     let table = dir.join(TABLE);
     let mut out = Writer::create(&table, &plan.columns)?;
     out.flush()?;
+    let mut kept_out = match plan.spec.keep.is_empty() {
+        true => None,
+        false => Some(KeptWriter::create(&dir.join(KEPT), plan.kept_header())?),
+    };
 
     let total = plan.runs();
     let Shard { index: first, count } = options.shard;
@@ -501,8 +536,12 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
         let results = pool.install(|| plan.rows(&points, &indices, stop, &bar));
         for r in results {
             match r {
-                Some(Ok(row)) => {
-                    out.record(&row)?;
+                Some(Ok(run)) => {
+                    out.record(&run.cells)?;
+                    if let Some(k) = &mut kept_out {
+                        let index: u64 = run.cells[0].parse().expect("a row starts with its index");
+                        k.run(index, &plan.values_at(index), &run.kept)?;
+                    }
                     rows += 1;
                 }
                 Some(Err(e)) => {
@@ -514,6 +553,9 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
         }
         // Each finished chunk is on disk, so a killed sweep leaves its rows in the staging folder.
         out.flush()?;
+        if let Some(k) = &mut kept_out {
+            k.flush()?;
+        }
         if stop.load(Ordering::Relaxed) {
             interrupted = interrupted || end < planned;
             break;
@@ -522,6 +564,9 @@ fn write_sweep(plan: &Plan, dir: &Path, options: Options, stop: &AtomicBool) -> 
     }
     bar.finish_and_clear();
     let mut files = vec![out.finish()?];
+    if let Some(k) = kept_out {
+        files.push(k.finish()?);
+    }
     let shard = (options.shard != Shard::WHOLE).then_some(options.shard);
     files.extend(finish(dir, &plan_record(plan), shard, planned, !interrupted)?);
     Ok(Outcome {
@@ -550,6 +595,8 @@ fn plan_record(plan: &Plan) -> SweepPlan {
             })
             .collect(),
         comparisons: plan.comparisons.clone(),
+        keep: plan.spec.keep.clone(),
+        kept_methods: plan.spec.keep_methods.clone(),
     }
 }
 
@@ -584,6 +631,14 @@ impl From<&SweepFigure> for SavedFigure {
             SweepFigure::BasinMap => SavedFigure::BasinMap,
             SweepFigure::Bifurcation => SavedFigure::Bifurcation,
             SweepFigure::Trainability => SavedFigure::Trainability,
+            SweepFigure::Overlay(o) => SavedFigure::Overlay {
+                column: o.column.clone(),
+                x: o.x.clone(),
+                by: o.by.clone(),
+                over: o.over.clone(),
+                method: o.method.clone(),
+                log: o.log,
+            },
         }
     }
 }

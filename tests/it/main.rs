@@ -52,6 +52,7 @@ mod sgd_modified_flow;
 mod sgd_sme;
 mod svg_font;
 mod sweep;
+mod sweep_kept;
 mod sweep_lanes;
 mod sweep_reliability;
 mod trainability;
