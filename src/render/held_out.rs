@@ -4,7 +4,9 @@
 //! held-out records ([`crate::objective::held_out`]), so it is written by [`draw`] rather than
 //! [`super::draw`].
 
-use super::curves::{fail, frame, legend_spot, log_scale_fits, map_value, note, time_label, time_range, YAxis};
+use super::curves::{
+    fail, frame, legend_spot, log_scale_fits, map_value, note, time_label, time_range, YAxis,
+};
 use super::legend;
 use super::style::{decimate, ensure_font, method_label, series_color, LINE_WIDTH, THICK_WIDTH};
 use super::FigureInput;
