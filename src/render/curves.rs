@@ -139,7 +139,13 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
 ) -> Result<Chart<'a, DB>, String> {
     let mut chart = build(area, x, y)?;
     let y_label: Box<dyn Fn(&f64) -> String> = if y.log {
-        Box::new(log_tick_labeller(y.lo, y.hi))
+        // Judged on the ticks, not the axis: a legend band stretches the axis past a decade while the
+        // ticks (2, 3, 5 × 10⁻¹) still read best as plain numbers.
+        let (a, b) = match (y.major.first(), y.major.last()) {
+            (Some(&a), Some(&b)) => (a, b),
+            _ => (y.lo, y.hi),
+        };
+        Box::new(log_tick_labeller(a, b))
     } else {
         Box::new(move |v: &f64| fmt_num(snap_zero(*v, y.hi - y.lo)))
     };

@@ -285,6 +285,8 @@ pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     // Less than two decades: ticks at 1, 2, 5 (or every mantissa) times a power of ten.
     for mantissas in [
         &[1.0, 2.0, 5.0][..],
+        // Before every mantissa: 2, 3, 5 keep labels apart where 5, 6, 7 would touch.
+        &[1.0, 2.0, 3.0, 5.0][..],
         &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0][..],
     ] {
         let mut major = vec![];
