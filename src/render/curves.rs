@@ -103,13 +103,7 @@ fn build<'a, DB: DrawingBackend>(
     x: (f64, f64),
     y: &YAxis,
 ) -> Result<Chart<'a, DB>, String> {
-    ChartBuilder::on(area)
-        .margin_top(12)
-        .margin_left(10)
-        .margin_right(30)
-        .margin_bottom(10)
-        .x_label_area_size(62)
-        .y_label_area_size(100)
+    super::style::plot_frame(area)
         .build_cartesian_2d(
             x.0..x.1,
             TickedAxis::new(y.lo, y.hi, y.major.clone(), y.minor.clone()),

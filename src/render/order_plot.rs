@@ -205,13 +205,7 @@ fn build<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (ax, ay): (TickedAxis, TickedAxis),
 ) -> Result<ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>, String> {
-    ChartBuilder::on(area)
-        .margin_top(12)
-        .margin_left(10)
-        .margin_right(30)
-        .margin_bottom(10)
-        .x_label_area_size(62)
-        .y_label_area_size(100)
+    super::style::plot_frame(area)
         .build_cartesian_2d(ax, ay)
         .map_err(fail)
 }

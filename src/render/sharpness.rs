@@ -278,13 +278,7 @@ fn linear_chart<'a, DB: DrawingBackend>(
     (t0, t1): (f64, f64),
     (lo, hi): (f64, f64),
 ) -> std::result::Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
-    ChartBuilder::on(area)
-        .margin_top(12)
-        .margin_left(10)
-        .margin_right(30)
-        .margin_bottom(10)
-        .x_label_area_size(62)
-        .y_label_area_size(100)
+    super::style::plot_frame(area)
         .build_cartesian_2d(t0..t1, lo..hi)
         .map_err(fail)
 }

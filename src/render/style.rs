@@ -588,6 +588,19 @@ pub fn stop_note(termination: &crate::trajectory::Termination, with_time: bool) 
     }
 }
 
+/// A chart builder on `area` with the margins and label areas the time-series and order figures share.
+pub fn plot_frame<'a, 'b, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_top(12)
+        .margin_left(10)
+        .margin_right(30)
+        .margin_bottom(10)
+        .x_label_area_size(62)
+        .y_label_area_size(100);
+    builder
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
