@@ -102,6 +102,9 @@ pub fn draw_figures(
         } else if kind == FigureKind::HeldOut {
             // Drawn from the held-out records, which FigureInput does not carry either.
             written.extend(render::held_out::draw(report, &spec.figure, dir, formats)?);
+        } else if kind == FigureKind::Central {
+            // Drawn from the windowed comparisons with a central flow, likewise.
+            written.extend(render::central::draw(report, &spec.figure, dir, formats)?);
         } else {
             written.extend(render::draw(kind, &input, dir, formats)?);
         }

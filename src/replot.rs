@@ -174,6 +174,21 @@ pub fn replot(
     } else {
         Vec::new()
     };
+    // The central figure draws the saved windowed comparisons, read back only when it is asked for.
+    let central_comparisons = if figures.contains(&FigureKind::Central) {
+        let cmp_dir = dir.join(formats::central::COMPARISONS);
+        scenario
+            .comparisons
+            .iter()
+            .map(|c| {
+                c.window
+                    .map(|w| formats::central::read_comparison(&cmp_dir, &c.a, &c.b, w))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let report = Report {
         experiment: scenario,
         methods,
@@ -182,7 +197,7 @@ pub fn replot(
         ensemble_comparisons,
         held_out,
         central_series: Vec::new(),
-        central_comparisons: Vec::new(),
+        central_comparisons,
     };
     write_figures(dir, |staging| {
         output::draw_figures(&report, &spec, &figures, &formats, staging)

@@ -1,8 +1,8 @@
 //! The central flow's files: `trajectories/<id>_central.csv` (its recorded quantities) and
 //! `comparisons/<a>_vs_<b>_central.csv` (GD against it over a window). Columns: docs/output.md.
 
-use super::table::Writer;
-use crate::continuous::{CentralComparison, CentralSeries};
+use super::table::{Table, Writer};
+use crate::continuous::{CentralComparison, CentralComparisonSummary, CentralSeries};
 use crate::error::Result;
 use std::path::{Path, PathBuf};
 
@@ -70,4 +70,39 @@ pub fn write_comparison(dir: &Path, c: &CentralComparison) -> Result<PathBuf> {
         w.end_row()?;
     }
     w.finish()
+}
+
+/// Reads `dir/<a>_vs_<b>_central.csv` back (the windowed comparison of `a` with the central flow `b` over
+/// `window` steps), as `flowgap plot` does for the central figure; the summary is recomputed from the rows.
+pub fn read_comparison(dir: &Path, a: &str, b: &str, window: u64) -> Result<CentralComparison> {
+    let csv = Table::read(
+        dir.join(central_comparison_csv(a, b)),
+        "`flowgap plot` needs it for the central figure",
+    )?;
+    if csv.header != COMPARISON_COLUMNS {
+        return Err(csv.error(
+            None,
+            None,
+            format!("expected the columns {}", COMPARISON_COLUMNS.join(",")),
+        ));
+    }
+    let mut c = CentralComparison {
+        a: a.to_string(),
+        b: b.to_string(),
+        window,
+        times: Vec::new(),
+        predicted_loss: Vec::new(),
+        smoothed_loss: Vec::new(),
+        sigma2: Vec::new(),
+        smoothed_sq_displacement: Vec::new(),
+        summary: CentralComparisonSummary::default(),
+    };
+    for r in 0..csv.rows.len() {
+        c.times.push(csv.num(r, 0)?);
+        c.predicted_loss.push(csv.num(r, 1)?);
+        c.smoothed_loss.push(csv.num(r, 2)?);
+        c.sigma2.push(csv.num(r, 3)?);
+        c.smoothed_sq_displacement.push(csv.num(r, 4)?);
+    }
+    Ok(c.summarised())
 }

@@ -173,7 +173,7 @@ pub struct CentralComparison {
 }
 
 /// The summary.json `central` block of a `[[compare]]` with `window` (docs/output.md).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CentralComparisonSummary {
     /// The window in steps.
     pub window: u64,
@@ -238,20 +238,11 @@ pub fn central_comparison(
         smoothed_loss: Vec::new(),
         sigma2: Vec::new(),
         smoothed_sq_displacement: Vec::new(),
-        summary: CentralComparisonSummary {
-            window,
-            rows: 0,
-            edge_rows: 0,
-            loss_relative_error: None,
-            mean_predicted_loss: None,
-            mean_smoothed_loss: None,
-            mean_sigma2: None,
-            mean_sq_displacement: None,
-        },
+        summary: CentralComparisonSummary::default(),
     };
     let n = steps.len();
     if n < 2 * h + 1 {
-        return out;
+        return out.summarised();
     }
     // Windowed means from exact-order running sums: each window is summed afresh from prefix sums
     // of compensated (Neumaier) partial sums, so a long run does not accumulate rounding.
@@ -285,23 +276,35 @@ pub fn central_comparison(
         out.smoothed_loss.push((pl[c + h + 1] - pl[c - h]) / w);
         out.smoothed_sq_displacement.push((pd[c + h + 1] - pd[c - h]) / w);
     }
-    let edge: Vec<usize> = (0..out.times.len()).filter(|&r| out.sigma2[r] > 0.0).collect();
-    let mean =
-        |v: &[f64]| (!edge.is_empty()).then(|| edge.iter().map(|&r| v[r]).sum::<f64>() / edge.len() as f64);
-    let s = &mut out.summary;
-    s.rows = out.times.len();
-    s.edge_rows = edge.len();
-    if !edge.is_empty() {
-        let num: f64 = edge
-            .iter()
-            .map(|&r| (out.predicted_loss[r] - out.smoothed_loss[r]).abs())
-            .sum();
-        let den: f64 = edge.iter().map(|&r| out.smoothed_loss[r].abs()).sum();
-        s.loss_relative_error = Some(num / den);
+    out.summarised()
+}
+
+impl CentralComparison {
+    /// The comparison with its `summary` computed from its rows (the rows with σ² > 0 are the edge phase).
+    pub fn summarised(mut self) -> Self {
+        let edge: Vec<usize> = (0..self.times.len()).filter(|&r| self.sigma2[r] > 0.0).collect();
+        let mean = |v: &[f64]| {
+            (!edge.is_empty()).then(|| edge.iter().map(|&r| v[r]).sum::<f64>() / edge.len() as f64)
+        };
+        let mut s = CentralComparisonSummary {
+            window: self.window,
+            rows: self.times.len(),
+            edge_rows: edge.len(),
+            ..CentralComparisonSummary::default()
+        };
+        if !edge.is_empty() {
+            let num: f64 = edge
+                .iter()
+                .map(|&r| (self.predicted_loss[r] - self.smoothed_loss[r]).abs())
+                .sum();
+            let den: f64 = edge.iter().map(|&r| self.smoothed_loss[r].abs()).sum();
+            s.loss_relative_error = Some(num / den);
+        }
+        s.mean_predicted_loss = mean(&self.predicted_loss);
+        s.mean_smoothed_loss = mean(&self.smoothed_loss);
+        s.mean_sigma2 = mean(&self.sigma2);
+        s.mean_sq_displacement = mean(&self.smoothed_sq_displacement);
+        self.summary = s;
+        self
     }
-    s.mean_predicted_loss = mean(&out.predicted_loss);
-    s.mean_smoothed_loss = mean(&out.smoothed_loss);
-    s.mean_sigma2 = mean(&out.sigma2);
-    s.mean_sq_displacement = mean(&out.smoothed_sq_displacement);
-    out
 }
