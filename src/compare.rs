@@ -1,6 +1,6 @@
 //! Comparing two trajectories on the shared time axis: points are paired by time, never by index.
 
-use crate::objective::norm;
+use crate::objective::{norm, Objective};
 use crate::trajectory::Trajectory;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,10 @@ pub struct Comparison {
     pub max_abs_loss_gap: f64,
     /// The first paired time where the distance exceeds `tolerance`; `None` if it never does.
     pub departure_time: Option<f64>,
+    /// True when `a` entered as its midpoint iterates w̄_k = ¼(w_{k−1} + 2w_k + w_{k+1}) ([`midpoints`]);
+    /// absent from summary.json when false, so older summaries read back unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub midpoint: bool,
     /// The paired times.
     #[serde(skip)]
     pub times: Vec<f64>,
@@ -45,7 +49,7 @@ pub struct Comparison {
 
 /// True when two times on the shared axis are the same sample (they are computed as k·η on both sides,
 /// so they agree to rounding).
-fn same_time(x: f64, y: f64) -> bool {
+pub fn same_time(x: f64, y: f64) -> bool {
     (x - y).abs() <= 1e-12 * x.abs().max(y.abs()).max(1.0)
 }
 
@@ -97,8 +101,36 @@ pub fn compare(a_id: &str, a: &Trajectory, b_id: &str, b: &Trajectory, tolerance
         final_loss_gap: loss_gaps.last().copied().unwrap_or(f64::NAN),
         max_abs_loss_gap: loss_gaps.iter().map(|g| g.abs()).fold(f64::NAN, f64::max),
         departure_time,
+        midpoint: false,
         times,
         distances,
         loss_gaps,
     }
+}
+
+/// GD's midpoint iterates w̄_k = ¼(w_{k−1} + 2w_k + w_{k+1}) of a discrete trajectory recorded at every
+/// step, for k = 1..n−1 of its n recorded points (Cohen et al. 2025 compare the central flow with them: a
+/// period-2 oscillation w_k = c + (−1)^k·a cancels exactly). Each point keeps step k and time t_k; its
+/// loss is L(w̄_k) and its gradient norm ‖∇L(w̄_k)‖ (the objective evaluated there, not GD's loss).
+/// Points whose neighbours are not the steps k ± 1 (a trajectory recorded less often, or a diverged last
+/// row off the cadence) are skipped. The termination and the work counts are `a`'s.
+pub fn midpoints(a: &Trajectory, objective: &dyn Objective) -> Trajectory {
+    let d = a.dim;
+    let n = a.len();
+    let mut out = Trajectory::with_capacity(d, n.saturating_sub(2));
+    let (mut w, mut grad) = (vec![0.0; d], vec![0.0; d]);
+    for k in 1..n.saturating_sub(1) {
+        if a.steps[k - 1] + 1 != a.steps[k] || a.steps[k] + 1 != a.steps[k + 1] {
+            continue;
+        }
+        let (prev, here, next) = (a.state(k - 1), a.state(k), a.state(k + 1));
+        for i in 0..d {
+            w[i] = 0.25 * (prev[i] + 2.0 * here[i] + next[i]);
+        }
+        let loss = objective.loss_gradient(&w, &mut grad);
+        out.push(a.steps[k], a.times[k], &w, loss, norm(&grad), &[]);
+    }
+    out.termination = a.termination.clone();
+    out.stats = a.stats;
+    out
 }

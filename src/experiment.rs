@@ -3,7 +3,8 @@
 //! scenario loader from TOML, and run by [`Experiment::run`] into a [`Report`]. Pure computation;
 //! writing files is the output layer's job.
 
-use crate::compare::{compare, Comparison};
+use crate::compare::{compare, midpoints, Comparison};
+use crate::continuous::{central_comparison, central_series, CentralComparison, CentralSeries};
 use crate::diagnostics::{Diagnostics, DiagnosticsConfig};
 use crate::discrete::default_divergence_bound;
 use crate::error::{Error, Result};
@@ -26,6 +27,101 @@ pub struct CompareConfig {
     pub b: String,
     /// The departure tolerance on the distance.
     pub tolerance: f64,
+    /// Compare `a`'s midpoint iterates ¼(w_{k−1} + 2w_k + w_{k+1}) instead of its iterates (`a` discrete,
+    /// `b` continuous, every step recorded).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub midpoint: bool,
+    /// A centred window of this many steps (odd) over which GD's loss and its squared displacement from the
+    /// central flow `b` are averaged (`a` discrete, `b` a central_flow, every step recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u64>,
+}
+
+impl CompareConfig {
+    /// A plain comparison of `a` and `b` with departure `tolerance` (no midpoint, no window).
+    pub fn new(a: impl Into<String>, b: impl Into<String>, tolerance: f64) -> Self {
+        CompareConfig {
+            a: a.into(),
+            b: b.into(),
+            tolerance,
+            midpoint: false,
+            window: None,
+        }
+    }
+
+    /// Compares trajectory `a` (of method `a`) with `b` as this configuration asks: `a`'s midpoints when
+    /// `midpoint` is set (their losses evaluated on `objective`).
+    pub fn compare(&self, objective: &dyn Objective, a: &Trajectory, b: &Trajectory) -> Comparison {
+        if self.midpoint {
+            let mut c = compare(&self.a, &midpoints(a, objective), &self.b, b, self.tolerance);
+            c.midpoint = true;
+            c
+        } else {
+            compare(&self.a, a, &self.b, b, self.tolerance)
+        }
+    }
+
+    /// Why `midpoint` or `window` cannot apply to these methods and this grid, as (key, message); `None`
+    /// when they can (or are not asked for).
+    pub fn problem(
+        &self,
+        methods: &[MethodConfig],
+        record_every: u64,
+        steps: u64,
+    ) -> Option<(&'static str, String)> {
+        let kind = |id: &str| methods.iter().find(|m| m.id == id).map(|m| &m.kind);
+        let (Some(a), Some(b)) = (kind(&self.a), kind(&self.b)) else {
+            return None;
+        };
+        let plain_discrete = a.is_discrete() && a.ensemble().is_none();
+        if self.midpoint {
+            if !plain_discrete || b.is_discrete() || b.ensemble().is_some() {
+                return Some((
+                    "midpoint",
+                    format!(
+                        "needs `a` a discrete method and `b` a continuous model (neither an ensemble); found `{}` ({}) and `{}` ({})",
+                        self.a,
+                        a.name(),
+                        self.b,
+                        b.name()
+                    ),
+                ));
+            }
+            if record_every != 1 {
+                return Some((
+                    "midpoint",
+                    format!("needs every step recorded (run.record_every = 1), found record_every = {record_every}"),
+                ));
+            }
+        }
+        if let Some(w) = self.window {
+            if !plain_discrete || !matches!(b, MethodKind::CentralFlow { .. }) {
+                return Some((
+                    "window",
+                    format!(
+                        "needs `a` a discrete method (not an ensemble) and `b` a central_flow; found `{}` ({}) and `{}` ({})",
+                        self.a,
+                        a.name(),
+                        self.b,
+                        b.name()
+                    ),
+                ));
+            }
+            if w % 2 == 0 || w > steps {
+                return Some((
+                    "window",
+                    format!("must be an odd number of steps in 1..={steps} (centred on a step), found {w}"),
+                ));
+            }
+            if record_every != 1 {
+                return Some((
+                    "window",
+                    format!("needs every step recorded (run.record_every = 1), found record_every = {record_every}"),
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// A training problem and the methods to run on it, ready to run: every value has been checked.
@@ -70,6 +166,10 @@ pub struct Report {
     pub ensemble_comparisons: Vec<EnsembleComparison>,
     /// Every method's held-out record, in the experiment's order (empty without a held-out evaluation).
     pub held_out: Vec<HeldOutSeries>,
+    /// Per method: the central flow's recorded quantities (`central_flow` methods only).
+    pub central_series: Vec<Option<CentralSeries>>,
+    /// Per comparison: GD against the central flow over a window (comparisons with `window` only).
+    pub central_comparisons: Vec<Option<CentralComparison>>,
 }
 
 impl Report {
@@ -160,16 +260,9 @@ impl Experiment {
         let comparisons: Vec<Comparison> = self
             .comparisons
             .iter()
-            .map(|c| {
-                compare(
-                    &c.a,
-                    &find(&c.a).trajectory,
-                    &c.b,
-                    &find(&c.b).trajectory,
-                    c.tolerance,
-                )
-            })
+            .map(|c| c.compare(problem.objective, &find(&c.a).trajectory, &find(&c.b).trajectory))
             .collect();
+        let (central_series, central_comparisons) = central_checks(&self, &methods);
         let diagnostics = self
             .diagnostics
             .map(|d| crate::diagnostics::diagnose(&d, problem, &self.methods, &methods, &comparisons));
@@ -194,8 +287,49 @@ impl Experiment {
             diagnostics,
             ensemble_comparisons,
             held_out,
+            central_series,
+            central_comparisons,
         }
     }
+}
+
+/// The central flow's checks of a finished run: the recorded quantities of every `central_flow` method
+/// (with exact eigenvectors), and each windowed comparison of a discrete method with one.
+pub fn central_checks(
+    experiment: &Experiment,
+    methods: &[MethodRun],
+) -> (Vec<Option<CentralSeries>>, Vec<Option<CentralComparison>>) {
+    let eta = experiment.grid.step_size;
+    let series: Vec<Option<CentralSeries>> = experiment
+        .methods
+        .iter()
+        .zip(methods)
+        .map(|(config, run)| match &config.kind {
+            MethodKind::CentralFlow { settings, .. } => {
+                central_series(experiment.objective.as_ref(), &run.trajectory, eta, *settings)
+            }
+            _ => None,
+        })
+        .collect();
+    let index = |id: &str| methods.iter().position(|m| m.id == id);
+    let comparisons = experiment
+        .comparisons
+        .iter()
+        .map(|c| {
+            let window = c.window?;
+            let (a, b) = (index(&c.a)?, index(&c.b)?);
+            let s = series[b].as_ref()?;
+            Some(central_comparison(
+                &c.a,
+                &methods[a].trajectory,
+                &c.b,
+                &methods[b].trajectory,
+                s,
+                window,
+            ))
+        })
+        .collect();
+    (series, comparisons)
 }
 
 /// Builds an [`Experiment`] in code; [`ExperimentBuilder::build`] checks it as the scenario loader
@@ -301,11 +435,13 @@ impl ExperimentBuilder {
 
     /// Compares methods `a` and `b`; they part when their distance first exceeds `tolerance`.
     pub fn compare(mut self, a: impl Into<String>, b: impl Into<String>, tolerance: f64) -> Self {
-        self.comparisons.push(CompareConfig {
-            a: a.into(),
-            b: b.into(),
-            tolerance,
-        });
+        self.comparisons.push(CompareConfig::new(a, b, tolerance));
+        self
+    }
+
+    /// Adds a comparison as configured (with `midpoint` or `window`).
+    pub fn compare_with(mut self, config: CompareConfig) -> Self {
+        self.comparisons.push(config);
         self
     }
 
@@ -435,6 +571,9 @@ impl ExperimentBuilder {
                     format!("tolerance must be positive, found {}", c.tolerance),
                 ));
             }
+            if let Some((key, message)) = c.problem(&self.methods, self.record_every, self.steps) {
+                return Err(bad(&format!("compare {} vs {}: {key}", c.a, c.b), message));
+            }
         }
         let divergence_bound = match self.divergence_bound {
             Some(b) if b.is_finite() && b > 0.0 => b,
@@ -466,11 +605,17 @@ pub const MAX_ID_CHARS: usize = 100;
 
 /// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
 /// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`), `<id>_held_out.csv`
-/// (a held-out split). Ids whose files
-/// would coincide are refused; a writer that adds a file per method must add its suffix here
-/// (tests/it/scenarios.rs checks that every file a run writes is on this list).
-pub const METHOD_FILE_SUFFIXES: [&str; 5] =
-    [".csv", ".npy", "_ensemble.csv", "_sharpness.csv", "_held_out.csv"];
+/// (a held-out split), `<id>_central.csv` (central_flow). Ids whose files would coincide are refused; a
+/// writer that adds a file per method must add its suffix here (tests/it/scenarios.rs checks that every
+/// file a run writes is on this list).
+pub const METHOD_FILE_SUFFIXES: [&str; 6] = [
+    ".csv",
+    ".npy",
+    "_ensemble.csv",
+    "_sharpness.csv",
+    "_held_out.csv",
+    "_central.csv",
+];
 
 /// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,
 /// `..`, NUL or leading `.`), not starting with `-` (it would read as a command-line option), at most

@@ -60,6 +60,7 @@ fn write_into(report: &Report, spec: &OutputSpec, dir: &Path) -> Result<Vec<Path
     for (m, h) in report.methods.iter().zip(&report.held_out) {
         written.push(formats::run_csv::write_held_out(&traj_dir, &m.id, h)?);
     }
+    written.extend(write_central(report, &traj_dir, dir)?);
     written.extend(draw_figures(
         report,
         spec,
@@ -101,6 +102,9 @@ pub fn draw_figures(
         } else if kind == FigureKind::HeldOut {
             // Drawn from the held-out records, which FigureInput does not carry either.
             written.extend(render::held_out::draw(report, &spec.figure, dir, formats)?);
+        } else if kind == FigureKind::Central {
+            // Drawn from the windowed comparisons with a central flow, likewise.
+            written.extend(render::central::draw(report, &spec.figure, dir, formats)?);
         } else {
             written.extend(render::draw(kind, &input, dir, formats)?);
         }
@@ -155,6 +159,11 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                     },
                     summary: h.summary(),
                 }),
+                central: report
+                    .central_series
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(|c| c.summary(eta)),
             }
         })
         .collect();
@@ -165,6 +174,11 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
         .map(|(i, comparison)| ComparisonSummary {
             comparison,
             diagnostics: diagnostics.and_then(|d| d.comparisons.get(i)),
+            central: report
+                .central_comparisons
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|c| &c.summary),
         })
         .collect();
     RunSummary {
@@ -249,6 +263,25 @@ fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
                 s,
                 &threshold,
             )?);
+        }
+    }
+    Ok(written)
+}
+
+/// Writes `trajectories/<id>_central.csv` for every central_flow method and
+/// `comparisons/<a>_vs_<b>_central.csv` for every comparison with a window.
+fn write_central(report: &Report, traj_dir: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (m, s) in report.methods.iter().zip(&report.central_series) {
+        if let Some(s) = s {
+            written.push(formats::central::write_series(traj_dir, &m.id, s)?);
+        }
+    }
+    if report.central_comparisons.iter().any(Option::is_some) {
+        let cmp_dir = dir.join(formats::central::COMPARISONS);
+        std::fs::create_dir_all(&cmp_dir).map_err(|e| Error::io(&cmp_dir, e))?;
+        for c in report.central_comparisons.iter().flatten() {
+            written.push(formats::central::write_comparison(&cmp_dir, c)?);
         }
     }
     Ok(written)

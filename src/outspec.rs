@@ -65,6 +65,10 @@ pub enum FigureKind {
     /// Training and test loss against time per method, and the accuracies for a classification loss
     /// (needs a test part in `[objective.data]`; drawn from the run's held-out records).
     HeldOut,
+    /// GD against the central flow over a window: the predicted loss L + tr Σ/η against GD's windowed loss,
+    /// σ² against GD's windowed squared displacement (needs a `[[compare]] window`; drawn from the run's
+    /// central checks).
+    Central,
 }
 
 impl FigureKind {
@@ -88,6 +92,7 @@ impl FigureKind {
             FigureKind::ProjectedPortrait => "projected_portrait",
             FigureKind::Conserved => "conserved",
             FigureKind::HeldOut => "held_out",
+            FigureKind::Central => "central",
         }
     }
 }

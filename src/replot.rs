@@ -14,7 +14,6 @@
 //! A sweep's folder (`sweep.csv` beside its summary.json) is redrawn from those two files, as the sweep
 //! drew it.
 
-use crate::compare::compare;
 use crate::diagnostics::{self, Diagnostics, SharpnessSeries};
 use crate::error::{Error, Result};
 use crate::experiment::Report;
@@ -131,7 +130,7 @@ pub fn replot(
                 .ok_or_else(|| bad(&summary_path, format!("no method `{id}` for a comparison")))
         };
         let (a, b) = (find(&c.a)?, find(&c.b)?);
-        comparisons.push(compare(&c.a, &a.trajectory, &c.b, &b.trajectory, c.tolerance));
+        comparisons.push(c.compare(scenario.objective.as_ref(), &a.trajectory, &b.trajectory));
         if let (Some(ea), Some(eb)) = (&a.ensemble, &b.ensemble) {
             ensemble_comparisons.push(compare_ensembles(&c.a, ea, &c.b, eb));
         }
@@ -175,6 +174,21 @@ pub fn replot(
     } else {
         Vec::new()
     };
+    // The central figure draws the saved windowed comparisons, read back only when it is asked for.
+    let central_comparisons = if figures.contains(&FigureKind::Central) {
+        let cmp_dir = dir.join(formats::central::COMPARISONS);
+        scenario
+            .comparisons
+            .iter()
+            .map(|c| {
+                c.window
+                    .map(|w| formats::central::read_comparison(&cmp_dir, &c.a, &c.b, w))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let report = Report {
         experiment: scenario,
         methods,
@@ -182,6 +196,8 @@ pub fn replot(
         diagnostics,
         ensemble_comparisons,
         held_out,
+        central_series: Vec::new(),
+        central_comparisons,
     };
     write_figures(dir, |staging| {
         output::draw_figures(&report, &spec, &figures, &formats, staging)

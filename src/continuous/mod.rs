@@ -13,8 +13,9 @@ mod solve;
 
 pub use adaptive::{AdamOde, AdaptiveFlow, PreconditionedFlow, RmsPropFlow, SignFlow};
 pub use central::{
-    central_flow_watched, solve_sdcp, third_derivative, CentralFault, CentralFlow, CentralPoint,
-    CentralSettings, ConeFailure, EXACT_MAX_DIM, MAX_CRITICAL,
+    central_comparison, central_flow_watched, central_series, solve_sdcp, third_derivative,
+    CentralComparison, CentralComparisonSummary, CentralFault, CentralFlow, CentralPoint, CentralSeries,
+    CentralSettings, CentralSummary, ConeFailure, EXACT_MAX_DIM, MAX_CRITICAL,
 };
 pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};

@@ -4,6 +4,7 @@
 //! through here, so a saved file that is not what flowgap wrote is refused the same way everywhere:
 //! [`Error::Input`] (exit 2) naming the file and, where known, the row and column.
 
+pub mod central;
 pub mod data_files;
 pub mod kept;
 pub mod order;
@@ -43,9 +44,15 @@ pub const MAX_CSV_DIM: usize = 128;
 
 /// The endings of the files a method `<id>` writes into `trajectories/`: `<id>.csv`, `<id>.npy`
 /// (d > [`MAX_CSV_DIM`]), `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`),
-/// `<id>_held_out.csv` (a test part in `[objective.data]`).
-pub const METHOD_FILE_SUFFIXES: [&str; 5] =
-    [".csv", ".npy", ENSEMBLE_SUFFIX, SHARPNESS_SUFFIX, HELD_OUT_SUFFIX];
+/// `<id>_held_out.csv` (a test part in `[objective.data]`), `<id>_central.csv` (central_flow).
+pub const METHOD_FILE_SUFFIXES: [&str; 6] = [
+    ".csv",
+    ".npy",
+    ENSEMBLE_SUFFIX,
+    SHARPNESS_SUFFIX,
+    HELD_OUT_SUFFIX,
+    central::CENTRAL_SUFFIX,
+];
 
 /// The ending of a method's ensemble statistics file.
 pub const ENSEMBLE_SUFFIX: &str = "_ensemble.csv";

@@ -117,6 +117,9 @@ pub struct MethodSummary<'a> {
     /// The held-out evaluation (only with a test part in `[objective.data]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_out: Option<HeldOutBlock>,
+    /// The central flow's recorded quantities summarised (central_flow only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central: Option<crate::continuous::CentralSummary>,
 }
 
 /// A method's `held_out` object: where θ was evaluated, then the final and best values.
@@ -139,6 +142,9 @@ pub struct ComparisonSummary<'a> {
     /// The comparison's diagnostics (only with `[diagnostics]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnostics: Option<&'a ComparisonDiagnostics>,
+    /// GD against the central flow over a window (only with `[[compare]] window`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub central: Option<&'a crate::continuous::CentralComparisonSummary>,
 }
 
 /// The `ensemble` object of a method (sgd, sme): written by a run, read back by `flowgap plot`.

@@ -858,16 +858,17 @@ pub fn record_blessed(report: &Report) -> Golden {
             .iter()
             .find(|c| c.a == g.a && c.b == g.b)
             .expect("golden comparisons come from the report's");
-        let tolerance = s
+        let config = s
             .comparisons
             .iter()
             .find(|x| x.a == g.a && x.b == g.b)
-            .map_or(0.0, |x| x.tolerance);
+            .cloned()
+            .unwrap_or_else(|| crate::experiment::CompareConfig::new(&g.a, &g.b, 0.0));
         let pairs = twin_comparisons(
-            c,
+            &config,
+            s.objective.as_ref(),
             (&report.methods[a].trajectory, &runs[a]),
             (&report.methods[b].trajectory, &runs[b]),
-            tolerance,
         );
         let floor = g.tolerance.abs;
         let scalar = |value: f64, spread: f64| ScalarRoundoff {

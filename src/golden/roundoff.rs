@@ -12,7 +12,8 @@
 //! allows [`SAFETY`] times it on top of its fixed floor, and stops comparing points (it still records
 //! them) where that allowance is no longer small against the state: past the predictability horizon.
 
-use crate::compare::{compare, Comparison};
+use crate::compare::Comparison;
+use crate::experiment::CompareConfig;
 use crate::method::run_method;
 use crate::method::MethodKind;
 use crate::objective::{FiniteSum, NoisyGradient, Objective};
@@ -205,18 +206,18 @@ pub fn scalar_spread(reference: Option<f64>, twins: impl IntoIterator<Item = Opt
 }
 
 /// The comparisons of each twin pair: twin r of `a` (or `a` itself when it has no twins) against twin r
-/// of `b` (likewise), with the same tolerance as the reference comparison.
+/// of `b` (likewise), compared as `config` says (its tolerance; `a`'s midpoints when it asks for them).
 pub fn twin_comparisons(
-    reference: &Comparison,
+    config: &CompareConfig,
+    objective: &dyn Objective,
     a: (&Trajectory, &[Trajectory]),
     b: (&Trajectory, &[Trajectory]),
-    tolerance: f64,
 ) -> Vec<Comparison> {
     (0..a.1.len().max(b.1.len()))
         .map(|r| {
             let ta = a.1.get(r).unwrap_or(a.0);
             let tb = b.1.get(r).unwrap_or(b.0);
-            compare(&reference.a, ta, &reference.b, tb, tolerance)
+            config.compare(objective, ta, tb)
         })
         .collect()
 }

@@ -8,6 +8,7 @@
 
 pub mod basin_map;
 pub mod bifurcation;
+pub mod central;
 mod conserved;
 pub mod contour;
 mod curves;
@@ -94,6 +95,11 @@ pub fn draw(
         FigureKind::HeldOut => {
             return Err(render_error(
                 "drawn from the run's held-out records by render::held_out::draw".into(),
+            ))
+        }
+        FigureKind::Central => {
+            return Err(render_error(
+                "drawn from the run's central checks by render::central::draw".into(),
             ))
         }
     };

@@ -114,6 +114,8 @@ struct RawCompare {
     a: Spanned<String>,
     b: Spanned<String>,
     tolerance: Option<Spanned<f64>>,
+    midpoint: Option<Spanned<bool>>,
+    window: Option<Spanned<i64>>,
 }
 
 /// At most this many numbers may be recorded per method (points × (d + 3)): about 400 MB of f64, so an
@@ -523,11 +525,30 @@ fn check(
                 ),
             ));
         }
-        comparisons.push(CompareConfig {
-            a: c.a.get_ref().clone(),
-            b: c.b.get_ref().clone(),
-            tolerance,
-        });
+        let window = match &c.window {
+            Some(w) if *w.get_ref() < 1 => {
+                return Err(cx.err(
+                    w.span(),
+                    format!("compare[{i}].window"),
+                    format!("must be an odd number of steps ≥ 1, found {}", w.get_ref()),
+                ))
+            }
+            Some(w) => Some(*w.get_ref() as u64),
+            None => None,
+        };
+        let config = CompareConfig {
+            midpoint: c.midpoint.as_ref().is_some_and(|m| *m.get_ref()),
+            window,
+            ..CompareConfig::new(c.a.get_ref().clone(), c.b.get_ref().clone(), tolerance)
+        };
+        if let Some((key, message)) = config.problem(&methods, grid.record_every, grid.steps) {
+            let span = match key {
+                "midpoint" => c.midpoint.as_ref().map(|m| m.span()),
+                _ => c.window.as_ref().map(|w| w.span()),
+            };
+            return Err(cx.err(span.unwrap_or(c.b.span()), format!("compare[{i}].{key}"), message));
+        }
+        comparisons.push(config);
     }
 
     let diagnostics = raw

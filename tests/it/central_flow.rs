@@ -265,6 +265,71 @@ fn central_flow_toy_holds_the_edge_with_sigma_squared_two_alpha() {
         "mean y: gd {gd_y}, central {central_y}, flow {flow_y}"
     );
     eprintln!("GD mean x² {mean_x2:.5}; mean y: gd {gd_y:.4}, central {central_y:.4}, flow {flow_y:.4}");
+
+    // The recorded quantities (trajectories/central_central.csv): once critical, S = 2/η and σ² = 2α.
+    let i_central = report.methods.iter().position(|m| m.id == "central").unwrap();
+    let series = report.central_series[i_central]
+        .as_ref()
+        .expect("a central_flow has its series");
+    assert_eq!(series.len(), central.len());
+    for i in from..series.len() {
+        assert!(
+            (series.sharpness[i] - 2.0 / eta).abs() < 1e-6,
+            "step {i}: S = {}",
+            series.sharpness[i]
+        );
+        assert!(
+            (series.sigma2[i] - 2.0 * alpha).abs() < 1e-6,
+            "step {i}: σ² = {}",
+            series.sigma2[i]
+        );
+        assert_eq!(series.critical[i], 1);
+        assert_eq!(series.predicted_loss[i], series.loss[i] + series.sigma2[i] / eta);
+    }
+    assert!(series
+        .summary(eta)
+        .t_edge
+        .is_some_and(|t| (179.0..181.0).contains(&t)));
+    // The windowed comparison (comparisons/gd_vs_central_central.csv): GD's squared displacement along
+    // u = (1, 0), averaged over 11001 steps (about ten catapult cycles), averages to σ² over the rows with
+    // t ≥ 3000 within 2% (measured 0.100001); GD's smoothed loss stays within 0.015 of the predicted
+    // L + σ²/η = 0.05 there on average (measured 0.0621: GD's catapults hold its mean y at 18.63, below the
+    // central flow's 19, and the −αy term turns that into +0.019).
+    let c = report.central_comparisons[0]
+        .as_ref()
+        .expect("compare[0] has a window");
+    assert_eq!(c.window, 11001);
+    let rows: Vec<usize> = (0..c.times.len()).filter(|&r| c.times[r] >= 3000.0).collect();
+    let avg = |v: &[f64]| rows.iter().map(|&r| v[r]).sum::<f64>() / rows.len() as f64;
+    let disp = avg(&c.smoothed_sq_displacement);
+    assert!(
+        (disp - 2.0 * alpha).abs() < 0.02 * 2.0 * alpha,
+        "windowed displacement {disp}"
+    );
+    let (pred, smooth) = (avg(&c.predicted_loss), avg(&c.smoothed_loss));
+    assert!((pred - 0.05).abs() < 1e-6, "predicted loss {pred}");
+    assert!(
+        (smooth - pred).abs() < 0.015,
+        "smoothed loss {smooth} vs predicted {pred}"
+    );
+    // The midpoint comparison: GD's midpoints are closer to the central flow than GD's iterates on average
+    // over steps 30,000–60,000, by the oscillation along x that the midpoint removes.
+    let mid = &report.comparisons[0];
+    assert!(mid.midpoint);
+    let plain = flowgap::compare::compare("gd", gd, "central", central, 0.5);
+    let late = |c: &flowgap::compare::Comparison| {
+        let v: Vec<f64> = c
+            .times
+            .iter()
+            .zip(&c.distances)
+            .filter(|(t, _)| **t >= 3000.0)
+            .map(|(_, d)| *d)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let (with_mid, without) = (late(mid), late(&plain));
+    eprintln!("mean distance to the central flow over t ≥ 3000: midpoints {with_mid:.4}, iterates {without:.4}; windowed x² {disp:.5}; loss: smoothed {smooth:.5}, predicted {pred:.5}");
+    assert!(with_mid < without, "midpoints {with_mid} vs iterates {without}");
 }
 
 /// With room for two critical eigenvalues (the cone solver) the toy's central flow is unchanged: its
@@ -291,4 +356,142 @@ fn two_candidate_eigenvalues_leave_the_toy_unchanged() {
     for (a, b) in one.states.iter().zip(&two.states) {
         assert!((a - b).abs() < 1e-9 * (1.0 + a.abs()), "{a} vs {b}");
     }
+}
+
+/// GD on ½(20x² + y²) with η = 0.1 sits exactly at the edge along x: x_k = (−1)^k x₀, the period-2
+/// regime, and y_k = 0.9^k y₀. The midpoint ¼(w_{k−1} + 2w_k + w_{k+1}) removes the oscillation exactly
+/// (x̄_k = 0) and scales the contracting component by (1 + r)²/(4r), r = 0.9, so the midpoint comparison
+/// with gradient flow (x₀e^{−20t}, y₀e^{−t}) has the closed-form distance at every t_k, k = 1..n−1.
+#[test]
+fn the_midpoint_removes_the_period_two_oscillation_exactly() {
+    use flowgap::compare::midpoints;
+    use flowgap::continuous::SolverSettings;
+    use flowgap::experiment::{CompareConfig, Experiment};
+    use flowgap::method::MethodKind;
+    let (x0, y0, n) = (0.5, 1.0, 60u64);
+    let q = Quadratic::from_eigenvalues(&[20.0, 1.0], vec![0.0, 0.0]);
+    let report = Experiment::builder(q.clone())
+        .init(vec![x0, y0])
+        .step_size(0.1)
+        .steps(n)
+        .record_every(1)
+        .method("gd", MethodKind::Gd)
+        .method(
+            "flow",
+            MethodKind::GradientFlow(SolverSettings::dop853(1e-12, 1e-14)),
+        )
+        .compare_with(CompareConfig {
+            midpoint: true,
+            ..CompareConfig::new("gd", "flow", 1e-3)
+        })
+        .compare("gd", "flow", 1e-3)
+        .build()
+        .unwrap()
+        .run();
+    let gd = &report.method("gd").unwrap().trajectory;
+    let mid = midpoints(gd, &q);
+    assert_eq!(mid.len(), n as usize - 1, "k = 1..n−1");
+    let r: f64 = 0.9;
+    for (i, k) in (1..n).enumerate() {
+        assert_eq!(mid.steps[i], k);
+        let w = mid.state(i);
+        assert!(w[0].abs() < 1e-15, "step {k}: x̄ = {}", w[0]);
+        let y = y0 * r.powi(k as i32 - 1) * (1.0 + r).powi(2) / 4.0;
+        assert!((w[1] - y).abs() < 1e-14, "step {k}: ȳ = {} vs {y}", w[1]);
+        assert!((mid.losses[i] - 0.5 * w[1] * w[1]).abs() < 1e-15);
+    }
+    let (with, without) = (&report.comparisons[0], &report.comparisons[1]);
+    assert!(with.midpoint && !without.midpoint);
+    assert_eq!(with.paired_points, n as usize - 1);
+    for (i, (&t, &dist)) in with.times.iter().zip(&with.distances).enumerate() {
+        let k = (i + 1) as i32;
+        let y = y0 * r.powi(k - 1) * (1.0 + r).powi(2) / 4.0;
+        let want = (x0 * x0 * (-40.0 * t).exp() + (y - y0 * (-t).exp()).powi(2)).sqrt();
+        assert!((dist - want).abs() < 1e-9, "t = {t}: {dist} vs {want}");
+    }
+    // Without the midpoint the distance keeps GD's oscillation: at least |x₀| − x₀e^{−20t}.
+    let last = without.distances.last().unwrap();
+    assert!(*last > 0.49, "{last}");
+}
+
+/// `midpoint` and `window` refuse what they cannot mean, in code as in a scenario.
+#[test]
+fn midpoint_and_window_refuse_what_they_cannot_mean() {
+    use flowgap::continuous::SolverSettings;
+    use flowgap::experiment::{CompareConfig, Experiment};
+    use flowgap::method::MethodKind;
+    let build = |record_every, config: CompareConfig| {
+        Experiment::builder(Quadratic::from_eigenvalues(&[2.0, 1.0], vec![0.0, 0.0]))
+            .init(vec![1.0, 1.0])
+            .step_size(0.1)
+            .steps(20)
+            .record_every(record_every)
+            .method("gd", MethodKind::Gd)
+            .method(
+                "flow",
+                MethodKind::GradientFlow(SolverSettings::dop853(1e-10, 1e-12)),
+            )
+            .compare_with(config)
+            .build()
+            .err()
+            .map(|e| e.to_string())
+    };
+    let mid = |a: &str, b: &str| CompareConfig {
+        midpoint: true,
+        ..CompareConfig::new(a, b, 1e-3)
+    };
+    assert!(build(2, mid("gd", "flow")).unwrap().contains("record_every = 1"));
+    assert!(build(1, mid("flow", "gd")).unwrap().contains("discrete method"));
+    assert_eq!(build(1, mid("gd", "flow")), None);
+    let win = CompareConfig {
+        window: Some(5),
+        ..CompareConfig::new("gd", "flow", 1e-3)
+    };
+    assert!(build(1, win).unwrap().contains("central_flow"));
+}
+
+/// The `central` figure is drawn from `comparisons/<a>_vs_<b>_central.csv`, which reads back as the run's
+/// windowed comparison bit for bit, and `flowgap plot` redraws it byte for byte from that file.
+#[test]
+fn plot_redraws_the_central_figure_byte_for_byte() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let path = scenario::named_path(&dir, "central_flow_toy");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // 6,000 steps (the edge is reached at step ~1,800) and a window of 1,001 steps keep it quick.
+    let text =
+        text.replacen("steps = 60000", "steps = 6000", 1)
+            .replacen("window = 11001", "window = 1001", 1);
+    let text = match text.find("[output]") {
+        Some(i) => format!(
+            "{}[output]\nfigures = [\"central\"]\nformats = [\"png\", \"svg\"]\n",
+            &text[..i]
+        ),
+        None => panic!("central_flow_toy has an [output] table"),
+    };
+    let parsed = scenario::parse(&text, &path).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let report = parsed.experiment.run();
+    flowgap::output::write_report(&report, &parsed.output, &out, false).unwrap();
+    let c = report.central_comparisons[0]
+        .as_ref()
+        .expect("compare[0] has a window");
+    assert_eq!(c.window, 1001);
+    assert!(c.summary.edge_rows > 0, "the run reaches the edge");
+    let back =
+        flowgap::formats::central::read_comparison(&out.join("comparisons"), "gd", "central", 1001).unwrap();
+    assert_eq!(&back, c);
+    let figures = out.join("figures");
+    let read = |name: &str| std::fs::read(figures.join(name)).unwrap();
+    let before = [read("central.png"), read("central.svg")];
+    std::fs::remove_dir_all(&figures).unwrap();
+    flowgap::replot::replot(&out, None, None).unwrap();
+    assert!(
+        read("central.png") == before[0],
+        "central.png differs after replot"
+    );
+    assert!(
+        read("central.svg") == before[1],
+        "central.svg differs after replot"
+    );
 }

@@ -17,9 +17,14 @@
 //! leaves zero, which the adaptive solver's step control resolves: no event location is needed.
 //! The paper's own discretisation is this with κ = 1/Δt for its Euler substep Δt.
 
+mod check;
 mod cone;
 mod eigen;
 
+pub use check::{
+    central_comparison, central_series, CentralComparison, CentralComparisonSummary, CentralSeries,
+    CentralSummary,
+};
 pub use cone::{solve_sdcp, ConeFailure};
 pub use eigen::{TopEigen, EXACT_MAX_DIM};
 

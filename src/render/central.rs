@@ -1,0 +1,175 @@
+//! The central figure: for each `[[compare]]` with a `window` (GD against a central flow), two panels on
+//! the shared time axis. Above, the central flow's predicted time-averaged loss L(w) + tr Σ/η (thick,
+//! dashed) against GD's loss averaged over the window (solid); below, σ² = tr Σ (thick, dashed) against
+//! GD's squared displacement from the central flow in the critical subspace, averaged over the window
+//! (solid). Drawn from the run's central checks, so it is written by [`draw`] rather than [`super::draw`].
+
+use super::curves::{fail, frame, legend_spot, note, time_label, time_range, YAxis};
+use super::legend;
+use super::style::{decimate, ensure_font, series_color, LINE_WIDTH, THICK_WIDTH};
+use super::FigureInput;
+use crate::continuous::CentralComparison;
+use crate::error::{Error, Result};
+use crate::experiment::Report;
+use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The file stem.
+pub const NAME: &str = FigureKind::Central.name();
+
+/// The most points drawn per curve.
+const MAX_LINE_POINTS: usize = 2000;
+
+/// Draws `dir/central.<ext>` for each format, through the writer every figure shares.
+pub fn draw(
+    report: &Report,
+    settings: &FigureSettings,
+    dir: &Path,
+    formats: &[ImageFormat],
+) -> Result<Vec<PathBuf>> {
+    ensure_font().map_err(|message| Error::Render {
+        figure: NAME.to_string(),
+        message,
+    })?;
+    super::write_files(NAME, &CentralFigure(report, settings), dir, formats, settings)
+}
+
+/// The central figure of a run.
+struct CentralFigure<'r>(&'r Report, &'r FigureSettings);
+
+impl super::Figure for CentralFigure<'_> {
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        plot(self.0, self.1, root)
+    }
+}
+
+/// One comparison's curves, as (t, value) points: (the central flow's prediction, GD's windowed mean).
+type Pair = (Vec<(f64, f64)>, Vec<(f64, f64)>);
+
+/// Which pair of columns a panel draws.
+#[derive(Clone, Copy, PartialEq)]
+enum Panel {
+    Loss,
+    Sigma,
+}
+
+impl Panel {
+    /// (the central flow's prediction, GD's windowed mean) of `c`.
+    fn series(self, c: &CentralComparison) -> (&[f64], &[f64]) {
+        match self {
+            Panel::Loss => (&c.predicted_loss, &c.smoothed_loss),
+            Panel::Sigma => (&c.sigma2, &c.smoothed_sq_displacement),
+        }
+    }
+
+    /// The legend's labels for comparison `c`: (prediction, GD).
+    fn labels(self, c: &CentralComparison) -> (String, String) {
+        match self {
+            Panel::Loss => (
+                format!("{}: L(w) + tr Σ/η", c.b),
+                format!("{}: loss, mean over {} steps", c.a, c.window),
+            ),
+            Panel::Sigma => (
+                format!("{}: σ² = tr Σ", c.b),
+                format!("{}: ‖Uᵀ(w − w_cf)‖², mean over {} steps", c.a, c.window),
+            ),
+        }
+    }
+}
+
+fn plot<DB: DrawingBackend>(
+    report: &Report,
+    settings: &FigureSettings,
+    root: &DrawingArea<DB, Shift>,
+) -> std::result::Result<(), String> {
+    root.fill(&WHITE).map_err(fail)?;
+    let area = super::style::titled(root, "central flow against GD's windowed means", settings)?;
+    let input = FigureInput {
+        title: &report.experiment.name,
+        objective: report.experiment.objective.as_ref(),
+        methods: &report.methods,
+        comparisons: &report.comparisons,
+        step_size: report.experiment.grid.step_size,
+        settings,
+    };
+    let x_desc = time_label(&input);
+    let comparisons: Vec<&CentralComparison> = report.central_comparisons.iter().flatten().collect();
+    let x = time_range(comparisons.iter().flat_map(|c| c.times.iter().copied()));
+    let height = area.dim_in_pixel().1;
+    let (top, bottom) = area.split_vertically(height / 2);
+    panel(&comparisons, settings, &top, Panel::Loss, x, &x_desc)?;
+    panel(&comparisons, settings, &bottom, Panel::Sigma, x, &x_desc)
+}
+
+/// One panel: per comparison the central flow's prediction (thick, dashed) and GD's windowed mean (solid).
+fn panel<DB: DrawingBackend>(
+    comparisons: &[&CentralComparison],
+    settings: &FigureSettings,
+    area: &DrawingArea<DB, Shift>,
+    which: Panel,
+    x: (f64, f64),
+    x_desc: &str,
+) -> std::result::Result<(), String> {
+    let raw: Vec<Pair> = comparisons
+        .iter()
+        .map(|c| {
+            let (model, gd) = which.series(c);
+            let pts = |v: &[f64]| c.times.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
+            (pts(model), pts(gd))
+        })
+        .collect();
+    let y = YAxis::covering(
+        false,
+        raw.iter().flat_map(|(a, b)| a.iter().chain(b)).map(|p| p.1),
+    );
+    let scale = (1.0 / (x.1 - x.0), 1.0 / (y.hi - y.lo));
+    let thin = |c: &Vec<(f64, f64)>| decimate(c.iter().copied(), scale, 5e-4, MAX_LINE_POINTS);
+    let curves: Vec<Pair> = raw.iter().map(|(a, b)| (thin(a), thin(b))).collect();
+    let y_desc = match which {
+        Panel::Loss => "loss",
+        Panel::Sigma => "σ², squared displacement",
+    };
+    let mut labels = Vec::new();
+    let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
+    for ((model, gd), c) in curves.iter().zip(comparisons) {
+        let (lm, lg) = which.labels(c);
+        labels.push(lg);
+        labels.push(lm);
+        marks.push(gd.clone());
+        marks.push(model.clone());
+    }
+    let request = legend::Request {
+        labels: &labels,
+        marks: &marks,
+        placement: settings.legend,
+    };
+    let spot = legend_spot(area, x, &y, &request)?;
+    let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;
+    for (k, ((model, gd), label)) in curves.iter().zip(labels.chunks(2)).enumerate() {
+        // GD in its pair's first colour, the central flow in the second, as the loss figure pairs them.
+        let gd_style = series_color(2 * k).stroke_width(LINE_WIDTH);
+        chart
+            .draw_series(LineSeries::new(gd.iter().copied(), gd_style))
+            .map_err(fail)?
+            .label(label[0].clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], gd_style));
+        let model_style = series_color(2 * k + 1).stroke_width(THICK_WIDTH);
+        chart
+            .draw_series(DashedLineSeries::new(model.iter().copied(), 12, 7, model_style))
+            .map_err(fail)?
+            .label(label[1].clone())
+            .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, model_style));
+    }
+    if curves.iter().all(|(a, b)| a.is_empty() && b.is_empty()) {
+        note(
+            &mut chart,
+            x,
+            &y,
+            "no windowed comparison: add [[compare]] window = W with b a central_flow",
+        )?;
+    }
+    legend::draw(&mut chart, spot, &request)
+}
