@@ -2,18 +2,19 @@
 //! recorded iterates' first coordinate of the first discrete method (`<id>.tail_j`), with the first
 //! continuous model's end point for contrast.
 
-use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
-use super::sweep::{axis_keys, methods, unfit};
+use super::legend;
+use super::style::{fmt_num, series_color, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::sweep::{axis_keys, key_words, methods, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
 use crate::formats::sweep_summary::SweepPlan;
+use crate::outspec::LegendPlacement;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
 /// The points of an orbit diagram.
 pub struct Orbits {
-    title: String,
     axis: String,
     method: String,
     /// (axis value, iterate) for every kept iterate of every run.
@@ -75,7 +76,6 @@ impl Orbits {
             None => None,
         };
         Ok(Orbits {
-            title: plan.scenario.clone(),
             axis,
             method,
             iterates,
@@ -106,16 +106,35 @@ impl Orbits {
             (y0, y1) = (-1.0, 1.0);
         }
         let (py, px) = (0.05 * (y1 - y0), 0.02 * (x1 - x0));
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("{}: orbit diagram", self.title), text(TITLE_SIZE))
-            .margin(20)
-            .x_label_area_size(62)
-            .y_label_area_size(90)
-            .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))
+        // The legend's entries in drawing order; every dot and cross is data it must not cover.
+        let mut labels = vec![format!("{}: last iterates", self.method)];
+        let mut marks: Vec<Vec<(f64, f64)>> = self.iterates.iter().map(|&p| vec![p]).collect();
+        if let Some((id, pts)) = &self.flow {
+            labels.push(format!("{id}: end point"));
+            marks.extend(pts.iter().map(|&p| vec![p]));
+        }
+        let request = legend::Request {
+            labels: &labels,
+            marks: &marks,
+            placement: LegendPlacement::Auto,
+        };
+        let area = root
+            .titled(&format!("orbit diagram of {}", self.method), text(TITLE_SIZE))
             .map_err(fail)?;
+        let build = |(lo, hi): (f64, f64)| {
+            ChartBuilder::on(&area)
+                .margin(20)
+                .x_label_area_size(62)
+                .y_label_area_size(90)
+                .build_cartesian_2d((x0 - px)..(x1 + px), lo..hi)
+                .map_err(fail)
+        };
+        let y = (y0 - py, y1 + py);
+        let spot = legend::choose(build(y)?.plotting_area(), &request);
+        let mut chart = build(spot.y_range(y))?;
         chart
             .configure_mesh()
-            .x_desc(self.axis.as_str())
+            .x_desc(key_words(&self.axis))
             .y_desc("θ₀ (last iterates)")
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
@@ -139,14 +158,6 @@ impl Orbits {
                 .label(format!("{id}: end point"))
                 .legend(move |(x, y)| Cross::new((x + 10, y), 6, c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .label_font(text(LEGEND_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(fail)?;
-        Ok(())
+        legend::draw(&mut chart, spot, &request)
     }
 }

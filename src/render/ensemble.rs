@@ -41,6 +41,8 @@ struct PanelLayout {
     time_label: bool,
     /// A short panel (one of more than two rows): three y ticks instead of six.
     short: bool,
+    /// Whether the panel holds the figure's one legend (the loss panel, titled or not).
+    legend: bool,
 }
 
 impl PanelLayout {
@@ -48,6 +50,7 @@ impl PanelLayout {
     const FULL: PanelLayout = PanelLayout {
         time_label: true,
         short: false,
+        legend: true,
     };
 }
 
@@ -80,8 +83,8 @@ fn panel<DB: DrawingBackend>(
     let pad = 0.05 * (hi - lo);
     let t1 = if t1 > 0.0 { t1 } else { 1.0 };
     let y = ((lo - pad), (hi + pad));
-    // One legend, in the loss panel (the one with the caption): the parameter panels share its styles.
-    let labels: Vec<String> = if caption.is_some() {
+    // One legend, in the loss panel: the parameter panels share its styles.
+    let labels: Vec<String> = if layout.legend {
         ensembles
             .iter()
             .map(|(_, m, _)| format!("{} (M = {})", method_label(m, settings), ensembles_paths(m)))
@@ -223,7 +226,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         &ensembles,
         None,
         "loss L(θ)",
-        Some(&title),
+        input.settings.title.then_some(title.as_str()),
         PanelLayout::FULL,
         input.settings,
     )?;
@@ -248,6 +251,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
                 // Only the bottom row names the shared time axis; short rows take fewer y ticks.
                 time_label: row + 1 == rows as usize,
                 short: rows > 2,
+                legend: false,
             };
             panel(
                 cell,

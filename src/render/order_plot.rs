@@ -6,10 +6,10 @@ use super::curves::fail;
 use super::legend;
 use super::style::{
     fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text, TickedAxis, GREY, LABEL_SIZE,
-    LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
+    LINE_WIDTH, TICK_SIZE,
 };
 use crate::formats::order::OrderStudy;
-use crate::outspec::LegendPlacement;
+use crate::outspec::FigureSettings;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -39,13 +39,23 @@ fn points(study: &OrderStudy) -> Vec<Vec<Point>> {
         .collect()
 }
 
-/// Draws the figure.
+/// Draws the figure in the default (screen) settings.
 pub fn plot_order<DB: DrawingBackend>(
     study: &OrderStudy,
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
+    plot_order_with(study, &FigureSettings::default(), root)
+}
+
+/// Draws the figure with the scenario's `[output]` settings: its title only when `title` is on, its
+/// legend where `legend` says.
+pub fn plot_order_with<DB: DrawingBackend>(
+    study: &OrderStudy,
+    settings: &FigureSettings,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = root.titled("order of the gap", text(TITLE_SIZE)).map_err(fail)?;
+    let area = super::style::titled(root, "order of the gap", settings)?;
     let pts = points(study);
     let all = || pts.iter().flatten();
     let (mut x0, mut x1, mut y0, mut y1) =
@@ -84,7 +94,7 @@ pub fn plot_order<DB: DrawingBackend>(
     let request = legend::Request {
         labels: &labels,
         marks: &marks,
-        placement: LegendPlacement::Auto,
+        placement: settings.legend,
     };
     let axes = |y: (f64, f64)| {
         (
@@ -219,4 +229,52 @@ fn fitted_line(fit: &crate::formats::order::OrderFit, pts: &[Point]) -> Option<[
     let hi = fitted.fold(f64::NEG_INFINITY, f64::max);
     let line = |xv: f64| c / std::f64::consts::LN_10 + s * xv;
     (lo < hi).then(|| [(lo, line(lo)), (hi, line(hi))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::order::OrderFit;
+    use crate::trajectory::TimeMap;
+
+    #[test]
+    fn the_title_is_drawn_only_when_the_settings_ask_for_it() {
+        let study = OrderStudy {
+            scenario: "quad".into(),
+            source: "quad.toml".into(),
+            t_end: 2.0,
+            time_map: TimeMap::Eta,
+            step_sizes: vec![0.04, 0.02, 0.01],
+            steps: vec![50, 100, 200],
+            comparisons: vec![OrderFit {
+                a: "gd".into(),
+                b: "flow".into(),
+                max_distances: vec![0.12, 0.06, 0.03],
+                completed: vec![true, true, true],
+                points_used: 3,
+                slope: Some(1.0),
+                intercept: Some(3f64.log10()),
+            }],
+        };
+        crate::render::style::ensure_font().unwrap();
+        let svg_of = |settings: &FigureSettings| {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (1000, 800)).into_drawing_area();
+                plot_order_with(&study, settings, &root).unwrap();
+                root.present().unwrap();
+            }
+            svg
+        };
+        let untitled = FigureSettings {
+            title: false,
+            ..FigureSettings::default()
+        };
+        let (with, without) = (svg_of(&FigureSettings::default()), svg_of(&untitled));
+        assert!(with.contains("order of the gap"));
+        assert!(!without.contains("order of the gap"));
+        // The axes keep their words.
+        assert!(without.contains("step size η"));
+        assert!(without.contains("gd vs flow: slope 1.00"));
+    }
 }

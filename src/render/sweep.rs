@@ -91,10 +91,131 @@ pub(crate) fn methods(plan: &SweepPlan) -> Vec<(String, bool)> {
     plan.methods.iter().map(|m| (m.id.clone(), m.discrete)).collect()
 }
 
+/// Subscript digits, for `init.point[i]` → θᵢ(0).
+const SUBSCRIPTS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
+
+/// `key[i]` split into `key` and `i`.
+fn indexed(key: &str) -> Option<(&str, usize)> {
+    let (name, rest) = key.split_once('[')?;
+    Some((name, rest.strip_suffix(']')?.parse().ok()?))
+}
+
+/// A sweep axis key or `sweep.csv` column named in words for a figure's axis or title, by one rule for
+/// any key: the keys a reader knows by name (`run.step_size` → "step size η",
+/// `method.gd.step_size_scale[0]` → "layer-1 step size scale", `gd_vs_flow.max_distance` → "max distance
+/// from gd to flow", `gd.final_loss` → "final loss of gd", …) from a table; any other key as it is
+/// written, so an axis is never unnamed.
+pub fn key_words(key: &str) -> String {
+    let fixed = match key {
+        "run.step_size" => Some("step size η"),
+        "run.steps" => Some("number of steps"),
+        "run.divergence_bound" => Some("divergence bound"),
+        "init.seed" => Some("initialisation seed"),
+        "init.scale" => Some("initialisation scale"),
+        "objective.l2" => Some("weight decay (L2)"),
+        "objective.data.seed" => Some("data seed"),
+        "objective.data.noise" => Some("label noise σ"),
+        "objective.data.samples" => Some("number of samples"),
+        _ => None,
+    };
+    if let Some(words) = fixed {
+        return words.to_string();
+    }
+    if let Some((name, i)) = indexed(key) {
+        if name == "init.point" {
+            let sub: String = i
+                .to_string()
+                .bytes()
+                .map(|b| SUBSCRIPTS[(b - b'0') as usize])
+                .collect();
+            return format!("start θ{sub}(0)");
+        }
+    }
+    if let Some(rest) = key.strip_prefix("method.") {
+        if let Some((id, param)) = rest.split_once('.') {
+            if let Some(("step_size_scale", i)) = indexed(param) {
+                return format!("layer-{} step size scale", i + 1);
+            }
+            let words = match param {
+                "beta" => Some("momentum β"),
+                "beta1" => Some("β₁"),
+                "beta2" => Some("β₂"),
+                "rtol" => Some("relative tolerance"),
+                "atol" => Some("absolute tolerance"),
+                _ => None,
+            };
+            if let Some(w) = words {
+                return format!("{w} of {id}");
+            }
+        }
+        return key.to_string();
+    }
+    if let Some((prefix, column)) = key.rsplit_once('.') {
+        if let Some((a, b)) = prefix.split_once("_vs_") {
+            match column {
+                "max_distance" => return format!("max distance from {a} to {b}"),
+                "departure_time" => return format!("time {a} departs from {b}"),
+                _ => {}
+            }
+        }
+        let words = match column {
+            "final_loss" => Some("final loss"),
+            "mean_loss" => Some("mean loss"),
+            "grad_norm" => Some("final gradient norm"),
+            "stop_step" => Some("stop step"),
+            _ => None,
+        };
+        if let Some(w) = words {
+            return format!("{w} of {prefix}");
+        }
+    }
+    key.to_string()
+}
+
 /// A figure error for data that cannot make the figure.
 pub(crate) fn unfit(figure: &str, message: String) -> Error {
     Error::Render {
         figure: figure.to_string(),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_words;
+
+    #[test]
+    fn keys_are_named_in_words_and_unknown_keys_as_written() {
+        assert_eq!(key_words("run.step_size"), "step size η");
+        assert_eq!(
+            key_words("method.gd.step_size_scale[0]"),
+            "layer-1 step size scale"
+        );
+        assert_eq!(
+            key_words("method.gd.step_size_scale[11]"),
+            "layer-12 step size scale"
+        );
+        assert_eq!(
+            key_words("gd_vs_flow.max_distance"),
+            "max distance from gd to flow"
+        );
+        assert_eq!(
+            key_words("gd_vs_flow.departure_time"),
+            "time gd departs from flow"
+        );
+        assert_eq!(key_words("hb.final_loss"), "final loss of hb");
+        assert_eq!(key_words("method.hb.beta"), "momentum β of hb");
+        assert_eq!(key_words("init.point[1]"), "start θ₁(0)");
+        assert_eq!(key_words("init.point[10]"), "start θ₁₀(0)");
+        // Anything else keeps its key: never an empty label.
+        for key in [
+            "objective.width",
+            "method.gd.order",
+            "gd.tail_3",
+            "x",
+            "init.point[a]",
+        ] {
+            assert_eq!(key_words(key), key);
+        }
     }
 }

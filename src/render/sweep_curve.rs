@@ -5,7 +5,7 @@ use super::style::{
     ensure_ticks, fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text, TickedAxis,
     LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
-use super::sweep::unfit;
+use super::sweep::{key_words, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
 use crate::formats::sweep_summary::SweepPlan;
@@ -19,13 +19,12 @@ pub struct Curve {
     y_key: String,
     log: bool,
     points: Vec<(f64, f64)>,
-    title: String,
 }
 
 impl Curve {
     /// Reads the columns named by the figure's `x` and `y` from the table; with `log`, only positive
     /// values are kept.
-    pub fn read(plan: &SweepPlan, x_key: &str, y_key: &str, log: bool, table: &Path) -> Result<Curve> {
+    pub fn read(_plan: &SweepPlan, x_key: &str, y_key: &str, log: bool, table: &Path) -> Result<Curve> {
         let (x_key, y_key) = (x_key.to_string(), y_key.to_string());
         let cols = read_columns(table, &[&x_key, &y_key])?.map_err(|missing| {
             unfit(
@@ -48,7 +47,6 @@ impl Curve {
             y_key,
             log,
             points,
-            title: plan.scenario.clone(),
         })
     }
 
@@ -70,7 +68,7 @@ impl Curve {
         let (y0, y1) = range(self.points.iter().map(|p| p.1).collect());
         let area = root
             .titled(
-                &format!("{}: {} against {}", self.title, self.y_key, self.x_key),
+                &format!("{} against {}", key_words(&self.y_key), key_words(&self.x_key)),
                 text(LABEL_SIZE),
             )
             .map_err(fail)?;
@@ -88,8 +86,8 @@ impl Curve {
                     .configure_mesh()
                     .x_labels(12)
                     .y_labels(12)
-                    .x_desc(self.x_key.as_str())
-                    .y_desc(self.y_key.as_str())
+                    .x_desc(key_words(&self.x_key))
+                    .y_desc(key_words(&self.y_key))
                     .axis_desc_style(text(LABEL_SIZE))
                     .label_style(text(TICK_SIZE))
                     .x_label_formatter(&|v| fmt_num(*v))
@@ -118,8 +116,8 @@ impl Curve {
             let (fx, fy) = (log_tick_labeller(lx0, lx1), log_tick_labeller(ly0, ly1));
             chart
                 .configure_mesh()
-                .x_desc(format!("{} (log scale)", self.x_key))
-                .y_desc(format!("{} (log scale)", self.y_key))
+                .x_desc(format!("{} (log scale)", key_words(&self.x_key)))
+                .y_desc(format!("{} (log scale)", key_words(&self.y_key)))
                 .axis_desc_style(text(LABEL_SIZE))
                 .label_style(text(TICK_SIZE))
                 .x_label_formatter(&fx)

@@ -5,14 +5,16 @@
 //! threshold of each line is drawn dashed in the line's colour. With a seed axis (`over`), each line is
 //! the mean over the seeds at each step, in a band of ± one sample standard deviation.
 
+use super::legend;
 use super::style::{
-    ensure_ticks, fmt_num, legend_box, linear_ticks, log_tick_labeller, log_ticks, padded_range,
-    quiet_corner, text, TickedAxis, GREY, LABEL_SIZE, LEGEND_SIZE, LINE_WIDTH, TICK_SIZE,
+    ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, padded_range, text, TickedAxis, GREY,
+    LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
 use super::sweep::unfit;
 use crate::error::Result;
 use crate::formats::kept::{for_each_row, KeptHeader};
 use crate::formats::sweep_summary::{SavedFigure, SweepPlan};
+use crate::outspec::LegendPlacement;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -132,7 +134,7 @@ fn key_label(key: &str) -> String {
     match key {
         "run.step_size" => "η".to_string(),
         "init.seed" => "seed".to_string(),
-        other => other.to_string(),
+        other => super::sweep::key_words(other),
     }
 }
 
@@ -308,18 +310,54 @@ impl Overlay {
             (min(&xs), max(&xs).max(min(&xs) + 1e-12))
         };
         let (y0, y1) = padded_range(min(&ys), max(&ys), 0.05, if self.log { 0.1 } else { 1e-12 });
-        let y_axis = if self.log {
-            let (major, minor) = log_ticks(y0, y1);
-            TickedAxis::new(y0, y1, ensure_ticks(major, y0, y1), minor)
+        let (major, minor) = if self.log {
+            log_ticks(y0, y1)
         } else {
-            TickedAxis::new(y0, y1, ensure_ticks(linear_ticks(y0, y1, 10), y0, y1), Vec::new())
+            (linear_ticks(y0, y1, 10), Vec::new())
         };
-        let mut chart = ChartBuilder::on(&area)
-            .margin(20)
-            .x_label_area_size(62)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x0..x1, y_axis)
-            .map_err(fail)?;
+        let major = ensure_ticks(major, y0, y1);
+        let clip = |y: f64| if finite(y) { fy(y).clamp(y0, y1) } else { y0 };
+        // The legend's entries in drawing order, and everything drawn as data it must not cover: each
+        // line, its band's edges and its threshold lines (drawn across the whole width).
+        let mut labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+        let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
+        for l in &lines {
+            marks.push(
+                l.mean
+                    .iter()
+                    .filter(|p| finite(p.1))
+                    .map(|&(x, y)| (x, fy(y)))
+                    .collect(),
+            );
+            if l.band.len() >= 2 {
+                marks.push(l.band.iter().map(|&(x, lo, _)| (x, clip(lo))).collect());
+                marks.push(l.band.iter().map(|&(x, _, hi)| (x, clip(hi))).collect());
+            }
+            for y in threshold_levels(l, &fy, &finite, (y0, y1)) {
+                marks.push(vec![(x0, y), (x1, y)]);
+            }
+        }
+        if lines.iter().any(|l| !l.thresholds.is_empty()) {
+            labels.push("dashed: its stability threshold (GD: 2/η)".to_string());
+        }
+        if lines.iter().any(|l| l.band.len() >= 2) {
+            labels.push("band: mean ± sd".to_string());
+        }
+        let request = legend::Request {
+            labels: &labels,
+            marks: &marks,
+            placement: LegendPlacement::Auto,
+        };
+        let build = |(lo, hi): (f64, f64)| {
+            ChartBuilder::on(&area)
+                .margin(20)
+                .x_label_area_size(62)
+                .y_label_area_size(110)
+                .build_cartesian_2d(x0..x1, TickedAxis::new(lo, hi, major.clone(), minor.clone()))
+                .map_err(fail)
+        };
+        let spot = legend::choose(build((y0, y1))?.plotting_area(), &request);
+        let mut chart = build(spot.y_range((y0, y1)))?;
         let log_label = log_tick_labeller(y0, y1);
         let y_label = |v: &f64| if self.log { log_label(v) } else { fmt_num(*v) };
         let y_desc = match self.log {
@@ -339,7 +377,6 @@ impl Overlay {
             .light_line_style(BLACK.mix(0.04))
             .draw()
             .map_err(fail)?;
-        let clip = |y: f64| if finite(y) { fy(y).clamp(y0, y1) } else { y0 };
         // Bands first, under every line.
         for l in &lines {
             if l.band.len() < 2 {
@@ -351,7 +388,6 @@ impl Overlay {
                 .draw_series(std::iter::once(Polygon::new(polygon, l.colour.mix(0.2).filled())))
                 .map_err(fail)?;
         }
-        let mut labels = Vec::new();
         for l in &lines {
             let points: Vec<(f64, f64)> = l
                 .mean
@@ -365,12 +401,7 @@ impl Overlay {
                 .map_err(fail)?
                 .label(l.label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
-            labels.push(l.label.clone());
-            for &t in l.thresholds.iter().filter(|&&t| finite(t)) {
-                let y = fy(t);
-                if !(y0..=y1).contains(&y) {
-                    continue;
-                }
+            for y in threshold_levels(l, &fy, &finite, (y0, y1)) {
                 chart
                     .draw_series(std::iter::once(DashedPathElement::new(
                         vec![(x0, y), (x1, y)],
@@ -382,48 +413,42 @@ impl Overlay {
             }
         }
         if lines.iter().any(|l| !l.thresholds.is_empty()) {
-            let label = "dashed: its stability threshold (GD: 2/η)".to_string();
             let style = GREY.stroke_width(LINE_WIDTH);
             chart
                 .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
                 .map_err(fail)?
-                .label(label.clone())
+                .label("dashed: its stability threshold (GD: 2/η)")
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 8, style));
-            labels.push(label);
         }
         if lines.iter().any(|l| l.band.len() >= 2) {
-            let label = "band: mean ± sd".to_string();
             chart
                 .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
                 .map_err(fail)?
-                .label(label.clone())
+                .label("band: mean ± sd")
                 .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 34, y + 7)], GREY.mix(0.3).filled()));
-            labels.push(label);
         }
         if lines.is_empty() {
             return Ok(());
         }
-        let (box_w, box_h) = legend_box(
-            labels.iter().map(String::as_str),
-            chart.plotting_area().dim_in_pixel(),
-        );
-        let fractions = lines.iter().flat_map(|l| {
-            l.mean
-                .iter()
-                .filter(|p| finite(p.1))
-                .map(|&(x, y)| ((x - x0) / (x1 - x0), (fy(y) - y0) / (y1 - y0), 1.0))
-        });
-        chart
-            .configure_series_labels()
-            .position(quiet_corner(fractions, box_w, box_h))
-            .margin(12)
-            .legend_area_size(40)
-            .label_font(text(LEGEND_SIZE))
-            .background_style(WHITE.mix(0.92))
-            .border_style(BLACK.stroke_width(1))
-            .draw()
-            .map_err(fail)
+        legend::draw(&mut chart, spot, &request)
     }
+}
+
+/// The drawn heights (log10 on a log axis) of `line`'s thresholds that fall inside the data's range
+/// `y0..=y1`: the dashed lines the figure draws.
+fn threshold_levels(
+    line: &Line,
+    fy: &impl Fn(f64) -> f64,
+    finite: &impl Fn(f64) -> bool,
+    (y0, y1): (f64, f64),
+) -> Vec<f64> {
+    line.thresholds
+        .iter()
+        .copied()
+        .filter(|&t| finite(t))
+        .map(fy)
+        .filter(|y| (y0..=y1).contains(y))
+        .collect()
 }
 
 #[cfg(test)]

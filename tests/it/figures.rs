@@ -631,3 +631,102 @@ fn the_sharpness_figure_honours_the_canvas_size_and_dpi() {
     assert!(svg.contains("@font-face"), "the SVG embeds its font");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The text of every `<text>` element of an SVG held in memory.
+fn texts_of(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .map(|n| n.descendants().filter_map(|d| d.text()).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn the_ensemble_figure_drops_its_title_when_title_is_off() {
+    // Ensemble: a small SGD / SME run drawn as SVG, once with the title and once without.
+    let dir = temp_dir("untitled");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut texts = Vec::new();
+    for title in [true, false] {
+        let path = dir.join(format!("ens_{title}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "name = \"ens\"\n[objective]\nkind = \"noisy_quadratic\"\neigenvalues = [4.0, 1.0]\n\
+                 noise_diagonal = [1.0, 1.0]\n[init]\npoint = [1.0, 1.0]\n[run]\nstep_size = 0.1\nsteps = 20\n\
+                 [[method]]\nid = \"sgd\"\nkind = \"sgd\"\npaths = 50\nseed = 7\n\
+                 [output]\nfigures = [\"ensemble\"]\nformats = [\"svg\"]\ntitle = {title}\n"
+            ),
+        )
+        .unwrap();
+        let out = dir.join(format!("out_{title}"));
+        let (experiment, spec) = flowgap::scenario::load(&path).unwrap().into_parts();
+        flowgap::output::write_report(&experiment.run(), &spec, &out, false).unwrap();
+        texts.push(svg_texts(&out.join("figures/ensemble.svg")));
+    }
+    assert!(has(&texts[0], "ensemble mean"), "{:?}", texts[0]);
+    assert!(!has(&texts[1], "ensemble mean"), "{:?}", texts[1]);
+    // The legend stays (in the loss panel) without the title.
+    assert!(has(&texts[1], "sgd (M = 50)"), "{:?}", texts[1]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sweep_curve_and_orbit_diagram_name_their_axes_in_words() {
+    use flowgap::formats::sweep_summary::SweepPlan;
+    use plotters::prelude::*;
+    flowgap::render::style::ensure_font().unwrap();
+    // A sweep table written by hand: GD's distance to its flow against η, with tails.
+    let dir = temp_dir("sweep_words");
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dir.join("sweep.csv");
+    let mut csv = String::from("index,run.step_size,gd.tail_0,gd.tail_1,flow.x0,gd_vs_flow.max_distance\n");
+    for (i, eta) in [0.5, 1.1, 1.2].iter().enumerate() {
+        csv.push_str(&format!("{i},{eta},1.0,0.9,1.0,{}\n", 0.1 * eta));
+    }
+    std::fs::write(&table, csv).unwrap();
+    let plan: SweepPlan = serde_json::from_value(serde_json::json!({
+        "scenario": "words_scenario",
+        "runs": 3,
+        "axes": [{"key": "run.step_size", "log": false, "values": [0.5, 1.1, 1.2]}],
+        "tail": 2,
+        "figures": [],
+        "minima": [],
+        "methods": [{"id": "gd", "discrete": true}, {"id": "flow", "discrete": false}],
+        "comparisons": ["gd_vs_flow"]
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let draw = |f: &dyn Fn(&DrawingArea<SVGBackend, plotters::coord::Shift>)| {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (1000, 800)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            f(&root);
+            root.present().unwrap();
+        }
+        texts_of(&svg)
+    };
+    let curve = flowgap::render::sweep_curve::Curve::read(
+        &plan,
+        "run.step_size",
+        "gd_vs_flow.max_distance",
+        true,
+        &table,
+    )
+    .unwrap();
+    let texts = draw(&|root| curve.plot(root).unwrap());
+    assert!(has(&texts, "step size η (log scale)"), "{texts:?}");
+    assert!(has(&texts, "max distance from gd to flow"), "{texts:?}");
+    assert!(
+        !has(&texts, "run.step_size") && !has(&texts, "words_scenario"),
+        "{texts:?}"
+    );
+    let orbits = flowgap::render::bifurcation::Orbits::read(&plan, &table).unwrap();
+    let texts = draw(&|root| orbits.plot(root).unwrap());
+    assert!(has(&texts, "step size η"), "{texts:?}");
+    assert!(
+        !has(&texts, "run.step_size") && !has(&texts, "words_scenario"),
+        "{texts:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -164,3 +164,64 @@ figures = ["phase_portrait", "loss", "distance"]
     assert!(!svg.contains("labelled"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_overlay_legend_avoids_the_threshold_lines() {
+    use flowgap::formats::sweep_summary::SweepPlan;
+    use plotters::prelude::*;
+    // Three runs whose sharpness stays low (2 to 4) while their thresholds 2/η sit at 5, 10 and 20: the
+    // upper right corner is free of curves but crossed by the dashed 2/η = 20 (the old placement, which
+    // counted only the curves, put the legend there).
+    let dir = temp_dir("overlay");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kept = dir.join("kept.csv");
+    let mut csv = String::from("index,run.step_size,method,step,t,sharpness,threshold\n");
+    for (i, eta) in [0.1f64, 0.2, 0.4].iter().enumerate() {
+        for k in 0..=20u32 {
+            let step = 10 * k;
+            let lambda = 2.0 + 2.0 * f64::from(k) / 20.0 * (1.0 - eta);
+            csv.push_str(&format!(
+                "{i},{eta},gd,{step},{},{lambda},{}\n",
+                f64::from(step) * eta,
+                2.0 / eta
+            ));
+        }
+    }
+    std::fs::write(&kept, csv).unwrap();
+    let plan: SweepPlan = serde_json::from_value(serde_json::json!({
+        "scenario": "overlay",
+        "runs": 3,
+        "axes": [{"key": "run.step_size", "log": false, "values": [0.1, 0.2, 0.4]}],
+        "tail": 0,
+        "figures": [{"kind": "overlay", "column": "sharpness", "x": "step", "by": "run.step_size",
+                     "over": null, "method": "gd", "log": false}],
+        "minima": [],
+        "methods": [{"id": "gd", "discrete": true}],
+        "comparisons": [],
+        "keep": ["sharpness"],
+        "kept_methods": ["gd"]
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    flowgap::render::style::ensure_font().unwrap();
+    let overlay = flowgap::render::sweep_overlay::Overlay::read(&plan, &plan.figures[0], &kept).unwrap();
+    let mut svg = String::new();
+    let (drawn, layouts) = record(|| {
+        let root = SVGBackend::with_string(&mut svg, (1000, 800)).into_drawing_area();
+        root.fill(&WHITE).unwrap();
+        overlay.plot(&root)
+    });
+    drawn.unwrap();
+    assert_eq!(layouts.len(), 1);
+    let l = &layouts[0];
+    // Three curves and three thresholds, each threshold a level segment across the plot area.
+    assert_eq!(l.marks.len(), 6, "{:?}", l.marks);
+    let levels: Vec<&Vec<(i32, i32)>> = l
+        .marks
+        .iter()
+        .filter(|m| m.len() == 2 && m[0].1 == m[1].1 && m[1].0 - m[0].0 >= (l.plot.2 - l.plot.0) - 2)
+        .collect();
+    assert_eq!(levels.len(), 3, "{:?}", l.marks);
+    let legend = l.legend.expect("a legend");
+    assert!(!covers(&l.marks, legend, l.plot), "{legend:?} covers data");
+    std::fs::remove_dir_all(&dir).ok();
+}
