@@ -19,7 +19,9 @@
 //! initial point), which benches/python/run.sh hands to the Python scripts.
 //! Run: `cargo bench --bench workloads`.
 
-use flowgap::continuous::{solve, GradientFlow, SolverKind, SolverSettings};
+use flowgap::continuous::{
+    gradient_flow_final_lanes, solve, FlowLaneEnd, GradientFlow, SolverKind, SolverSettings,
+};
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
 use flowgap::discrete::{gd_final_lanes, gradient_descent, GdFinal};
 use flowgap::objective::activation::Activation;
@@ -249,6 +251,36 @@ fn w3_with(reps: usize, threads: usize, all: bool) -> Value {
         })
     });
     let flow_json = report("w3_flow_dopri5_65536_starts", (m, n), "");
+    // The same flows through the lane integrator (8 starts per loop body, chunks of 1024 over the pool):
+    // its ends are `solve`'s bit for bit (tests/it/flow_lanes.rs), so its labels must equal the above.
+    let bounds = vec![1e10; 1024];
+    let flow_lanes =
+        |c: &[[f64; 2]]| gradient_flow_final_lanes::<_, 2, 8>(&Himmelblau, c, &bounds[..c.len()], &grid, &s);
+    let (m, n, ends) = time(reps.min(3), || {
+        pool.install(|| {
+            starts
+                .par_chunks(1024)
+                .flat_map_iter(flow_lanes)
+                .collect::<Vec<FlowLaneEnd<2>>>()
+        })
+    });
+    let evals: u64 = ends.iter().map(|e| e.stats.grad_evals).sum();
+    let lane_flow: Vec<u8> = ends
+        .iter()
+        .map(|e| match e.termination {
+            Termination::Completed => label(&e.theta, &minima),
+            _ => 5,
+        })
+        .collect();
+    assert_eq!(lane_flow, flow, "the lane flow's basin labels equal solve's");
+    let flow_lanes_json = report(
+        "w3_flow_dopri5_lanes_8",
+        (m, n),
+        &format!(
+            "{evals} gradient evaluations ({:.0} per start)",
+            evals as f64 / starts.len() as f64
+        ),
+    );
     let count = |v: &[u8], b: u8| v.iter().filter(|&&x| x == b).count();
     let disagree = gd.iter().zip(&flow).filter(|(a, b)| a != b).count() as f64 / starts.len() as f64;
     println!(
@@ -257,7 +289,7 @@ fn w3_with(reps: usize, threads: usize, all: bool) -> Value {
         (0..6).map(|b| count(&flow, b)).collect::<Vec<_>>()
     );
     json!({
-        "gd": gd_json, "gd_final_lanes": lanes_json["lanes_16"], "gd_lanes": lanes_json, "flow_dopri5": flow_json, "disagreement": disagree,
+        "gd": gd_json, "gd_final_lanes": lanes_json["lanes_16"], "gd_lanes": lanes_json, "flow_dopri5": flow_json, "flow_dopri5_lanes": flow_lanes_json, "flow_evals": evals, "disagreement": disagree,
         "gd_basins": gd, "flow_basins": flow, "minima": minima,
     })
 }

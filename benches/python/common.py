@@ -41,6 +41,8 @@ def result(workload, impl, first, median, best, **extra):
     compile_s = max(first - median, 0.0) if impl.startswith("jax") else 0.0
     row = dict(workload=workload, impl=impl, first_s=first, median_s=median, min_s=best,
                compile_s=compile_s, **extra)
+    if not impl.startswith("jax"):
+        row["blas"] = blas_threads()
     print("RESULT " + json.dumps(row), flush=True)
 
 
@@ -51,7 +53,31 @@ def rel(a, b):
 
 
 def jax_x64():
-    """Imports jax with float64 enabled (flowgap computes in f64)."""
+    """Imports jax with float64 enabled (flowgap computes in f64) and JAX_DEVICES host devices.
+
+    flowgap's W3 runs on both cores, so each JAX peer that can split its work also runs a two-device
+    variant (`jax.pmap` over host devices forced by XLA_FLAGS, set here before jax is imported) beside
+    the plain one-device program; the table compares flowgap with the faster of the two. One device is
+    still the default placement of a plain `jit`, so the one-device rows are unchanged by this."""
+    flag = f"--xla_force_host_platform_device_count={JAX_DEVICES}"
+    if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + flag).strip()
     import jax
     jax.config.update("jax_enable_x64", True)
     return jax
+
+
+# Host devices for the JAX peers' multi-device variants: the cores flowgap uses (FLOWGAP_BENCH_THREADS).
+JAX_DEVICES = int(os.environ.get("FLOWGAP_BENCH_THREADS", "2"))
+
+
+def blas_threads():
+    """numpy's BLAS library and its thread count (threadpoolctl), printed with every numpy row so that
+    a comparison states how many cores numpy's matrix products could use."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(f"{p['internal_api']} {p.get('version')} {p['num_threads']} threads"
+                     f" ({p.get('architecture')})" for p in pools) or "none found"

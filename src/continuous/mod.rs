@@ -4,6 +4,7 @@ mod adaptive;
 mod central;
 mod custom;
 mod field;
+mod lanes;
 mod modified;
 mod momentum;
 mod nesterov_ode;
@@ -19,6 +20,9 @@ pub use central::{
 };
 pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};
+pub use lanes::{
+    gradient_flow_final_lanes, gradient_flow_lanes, lanes_cover, FlowLaneEnd, LaneSample, MAX_LANE_STATE,
+};
 pub use modified::{third_derivative_along, ModifiedFlow, ModifiedOrder};
 pub use momentum::{heavy_ball_correction, HeavyBallModifiedFlow, HeavyBallOde};
 pub use nesterov_ode::NesterovOde;

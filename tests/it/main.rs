@@ -20,6 +20,7 @@ mod eos_scenario;
 mod experiment;
 mod figures;
 mod fixed_state;
+mod flow_lanes;
 mod formats;
 mod fuzz_csv;
 mod fuzz_formula;
