@@ -376,6 +376,12 @@ pub fn plot_distance<DB: DrawingBackend>(
     let comparisons = input.comparisons;
     // Methods by their display names (`[[method]] label`, else the id).
     let name = |id: &str| input.settings.display_name(id).to_string();
+    // A pair by display names; GD entering as its midpoint iterates says so (`[[compare]] midpoint`).
+    let pair = |c: &crate::compare::Comparison| {
+        let a = name(&c.a);
+        let a = if c.midpoint { format!("{a} (midpoints)") } else { a };
+        format!("{a} vs {}", name(&c.b))
+    };
     let raw: Vec<Vec<(f64, f64)>> = comparisons
         .iter()
         .map(|c| {
@@ -420,6 +426,7 @@ pub fn plot_distance<DB: DrawingBackend>(
     let x_desc = time_label(input);
     // The axis names the two methods when there is one pair; several pairs are named in the legend.
     let y_desc = match comparisons {
+        [c] if c.midpoint => format!("‖θ̄_{}(t) − θ_{}(t)‖, θ̄ the midpoints", name(&c.a), name(&c.b)),
         [c] => format!("‖θ_{}(t) − θ_{}(t)‖", name(&c.a), name(&c.b)),
         _ => "‖θ_a(t) − θ_b(t)‖, pairs (a, b) in the legend".to_string(),
     };
@@ -427,14 +434,9 @@ pub fn plot_distance<DB: DrawingBackend>(
     let mut labels: Vec<String> = Vec::new();
     let mut occupied = curves.clone();
     for c in comparisons {
-        labels.push(format!("{} vs {}", name(&c.a), name(&c.b)));
+        labels.push(pair(c));
         if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
-            labels.push(format!(
-                "{} vs {} departs, t = {}",
-                name(&c.a),
-                name(&c.b),
-                fmt_num(td)
-            ));
+            labels.push(format!("{} departs, t = {}", pair(c), fmt_num(td)));
             occupied.push(vec![(td, y.lo), (td, y.hi)]);
         }
     }
@@ -444,10 +446,7 @@ pub fn plot_distance<DB: DrawingBackend>(
             if tolerances.len() == 1 {
                 format!("tolerance {}", fmt_num(*tol))
             } else {
-                let names: Vec<String> = who
-                    .iter()
-                    .map(|&k| format!("{} vs {}", name(&comparisons[k].a), name(&comparisons[k].b)))
-                    .collect();
+                let names: Vec<String> = who.iter().map(|&k| pair(&comparisons[k])).collect();
                 format!("tolerance {} ({})", fmt_num(*tol), names.join(", "))
             }
         })
@@ -464,7 +463,7 @@ pub fn plot_distance<DB: DrawingBackend>(
     for (k, c) in comparisons.iter().enumerate() {
         let colour = series_color(k);
         let style = colour.stroke_width(LINE_WIDTH + 1);
-        let label = format!("{} vs {}", name(&c.a), name(&c.b));
+        let label = pair(c);
         chart
             .draw_series(LineSeries::new(curves[k].iter().copied(), style))
             .map_err(fail)?
@@ -477,7 +476,7 @@ pub fn plot_distance<DB: DrawingBackend>(
         }
         if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
             let dashed = colour.stroke_width(LINE_WIDTH);
-            let label = format!("{} vs {} departs, t = {}", name(&c.a), name(&c.b), fmt_num(td));
+            let label = format!("{} departs, t = {}", pair(c), fmt_num(td));
             chart
                 .draw_series(DashedLineSeries::new(vec![(td, y.lo), (td, y.hi)], 10, 6, dashed))
                 .map_err(fail)?

@@ -148,7 +148,7 @@ pub fn draw_order(
         figure: "order".to_string(),
         message,
     })?;
-    write_files("order", &OrderFigure(study), dir, formats, settings)
+    write_files("order", &OrderFigure(study, settings), dir, formats, settings)
 }
 
 /// Something that draws itself onto any plotters backend.
@@ -166,12 +166,12 @@ impl Figure for WithInput<'_, '_> {
     }
 }
 
-/// The order figure of a study.
-struct OrderFigure<'s>(&'s OrderStudy);
+/// The order figure of a study, drawn with the scenario's figure settings.
+struct OrderFigure<'s>(&'s OrderStudy, &'s FigureSettings);
 
 impl Figure for OrderFigure<'_> {
     fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
-        order_plot::plot_order(self.0, root)
+        order_plot::plot_order_with(self.0, self.1, root)
     }
 }
 

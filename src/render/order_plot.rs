@@ -39,14 +39,6 @@ fn points(study: &OrderStudy) -> Vec<Vec<Point>> {
         .collect()
 }
 
-/// Draws the figure in the default (screen) settings.
-pub fn plot_order<DB: DrawingBackend>(
-    study: &OrderStudy,
-    root: &DrawingArea<DB, Shift>,
-) -> Result<(), String> {
-    plot_order_with(study, &FigureSettings::default(), root)
-}
-
 /// Draws the figure with the scenario's `[output]` settings: its title only when `title` is on, its
 /// legend where `legend` says.
 pub fn plot_order_with<DB: DrawingBackend>(

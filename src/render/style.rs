@@ -448,46 +448,6 @@ pub fn padded_range(lo: f64, hi: f64, frac: f64, min_span: f64) -> (f64, f64) {
     }
 }
 
-/// The plot-area corner where a legend of `box_w` × `box_h` (fractions of the plot area) covers the least
-/// weight of `points` (given as `(x, y, weight)` with x, y fractions of the plot area, y upwards). Ties
-/// prefer upper right, then upper left, lower left, lower right.
-pub fn quiet_corner(
-    points: impl Iterator<Item = (f64, f64, f64)>,
-    box_w: f64,
-    box_h: f64,
-) -> SeriesLabelPosition {
-    let mut covered = [0.0f64; 4];
-    for (x, y, w) in points {
-        if !(x.is_finite() && y.is_finite() && w.is_finite()) {
-            continue;
-        }
-        let right = x >= 1.0 - box_w;
-        let left = x <= box_w;
-        let top = y >= 1.0 - box_h;
-        let bottom = y <= box_h;
-        for (k, inside) in [right && top, left && top, left && bottom, right && bottom]
-            .into_iter()
-            .enumerate()
-        {
-            if inside {
-                covered[k] += w;
-            }
-        }
-    }
-    let mut best = 0;
-    for k in 1..4 {
-        if covered[k] < covered[best] {
-            best = k;
-        }
-    }
-    match best {
-        0 => SeriesLabelPosition::UpperRight,
-        1 => SeriesLabelPosition::UpperLeft,
-        2 => SeriesLabelPosition::LowerLeft,
-        _ => SeriesLabelPosition::LowerRight,
-    }
-}
-
 /// The size of a legend with these labels as fractions of a `plot` area in pixels (an estimate, with a
 /// little slack; the legend adds a 40 px symbol column and 12 px margins).
 pub fn legend_box<'s>(labels: impl Iterator<Item = &'s str>, plot: (u32, u32)) -> (f64, f64) {
