@@ -80,6 +80,24 @@ impl FigureKind {
         name.parse().ok()
     }
 
+    /// The `[output.figure.<kind>]` keys this kind honours. The loss and distance figures take every key
+    /// but `x_log` (their time axis starts at t = 0); the portraits take their title and axis labels (their
+    /// frame is the landscape's sampled square), as does the sharpness figure; the figures of several
+    /// stacked panels take their title and the shared time axis's label.
+    pub const fn settings_keys(self) -> &'static [&'static str] {
+        match self {
+            FigureKind::Loss | FigureKind::Distance => {
+                &["title", "x_label", "y_label", "x_range", "y_range", "y_log"]
+            }
+            FigureKind::PhasePortrait | FigureKind::ProjectedPortrait | FigureKind::Sharpness => {
+                &["title", "x_label", "y_label"]
+            }
+            FigureKind::Conserved | FigureKind::HeldOut | FigureKind::Central | FigureKind::Ensemble => {
+                &["title", "x_label"]
+            }
+        }
+    }
+
     /// The file stem of the figure (also its name in a scenario). Written out, not strum's, because it
     /// is `const` (figure modules name their files in constants); a test checks it against the parser.
     pub const fn name(self) -> &'static str {
@@ -169,12 +187,69 @@ pub struct FigureSettings {
     pub legend: LegendPlacement,
     /// Display names by method id (`[[method]] label`); a method not listed is named by its id.
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Each figure kind's own title, axis labels, ranges and scales (`[output.figure.<kind>]`), by the
+    /// kind's name; a kind not listed draws as it chooses.
+    pub per_figure: std::collections::BTreeMap<String, FigureOverrides>,
+}
+
+/// One figure kind's settings from `[output.figure.<kind>]`: each `Some` replaces what the figure would
+/// choose from its data. Only the keys [`FigureKind::settings_keys`] lists for the kind are ever set.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FigureOverrides {
+    /// `title`: `Some(Some(text))` draws this title, `Some(None)` (`title = false`) none.
+    pub title: Option<Option<String>>,
+    /// `x_label`: the x axis's description.
+    pub x_label: Option<String>,
+    /// `y_label`: the y axis's description.
+    pub y_label: Option<String>,
+    /// `x_range`: the x axis's ends, in data units (lo < hi).
+    pub x_range: Option<(f64, f64)>,
+    /// `y_range`: the y axis's ends, in data units (lo < hi; both positive on a log axis).
+    pub y_range: Option<(f64, f64)>,
+    /// `y_log`: a log (true) or linear (false) y axis.
+    pub y_log: Option<bool>,
+}
+
+/// The overrides of a kind with no `[output.figure.<kind>]` table.
+static NO_OVERRIDES: FigureOverrides = FigureOverrides {
+    title: None,
+    x_label: None,
+    y_label: None,
+    x_range: None,
+    y_range: None,
+    y_log: None,
+};
+
+impl FigureOverrides {
+    /// The x axis's description: the scenario's, else `default`.
+    pub fn x_label(&self, default: &str) -> String {
+        self.x_label.clone().unwrap_or_else(|| default.to_string())
+    }
+
+    /// The y axis's description: the scenario's, else `default`.
+    pub fn y_label(&self, default: &str) -> String {
+        self.y_label.clone().unwrap_or_else(|| default.to_string())
+    }
 }
 
 impl FigureSettings {
     /// The name figures give method `id`: its `label`, or the id itself.
     pub fn display_name<'s>(&'s self, id: &'s str) -> &'s str {
         self.labels.get(id).map_or(id, String::as_str)
+    }
+
+    /// The settings of figure `kind` (its name: run figures and sweep figures alike).
+    pub fn overrides(&self, kind: &str) -> &FigureOverrides {
+        self.per_figure.get(kind).unwrap_or(&NO_OVERRIDES)
+    }
+
+    /// The title figure `kind` draws: `None` for none (`[output] title = false` or the paper styles,
+    /// unless the kind's own `title` names one), else its own `title` or `default`.
+    pub fn title_of(&self, kind: &str, default: &str) -> Option<String> {
+        match &self.overrides(kind).title {
+            Some(own) => own.clone(),
+            None => self.title.then(|| default.to_string()),
+        }
     }
 }
 
@@ -275,6 +350,7 @@ pub static DEFAULT_FIGURE: FigureSettings = FigureSettings {
     title: true,
     legend: LegendPlacement::Auto,
     labels: std::collections::BTreeMap::new(),
+    per_figure: std::collections::BTreeMap::new(),
 };
 
 impl Default for FigureSettings {

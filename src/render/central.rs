@@ -86,7 +86,12 @@ fn plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, "central flow against GD's windowed means", settings)?;
+    let area = super::style::titled(
+        root,
+        "central",
+        "central flow against GD's windowed means",
+        settings,
+    )?;
     let input = FigureInput {
         title: &report.experiment.name,
         objective: report.experiment.objective.as_ref(),
@@ -95,7 +100,7 @@ fn plot<DB: DrawingBackend>(
         step_size: report.experiment.grid.step_size,
         settings,
     };
-    let x_desc = time_label(&input);
+    let x_desc = settings.overrides("central").x_label(&time_label(&input));
     let comparisons: Vec<&CentralComparison> = report.central_comparisons.iter().flatten().collect();
     let x = time_range(comparisons.iter().flat_map(|c| c.times.iter().copied()));
     let height = area.dim_in_pixel().1;

@@ -58,9 +58,9 @@ pub fn plot_conserved<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, "conserved quantities", input.settings)?;
+    let area = super::style::titled(root, "conserved", "conserved quantities", input.settings)?;
     let names = quantity_names(input);
-    let x_desc = time_label(input);
+    let x_desc = input.settings.overrides("conserved").x_label(&time_label(input));
     if names.is_empty() {
         let y = YAxis::covering(false, std::iter::empty());
         let x = time_range(

@@ -69,6 +69,32 @@ impl YAxis {
 }
 
 impl YAxis {
+    /// An axis over exactly `lo..hi` in data units (a figure's own `y_range`; drawn as log10 of them when
+    /// `log`, where both are positive by the scenario check), ticked as [`YAxis::covering`] ticks.
+    pub(super) fn fixed(log: bool, (lo, hi): (f64, f64)) -> Self {
+        let (lo, hi) = if log { (lo.log10(), hi.log10()) } else { (lo, hi) };
+        let (major, minor) = if log {
+            log_ticks(lo, hi)
+        } else {
+            (linear_ticks(lo, hi, 8), Vec::new())
+        };
+        YAxis {
+            log,
+            lo,
+            hi,
+            major: ensure_ticks(major, lo, hi),
+            minor,
+        }
+    }
+
+    /// The axis a figure draws: over its own `range` when the scenario sets one, else covering `ys`.
+    pub(super) fn chosen(log: bool, range: Option<(f64, f64)>, ys: impl Iterator<Item = f64>) -> Self {
+        match range {
+            Some(r) => YAxis::fixed(log, r),
+            None => YAxis::covering(log, ys),
+        }
+    }
+
     /// The axis with its top raised as `spot` needs (a band above the data for the legend); the ticks
     /// stay where the data is.
     pub(super) fn stretched(&self, spot: legend::Spot) -> YAxis {
@@ -92,6 +118,68 @@ pub(super) fn map_value(log: bool, v: f64) -> Option<f64> {
     } else {
         Some(v)
     }
+}
+
+/// The parts of polyline `path` inside the box `x` × `y` (each segment cut where it crosses an edge,
+/// Liang–Barsky): plotters does not clip series to the plot area, so a figure with a fixed range clips
+/// what it draws. A path wholly inside comes back as one piece, unchanged.
+pub(super) fn clip(path: &[(f64, f64)], x: (f64, f64), y: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let inside = |p: (f64, f64)| p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1;
+    if path.iter().all(|&p| inside(p)) {
+        return vec![path.to_vec()];
+    }
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    if path.len() == 1 && inside(path[0]) {
+        return vec![path.to_vec()];
+    }
+    for w in path.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let mut keep = true;
+        for (p, q) in [
+            (-dx, a.0 - x.0),
+            (dx, x.1 - a.0),
+            (-dy, a.1 - y.0),
+            (dy, y.1 - a.1),
+        ] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    keep = false;
+                }
+            } else {
+                let r = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(r);
+                } else {
+                    t1 = t1.min(r);
+                }
+            }
+        }
+        if !keep || t0 > t1 {
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let start = (a.0 + t0 * dx, a.1 + t0 * dy);
+        let end = (a.0 + t1 * dx, a.1 + t1 * dy);
+        if current.last() != Some(&start) {
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+            }
+            current.push(start);
+        }
+        current.push(end);
+        if t1 < 1.0 {
+            pieces.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
 }
 
 /// The chart type both figures draw on.
@@ -236,13 +324,18 @@ pub fn plot_loss<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = style::titled(root, "loss", input.settings)?;
-    let log = log_scale_fits(
-        input
-            .methods
-            .iter()
-            .flat_map(|m| m.trajectory.losses.iter().copied()),
-    );
+    let area = style::titled(root, "loss", "loss", input.settings)?;
+    let own = input.settings.overrides("loss");
+    // The scenario's `y_log` decides; a `y_range` reaching zero or below asks for a linear axis.
+    let log = own.y_log.unwrap_or_else(|| {
+        own.y_range.is_none_or(|r| r.0 > 0.0)
+            && log_scale_fits(
+                input
+                    .methods
+                    .iter()
+                    .flat_map(|m| m.trajectory.losses.iter().copied()),
+            )
+    });
     let floor = if log {
         roundoff_floor(input.methods.iter().map(|m| m.trajectory.losses.as_slice()))
     } else {
@@ -263,14 +356,29 @@ pub fn plot_loss<DB: DrawingBackend>(
                 .collect()
         })
         .collect();
-    let y = YAxis::covering(log, raw.iter().flatten().map(|p| p.1));
-    let x = time_range(raw.iter().flatten().map(|p| p.0));
+    let y = YAxis::chosen(log, own.y_range, raw.iter().flatten().map(|p| p.1));
+    let x = own
+        .x_range
+        .unwrap_or_else(|| time_range(raw.iter().flatten().map(|p| p.0)));
     let scale = (1.0 / (x.1 - x.0), 1.0 / (y.hi - y.lo));
     let curves: Vec<Vec<(f64, f64)>> = raw
         .into_iter()
         .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
         .collect();
-    let x_desc = time_label(input);
+    // Each curve as the pieces inside a fixed frame (one piece, itself, when the frame is the data's).
+    let fixed = own.x_range.is_some() || own.y_range.is_some();
+    let pieces: Vec<Vec<Vec<(f64, f64)>>> = curves
+        .iter()
+        .map(|c| {
+            if fixed {
+                clip(c, x, (y.lo, y.hi))
+            } else {
+                vec![c.clone()]
+            }
+        })
+        .collect();
+    let in_frame = |p: &(f64, f64)| !fixed || (p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.lo && p.1 <= y.hi);
+    let x_desc = own.x_label(&time_label(input));
     let order: Vec<usize> = (input.methods.iter().enumerate())
         .filter(|(_, m)| m.discrete)
         .chain(input.methods.iter().enumerate().filter(|(_, m)| !m.discrete))
@@ -286,15 +394,17 @@ pub fn plot_loss<DB: DrawingBackend>(
             }
         })
         .collect();
+    let marks: Vec<Vec<(f64, f64)>> = pieces.iter().flatten().cloned().collect();
     let request = legend::Request {
         labels: &labels,
-        marks: &curves,
+        marks: &marks,
         placement: input.settings.legend,
     };
     let spot = legend_spot(&area, x, &y, &request)?;
-    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, "loss")?;
-    if let Some(f) = floor {
-        let top = f.log10();
+    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &own.y_label("loss"))?;
+    // The band ends at the frame's top when a fixed range cuts it.
+    if let Some(f) = floor.filter(|f| f.log10() > y.lo) {
+        let top = f.log10().min(y.hi);
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(x.0, y.lo), (x.1, top)],
@@ -322,34 +432,54 @@ pub fn plot_loss<DB: DrawingBackend>(
         let curve = &curves[k];
         let colour = series_color(k);
         let label = label.clone();
+        // The first piece carries the legend entry (an empty one when the frame holds none of it).
+        let (first, rest) = match pieces[k].split_first() {
+            Some((first, rest)) => (first.clone(), rest),
+            None => (Vec::new(), &[][..]),
+        };
         if m.discrete {
             let style = colour.stroke_width(LINE_WIDTH);
             chart
-                .draw_series(LineSeries::new(curve.iter().copied(), style))
+                .draw_series(LineSeries::new(first, style))
                 .map_err(fail)?
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+            for piece in rest {
+                chart
+                    .draw_series(LineSeries::new(piece.iter().copied(), style))
+                    .map_err(fail)?;
+            }
             if m.trajectory.len() < DOTS_BELOW && curve.len() > 1 {
                 chart
-                    .draw_series(curve.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                    .draw_series(
+                        curve
+                            .iter()
+                            .filter(|p| in_frame(p))
+                            .map(|&p| Circle::new(p, 3, colour.filled())),
+                    )
                     .map_err(fail)?;
             }
         } else {
             let style = colour.stroke_width(THICK_WIDTH);
             chart
-                .draw_series(DashedLineSeries::new(curve.iter().copied(), 12, 7, style))
+                .draw_series(DashedLineSeries::new(first, 12, 7, style))
                 .map_err(fail)?
                 .label(label)
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
+            for piece in rest {
+                chart
+                    .draw_series(DashedLineSeries::new(piece.iter().copied(), 12, 7, style))
+                    .map_err(fail)?;
+            }
         }
-        if curve.len() == 1 {
+        if curve.len() == 1 && in_frame(&curve[0]) {
             // A lone point draws no line: mark it.
             chart
                 .draw_series(std::iter::once(Circle::new(curve[0], 5, colour.filled())))
                 .map_err(fail)?;
         }
         if m.trajectory.termination.stopped_early() {
-            if let Some(&end) = curve.last() {
+            if let Some(&end) = curve.last().filter(|p| in_frame(p)) {
                 chart
                     .draw_series(std::iter::once(
                         EmptyElement::at(end)
@@ -372,7 +502,11 @@ pub fn plot_distance<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = style::titled(root, "distance between methods", input.settings)?;
+    let area = style::titled(root, "distance", "distance between methods", input.settings)?;
+    let own = input.settings.overrides("distance");
+    // Log unless the scenario asks for linear (`y_log = false`, or a `y_range` reaching zero).
+    let log = own.y_log.unwrap_or_else(|| own.y_range.is_none_or(|r| r.0 > 0.0));
+    let level = |v: f64| if log { v.log10() } else { v };
     let comparisons = input.comparisons;
     // Methods by their display names (`[[method]] label`, else the id).
     let name = |id: &str| input.settings.display_name(id).to_string();
@@ -388,7 +522,7 @@ pub fn plot_distance<DB: DrawingBackend>(
             c.times
                 .iter()
                 .zip(&c.distances)
-                .filter_map(|(&t, &d)| Some((t, map_value(true, d)?)))
+                .filter_map(|(&t, &d)| Some((t, map_value(log, d)?)))
                 .filter(|p| p.0.is_finite())
                 .collect()
         })
@@ -404,26 +538,46 @@ pub fn plot_distance<DB: DrawingBackend>(
             None => tolerances.push((c.tolerance, vec![k])),
         }
     }
-    let y = YAxis::covering(
-        true,
+    let y = YAxis::chosen(
+        log,
+        own.y_range,
         raw.iter()
             .flatten()
             .map(|p| p.1)
-            .chain(tolerances.iter().map(|(t, _)| t.log10())),
+            .chain(tolerances.iter().map(|(t, _)| level(*t))),
     );
     let departures = comparisons.iter().filter_map(|c| c.departure_time);
-    let x = time_range(
-        comparisons
-            .iter()
-            .flat_map(|c| c.times.iter().copied())
-            .chain(departures),
-    );
+    let x = own.x_range.unwrap_or_else(|| {
+        time_range(
+            comparisons
+                .iter()
+                .flat_map(|c| c.times.iter().copied())
+                .chain(departures),
+        )
+    });
     let scale = (1.0 / (x.1 - x.0), 1.0 / (y.hi - y.lo));
     let curves: Vec<Vec<(f64, f64)>> = raw
         .into_iter()
         .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
         .collect();
-    let x_desc = time_label(input);
+    // Inside a fixed frame the curves are clipped, and lines outside it are not drawn.
+    let fixed = own.x_range.is_some() || own.y_range.is_some();
+    let pieces: Vec<Vec<Vec<(f64, f64)>>> = curves
+        .iter()
+        .map(|c| {
+            if fixed {
+                clip(c, x, (y.lo, y.hi))
+            } else {
+                vec![c.clone()]
+            }
+        })
+        .collect();
+    let departs = |c: &crate::compare::Comparison| {
+        c.departure_time
+            .filter(|t| t.is_finite() && (!fixed || (x.0..=x.1).contains(t)))
+    };
+    tolerances.retain(|(t, _)| !fixed || (y.lo..=y.hi).contains(&level(*t)));
+    let x_desc = own.x_label(&time_label(input));
     // The axis names the two methods when there is one pair; several pairs are named in the legend.
     let y_desc = match comparisons {
         [c] if c.midpoint => format!("‖θ̄_{}(t) − θ_{}(t)‖, θ̄ the midpoints", name(&c.a), name(&c.b)),
@@ -432,10 +586,10 @@ pub fn plot_distance<DB: DrawingBackend>(
     };
     // The legend's entries in drawing order, and what it must not cover: the curves and departure lines.
     let mut labels: Vec<String> = Vec::new();
-    let mut occupied = curves.clone();
+    let mut occupied: Vec<Vec<(f64, f64)>> = pieces.iter().flatten().cloned().collect();
     for c in comparisons {
         labels.push(pair(c));
-        if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
+        if let Some(td) = departs(c) {
             labels.push(format!("{} departs, t = {}", pair(c), fmt_num(td)));
             occupied.push(vec![(td, y.lo), (td, y.hi)]);
         }
@@ -458,23 +612,32 @@ pub fn plot_distance<DB: DrawingBackend>(
         placement: input.settings.legend,
     };
     let spot = legend_spot(&area, x, &y, &request)?;
-    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &y_desc)?;
+    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &own.y_label(&y_desc))?;
 
     for (k, c) in comparisons.iter().enumerate() {
         let colour = series_color(k);
         let style = colour.stroke_width(LINE_WIDTH + 1);
         let label = pair(c);
+        let (first, rest) = match pieces[k].split_first() {
+            Some((first, rest)) => (first.clone(), rest),
+            None => (Vec::new(), &[][..]),
+        };
         chart
-            .draw_series(LineSeries::new(curves[k].iter().copied(), style))
+            .draw_series(LineSeries::new(first, style))
             .map_err(fail)?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
-        if curves[k].len() == 1 {
+        for piece in rest {
+            chart
+                .draw_series(LineSeries::new(piece.iter().copied(), style))
+                .map_err(fail)?;
+        }
+        if curves[k].len() == 1 && pieces[k].len() == 1 {
             chart
                 .draw_series(std::iter::once(Circle::new(curves[k][0], 5, colour.filled())))
                 .map_err(fail)?;
         }
-        if let Some(td) = c.departure_time.filter(|t| t.is_finite()) {
+        if let Some(td) = departs(c) {
             let dashed = colour.stroke_width(LINE_WIDTH);
             let label = format!("{} departs, t = {}", pair(c), fmt_num(td));
             chart
@@ -486,7 +649,7 @@ pub fn plot_distance<DB: DrawingBackend>(
     }
     let dotted = GREY.stroke_width(LINE_WIDTH);
     for ((tol, _), label) in tolerances.iter().zip(tolerance_labels) {
-        let level = tol.log10();
+        let level = level(*tol);
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(x.0, level), (x.1, level)],
@@ -555,6 +718,26 @@ mod tests {
         assert!(log_scale_fits([2.0, 1e-20, 0.0, f64::NAN].into_iter()));
         assert!(!log_scale_fits([2.0, -1e-3].into_iter()));
         assert!(!log_scale_fits([0.0, 0.0, f64::INFINITY].into_iter()));
+    }
+
+    #[test]
+    fn clipping_cuts_segments_where_they_cross_the_frame() {
+        use super::clip;
+        // Inside: unchanged, one piece.
+        let inside = [(0.1, 0.1), (0.9, 0.5)];
+        assert_eq!(clip(&inside, (0.0, 1.0), (0.0, 1.0)), vec![inside.to_vec()]);
+        // y = 2x from (0, 0) to (1, 2) leaves the unit box through its top at x = 1/2.
+        let out = clip(&[(0.0, 0.0), (1.0, 2.0)], (0.0, 1.0), (0.0, 1.0));
+        assert_eq!(out, vec![vec![(0.0, 0.0), (0.5, 1.0)]]);
+        // Out through the top and back in: two pieces, the crossings at x = 1/2 and x = 3/2 of y = 2 − |2x − 2|.
+        let vee = [(0.0, 0.0), (1.0, 2.0), (2.0, 0.0)];
+        let out = clip(&vee, (0.0, 2.0), (0.0, 1.0));
+        assert_eq!(
+            out,
+            vec![vec![(0.0, 0.0), (0.5, 1.0)], vec![(1.5, 1.0), (2.0, 0.0)]]
+        );
+        // Wholly outside: nothing.
+        assert!(clip(&[(2.0, 2.0), (3.0, 3.0)], (0.0, 1.0), (0.0, 1.0)).is_empty());
     }
 
     #[test]

@@ -117,7 +117,11 @@ fn panel<DB: DrawingBackend>(
         .configure_mesh()
         .x_labels(8)
         .y_labels(if layout.short { 3 } else { 6 })
-        .x_desc(if layout.time_label { "t" } else { "" })
+        .x_desc(if layout.time_label {
+            settings.overrides("ensemble").x_label("t")
+        } else {
+            String::new()
+        })
         .y_desc(y_desc)
         .axis_desc_style(text(LABEL_SIZE))
         .label_style(text(TICK_SIZE))
@@ -204,7 +208,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         .enumerate()
         .filter_map(|(i, m)| m.ensemble.as_ref().map(|e| (i, m, e)))
         .collect();
-    let title = "ensemble mean ± 1 sd".to_string();
+    let title = input.settings.title_of("ensemble", "ensemble mean ± 1 sd");
     if ensembles.is_empty() {
         root.draw(&Text::new(
             "no sgd or sme method in this scenario",
@@ -226,7 +230,7 @@ pub fn plot<DB: DrawingBackend>(input: &FigureInput, root: &DrawingArea<DB, Shif
         &ensembles,
         None,
         "loss L(θ)",
-        input.settings.title.then_some(title.as_str()),
+        title.as_deref(),
         PanelLayout::FULL,
         input.settings,
     )?;

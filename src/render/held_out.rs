@@ -74,7 +74,7 @@ fn plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, "training and test loss", settings)?;
+    let area = super::style::titled(root, "held_out", "training and test loss", settings)?;
     let input = FigureInput {
         title: &report.experiment.name,
         objective: report.experiment.objective.as_ref(),
@@ -83,7 +83,7 @@ fn plot<DB: DrawingBackend>(
         step_size: report.experiment.grid.step_size,
         settings,
     };
-    let x_desc = time_label(&input);
+    let x_desc = settings.overrides("held_out").x_label(&time_label(&input));
     let x = time_range(report.held_out.iter().flat_map(|s| s.times.iter().copied()));
     let classification = report.held_out.iter().any(HeldOutSeries::classification);
     if classification {

@@ -120,11 +120,10 @@ fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Resul
         let axes = ("θ₀".to_string(), "θ₁".to_string());
         (plane, "phase portrait".to_string(), axes)
     };
-    let title = if input.settings.title {
-        title
-    } else {
-        String::new()
-    };
+    // An empty title is none.
+    let title = input.settings.title_of(kind.name(), &title).unwrap_or_default();
+    let own = input.settings.overrides(kind.name());
+    let axes = (own.x_label(&axes.0), own.y_label(&axes.1));
     let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
     let sampled = plane.sample();
     Ok(PhasePortrait::new(

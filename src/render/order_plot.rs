@@ -47,7 +47,7 @@ pub fn plot_order_with<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, "order of the gap", settings)?;
+    let area = super::style::titled(root, "order", "order of the gap", settings)?;
     let pts = points(study);
     let all = || pts.iter().flatten();
     let (mut x0, mut x1, mut y0, mut y1) =

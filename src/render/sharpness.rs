@@ -79,7 +79,8 @@ fn plot<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(fail)?;
-    let area = super::style::titled(root, "sharpness", settings)?;
+    let area = super::style::titled(root, "sharpness", "sharpness", settings)?;
+    let own = settings.overrides("sharpness");
     let eta = report.experiment.grid.step_size;
     let time_axis = if report.experiment.grid.schedule.is_some() {
         "t = η₀ + η₁ + … + ηₖ₋₁"
@@ -220,8 +221,8 @@ fn plot<DB: DrawingBackend>(
             &area,
             (t0, t1),
             &y.stretched(spot),
-            time_axis,
-            PRECONDITIONED_AXIS,
+            &own.x_label(time_axis),
+            &own.y_label(PRECONDITIONED_AXIS),
         )?;
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
         finish(&mut chart, &curves, (t0, t1), (lo, hi))?;
@@ -252,12 +253,12 @@ fn plot<DB: DrawingBackend>(
             .configure_mesh()
             .x_labels(8)
             .y_labels(8)
-            .x_desc(time_axis)
-            .y_desc(if any_preconditioned {
+            .x_desc(own.x_label(time_axis))
+            .y_desc(own.y_label(if any_preconditioned {
                 PRECONDITIONED_AXIS
             } else {
                 "λ₁ (top Hessian eigenvalue)"
-            })
+            }))
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))

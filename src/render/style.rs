@@ -131,17 +131,18 @@ pub fn page(settings: &FigureSettings) -> Page {
     }
 }
 
-/// `root` under a title in the shared style, or `root` itself (with the same top gap a title's area
-/// leaves free of data) when `settings` draw no titles.
+/// `root` under figure `kind`'s title in the shared style ([`FigureSettings::title_of`]: its own
+/// `title`, else `default`), or `root` itself (with the same top gap a title's area leaves free of data)
+/// when it draws none.
 pub fn titled<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
+    kind: &str,
+    default: &str,
     settings: &FigureSettings,
 ) -> Result<DrawingArea<DB, Shift>, String> {
-    if settings.title {
-        root.titled(title, text(TITLE_SIZE)).map_err(|e| e.to_string())
-    } else {
-        Ok(root.margin(6, 0, 0, 0))
+    match settings.title_of(kind, default) {
+        Some(title) => root.titled(&title, text(TITLE_SIZE)).map_err(|e| e.to_string()),
+        None => Ok(root.margin(6, 0, 0, 0)),
     }
 }
 

@@ -3,8 +3,152 @@
 
 use super::ctx::Ctx;
 use crate::error::Result;
-use crate::outspec::{FigureSettings, FigureStyle, LegendPlacement, DPI_RANGE, MAX_SIDE, MIN_SIDE};
+use crate::outspec::{
+    FigureKind, FigureOverrides, FigureSettings, FigureStyle, LegendPlacement, DPI_RANGE, MAX_SIDE, MIN_SIDE,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::Spanned;
+
+/// One `[output.figure.<kind>]` table, as read from the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFigureTable {
+    /// `title`: a string, or `false` for none.
+    title: Option<Spanned<toml::Value>>,
+    /// `x_label`: the x axis's description.
+    x_label: Option<Spanned<String>>,
+    /// `y_label`: the y axis's description.
+    y_label: Option<Spanned<String>>,
+    /// `x_range`: `[lo, hi]`.
+    x_range: Option<Spanned<Vec<f64>>>,
+    /// `y_range`: `[lo, hi]`.
+    y_range: Option<Spanned<Vec<f64>>>,
+    /// `x_log`: read so that it is refused with a reason (no figure's x axis is logarithmic yet).
+    x_log: Option<Spanned<bool>>,
+    /// `y_log`: a log or linear y axis.
+    y_log: Option<Spanned<bool>>,
+}
+
+/// The longest title or axis label, in characters.
+pub const MAX_TEXT_CHARS: usize = 80;
+
+/// Checks every `[output.figure.<kind>]` table: a known run figure kind, and only the keys that kind honours
+/// ([`FigureKind::settings_keys`]), each well formed.
+pub fn per_figure(
+    cx: &Ctx,
+    tables: &Spanned<BTreeMap<String, Spanned<RawFigureTable>>>,
+) -> Result<BTreeMap<String, FigureOverrides>> {
+    let mut out = BTreeMap::new();
+    for (name, table) in tables.get_ref() {
+        let kind = FigureKind::from_name(name).ok_or_else(|| {
+            cx.err(
+                table.span(),
+                format!("output.figure.{name}"),
+                format!(
+                    "unknown figure `{name}`; allowed: {}",
+                    FigureKind::NAMES.join(", ")
+                ),
+            )
+        })?;
+        let raw = table.get_ref();
+        let honoured = kind.settings_keys();
+        let given = [
+            ("title", raw.title.as_ref().map(|v| v.span())),
+            ("x_label", raw.x_label.as_ref().map(|v| v.span())),
+            ("y_label", raw.y_label.as_ref().map(|v| v.span())),
+            ("x_range", raw.x_range.as_ref().map(|v| v.span())),
+            ("y_range", raw.y_range.as_ref().map(|v| v.span())),
+            ("x_log", raw.x_log.as_ref().map(|v| v.span())),
+            ("y_log", raw.y_log.as_ref().map(|v| v.span())),
+        ];
+        for (key, span) in given {
+            let Some(span) = span else { continue };
+            if !honoured.contains(&key) {
+                return Err(cx.err(
+                    span,
+                    format!("output.figure.{name}.{key}"),
+                    format!(
+                        "is not a setting the `{name}` figure can honour; it takes: {}",
+                        honoured.join(", ")
+                    ),
+                ));
+            }
+        }
+        let text = |v: &Spanned<String>, key: &str| -> Result<String> {
+            let t = v.get_ref();
+            let err = |m: String| cx.err(v.span(), format!("output.figure.{name}.{key}"), m);
+            if t.chars().any(char::is_control) {
+                return Err(err(
+                    "holds a control character (a line break or tab); it is one line of text".into(),
+                ));
+            }
+            let n = t.chars().count();
+            if n > MAX_TEXT_CHARS {
+                return Err(err(format!(
+                    "has {n} characters; at most {MAX_TEXT_CHARS} fit a figure"
+                )));
+            }
+            Ok(t.clone())
+        };
+        let range = |v: &Spanned<Vec<f64>>, key: &str| -> Result<(f64, f64)> {
+            let err = |m: String| cx.err(v.span(), format!("output.figure.{name}.{key}"), m);
+            match v.get_ref().as_slice() {
+                &[lo, hi] if lo.is_finite() && hi.is_finite() && lo < hi => Ok((lo, hi)),
+                &[lo, hi] => Err(err(format!(
+                    "must be [lo, hi] with finite lo < hi, found [{lo}, {hi}]"
+                ))),
+                other => Err(err(format!(
+                    "must be two numbers [lo, hi], found {} numbers",
+                    other.len()
+                ))),
+            }
+        };
+        let title = match &raw.title {
+            None => None,
+            Some(v) => match v.get_ref() {
+                toml::Value::Boolean(false) => Some(None),
+                toml::Value::String(s) => {
+                    let owned = Spanned::new(v.span(), s.clone());
+                    Some(Some(text(&owned, "title")?))
+                }
+                other => {
+                    return Err(cx.err(
+                        v.span(),
+                        format!("output.figure.{name}.title"),
+                        format!(
+                            "must be a string (the title) or false (no title), found {}",
+                            match other {
+                                toml::Value::Boolean(_) => "true".to_string(),
+                                v => v.type_str().to_string(),
+                            }
+                        ),
+                    ))
+                }
+            },
+        };
+        let o = FigureOverrides {
+            title,
+            x_label: raw.x_label.as_ref().map(|v| text(v, "x_label")).transpose()?,
+            y_label: raw.y_label.as_ref().map(|v| text(v, "y_label")).transpose()?,
+            x_range: raw.x_range.as_ref().map(|v| range(v, "x_range")).transpose()?,
+            y_range: raw.y_range.as_ref().map(|v| range(v, "y_range")).transpose()?,
+            y_log: raw.y_log.as_ref().map(|v| *v.get_ref()),
+        };
+        // A log axis cannot reach zero or below: say so here, not with an empty figure.
+        if let (Some(true), Some((lo, _)), Some(v)) = (o.y_log, o.y_range, &raw.y_range) {
+            if lo <= 0.0 {
+                return Err(cx.err(
+                    v.span(),
+                    format!("output.figure.{name}.y_range"),
+                    format!("starts at {lo}, but `y_log = true` needs a positive range"),
+                ));
+            }
+        }
+        out.insert(name.clone(), o);
+    }
+    Ok(out)
+}
 
 /// The raw keys, as read from `[output]`.
 pub struct RawFigureKeys<'a> {
@@ -100,6 +244,8 @@ pub fn parse(cx: &Ctx, raw: RawFigureKeys, dim: usize) -> Result<FigureSettings>
         legend,
         // Filled from `[[method]] label` by the loader.
         labels: Default::default(),
+        // Filled from `[output.figure.<kind>]` by `per_figure`.
+        per_figure: Default::default(),
     })
 }
 

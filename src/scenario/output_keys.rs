@@ -29,6 +29,9 @@ pub(super) struct RawOutput {
     pub(super) title: Option<Spanned<bool>>,
     /// `legend`: `auto`, `none`, `outside` or a corner.
     pub(super) legend: Option<Spanned<String>>,
+    /// `[output.figure.<kind>]`: each figure kind's own title, labels, ranges and scales.
+    pub(super) figure:
+        Option<Spanned<std::collections::BTreeMap<String, Spanned<super::figure_keys::RawFigureTable>>>>,
 }
 
 /// Checks `[output]` against the objective's dimension `dim` (and whether `[diagnostics]` samples the sharpness).
@@ -125,5 +128,9 @@ pub(super) fn build(
         },
         dim,
     )?;
+    let mut figure = figure;
+    if let Some(tables) = &raw.figure {
+        figure.per_figure = super::figure_keys::per_figure(cx, tables)?;
+    }
     Ok((figures, formats, figure))
 }

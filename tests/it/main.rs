@@ -18,6 +18,7 @@ mod diagnostics;
 mod docs_consistency;
 mod eos_scenario;
 mod experiment;
+mod figure_settings;
 mod figures;
 mod fixed_state;
 mod flow_lanes;

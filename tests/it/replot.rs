@@ -127,6 +127,45 @@ fn both(names: &[&str]) -> Vec<String> {
 }
 
 #[test]
+fn plot_redraws_per_figure_settings_byte_for_byte() {
+    // The Rosenbrock run with `[output.figure.<kind>]` tables: the redraw reads them from the saved
+    // scenario and draws the same titles, labels, clipped ranges and scales.
+    let dir = temp_dir("per_figure");
+    let scenario = dir.join("rosenbrock.toml");
+    let settings = r#"
+[output.figure.loss]
+title = "(a) loss"
+x_range = [1.0, 6.0]
+y_range = [1e-3, 1.0]
+
+[output.figure.distance]
+title = false
+y_log = false
+y_label = "gap to the flow"
+
+[output.figure.sharpness]
+x_label = "time"
+
+[output.figure.phase_portrait]
+y_label = "second weight"
+"#;
+    std::fs::write(&scenario, format!("{ROSENBROCK}{settings}")).unwrap();
+    let expected = both(&[
+        "conserved",
+        "distance",
+        "loss",
+        "phase_portrait",
+        "projected_portrait",
+        "sharpness",
+    ]);
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let out = run_delete_replot(&scenario, &dir, &expected);
+    let loss = std::fs::read_to_string(out.join("figures/loss.svg")).unwrap();
+    assert!(loss.contains("(a) loss"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn plot_redraws_the_sharpness_figure_byte_for_byte() {
     let dir = temp_dir("rosenbrock");
     let scenario = dir.join("rosenbrock.toml");
