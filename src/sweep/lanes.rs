@@ -1,48 +1,82 @@
-//! Sweeps over initial points run their GD methods many rows at once, through the lane-wise loop
-//! ([`gd_record_lanes`]), instead of one start per row.
+//! Sweeps over initial points run their GD methods and their dopri5 gradient flows many rows at once,
+//! through the lane-wise loops ([`gd_record_lanes`], [`gradient_flow_lanes`]), instead of one start per
+//! row.
 //!
-//! Why only these sweeps: the lane loop advances many starts on one objective, one time grid and one
-//! update, so the rows of a batch may differ only in θ₀ (and in the divergence bound, which follows from
-//! L(θ₀) and is per lane). A sweep whose every axis is an `init.point[i]` key guarantees that for all
-//! its rows. The objective must be one with vectorised lane methods and a fixed small dimension
-//! ([`Objective::lane_objective`]); any other sweep keeps running each row alone. The trajectories equal
-//! [`crate::discrete::gradient_descent`]'s bit for bit, so rows do not change (tests/it/sweep_lanes.rs).
+//! Why only these sweeps: the lane loops advance many starts on one objective, one time grid and one
+//! update (or one set of solver settings), so the rows of a batch may differ only in θ₀ (and in the
+//! divergence bound, which follows from L(θ₀) and is per lane). A sweep whose every axis is an
+//! `init.point[i]` key guarantees that for all its rows. The objective must be one with vectorised lane
+//! methods and a fixed small dimension ([`Objective::lane_objective`]); any other sweep keeps running each
+//! row alone. A flow takes the lanes when it is `gradient_flow` with dopri5 on at most
+//! [`crate::continuous::MAX_LANE_STATE`] coordinates ([`lanes_cover`]); other continuous models, and
+//! gradient flows with another solver, run per row. The trajectories equal
+//! [`crate::discrete::gradient_descent`]'s and [`crate::continuous::solve`]'s bit for bit, so rows do not
+//! change (tests/it/sweep_lanes.rs).
 
+use crate::continuous::{gradient_flow_lanes, lanes_cover, SolverSettings};
 use crate::discrete::gd_record_lanes;
-use crate::method::MethodKind;
+use crate::method::{MethodConfig, MethodKind};
 use crate::objective::{LaneObjective, Objective};
 use crate::scenario::sweep::Axis;
 use crate::scenario::Scenario;
-use crate::trajectory::Trajectory;
+use crate::trajectory::{TimeGrid, Trajectory};
 use rayon::prelude::*;
 
 /// Groups of four lanes per loop body (16 starts): the default of the lane bench (benches/workloads.rs).
 const GROUPS: usize = 4;
 
+/// Flow lanes per loop body: the width benches/workloads.rs measures best for W3's flow.
+const FLOW_LANES: usize = 8;
+
 /// Starts per rayon task: a few loop bodies each, so that a chunk of rows spreads over the threads.
 const STARTS_PER_TASK: usize = 64;
 
-/// True when the rows of a sweep of `base` over `axes` can take their GD trajectories from the lanes: the
-/// axes move only the initial point, the objective has a lane form, and some method is plain GD.
-pub(super) fn eligible(base: &Scenario, axes: &[Axis]) -> bool {
-    axes.iter().all(|a| a.key.starts_with("init.point["))
-        && base.experiment.objective.lane_objective().is_some()
-        && base.experiment.methods.iter().any(|m| m.kind == MethodKind::Gd)
+/// How a method of an eligible sweep takes its trajectories from the lanes, if it does.
+fn lane_method(m: &MethodConfig, dim: usize) -> Option<LaneMethod> {
+    match &m.kind {
+        MethodKind::Gd => Some(LaneMethod::Gd),
+        MethodKind::GradientFlow(s) if lanes_cover(s, dim) => Some(LaneMethod::Flow(*s)),
+        _ => None,
+    }
 }
 
-/// The GD trajectory of each of `rows` (scenarios of one eligible sweep), in order, computed in parallel
-/// on the current rayon pool; `None` when the first row's objective has no lane form or the rows do not
-/// share its time grid and dimension (the caller then runs each row alone).
-pub(super) fn gd_trajectories(rows: &[&Scenario]) -> Option<Vec<Trajectory>> {
+/// A method the lanes run: plain GD, or the gradient flow with these (dopri5) settings.
+#[derive(Debug, Clone, Copy)]
+enum LaneMethod {
+    Gd,
+    Flow(SolverSettings),
+}
+
+/// True when the rows of a sweep of `base` over `axes` can take some trajectories from the lanes: the
+/// axes move only the initial point, the objective has a lane form, and some method is plain GD or a
+/// dopri5 gradient flow.
+pub(super) fn eligible(base: &Scenario, axes: &[Axis]) -> bool {
+    let e = &base.experiment;
+    axes.iter().all(|a| a.key.starts_with("init.point["))
+        && e.objective.lane_objective().is_some()
+        && e.methods
+            .iter()
+            .any(|m| lane_method(m, e.objective.dim()).is_some())
+}
+
+/// For each method of the sweep (by its index in `[[method]]`), the trajectories of `rows` (scenarios of
+/// one eligible sweep) in order, computed in parallel on the current rayon pool, or `None` for a method
+/// the lanes do not run. `None` altogether when the first row's objective has no lane form or the rows
+/// do not share its time grid and dimension (the caller then runs each row alone).
+pub(super) fn trajectories(rows: &[&Scenario]) -> Option<Vec<Option<Vec<Trajectory>>>> {
     let first = rows.first()?;
     match first.experiment.objective.lane_objective()? {
         LaneObjective::Himmelblau(h) => batch::<_, 2>(h, rows),
     }
 }
 
-/// [`gd_trajectories`] on the concrete objective `objective` of dimension `D`.
-fn batch<O: Objective, const D: usize>(objective: &O, rows: &[&Scenario]) -> Option<Vec<Trajectory>> {
-    let grid = rows[0].experiment.grid.clone();
+/// [`trajectories`] on the concrete objective `objective` of dimension `D`.
+fn batch<O: Objective, const D: usize>(
+    objective: &O,
+    rows: &[&Scenario],
+) -> Option<Vec<Option<Vec<Trajectory>>>> {
+    let base = &rows[0].experiment;
+    let grid = base.grid.clone();
     let same = rows.iter().all(|s| {
         s.experiment.grid == grid && s.experiment.init.len() == D && s.experiment.objective.dim() == D
     });
@@ -61,13 +95,63 @@ fn batch<O: Objective, const D: usize>(objective: &O, rows: &[&Scenario]) -> Opt
         })
         .collect();
     let bounds: Vec<f64> = rows.iter().map(|s| s.experiment.divergence_bound).collect();
-    // The grid GD runs on in `experiment::run_method`: the run's, on GD's own time map.
-    let grid = grid.with_time_map(MethodKind::Gd.time_map());
-    Some(
-        starts
-            .par_chunks(STARTS_PER_TASK)
-            .zip(bounds.par_chunks(STARTS_PER_TASK))
-            .flat_map_iter(|(s, b)| gd_record_lanes::<O, D, GROUPS>(objective, s, b, &grid))
-            .collect(),
-    )
+    // GD's trajectories do not depend on anything a GD method sets: computed once for all of them.
+    let mut gd: Option<Vec<Trajectory>> = None;
+    let mut out = Vec::with_capacity(base.methods.len());
+    for m in &base.methods {
+        // The grid each method runs on in `method::run_method`: the run's, on the method's time map.
+        let on = grid.with_time_map(m.kind.time_map());
+        out.push(match lane_method(m, D) {
+            None => None,
+            Some(LaneMethod::Gd) => Some(
+                gd.get_or_insert_with(|| {
+                    starts
+                        .par_chunks(STARTS_PER_TASK)
+                        .zip(bounds.par_chunks(STARTS_PER_TASK))
+                        .flat_map_iter(|(s, b)| gd_record_lanes::<O, D, GROUPS>(objective, s, b, &on))
+                        .collect()
+                })
+                .clone(),
+            ),
+            Some(LaneMethod::Flow(settings)) => Some(
+                starts
+                    .par_chunks(STARTS_PER_TASK)
+                    .zip(bounds.par_chunks(STARTS_PER_TASK))
+                    .flat_map_iter(|(s, b)| flows(objective, s, b, &on, &settings))
+                    .collect(),
+            ),
+        });
+    }
+    Some(out)
+}
+
+/// The gradient flow's trajectory from each of `starts`, as [`crate::continuous::solve`] records it: the
+/// recorded points as the lanes hand them over (in order within a start), then the start's termination
+/// and counts. The counts may exceed `solve`'s for a start that diverged at a recorded point (the lanes
+/// stop there; `solve` integrates on): no row shows them.
+fn flows<O: Objective, const D: usize>(
+    objective: &O,
+    starts: &[[f64; D]],
+    bounds: &[f64],
+    grid: &TimeGrid,
+    settings: &SolverSettings,
+) -> Vec<Trajectory> {
+    let capacity = grid.intervals() as usize + 1;
+    let names = objective.conserved_names();
+    let mut conserved = vec![0.0; names.len()];
+    let mut trajs: Vec<Trajectory> = starts
+        .iter()
+        .map(|_| Trajectory::with_conserved(D, capacity, names.clone()))
+        .collect();
+    let ends = gradient_flow_lanes::<O, D, FLOW_LANES>(objective, starts, bounds, grid, settings, |s| {
+        let k = grid.step_of(s.j);
+        objective.conserved(s.theta, &mut conserved);
+        trajs[s.start].push(k, grid.time_of_step(k), s.theta, s.loss, s.grad_norm, &conserved);
+    });
+    for (traj, end) in trajs.iter_mut().zip(ends) {
+        debug_assert_eq!(traj.len() as u64, end.recorded);
+        traj.termination = end.termination;
+        traj.stats = end.stats;
+    }
+    trajs
 }

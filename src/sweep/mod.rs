@@ -23,13 +23,12 @@ use crate::formats::sweep_summary::{
     SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary,
 };
 use crate::formats::table::Writer;
-use crate::method::MethodKind;
 use crate::objective::norm;
 use crate::outdir::Claim;
 use crate::render;
 use crate::scenario::sweep::{self as spec, Axis, Points, SweepFigure, SweepSpec};
 use crate::scenario::{self, Scenario};
-use crate::trajectory::Termination;
+use crate::trajectory::{Termination, Trajectory};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,7 +118,7 @@ pub struct Plan {
     /// Comparison column prefixes `<a>_vs_<b>`.
     pub comparisons: Vec<String>,
     dim: usize,
-    /// True when the rows' GD methods run many rows at once through the lane-wise loop (see `lanes`).
+    /// True when the rows' GD methods and dopri5 flows run many rows at once through the lanes (see `lanes`).
     lanes: bool,
 }
 
@@ -200,8 +199,9 @@ impl Plan {
         Ok(plan)
     }
 
-    /// True when the rows' GD methods run many rows at once through the lane-wise loop: every axis is an
-    /// `init.point[i]` key and the objective has a lane form ([`crate::objective::LaneObjective`]).
+    /// True when the rows' GD methods (and dopri5 gradient flows) run many rows at once through the
+    /// lane-wise loops: every axis is an `init.point[i]` key and the objective has a lane form
+    /// ([`crate::objective::LaneObjective`]).
     pub fn uses_lanes(&self) -> bool {
         self.lanes
     }
@@ -322,8 +322,9 @@ impl Plan {
             .collect()
     }
 
-    /// [`Plan::rows`] for a sweep over initial points: every row's scenario first, then the GD runs of all
-    /// of them at once through the lanes, then each row's other methods and its formatting. The rows equal
+    /// [`Plan::rows`] for a sweep over initial points: every row's scenario first, then the GD runs and the
+    /// dopri5 gradient flows of all of them at once through the lanes, then each row's other methods and
+    /// its formatting. The rows equal
     /// those of [`Plan::row`] byte for byte.
     fn rows_with_lanes(
         &self,
@@ -344,21 +345,27 @@ impl Plan {
             })
             .collect();
         let ready: Vec<&Scenario> = prepared.iter().flatten().flatten().map(|(_, s)| s).collect();
-        let mut gd = lanes::gd_trajectories(&ready).map(Vec::into_iter);
-        // Hand each prepared row its GD trajectory (rows are in the order `ready` took them).
+        // Per method, an iterator over the ready rows' trajectories (for the methods the lanes run).
+        let mut given: Vec<Option<std::vec::IntoIter<Trajectory>>> = lanes::trajectories(&ready)
+            .map(|per| per.into_iter().map(|t| t.map(Vec::into_iter)).collect())
+            .unwrap_or_default();
+        // Hand each prepared row its trajectories (rows are in the order `ready` took them).
         let jobs: Vec<_> = indices
             .iter()
             .zip(prepared)
             .map(|(&i, p)| {
-                let traj = match (&p, &mut gd) {
-                    (Some(Ok(_)), Some(it)) => it.next(),
-                    _ => None,
+                let trajs: Vec<Option<Trajectory>> = match &p {
+                    Some(Ok(_)) => given
+                        .iter_mut()
+                        .map(|it| it.as_mut().and_then(Iterator::next))
+                        .collect(),
+                    _ => Vec::new(),
                 };
-                (i, p, traj)
+                (i, p, trajs)
             })
             .collect();
         jobs.into_par_iter()
-            .map(|(i, prepared, traj)| {
+            .map(|(i, prepared, mut trajs)| {
                 let (values, scenario) = match prepared? {
                     Ok(p) => p,
                     Err(e) => return Some(Err(e)),
@@ -366,9 +373,8 @@ impl Plan {
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let given = |_: usize, m: &crate::method::MethodConfig| {
-                    traj.as_ref().filter(|_| m.kind == MethodKind::Gd).cloned()
-                };
+                let given =
+                    |m: usize, _: &crate::method::MethodConfig| trajs.get_mut(m).and_then(Option::take);
                 let report = scenario.experiment.run_with(given);
                 bar.inc(1);
                 Some(Ok(self.run_out(i, &values, &report)))

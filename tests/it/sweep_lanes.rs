@@ -93,3 +93,82 @@ fn an_init_grid_sweep_gives_the_rows_of_single_runs() {
         "{diverged} of the starts diverged: both kinds covered"
     );
 }
+
+/// The same box with the flow on dopri5, which the sweep runs through the flow lanes
+/// (`gradient_flow_lanes`), with a step budget too small for some starts (a named solver failure, lanes
+/// refilled mid-batch) and GD diverging at others; each row must equal the point run alone through
+/// `solve`. (A flow's loss only decreases, and the loader refuses a bound below L(θ₀), so no flow
+/// diverges here; tests/it/flow_lanes.rs covers that ending.)
+const FLOW_SCENARIO: &str = r#"
+name = "sweep_flow_lanes"
+description = "Himmelblau basins, GD and a dopri5 flow"
+
+[objective]
+kind = "himmelblau"
+
+[init]
+point = [1.0, 1.0]
+
+[run]
+step_size = 0.025
+steps = 294
+record_every = 7
+divergence_bound = 1e5
+
+[[method]]
+id = "gd"
+kind = "gd"
+
+[[method]]
+id = "flow"
+kind = "gradient_flow"
+solver = "dopri5"
+rtol = 1e-8
+atol = 1e-10
+max_steps = 300
+
+[[compare]]
+a = "gd"
+b = "flow"
+tolerance = 1e-2
+
+[sweep]
+init_grid = { x = "-5.5:5.5:19", y = "-5.5:5.5:17" }
+"#;
+
+#[test]
+fn an_init_grid_sweep_with_a_dopri5_flow_gives_the_rows_of_single_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sweep_flow_lanes.toml");
+    std::fs::write(&path, FLOW_SCENARIO).unwrap();
+    let plan = Plan::new(&path, &[]).unwrap();
+    assert!(plan.uses_lanes());
+    let out = dir.path().join("out");
+    let options = Options {
+        jobs: 2,
+        shard: Shard::WHOLE,
+        progress: false,
+    };
+    run_sweep(&plan, &out, options, &AtomicBool::new(false)).unwrap();
+    let table = std::fs::read_to_string(out.join(TABLE)).unwrap();
+    let header = table.lines().next().unwrap();
+    let status = header.split(',').position(|c| c == "flow.termination").unwrap();
+    let mut endings = std::collections::BTreeMap::<String, usize>::new();
+    for (i, line) in table.lines().skip(1).enumerate() {
+        let alone = plan.row(i as u64).unwrap().join(",");
+        assert_eq!(
+            line, alone,
+            "row {i}: the sweep's row against the point run alone"
+        );
+        *endings
+            .entry(line.split(',').nth(status).unwrap().to_string())
+            .or_default() += 1;
+    }
+    // Both ways a flow lane ends here, each at more than a few starts.
+    for name in ["completed", "solver_failed"] {
+        assert!(
+            endings.get(name).copied().unwrap_or(0) > 5,
+            "flow endings {endings:?}"
+        );
+    }
+}
