@@ -24,6 +24,7 @@ mod quadratic;
 mod rastrigin;
 mod rosenbrock;
 mod scratch;
+pub mod spectrum;
 mod weight_decay;
 
 pub use beale::Beale;

@@ -7,7 +7,7 @@ use super::objectives::{self, Built};
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
-use crate::continuous::{AdaptiveFlow, CentralSettings, EXACT_MAX_DIM, MAX_CRITICAL};
+use crate::continuous::{AdaptiveFlow, CentralSettings, MAX_CRITICAL};
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, AdaptiveMethod, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
@@ -591,21 +591,10 @@ pub const MAX_STEPS: i64 = crate::experiment::MAX_STEPS as i64;
 
 /// The solver keys shared by every continuous model.
 /// The central flow's keys: `max_critical` in 1..=MAX_CRITICAL,
-/// `candidate_fraction` in (0, 1], `relaxation` > 0; and an objective small enough for exact eigenvectors.
+/// `candidate_fraction` in (0, 1], `relaxation` > 0.
 fn central_settings(cx: &Ctx, m: &RawMethod, i: usize, objective: &dyn Objective) -> Result<CentralSettings> {
     let key = |k: &str| format!("method[{i}].{k}");
     let mut s = CentralSettings::default();
-    if objective.dim() > EXACT_MAX_DIM {
-        return Err(cx.err(
-            m.kind.span(),
-            key("kind"),
-            format!(
-                "central_flow needs the Hessian's top eigenvectors exactly, which flowgap computes for at most \
-                 {EXACT_MAX_DIM} parameters; this objective has {}",
-                objective.dim()
-            ),
-        ));
-    }
     if let Some(k) = &m.max_critical {
         let v = *k.get_ref();
         if !(1..=MAX_CRITICAL as i64).contains(&v) || v as usize > objective.dim() {

@@ -1,36 +1,62 @@
-//! The top eigenpairs of ∇²L(θ) for the central flow's vector field, from Hessian-vector products: the
-//! Hessian assembled column by column (d products) and decomposed exactly. (A copy of the diagnostics'
-//! dense path, which sits in a layer above the continuous models.)
+//! The top eigenpairs of ∇²L(w) for the central flow's vector field, through the shared eigensolver
+//! ([`crate::objective::spectrum`]): the Hessian assembled from d products and decomposed exactly up to
+//! [`EXACT_MAX_DIM`] parameters, Lanczos with full reorthogonalisation above, warm-started from the
+//! previous evaluation's eigenvectors (the field is evaluated along a continuous path, so the critical
+//! subspace moves little between calls and Lanczos converges in few products).
 
+use crate::objective::spectrum::{Eigensolver, SharpnessSettings};
 use crate::objective::Objective;
-use nalgebra::{DMatrix, SymmetricEigen};
 
-/// The largest dimension whose Hessian the central flow assembles and decomposes exactly.
+/// Up to this dimension the central flow assembles and decomposes the Hessian exactly; above it, Lanczos.
 pub const EXACT_MAX_DIM: usize = 64;
 
-/// Workspace for the top eigenpairs at one point.
+/// The most Lanczos iterations (Hessian-vector products) per evaluation of the field.
+pub const LANCZOS_ITERATIONS: usize = 80;
+
+/// Lanczos stops once every wanted Ritz pair's residual ‖Hy − θy‖ is below this times the largest Ritz
+/// value: the eigenvector's error is then about this over the relative gap to the next eigenvalue, and the
+/// eigenvalue's about its square, well inside the adaptive solver's tolerances.
+pub const LANCZOS_TOLERANCE: f64 = 1e-10;
+
+/// Workspace for the top eigenpairs along a path.
 pub struct TopEigen {
     dim: usize,
-    dense: DMatrix<f64>,
-    unit: Vec<f64>,
-    column: Vec<f64>,
+    solver: Eigensolver,
+    unconverged: u64,
 }
 
 impl TopEigen {
-    /// A workspace for dimension `dim` (at most [`EXACT_MAX_DIM`]).
-    pub fn new(dim: usize) -> Self {
+    /// A workspace for the `top` largest eigenpairs in dimension `dim`, exact up to `exact_max_dim`.
+    pub fn new(dim: usize, top: usize, exact_max_dim: usize) -> Self {
+        let settings = SharpnessSettings {
+            top_k: top,
+            every: 1,
+            exact_max_dim,
+            lanczos_iterations: LANCZOS_ITERATIONS,
+            lanczos_tolerance: LANCZOS_TOLERANCE,
+            lambda_min: false,
+        };
         TopEigen {
             dim,
-            dense: DMatrix::zeros(dim, dim),
-            unit: vec![0.0; dim],
-            column: vec![0.0; dim],
+            solver: Eigensolver::new(dim, settings),
+            unconverged: 0,
         }
     }
 
-    /// Writes the `m` largest eigenvalues of ∇²L(θ), in decreasing order, into `values` and their unit
-    /// eigenvectors into `vectors` (row-major, vector i at `vectors[i*d..(i+1)*d]`); returns the
-    /// Hessian-vector products spent (d). nalgebra's decomposition allocates its result: one d×d matrix
-    /// per call, small beside the d products that assemble it.
+    /// True when the Hessian is decomposed exactly (d ≤ the exact limit).
+    pub fn is_exact(&self) -> bool {
+        self.solver.is_exact()
+    }
+
+    /// Evaluations where Lanczos stopped at its cap before meeting its tolerance.
+    pub fn unconverged(&self) -> u64 {
+        self.unconverged
+    }
+
+    /// Writes the largest eigenvalues of ∇²L(θ), in decreasing order, into `values` (as many as it holds)
+    /// and their unit eigenvectors into `vectors` (row-major, vector i at `vectors[i*d..(i+1)*d]`);
+    /// returns the Hessian-vector products spent. A slot Lanczos found no Ritz value for is −∞ (never
+    /// critical).
     pub fn top(
         &mut self,
         objective: &dyn Objective,
@@ -39,35 +65,14 @@ impl TopEigen {
         vectors: &mut [f64],
     ) -> u64 {
         let d = self.dim;
-        for j in 0..d {
-            self.unit.iter_mut().for_each(|u| *u = 0.0);
-            self.unit[j] = 1.0;
-            objective.hvp(theta, &self.unit, &mut self.column);
-            for i in 0..d {
-                self.dense[(i, j)] = self.column[i];
-            }
+        let spectrum = self.solver.spectrum(objective, theta);
+        if !spectrum.converged {
+            self.unconverged += 1;
         }
-        // Exact products are symmetric up to rounding; symmetrise so the solver sees one matrix.
-        for i in 0..d {
-            for j in 0..i {
-                let s = 0.5 * (self.dense[(i, j)] + self.dense[(j, i)]);
-                self.dense[(i, j)] = s;
-                self.dense[(j, i)] = s;
-            }
-        }
-        let eig = SymmetricEigen::new(self.dense.clone());
-        let mut order: [usize; EXACT_MAX_DIM] = [0; EXACT_MAX_DIM];
-        for (i, o) in order.iter_mut().enumerate().take(d) {
-            *o = i;
-        }
-        order[..d].sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
-        for (slot, &i) in order.iter().take(values.len()).enumerate() {
-            values[slot] = eig.eigenvalues[i];
-            let v = &mut vectors[slot * d..(slot + 1) * d];
-            for (r, x) in v.iter_mut().enumerate() {
-                *x = eig.eigenvectors[(r, i)];
-            }
-        }
-        d as u64
+        let n = spectrum.top.len().min(values.len());
+        values[..n].copy_from_slice(&spectrum.top[..n]);
+        values[n..].iter_mut().for_each(|v| *v = f64::NEG_INFINITY);
+        vectors[..n * d].copy_from_slice(&self.solver.top_vectors()[..n * d]);
+        spectrum.hvps
     }
 }

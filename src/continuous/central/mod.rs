@@ -26,7 +26,7 @@ pub use check::{
     CentralSummary,
 };
 pub use cone::{solve_sdcp, ConeFailure};
-pub use eigen::{TopEigen, EXACT_MAX_DIM};
+pub use eigen::{TopEigen, EXACT_MAX_DIM, LANCZOS_ITERATIONS, LANCZOS_TOLERANCE};
 
 use super::{solve_watched, SolverSettings, VectorField};
 use crate::objective::{norm, Objective};
@@ -105,10 +105,10 @@ struct Work {
 }
 
 impl Work {
-    fn new(d: usize, kmax: usize) -> Self {
+    fn new(d: usize, kmax: usize, exact_max_dim: usize) -> Self {
         let npairs = kmax * (kmax + 1) / 2;
         Work {
-            eigen: TopEigen::new(d),
+            eigen: TopEigen::new(d, kmax, exact_max_dim),
             grad: vec![0.0; d],
             values: vec![0.0; kmax],
             vectors: vec![0.0; kmax * d],
@@ -140,11 +140,22 @@ pub struct CentralFlow<'a> {
 }
 
 impl<'a> CentralFlow<'a> {
-    /// The central flow of GD with step `eta` on `objective`; `None` when the objective has more than
-    /// [`EXACT_MAX_DIM`] parameters (its eigenvectors would need Lanczos, not yet wired in).
+    /// The central flow of GD with step `eta` on `objective`: eigenpairs exact up to [`EXACT_MAX_DIM`]
+    /// parameters, warm-started Lanczos above. `None` for an objective without parameters.
     pub fn new(objective: &'a dyn Objective, eta: f64, settings: CentralSettings) -> Option<Self> {
+        Self::with_exact_max_dim(objective, eta, settings, EXACT_MAX_DIM)
+    }
+
+    /// As [`CentralFlow::new`] with the dense/Lanczos switch at `exact_max_dim` parameters (0: Lanczos
+    /// always, which is how the tests compare the two paths on one problem).
+    pub fn with_exact_max_dim(
+        objective: &'a dyn Objective,
+        eta: f64,
+        settings: CentralSettings,
+        exact_max_dim: usize,
+    ) -> Option<Self> {
         let d = objective.dim();
-        if d > EXACT_MAX_DIM {
+        if d == 0 {
             return None;
         }
         let kmax = settings.max_critical.clamp(1, MAX_CRITICAL).min(d);
@@ -152,10 +163,20 @@ impl<'a> CentralFlow<'a> {
             objective,
             eta,
             settings,
-            work: RefCell::new(Work::new(d, kmax)),
+            work: RefCell::new(Work::new(d, kmax, exact_max_dim)),
             hvps: Cell::new(0),
             fault: Cell::new(None),
         })
+    }
+
+    /// True when the eigenpairs come from Lanczos rather than the exact decomposition.
+    pub fn uses_lanczos(&self) -> bool {
+        !self.work.borrow().eigen.is_exact()
+    }
+
+    /// Evaluations so far where Lanczos stopped at its iteration cap before meeting its tolerance.
+    pub fn lanczos_unconverged(&self) -> u64 {
+        self.work.borrow().eigen.unconverged()
     }
 
     /// Hessian-vector products spent so far (eigenvectors and third derivatives).
@@ -348,7 +369,7 @@ pub fn central_flow_watched(
         traj.termination = Termination::SolverFailed {
             failure: SolverFailure::ComplementarityInfeasible,
             t: 0.0,
-            advice: format!("central_flow needs at most {EXACT_MAX_DIM} parameters"),
+            advice: "central_flow needs at least one parameter".to_string(),
         };
         return traj;
     };
