@@ -53,6 +53,13 @@ impl YAxis {
         } else {
             (0.0, 1.0)
         };
+        Self::ticked(log, lo, hi)
+    }
+}
+
+impl YAxis {
+    /// The axis over `lo..hi` (log10 units when `log`) with its major and minor ticks.
+    fn ticked(log: bool, lo: f64, hi: f64) -> Self {
         let (major, minor) = if log {
             log_ticks(lo, hi)
         } else {
@@ -66,25 +73,12 @@ impl YAxis {
             minor,
         }
     }
-}
 
-impl YAxis {
     /// An axis over exactly `lo..hi` in data units (a figure's own `y_range`; drawn as log10 of them when
     /// `log`, where both are positive by the scenario check), ticked as [`YAxis::covering`] ticks.
     pub(super) fn fixed(log: bool, (lo, hi): (f64, f64)) -> Self {
         let (lo, hi) = if log { (lo.log10(), hi.log10()) } else { (lo, hi) };
-        let (major, minor) = if log {
-            log_ticks(lo, hi)
-        } else {
-            (linear_ticks(lo, hi, 8), Vec::new())
-        };
-        YAxis {
-            log,
-            lo,
-            hi,
-            major: ensure_ticks(major, lo, hi),
-            minor,
-        }
+        Self::ticked(log, lo, hi)
     }
 
     /// The axis a figure draws: over its own `range` when the scenario sets one, else covering `ys`.
