@@ -114,6 +114,26 @@ pub(super) fn map_value(log: bool, v: f64) -> Option<f64> {
     }
 }
 
+/// Each curve as the pieces inside the frame `x` × `y` when the figure's range is fixed (`clip`), else
+/// as one piece, itself.
+fn frame_pieces(
+    curves: &[Vec<(f64, f64)>],
+    fixed: bool,
+    x: (f64, f64),
+    y: &YAxis,
+) -> Vec<Vec<Vec<(f64, f64)>>> {
+    curves
+        .iter()
+        .map(|c| {
+            if fixed {
+                clip(c, x, (y.lo, y.hi))
+            } else {
+                vec![c.clone()]
+            }
+        })
+        .collect()
+}
+
 /// The parts of polyline `path` inside the box `x` × `y` (each segment cut where it crosses an edge,
 /// Liang–Barsky): plotters does not clip series to the plot area, so a figure with a fixed range clips
 /// what it draws. A path wholly inside comes back as one piece, unchanged.
@@ -361,16 +381,7 @@ pub fn plot_loss<DB: DrawingBackend>(
         .collect();
     // Each curve as the pieces inside a fixed frame (one piece, itself, when the frame is the data's).
     let fixed = own.x_range.is_some() || own.y_range.is_some();
-    let pieces: Vec<Vec<Vec<(f64, f64)>>> = curves
-        .iter()
-        .map(|c| {
-            if fixed {
-                clip(c, x, (y.lo, y.hi))
-            } else {
-                vec![c.clone()]
-            }
-        })
-        .collect();
+    let pieces = frame_pieces(&curves, fixed, x, &y);
     let in_frame = |p: &(f64, f64)| !fixed || (p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.lo && p.1 <= y.hi);
     let x_desc = own.x_label(&time_label(input));
     let order: Vec<usize> = (input.methods.iter().enumerate())
@@ -556,16 +567,7 @@ pub fn plot_distance<DB: DrawingBackend>(
         .collect();
     // Inside a fixed frame the curves are clipped, and lines outside it are not drawn.
     let fixed = own.x_range.is_some() || own.y_range.is_some();
-    let pieces: Vec<Vec<Vec<(f64, f64)>>> = curves
-        .iter()
-        .map(|c| {
-            if fixed {
-                clip(c, x, (y.lo, y.hi))
-            } else {
-                vec![c.clone()]
-            }
-        })
-        .collect();
+    let pieces = frame_pieces(&curves, fixed, x, &y);
     let departs = |c: &crate::compare::Comparison| {
         c.departure_time
             .filter(|t| t.is_finite() && (!fixed || (x.0..=x.1).contains(t)))
