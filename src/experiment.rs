@@ -8,7 +8,7 @@ use crate::continuous::{central_comparison, central_series, CentralComparison, C
 use crate::diagnostics::{Diagnostics, DiagnosticsConfig};
 use crate::discrete::default_divergence_bound;
 use crate::error::{Error, Result};
-use crate::method::{run_method_watched, MethodConfig, MethodKind, MethodRun, Problem};
+use crate::method::{run_method_extras, MethodConfig, MethodKind, MethodRun, Problem, RunExtras};
 use crate::objective::{HeldOut, HeldOutSeries, Objective};
 use crate::schedule::{Schedule, StepSizes};
 use crate::stochastic::{compare_ensembles, EnsembleComparison};
@@ -170,6 +170,9 @@ pub struct Report {
     pub central_series: Vec<Option<CentralSeries>>,
     /// Per comparison: GD against the central flow over a window (comparisons with `window` only).
     pub central_comparisons: Vec<Option<CentralComparison>>,
+    /// Per method: a Lanczos central flow's evaluations where Lanczos did not converge (else `None`;
+    /// empty for a report read back from files).
+    pub lanczos_unconverged: Vec<Option<u64>>,
 }
 
 impl Report {
@@ -224,6 +227,7 @@ impl Experiment {
     ) -> Report {
         let problem = self.problem();
         let count = self.methods.len();
+        let mut lanczos_unconverged = Vec::with_capacity(count);
         let methods: Vec<MethodRun> = self
             .methods
             .iter()
@@ -231,9 +235,9 @@ impl Experiment {
             .map(|(i, m)| {
                 let t_end = problem.grid.with_time_map(m.kind.time_map()).t_end();
                 let watch = Watch::new(options, &m.id, m.kind.name(), i, count, t_end);
-                let (trajectory, ensemble) = match given(i, m) {
-                    Some(t) => (t, None),
-                    None => run_method_watched(
+                let (trajectory, extras) = match given(i, m) {
+                    Some(t) => (t, RunExtras::default()),
+                    None => run_method_extras(
                         &m.kind,
                         problem.objective,
                         problem.init,
@@ -242,12 +246,13 @@ impl Experiment {
                         &watch,
                     ),
                 };
+                lanczos_unconverged.push(extras.lanczos_unconverged);
                 MethodRun {
                     id: m.id.clone(),
                     kind: m.kind.name().to_string(),
                     discrete: m.kind.is_discrete(),
                     trajectory,
-                    ensemble,
+                    ensemble: extras.ensemble,
                 }
             })
             .collect();
@@ -289,6 +294,7 @@ impl Experiment {
             held_out,
             central_series,
             central_comparisons,
+            lanczos_unconverged,
         }
     }
 }

@@ -149,6 +149,7 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 accepted_steps: t.stats.accepted_steps,
                 rejected_steps: t.stats.rejected_steps,
                 hvps: t.stats.hvps,
+                lanczos_unconverged: report.lanczos_unconverged.get(i).copied().flatten(),
                 ensemble: m.ensemble.as_ref().map(EnsembleSummary::of),
                 diagnostics: diagnostics.and_then(|d| d.methods.get(i)),
                 held_out: report.held_out.get(i).map(|h| HeldOutBlock {

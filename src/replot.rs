@@ -198,6 +198,7 @@ pub fn replot(
         held_out,
         central_series: Vec::new(),
         central_comparisons,
+        lanczos_unconverged: Vec::new(),
     };
     write_figures(dir, |staging| {
         output::draw_figures(&report, &spec, &figures, &formats, staging)

@@ -109,6 +109,10 @@ pub struct MethodSummary<'a> {
     /// Hessian-vector products of the method's dynamics (central_flow; absent when 0).
     #[serde(skip_serializing_if = "is_zero")]
     pub hvps: u64,
+    /// A central_flow with Lanczos eigenpairs: the evaluations of its field where Lanczos stopped at its
+    /// iteration cap before meeting its tolerance (absent for every other method and with exact ones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lanczos_unconverged: Option<u64>,
     /// The ensemble's statistics (sgd, sme), else null.
     pub ensemble: Option<EnsembleSummary>,
     /// The method's diagnostics (only with `[diagnostics]`).

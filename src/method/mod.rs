@@ -6,7 +6,7 @@
 mod run;
 mod scheduled;
 
-pub use run::{run_method, run_method_watched, MethodRun, Problem};
+pub use run::{run_method, run_method_extras, run_method_watched, MethodRun, Problem, RunExtras};
 
 pub use crate::continuous::ContinuousModel;
 pub use crate::discrete::DiscreteMethod;

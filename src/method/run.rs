@@ -3,7 +3,7 @@
 
 use super::{HeavyBallForm, MethodKind};
 use crate::continuous::{
-    central_flow_watched, solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
+    central_flow_counted, solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
     NesterovOde, SgdModifiedFlow, SolverSettings, VectorField,
 };
 use crate::discrete::{
@@ -56,6 +56,17 @@ pub fn run_method(
     run_method_watched(kind, objective, theta0, grid, loss_bound, &Watch::idle()).0
 }
 
+/// What running one method gave besides its path.
+#[derive(Debug, Clone, Default)]
+pub struct RunExtras {
+    /// Ensemble statistics over time (ensembles only).
+    pub ensemble: Option<EnsembleStats>,
+    /// central_flow with Lanczos eigenpairs: the evaluations of its field where Lanczos stopped at its
+    /// iteration cap before meeting its tolerance (`None` for every other method, and with exact
+    /// eigenpairs).
+    pub lanczos_unconverged: Option<u64>,
+}
+
 /// [`run_method`] under `watch` (the method ends with [`crate::Termination::TimeLimit`] once its budget
 /// is spent, and reports its progress), with an ensemble's statistics.
 pub fn run_method_watched(
@@ -66,6 +77,19 @@ pub fn run_method_watched(
     loss_bound: f64,
     watch: &Watch,
 ) -> (Trajectory, Option<EnsembleStats>) {
+    let (trajectory, extras) = run_method_extras(kind, objective, theta0, grid, loss_bound, watch);
+    (trajectory, extras.ensemble)
+}
+
+/// [`run_method_watched`] with everything else the run reports ([`RunExtras`]).
+pub fn run_method_extras(
+    kind: &MethodKind,
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    loss_bound: f64,
+    watch: &Watch,
+) -> (Trajectory, RunExtras) {
     on_pool(|| run_here(kind, objective, theta0, grid, loss_bound, watch))
 }
 
@@ -77,13 +101,13 @@ fn run_here(
     grid: &TimeGrid,
     loss_bound: f64,
     watch: &Watch,
-) -> (Trajectory, Option<EnsembleStats>) {
+) -> (Trajectory, RunExtras) {
     let grid = grid.with_time_map(kind.time_map());
     if grid.schedule.is_some() && kind.supports_schedule() {
         if let Some(traj) =
             super::scheduled::scheduled_flow(kind, objective, theta0, &grid, loss_bound, watch)
         {
-            return (traj, None);
+            return (traj, RunExtras::default());
         }
     }
     let eta = grid.step_size;
@@ -130,14 +154,24 @@ fn run_here(
             )
         }
         MethodKind::CentralFlow { settings, solver } => {
-            central_flow_watched(objective, theta0, &grid, settings, solver, loss_bound, watch)
+            let (traj, unconverged) =
+                central_flow_counted(objective, theta0, &grid, settings, solver, loss_bound, watch);
+            let extras = RunExtras {
+                lanczos_unconverged: unconverged,
+                ..RunExtras::default()
+            };
+            return (traj, extras);
         }
         MethodKind::Continuous { model, solver } => flow(model.0.field(objective, eta).as_ref(), solver),
         MethodKind::Sgd(_) | MethodKind::Sme(_) => {
             let which = kind.ensemble().expect("sgd and sme are ensembles");
             let (mean, stats) = run_ensemble_watched(which, objective, theta0, &grid, loss_bound, watch);
-            return (mean, Some(stats));
+            let extras = RunExtras {
+                ensemble: Some(stats),
+                ..RunExtras::default()
+            };
+            return (mean, extras);
         }
     };
-    (single, None)
+    (single, RunExtras::default())
 }

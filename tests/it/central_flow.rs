@@ -227,6 +227,11 @@ fn central_flow_toy_holds_the_edge_with_sigma_squared_two_alpha() {
         assert_eq!(t.len(), 60_001);
     }
     assert!(central.stats.hvps > 0);
+    let i_central = report.methods.iter().position(|m| m.id == "central").unwrap();
+    assert_eq!(
+        report.lanczos_unconverged[i_central], None,
+        "exact eigenpairs (d = 2)"
+    );
     // S and σ² along the central flow, at every 100th point.
     let cf = CentralFlow::new(&objective, eta, CentralSettings::default()).unwrap();
     let mut critical_from = None;
@@ -267,7 +272,6 @@ fn central_flow_toy_holds_the_edge_with_sigma_squared_two_alpha() {
     eprintln!("GD mean x² {mean_x2:.5}; mean y: gd {gd_y:.4}, central {central_y:.4}, flow {flow_y:.4}");
 
     // The recorded quantities (trajectories/central_central.csv): once critical, S = 2/η and σ² = 2α.
-    let i_central = report.methods.iter().position(|m| m.id == "central").unwrap();
     let series = report.central_series[i_central]
         .as_ref()
         .expect("a central_flow has its series");
@@ -641,6 +645,16 @@ fn central_flow_mlp_holds_the_edge_and_follows_gd_after_its_first_catapult() {
     );
 
     let i_central = report.methods.iter().position(|m| m.id == "central").unwrap();
+    // Lanczos's unconverged evaluations are counted for the Lanczos central flow only (summary.json
+    // `lanczos_unconverged`); each counted one is an evaluation, so there are at most grad_evals.
+    let unconverged = report.lanczos_unconverged[i_central].expect("a Lanczos central flow counts them");
+    assert!(unconverged <= central.stats.grad_evals);
+    let i_gd = report.methods.iter().position(|m| m.id == "gd").unwrap();
+    assert_eq!(report.lanczos_unconverged[i_gd], None);
+    eprintln!(
+        "central flow: {} HVPs, {unconverged} unconverged Lanczos evaluations of {}",
+        central.stats.hvps, central.stats.grad_evals
+    );
     let series = report.central_series[i_central].as_ref().unwrap();
     let from = (0..series.len())
         .find(|&i| series.sigma2[i] > 0.0)

@@ -65,14 +65,13 @@ impl TopEigen {
         vectors: &mut [f64],
     ) -> u64 {
         let d = self.dim;
-        let spectrum = self.solver.spectrum(objective, theta);
-        if !spectrum.converged {
+        // `top_into`, not `spectrum`: no allocation on the Lanczos path (this runs at every evaluation).
+        let (n, work) = self.solver.top_into(objective, theta, values);
+        if !work.converged {
             self.unconverged += 1;
         }
-        let n = spectrum.top.len().min(values.len());
-        values[..n].copy_from_slice(&spectrum.top[..n]);
         values[n..].iter_mut().for_each(|v| *v = f64::NEG_INFINITY);
         vectors[..n * d].copy_from_slice(&self.solver.top_vectors()[..n * d]);
-        spectrum.hvps
+        work.hvps
     }
 }

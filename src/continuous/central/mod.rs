@@ -361,6 +361,20 @@ pub fn central_flow_watched(
     loss_bound: f64,
     watch: &Watch,
 ) -> Trajectory {
+    central_flow_counted(objective, theta0, grid, settings, solver, loss_bound, watch).0
+}
+
+/// [`central_flow_watched`], with the evaluations of the field where Lanczos stopped at its iteration cap
+/// before meeting its tolerance (`None` when the eigenpairs are exact, d ≤ [`EXACT_MAX_DIM`]).
+pub fn central_flow_counted(
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &CentralSettings,
+    solver: &SolverSettings,
+    loss_bound: f64,
+    watch: &Watch,
+) -> (Trajectory, Option<u64>) {
     let Some(field) = CentralFlow::new(objective, grid.step_size, *settings) else {
         let mut traj = Trajectory::with_capacity(objective.dim(), 1);
         let mut grad = vec![0.0; objective.dim()];
@@ -371,7 +385,7 @@ pub fn central_flow_watched(
             t: 0.0,
             advice: "central_flow needs at least one parameter".to_string(),
         };
-        return traj;
+        return (traj, None);
     };
     let mut traj = solve_watched(&field, objective, theta0, grid, solver, loss_bound, watch);
     traj.stats.hvps = field.hvps();
@@ -384,5 +398,6 @@ pub fn central_flow_watched(
             };
         }
     }
-    traj
+    let unconverged = field.uses_lanczos().then(|| field.lanczos_unconverged());
+    (traj, unconverged)
 }
