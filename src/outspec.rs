@@ -2,6 +2,7 @@
 //! scenario loader checks it from `[output]` and the renderer reads it; both import it from here, so
 //! neither depends on the other for it.
 
+use crate::formats::sweep_summary::{SavedOutput, SavedOverrides};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -37,6 +38,110 @@ impl OutputSpec {
             figure: FigureSettings::default(),
             source: None,
         }
+    }
+}
+
+impl OutputSpec {
+    /// The formats and figure settings a sweep saves in its summary (all but the projection: no sweep
+    /// figure draws one), so that a merge or `flowgap plot` draws its figures as the sweep did.
+    pub fn saved(&self) -> SavedOutput {
+        let f = &self.figure;
+        let figure = f
+            .per_figure
+            .iter()
+            .map(|(kind, o)| {
+                let saved = SavedOverrides {
+                    title: o.title.clone().flatten(),
+                    no_title: o.title == Some(None),
+                    x_label: o.x_label.clone(),
+                    y_label: o.y_label.clone(),
+                    x_range: o.x_range,
+                    y_range: o.y_range,
+                    y_log: o.y_log,
+                };
+                (kind.clone(), saved)
+            })
+            .collect();
+        SavedOutput {
+            formats: self.formats.iter().map(|f| f.extension().to_string()).collect(),
+            style: <&str>::from(f.style).to_string(),
+            width: f.width,
+            height: f.height,
+            dpi: f.dpi,
+            title: f.title,
+            legend: <&str>::from(f.legend).to_string(),
+            labels: f.labels.clone(),
+            figure,
+        }
+    }
+
+    /// The formats and figure settings `saved` holds (`None`, a summary from before they were saved:
+    /// PNG at the default settings); a name flowgap does not know is an error message.
+    pub fn from_saved(saved: Option<&SavedOutput>) -> Result<(Vec<ImageFormat>, FigureSettings), String> {
+        let Some(s) = saved else {
+            return Ok((vec![ImageFormat::Png], FigureSettings::default()));
+        };
+        let unknown =
+            |what: &str, name: &str| format!("its `output.{what}` `{name}` is not one flowgap knows");
+        let formats = s
+            .formats
+            .iter()
+            .map(|n| ImageFormat::from_name(n).ok_or_else(|| unknown("formats", n)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let per_figure = s
+            .figure
+            .iter()
+            .map(|(kind, o)| {
+                let title = match (&o.title, o.no_title) {
+                    (_, true) => Some(None),
+                    (Some(t), false) => Some(Some(t.clone())),
+                    (None, false) => None,
+                };
+                let own = FigureOverrides {
+                    title,
+                    x_label: o.x_label.clone(),
+                    y_label: o.y_label.clone(),
+                    x_range: o.x_range,
+                    y_range: o.y_range,
+                    y_log: o.y_log,
+                };
+                (kind.clone(), own)
+            })
+            .collect();
+        let settings = FigureSettings {
+            width: s.width,
+            height: s.height,
+            dpi: s.dpi,
+            projection: None,
+            style: FigureStyle::from_name(&s.style).ok_or_else(|| unknown("style", &s.style))?,
+            title: s.title,
+            legend: LegendPlacement::from_name(&s.legend).ok_or_else(|| unknown("legend", &s.legend))?,
+            labels: s.labels.clone(),
+            per_figure,
+        };
+        Ok((formats, settings))
+    }
+}
+
+/// The figures a sweep draws (`[sweep] figures`), which `[output.figure.<kind>]` may also name, with
+/// the keys each honours: their titles and axis descriptions (their frames follow the grid).
+pub const SWEEP_FIGURES: &[(&str, &[&str])] = &[
+    ("curve", &["title", "x_label", "y_label"]),
+    ("basin_map", &["title", "x_label", "y_label"]),
+    ("bifurcation", &["title", "x_label", "y_label"]),
+    ("trainability", &["title", "x_label", "y_label"]),
+    ("overlay", &["title", "x_label", "y_label"]),
+];
+
+/// The `[output.figure.<kind>]` keys of figure `name`, a run figure's or a sweep figure's; `None` for
+/// a name that is neither.
+pub fn settings_keys(name: &str) -> Option<&'static [&'static str]> {
+    match FigureKind::from_name(name) {
+        Some(kind) => Some(kind.settings_keys()),
+        None => SWEEP_FIGURES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, keys)| *keys),
     }
 }
 
@@ -255,7 +360,17 @@ impl FigureSettings {
 
 /// Where a figure's legend goes: computed from the data (`auto`), or fixed by the scenario.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString, strum::VariantNames,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
 )]
 pub enum LegendPlacement {
     /// The first empty corner of the plot area (upper right, upper left, lower left, lower right),
@@ -301,7 +416,17 @@ impl LegendPlacement {
 
 /// How a figure is sized: in pixels for a screen, or in inches for a paper with text in points.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString, strum::VariantNames,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -93,6 +93,66 @@ pub struct SweepPlan {
     /// The methods whose columns are kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept_methods: Vec<String>,
+    /// The scenario's `[output]` figure settings, which the sweep's figures are drawn with (absent in
+    /// summaries written before they were saved: the default settings, PNG).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<SavedOutput>,
+}
+
+/// A scenario's `[output]` figure settings as a sweep saves them, so that a merge or `flowgap plot`
+/// draws the figures as the sweep did. Names are saved as the scenario spells them (outspec reads them
+/// back; this layer does not know its types).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedOutput {
+    /// `formats`: the image formats, in order.
+    pub formats: Vec<String>,
+    /// `style`: `screen`, `paper` or `paper_wide`.
+    pub style: String,
+    /// `width`, in pixels (screen style).
+    pub width: u32,
+    /// `height`, in pixels (screen style).
+    pub height: u32,
+    /// `dpi`, when set (or implied by a paper style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpi: Option<u32>,
+    /// `title`: whether figures carry their default titles.
+    pub title: bool,
+    /// `legend`: where legends go.
+    pub legend: String,
+    /// The methods' display names (`[[method]] label`) by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// `[output.figure.<kind>]` settings by kind name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub figure: BTreeMap<String, SavedOverrides>,
+}
+
+/// One `[output.figure.<kind>]` table as saved.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedOverrides {
+    /// `title` when a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `title = false`: no title.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_title: bool,
+    /// `x_label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_label: Option<String>,
+    /// `y_label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_label: Option<String>,
+    /// `x_range`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_range: Option<(f64, f64)>,
+    /// `y_range`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_range: Option<(f64, f64)>,
+    /// `y_log`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_log: Option<bool>,
 }
 
 /// Which part of the grid a sharded sweep ran: the indices i with i mod `count` = `index`.
@@ -221,6 +281,7 @@ mod tests {
                 comparisons: vec![],
                 keep: vec![],
                 kept_methods: vec![],
+                output: None,
             },
             shard: None,
             planned_rows: 2,

@@ -4,13 +4,17 @@
 //! black the starts where the first two methods end in different places.
 
 use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
-use super::sweep::{methods, unfit};
+use super::sweep::{key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
 use crate::formats::sweep_summary::SweepPlan;
+use crate::outspec::{FigureSettings, DEFAULT_FIGURE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
+
+/// The figure's name.
+const NAME: &str = "basin_map";
 
 /// The colour of starts that reach no known minimum.
 const NONE: RGBColor = RGBColor(225, 225, 225);
@@ -21,7 +25,6 @@ const LEGEND_HEIGHT: u32 = 130;
 
 /// A basin map's data: the grid and, per method, the minimum reached at each start.
 pub struct BasinMap {
-    title: String,
     xs: Vec<f64>,
     ys: Vec<f64>,
     minima: Vec<Vec<f64>>,
@@ -80,7 +83,6 @@ impl BasinMap {
             })
             .collect();
         Ok(BasinMap {
-            title: plan.scenario.clone(),
             xs,
             ys,
             minima,
@@ -102,14 +104,53 @@ impl BasinMap {
         Some(n as f64 / a.len().max(1) as f64)
     }
 
-    /// Draws the panels and the legend.
+    /// The legend: one swatch per minimum with its coordinates, then "none" and "differ".
+    fn legend_entries(&self) -> Vec<(RGBColor, String)> {
+        let mut entries: Vec<(RGBColor, String)> = self
+            .minima
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let coords: Vec<String> = m.iter().map(|v| format!("{v:.3}")).collect();
+                (series_color(i), format!("({})", coords.join(", ")))
+            })
+            .collect();
+        entries.push((NONE, "no minimum / diverged".into()));
+        if self.reached.len() >= 2 {
+            entries.push((BLACK, "methods differ".into()));
+        }
+        entries
+    }
+
+    /// Draws the panels and the legend with the default settings.
     pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        self.plot_with(root, &DEFAULT_FIGURE)
+    }
+
+    /// Draws the panels and the legend with the scenario's settings: its title, the methods' labels
+    /// on the panels, and `[output.figure.basin_map]`'s title and axis descriptions (each panel's).
+    pub fn plot_with<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        settings: &FigureSettings,
+    ) -> std::result::Result<(), String> {
         let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let root = root
-            .titled(&format!("{}: basins of attraction", self.title), text(TITLE_SIZE))
-            .map_err(fail)?;
+        let own = settings.overrides(NAME);
+        let (x_desc, y_desc) = (
+            own.x_label(&key_words("init.point[0]")),
+            own.y_label(&key_words("init.point[1]")),
+        );
+        let name = |k: usize| settings.display_name(&self.reached[k].0);
+        let root = titled(root, NAME, "basins of attraction", settings, TITLE_SIZE)?;
         let (w, h) = root.dim_in_pixel();
-        let (panels_area, legend) = root.split_vertically(h - LEGEND_HEIGHT);
+        // As many legend entries per row as fit the width (at least one), two rows at the default size.
+        let entries = self.legend_entries();
+        let widest = entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0) as f64;
+        let entry_w = (20.0 + 38.0 + 0.55 * LEGEND_SIZE * widest) as u32;
+        let per_row = ((w / entry_w.max(1)) as usize).clamp(1, entries.len().div_ceil(2).max(1));
+        let rows = entries.len().div_ceil(per_row) as u32;
+        let legend_height = LEGEND_HEIGHT.max(rows * 50 + 30);
+        let (panels_area, legend) = root.split_vertically(h.saturating_sub(legend_height));
         let n = self.reached.len() + usize::from(self.reached.len() >= 2);
         let panels = panels_area.split_evenly((1, n));
         let step = |u: &[f64]| {
@@ -125,24 +166,32 @@ impl BasinMap {
         let disagree = self.disagreement();
         for (k, area) in panels.iter().enumerate() {
             let caption = match self.reached.get(k) {
-                Some((id, _)) => id.clone(),
+                Some(_) => name(k).to_string(),
                 None => format!(
-                    "{} ≠ {}: {:.1}% of starts",
-                    self.reached[0].0,
-                    self.reached[1].0,
-                    100.0 * disagree.unwrap_or(f64::NAN)
+                    "{} ≠ {}: {:.1}%{}",
+                    name(0),
+                    name(1),
+                    100.0 * disagree.unwrap_or(f64::NAN),
+                    if area.dim_in_pixel().0 >= 400 {
+                        " of starts"
+                    } else {
+                        ""
+                    }
                 ),
             };
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, text(LABEL_SIZE))
                 .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(55)
+                .x_label_area_size(75)
+                .y_label_area_size(85)
                 .build_cartesian_2d(x0..x1, y0..y1)
                 .map_err(fail)?;
             chart
                 .configure_mesh()
                 .disable_mesh()
+                .x_desc(x_desc.clone())
+                .y_desc(y_desc.clone())
+                .axis_desc_style(text(LABEL_SIZE))
                 .label_style(text(TICK_SIZE))
                 .x_labels(5)
                 .y_labels(5)
@@ -174,21 +223,7 @@ impl BasinMap {
                 )
                 .map_err(fail)?;
         }
-        // Legend: one swatch per minimum with its coordinates, then "none" and "differ".
-        let mut entries: Vec<(RGBColor, String)> = self
-            .minima
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let coords: Vec<String> = m.iter().map(|v| format!("{v:.3}")).collect();
-                (series_color(i), format!("({})", coords.join(", ")))
-            })
-            .collect();
-        entries.push((NONE, "no minimum / diverged".into()));
-        if self.reached.len() >= 2 {
-            entries.push((BLACK, "methods differ".into()));
-        }
-        let per_row = (entries.len() as u32).div_ceil(2).max(1);
+        let per_row = per_row as u32;
         let col_w = w / per_row;
         for (i, (c, label)) in entries.iter().enumerate() {
             let (col, row) = (i as u32 % per_row, i as u32 / per_row);

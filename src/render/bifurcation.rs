@@ -4,14 +4,17 @@
 
 use super::legend;
 use super::style::{fmt_num, series_color, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
-use super::sweep::{axis_keys, key_words, methods, unfit};
+use super::sweep::{axis_keys, key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
 use crate::formats::sweep_summary::SweepPlan;
-use crate::outspec::LegendPlacement;
+use crate::outspec::{FigureSettings, DEFAULT_FIGURE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
+
+/// The figure's name.
+const NAME: &str = "bifurcation";
 
 /// The points of an orbit diagram.
 pub struct Orbits {
@@ -83,8 +86,24 @@ impl Orbits {
         })
     }
 
-    /// Draws the diagram.
+    /// Draws the diagram with the default settings.
     pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        self.plot_with(root, &DEFAULT_FIGURE)
+    }
+
+    /// Draws the diagram with the scenario's settings: its title, legend placement and method labels,
+    /// and `[output.figure.bifurcation]`'s title and axis descriptions.
+    pub fn plot_with<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        settings: &FigureSettings,
+    ) -> std::result::Result<(), String> {
+        let own = settings.overrides(NAME);
+        let method = settings.display_name(&self.method);
+        let flow = self
+            .flow
+            .as_ref()
+            .map(|(id, pts)| (settings.display_name(id), pts));
         let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let all = || {
             self.iterates
@@ -107,20 +126,19 @@ impl Orbits {
         }
         let (py, px) = (0.05 * (y1 - y0), 0.02 * (x1 - x0));
         // The legend's entries in drawing order; every dot and cross is data it must not cover.
-        let mut labels = vec![format!("{}: last iterates", self.method)];
+        let mut labels = vec![format!("{method}: last iterates")];
         let mut marks: Vec<Vec<(f64, f64)>> = self.iterates.iter().map(|&p| vec![p]).collect();
-        if let Some((id, pts)) = &self.flow {
+        if let Some((id, pts)) = &flow {
             labels.push(format!("{id}: end point"));
             marks.extend(pts.iter().map(|&p| vec![p]));
         }
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
-            placement: LegendPlacement::Auto,
+            placement: settings.legend,
         };
-        let area = root
-            .titled(&format!("orbit diagram of {}", self.method), text(TITLE_SIZE))
-            .map_err(fail)?;
+        let title = format!("orbit diagram of {method}");
+        let area = titled(root, NAME, &title, settings, TITLE_SIZE)?;
         let build = |(lo, hi): (f64, f64)| {
             ChartBuilder::on(&area)
                 .margin(20)
@@ -134,8 +152,8 @@ impl Orbits {
         let mut chart = build(spot.y_range(y))?;
         chart
             .configure_mesh()
-            .x_desc(key_words(&self.axis))
-            .y_desc("θ₀ (last iterates)")
+            .x_desc(own.x_label(&key_words(&self.axis)))
+            .y_desc(own.y_label("θ₀ (last iterates)"))
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(*v))
@@ -148,14 +166,14 @@ impl Orbits {
         chart
             .draw_series(self.iterates.iter().map(|&p| Circle::new(p, 2, gd.filled())))
             .map_err(fail)?
-            .label(format!("{}: last iterates", self.method))
+            .label(labels[0].clone())
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, gd.filled()));
-        if let Some((id, pts)) = &self.flow {
+        if let Some((_, pts)) = &flow {
             let c = series_color(1);
             chart
                 .draw_series(pts.iter().map(|&p| Cross::new(p, 5, c.stroke_width(2))))
                 .map_err(fail)?
-                .label(format!("{id}: end point"))
+                .label(labels[1].clone())
                 .legend(move |(x, y)| Cross::new((x + 10, y), 6, c.stroke_width(2)));
         }
         legend::draw(&mut chart, spot, &request)

@@ -1,17 +1,63 @@
 //! Figures of a finished sweep, drawn from `sweep.csv` and the sweep's `summary.json` (so a merge, or a
 //! later redraw, needs nothing else): [`super::sweep_curve`], [`super::basin_map`],
-//! [`super::bifurcation`], [`super::sweep_overlay`] (from `kept.csv`). PNG only.
+//! [`super::bifurcation`], [`super::sweep_overlay`] (from `kept.csv`), [`super::trainability`]. They are
+//! drawn with the swept scenario's `[output]` settings as the summary saved them (style, size, dpi,
+//! formats, title, legend, method labels, `[output.figure.<kind>]`), through the same writer as a run's
+//! figures.
 
 use super::style;
+use super::{write_files, Figure};
 use crate::error::{Error, Result};
 use crate::formats::sweep_summary::{SavedFigure, SweepPlan};
-use crate::outspec;
+use crate::outspec::{self, FigureSettings, FigureStyle, OutputSpec};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// Draws every figure the plan's `figures` list names into `dir` (created when needed).
+/// A sweep figure's data, read once and drawn in every format.
+enum Drawn {
+    Curve(super::sweep_curve::Curve),
+    BasinMap(super::basin_map::BasinMap),
+    Bifurcation(super::bifurcation::Orbits),
+    Trainability(super::trainability::Trainability),
+    Overlay(super::sweep_overlay::Overlay),
+}
+
+/// A sweep figure with the settings it is drawn with.
+struct WithSettings<'s>(&'s Drawn, &'s FigureSettings);
+
+impl Figure for WithSettings<'_> {
+    fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        let s = self.1;
+        // The screen PNG's buffer starts black; every figure is drawn on white.
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        match self.0 {
+            Drawn::Curve(d) => d.plot_with(root, s),
+            Drawn::BasinMap(d) => d.plot_with(root, s),
+            Drawn::Bifurcation(d) => d.plot_with(root, s),
+            Drawn::Trainability(d) => d.plot_with(root, s),
+            Drawn::Overlay(d) => d.plot_with(root, s),
+        }
+    }
+}
+
+/// The settings of a figure whose screen canvas follows its data (a panel per method, colour bars):
+/// `own` pixels unless the scenario gave another size or a paper style.
+fn own_canvas(settings: &FigureSettings, own: (u32, u32)) -> FigureSettings {
+    let mut s = settings.clone();
+    if s.style == FigureStyle::Screen && (s.width, s.height) == (outspec::WIDTH, outspec::HEIGHT) {
+        (s.width, s.height) = own;
+    }
+    s
+}
+
+/// Draws every figure the plan's `figures` list names into `dir` (created when needed), in each of the
+/// scenario's formats, with its figure settings (both from the plan's saved `output`).
 pub fn sweep_figures(plan: &SweepPlan, table: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+    let (formats, settings) = OutputSpec::from_saved(plan.output.as_ref()).map_err(|m| Error::Render {
+        figure: "sweep".to_string(),
+        message: format!("the sweep summary's figure settings: {m}"),
+    })?;
     let mut written = Vec::new();
     for f in &plan.figures {
         let kind = match f {
@@ -21,64 +67,62 @@ pub fn sweep_figures(plan: &SweepPlan, table: &Path, dir: &Path) -> Result<Vec<P
             SavedFigure::Trainability => "trainability",
             SavedFigure::Overlay { .. } => "overlay",
         };
-        let fail = |message: String| Error::Render {
+        style::ensure_font().map_err(|message| Error::Render {
             figure: kind.to_string(),
             message,
-        };
-        style::ensure_font().map_err(fail)?;
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = match f {
-            SavedFigure::Curve { x, y, log } => {
-                let data = super::sweep_curve::Curve::read(plan, x, y, *log, table)?;
-                save(dir, "curve", (outspec::WIDTH, outspec::HEIGHT), |a| data.plot(a)).map_err(fail)?
-            }
+        })?;
+        let (drawn, settings) = match f {
+            SavedFigure::Curve { x, y, log } => (
+                Drawn::Curve(super::sweep_curve::Curve::read(plan, x, y, *log, table)?),
+                settings.clone(),
+            ),
             SavedFigure::BasinMap => {
                 let data = super::basin_map::BasinMap::read(plan, table)?;
-                save(dir, "basin_map", data.size(), |a| data.plot(a)).map_err(fail)?
+                let s = own_canvas(&settings, data.size());
+                (Drawn::BasinMap(data), s)
             }
-            SavedFigure::Bifurcation => {
-                let data = super::bifurcation::Orbits::read(plan, table)?;
-                save(dir, "bifurcation", (outspec::WIDTH, outspec::HEIGHT), |a| {
-                    data.plot(a)
-                })
-                .map_err(fail)?
-            }
+            SavedFigure::Bifurcation => (
+                Drawn::Bifurcation(super::bifurcation::Orbits::read(plan, table)?),
+                settings.clone(),
+            ),
             SavedFigure::Trainability => {
                 let data = super::trainability::Trainability::read(plan, table)?;
-                save(dir, "trainability", data.size(), |a| data.plot(a)).map_err(fail)?
+                let s = own_canvas(&settings, data.size());
+                (Drawn::Trainability(data), s)
             }
             SavedFigure::Overlay { .. } => {
                 // kept.csv sits beside sweep.csv in every sweep folder.
                 let kept = table.with_file_name(crate::formats::kept::KEPT);
-                let data = super::sweep_overlay::Overlay::read(plan, f, &kept)?;
-                save(dir, "overlay", (outspec::WIDTH, outspec::HEIGHT), |a| {
-                    data.plot(a)
-                })
-                .map_err(fail)?
+                (
+                    Drawn::Overlay(super::sweep_overlay::Overlay::read(plan, f, &kept)?),
+                    settings.clone(),
+                )
             }
         };
-        written.push(path);
+        written.extend(write_files(
+            kind,
+            &WithSettings(&drawn, &settings),
+            dir,
+            &formats,
+            &settings,
+        )?);
     }
     Ok(written)
 }
 
-/// Renders into a hidden temporary PNG beside `dir/<name>.png`, then renames it into place.
-fn save(
-    dir: &Path,
-    name: &str,
-    size: (u32, u32),
-    draw: impl Fn(&DrawingArea<BitMapBackend, Shift>) -> std::result::Result<(), String>,
-) -> std::result::Result<PathBuf, String> {
-    let path = dir.join(format!("{name}.png"));
-    let tmp = dir.join(format!(".{name}.tmp.{}.png", std::process::id()));
-    {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&root)?;
-        root.present().map_err(|e| e.to_string())?;
+/// `root` under a sweep figure's title at `size` ([`FigureSettings::title_of`]: the kind's own
+/// `title`, else `default` when titles are on), or `root` itself with a title's top gap.
+pub(crate) fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    kind: &str,
+    default: &str,
+    settings: &FigureSettings,
+    size: f64,
+) -> std::result::Result<DrawingArea<DB, Shift>, String> {
+    match settings.title_of(kind, default) {
+        Some(title) => root.titled(&title, style::text(size)).map_err(|e| e.to_string()),
+        None => Ok(root.margin(6, 0, 0, 0)),
     }
-    std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
-    Ok(path)
 }
 
 /// The sweep's axis keys, slowest first.

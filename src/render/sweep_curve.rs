@@ -5,13 +5,17 @@ use super::style::{
     ensure_ticks, fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text, TickedAxis,
     LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
-use super::sweep::{key_words, unfit};
+use super::sweep::{key_words, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
 use crate::formats::sweep_summary::SweepPlan;
+use crate::outspec::{FigureSettings, DEFAULT_FIGURE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
+
+/// The figure's name.
+const NAME: &str = "curve";
 
 /// The points of a curve figure.
 pub struct Curve {
@@ -50,8 +54,22 @@ impl Curve {
         })
     }
 
-    /// Draws the curve on `root`.
+    /// Draws the curve on `root` with the default settings.
     pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        self.plot_with(root, &DEFAULT_FIGURE)
+    }
+
+    /// Draws the curve on `root` with the scenario's settings: its title (none in the paper styles),
+    /// and `[output.figure.curve]`'s title and axis descriptions.
+    pub fn plot_with<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        settings: &FigureSettings,
+    ) -> std::result::Result<(), String> {
+        let own = settings.overrides(NAME);
+        let log_note = if self.log { " (log scale)" } else { "" };
+        let x_desc = own.x_label(&format!("{}{log_note}", key_words(&self.x_key)));
+        let y_desc = own.y_label(&format!("{}{log_note}", key_words(&self.y_key)));
         let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let range = |v: Vec<f64>| {
             let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -66,12 +84,8 @@ impl Curve {
         };
         let (x0, x1) = range(self.points.iter().map(|p| p.0).collect());
         let (y0, y1) = range(self.points.iter().map(|p| p.1).collect());
-        let area = root
-            .titled(
-                &format!("{} against {}", key_words(&self.y_key), key_words(&self.x_key)),
-                text(LABEL_SIZE),
-            )
-            .map_err(fail)?;
+        let title = format!("{} against {}", key_words(&self.y_key), key_words(&self.x_key));
+        let area = titled(root, NAME, &title, settings, LABEL_SIZE)?;
         let mut builder = ChartBuilder::on(&area);
         builder.margin(20).x_label_area_size(62).y_label_area_size(110);
         let series = LineSeries::new(self.points.clone(), series_color(0).stroke_width(LINE_WIDTH));
@@ -86,8 +100,8 @@ impl Curve {
                     .configure_mesh()
                     .x_labels(12)
                     .y_labels(12)
-                    .x_desc(key_words(&self.x_key))
-                    .y_desc(key_words(&self.y_key))
+                    .x_desc(x_desc.clone())
+                    .y_desc(y_desc.clone())
                     .axis_desc_style(text(LABEL_SIZE))
                     .label_style(text(TICK_SIZE))
                     .x_label_formatter(&|v| fmt_num(*v))
@@ -116,8 +130,8 @@ impl Curve {
             let (fx, fy) = (log_tick_labeller(lx0, lx1), log_tick_labeller(ly0, ly1));
             chart
                 .configure_mesh()
-                .x_desc(format!("{} (log scale)", key_words(&self.x_key)))
-                .y_desc(format!("{} (log scale)", key_words(&self.y_key)))
+                .x_desc(x_desc.clone())
+                .y_desc(y_desc.clone())
                 .axis_desc_style(text(LABEL_SIZE))
                 .label_style(text(TICK_SIZE))
                 .x_label_formatter(&fx)

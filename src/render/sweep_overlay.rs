@@ -10,11 +10,11 @@ use super::style::{
     ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, padded_range, text, TickedAxis, GREY,
     LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
-use super::sweep::unfit;
+use super::sweep::{titled, unfit};
 use crate::error::Result;
 use crate::formats::kept::{for_each_row, KeptHeader};
 use crate::formats::sweep_summary::{SavedFigure, SweepPlan};
-use crate::outspec::LegendPlacement;
+use crate::outspec::{FigureSettings, DEFAULT_FIGURE};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -265,8 +265,19 @@ impl Overlay {
             .collect()
     }
 
-    /// Draws the figure on `root`.
+    /// Draws the figure on `root` with the default settings.
     pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        self.plot_with(root, &DEFAULT_FIGURE)
+    }
+
+    /// Draws the figure on `root` with the scenario's settings: its title, legend placement and the
+    /// method's label, and `[output.figure.overlay]`'s title and axis descriptions.
+    pub fn plot_with<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        settings: &FigureSettings,
+    ) -> std::result::Result<(), String> {
+        let own = settings.overrides(NAME);
         let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let lines = self.lines();
         let over = match (&self.over, self.seeds) {
@@ -275,11 +286,11 @@ impl Overlay {
         };
         let title = format!(
             "{}: {} for each {}{over}",
-            self.method,
+            settings.display_name(&self.method),
             column_label(&self.column),
             key_label(&self.by)
         );
-        let area = root.titled(&title, text(LABEL_SIZE)).map_err(fail)?;
+        let area = titled(root, NAME, &title, settings, LABEL_SIZE)?;
         // On a log axis every y is its log10 (the shared log ticks label them), non-positive values
         // dropped; a band's lower edge below the frame is clipped to it.
         let fy = |y: f64| if self.log { y.log10() } else { y };
@@ -346,7 +357,7 @@ impl Overlay {
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
-            placement: LegendPlacement::Auto,
+            placement: settings.legend,
         };
         let build = |(lo, hi): (f64, f64)| {
             ChartBuilder::on(&area)
@@ -367,8 +378,8 @@ impl Overlay {
         chart
             .configure_mesh()
             .x_labels(10)
-            .x_desc(if self.x_is_step { "step k" } else { "t = k·η" })
-            .y_desc(y_desc)
+            .x_desc(own.x_label(if self.x_is_step { "step k" } else { "t = k·η" }))
+            .y_desc(own.y_label(&y_desc))
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(*v))

@@ -5,12 +5,16 @@
 //! earlier). Log axes when the axis was log-spaced. Two colour bars give the scales.
 
 use super::style::{fmt_log_tick, fmt_num, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
-use super::sweep::{axis_keys, methods, unfit};
+use super::sweep::{axis_keys, key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep_summary::SweepPlan;
+use crate::outspec::FigureSettings;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
+
+/// The figure's name.
+const NAME: &str = "trainability";
 
 /// The pixel width of the strip holding the two colour bars.
 const BAR_STRIP: u32 = 250;
@@ -28,7 +32,6 @@ pub enum Cell {
 
 /// A trainability map's data.
 pub struct Trainability {
-    title: String,
     method: String,
     keys: [String; 2],
     logs: [bool; 2],
@@ -55,15 +58,13 @@ pub fn shade(cell: Cell) -> RGBColor {
     }
 }
 
-/// An axis title: a per-layer step-size scale as `layer L step-size scale (key)`, else the key.
-fn axis_title(key: &str) -> String {
-    let layer = key
-        .split_once("step_size_scale[")
-        .and_then(|(_, rest)| rest.strip_suffix(']'))
-        .and_then(|i| i.parse::<usize>().ok());
-    match layer {
-        Some(i) => format!("layer {} step-size scale  ({key})", i + 1),
-        None => key.to_string(),
+/// An axis title: the key in words ([`super::sweep::key_words`]), noting a log scale.
+fn axis_title(key: &str, log: bool) -> String {
+    let words = key_words(key);
+    if log {
+        format!("{words} (log scale)")
+    } else {
+        words
     }
 }
 
@@ -162,7 +163,6 @@ impl Trainability {
             })
             .collect();
         Ok(Trainability {
-            title: plan.scenario.clone(),
             method,
             keys: [keys[0].clone(), keys[1].clone()],
             logs: [xlog, ylog],
@@ -184,10 +184,19 @@ impl Trainability {
         (760 + BAR_STRIP, 800)
     }
 
-    /// Draws the map and its two colour bars.
-    pub fn plot<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+    /// Draws the map and its two colour bars with the scenario's settings: its title and the method's
+    /// label, and `[output.figure.trainability]`'s title and axis descriptions.
+    pub fn plot_with<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        settings: &FigureSettings,
+    ) -> std::result::Result<(), String> {
         let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        let (map, bars) = root.split_horizontally(self.size().0 - BAR_STRIP);
+        let own = settings.overrides(NAME);
+        let title = format!("{} trainability", settings.display_name(&self.method));
+        let root = titled(root, NAME, &title, settings, TITLE_SIZE)?;
+        let width = root.dim_in_pixel().0;
+        let (map, bars) = root.split_horizontally(width.saturating_sub(BAR_STRIP));
         // Cell edges: midpoints between neighbouring values (in log10 for a log axis).
         let coord = |v: f64, log: bool| if log { v.log10() } else { v };
         let edges = |vals: &[f64], log: bool| -> Vec<f64> {
@@ -222,10 +231,6 @@ impl Trainability {
         let span = |e: &[f64]| e[e.len() - 1] - e[0];
         let (lx, ly) = (label(self.logs[0], span(&ex)), label(self.logs[1], span(&ey)));
         let mut chart = ChartBuilder::on(&map)
-            .caption(
-                format!("{}: {} trainability", self.title, self.method),
-                text(TITLE_SIZE),
-            )
             .margin(20)
             .x_label_area_size(62)
             .y_label_area_size(100)
@@ -234,8 +239,8 @@ impl Trainability {
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc(axis_title(&self.keys[0]))
-            .y_desc(axis_title(&self.keys[1]))
+            .x_desc(own.x_label(&axis_title(&self.keys[0], self.logs[0])))
+            .y_desc(own.y_label(&axis_title(&self.keys[1], self.logs[1])))
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&lx)

@@ -4,7 +4,8 @@
 use super::ctx::Ctx;
 use crate::error::Result;
 use crate::outspec::{
-    FigureKind, FigureOverrides, FigureSettings, FigureStyle, LegendPlacement, DPI_RANGE, MAX_SIDE, MIN_SIDE,
+    settings_keys, FigureKind, FigureOverrides, FigureSettings, FigureStyle, LegendPlacement, DPI_RANGE,
+    MAX_SIDE, MIN_SIDE, SWEEP_FIGURES,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -41,18 +42,19 @@ pub fn per_figure(
 ) -> Result<BTreeMap<String, FigureOverrides>> {
     let mut out = BTreeMap::new();
     for (name, table) in tables.get_ref() {
-        let kind = FigureKind::from_name(name).ok_or_else(|| {
+        let honoured = settings_keys(name).ok_or_else(|| {
+            let sweep: Vec<&str> = SWEEP_FIGURES.iter().map(|(n, _)| *n).collect();
             cx.err(
                 table.span(),
                 format!("output.figure.{name}"),
                 format!(
-                    "unknown figure `{name}`; allowed: {}",
-                    FigureKind::NAMES.join(", ")
+                    "unknown figure `{name}`; allowed: {}, and the sweep figures {}",
+                    FigureKind::NAMES.join(", "),
+                    sweep.join(", ")
                 ),
             )
         })?;
         let raw = table.get_ref();
-        let honoured = kind.settings_keys();
         let given = [
             ("title", raw.title.as_ref().map(|v| v.span())),
             ("x_label", raw.x_label.as_ref().map(|v| v.span())),

@@ -20,7 +20,7 @@ use crate::error::{Error, Location, Result};
 use crate::experiment::Report;
 use crate::formats::kept::{KeptHeader, KeptSeries, KeptWriter, KEPT};
 use crate::formats::sweep_summary::{
-    SavedAxis, SavedFigure, SavedMethod, SavedShard, SweepPlan, SweepSummary,
+    SavedAxis, SavedFigure, SavedMethod, SavedOutput, SavedShard, SweepPlan, SweepSummary,
 };
 use crate::formats::table::Writer;
 use crate::objective::norm;
@@ -120,6 +120,8 @@ pub struct Plan {
     dim: usize,
     /// True when the rows' GD methods and dopri5 flows run many rows at once through the lanes (see `lanes`).
     lanes: bool,
+    /// The scenario's `[output]` figure settings, saved with the plan (the sweep's figures use them).
+    output: SavedOutput,
 }
 
 impl Plan {
@@ -183,6 +185,7 @@ impl Plan {
         spec::check_plan(&mut sweep, &src, path, &base)?;
         let lanes = lanes::eligible(&base, &sweep.axes);
         let name = base.experiment.name.clone();
+        let output = base.output.saved();
         let plan = Plan {
             name,
             source: path.to_path_buf(),
@@ -194,6 +197,7 @@ impl Plan {
             comparisons,
             dim,
             lanes,
+            output,
         };
         plan.check_axes()?;
         Ok(plan)
@@ -603,6 +607,7 @@ fn plan_record(plan: &Plan) -> SweepPlan {
         comparisons: plan.comparisons.clone(),
         keep: plan.spec.keep.clone(),
         kept_methods: plan.spec.keep_methods.clone(),
+        output: Some(plan.output.clone()),
     }
 }
 

@@ -257,3 +257,244 @@ fn settings_a_kind_cannot_honour_or_malformed_ones_are_refused_with_their_place(
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A sweep of GD and its flow on the double well ¼(x² − 1)² over nine step sizes (the orbit diagram and
+/// the distance curve), with `extra` appended to its `[output]`.
+fn sweep_scenario(extra: &str, label: &str) -> String {
+    format!(
+        r#"name = "sweep_settings"
+description = "sweep figures with the scenario's [output]"
+
+[objective]
+kind = "double_well"
+dim = 1
+
+[init]
+point = [0.5]
+
+[run]
+step_size = 1.1
+steps = 200
+record_every = 1
+
+[[method]]
+id = "gd"
+kind = "gd"
+{label}
+
+[[method]]
+id = "flow"
+kind = "gradient_flow"
+solver = "dop853"
+rtol = 1e-8
+atol = 1e-10
+
+[[compare]]
+a = "gd"
+b = "flow"
+tolerance = 1e-2
+
+[output]
+figures = ["loss"]
+{extra}
+
+[sweep]
+grid = ["run.step_size = 0.6:1.4:9"]
+tail = 8
+figures = ["bifurcation", "curve"]
+curve = {{ x = "run.step_size", y = "gd_vs_flow.max_distance", log = true }}
+"#
+    )
+}
+
+/// Sweeps `text` into `<dir>/out` and returns that folder.
+fn sweep(dir: &Path, text: &str) -> PathBuf {
+    let scenario = dir.join("s.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.join("out");
+    let o = flowgap(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// A PNG's width and height, from its IHDR chunk.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{path:?} is a PNG");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn sweep_figures_honour_the_scenarios_output_and_redraw_byte_for_byte() {
+    let dir = temp_dir("sweep_paper");
+    let extra = r#"formats = ["png", "svg", "pdf"]
+style = "paper"
+
+[output.figure.bifurcation]
+title = "(b) period doubling"
+y_label = "last iterates x"
+
+[output.figure.curve]
+x_label = "learning rate""#;
+    let out = sweep(&dir, &sweep_scenario(extra, r#"label = "GD (η swept)""#));
+    let figures = out.join("figures");
+    // The paper style: 3.25 × 2.6 in, PNG at 300 dpi, SVG sized in inches, PDF page in points.
+    for name in ["bifurcation", "curve"] {
+        assert_eq!(
+            png_size(&figures.join(format!("{name}.png"))),
+            (975, 780),
+            "{name}"
+        );
+        let svg = std::fs::read_to_string(figures.join(format!("{name}.svg"))).unwrap();
+        assert!(
+            svg.starts_with(r#"<svg width="3.2500in" height="2.6000in""#),
+            "{name}"
+        );
+        let pdf = std::fs::read(figures.join(format!("{name}.pdf"))).unwrap();
+        let pdf = String::from_utf8_lossy(&pdf);
+        assert!(pdf.starts_with("%PDF-") && pdf.contains("/FontFile2"), "{name}");
+        // 3.25 in = 234 pt wide.
+        assert!(pdf.contains("/MediaBox [0 0 234"), "{name}");
+    }
+    let orbit = svg_texts(&figures.join("bifurcation.svg"));
+    for want in [
+        "(b) period doubling",
+        "last iterates x",
+        "step size η",
+        "GD (η swept): last iterates",
+    ] {
+        assert!(orbit.iter().any(|t| t == want), "{want:?} not in {orbit:?}");
+    }
+    // The label replaces the id; the default title is not drawn in the paper style.
+    assert!(
+        !orbit
+            .iter()
+            .any(|t| t.starts_with("gd:") || t.contains("orbit diagram")),
+        "{orbit:?}"
+    );
+    let curve = svg_texts(&figures.join("curve.svg"));
+    assert!(curve.iter().any(|t| t == "learning rate"), "{curve:?}");
+    assert!(
+        curve
+            .iter()
+            .any(|t| t == "max distance from gd to flow (log scale)"),
+        "{curve:?}"
+    );
+    assert!(
+        !curve.iter().any(|t| t.contains("against")),
+        "no title: {curve:?}"
+    );
+    // No scenario file name, and no dotted key, anywhere.
+    for t in orbit.iter().chain(&curve) {
+        assert!(
+            !t.contains("sweep_settings") && !t.contains("run.step_size"),
+            "{t:?}"
+        );
+    }
+    // `flowgap plot` redraws every file of every format byte for byte, from summary.json alone.
+    let before: Vec<(String, Vec<u8>)> = std::fs::read_dir(&figures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(before.len(), 6);
+    std::fs::remove_dir_all(&figures).unwrap();
+    std::fs::remove_file(dir.join("s.toml")).unwrap();
+    let o = flowgap(&["plot", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (name, bytes) in &before {
+        let again = std::fs::read(figures.join(name)).unwrap();
+        if name.ends_with(".pdf") {
+            // svg2pdf lists a page's resources in hash order, which differs between processes: the
+            // PDF is redrawn with the same content and size, not byte for byte.
+            assert_eq!(again.len(), bytes.len(), "{name} differs when redrawn");
+        } else {
+            assert!(again == *bytes, "{name} differs when redrawn");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sweep_figures_keep_their_default_look_without_output_settings() {
+    let dir = temp_dir("sweep_screen");
+    let out = sweep(&dir, &sweep_scenario(r#"formats = ["png", "svg"]"#, ""));
+    let figures = out.join("figures");
+    assert_eq!(png_size(&figures.join("bifurcation.png")), (1000, 800));
+    // Drawn on white: the top-left pixel, outside every axis, is white.
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(figures.join("bifurcation.png")).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut buf).unwrap();
+    assert_eq!(&buf[..3], &[255, 255, 255], "the background is white");
+    let orbit = svg_texts(&figures.join("bifurcation.svg"));
+    for want in [
+        "orbit diagram of gd",
+        "gd: last iterates",
+        "flow: end point",
+        "θ₀ (last iterates)",
+    ] {
+        assert!(orbit.iter().any(|t| t == want), "{want:?} not in {orbit:?}");
+    }
+    let curve = svg_texts(&figures.join("curve.svg"));
+    let title = "max distance from gd to flow against step size η";
+    assert!(curve.iter().any(|t| t == title), "{curve:?}");
+    // A summary written before the settings were saved draws PNG at the default size.
+    let summary = out.join("summary.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    value
+        .as_object_mut()
+        .unwrap()
+        .remove("output")
+        .expect("the plan saves the output settings");
+    std::fs::write(&summary, serde_json::to_string(&value).unwrap()).unwrap();
+    std::fs::remove_dir_all(&figures).unwrap();
+    let o = flowgap(&["plot", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&figures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bifurcation.png", "curve.png"]);
+    assert_eq!(png_size(&figures.join("bifurcation.png")), (1000, 800));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_sweep_figure_refuses_keys_it_cannot_honour() {
+    let dir = temp_dir("sweep_refused");
+    let text = sweep_scenario("\n[output.figure.overlay]\ny_range = [0.0, 1.0]", "");
+    let scenario = dir.join("s.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    let o = flowgap(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = text.lines().position(|l| l.starts_with("y_range")).unwrap() + 1;
+    assert!(err.contains(&format!("s.toml:{line}:")), "{err}");
+    assert!(
+        err.contains("output.figure.overlay.y_range") && err.contains("title, x_label, y_label"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
