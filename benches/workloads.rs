@@ -13,6 +13,10 @@
 //!   starts whose labels differ is reported. Starts run in parallel with rayon on `FLOWGAP_BENCH_THREADS`
 //!   threads (default 2); every start is independent, so the results do not depend on the thread count.
 //!
+//! Named only, not run by default: `w3_dop853` (W3's flow with dop853, `solve` against the lanes, and
+//! the dopri5 lanes alone), `w3_gradient_floor` (one Himmelblau gradient in lane form: the floor of the
+//! lane flow) and `relu_flow` (issue 24's ReLU network flow at the default solver and at dopri5, rtol 1e-6).
+//!
 //! A custom harness (not criterion): W2's flow and W3 take seconds per run, so each workload runs once to
 //! warm up and then `FLOWGAP_BENCH_REPS` times (default 5); the median and the minimum wall time are
 //! printed. With `FLOWGAP_BENCH_DUMP=DIR` it writes DIR/flowgap.json (times, final points, the W2 data and
@@ -25,7 +29,7 @@ use flowgap::continuous::{
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
 use flowgap::discrete::{gd_final_lanes, gradient_descent, GdFinal};
 use flowgap::objective::activation::Activation;
-use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Parameterization, Rosenbrock};
+use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Objective, Parameterization, Rosenbrock};
 use flowgap::watch::on_pool;
 use flowgap::{Termination, TimeGrid, Trajectory};
 use rayon::prelude::*;
@@ -179,14 +183,7 @@ fn w3(reps: usize, threads: usize) -> Value {
 }
 
 fn w3_with(reps: usize, threads: usize, all: bool) -> Value {
-    let side = 256usize;
-    let starts: Vec<[f64; 2]> = (0..side * side)
-        .map(|i| {
-            let (r, c) = (i / side, i % side);
-            let at = |k: usize| -6.0 + 12.0 * k as f64 / (side - 1) as f64;
-            [at(c), at(r)]
-        })
-        .collect();
+    let starts = w3_starts();
     let minima = Himmelblau::minima();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -294,9 +291,199 @@ fn w3_with(reps: usize, threads: usize, all: bool) -> Value {
     })
 }
 
+/// W3's flow with dop853 (same starts, horizon and tolerances, `cargo bench --bench workloads --
+/// w3_dop853`): `solve` one start at a time against the lane integrator (8 starts per loop body), min of
+/// `reps`; the lanes' ends are `solve`'s bit for bit (tests/it/flow_lanes.rs), so their labels must agree.
+fn w3_dop853(reps: usize, threads: usize) -> Value {
+    let starts = w3_starts();
+    let minima = Himmelblau::minima();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let grid = TimeGrid::new(0.01, 2000, 2000);
+    let s = settings(SolverKind::Dop853, 1e-8, 1e-10);
+    let (m, n, flow) = time(reps, || {
+        pool.install(|| {
+            starts
+                .par_iter()
+                .map(|p| {
+                    let traj = solve(
+                        &GradientFlow {
+                            objective: &Himmelblau,
+                        },
+                        &Himmelblau,
+                        p,
+                        &grid,
+                        &s,
+                        1e10,
+                    );
+                    basin(&traj, &minima)
+                })
+                .collect::<Vec<u8>>()
+        })
+    });
+    let solve_json = report("w3_flow_dop853_65536_starts", (m, n), "");
+    let bounds = vec![1e10; 1024];
+    let flow_lanes =
+        |c: &[[f64; 2]]| gradient_flow_final_lanes::<_, 2, 8>(&Himmelblau, c, &bounds[..c.len()], &grid, &s);
+    let (m, n, ends) = time(reps, || {
+        pool.install(|| {
+            starts
+                .par_chunks(1024)
+                .flat_map_iter(flow_lanes)
+                .collect::<Vec<FlowLaneEnd<2>>>()
+        })
+    });
+    let evals: u64 = ends.iter().map(|e| e.stats.grad_evals).sum();
+    let lane_flow: Vec<u8> = ends
+        .iter()
+        .map(|e| match e.termination {
+            Termination::Completed => label(&e.theta, &minima),
+            _ => 5,
+        })
+        .collect();
+    assert_eq!(
+        lane_flow, flow,
+        "the dop853 lane flow's basin labels equal solve's"
+    );
+    let lanes_json = report(
+        "w3_flow_dop853_lanes_8",
+        (m, n),
+        &format!(
+            "{evals} gradient evaluations ({:.0} per start)",
+            evals as f64 / starts.len() as f64
+        ),
+    );
+    // W3's own dopri5 flow through the lanes, for the evaluation floor (its `solve` timing is w3's).
+    let s5 = settings(SolverKind::Dopri5, 1e-8, 1e-10);
+    let dopri5_lanes =
+        |c: &[[f64; 2]]| gradient_flow_final_lanes::<_, 2, 8>(&Himmelblau, c, &bounds[..c.len()], &grid, &s5);
+    let (m, n, ends) = time(reps, || {
+        pool.install(|| {
+            starts
+                .par_chunks(1024)
+                .flat_map_iter(dopri5_lanes)
+                .collect::<Vec<FlowLaneEnd<2>>>()
+        })
+    });
+    let evals5: u64 = ends.iter().map(|e| e.stats.grad_evals).sum();
+    let dopri5_json = report(
+        "w3_flow_dopri5_lanes_8",
+        (m, n),
+        &format!(
+            "{evals5} gradient evaluations ({:.0} per start)",
+            evals5 as f64 / starts.len() as f64
+        ),
+    );
+    json!({ "flow_dop853": solve_json, "flow_dop853_lanes": lanes_json, "flow_evals": evals, "flow_dopri5_lanes": dopri5_json, "flow_dopri5_evals": evals5 })
+}
+
+/// The evaluation floor of W3's flow (`cargo bench --bench workloads -- w3_gradient_floor`): the time of
+/// one Himmelblau gradient in the lane form the flow lanes call (`gradient_lanes` on 8 lanes, as their
+/// stages do, the points perturbed each round so nothing is hoisted), on one thread; min of `reps` runs
+/// of 2²⁴ lane calls. Multiplied by W3's evaluation count over 2 cores it is the time no integrator of
+/// this many evaluations can beat.
+// Index loops over lanes, as the integrator's stages write them.
+#[allow(clippy::needless_range_loop)]
+fn w3_gradient_floor(reps: usize) -> Value {
+    const L: usize = 8;
+    const ROUNDS: usize = 1 << 21;
+    let mut y = [[0.0f64; L]; 2];
+    for l in 0..L {
+        y[0][l] = -5.0 + 1.3 * l as f64;
+        y[1][l] = 4.0 - 0.9 * l as f64;
+    }
+    let (m, n, _) = time(reps, || {
+        let mut g = [[0.0f64; L]; 2];
+        let mut acc = 0.0;
+        for _ in 0..ROUNDS {
+            Himmelblau.gradient_lanes(black_box(&y), &mut g);
+            for l in 0..L {
+                // A stage-like update: the next point depends on this gradient, as in the integrator.
+                y[0][l] -= 1e-12 * g[0][l];
+                y[1][l] -= 1e-12 * g[1][l];
+            }
+            acc += g[0][0];
+        }
+        black_box(acc)
+    });
+    let evals = (ROUNDS * L) as f64;
+    let (per_m, per_n) = (m / evals, n / evals);
+    report(
+        "w3_gradient_floor",
+        (m, n),
+        &format!(
+            "{:.2} ns per gradient (min; median {:.2} ns), lane form, {L} lanes",
+            per_n * 1e9,
+            per_m * 1e9
+        ),
+    );
+    json!({ "ns_per_gradient_min": per_n * 1e9, "ns_per_gradient_median": per_m * 1e9 })
+}
+
+/// Issue 24's ReLU flow (`cargo bench --bench workloads -- relu_flow`, run once): a 2-32-2 ReLU net with
+/// biases on 100 teacher–student samples (a 2-4-2 tanh teacher, seed 3; LeCun init, seed 1; mean squared
+/// error), gradient flow over 2000 steps' time at η = 0.1 recorded every 10 steps, at the default
+/// (dop853, rtol 1e-10, atol 1e-12, max_steps 10⁷) and at the documented setting for non-smooth
+/// objectives (dopri5, rtol 1e-6, atol 1e-8): the ending, the time reached, the steps and the wall time.
+fn relu_flow() -> Value {
+    let cfg = TeacherStudent {
+        samples: 100,
+        inputs: 2,
+        hidden: 4,
+        outputs: 2,
+        noise: 0.0,
+    };
+    let (data, _) = teacher_student(&cfg, 3).expect("valid teacher–student settings");
+    let config = MlpConfig {
+        widths: vec![2, 32, 2],
+        activation: Activation::Relu,
+        loss: MlpLoss::Mse,
+        bias: true,
+        parameterization: Parameterization::Standard,
+    };
+    let net = Mlp::new(config, &data).expect("valid network");
+    let theta0 = net.init(1.0, 1);
+    let grid = TimeGrid::new(0.1, 2000, 10);
+    let mut out = json!({});
+    for (name, s) in [
+        ("default_dop853", SolverSettings::default()),
+        ("dopri5_1e-6", settings(SolverKind::Dopri5, 1e-6, 1e-8)),
+    ] {
+        let start = Instant::now();
+        let traj = solve(&GradientFlow { objective: &net }, &net, &theta0, &grid, &s, 1e10);
+        let secs = start.elapsed().as_secs_f64();
+        let t = traj.times.last().copied().unwrap_or(0.0);
+        println!(
+            "relu_flow {name:<16} {:>8.2} s  {:?}  last t {t}  accepted {}  rejected {}  evals {}  final loss {:.6e}",
+            secs,
+            traj.termination,
+            traj.stats.accepted_steps,
+            traj.stats.rejected_steps,
+            traj.stats.grad_evals,
+            traj.final_loss()
+        );
+        out[name] = json!({ "seconds": secs, "t": t, "termination": traj.termination.name() });
+    }
+    out
+}
+
+/// W3's 256×256 starts on [−6, 6]², row by row.
+fn w3_starts() -> Vec<[f64; 2]> {
+    let side = 256usize;
+    (0..side * side)
+        .map(|i| {
+            let (r, c) = (i / side, i % side);
+            let at = |k: usize| -6.0 + 12.0 * k as f64 / (side - 1) as f64;
+            [at(c), at(r)]
+        })
+        .collect()
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; other arguments select workloads by name (w1, w2, w3, or w3_lanes:
-    // W3's lanes rows alone).
+    // W3's lanes rows alone; w3_dop853 and w3_gradient_floor run only when named).
     let picked: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -315,6 +502,15 @@ fn main() {
         out["w3"] = w3(reps, threads);
     } else if picked.iter().any(|p| p == "w3_lanes") {
         out["w3_lanes"] = w3_lanes(reps, threads);
+    }
+    if picked.iter().any(|p| p == "w3_dop853") {
+        out["w3_dop853"] = w3_dop853(reps, threads);
+    }
+    if picked.iter().any(|p| p == "relu_flow") {
+        out["relu_flow"] = relu_flow();
+    }
+    if picked.iter().any(|p| p == "w3_gradient_floor") {
+        out["w3_gradient_floor"] = w3_gradient_floor(reps);
     }
     if let Ok(dir) = std::env::var("FLOWGAP_BENCH_DUMP") {
         let path = std::path::Path::new(&dir).join("flowgap.json");

@@ -173,6 +173,10 @@ pub enum SolverFailure {
     /// rtol is at or below 10·ε (≈ 2.2e-15), which no f64 computation can meet (Hairer's DOP853 refuses
     /// it too); the solver is not started.
     ToleranceUnreachable,
+    /// The adaptive solver's pace over its last 1000 attempts could not reach the horizon within the
+    /// attempts left in `max_steps` (the pace guard of `continuous::solve`): usually a non-smooth vector
+    /// field (a ReLU network's gradient jumps) under a tight rtol.
+    Stalled,
     /// The central flow's complementarity problem had no answer: an eigenvalue past the edge with no
     /// third derivative to bring it back (∇S = 0), or non-finite data.
     ComplementarityInfeasible,
@@ -188,6 +192,9 @@ impl SolverFailure {
             SolverFailure::MaxStepsReached => "raise the method's `max_steps`, loosen rtol, or shorten the horizon",
             SolverFailure::StiffnessDetected => {
                 "the flow is stiff here; loosen rtol, or use `rk4` with a small `dt`"
+            }
+            SolverFailure::Stalled => {
+                "at the pace of its last 1000 attempts the solver would run out of `max_steps` before the horizon; the vector field is likely non-smooth (ReLU, abs, hinge: a tight rtol makes the solver crawl across the gradient's jumps): use `solver = \"dopri5\"` with `rtol = 1e-6`, `atol = 1e-8`, or raise `max_steps`"
             }
             SolverFailure::ComplementarityInfeasible => {
                 "no covariance Σ ⪰ 0 holds the critical eigenvalues at 2/η here (the sharpness does not depend on w along its eigenvector); lower `candidate_fraction` or check the objective's third derivatives"

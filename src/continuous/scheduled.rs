@@ -125,6 +125,7 @@ pub fn solve_scheduled_watched<'f>(
                 first_non_finite: &first_non_finite,
                 watch,
                 until_look: Cell::new(watch.interval()),
+                guard: None,
             };
             match settings.solver {
                 SolverKind::Dop853 | SolverKind::Dopri5 => {

@@ -131,6 +131,101 @@ pub(super) struct Rescaled<'a, F: VectorField + ?Sized> {
     pub(super) watch: &'a Watch<'a>,
     /// Calls to `solout` left before the next look at the watch.
     pub(super) until_look: Cell<u64>,
+    /// The pace guard ([`PaceGuard`]), or `None` (a series start, rk4, a schedule's segments).
+    pub(super) guard: Option<PaceGuard<'a>>,
+}
+
+/// Attempts (accepted and rejected steps) per window of the pace guard.
+pub const PACE_WINDOW: u64 = 1000;
+
+/// The pace guard of an adaptive run: after every [`PACE_WINDOW`] attempts it compares the progress in s
+/// over the window with what is left, and stops the run with [`SolverFailure::Stalled`] when, at that
+/// pace, the attempts left in `max_steps` cannot reach the horizon.
+///
+/// Why: on a vector field with jumps (a ReLU network's gradient jumps where a unit's preactivation
+/// crosses 0 on a sample) a flow can slide along a jump surface, where an error estimate is O(h) rather
+/// than O(h^(p+1)): the step collapses and most attempts are rejected, and dop853 at rtol 1e-10 crawls for
+/// hours before `max_steps` (10⁷) ends it. A window's pace is the solver's own evidence, not a guess at
+/// the cause: a run stopped by the guard would, at the pace it keeps, have run out of steps anyway. It
+/// only misjudges a run whose pace later grows by more than the shortfall; a smooth flow's pace only
+/// drops with its time scale (a stiff flow held at its stability limit keeps a steady pace), and the
+/// guard is checked against every golden scenario (tests/it/nonsmooth_flow.rs).
+///
+/// The guard counts attempts from the evaluations, as ode_solvers spends them: dopri5 six per attempt,
+/// dop853 eleven per attempt and four more per accepted step, both three to start. It looks at the ends
+/// of steps only: dopri5 also calls `solout` at the dense output times, which are integers in s, so a
+/// call at an integer s is skipped (a step ending exactly on one is looked at with the next).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PaceGuard<'a> {
+    /// (evaluations per attempt, extra evaluations per accepted step).
+    per: (u64, u64),
+    /// `evals` and `accepted` when the run started (the counters may hold a series start's too).
+    before: (u64, u64),
+    /// The window's start: s and the attempts made by then.
+    mark: (f64, u64),
+    s_end: f64,
+    max_steps: u64,
+    /// Where the guard stopped the run (∞ while it has not).
+    stalled_at: &'a Cell<f64>,
+}
+
+impl<'a> PaceGuard<'a> {
+    /// A guard for `solver` integrating from `s0` to `s_end` within `max_steps` attempts, its counters
+    /// now at `evals` and `accepted`.
+    pub(super) fn new(
+        solver: SolverKind,
+        (s0, s_end): (f64, f64),
+        max_steps: u32,
+        (evals, accepted): (u64, u64),
+        stalled_at: &'a Cell<f64>,
+    ) -> Self {
+        let per = if solver == SolverKind::Dop853 {
+            (11, 4)
+        } else {
+            (6, 0)
+        };
+        PaceGuard {
+            per,
+            before: (evals, accepted),
+            mark: (s0, 0),
+            s_end,
+            max_steps: u64::from(max_steps),
+            stalled_at,
+        }
+    }
+
+    /// At a `solout` call at `s` with the counters at `evals` and `accepted`: true (and the time noted)
+    /// when the run should stop.
+    #[inline]
+    fn stalls(&mut self, s: f64, evals: u64, accepted: u64) -> bool {
+        if s.fract() == 0.0 {
+            return false;
+        }
+        let steps = accepted - self.before.1;
+        let attempts = (evals - self.before.0 - 3 - self.per.1 * steps) / self.per.0;
+        let stalled = pace_stalls(&mut self.mark, s, attempts, self.s_end, self.max_steps);
+        if stalled {
+            self.stalled_at.set(s);
+        }
+        stalled
+    }
+}
+
+/// The pace guard's rule at the end of a step at `s` after `attempts` attempts, the window starting at
+/// `mark` (moved on when a window is complete): true when the pace of the last complete window, over the
+/// attempts left in `max_steps`, falls short of `s_end`. Shared with the lane integrator.
+#[inline]
+pub(super) fn pace_stalls(mark: &mut (f64, u64), s: f64, attempts: u64, s_end: f64, max_steps: u64) -> bool {
+    let window = attempts.saturating_sub(mark.1);
+    if window < PACE_WINDOW {
+        return false;
+    }
+    let pace = (s - mark.0) / window as f64;
+    let left = max_steps.saturating_sub(attempts) as f64;
+    *mark = (s, attempts);
+    // Within 1/64 of s_end every sample is in: nothing left to save.
+    let rest = s_end - s;
+    rest > 1.0 / 64.0 && pace * left < rest
 }
 
 impl<F: VectorField + ?Sized> Rescaled<'_, F> {
@@ -180,6 +275,11 @@ where
     #[inline]
     fn solout(&mut self, s: f64, _y: &OVector<f64, D>, _dy: &OVector<f64, D>) -> bool {
         self.accepted.set(self.accepted.get() + 1);
+        if let Some(guard) = &mut self.guard {
+            if guard.stalls(s, self.evals.get(), self.accepted.get()) {
+                return true;
+            }
+        }
         let left = self.until_look.get().saturating_sub(1);
         self.until_look.set(left);
         // Once spent, every later call must stop too: dopri5 asks at a dense point, then at the step.
@@ -295,8 +395,9 @@ where
     let evals = Cell::new(0u64);
     let accepted = Cell::new(0u64);
     let first_non_finite = Cell::new(f64::INFINITY);
+    let stalled_at = Cell::new(f64::INFINITY);
     let autonomous_time = field.time_dependent();
-    let system = || Rescaled {
+    let system = |guard| Rescaled {
         field,
         spacing: grid.spacing(),
         t0: 0.0,
@@ -306,6 +407,7 @@ where
         first_non_finite: &first_non_finite,
         watch,
         until_look: Cell::new(watch.interval()),
+        guard,
     };
     let d_state = field.dim();
     // The state handed to the solver: the field's state, then s when time is carried as a state.
@@ -335,7 +437,7 @@ where
             // The series start always uses dop853: it only has to reach s = 1 accurately.
             let (result, xs, ys) = integrate_adaptive(
                 SolverKind::Dop853,
-                system(),
+                system(None),
                 (s_tau, 1.0),
                 state_from::<D>(&y0),
                 settings,
@@ -366,9 +468,16 @@ where
                 // In dense mode ode_solvers calls `solout` once per accepted step and once more per
                 // dense output point, so the counter is corrected below from the solver's own count.
                 let accepted_before = accepted.get();
+                let guard = PaceGuard::new(
+                    settings.solver,
+                    (s0, s_end),
+                    settings.max_steps,
+                    (evals.get(), accepted_before),
+                    &stalled_at,
+                );
                 let (result, xs, ys) = integrate_adaptive(
                     settings.solver,
-                    system(),
+                    system(Some(guard)),
                     (s0, s_end),
                     y_start,
                     settings,
@@ -388,11 +497,20 @@ where
                     Ok((r, a)) => {
                         rejected += r as u64;
                         accepted.set(accepted_before + a as u64);
+                        if stalled_at.get().is_finite() {
+                            failure = Some((SolverFailure::Stalled, stalled_at.get() * grid.spacing()));
+                        }
                     }
                     Err(e) => {
-                        // No statistics on failure: take the dense points back out of the counter.
+                        // No statistics on failure: count from the `solout` calls, which dop853 makes
+                        // once per accepted step and dopri5 once more per dense output point.
                         let calls = accepted.get() - accepted_before;
-                        accepted.set(accepted_before + calls.saturating_sub(xs_len as u64));
+                        let dense_calls = if settings.solver == SolverKind::Dopri5 {
+                            xs_len as u64
+                        } else {
+                            0
+                        };
+                        accepted.set(accepted_before + calls.saturating_sub(dense_calls));
                         failure = Some(named_failure(&e, grid.spacing()));
                     }
                 }
@@ -409,7 +527,7 @@ where
                 let mut state = y_start;
                 while start < n as f64 {
                     let end = (start + piece).min(n as f64);
-                    let mut stepper = Rk4::new(system(), start, state.clone(), end, h);
+                    let mut stepper = Rk4::new(system(None), start, state.clone(), end, h);
                     // Rk4 never fails; non-finite values are caught below.
                     let _ = stepper.integrate();
                     let (xs, ys) = (stepper.x_out(), stepper.y_out());
@@ -618,6 +736,25 @@ mod tests {
     }
     use crate::continuous::GradientFlow;
     use crate::objective::Quadratic;
+
+    /// The pace guard's rule on numbers worked by hand: a window of 1000 attempts that advanced s by 1
+    /// has a pace of 1e-3; with 9000 attempts left that reaches 9 more units of s.
+    #[test]
+    fn the_pace_guard_stops_only_a_run_whose_pace_cannot_reach_the_end() {
+        let mut mark = (0.0, 0);
+        // An incomplete window is never judged, however slow.
+        assert!(!pace_stalls(&mut mark, 1e-9, 999, 100.0, 10_000));
+        assert_eq!(mark, (0.0, 0));
+        // 9 units reachable, 8.5 left: no stop; the window moves on.
+        assert!(!pace_stalls(&mut mark, 1.0, 1000, 9.5, 10_000));
+        assert_eq!(mark, (1.0, 1000));
+        // The next window also advanced by 1: 8000 left reach 8 units, 8.5 are left: stop.
+        let mut m = mark;
+        assert!(pace_stalls(&mut m, 2.0, 2000, 10.5, 10_000));
+        // Within 1/64 of the end every sample is in: no stop even with no attempts left.
+        let mut m = mark;
+        assert!(!pace_stalls(&mut m, 2.0, 2000, 2.0 + 1.0 / 128.0, 2000));
+    }
 
     #[test]
     fn substeps_is_the_smallest_power_of_two_meeting_dt() {

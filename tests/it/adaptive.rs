@@ -295,8 +295,9 @@ fn preconditioned_flow_matches_its_closed_form() {
 }
 
 /// With a tiny ε the sign flow chatters where a gradient component crosses zero (Rosenbrock's
-/// valley): the adaptive solver ends with `max_steps_reached` at the time reached, not a hang; the
-/// same problem with rk4 at a fixed step completes.
+/// valley): the adaptive solver ends with a named failure at the time reached, not a hang: `stalled`
+/// when `solve`'s pace guard sees that the pace of 1000 attempts cannot reach the horizon within the
+/// budget, else `max_steps_reached`; the same problem with rk4 at a fixed step completes.
 #[test]
 fn a_stalled_sign_flow_ends_with_a_named_termination() {
     let f = Rosenbrock {
@@ -327,7 +328,10 @@ fn a_stalled_sign_flow_ends_with_a_named_termination() {
         Termination::SolverFailed {
             failure, t: reached, ..
         } => {
-            assert_eq!(failure, SolverFailure::MaxStepsReached);
+            assert!(
+                matches!(failure, SolverFailure::Stalled | SolverFailure::MaxStepsReached),
+                "{failure:?}"
+            );
             assert!(reached < 2.0);
         }
         other => panic!("{other:?}"),

@@ -37,6 +37,7 @@ mod layers;
 mod legend_layout;
 mod method_scenarios;
 mod methods;
+mod nonsmooth_flow;
 mod numerical_faults;
 mod objectives_functions;
 mod objectives_networks;
