@@ -1,4 +1,4 @@
-//! Sweeps over initial points run their GD methods and their dopri5 gradient flows many rows at once,
+//! Sweeps over initial points run their GD methods and their dopri5/dop853 gradient flows many rows at once,
 //! through the lane-wise loops ([`gd_record_lanes`], [`gradient_flow_lanes`]), instead of one start per
 //! row.
 //!
@@ -7,7 +7,7 @@
 //! divergence bound, which follows from L(θ₀) and is per lane). A sweep whose every axis is an
 //! `init.point[i]` key guarantees that for all its rows. The objective must be one with vectorised lane
 //! methods and a fixed small dimension ([`Objective::lane_objective`]); any other sweep keeps running each
-//! row alone. A flow takes the lanes when it is `gradient_flow` with dopri5 on at most
+//! row alone. A flow takes the lanes when it is `gradient_flow` with dopri5 or dop853 on at most
 //! [`crate::continuous::MAX_LANE_STATE`] coordinates ([`lanes_cover`]); other continuous models, and
 //! gradient flows with another solver, run per row. The trajectories equal
 //! [`crate::discrete::gradient_descent`]'s and [`crate::continuous::solve`]'s bit for bit, so rows do not
@@ -40,7 +40,7 @@ fn lane_method(m: &MethodConfig, dim: usize) -> Option<LaneMethod> {
     }
 }
 
-/// A method the lanes run: plain GD, or the gradient flow with these (dopri5) settings.
+/// A method the lanes run: plain GD, or the gradient flow with these (dopri5 or dop853) settings.
 #[derive(Debug, Clone, Copy)]
 enum LaneMethod {
     Gd,
@@ -49,7 +49,7 @@ enum LaneMethod {
 
 /// True when the rows of a sweep of `base` over `axes` can take some trajectories from the lanes: the
 /// axes move only the initial point, the objective has a lane form, and some method is plain GD or a
-/// dopri5 gradient flow.
+/// dopri5 or dop853 gradient flow.
 pub(super) fn eligible(base: &Scenario, axes: &[Axis]) -> bool {
     let e = &base.experiment;
     axes.iter().all(|a| a.key.starts_with("init.point["))
