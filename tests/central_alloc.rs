@@ -8,35 +8,11 @@ use flowgap::continuous::{CentralFlow, CentralSettings, VectorField};
 use flowgap::objective::spectrum::{Eigensolver, SharpnessSettings};
 use flowgap::objective::Quadratic;
 use flowgap::scenario;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::Path;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-// A test binary of its own, not a module of tests/it/: a global allocator is the whole binary's.
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::allocations_in;
 
 /// Lanczos on a 200-dimensional diagonal quadratic (eigenvalues 1..200): once built, 50 spectra along a
 /// path allocate nothing, and they are right (the top three are 200, 199, 198).
