@@ -15,9 +15,24 @@ use std::path::{Path, PathBuf};
 /// The kept series' file inside a sweep's folder.
 pub const KEPT: &str = "kept.csv";
 
-/// The recorded columns a sweep can keep: the loss, the gradient norm (both at every recorded point) and
-/// the sharpness λ₁ (at the points `[diagnostics.sharpness]` samples).
-pub const KEEP_COLUMNS: [&str; 3] = ["loss", "grad_norm", "sharpness"];
+/// The recorded columns a sweep can keep: the loss, the gradient norm (both at every recorded point), the
+/// sharpness λ₁ (at the points `[diagnostics.sharpness]` samples), and, when the objective's data has a
+/// test part, the held-out columns (at every recorded point; the accuracies for classification losses).
+pub const KEEP_COLUMNS: [&str; 7] = [
+    "loss",
+    "grad_norm",
+    "sharpness",
+    "train_loss",
+    "test_loss",
+    "train_accuracy",
+    "test_accuracy",
+];
+
+/// The kept columns that held-out evaluation records (a test split is needed).
+pub const HELD_OUT_KEEP: [&str; 4] = ["train_loss", "test_loss", "train_accuracy", "test_accuracy"];
+
+/// The kept columns that only a classification loss records.
+pub const ACCURACY_KEEP: [&str; 2] = ["train_accuracy", "test_accuracy"];
 
 /// The name of the threshold column, present when `sharpness` is kept.
 pub const THRESHOLD: &str = "threshold";

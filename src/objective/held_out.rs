@@ -14,6 +14,7 @@
 use super::{LinearRegression, LogisticRegression, Mlp, MlpLoss, Objective};
 use crate::trajectory::Trajectory;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The number of samples classified correctly among `b` samples with `k` outputs, by the rule of the
 /// module docs; `z(i, c)` is sample i's output c and `y(i, c)` its target c.
@@ -51,6 +52,9 @@ pub trait Evaluate: Send + Sync {
 
     /// The fraction of samples classified correctly at θ, or `None` for a regression loss.
     fn accuracy(&self, theta: &[f64]) -> Option<f64>;
+
+    /// True when [`Evaluate::accuracy`] gives a value (a classification loss).
+    fn is_classifier(&self) -> bool;
 }
 
 impl Evaluate for LinearRegression {
@@ -60,6 +64,10 @@ impl Evaluate for LinearRegression {
 
     fn accuracy(&self, _theta: &[f64]) -> Option<f64> {
         None
+    }
+
+    fn is_classifier(&self) -> bool {
+        false
     }
 }
 
@@ -71,6 +79,10 @@ impl Evaluate for LogisticRegression {
     fn accuracy(&self, theta: &[f64]) -> Option<f64> {
         Some(self.correct(theta) as f64 / self.samples() as f64)
     }
+
+    fn is_classifier(&self) -> bool {
+        true
+    }
 }
 
 impl Evaluate for Mlp {
@@ -79,15 +91,21 @@ impl Evaluate for Mlp {
     }
 
     fn accuracy(&self, theta: &[f64]) -> Option<f64> {
-        (self.config().loss == MlpLoss::CrossEntropy)
+        self.is_classifier()
             .then(|| self.correct(theta) as f64 / self.samples() as f64)
+    }
+
+    fn is_classifier(&self) -> bool {
+        self.config().loss == MlpLoss::CrossEntropy
     }
 }
 
-/// The same model on the training part and on the test part of its data.
+/// The same model on the training part and on the test part of its data (shared, not copied, by its
+/// clones: a sweep's grid points evaluate on the base scenario's data).
+#[derive(Clone)]
 pub struct HeldOut {
-    train: Box<dyn Evaluate>,
-    test: Box<dyn Evaluate>,
+    train: Arc<dyn Evaluate>,
+    test: Arc<dyn Evaluate>,
     dim: usize,
 }
 
@@ -95,12 +113,21 @@ impl HeldOut {
     /// Evaluates θ ∈ ℝ^`dim` by `train` (the model on the training samples) and `test` (the same model
     /// on the test samples), both without weight decay.
     pub fn new(train: Box<dyn Evaluate>, test: Box<dyn Evaluate>, dim: usize) -> Self {
-        HeldOut { train, test, dim }
+        HeldOut {
+            train: Arc::from(train),
+            test: Arc::from(test),
+            dim,
+        }
     }
 
     /// The parameter dimension the two models take.
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// True when the loss is a classification loss, so that accuracies are recorded.
+    pub fn classification(&self) -> bool {
+        self.test.is_classifier()
     }
 
     /// The losses and accuracies at every recorded point of `trajectory` (whose θ may be an ensemble's

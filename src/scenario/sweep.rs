@@ -10,8 +10,8 @@ use super::ctx::Ctx;
 use super::shared_objective::SharedObjective;
 use super::Scenario;
 use crate::error::{Error, Location, Result};
-use crate::formats::kept::KEEP_COLUMNS;
-use crate::objective::Objective;
+use crate::formats::kept::{ACCURACY_KEEP, HELD_OUT_KEEP, KEEP_COLUMNS};
+use crate::objective::{HeldOut, Objective};
 use crate::outspec::SourceFile;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -731,6 +731,35 @@ pub fn check_plan(spec: &mut SweepSpec, src: &str, path: &Path, base: &Scenario)
     if spec.keep.is_empty() {
         return Ok(());
     }
+    let keep_at = spec.keep_span.clone().unwrap_or(0..0);
+    let held_out = base.experiment.held_out.as_ref();
+    if let Some(c) = spec.keep.iter().find(|c| HELD_OUT_KEEP.contains(&c.as_str())) {
+        match held_out {
+            None => {
+                return Err(cx.err(
+                    keep_at,
+                    "sweep.keep",
+                    format!(
+                        "`{c}` is evaluated on a held-out test split, which this scenario's data does not \
+                         have; add `test_fraction = 0.25` and `split_seed` (or `test_data`) to `[objective.data]`"
+                    ),
+                ))
+            }
+            Some(h) if !h.classification() => {
+                if let Some(c) = spec.keep.iter().find(|c| ACCURACY_KEEP.contains(&c.as_str())) {
+                    return Err(cx.err(
+                        keep_at,
+                        "sweep.keep",
+                        format!(
+                            "`{c}` is recorded for classification losses only (cross-entropy, logistic \
+                             regression); this scenario's loss is a regression loss: keep `test_loss` instead"
+                        ),
+                    ));
+                }
+            }
+            Some(_) => {}
+        }
+    }
     let grid = &base.experiment.grid;
     let steps = spec
         .axes
@@ -758,9 +787,8 @@ pub fn check_plan(spec: &mut SweepSpec, src: &str, path: &Path, base: &Scenario)
         .sum();
     let values = spec.len() as f64 * spec.keep_methods.len() as f64 * per_method;
     if values > MAX_KEPT_VALUES {
-        let at = spec.keep_span.clone().unwrap_or(0..0);
         return Err(cx.err(
-            at,
+            keep_at,
             "sweep.keep",
             format!(
                 "kept.csv would hold about {values:.3e} values ({} runs × {} methods × {per_method:.0} per run), \
@@ -797,6 +825,9 @@ pub struct Base {
     /// The base scenario's objective and settings, shared by every point; `None` when an axis is an
     /// `objective.*` key.
     objective: Option<(Arc<dyn Objective>, serde_json::Value)>,
+    /// The base scenario's held-out evaluation, shared like its objective, so that every grid point
+    /// records the held-out columns of `sweep.csv` and `kept.csv`.
+    held_out: Option<HeldOut>,
     /// The document for the points of an `objective.*` axis, whose text is written and parsed whole:
     /// the objective kinds read their keys from the file's text (a second pass per kind), not from a
     /// tree.
@@ -820,6 +851,7 @@ impl Base {
         let source = output
             .source
             .unwrap_or_else(|| super::load::source_file(&src, path));
+        let held_out = experiment.held_out.clone();
         let objective = shared.then(|| (Arc::from(experiment.objective), experiment.objective_settings));
         let mut numbers = String::new();
         let mut push = |text: String| {
@@ -849,6 +881,7 @@ impl Base {
             source,
             axes: axes.to_vec(),
             objective,
+            held_out,
             doc,
             numbers,
             literals,
@@ -969,7 +1002,10 @@ impl Points<'_> {
             None => shared,
         };
         let objective: Box<dyn Objective> = Box::new(SharedObjective(Arc::clone(objective)));
-        super::load::parse_tree(&self.cx, tree, (objective, settings.clone()), base.source.clone())
+        let mut scenario =
+            super::load::parse_tree(&self.cx, tree, (objective, settings.clone()), base.source.clone())?;
+        scenario.experiment.held_out = base.held_out.clone();
+        Ok(scenario)
     }
 }
 

@@ -5,8 +5,9 @@ use crate::experiment::Report;
 use crate::formats::kept::KeptSeries;
 
 /// The kept series of `report`: for each of `methods` (ids), its recorded points with the values of
-/// `columns` (`loss`, `grad_norm` at every point; `sharpness`, λ₁, at the points the sharpness
-/// diagnostic sampled), and, when `sharpness` is kept, the method's stability threshold at the run's η.
+/// `columns` (`loss`, `grad_norm` and the held-out columns at every point; `sharpness`, λ₁, at the
+/// points the sharpness diagnostic sampled), and, when `sharpness` is kept, the method's stability
+/// threshold at the run's η. A column the run did not record (no held-out split) has no values.
 pub fn series(report: &Report, columns: &[String], methods: &[String]) -> Vec<KeptSeries> {
     let eta = report.experiment.grid.step_size;
     let with_threshold = columns.iter().any(|c| c == "sharpness");
@@ -32,12 +33,19 @@ pub fn series(report: &Report, columns: &[String], methods: &[String]) -> Vec<Ke
                     }
                 }
             }
+            // The held-out record is evaluated at the trajectory's recorded points, in order.
+            let held = report.held_out.get(k);
+            let at = |v: Option<&Vec<f64>>, i: usize| v.and_then(|v| v.get(i)).copied();
             let mut values = Vec::with_capacity(n * columns.len());
             for (i, (&loss, &grad_norm)) in t.losses.iter().zip(&t.grad_norms).enumerate() {
                 for c in columns {
                     values.push(match c.as_str() {
                         "loss" => Some(loss),
                         "grad_norm" => Some(grad_norm),
+                        "train_loss" => at(held.map(|h| &h.train_loss), i),
+                        "test_loss" => at(held.map(|h| &h.test_loss), i),
+                        "train_accuracy" => at(held.map(|h| &h.train_accuracy), i),
+                        "test_accuracy" => at(held.map(|h| &h.test_accuracy), i),
                         _ => sharpness.get(i).copied().flatten(),
                     });
                 }

@@ -100,6 +100,16 @@ impl Shard {
     }
 }
 
+/// The per-method `sweep.csv` columns of held-out evaluation (none without a test split): the final and
+/// the lowest test loss, and for a classification loss the final training and test accuracy.
+fn held_out_columns(held_out: Option<bool>) -> &'static [&'static str] {
+    match held_out {
+        None => &[],
+        Some(false) => &["test_loss", "best_test_loss"],
+        Some(true) => &["test_loss", "best_test_loss", "train_accuracy", "test_accuracy"],
+    }
+}
+
 /// A sweep ready to run: the base scenario read once, the axes, and the table's columns.
 pub struct Plan {
     /// The scenario's name.
@@ -118,6 +128,8 @@ pub struct Plan {
     /// Comparison column prefixes `<a>_vs_<b>`.
     pub comparisons: Vec<String>,
     dim: usize,
+    /// With a held-out split: whether the loss classifies (then the accuracies are columns too).
+    held_out: Option<bool>,
     /// True when the rows' GD methods and dopri5 flows run many rows at once through the lanes (see `lanes`).
     lanes: bool,
     /// The scenario's `[output]` figure settings, saved with the plan (the sweep's figures use them).
@@ -146,6 +158,7 @@ impl Plan {
             )));
         }
         let dim = base.experiment.objective.dim();
+        let held_out = base.experiment.held_out.as_ref().map(|h| h.classification());
         let minima = base.experiment.objective.known_minima();
         let methods: Vec<(String, bool)> = base
             .experiment
@@ -163,6 +176,9 @@ impl Plan {
         columns.extend(sweep.axes.iter().map(|a| a.key.clone()));
         for (id, discrete) in &methods {
             for c in ["termination", "final_loss", "grad_norm", "stop_step", "mean_loss"] {
+                columns.push(format!("{id}.{c}"));
+            }
+            for c in held_out_columns(held_out) {
                 columns.push(format!("{id}.{c}"));
             }
             if dim <= MAX_POINT_DIM {
@@ -196,6 +212,7 @@ impl Plan {
             methods,
             comparisons,
             dim,
+            held_out,
             lanes,
             output,
         };
@@ -390,7 +407,7 @@ impl Plan {
     fn format_row(&self, index: u64, values: &[f64], report: &Report) -> Vec<String> {
         let mut cells: Vec<String> = vec![index.to_string()];
         cells.extend(values.iter().map(|v| num(*v)));
-        for m in &report.methods {
+        for (k, m) in report.methods.iter().enumerate() {
             let t = &m.trajectory;
             cells.push(t.termination.name().to_string());
             cells.push(num(t.final_loss()));
@@ -401,6 +418,16 @@ impl Plan {
             };
             cells.push(stop.map_or(String::new(), |s| s.to_string()));
             cells.push(num(mean_loss(&t.losses)));
+            if let Some(classification) = self.held_out {
+                let h = report.held_out.get(k).map(|h| h.summary());
+                let cell = |v: Option<f64>| v.map_or(String::new(), num);
+                cells.push(cell(h.as_ref().and_then(|h| h.final_test_loss)));
+                cells.push(cell(h.as_ref().and_then(|h| h.best_test_loss)));
+                if classification {
+                    cells.push(cell(h.as_ref().and_then(|h| h.final_train_accuracy)));
+                    cells.push(cell(h.as_ref().and_then(|h| h.final_test_accuracy)));
+                }
+            }
             let last = t.last_state();
             if self.dim <= MAX_POINT_DIM {
                 for i in 0..self.dim {

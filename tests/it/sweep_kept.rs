@@ -240,3 +240,168 @@ fn a_keep_too_large_and_an_overlay_off_the_axes_are_refused_at_their_lines() {
         "{err}"
     );
 }
+
+/// A scenario from `scenarios/<name>.toml` with `[objective.data]` extended by `data` (a held-out
+/// part), `[output]` drawing nothing, and `sweep` appended; written as `dir/<file>` with the data file
+/// beside it (`data/iris.csv`).
+fn held_out_scenario(dir: &Path, file: &str, name: &str, data: &str, sweep: &str) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::copy(repo.join("scenarios/data/iris.csv"), dir.join("data/iris.csv")).unwrap();
+    let text = std::fs::read_to_string(repo.join(format!("scenarios/{name}.toml"))).unwrap();
+    let text = text.split("[output]").next().unwrap().to_string();
+    let text = text
+        .replacen("l2 = 0.01", "l2 = 0.0", 1)
+        .replacen(
+            "scale = \"standardize\"",
+            &format!("scale = \"standardize\"\n{data}"),
+            1,
+        )
+        .replacen("steps = 400", "steps = 20", 1)
+        .replacen("steps = 500", "steps = 20", 1);
+    std::fs::write(
+        dir.join(file),
+        format!("{text}\n[output]\nfigures = []\n\n{sweep}"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn kept_held_out_columns_equal_the_training_loss_when_the_test_set_is_the_training_set() {
+    let dir = temp_dir("kept-held-out");
+    // Softmax regression on iris without weight decay, tested on its own training file: the test loss is
+    // the objective's loss and the two accuracies are one count over 150, at every point of every run.
+    held_out_scenario(
+        &dir,
+        "s.toml",
+        "logistic_iris",
+        "test_data = \"data/iris.csv\"",
+        "[sweep]\ngrid = [\"run.step_size = 0.5, 2.0\"]\n\
+         keep = [\"loss\", \"test_loss\", \"train_accuracy\", \"test_accuracy\"]\n",
+    );
+    ok(&flowgap(&["sweep", "s.toml", "--quiet", "--out", "out"], &dir));
+    let header = KeptHeader {
+        axes: vec!["run.step_size".into()],
+        columns: ["loss", "test_loss", "train_accuracy", "test_accuracy"]
+            .map(String::from)
+            .to_vec(),
+    };
+    let mut rows = Vec::new();
+    for_each_row(&dir.join("out/kept.csv"), &header, |r| rows.push(r.clone())).unwrap();
+    // 2 runs × 2 methods × 11 points (steps 0, 2, …, 20).
+    assert_eq!(rows.len(), 2 * 2 * 11);
+    for r in &rows {
+        let v: Vec<f64> = r
+            .values
+            .iter()
+            .map(|v| v.expect("every column at every point"))
+            .collect();
+        assert_eq!(
+            v[1].to_bits(),
+            v[0].to_bits(),
+            "{} step {}: test loss ≠ loss",
+            r.method,
+            r.step
+        );
+        assert_eq!(v[2], v[3]);
+        let count = v[3] * 150.0;
+        assert!((count - count.round()).abs() < 1e-9, "{count}");
+        assert_eq!(r.threshold, None);
+    }
+    // At θ₀ = 0 every class scores alike: the loss is ln 3 and the argmax is the first class, 50 of 150.
+    let first = &rows[0];
+    assert_eq!(first.step, 0);
+    assert!((first.values[1].unwrap() - 3f64.ln()).abs() < 1e-14);
+    assert!((first.values[3].unwrap() - 1.0 / 3.0).abs() < 1e-15);
+    // sweep.csv: the final test loss is the final loss, the lowest test loss is no higher, and the
+    // accuracies are the last kept ones.
+    let csv = std::fs::read_to_string(dir.join("out/sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    for (k, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        for m in ["gd", "flow"] {
+            let get = |c: &str| cells[col(&format!("{m}.{c}"))];
+            assert_eq!(get("test_loss"), get("final_loss"), "run {k} {m}");
+            let best: f64 = get("best_test_loss").parse().unwrap();
+            assert!(best <= get("test_loss").parse::<f64>().unwrap());
+            let last = rows
+                .iter()
+                .rfind(|r| r.index == k as u64 && r.method == m)
+                .unwrap();
+            assert_eq!(
+                get("test_accuracy").parse::<f64>().unwrap(),
+                last.values[3].unwrap()
+            );
+            assert_eq!(
+                get("train_accuracy").parse::<f64>().unwrap(),
+                last.values[2].unwrap()
+            );
+        }
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["keep"],
+        serde_json::json!(["loss", "test_loss", "train_accuracy", "test_accuracy"])
+    );
+}
+
+#[test]
+fn held_out_columns_without_a_test_part_or_accuracy_without_classes_are_refused() {
+    let dir = temp_dir("kept-held-out-refusals");
+    // No test part: keeping the test loss is refused at `keep`'s line, naming the fix.
+    held_out_scenario(
+        &dir,
+        "a.toml",
+        "logistic_iris",
+        "",
+        "[sweep]\ngrid = [\"run.step_size = 0.5, 1\"]\nkeep = [\"test_loss\"]\n",
+    );
+    let out = flowgap(&["sweep", "a.toml", "--quiet", "--out", "o"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let text = std::fs::read_to_string(dir.join("a.toml")).unwrap();
+    let keep_line = text.lines().position(|l| l.starts_with("keep")).unwrap() + 1;
+    assert!(err.contains(&format!("a.toml:{keep_line}:")), "{err}");
+    assert!(
+        err.contains("test_fraction") && err.contains("sweep.keep"),
+        "{err}"
+    );
+    // Least squares has no classes: its test loss can be kept, its accuracy cannot.
+    let split = "test_fraction = 0.2\nsplit_seed = 3";
+    held_out_scenario(
+        &dir,
+        "b.toml",
+        "linear_regression_iris",
+        split,
+        "[sweep]\ngrid = [\"run.step_size = 0.5, 0.9\"]\nkeep = [\"test_loss\", \"test_accuracy\"]\n",
+    );
+    let out = flowgap(&["sweep", "b.toml", "--quiet", "--out", "o"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("test_accuracy") && err.contains("classification"),
+        "{err}"
+    );
+    assert!(!dir.join("o").exists());
+    held_out_scenario(
+        &dir,
+        "c.toml",
+        "linear_regression_iris",
+        split,
+        "[sweep]\ngrid = [\"run.step_size = 0.5, 0.9\"]\nkeep = [\"train_loss\", \"test_loss\"]\n",
+    );
+    ok(&flowgap(&["sweep", "c.toml", "--quiet", "--out", "o"], &dir));
+    let csv = std::fs::read_to_string(dir.join("o/sweep.csv")).unwrap();
+    let head = csv.lines().next().unwrap();
+    assert!(
+        head.contains("gd.test_loss,gd.best_test_loss,") && !head.contains("accuracy"),
+        "{head}"
+    );
+}
