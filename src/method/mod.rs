@@ -11,7 +11,7 @@ pub use run::{run_method, run_method_extras, run_method_watched, MethodRun, Prob
 pub use crate::continuous::ContinuousModel;
 pub use crate::discrete::DiscreteMethod;
 
-use crate::continuous::{AdaptiveFlow, CentralSettings, ModifiedOrder, SolverSettings};
+use crate::continuous::{AdaptiveFlow, CentralSettings, ModifiedOrder, SolverSettings, StableSettings};
 use crate::discrete::{
     gd_threshold, heavy_ball_threshold, nesterov_threshold, AdaptiveMethod, BlockScales, MomentumStart,
     NesterovSchedule,
@@ -81,6 +81,14 @@ pub enum MethodKind {
     CentralFlow {
         /// k_max, the candidate fraction and the relaxation rate.
         settings: CentralSettings,
+        /// How to integrate it.
+        solver: SolverSettings,
+    },
+    /// Self-stabilization's constrained trajectory (Damian, Nichani & Lee 2023, η = run.step_size):
+    /// gradient flow projected onto {S ≤ 2/η, ∇L·u = 0} once S reaches 2/η.
+    StableFlow {
+        /// The candidate fraction and the relaxation rate.
+        settings: StableSettings,
         /// How to integrate it.
         solver: SolverSettings,
     },
@@ -176,7 +184,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The built-in kinds, as a scenario names them.
-    pub const NAMES: [&'static str; 21] = [
+    pub const NAMES: [&'static str; 22] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -198,6 +206,7 @@ impl MethodKind {
         "preconditioned_flow",
         "sgd_modified_flow",
         "central_flow",
+        "stable_flow",
     ];
 
     /// The kind's name (a scenario's `kind`, or the name a user's method gives itself).
@@ -212,6 +221,7 @@ impl MethodKind {
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
             MethodKind::CentralFlow { .. } => "central_flow",
+            MethodKind::StableFlow { .. } => "stable_flow",
             MethodKind::Sgd(_) => "sgd",
             MethodKind::Sme(_) => "sme",
             MethodKind::Adaptive(a) => a.name(),
@@ -237,6 +247,7 @@ impl MethodKind {
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::CentralFlow { .. }
+            | MethodKind::StableFlow { .. }
             | MethodKind::Continuous { .. } => MethodClass::Continuous,
             MethodKind::Sgd(_) => MethodClass::DiscreteEnsemble,
             MethodKind::Sme(_) => MethodClass::ContinuousEnsemble,
@@ -265,6 +276,7 @@ impl MethodKind {
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::CentralFlow { .. }
+            | MethodKind::StableFlow { .. }
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
         }
@@ -279,6 +291,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { solver, .. }
             | MethodKind::AdaptiveFlow { solver, .. }
             | MethodKind::CentralFlow { solver, .. }
+            | MethodKind::StableFlow { solver, .. }
             | MethodKind::Continuous { solver, .. } => Some(solver),
             MethodKind::Gd
             | MethodKind::BlockGd(_)
@@ -309,6 +322,7 @@ impl MethodKind {
             | MethodKind::Adaptive(_)
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::CentralFlow { .. }
+            | MethodKind::StableFlow { .. }
             | MethodKind::Sgd(_)
             | MethodKind::Sme(_) => TimeMap::Eta,
         }
@@ -319,8 +333,8 @@ impl MethodKind {
     /// map, Nesterov with the Su–Boyd–Candès schedule and its ODE are on t = k·√η).
     pub fn supports_schedule(&self) -> bool {
         match self {
-            // The central flow holds the critical eigenvalues at 2/η for one η.
-            MethodKind::Sme(_) | MethodKind::CentralFlow { .. } => false,
+            // The central and stable flows hold the critical eigenvalues at 2/η for one η.
+            MethodKind::Sme(_) | MethodKind::CentralFlow { .. } | MethodKind::StableFlow { .. } => false,
             MethodKind::Gd
             | MethodKind::BlockGd(_)
             | MethodKind::HeavyBall { .. }
@@ -361,6 +375,7 @@ impl MethodKind {
             | MethodKind::HeavyBallFlow { .. }
             | MethodKind::NesterovOde(_)
             | MethodKind::CentralFlow { .. }
+            | MethodKind::StableFlow { .. }
             | MethodKind::Continuous { .. }
             | MethodKind::Sme(_) => None,
         }
@@ -384,6 +399,7 @@ impl MethodKind {
             | MethodKind::NesterovOde(_)
             | MethodKind::AdaptiveFlow { .. }
             | MethodKind::CentralFlow { .. }
+            | MethodKind::StableFlow { .. }
             | MethodKind::Sme(_)
             | MethodKind::Discrete(_)
             | MethodKind::Continuous { .. } => None,
@@ -434,6 +450,12 @@ impl MethodKind {
             MethodKind::CentralFlow { settings, solver: s } => {
                 let mut v = solver(s);
                 v["max_critical"] = json!(settings.max_critical);
+                v["candidate_fraction"] = json!(settings.candidate_fraction);
+                v["relaxation"] = json!(settings.relaxation);
+                v
+            }
+            MethodKind::StableFlow { settings, solver: s } => {
+                let mut v = solver(s);
                 v["candidate_fraction"] = json!(settings.candidate_fraction);
                 v["relaxation"] = json!(settings.relaxation);
                 v

@@ -3,8 +3,8 @@
 
 use super::{HeavyBallForm, MethodKind};
 use crate::continuous::{
-    central_flow_counted, solve_watched, GradientFlow, HeavyBallModifiedFlow, HeavyBallOde, ModifiedFlow,
-    NesterovOde, SgdModifiedFlow, SolverSettings, VectorField,
+    central_flow_counted, solve_watched, stable_flow_counted, GradientFlow, HeavyBallModifiedFlow,
+    HeavyBallOde, ModifiedFlow, NesterovOde, SgdModifiedFlow, SolverSettings, VectorField,
 };
 use crate::discrete::{
     adaptive_watched, blockwise_gradient_descent_watched, gradient_descent_watched, heavy_ball_watched,
@@ -61,7 +61,7 @@ pub fn run_method(
 pub struct RunExtras {
     /// Ensemble statistics over time (ensembles only).
     pub ensemble: Option<EnsembleStats>,
-    /// central_flow with Lanczos eigenpairs: the evaluations of its field where Lanczos stopped at its
+    /// central_flow or stable_flow with Lanczos eigenpairs: the evaluations of its field where Lanczos stopped at its
     /// iteration cap before meeting its tolerance (`None` for every other method, and with exact
     /// eigenpairs).
     pub lanczos_unconverged: Option<u64>,
@@ -156,6 +156,15 @@ fn run_here(
         MethodKind::CentralFlow { settings, solver } => {
             let (traj, unconverged) =
                 central_flow_counted(objective, theta0, &grid, settings, solver, loss_bound, watch);
+            let extras = RunExtras {
+                lanczos_unconverged: unconverged,
+                ..RunExtras::default()
+            };
+            return (traj, extras);
+        }
+        MethodKind::StableFlow { settings, solver } => {
+            let (traj, unconverged) =
+                stable_flow_counted(objective, theta0, &grid, settings, solver, loss_bound, watch);
             let extras = RunExtras {
                 lanczos_unconverged: unconverged,
                 ..RunExtras::default()

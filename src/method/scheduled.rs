@@ -72,6 +72,7 @@ pub(super) fn scheduled_flow<'a>(
         | MethodKind::Discrete(_)
         | MethodKind::Sgd(_)
         | MethodKind::CentralFlow { .. }
+        | MethodKind::StableFlow { .. }
         | MethodKind::Sme(_) => return None,
     };
     Some(traj)

@@ -7,7 +7,7 @@ use super::objectives::{self, Built};
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
-use crate::continuous::{AdaptiveFlow, CentralSettings, MAX_CRITICAL};
+use crate::continuous::{AdaptiveFlow, CentralSettings, StableSettings, MAX_CRITICAL};
 use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, AdaptiveMethod, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
@@ -441,7 +441,7 @@ fn check(
                 m.get_ref().kind.span(),
                 format!("method[{i}].kind"),
                 format!(
-                    "`{}` cannot run with [run] schedule: the sme's noise model and the central flow's \
+                    "`{}` cannot run with [run] schedule: the sme's noise model and the central and stable flows' \
                      threshold 2/η are for one η, and methods on t = k·√η (nesterov with schedule = \
                      \"su_boyd_candes\", nesterov_ode) have no summed axis",
                     method.kind.name()
@@ -591,7 +591,9 @@ pub const MAX_STEPS: i64 = crate::experiment::MAX_STEPS as i64;
 
 /// The solver keys shared by every continuous model.
 /// The central flow's keys: `max_critical` in 1..=MAX_CRITICAL,
-/// `candidate_fraction` in (0, 1], `relaxation` > 0.
+/// `candidate_fraction` in (0, 1], `relaxation` > 0 (the stable flow reads the last two; its allowed keys
+/// refuse `max_critical`). Keys not given keep [`CentralSettings::default`], whose candidate fraction and
+/// relaxation are [`StableSettings::default`]'s.
 fn central_settings(cx: &Ctx, m: &RawMethod, i: usize, objective: &dyn Objective) -> Result<CentralSettings> {
     let key = |k: &str| format!("method[{i}].{k}");
     let mut s = CentralSettings::default();
@@ -669,6 +671,7 @@ fn build_method(
             &["max_critical", "candidate_fraction", "relaxation"],
         ]
         .concat(),
+        "stable_flow" => [&SOLVER_KEYS[..], &["candidate_fraction", "relaxation"]].concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         "sgd" => {
             // With an optimizer, its keys too (an unknown optimizer is refused when it is built).
@@ -866,6 +869,16 @@ fn build_method(
             settings: central_settings(cx, m, i, objective)?,
             solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
         },
+        "stable_flow" => {
+            let c = central_settings(cx, m, i, objective)?;
+            MethodKind::StableFlow {
+                settings: StableSettings {
+                    candidate_fraction: c.candidate_fraction,
+                    relaxation: c.relaxation,
+                },
+                solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
+            }
+        }
         "heavy_ball_flow" => {
             let form = match m.form.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
                 None | Some(("modified", _)) => {

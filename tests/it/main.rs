@@ -53,6 +53,7 @@ mod schedule_scenario;
 mod schedules;
 mod sgd_modified_flow;
 mod sgd_sme;
+mod stable_flow;
 mod svg_font;
 mod sweep;
 mod sweep_kept;

@@ -364,6 +364,18 @@ pub fn central_flow_watched(
     central_flow_counted(objective, theta0, grid, settings, solver, loss_bound, watch).0
 }
 
+/// Renames the divergence a non-finite field caused (the field writes NaN when its constraint problem
+/// has no answer) to [`SolverFailure::ComplementarityInfeasible`] with `advice`; shared with the stable flow.
+pub(in crate::continuous) fn name_infeasible(traj: &mut Trajectory, advice: &str) {
+    if let Termination::Diverged { t, .. } = traj.termination {
+        traj.termination = Termination::SolverFailed {
+            failure: SolverFailure::ComplementarityInfeasible,
+            t,
+            advice: advice.to_string(),
+        };
+    }
+}
+
 /// [`central_flow_watched`], with the evaluations of the field where Lanczos stopped at its iteration cap
 /// before meeting its tolerance (`None` when the eigenpairs are exact, d ≤ [`EXACT_MAX_DIM`]).
 pub fn central_flow_counted(
@@ -390,13 +402,7 @@ pub fn central_flow_counted(
     let mut traj = solve_watched(&field, objective, theta0, grid, solver, loss_bound, watch);
     traj.stats.hvps = field.hvps();
     if let Some(CentralFault::Cone(_)) = field.fault() {
-        if let Termination::Diverged { t, .. } = traj.termination {
-            traj.termination = Termination::SolverFailed {
-                failure: SolverFailure::ComplementarityInfeasible,
-                t,
-                advice: SolverFailure::ComplementarityInfeasible.advice().to_string(),
-            };
-        }
+        name_infeasible(&mut traj, SolverFailure::ComplementarityInfeasible.advice());
     }
     let unconverged = field.uses_lanczos().then(|| field.lanczos_unconverged());
     (traj, unconverged)
