@@ -257,7 +257,7 @@ pub(super) fn parse_tree(
     source: SourceFile,
 ) -> Result<Scenario> {
     let raw: RawScenario = cx.deserialize_tree(tree)?;
-    // A sweep's grid point writes no held-out record: its post-pass is not run.
+    // The sweep sets a grid point's held-out evaluation itself: the base's, shared by every point.
     check(cx, raw, objective, None, source)
 }
 
