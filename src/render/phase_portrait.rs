@@ -559,12 +559,14 @@ impl<'a> PhasePortrait<'a> {
                 continue;
             }
             starts |= p.first().is_some_and(|&s| self.shown(s));
-            if p.last().is_some_and(|&e| !self.shown(e)) {
-            } else if self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2 {
-            } else if m.trajectory.termination.stopped_early() {
-                stops = true;
-            } else {
-                ends = true;
+            // An escaping path ends in an arrow, not a marker; an end outside a fixed frame in none.
+            let escaped = self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2;
+            if p.last().is_some_and(|&e| self.shown(e)) && !escaped {
+                if m.trajectory.termination.stopped_early() {
+                    stops = true;
+                } else {
+                    ends = true;
+                }
             }
         }
         for (shown, label) in [(starts, "start"), (ends, "end"), (stops, "stopped early")] {

@@ -973,7 +973,10 @@ formats = ["png", "svg"]
         );
     }
     // "loss" is the screen figure's title and its y axis's name; the paper figure keeps only the latter.
-    let count = |svg: &[u8]| String::from_utf8_lossy(svg).matches(">loss<").count();
+    let count = |svg: &[u8]| {
+        let svg = String::from_utf8_lossy(svg);
+        svg.lines().filter(|l| l.trim() == "loss").count()
+    };
     assert_eq!(count(&screen["loss.svg"]), 2);
     assert_eq!(count(&paper["loss.svg"]), 1, "the paper style draws no title");
     ok(&flowgap(&["plot", out.to_str().unwrap(), "--style", "screen"]));
