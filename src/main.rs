@@ -87,6 +87,10 @@ enum Command {
         /// Formats, comma-separated: png, svg (default: the scenario's `[output] formats`).
         #[arg(long, value_name = "FORMATS", value_delimiter = ',', value_parser = parse_format)]
         formats: Option<Vec<flowgap::outspec::ImageFormat>>,
+        /// Redraw in this style in place of the saved `[output] style`: screen, paper (3.25 in) or
+        /// paper_wide (6.75 in); a paper style also drops the titles.
+        #[arg(long, value_name = "STYLE", value_parser = parse_style)]
+        style: Option<flowgap::outspec::FigureStyle>,
     },
     /// Run scenarios and compare them with their golden files (`golden/<name>.json` beside each scenario).
     Check {
@@ -357,8 +361,10 @@ fn execute(cli: Cli) -> Result<bool, Error> {
             dir: run_dir,
             figures,
             formats,
+            style,
         } => {
-            let files = flowgap::replot::replot(&run_dir, figures.as_deref(), formats.as_deref())?;
+            let files =
+                flowgap::replot::replot_in_style(&run_dir, figures.as_deref(), formats.as_deref(), style)?;
             say!(
                 "redrew {} files in {}",
                 files.len(),

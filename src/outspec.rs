@@ -104,6 +104,8 @@ impl OutputSpec {
                     x_range: o.x_range,
                     y_range: o.y_range,
                     y_log: o.y_log,
+                    // No sweep figure has a time axis of a run's.
+                    t_max: None,
                 };
                 (kind.clone(), own)
             })
@@ -186,19 +188,22 @@ impl FigureKind {
     }
 
     /// The `[output.figure.<kind>]` keys this kind honours. The loss and distance figures take every key
-    /// but `x_log` (their time axis starts at t = 0); the portraits take their title and axis labels (their
-    /// frame is the landscape's sampled square), as does the sharpness figure; the figures of several
-    /// stacked panels take their title and the shared time axis's label.
+    /// but `x_log` (their time axis starts at t = 0); the portraits and the sharpness figure take their
+    /// title, axis labels and ranges (a portrait's landscape is sampled in the given frame; their scales
+    /// are fixed: a plane's coordinates, λ₁ on the axis its data need); the figures of several stacked
+    /// panels take their title and the shared time axis's label. Every figure with a time axis takes
+    /// `t_max`, the end of its time window.
     pub const fn settings_keys(self) -> &'static [&'static str] {
         match self {
-            FigureKind::Loss | FigureKind::Distance => {
-                &["title", "x_label", "y_label", "x_range", "y_range", "y_log"]
+            FigureKind::Loss | FigureKind::Distance => &[
+                "title", "x_label", "y_label", "x_range", "y_range", "y_log", "t_max",
+            ],
+            FigureKind::PhasePortrait | FigureKind::ProjectedPortrait => {
+                &["title", "x_label", "y_label", "x_range", "y_range"]
             }
-            FigureKind::PhasePortrait | FigureKind::ProjectedPortrait | FigureKind::Sharpness => {
-                &["title", "x_label", "y_label"]
-            }
+            FigureKind::Sharpness => &["title", "x_label", "y_label", "x_range", "y_range", "t_max"],
             FigureKind::Conserved | FigureKind::HeldOut | FigureKind::Central | FigureKind::Ensemble => {
-                &["title", "x_label"]
+                &["title", "x_label", "t_max"]
             }
         }
     }
@@ -313,6 +318,8 @@ pub struct FigureOverrides {
     pub y_range: Option<(f64, f64)>,
     /// `y_log`: a log (true) or linear (false) y axis.
     pub y_log: Option<bool>,
+    /// `t_max`: the time window's end; what a figure draws against time is drawn up to it.
+    pub t_max: Option<f64>,
 }
 
 /// The overrides of a kind with no `[output.figure.<kind>]` table.
@@ -323,6 +330,7 @@ static NO_OVERRIDES: FigureOverrides = FigureOverrides {
     x_range: None,
     y_range: None,
     y_log: None,
+    t_max: None,
 };
 
 impl FigureOverrides {
@@ -334,6 +342,11 @@ impl FigureOverrides {
     /// The y axis's description: the scenario's, else `default`.
     pub fn y_label(&self, default: &str) -> String {
         self.y_label.clone().unwrap_or_else(|| default.to_string())
+    }
+
+    /// True when time `t` lies in the figure's time window (`t ≤ t_max`, every time without one).
+    pub fn in_window(&self, t: f64) -> bool {
+        self.t_max.is_none_or(|m| t <= m)
     }
 }
 

@@ -24,7 +24,7 @@ use crate::formats::table::{read_saved, read_saved_text, Table};
 use crate::formats::{self, DATA_FILES, FIGURES, MAX_CSV_DIM, SCENARIO_COPY, SUMMARY, TRAJECTORIES};
 use crate::method::MethodRun;
 use crate::output;
-use crate::outspec::{FigureKind, ImageFormat};
+use crate::outspec::{FigureKind, FigureStyle, ImageFormat};
 use crate::render;
 use crate::scenario::{self, Scenario};
 use crate::stochastic::{compare_ensembles, EnsembleStats};
@@ -47,6 +47,19 @@ pub fn replot(
     figures: Option<&[FigureKind]>,
     formats: Option<&[ImageFormat]>,
 ) -> Result<Vec<PathBuf>> {
+    replot_in_style(dir, figures, formats, None)
+}
+
+/// As [`replot`], with every figure drawn in `style` when one is given (`flowgap plot --style`), in
+/// place of the `[output] style` the run or sweep was drawn with: as `flowgap run --style`, a paper
+/// style drops the titles and the screen style draws them. The data are the same, so only the look
+/// changes; a sweep's folder takes it too.
+pub fn replot_in_style(
+    dir: &Path,
+    figures: Option<&[FigureKind]>,
+    formats: Option<&[ImageFormat]>,
+    style: Option<FigureStyle>,
+) -> Result<Vec<PathBuf>> {
     let summary_path = dir.join(SUMMARY);
     let text = read_saved_text(
         &summary_path,
@@ -60,9 +73,19 @@ pub fn replot(
     }
     let table = dir.join(crate::formats::TABLE);
     if summary.get("axes").is_some() && std::fs::symlink_metadata(&table).is_ok() {
-        return replot_sweep(dir, &summary, &table, figures.is_some() || formats.is_some());
+        return replot_sweep(
+            dir,
+            &summary,
+            &table,
+            figures.is_some() || formats.is_some(),
+            style,
+        );
     }
-    let (scenario, spec) = load_copy(dir, &summary, &summary_path)?.into_parts();
+    let (scenario, mut spec) = load_copy(dir, &summary, &summary_path)?.into_parts();
+    if let Some(style) = style {
+        spec.figure.style = style;
+        spec.figure.title = style == FigureStyle::Screen;
+    }
     let figures = figures.unwrap_or(&spec.figures).to_vec();
     let formats = formats.unwrap_or(&spec.formats).to_vec();
     let sampled = scenario.diagnostics.is_some_and(|d| d.sharpness.is_some());
@@ -211,6 +234,7 @@ fn replot_sweep(
     summary: &serde_json::Value,
     table: &Path,
     with_choices: bool,
+    style: Option<FigureStyle>,
 ) -> Result<Vec<PathBuf>> {
     if with_choices {
         return Err(bad(
@@ -219,7 +243,17 @@ fn replot_sweep(
              --figures and --formats apply to a run's folder",
         ));
     }
-    let saved = crate::formats::sweep_summary::SweepSummary::from_value(summary.clone(), &dir.join(SUMMARY))?;
+    let mut saved =
+        crate::formats::sweep_summary::SweepSummary::from_value(summary.clone(), &dir.join(SUMMARY))?;
+    if let Some(style) = style {
+        // A summary from before the settings were saved drew PNG at the defaults: restyle those.
+        let output = saved
+            .plan
+            .output
+            .get_or_insert_with(|| crate::outspec::OutputSpec::figures(Vec::new()).saved());
+        output.style = <&str>::from(style).to_string();
+        output.title = style == FigureStyle::Screen;
+    }
     if saved.shard.is_some() {
         return Err(bad(
             dir,

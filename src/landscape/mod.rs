@@ -68,6 +68,9 @@ pub struct Sampled {
     pub x: (f64, f64),
     /// The sampled region along b.
     pub y: (f64, f64),
+    /// True when the scenario fixed the region (`x_range`, `y_range`): a path that did not diverge may
+    /// then leave it and come back, and is drawn clipped to it.
+    pub fixed: bool,
     /// The loss on the lattice the contour lines are traced on.
     pub grid: ScalarGrid,
     /// The loss per background cell, row-major from the bottom-left, `cells_per_side`² of them.
@@ -216,6 +219,15 @@ impl<'o> Plane<'o> {
     /// plane with a budget shrinks its lattice to fit (down to 60 × 60) and takes each background cell
     /// as the mean of its lattice corners, with no further loss evaluations.
     pub fn sample(&mut self) -> Sampled {
+        self.sample_in(None, None)
+    }
+
+    /// As [`Plane::sample`], over the region `x` × `y` where the scenario gives it (each side on its own:
+    /// `[output.figure.<kind>] x_range`, `y_range`), the other side framed on the data. A diverged path
+    /// is cut where it leaves that region.
+    pub fn sample_in(&mut self, x: Option<(f64, f64)>, y: Option<(f64, f64)>) -> Sampled {
+        let fixed = x.is_some() || y.is_some();
+        let (fixed_x, fixed_y) = (x, y);
         let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
         let minima: Vec<(f64, f64)> = self
             .minima
@@ -236,6 +248,7 @@ impl<'o> Plane<'o> {
         let diverged = |k: usize| self.diverged.get(k).copied().unwrap_or(false);
         let framing = framing_points(&paths, &minima, diverged);
         let (x, y) = bounds(framing.into_iter());
+        let (x, y) = (fixed_x.unwrap_or(x), fixed_y.unwrap_or(y));
         let exits = paths
             .iter_mut()
             .enumerate()
@@ -293,6 +306,7 @@ impl<'o> Plane<'o> {
             minima,
             x,
             y,
+            fixed,
             grid,
             cells,
             cells_per_side,

@@ -3,7 +3,7 @@
 //! continuous model's end point for contrast.
 
 use super::legend;
-use super::style::{fmt_num, series_color, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::style::{fmt_num, series_color, text, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{axis_keys, key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
@@ -150,11 +150,16 @@ impl Orbits {
         let y = (y0 - py, y1 + py);
         let spot = legend::choose(build(y)?.plotting_area(), &request);
         let mut chart = build(spot.y_range(y))?;
+        let (x_desc, y_desc) = (
+            own.x_label(&key_words(&self.axis)),
+            own.y_label("θ₀ (last iterates)"),
+        );
+        let desc = super::style::desc_style(&x_desc, &y_desc, chart.plotting_area().dim_in_pixel());
         chart
             .configure_mesh()
-            .x_desc(own.x_label(&key_words(&self.axis)))
-            .y_desc(own.y_label("θ₀ (last iterates)"))
-            .axis_desc_style(text(LABEL_SIZE))
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(*v))
             .y_label_formatter(&|v| fmt_num(*v))

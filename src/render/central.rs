@@ -102,7 +102,13 @@ fn plot<DB: DrawingBackend>(
     };
     let x_desc = settings.overrides("central").x_label(&time_label(&input));
     let comparisons: Vec<&CentralComparison> = report.central_comparisons.iter().flatten().collect();
-    let x = time_range(comparisons.iter().flat_map(|c| c.times.iter().copied()));
+    let own = settings.overrides("central");
+    let x = time_range(
+        comparisons
+            .iter()
+            .flat_map(|c| c.times.iter().copied())
+            .filter(|&t| own.in_window(t)),
+    );
     let height = area.dim_in_pixel().1;
     let (top, bottom) = area.split_vertically(height / 2);
     panel(&comparisons, settings, &top, Panel::Loss, x, &x_desc)?;
@@ -122,7 +128,12 @@ fn panel<DB: DrawingBackend>(
         .iter()
         .map(|c| {
             let (model, gd) = which.series(c);
-            let pts = |v: &[f64]| c.times.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
+            let own = settings.overrides("central");
+            let pts = |v: &[f64]| {
+                (c.times.iter().copied().zip(v.iter().copied()))
+                    .filter(|p| own.in_window(p.0))
+                    .collect::<Vec<_>>()
+            };
             (pts(model), pts(gd))
         })
         .collect();

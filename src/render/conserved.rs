@@ -77,7 +77,17 @@ pub fn plot_conserved<DB: DrawingBackend>(
     let rows = shown.div_ceil(cols);
     let panels = area.split_evenly((rows, cols));
     for (p, name) in names.iter().take(shown).enumerate() {
-        let drifts: Vec<(Vec<(f64, f64)>, f64)> = input.methods.iter().map(|m| drift(m, name)).collect();
+        let own = input.settings.overrides("conserved");
+        // q(0) is the start's, whatever the window; the drift is drawn up to `t_max`.
+        let drifts: Vec<(Vec<(f64, f64)>, f64)> = input
+            .methods
+            .iter()
+            .map(|m| {
+                let (mut points, q0) = drift(m, name);
+                points.retain(|p| own.in_window(p.0));
+                (points, q0)
+            })
+            .collect();
         let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
         for &(_, d) in drifts.iter().flat_map(|(c, _)| c) {
             if d != 0.0 {

@@ -15,6 +15,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontTransform;
 
 /// The most points drawn per curve.
 const MAX_LINE_POINTS: usize = 2000;
@@ -234,6 +235,7 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
     y_desc: &str,
 ) -> Result<Chart<'a, DB>, String> {
     let mut chart = build(area, x, y)?;
+    let desc = style::desc_style(x_desc, y_desc, chart.plotting_area().dim_in_pixel());
     let y_label: Box<dyn Fn(&f64) -> String> = if y.log {
         // Judged on the ticks, not the axis: a legend band stretches the axis past a decade while the
         // ticks (2, 3, 5 × 10⁻¹) still read best as plain numbers.
@@ -250,7 +252,7 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
         .x_labels(8)
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .axis_desc_style(text(LABEL_SIZE))
+        .axis_desc_style(desc)
         .label_style(text(TICK_SIZE))
         .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
         .y_label_formatter(&y_label)
@@ -364,7 +366,7 @@ pub fn plot_loss<DB: DrawingBackend>(
                 .iter()
                 .zip(&t.losses)
                 .filter_map(|(&t, &l)| Some((t, map_value(log, l)?)))
-                .filter(|p| p.0.is_finite())
+                .filter(|p| p.0.is_finite() && own.in_window(p.0))
                 // Below the floor a loss is drawn on it: the band says what lies there.
                 .map(|(t, v)| (t, floor.map_or(v, |f| v.max(f.log10()))))
                 .collect()
@@ -528,7 +530,7 @@ pub fn plot_distance<DB: DrawingBackend>(
                 .iter()
                 .zip(&c.distances)
                 .filter_map(|(&t, &d)| Some((t, map_value(log, d)?)))
-                .filter(|p| p.0.is_finite())
+                .filter(|p| p.0.is_finite() && own.in_window(p.0))
                 .collect()
         })
         .collect();
@@ -551,12 +553,16 @@ pub fn plot_distance<DB: DrawingBackend>(
             .map(|p| p.1)
             .chain(tolerances.iter().map(|(t, _)| level(*t))),
     );
-    let departures = comparisons.iter().filter_map(|c| c.departure_time);
+    let departures = comparisons
+        .iter()
+        .filter_map(|c| c.departure_time)
+        .filter(|&t| own.in_window(t));
     let x = own.x_range.unwrap_or_else(|| {
         time_range(
             comparisons
                 .iter()
                 .flat_map(|c| c.times.iter().copied())
+                .filter(|&t| own.in_window(t))
                 .chain(departures),
         )
     });
@@ -570,7 +576,7 @@ pub fn plot_distance<DB: DrawingBackend>(
     let pieces = frame_pieces(&curves, fixed, x, &y);
     let departs = |c: &crate::compare::Comparison| {
         c.departure_time
-            .filter(|t| t.is_finite() && (!fixed || (x.0..=x.1).contains(t)))
+            .filter(|t| t.is_finite() && own.in_window(*t) && (!fixed || (x.0..=x.1).contains(t)))
     };
     tolerances.retain(|(t, _)| !fixed || (y.lo..=y.hi).contains(&level(*t)));
     let x_desc = own.x_label(&time_label(input));
@@ -583,12 +589,18 @@ pub fn plot_distance<DB: DrawingBackend>(
     // The legend's entries in drawing order, and what it must not cover: the curves and departure lines.
     let mut labels: Vec<String> = Vec::new();
     let mut occupied: Vec<Vec<(f64, f64)>> = pieces.iter().flatten().cloned().collect();
-    for c in comparisons {
+    // Each departure line away from the y axis is also labelled on the line (see `on_line`).
+    let on_line = {
+        let trial = build(&area, x, &y)?;
+        departure_labels(trial.plotting_area(), x, &y, comparisons.iter().map(departs))
+    };
+    for (c, label) in comparisons.iter().zip(&on_line) {
         labels.push(pair(c));
         if let Some(td) = departs(c) {
             labels.push(format!("{} departs, t = {}", pair(c), fmt_num(td)));
             occupied.push(vec![(td, y.lo), (td, y.hi)]);
         }
+        occupied.extend(label.as_ref().map(|l| l.covers.clone()));
     }
     let tolerance_labels: Vec<String> = tolerances
         .iter()
@@ -642,6 +654,18 @@ pub fn plot_distance<DB: DrawingBackend>(
                 .label(label)
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 10, 6, dashed));
         }
+        if let (Some(td), Some(l)) = (departs(c), &on_line[k]) {
+            // Upright, reading upwards, its end at the line's top and its foot a gap left of the line.
+            let style = text(TICK_SIZE)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Right, VPos::Bottom))
+                .color(&colour);
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((td, y.hi)) + Text::new(l.text.clone(), (-LABEL_GAP, LABEL_GAP), style),
+                ))
+                .map_err(fail)?;
+        }
     }
     let dotted = GREY.stroke_width(LINE_WIDTH);
     for ((tol, _), label) in tolerances.iter().zip(tolerance_labels) {
@@ -668,6 +692,55 @@ pub fn plot_distance<DB: DrawingBackend>(
         )?;
     }
     legend::draw(&mut chart, spot, &request)
+}
+
+/// The gap, in canvas units, between a departure line and its label, and between the label and the top.
+const LABEL_GAP: i32 = 5;
+
+/// A departure line's label on the line, with the region it covers (for the legend to avoid).
+struct LineLabel {
+    /// "departs, t = …".
+    text: String,
+    /// The label's box in data coordinates, as a polyline along its outer edge and across its foot.
+    covers: Vec<(f64, f64)>,
+}
+
+/// The on-line label of each departure time in `times` (`None` without one): drawn upright at the top of
+/// the line on its left, where the distance is still below the tolerance (the departure is its first
+/// crossing), so no curve runs; none when the line sits on the y axis, with less room left of it than
+/// the label's height (the legend names it there).
+fn departure_labels<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    plot: &DrawingArea<DB, CT>,
+    x: (f64, f64),
+    y: &YAxis,
+    times: impl Iterator<Item = Option<f64>>,
+) -> Vec<Option<LineLabel>> {
+    let (xs, ys) = plot.get_pixel_range();
+    let (w, h) = (
+        (xs.end - xs.start).max(1) as f64,
+        (ys.end - ys.start).max(1) as f64,
+    );
+    let (per_x, per_y) = ((x.1 - x.0) / w, (y.hi - y.lo) / h);
+    times
+        .map(|t| {
+            let td = t?;
+            let text = format!("departs, t = {}", fmt_num(td));
+            let (len, tall) = style::text(TICK_SIZE).font.box_size(&text).ok()?;
+            let room = (td - x.0) / per_x;
+            if room < (tall as i32 + 2 * LABEL_GAP) as f64 || len as f64 + 2.0 * LABEL_GAP as f64 > h {
+                return None;
+            }
+            let left = td - (tall as i32 + LABEL_GAP) as f64 * per_x;
+            let (top, foot) = (
+                y.hi - LABEL_GAP as f64 * per_y,
+                y.hi - (len as i32 + LABEL_GAP) as f64 * per_y,
+            );
+            Some(LineLabel {
+                text,
+                covers: vec![(td, top), (left, top), (left, foot), (td, foot)],
+            })
+        })
+        .collect()
 }
 
 /// Turns a plotters error into a message.

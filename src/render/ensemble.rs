@@ -9,7 +9,7 @@ use super::style::{
 };
 use super::FigureInput;
 use crate::method::MethodRun;
-use crate::outspec::FigureSettings;
+use crate::outspec::{FigureOverrides, FigureSettings};
 use crate::stochastic::EnsembleStats;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -21,7 +21,7 @@ fn fail(e: impl std::fmt::Display) -> String {
 }
 
 /// (t, mean, sd) of one quantity: column `c` of the parameter statistics, or the loss when `None`.
-fn series(e: &EnsembleStats, c: Option<usize>) -> Vec<(f64, f64, f64)> {
+fn series(e: &EnsembleStats, c: Option<usize>, window: &FigureOverrides) -> Vec<(f64, f64, f64)> {
     (0..e.len())
         .map(|i| {
             let (m, v) = match c {
@@ -30,7 +30,7 @@ fn series(e: &EnsembleStats, c: Option<usize>) -> Vec<(f64, f64, f64)> {
             };
             (e.times[i], m, v.max(0.0).sqrt())
         })
-        .filter(|(t, m, s)| t.is_finite() && m.is_finite() && s.is_finite())
+        .filter(|(t, m, s)| t.is_finite() && m.is_finite() && s.is_finite() && window.in_window(*t))
         .collect()
 }
 
@@ -64,7 +64,8 @@ fn panel<DB: DrawingBackend>(
     layout: PanelLayout,
     settings: &FigureSettings,
 ) -> Result<(), String> {
-    let data: Vec<_> = ensembles.iter().map(|(_, _, e)| series(e, c)).collect();
+    let own = settings.overrides("ensemble");
+    let data: Vec<_> = ensembles.iter().map(|(_, _, e)| series(e, c, own)).collect();
     let (mut t1, mut lo, mut hi) = (0.0f64, f64::INFINITY, f64::NEG_INFINITY);
     for s in &data {
         for &(t, m, sd) in s {

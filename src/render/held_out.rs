@@ -84,7 +84,14 @@ fn plot<DB: DrawingBackend>(
         settings,
     };
     let x_desc = settings.overrides("held_out").x_label(&time_label(&input));
-    let x = time_range(report.held_out.iter().flat_map(|s| s.times.iter().copied()));
+    let own = settings.overrides("held_out");
+    let x = time_range(
+        report
+            .held_out
+            .iter()
+            .flat_map(|s| s.times.iter().copied())
+            .filter(|&t| own.in_window(t)),
+    );
     let classification = report.held_out.iter().any(HeldOutSeries::classification);
     if classification {
         let height = area.dim_in_pixel().1;
@@ -115,7 +122,7 @@ fn panel<DB: DrawingBackend>(
             .iter()
             .zip(values)
             .filter_map(|(&t, &v)| Some((t, map_value(log, v)?)))
-            .filter(|p| p.0.is_finite())
+            .filter(|p| p.0.is_finite() && settings.overrides("held_out").in_window(p.0))
             .collect()
     };
     // Per method: (training curve, test curve).
@@ -145,7 +152,7 @@ fn panel<DB: DrawingBackend>(
         labels.push(format!("{name} test"));
         marks.push(train.clone());
         marks.push(test.clone());
-        if let Some(p) = best_point(which, log, s) {
+        if let Some(p) = best_point(which, log, s, settings) {
             marks.push(vec![p]);
         }
     }
@@ -177,7 +184,7 @@ fn panel<DB: DrawingBackend>(
             .map_err(fail)?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], thick));
-        if let Some(p) = best_point(which, log, s) {
+        if let Some(p) = best_point(which, log, s, settings) {
             chart
                 .draw_series(std::iter::once(Circle::new(p, 7, colour.stroke_width(3))))
                 .map_err(fail)?;
@@ -190,11 +197,15 @@ fn panel<DB: DrawingBackend>(
 }
 
 /// Where the loss panel rings a method's lowest test loss (drawn units), if it has one.
-fn best_point(which: Panel, log: bool, s: &HeldOutSeries) -> Option<(f64, f64)> {
+/// A lowest test loss after the figure's `t_max` is not ringed: it lies outside the window.
+fn best_point(which: Panel, log: bool, s: &HeldOutSeries, settings: &FigureSettings) -> Option<(f64, f64)> {
     if which != Panel::Loss {
         return None;
     }
     let best = s.summary();
     let (t, l) = (best.best_test_loss_t?, best.best_test_loss?);
+    if !settings.overrides("held_out").in_window(t) {
+        return None;
+    }
     Some((t, map_value(log, l)?))
 }

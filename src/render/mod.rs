@@ -125,7 +125,8 @@ fn portrait<'a>(kind: FigureKind, input: &FigureInput<'a>) -> std::result::Resul
     let own = input.settings.overrides(kind.name());
     let axes = (own.x_label(&axes.0), own.y_label(&axes.1));
     let matched = matched::matched_points(input.methods, input.comparisons, &plane.paths);
-    let sampled = plane.sample();
+    // The scenario's `x_range`, `y_range` fix the frame the landscape is sampled in.
+    let sampled = plane.sample_in(own.x_range, own.y_range);
     Ok(PhasePortrait::new(
         title,
         input.settings,

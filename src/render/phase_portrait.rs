@@ -79,6 +79,8 @@ pub struct PhasePortrait<'a> {
     methods: &'a [MethodRun],
     x: (f64, f64),
     y: (f64, f64),
+    /// True when the scenario fixed the frame: paths are drawn clipped to it, markers only inside it.
+    fixed: bool,
     scale: Scale,
     /// Background shade index per cell, row-major from the bottom-left.
     fill: Vec<u16>,
@@ -116,12 +118,15 @@ impl<'a> PhasePortrait<'a> {
             minima,
             x,
             y,
+            fixed,
             grid,
             cells,
             cells_per_side,
             field,
         } = sampled;
         let in_frame = |p: (f64, f64)| (x.0..=x.1).contains(&p.0) && (y.0..=y.1).contains(&p.1);
+        // In a frame the scenario fixed, a known minimum outside it is not drawn.
+        let minima = minima.into_iter().filter(|&m| !fixed || in_frame(m)).collect();
         let matched: Vec<MatchedPoint> = matched
             .iter()
             // A diverged path is drawn only up to the frame: so are its matched-time markers.
@@ -161,6 +166,7 @@ impl<'a> PhasePortrait<'a> {
             methods,
             x,
             y,
+            fixed,
             scale,
             fill,
             fill_cells: cells_per_side,
@@ -198,6 +204,7 @@ impl<'a> PhasePortrait<'a> {
         // With the legend above the data the frame gains a band at the top; the landscape keeps its box.
         let frame_y = spot.y_range(y);
         let mut chart = self.chart(&main, frame_y)?;
+        let desc = super::style::desc_style(&self.axes.0, &self.axes.1, chart.plotting_area().dim_in_pixel());
         chart
             .configure_mesh()
             .disable_mesh()
@@ -205,7 +212,7 @@ impl<'a> PhasePortrait<'a> {
             .y_labels(8)
             .x_desc(self.axes.0.as_str())
             .y_desc(self.axes.1.as_str())
-            .axis_desc_style(text(LABEL_SIZE))
+            .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
             .y_label_formatter(&|v| fmt_num(snap_zero(*v, frame_y.1 - frame_y.0)))
@@ -299,7 +306,11 @@ impl<'a> PhasePortrait<'a> {
                 }
             }
             // Pieces split at sharp turns: the bitmap backend's thick-line joins spike at hairpins.
-            let pieces = split_at_turns(path, (sx, sy));
+            let pieces: Vec<Polyline> = self
+                .drawn(k)
+                .iter()
+                .flat_map(|piece| split_at_turns(piece, (sx, sy)))
+                .collect();
             if m.discrete {
                 let style = colour.stroke_width(LINE_WIDTH);
                 let anno = chart
@@ -309,7 +320,11 @@ impl<'a> PhasePortrait<'a> {
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
                 if path.len() < DOTS_BELOW && m.trajectory.len() < DOTS_BELOW {
                     chart
-                        .draw_series(path.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                        .draw_series(
+                            path.iter()
+                                .filter(|&&p| self.shown(p))
+                                .map(|&p| Circle::new(p, 3, colour.filled())),
+                        )
                         .map_err(fail)?;
                 }
             } else {
@@ -383,13 +398,13 @@ impl<'a> PhasePortrait<'a> {
             .paths
             .iter()
             .enumerate()
-            .filter_map(|(k, p)| p.first().map(|&s| (k, s)))
+            .filter_map(|(k, p)| p.first().filter(|&&s| self.shown(s)).map(|&s| (k, s)))
             .collect();
         let mut ends = Vec::new();
         let mut stops = Vec::new();
         let mut escapes = Vec::new();
         for (k, (m, p)) in self.methods.iter().zip(&self.paths).enumerate() {
-            if let Some(&e) = p.last() {
+            if let Some(&e) = p.last().filter(|&&e| self.shown(e)) {
                 if self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2 {
                     escapes.push((k, p[p.len() - 2], e));
                 } else if m.trajectory.termination.stopped_early() {
@@ -471,6 +486,23 @@ impl<'a> PhasePortrait<'a> {
         self.colour_bar(&bar)
     }
 
+    /// True when point `p` is drawn: always in a frame framed on the data, else only inside the frame.
+    fn shown(&self, p: (f64, f64)) -> bool {
+        !self.fixed || ((self.x.0..=self.x.1).contains(&p.0) && (self.y.0..=self.y.1).contains(&p.1))
+    }
+
+    /// Path `k` as drawn: itself, or its pieces inside a frame the scenario fixed.
+    fn drawn(&self, k: usize) -> Vec<Polyline> {
+        let path = &self.paths[k];
+        if !self.fixed {
+            return vec![path.clone()];
+        }
+        super::curves::clip(path, self.x, self.y)
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
     /// The axes on `area` with the y range `y`, nothing drawn yet.
     fn chart<'c, DB: DrawingBackend>(
         &self,
@@ -497,8 +529,8 @@ impl<'a> PhasePortrait<'a> {
             .filter(|(_, m)| m.discrete)
             .chain(self.methods.iter().enumerate().filter(|(_, m)| !m.discrete));
         for (k, m) in order {
-            // A continuous path with no point draws no series, so it has no legend entry.
-            if !m.discrete && self.paths[k].is_empty() {
+            // A continuous path with no point in the frame draws no series, so it has no legend entry.
+            if !m.discrete && self.drawn(k).iter().all(Vec::is_empty) {
                 continue;
             }
             let escaped = self.exits.get(k).is_some_and(Option::is_some);
@@ -526,12 +558,15 @@ impl<'a> PhasePortrait<'a> {
             if p.is_empty() {
                 continue;
             }
-            starts = true;
-            if self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2 {
-            } else if m.trajectory.termination.stopped_early() {
-                stops = true;
-            } else {
-                ends = true;
+            starts |= p.first().is_some_and(|&s| self.shown(s));
+            // An escaping path ends in an arrow, not a marker; an end outside a fixed frame in none.
+            let escaped = self.exits.get(k).is_some_and(Option::is_some) && p.len() >= 2;
+            if p.last().is_some_and(|&e| self.shown(e)) && !escaped {
+                if m.trajectory.termination.stopped_early() {
+                    stops = true;
+                } else {
+                    ends = true;
+                }
             }
         }
         for (shown, label) in [(starts, "start"), (ends, "end"), (stops, "stopped early")] {
@@ -539,7 +574,7 @@ impl<'a> PhasePortrait<'a> {
                 labels.push(label.to_string());
             }
         }
-        let mut marks: Vec<Polyline> = self.paths.clone();
+        let mut marks: Vec<Polyline> = (0..self.paths.len()).flat_map(|k| self.drawn(k)).collect();
         marks.extend(self.matched.iter().map(|m| vec![m.at_a, m.at_b]));
         marks.extend(self.minima.iter().map(|&p| vec![p]));
         (labels, marks)

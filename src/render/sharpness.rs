@@ -7,7 +7,7 @@
 //! dashed per-step curve (GD: 2/η_k at t_k) instead of a line.
 //! Drawn from the run's diagnostics, so it is written by [`draw`] rather than [`super::draw`].
 
-use super::curves::{frame, legend_spot, log_scale_fits, YAxis};
+use super::curves::{clip, frame, legend_spot, log_scale_fits, YAxis};
 use super::legend;
 use super::style::{
     ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LINE_WIDTH,
@@ -64,6 +64,8 @@ struct Curve {
     label: String,
     discrete: bool,
     points: Vec<(f64, f64)>,
+    /// `points` as drawn: itself, or the pieces inside a frame the scenario fixed (`x_range`, `y_range`).
+    pieces: Vec<Vec<(f64, f64)>>,
     threshold: Option<f64>,
     /// The threshold per step (t_k, threshold at η_k) under a learning-rate schedule, in place of
     /// `threshold`; empty otherwise.
@@ -116,7 +118,7 @@ fn plot<DB: DrawingBackend>(
                 .times
                 .iter()
                 .zip(&l1)
-                .filter(|(t, l)| t.is_finite() && l.is_finite())
+                .filter(|(t, l)| t.is_finite() && l.is_finite() && own.in_window(**t))
                 .map(|(&t, &l)| (t, l))
                 .collect();
             // Under a schedule the (unpreconditioned) threshold is a curve over the steps.
@@ -130,7 +132,10 @@ fn plot<DB: DrawingBackend>(
                 for k in (0..steps).step_by(stride as usize).chain([steps]) {
                     let eta_k = grid.step_size_at(k.min(steps - 1));
                     if let Some(th) = config.kind.stability_threshold(eta_k) {
-                        threshold_curve.push((grid.time_of_step(k), th));
+                        let t = grid.time_of_step(k);
+                        if own.in_window(t) {
+                            threshold_curve.push((t, th));
+                        }
                     }
                 }
             }
@@ -144,6 +149,7 @@ fn plot<DB: DrawingBackend>(
                     label,
                     discrete: m.discrete,
                     points,
+                    pieces: Vec::new(),
                     threshold,
                     threshold_curve,
                     threshold_on_log: false,
@@ -154,7 +160,9 @@ fn plot<DB: DrawingBackend>(
     }
     // λ₁(P⁻¹H) of an adaptive method is orders of magnitude above λ₁(H) of the other methods (Adam's
     // edge 38/η against a flow's few units): with one on the figure the axis is logarithmic, when it can be.
+    // A `y_range` reaching zero or below asks for a linear axis, as on the loss figure.
     let log = any_preconditioned
+        && own.y_range.is_none_or(|r| r.0 > 0.0)
         && log_scale_fits(
             curves
                 .iter()
@@ -207,9 +215,13 @@ fn plot<DB: DrawingBackend>(
     } else {
         (0.0, 1.0)
     };
+    // The scenario's `x_range`, `y_range` fix the frame; what lies outside it is clipped or not drawn.
+    let (t0, t1) = own.x_range.unwrap_or((t0, t1));
+    let fixed = own.x_range.is_some() || own.y_range.is_some();
     if log {
-        let y = YAxis::covering(true, ys);
+        let y = YAxis::chosen(true, own.y_range, ys);
         let (lo, hi) = (y.lo, y.hi);
+        fit_to_frame(&mut curves, fixed, (t0, t1), (lo, hi));
         let (labels, marks) = legend_entries(&curves, (t0, t1), hi);
         let request = legend::Request {
             labels: &labels,
@@ -233,11 +245,14 @@ fn plot<DB: DrawingBackend>(
             lo = lo.min(y);
             hi = hi.max(y);
         }
-        let (lo, hi) = if lo <= hi {
+        let (lo, hi) = if let Some(r) = own.y_range {
+            r
+        } else if lo <= hi {
             padded_range(lo.min(0.0), hi, 0.06, 1.0)
         } else {
             (0.0, 1.0)
         };
+        fit_to_frame(&mut curves, fixed, (t0, t1), (lo, hi));
         let (labels, marks) = legend_entries(&curves, (t0, t1), hi);
         let request = legend::Request {
             labels: &labels,
@@ -249,17 +264,22 @@ fn plot<DB: DrawingBackend>(
             legend::choose(trial.plotting_area(), &request)
         };
         let mut chart = linear_chart(&area, (t0, t1), spot.y_range((lo, hi)))?;
+        let (x_desc, y_desc) = (
+            own.x_label(time_axis),
+            own.y_label(if any_preconditioned {
+                PRECONDITIONED_AXIS
+            } else {
+                "λ₁ (top Hessian eigenvalue)"
+            }),
+        );
+        let desc = super::style::desc_style(&x_desc, &y_desc, chart.plotting_area().dim_in_pixel());
         chart
             .configure_mesh()
             .x_labels(8)
             .y_labels(8)
-            .x_desc(own.x_label(time_axis))
-            .y_desc(own.y_label(if any_preconditioned {
-                PRECONDITIONED_AXIS
-            } else {
-                "λ₁ (top Hessian eigenvalue)"
-            }))
-            .axis_desc_style(text(LABEL_SIZE))
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))
             .y_label_formatter(&|v| fmt_num(snap_zero(*v, hi - lo)))
@@ -270,6 +290,23 @@ fn plot<DB: DrawingBackend>(
         draw_curves(&mut chart, &curves, (t0, t1), (lo, hi))?;
         finish(&mut chart, &curves, (t0, t1), (lo, hi))?;
         legend::draw(&mut chart, spot, &request)
+    }
+}
+
+/// Sets each curve's drawn pieces: its points, or with a `fixed` frame `x` × `y` the parts inside it, the
+/// threshold only where its level lies inside, the threshold curve's points inside, and the crossing only
+/// when inside.
+fn fit_to_frame(curves: &mut [(usize, Curve)], fixed: bool, x: (f64, f64), y: (f64, f64)) {
+    let inside = |p: &(f64, f64)| p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1;
+    for (_, c) in curves.iter_mut() {
+        if !fixed {
+            c.pieces = vec![c.points.clone()];
+            continue;
+        }
+        c.pieces = clip(&c.points, x, y);
+        c.threshold = c.threshold.filter(|th| (y.0..=y.1).contains(th));
+        c.threshold_curve.retain(inside);
+        c.crossing = c.crossing.filter(inside);
     }
 }
 
@@ -295,7 +332,7 @@ fn legend_entries(
     let mut marks = Vec::new();
     for (_, c) in curves {
         labels.push(c.label.clone());
-        marks.push(c.points.clone());
+        marks.extend(c.pieces.iter().cloned());
         if let Some(th) = c.threshold {
             let shown = if c.threshold_on_log { 10f64.powf(th) } else { th };
             labels.push(format!("{} threshold {}", c.label, fmt_num(shown)));
@@ -319,20 +356,35 @@ fn draw_curves<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
 ) -> std::result::Result<(), String> {
     for (k, c) in curves {
         let colour = series_color(*k);
+        // The first piece carries the legend entry (an empty one when the frame holds none of the curve).
+        let (first, rest) = match c.pieces.split_first() {
+            Some((first, rest)) => (first.clone(), rest),
+            None => (Vec::new(), &[][..]),
+        };
         if c.discrete {
             let style = colour.stroke_width(LINE_WIDTH);
             chart
-                .draw_series(LineSeries::new(c.points.iter().copied(), style))
+                .draw_series(LineSeries::new(first, style))
                 .map_err(fail)?
                 .label(c.label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+            for piece in rest {
+                chart
+                    .draw_series(LineSeries::new(piece.iter().copied(), style))
+                    .map_err(fail)?;
+            }
         } else {
             let style = colour.stroke_width(THICK_WIDTH);
             chart
-                .draw_series(DashedLineSeries::new(c.points.iter().copied(), 12, 7, style))
+                .draw_series(DashedLineSeries::new(first, 12, 7, style))
                 .map_err(fail)?
                 .label(c.label.clone())
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
+            for piece in rest {
+                chart
+                    .draw_series(DashedLineSeries::new(piece.iter().copied(), 12, 7, style))
+                    .map_err(fail)?;
+            }
         }
         if let Some(th) = c.threshold {
             let style = colour.mix(0.8).stroke_width(LINE_WIDTH);

@@ -74,6 +74,34 @@ pub fn text(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
 
+/// The smallest size an axis description is shrunk to so that it fits its side of the plot area (7.1 pt
+/// in the paper styles): below it a description is left to run past the area, which only an 80-character
+/// label on a small canvas needs.
+pub const MIN_LABEL_SIZE: f64 = 19.5;
+
+/// The share of the plot area's side an axis description may fill (the rest keeps it off the canvas's
+/// edge: a description longer than the side is centred on it and would run past both ends).
+const DESC_ROOM: f64 = 0.96;
+
+/// The text style of a chart's axis descriptions (plotters sets one for both axes): [`LABEL_SIZE`], or
+/// smaller, down to [`MIN_LABEL_SIZE`], until `x_desc` fits the plot area's width and `y_desc` (drawn
+/// upright along the y axis) its height; `plot` is the plot area's (width, height) in canvas units.
+pub fn desc_style(x_desc: &str, y_desc: &str, plot: (u32, u32)) -> TextStyle<'static> {
+    let base = text(LABEL_SIZE);
+    let fits = |desc: &str, room: u32| -> f64 {
+        match base.font.box_size(desc) {
+            Ok((w, _)) if w as f64 > DESC_ROOM * room as f64 => DESC_ROOM * room as f64 / w as f64,
+            _ => 1.0,
+        }
+    };
+    let factor = fits(x_desc, plot.0).min(fits(y_desc, plot.1));
+    if factor >= 1.0 {
+        base
+    } else {
+        text((LABEL_SIZE * factor).max(MIN_LABEL_SIZE))
+    }
+}
+
 /// Canvas units per typographic point in the paper styles: the screen's 22-unit tick labels print at
 /// 8 pt (axis labels 28 units: 10.2 pt; legends 21 units: 7.6 pt; data lines 2 units: 0.73 pt).
 ///
@@ -252,7 +280,24 @@ pub fn fmt_log_tick(v: f64) -> String {
     )
 }
 
-/// Major and minor tick positions, in log10 units, for an axis spanning log10 values `lo..hi`.
+/// The largest share of a log axis's span that may lie beyond its outermost labelled ticks: more, and a
+/// reader cannot tell what the values there are (0.6..1.45 labelled 0.6, 0.7, 0.8, 0.9, 1 leaves the
+/// data above 1 unlabelled).
+const LOG_END_GAP: f64 = 0.3;
+
+/// True when `major` (sorted log10 positions) labels `lo..hi` up to [`LOG_END_GAP`] at either end.
+fn covers(major: &[f64], lo: f64, hi: f64) -> bool {
+    let limit = LOG_END_GAP * (hi - lo);
+    match (major.first(), major.last()) {
+        (Some(&a), Some(&b)) => a - lo <= limit && hi - b <= limit,
+        _ => false,
+    }
+}
+
+/// Major and minor tick positions, in log10 units, for an axis spanning log10 values `lo..hi`: decades
+/// when three or more fit (or two that label the span to within [`LOG_END_GAP`] of its ends), else 1, 2, 5
+/// (or more mantissas) times a power of ten, else evenly spaced values; the labelled ticks always reach
+/// within [`LOG_END_GAP`] of the span of either end.
 pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
         return (vec![], vec![]);
@@ -260,7 +305,8 @@ pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     let eps = 1e-9;
     let (d0, d1) = ((lo - eps).ceil() as i64, (hi + eps).floor() as i64);
     let decades = d1 - d0 + 1;
-    if decades >= 2 {
+    let decade_ticks: Vec<f64> = (d0..=d1).map(|k| k as f64).collect();
+    if decades >= 3 || (decades == 2 && covers(&decade_ticks, lo, hi)) {
         let step = ((decades + 7) / 8).max(1);
         let mut major = vec![];
         let mut minor = vec![];
@@ -283,7 +329,7 @@ pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
         }
         return (major, minor);
     }
-    // Less than two decades: ticks at 1, 2, 5 (or every mantissa) times a power of ten.
+    // Fewer decades: ticks at 1, 2, 5 (or every mantissa) times a power of ten.
     for mantissas in [
         &[1.0, 2.0, 5.0][..],
         // Before every mantissa: 2, 3, 5 keep labels apart where 5, 6, 7 would touch.
@@ -299,11 +345,11 @@ pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
                 }
             }
         }
-        if major.len() >= 3 {
+        if major.len() >= 3 && covers(&major, lo, hi) {
             return (major, vec![]);
         }
     }
-    // A narrow span: linear ticks in value space.
+    // A narrow span, or one the mantissas leave unlabelled at an end: linear ticks in value space.
     let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
     let step = nice_step((b - a) / 4.0);
     let mut major = vec![];
@@ -419,10 +465,11 @@ fn nice_step(raw: f64) -> f64 {
     nice * p
 }
 
-/// Labels a tick on a log10 axis whose ticks may sit off the decades (narrow spans): decades as `10ᵏ`,
-/// other values as plain numbers when the axis spans less than two decades.
+/// Labels a tick on a log10 axis whose ticks may sit off the decades (narrow spans): as plain numbers
+/// (`0.05`, `0.2`, `1.4`) when the axis spans less than a decade, or less than two between 10⁻³ and 10⁵
+/// where plain numbers stay short; else decades as `10ᵏ` and other values as `2×10ᵏ`.
 pub fn log_tick_labeller(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
-    let narrow = hi - lo < 1.0;
+    let narrow = hi - lo < 1.0 || (hi - lo < 2.0 && lo >= -3.0 && hi < 5.0);
     move |v: &f64| {
         if narrow {
             fmt_num(10f64.powf(*v))
@@ -593,6 +640,39 @@ mod tests {
         assert!(!major.is_empty());
         assert!(major.iter().all(|v| *v >= 0.5 - 1e-9 && *v <= 0.5001 + 1e-9));
         assert_eq!(log_ticks(1.0, f64::NAN), (vec![], vec![]));
+    }
+
+    #[test]
+    fn log_ticks_label_the_whole_span() {
+        // double_well_period_doubling's η axis, 0.6..1.45 padded by 3%: the mantissas 6, 7, 8, 9, 1 stop
+        // at 1, 43% of the span short of its top; evenly spaced values label all of it.
+        let (lo, hi) = (0.585f64.log10(), 1.489f64.log10());
+        let (major, _) = log_ticks(lo, hi);
+        let values: Vec<f64> = major
+            .iter()
+            .map(|v| (10f64.powf(*v) * 1e6).round() / 1e6)
+            .collect();
+        assert_eq!(values, vec![0.6, 0.8, 1.0, 1.2, 1.4]);
+        // Every span: the labelled ticks reach within 30% of the span of both ends.
+        for (a, b) in [
+            (0.585, 1.489),
+            (0.13, 11.0),
+            (0.9, 110.0),
+            (2.0, 8.9),
+            (1.1, 1.9),
+            (3e-4, 2e-3),
+        ] {
+            let (lo, hi) = (f64::log10(a), f64::log10(b));
+            let (major, _) = log_ticks(lo, hi);
+            assert!(major.len() >= 2, "{a}..{b}: {major:?}");
+            let (first, last) = (major[0], major[major.len() - 1]);
+            assert!(first - lo <= 0.3 * (hi - lo) + 1e-12, "{a}..{b}: {major:?}");
+            assert!(hi - last <= 0.3 * (hi - lo) + 1e-12, "{a}..{b}: {major:?}");
+        }
+        // Two decades that leave an end unlabelled (0.13..11: 1 and 10 only) take 1, 2, 5 mantissas.
+        let (major, _) = log_ticks(0.13f64.log10(), 11f64.log10());
+        let has = |v: f64| major.iter().any(|m| (m - v).abs() < 1e-9);
+        assert!(has(0.2f64.log10()) && has(0.0) && has(1.0), "{major:?}");
     }
 
     #[test]

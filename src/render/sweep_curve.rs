@@ -2,8 +2,8 @@
 //! log–log), one dot per run joined in axis order.
 
 use super::style::{
-    ensure_ticks, fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text, TickedAxis,
-    LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
+    desc_style, ensure_ticks, fmt_num, log_tick_labeller, log_ticks, padded_range, series_color, text,
+    TickedAxis, LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
 use super::sweep::{key_words, titled, unfit};
 use crate::error::Result;
@@ -96,13 +96,14 @@ impl Curve {
         macro_rules! draw {
             ($chart:expr) => {{
                 let mut chart = $chart;
+                let desc = desc_style(&x_desc, &y_desc, chart.plotting_area().dim_in_pixel());
                 chart
                     .configure_mesh()
                     .x_labels(12)
                     .y_labels(12)
                     .x_desc(x_desc.clone())
                     .y_desc(y_desc.clone())
-                    .axis_desc_style(text(LABEL_SIZE))
+                    .axis_desc_style(desc)
                     .label_style(text(TICK_SIZE))
                     .x_label_formatter(&|v| fmt_num(*v))
                     .y_label_formatter(&|v| fmt_num(*v))
@@ -128,11 +129,12 @@ impl Curve {
                 .build_cartesian_2d(axis(lx0, lx1), axis(ly0, ly1))
                 .map_err(fail)?;
             let (fx, fy) = (log_tick_labeller(lx0, lx1), log_tick_labeller(ly0, ly1));
+            let desc = desc_style(&x_desc, &y_desc, chart.plotting_area().dim_in_pixel());
             chart
                 .configure_mesh()
                 .x_desc(x_desc.clone())
                 .y_desc(y_desc.clone())
-                .axis_desc_style(text(LABEL_SIZE))
+                .axis_desc_style(desc)
                 .label_style(text(TICK_SIZE))
                 .x_label_formatter(&fx)
                 .y_label_formatter(&fy)

@@ -375,12 +375,17 @@ impl Overlay {
             true => format!("{} (log scale)", column_label(&self.column)),
             false => column_label(&self.column).to_string(),
         };
+        let (x_desc, y_desc) = (
+            own.x_label(if self.x_is_step { "step k" } else { "t = k·η" }),
+            own.y_label(&y_desc),
+        );
+        let desc = super::style::desc_style(&x_desc, &y_desc, chart.plotting_area().dim_in_pixel());
         chart
             .configure_mesh()
             .x_labels(10)
-            .x_desc(own.x_label(if self.x_is_step { "step k" } else { "t = k·η" }))
-            .y_desc(own.y_label(&y_desc))
-            .axis_desc_style(text(LABEL_SIZE))
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(*v))
             .y_label_formatter(&y_label)

@@ -29,6 +29,8 @@ pub struct RawFigureTable {
     x_log: Option<Spanned<bool>>,
     /// `y_log`: a log or linear y axis.
     y_log: Option<Spanned<bool>>,
+    /// `t_max`: the end of the figure's time window.
+    t_max: Option<Spanned<f64>>,
 }
 
 /// The longest title or axis label, in characters.
@@ -63,6 +65,7 @@ pub fn per_figure(
             ("y_range", raw.y_range.as_ref().map(|v| v.span())),
             ("x_log", raw.x_log.as_ref().map(|v| v.span())),
             ("y_log", raw.y_log.as_ref().map(|v| v.span())),
+            ("t_max", raw.t_max.as_ref().map(|v| v.span())),
         ];
         for (key, span) in given {
             let Some(span) = span else { continue };
@@ -136,6 +139,20 @@ pub fn per_figure(
             x_range: raw.x_range.as_ref().map(|v| range(v, "x_range")).transpose()?,
             y_range: raw.y_range.as_ref().map(|v| range(v, "y_range")).transpose()?,
             y_log: raw.y_log.as_ref().map(|v| *v.get_ref()),
+            t_max: match &raw.t_max {
+                None => None,
+                Some(v) if v.get_ref().is_finite() && *v.get_ref() > 0.0 => Some(*v.get_ref()),
+                Some(v) => {
+                    return Err(cx.err(
+                        v.span(),
+                        format!("output.figure.{name}.t_max"),
+                        format!(
+                            "must be a finite time above 0 (the window is 0..t_max), found {}",
+                            v.get_ref()
+                        ),
+                    ))
+                }
+            },
         };
         // A log axis cannot reach zero or below: say so here, not with an empty figure.
         if let (Some(true), Some((lo, _)), Some(v)) = (o.y_log, o.y_range, &raw.y_range) {

@@ -168,6 +168,82 @@ fn a_title_string_is_drawn_even_when_output_titles_are_off() {
     std::fs::remove_dir_all(figures.parent().unwrap().parent().unwrap()).ok();
 }
 
+#[test]
+fn portraits_and_the_sharpness_figure_take_ranges() {
+    // λ₁ of diag(4, 1) is 4 at every sample; GD's threshold 2/η = 20 lies above the fixed y range 0..10,
+    // so neither its line nor its legend entry is drawn, while λ₁'s curve is. Each frame is exactly the
+    // given one: its ends are ticks, and no tick lies beyond them.
+    let dir = temp_dir("ranges");
+    let scenario = dir.join("s.toml");
+    let base = BASE.replace(
+        r#"figures = ["phase_portrait", "loss", "distance"]"#,
+        r#"figures = ["phase_portrait", "sharpness"]"#,
+    );
+    let extra = r#"
+[output.figure.sharpness]
+x_range = [2.0, 6.0]
+y_range = [0.0, 10.0]
+
+[output.figure.phase_portrait]
+x_range = [-0.5, 2.0]
+y_range = [-0.5, 1.5]
+
+[diagnostics.sharpness]
+every = 5
+"#;
+    std::fs::write(&scenario, format!("{base}{extra}")).unwrap();
+    let out = dir.join("out");
+    let o = flowgap(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let numbers = |texts: &[String]| -> Vec<f64> {
+        texts
+            .iter()
+            .filter_map(|t| t.replace('−', "-").parse::<f64>().ok())
+            .collect()
+    };
+    let sharpness = svg_texts(&out.join("figures/sharpness.svg"));
+    assert!(sharpness.iter().any(|t| t == "gd"), "{sharpness:?}");
+    assert!(
+        !sharpness.iter().any(|t| t.contains("threshold")),
+        "{sharpness:?}"
+    );
+    let ticks = numbers(&sharpness);
+    for end in [2.0, 6.0, 0.0, 10.0] {
+        assert!(ticks.contains(&end), "{end} in {sharpness:?}");
+    }
+    assert!(ticks.iter().all(|&v| (0.0..=10.0).contains(&v)), "{sharpness:?}");
+
+    let portrait = svg_texts(&out.join("figures/phase_portrait.svg"));
+    let ticks = numbers(&portrait);
+    for end in [-0.5, 2.0, 1.5] {
+        assert!(ticks.contains(&end), "{end} in {portrait:?}");
+    }
+    // The colour bar's ticks are losses (≥ 0); every tick of the axes lies in its range.
+    assert!(
+        ticks.iter().all(|&v| (-0.5..=2.0).contains(&v) || v >= 0.0),
+        "{portrait:?}"
+    );
+    assert!(!ticks.iter().any(|&v| v < -0.5), "{portrait:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_time_window_frames_both_axes_on_what_it_holds() {
+    // t_max = 2 on BASE's 100 steps of η = 0.1 (t = 0..10): at t = 2, GD's loss is ½(4·0.6⁴⁰ + 0.9⁴⁰)
+    // = 7.4e-3 and the flow's ½(4e⁻¹⁶ + e⁻⁴) = 9.2e-3, so the window's loss axis stops above 10⁻³
+    // (the whole run reaches ½·0.9²⁰⁰ = 3.5e-10) and its time axis at 2.
+    let figures = run("window", "\n[output.figure.loss]\nt_max = 2.0\n");
+    let loss = svg_texts(&figures.join("loss.svg"));
+    assert!(loss.iter().any(|t| t == "10⁻²"), "{loss:?}");
+    assert!(!loss.iter().any(|t| t == "10⁻³" || t == "10⁻⁴"), "{loss:?}");
+    let times: Vec<f64> = loss.iter().filter_map(|t| t.parse::<f64>().ok()).collect();
+    assert!(
+        times.contains(&2.0) && times.iter().all(|&t| t <= 2.05),
+        "{loss:?}"
+    );
+    std::fs::remove_dir_all(figures.parent().unwrap().parent().unwrap()).ok();
+}
+
 /// The line `BASE` + `extra` gives the first line of `extra` (1-based, in the whole file).
 fn line_of(extra: &str, needle: &str) -> usize {
     let text = format!("{BASE}{extra}");
@@ -213,6 +289,18 @@ fn settings_a_kind_cannot_honour_or_malformed_ones_are_refused_with_their_place(
             "x_range",
             "output.figure.loss.x_range",
             "found 3 numbers",
+        ),
+        (
+            "\n[output.figure.loss]\nt_max = 0.0\n",
+            "t_max",
+            "output.figure.loss.t_max",
+            "above 0",
+        ),
+        (
+            "\n[output.figure.phase_portrait]\nt_max = 1.0\n",
+            "t_max",
+            "output.figure.phase_portrait.t_max",
+            "can honour",
         ),
         (
             "\n[output.figure.loss]\ntitle = true\n",

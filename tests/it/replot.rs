@@ -918,3 +918,70 @@ fn plot_refuses_the_sharpness_figure_of_a_run_without_sharpness_samples() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn plot_redraws_in_another_style_and_back() {
+    // A screen run redrawn with `--style paper` prints at 3.25 × 2.6 in (975 × 780 px at the paper's
+    // 300 dpi, the SVG sized in inches) without a title; redrawn with `--style screen` it is the run's
+    // figures again, byte for byte (the style is the only thing a redraw changes).
+    let dir = temp_dir("style");
+    let out = run_into(
+        &dir,
+        r#"name = "replot_style"
+description = "GD and its flow on diag(4, 1)"
+
+[objective]
+kind = "quadratic"
+eigenvalues = [4.0, 1.0]
+
+[init]
+point = [1.0, 1.0]
+
+[run]
+step_size = 0.1
+steps = 60
+
+[[method]]
+id = "gd"
+kind = "gd"
+
+[[method]]
+id = "flow"
+kind = "gradient_flow"
+
+[[compare]]
+a = "gd"
+b = "flow"
+
+[output]
+figures = ["loss", "distance"]
+formats = ["png", "svg"]
+"#,
+    );
+    let figures = out.join("figures");
+    let screen = files(&figures);
+    ok(&flowgap(&["plot", out.to_str().unwrap(), "--style", "paper"]));
+    let paper = files(&figures);
+    for name in ["loss", "distance"] {
+        let png = &paper[&format!("{name}.png")];
+        let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+        assert_eq!((be(16), be(20)), (975, 780), "{name}.png");
+        let svg = String::from_utf8_lossy(&paper[&format!("{name}.svg")]).into_owned();
+        assert!(
+            svg.starts_with(r#"<svg width="3.2500in" height="2.6000in""#),
+            "{name}.svg"
+        );
+    }
+    // "loss" is the screen figure's title and its y axis's name; the paper figure keeps only the latter.
+    let count = |svg: &[u8]| {
+        let svg = String::from_utf8_lossy(svg);
+        svg.lines().filter(|l| l.trim() == "loss").count()
+    };
+    assert_eq!(count(&screen["loss.svg"]), 2);
+    assert_eq!(count(&paper["loss.svg"]), 1, "the paper style draws no title");
+    ok(&flowgap(&["plot", out.to_str().unwrap(), "--style", "screen"]));
+    assert!(files(&figures) == screen, "screen again: the run's figures");
+    let refused = flowgap(&["plot", out.to_str().unwrap(), "--style", "poster"]);
+    assert_eq!(refused.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
