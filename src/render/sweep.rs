@@ -207,6 +207,10 @@ pub fn key_words(key: &str) -> String {
             "mean_loss" => Some("mean loss"),
             "grad_norm" => Some("final gradient norm"),
             "stop_step" => Some("stop step"),
+            "test_loss" => Some("final test loss"),
+            "best_test_loss" => Some("lowest test loss"),
+            "train_accuracy" => Some("final training accuracy"),
+            "test_accuracy" => Some("final test accuracy"),
             _ => None,
         };
         if let Some(w) = words {

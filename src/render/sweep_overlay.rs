@@ -143,6 +143,10 @@ fn column_label(column: &str) -> &str {
     match column {
         "sharpness" => "sharpness λ₁",
         "grad_norm" => "‖∇L(θ)‖",
+        "train_loss" => "training loss",
+        "test_loss" => "test loss",
+        "train_accuracy" => "training accuracy",
+        "test_accuracy" => "test accuracy",
         other => other,
     }
 }
