@@ -118,12 +118,19 @@ pub fn ensemble_preconditioned_sharpness(
     for row in per_path.chunks(m.max(1)) {
         let live: Vec<f64> = row.iter().copied().filter(|x| !x.is_nan()).collect();
         let n = live.len();
-        let mu = live.iter().sum::<f64>() / n as f64;
-        let var = if n >= 2 {
-            live.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / (n - 1) as f64
-        } else {
-            f64::NAN
-        };
+        // Welford's update, in path order as the ensemble's own statistics: equal values give that
+        // value and zero spread exactly (a plain sum/n need not: (x + x + x)/3 can miss x by an ulp).
+        let (mut mu, mut m2) = (f64::NAN, 0.0);
+        for (c, &x) in live.iter().enumerate() {
+            if c == 0 {
+                mu = x;
+            } else {
+                let delta = x - mu;
+                mu += delta / (c + 1) as f64;
+                m2 += delta * (x - mu);
+            }
+        }
+        let var = if n >= 2 { m2 / (n - 1) as f64 } else { f64::NAN };
         mean.push(mu);
         e.alive.push(n);
         e.std.push(var.sqrt());
