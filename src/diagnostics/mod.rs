@@ -6,6 +6,7 @@
 pub mod conserved;
 pub mod elkabetz_cohen;
 pub mod end_state;
+pub mod ensemble_preconditioned;
 pub mod eos;
 pub mod flow_preconditioned;
 pub mod lyapunov;
@@ -94,6 +95,10 @@ pub struct PreconditionedSharpness {
     pub final_lambda_1: f64,
     /// The largest over the samples.
     pub max_lambda_1: f64,
+    /// For a minibatch adaptive ensemble, whose `lambda_1` is the mean over its paths of
+    /// λ₁(P_i⁻¹H(θ_i)): the spread over the paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ensemble: Option<ensemble_preconditioned::EnsemblePreconditioned>,
 }
 
 impl PreconditionedSharpness {
@@ -107,6 +112,7 @@ impl PreconditionedSharpness {
             final_lambda_1: lambda_1.last().copied().unwrap_or(f64::NAN),
             max_lambda_1: lambda_1.iter().copied().fold(f64::NAN, f64::max),
             lambda_1,
+            ensemble: None,
         }
     }
 }
@@ -309,6 +315,17 @@ pub fn diagnose(
                     objective,
                     (problem.init, &grid),
                     method,
+                    &run.trajectory,
+                    &series,
+                    settings,
+                );
+            }
+            if let MethodKind::Sgd(ensemble) = &config_m.kind {
+                let grid = problem.grid.with_time_map(config_m.kind.time_map());
+                series.preconditioned = ensemble_preconditioned::ensemble_preconditioned_sharpness(
+                    objective,
+                    (problem.init, &grid, problem.divergence_bound),
+                    ensemble,
                     &run.trajectory,
                     &series,
                     settings,

@@ -411,6 +411,13 @@ impl<'a> AdaptiveStepper<'a> {
     pub fn step(&mut self, k: u64, theta: &[f64], grad: &[f64], next: &mut [f64]) {
         self.0.advance(k, theta, grad, next);
     }
+
+    /// Writes into `p` the diagonal P that the step just taken ([`AdaptiveStepper::step`] at step `k`)
+    /// divided by: √v̂ + ε for Adam and RMSProp (ν including this step's gradient), the frozen P, or
+    /// (√ν + ε)·1 for scalar RMSProp. False for the sign methods, which have no such P.
+    pub fn preconditioner(&self, k: u64, p: &mut [f64]) -> bool {
+        self.0.preconditioner(k, p)
+    }
 }
 
 /// The update state of `method` at θ₀ and the gradient evaluations its start spent.

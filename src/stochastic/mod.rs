@@ -12,7 +12,7 @@ mod sme;
 mod stats;
 
 pub use compare::{compare_ensembles, EnsembleComparison, MomentGap};
-pub use sgd::{run_sgd, SgdSettings};
+pub use sgd::{replay_adaptive_paths, run_sgd, SgdSettings};
 pub use sme::{run_sme, SmeOrder, SmeSettings};
 pub use stats::{EnsembleStats, Stationary, MAX_PARAM_STATS, STATIONARY_FRACTION};
 

@@ -206,69 +206,146 @@ fn run_adaptive(
 ) -> Result<(Trajectory, EnsembleStats)> {
     let d = objective.dim();
     let eta = grid.rate();
+    check_sampler(source, settings)?;
+    Ok(drive_ensemble(
+        objective,
+        (theta0, grid, loss_bound, watch),
+        settings.paths,
+        |p| {
+            let (gradient, evals) = path_gradient(objective, source, settings, p);
+            let (stepper, setup) = AdaptiveStepper::new(objective, theta0, eta.clone(), method);
+            AdaptiveStep {
+                gradient,
+                stepper,
+                grad: vec![0.0; d],
+                next: vec![0.0; d],
+                evals,
+                setup,
+            }
+        },
+    ))
+}
+
+/// Refuses batch settings the sampler refuses (finite sums only), once, so that building each path's
+/// sampler in [`path_gradient`] cannot fail.
+fn check_sampler(source: Source, settings: &SgdSettings) -> Result<()> {
+    if let Source::FiniteSum(f) = source {
+        let m = &settings.minibatch;
+        MinibatchSampler::new(f.num_samples(), m.batch_size, m.sampling, 0)?;
+    }
+    Ok(())
+}
+
+/// A path's gradient source: writes g_k at θ_k into its second argument.
+type PathGradient<'a> = Box<dyn FnMut(&[f64], &mut [f64]) + 'a>;
+
+/// A path's gradient of an adaptive ensemble: path `p`'s minibatch (or noisy-draw mean) gradient
+/// g_k, drawn from its own seeded stream, and the gradient evaluations each call costs. Settings checked
+/// by [`check_sampler`] first.
+fn path_gradient<'a>(
+    objective: &'a dyn Objective,
+    source: Source<'a>,
+    settings: &SgdSettings,
+    p: usize,
+) -> (PathGradient<'a>, u64) {
+    let d = objective.dim();
     let b = settings.minibatch.batch_size;
     let sampling = settings.minibatch.sampling;
-    let path = |gradient, p_evals| {
-        let (stepper, setup) = AdaptiveStepper::new(objective, theta0, eta.clone(), method);
-        AdaptiveStep {
-            gradient,
-            stepper,
-            grad: vec![0.0; d],
-            next: vec![0.0; d],
-            evals: p_evals,
-            setup,
-        }
-    };
     match source {
         Source::FiniteSum(f) => {
             let n = f.num_samples();
-            MinibatchSampler::new(n, b, sampling, 0)?;
             let full = b == n && sampling == Sampling::WithoutReplacement;
-            Ok(drive_ensemble(
+            let mut g = BatchGradient {
                 objective,
-                (theta0, grid, loss_bound, watch),
-                settings.paths,
-                |p| {
-                    let mut g = BatchGradient {
-                        objective,
-                        f,
-                        sampler: MinibatchSampler::new(n, b, sampling, path_seed(settings.seed, p))
-                            .expect("checked above"),
-                        batch: vec![0; b],
-                        full,
-                    };
-                    path(
-                        Box::new(move |theta: &[f64], grad: &mut [f64]| g.gradient(theta, grad))
-                            as Box<dyn FnMut(&[f64], &mut [f64]) + '_>,
-                        1,
-                    )
-                },
-            ))
+                f,
+                sampler: MinibatchSampler::new(n, b, sampling, path_seed(settings.seed, p))
+                    .expect("checked by check_sampler"),
+                batch: vec![0; b],
+                full,
+            };
+            (
+                Box::new(move |theta: &[f64], grad: &mut [f64]| g.gradient(theta, grad)),
+                1,
+            )
         }
-        Source::Noisy(f) => Ok(drive_ensemble(
-            objective,
-            (theta0, grid, loss_bound, watch),
-            settings.paths,
-            |p| {
-                let mut rng = ChaCha8Rng::seed_from_u64(path_seed(settings.seed, p));
-                let draws = b.max(1);
-                let mut one = vec![0.0; d];
-                let mean = move |theta: &[f64], grad: &mut [f64]| {
-                    grad.fill(0.0);
-                    for _ in 0..draws {
-                        f.noisy_gradient(theta, &mut rng, &mut one);
-                        for (s, g) in grad.iter_mut().zip(&one) {
-                            *s += g;
-                        }
+        Source::Noisy(f) => {
+            let mut rng = ChaCha8Rng::seed_from_u64(path_seed(settings.seed, p));
+            let draws = b.max(1);
+            let mut one = vec![0.0; d];
+            let mean = move |theta: &[f64], grad: &mut [f64]| {
+                grad.fill(0.0);
+                for _ in 0..draws {
+                    f.noisy_gradient(theta, &mut rng, &mut one);
+                    for (s, g) in grad.iter_mut().zip(&one) {
+                        *s += g;
                     }
-                    let scale = 1.0 / draws as f64;
-                    grad.iter_mut().for_each(|g| *g *= scale);
-                };
-                path(
-                    Box::new(mean) as Box<dyn FnMut(&[f64], &mut [f64]) + '_>,
-                    draws as u64,
-                )
-            },
-        )),
+                }
+                let scale = 1.0 / draws as f64;
+                grad.iter_mut().for_each(|g| *g *= scale);
+            };
+            (Box::new(mean), draws as u64)
+        }
     }
+}
+
+/// Replays every path of the adaptive ensemble `settings` (an `sgd` with an `optimizer`) from `theta0`
+/// over `grid`, with the same seeds, batches and arithmetic as [`run_sgd`], and hands `visit(p, j, θ, P)`
+/// path p's iterate θ_k and the diagonal P_k its step from θ_k divides by (√v̂_k + ε, v̂ after its update
+/// with g_k), for each `steps[j] = k` (increasing) that the path reaches alive. A path stops where
+/// [`run_sgd`]'s does: a recorded |L(θ)| above `loss_bound` (checked before the step, so that point is
+/// not visited) or a non-finite θ. At the last grid step, where the run takes no step, P is that of the
+/// step it would take (one more minibatch gradient), as [`crate::discrete::adaptive_preconditioners`]
+/// does for the full-batch method. `Ok(false)` when there is nothing to replay: no optimizer, a sign
+/// method (no P), or an objective without a noise source.
+pub fn replay_adaptive_paths(
+    objective: &dyn Objective,
+    theta0: &[f64],
+    grid: &TimeGrid,
+    settings: &SgdSettings,
+    loss_bound: f64,
+    steps: &[u64],
+    mut visit: impl FnMut(usize, usize, &[f64], &[f64]),
+) -> Result<bool> {
+    let Some(method) = &settings.optimizer else {
+        return Ok(false);
+    };
+    let Some(source) = Source::of(objective) else {
+        return Ok(false);
+    };
+    if method.preconditioned_threshold(1.0).is_none() {
+        return Ok(false);
+    }
+    check_sampler(source, settings)?;
+    let d = objective.dim();
+    let Some(&last) = steps.last() else {
+        return Ok(true);
+    };
+    let (mut theta, mut next, mut grad, mut p_k) = (vec![0.0; d], vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+    for p in 0..settings.paths {
+        let (mut gradient, _) = path_gradient(objective, source, settings, p);
+        let (mut stepper, _) = AdaptiveStepper::new(objective, theta0, grid.rate(), method);
+        theta.copy_from_slice(theta0);
+        let mut wanted = steps.iter().enumerate().peekable();
+        for k in 0..=last.min(grid.steps) {
+            // The run's blow-up test at recorded points (a NaN loss fails it too).
+            if k % grid.record_every.max(1) == 0 {
+                let loss = objective.loss(&theta);
+                let within = loss.abs() <= loss_bound;
+                if !within {
+                    break;
+                }
+            }
+            gradient(&theta, &mut grad);
+            stepper.step(k, &theta, &grad, &mut next);
+            stepper.preconditioner(k, &mut p_k);
+            while let Some((j, _)) = wanted.next_if(|(_, &s)| s == k) {
+                visit(p, j, &theta, &p_k);
+            }
+            std::mem::swap(&mut theta, &mut next);
+            if !theta.iter().all(|x| x.is_finite()) {
+                break;
+            }
+        }
+    }
+    Ok(true)
 }

@@ -5,7 +5,10 @@
 //!   below GD's 2/η (the edge is the preconditioned one);
 //! - the loss never rises before the crossing, rises at least three times after it, and still falls (the
 //!   end is below 1% of the loss at the crossing);
-//! - the Adam ODE, which has no step size to be unstable at, never lets its loss rise.
+//! - the Adam ODE, which has no step size to be unstable at, never lets its loss rise;
+//! - the RMSProp flow from ν(0) = ∇L(θ₀)² integrates the whole horizon in bounded work (not the stiff
+//!   start from ν = 0), never lets its loss rise, starts from Adam's own P₀ = |∇L(θ₀)| + ε (bias-corrected
+//!   v̂₁ = g₀²), and its λ_1(P⁻¹H) passes RMSProp's 2/η.
 
 use flowgap::discrete::adaptive_preconditioners;
 use flowgap::method::MethodKind;
@@ -104,4 +107,26 @@ fn adam_sharpens_to_38_over_eta_in_the_preconditioned_sense_and_hovers() {
     for w in ode.losses.windows(2) {
         assert!(w[1] <= w[0] * (1.0 + 1e-6), "the Adam ODE's loss rose: {w:?}");
     }
+
+    let rms = report.method("rmsprop_flow").unwrap();
+    assert_eq!(rms.trajectory.termination.name(), "completed");
+    assert_eq!(rms.trajectory.times.last(), adam_run.times.last());
+    assert!(
+        rms.trajectory.stats.accepted_steps < 20_000,
+        "{} steps: the stiff regime",
+        rms.trajectory.stats.accepted_steps
+    );
+    for w in rms.trajectory.losses.windows(2) {
+        assert!(w[1] <= w[0] * (1.0 + 1e-6), "the RMSProp flow's loss rose: {w:?}");
+    }
+    let rp = d.method("rmsprop_flow").unwrap().sharpness.as_ref().unwrap();
+    let rp = rp.preconditioned.as_ref().expect("the flow records its P");
+    assert_eq!(rp.threshold, 2.0 / eta);
+    assert!(
+        (rp.lambda_1[0] / p.lambda_1[0] - 1.0).abs() <= 1e-9,
+        "λ_1(P₀⁻¹H): flow {} against Adam {}",
+        rp.lambda_1[0],
+        p.lambda_1[0]
+    );
+    assert!(rp.lambda_1[0] < rp.threshold && rp.max_lambda_1 > rp.threshold);
 }

@@ -3,6 +3,7 @@
 //! with a reason, given at its top (tests/formula_alloc.rs installs a counting global allocator).
 
 mod adaptive;
+mod adaptive_ensemble_sharpness;
 mod adaptive_eos_scenario;
 mod adaptive_flow_sharpness;
 mod adaptive_marginal;
