@@ -12,12 +12,16 @@
 //!   is labelled by the minimum it is within 0.1 of (else "none", or "diverged"), and the fraction of
 //!   starts whose labels differ is reported. Starts run in parallel with rayon on `FLOWGAP_BENCH_THREADS`
 //!   threads (default 2); every start is independent, so the results do not depend on the thread count.
+//! - W4 trainability map (issue 24): scenarios/trainability_boundary.toml's 128×128 sweep (an 8-16-1 tanh
+//!   mean-field net, 500 GD steps with one rate per layer, η1 × η2 log-spaced) as `flowgap sweep` runs
+//!   it on `FLOWGAP_BENCH_THREADS` jobs, each cell labelled converged or diverged; beside it the same runs
+//!   without the sweep's rows. `w4_large` (named only, run once): a 1024×1024 zoom window of the map.
 //!
 //! Named only, not run by default: `w3_dop853` (W3's flow with dop853, `solve` against the lanes, and
 //! the dopri5 lanes alone), `w3_gradient_floor` (one Himmelblau gradient in lane form: the floor of the
 //! lane flow) and `relu_flow` (issue 24's ReLU network flow at the default solver and at dopri5, rtol 1e-6).
 //!
-//! A custom harness (not criterion): W2's flow and W3 take seconds per run, so each workload runs once to
+//! A custom harness (not criterion): W2's flow, W3 and W4 take seconds per run, so each workload runs once to
 //! warm up and then `FLOWGAP_BENCH_REPS` times (default 5); the median and the minimum wall time are
 //! printed. With `FLOWGAP_BENCH_DUMP=DIR` it writes DIR/flowgap.json (times, final points, the W2 data and
 //! initial point), which benches/python/run.sh hands to the Python scripts.
@@ -27,14 +31,17 @@ use flowgap::continuous::{
     gradient_flow_final_lanes, solve, FlowLaneEnd, GradientFlow, SolverKind, SolverSettings,
 };
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
-use flowgap::discrete::{gd_final_lanes, gradient_descent, GdFinal};
+use flowgap::discrete::{blockwise_gradient_descent, gd_final_lanes, gradient_descent, BlockScales, GdFinal};
 use flowgap::objective::activation::Activation;
 use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Objective, Parameterization, Rosenbrock};
+use flowgap::scenario;
+use flowgap::sweep::{run_sweep, Options, Plan, Shard};
 use flowgap::watch::on_pool;
 use flowgap::{Termination, TimeGrid, Trajectory};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::hint::black_box;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 /// Runs `f` once to warm up, then `reps` times; returns (median, min) seconds and the last result.
@@ -469,6 +476,191 @@ fn relu_flow() -> Value {
     out
 }
 
+/// The trainability_boundary scenario's file.
+fn w4_scenario_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/trainability_boundary.toml")
+}
+
+/// A fresh, not yet existing folder under the system's temp dir for one sweep of W4.
+fn w4_dir(tag: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("flowgap_w4_{}_{tag}_{k}", std::process::id()))
+}
+
+/// Runs `plan` as `flowgap sweep` does (all of it, `jobs` threads, no progress bar) into a fresh folder,
+/// and returns the folder (its sweep.csv, summary.json and trainability.png).
+fn w4_sweep_into(plan: &Plan, jobs: usize, tag: &str) -> std::path::PathBuf {
+    let dir = w4_dir(tag);
+    let options = Options {
+        jobs,
+        shard: Shard::WHOLE,
+        progress: false,
+    };
+    run_sweep(plan, &dir, options, &AtomicBool::new(false)).expect("the sweep runs");
+    dir
+}
+
+/// The converged (0) / diverged (1) label per cell of a two-axis sweep's sweep.csv, as `lab[i0 * n1 +
+/// i1]` for the first axis' value i0 and the second's i1 (the trainability figure's reading: the `gd`
+/// method's termination, `completed` or `diverged`; anything else is a bug here). Removes the folder.
+fn w4_labels(plan: &Plan, dir: &std::path::Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(dir.join("sweep.csv")).expect("the sweep wrote its table");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (a0, a1, term) = (
+        col(&plan.spec.axes[0].key),
+        col(&plan.spec.axes[1].key),
+        col("gd.termination"),
+    );
+    let (v0, v1) = (&plan.spec.axes[0].values, &plan.spec.axes[1].values);
+    let mut lab = vec![u8::MAX; v0.len() * v1.len()];
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let find = |v: &[f64], c: &str| {
+            let x: f64 = c.parse().expect("a number");
+            v.iter()
+                .position(|a| a.to_bits() == x.to_bits())
+                .expect("an axis value")
+        };
+        let (i, j) = (find(v0, cells[a0]), find(v1, cells[a1]));
+        lab[i * v1.len() + j] = match cells[term] {
+            "completed" => 0,
+            "diverged" => 1,
+            other => panic!("run ({i}, {j}) ended {other}"),
+        };
+    }
+    assert!(lab.iter().all(|&l| l <= 1), "every cell has a row");
+    let _ = std::fs::remove_dir_all(dir);
+    lab
+}
+
+/// W4 (`cargo bench --bench workloads -- w4`): the trainability_boundary sweep, 128×128 cells (η1 ∈
+/// [1, 1000] × η2 ∈ [10, 1000], log), an 8-16-1 tanh mean-field net trained by 500 steps of GD with one
+/// rate per layer, timed as `flowgap sweep trainability_boundary --jobs THREADS` runs it through the
+/// library (`Plan::new` + `run_sweep`: every row's scenario, the runs, sweep.csv, summary.json and the
+/// figure); min/median of `reps.min(3)`. Beside it, the same runs without the sweep's row machinery
+/// (`blockwise_gradient_descent` per cell on one scenario's objective per chunk of cells): the per-run
+/// overhead of the sweep is the difference. Dumps the labels (0 converged, 1 diverged, row-major over
+/// (η1, η2)), the axes, the data and θ₀ for benches/python/w4.py.
+fn w4(reps: usize, threads: usize) -> Value {
+    let path = w4_scenario_path();
+    let plan = Plan::new(&path, &[]).expect("the scenario's sweep plans");
+    let (m, n, dir) = time(reps.min(3), || w4_sweep_into(&plan, threads, "w4"));
+    let labels = w4_labels(&plan, &dir);
+    let cells = labels.len();
+    let diverged = labels.iter().filter(|&&l| l == 1).count();
+    let sweep_json = report(
+        "w4_sweep_16384_runs",
+        (m, n),
+        &format!("{diverged} of {cells} cells diverged ({threads} threads)"),
+    );
+    // The same cells straight through the per-layer GD, one scenario loaded per chunk of cells (an
+    // `Mlp` keeps its work buffers behind a lock, so threads must not share one).
+    let (v0, v1) = (plan.spec.axes[0].values.clone(), plan.spec.axes[1].values.clone());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let direct = || -> Vec<u8> {
+        let idx: Vec<usize> = (0..cells).collect();
+        pool.install(|| {
+            idx.par_chunks(256)
+                .flat_map_iter(|chunk| {
+                    let s = scenario::load(&path).expect("the scenario loads");
+                    let e = &s.experiment;
+                    let o = e.objective.as_ref();
+                    chunk
+                        .iter()
+                        .map(|&c| {
+                            let scales = BlockScales(vec![v0[c / v1.len()], v1[c % v1.len()]]);
+                            let rates = scales.rates(o, e.grid.step_size).expect("two layers");
+                            let t =
+                                blockwise_gradient_descent(o, &e.init, &e.grid, &rates, e.divergence_bound);
+                            u8::from(matches!(t.termination, Termination::Diverged { .. }))
+                        })
+                        .collect::<Vec<u8>>()
+                })
+                .collect()
+        })
+    };
+    let (m, n, direct_labels) = time(reps.min(3), direct);
+    assert_eq!(
+        direct_labels, labels,
+        "the direct runs label every cell as the sweep does"
+    );
+    let direct_json = report(
+        "w4_direct_gd_16384_runs",
+        (m, n),
+        "blockwise_gradient_descent per cell",
+    );
+    // The data and θ₀ for the Python peers, checked against the scenario's own objective (same loss and
+    // gradient bit for bit at θ₀, so the regenerated data is the scenario's).
+    let s = scenario::load(&path).expect("the scenario loads");
+    let e = &s.experiment;
+    let (data, _) = teacher_student(
+        &TeacherStudent {
+            samples: 16,
+            inputs: 8,
+            hidden: 4,
+            outputs: 1,
+            noise: 0.0,
+        },
+        3,
+    )
+    .expect("valid teacher–student settings");
+    let config = MlpConfig {
+        widths: vec![8, 16, 1],
+        activation: Activation::Tanh,
+        loss: MlpLoss::Mse,
+        bias: false,
+        parameterization: Parameterization::MeanField,
+    };
+    let net = Mlp::new(config, &data).expect("valid network");
+    let (mut g0, mut g1) = (vec![0.0; net.dim()], vec![0.0; net.dim()]);
+    let l0 = e.objective.loss_gradient(&e.init, &mut g0);
+    assert_eq!(
+        l0.to_bits(),
+        net.loss_gradient(&e.init, &mut g1).to_bits(),
+        "same data"
+    );
+    assert_eq!(g0, g1, "same data");
+    let x: Vec<f64> = data.x.transpose().as_slice().to_vec();
+    json!({
+        "sweep": sweep_json, "direct_gd": direct_json, "labels": labels, "eta1": v0, "eta2": v1,
+        "x": x, "y": data.y.as_slice(), "theta0": e.init, "steps": e.grid.steps,
+        "divergence_bound": e.divergence_bound, "initial_loss": l0,
+    })
+}
+
+/// W4-large (`cargo bench --bench workloads -- w4_large`, run once): a 1024×1024 zoom window of W4's map
+/// on the boundary, η1 ∈ [500, 700] × η2 ∈ [80, 100] (log; docs/sweeps.md's second zoom), through the
+/// sweep as `flowgap sweep trainability_boundary --grid … --jobs THREADS` runs it. `FLOWGAP_W4_LARGE_SIDE`
+/// sets the side (default 1024).
+fn w4_large(threads: usize) -> Value {
+    let side = env_usize("FLOWGAP_W4_LARGE_SIDE", 1024);
+    let grid = [
+        format!("method.gd.step_size_scale[0]=500:700:{side}:log"),
+        format!("method.gd.step_size_scale[1]=80:100:{side}:log"),
+    ];
+    let plan = Plan::new(&w4_scenario_path(), &grid).expect("the zoom plans");
+    let start = Instant::now();
+    let dir = w4_sweep_into(&plan, threads, "large");
+    let secs = start.elapsed().as_secs_f64();
+    let labels = w4_labels(&plan, &dir);
+    let diverged = labels.iter().filter(|&&l| l == 1).count();
+    report(
+        &format!("w4_large_{side}x{side}"),
+        (secs, secs),
+        &format!(
+            "{diverged} of {} cells diverged ({threads} threads), window {grid:?}",
+            labels.len()
+        ),
+    );
+    json!({ "seconds": secs, "side": side, "cells": labels.len(), "diverged": diverged, "grid": grid })
+}
+
 /// W3's 256×256 starts on [−6, 6]², row by row.
 fn w3_starts() -> Vec<[f64; 2]> {
     let side = 256usize;
@@ -482,8 +674,9 @@ fn w3_starts() -> Vec<[f64; 2]> {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; other arguments select workloads by name (w1, w2, w3, or w3_lanes:
-    // W3's lanes rows alone; w3_dop853 and w3_gradient_floor run only when named).
+    // `cargo bench` passes `--bench`; other arguments select workloads by name (w1, w2, w3, w4, or
+    // w3_lanes: W3's lanes rows alone; w3_dop853, w3_gradient_floor, w4_large and relu_flow run only when
+    // named).
     let picked: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -502,6 +695,12 @@ fn main() {
         out["w3"] = w3(reps, threads);
     } else if picked.iter().any(|p| p == "w3_lanes") {
         out["w3_lanes"] = w3_lanes(reps, threads);
+    }
+    if want("w4") {
+        out["w4"] = w4(reps, threads);
+    }
+    if picked.iter().any(|p| p == "w4_large") {
+        out["w4_large"] = w4_large(threads);
     }
     if picked.iter().any(|p| p == "w3_dop853") {
         out["w3_dop853"] = w3_dop853(reps, threads);

@@ -27,6 +27,10 @@ ROWS = {
     "W3 GD (one start at a time)": ("w3", "gd", "W3 GD"),
     "W3 flow dopri5 (lanes)": ("w3", "flow_dopri5_lanes", "W3 flow dopri5"),
     "W3 flow dopri5 (one start at a time, solve)": ("w3", "flow_dopri5", "W3 flow dopri5"),
+    # The trainability map as `flowgap sweep trainability_boundary` runs it (rows, table, figure), and
+    # the same runs without the sweep's per-row machinery.
+    "W4 trainability 128×128 (flowgap sweep)": ("w4", "sweep", "W4 trainability 128x128"),
+    "W4 trainability 128×128 (GD per cell, no sweep rows)": ("w4", "direct_gd", "W4 trainability 128x128"),
 }
 print(f"cells: {STAT} per implementation; JAX: its fastest variant")
 print(f"| workload | flowgap | JAX (+compile) | ratio | numpy/scipy | ratio | agreement |")
@@ -40,7 +44,8 @@ for name, (w, key, peer) in ROWS.items():
         if r["workload"] != peer:
             continue
         kind = "jax" if r["impl"].startswith("jax") else "np"
-        agree = {k: v for k, v in r.items() if k.startswith(("rel_err", "label_mismatch", "disagreement"))}
+        agree = {k: v for k, v in r.items()
+                 if k.startswith(("rel_err", "label_mismatch", "disagreement", "disagreeing"))}
         if kind not in cells or r[STAT] < cells[kind][0]:
             cells[kind] = (r[STAT], r["compile_s"], agree, r["impl"])
     jax = cells.get("jax")
@@ -49,7 +54,8 @@ for name, (w, key, peer) in ROWS.items():
     ncell = f"{npy[0]*1e3:.0f} ms" if npy else "—"
     jr = f"{jax[0]/ours:.1f}×" if jax else "—"
     nr = f"{npy[0]/ours:.0f}×" if npy else "—"
-    agree = "; ".join(f"{k}={v:.1e}" for c in (jax, npy) if c for k, v in c[2].items())
+    agree = "; ".join(f"{k}={v}" if isinstance(v, int) else f"{k}={v:.1e}"
+                      for c in (jax, npy) if c for k, v in c[2].items())
     print(f"| {name} | {ours*1e3:.1f} ms | {jcell} | {jr} | {ncell} | {nr} | {agree} |")
 blas = sorted({r["blas"] for r in rows if "blas" in r})
 if blas:
