@@ -441,8 +441,8 @@ fn check(
                 m.get_ref().kind.span(),
                 format!("method[{i}].kind"),
                 format!(
-                    "`{}` cannot run with [run] schedule: the sme's noise model and the central and stable flows' \
-                     threshold 2/η are for one η, and methods on t = k·√η (nesterov with schedule = \
+                    "`{}` cannot run with [run] schedule: the sme's noise model and the threshold 2/η of the \
+                     central flow and the stable flow are for one η, and methods on t = k·√η (nesterov with schedule = \
                      \"su_boyd_candes\", nesterov_ode) have no summed axis",
                     method.kind.name()
                 ),
