@@ -18,10 +18,10 @@
 //! ∇L·u, small where gradient flow reaches the edge (it relaxes ∇L·u at rate S); the adaptive solver's
 //! step control resolves the switch, as it does the central flow's.
 
-use super::central::{name_infeasible, third_derivative, TopEigen, EXACT_MAX_DIM};
+use super::central::{name_infeasible, no_parameters, third_derivative, TopEigen, EXACT_MAX_DIM};
 use super::{solve_watched, SolverSettings, VectorField};
-use crate::objective::{norm, Objective};
-use crate::trajectory::{SolverFailure, Termination, TimeGrid, Trajectory};
+use crate::objective::Objective;
+use crate::trajectory::{TimeGrid, Trajectory};
 use crate::watch::Watch;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -228,7 +228,8 @@ impl VectorField for StableFlow<'_> {
 
 /// Integrates the stable flow of GD (step `grid.step_size`) from `theta0` over `grid`, like
 /// [`super::solve_watched`]: the trajectory's `stats.hvps` counts the Hessian-vector products, S past the
-/// edge with no multiplier to bring it back ends it with [`SolverFailure::ComplementarityInfeasible`],
+/// edge with no multiplier to bring it back ends it with
+/// [`SolverFailure::ComplementarityInfeasible`](crate::trajectory::SolverFailure::ComplementarityInfeasible),
 /// and the second value counts the evaluations where Lanczos did not converge (`None` with the exact
 /// eigenpair, d ≤ [`EXACT_MAX_DIM`]).
 pub fn stable_flow_counted(
@@ -241,16 +242,7 @@ pub fn stable_flow_counted(
     watch: &Watch,
 ) -> (Trajectory, Option<u64>) {
     let Some(field) = StableFlow::new(objective, grid.step_size, *settings) else {
-        let mut traj = Trajectory::with_capacity(objective.dim(), 1);
-        let mut grad = vec![0.0; objective.dim()];
-        let loss = objective.loss_gradient(theta0, &mut grad);
-        traj.push(0, 0.0, theta0, loss, norm(&grad), &[]);
-        traj.termination = Termination::SolverFailed {
-            failure: SolverFailure::ComplementarityInfeasible,
-            t: 0.0,
-            advice: "stable_flow needs at least one parameter".to_string(),
-        };
-        return (traj, None);
+        return (no_parameters(objective, theta0, "stable_flow"), None);
     };
     let mut traj = solve_watched(&field, objective, theta0, grid, solver, loss_bound, watch);
     traj.stats.hvps = field.hvps();

@@ -364,6 +364,25 @@ pub fn central_flow_watched(
     central_flow_counted(objective, theta0, grid, settings, solver, loss_bound, watch).0
 }
 
+/// The trajectory of a flow whose field cannot be built on an objective with no parameters: θ₀ alone,
+/// ended with [`SolverFailure::ComplementarityInfeasible`] and advice naming `kind`.
+pub(in crate::continuous) fn no_parameters(
+    objective: &dyn Objective,
+    theta0: &[f64],
+    kind: &str,
+) -> Trajectory {
+    let mut traj = Trajectory::with_capacity(objective.dim(), 1);
+    let mut grad = vec![0.0; objective.dim()];
+    let loss = objective.loss_gradient(theta0, &mut grad);
+    traj.push(0, 0.0, theta0, loss, norm(&grad), &[]);
+    traj.termination = Termination::SolverFailed {
+        failure: SolverFailure::ComplementarityInfeasible,
+        t: 0.0,
+        advice: format!("{kind} needs at least one parameter"),
+    };
+    traj
+}
+
 /// Renames the divergence a non-finite field caused (the field writes NaN when its constraint problem
 /// has no answer) to [`SolverFailure::ComplementarityInfeasible`] with `advice`; shared with the stable flow.
 pub(in crate::continuous) fn name_infeasible(traj: &mut Trajectory, advice: &str) {
@@ -388,16 +407,7 @@ pub fn central_flow_counted(
     watch: &Watch,
 ) -> (Trajectory, Option<u64>) {
     let Some(field) = CentralFlow::new(objective, grid.step_size, *settings) else {
-        let mut traj = Trajectory::with_capacity(objective.dim(), 1);
-        let mut grad = vec![0.0; objective.dim()];
-        let loss = objective.loss_gradient(theta0, &mut grad);
-        traj.push(0, 0.0, theta0, loss, norm(&grad), &[]);
-        traj.termination = Termination::SolverFailed {
-            failure: SolverFailure::ComplementarityInfeasible,
-            t: 0.0,
-            advice: "central_flow needs at least one parameter".to_string(),
-        };
-        return (traj, None);
+        return (no_parameters(objective, theta0, "central_flow"), None);
     };
     let mut traj = solve_watched(&field, objective, theta0, grid, solver, loss_bound, watch);
     traj.stats.hvps = field.hvps();
