@@ -61,18 +61,28 @@ impl CompareConfig {
         }
     }
 
-    /// Why `midpoint` or `window` cannot apply to these methods and this grid, as (key, message); `None`
-    /// when they can (or are not asked for).
-    pub fn problem(
-        &self,
-        methods: &[MethodConfig],
-        record_every: u64,
-        steps: u64,
-    ) -> Option<(&'static str, String)> {
-        let kind = |id: &str| methods.iter().find(|m| m.id == id).map(|m| &m.kind);
-        let (Some(a), Some(b)) = (kind(&self.a), kind(&self.b)) else {
+    /// Why the comparison cannot apply to these methods on the run's grid `run` (the two on different
+    /// learning-rate schedules, or `midpoint` or `window` not applicable), as (key, message); `None` when
+    /// it can.
+    pub fn problem(&self, methods: &[MethodConfig], run: &TimeGrid) -> Option<(&'static str, String)> {
+        let (record_every, steps) = (run.record_every, run.steps);
+        let config = |id: &str| methods.iter().find(|m| m.id == id);
+        let (Some(config_a), Some(config_b)) = (config(&self.a), config(&self.b)) else {
             return None;
         };
+        // Points are paired by time: two step-size schedules share almost no recorded time.
+        if config_a.grid(run).schedule != config_b.grid(run).schedule {
+            return Some((
+                "b",
+                format!(
+                    "`{}` and `{}` run on different learning-rate schedules, so their steps sit at different \
+                     times and no points pair up; give both the same `schedule` (a continuous model follows a \
+                     discrete method's schedule only when it is given the same one)",
+                    self.a, self.b
+                ),
+            ));
+        }
+        let (a, b) = (&config_a.kind, &config_b.kind);
         let plain_discrete = a.is_discrete() && a.ensemble().is_none();
         if self.midpoint {
             if !plain_discrete || b.is_discrete() || b.ensemble().is_some() {
@@ -137,7 +147,7 @@ pub struct Experiment {
     /// The initial point θ0.
     pub init: Vec<f64>,
     /// The run's time axis on t = k·η; a method with another time map uses
-    /// `grid.with_time_map(kind.time_map())`.
+    /// `grid.with_time_map(kind.time_map())`, one with its own schedule [`MethodConfig::grid`].
     pub grid: TimeGrid,
     /// The loss above which a method counts as diverged.
     pub divergence_bound: f64,
@@ -233,7 +243,8 @@ impl Experiment {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let t_end = problem.grid.with_time_map(m.kind.time_map()).t_end();
+                let grid = m.grid(problem.grid);
+                let t_end = grid.with_time_map(m.kind.time_map()).t_end();
                 let watch = Watch::new(options, &m.id, m.kind.name(), i, count, t_end);
                 let (trajectory, extras) = match given(i, m) {
                     Some(t) => (t, RunExtras::default()),
@@ -241,7 +252,7 @@ impl Experiment {
                         &m.kind,
                         problem.objective,
                         problem.init,
-                        problem.grid,
+                        grid,
                         problem.divergence_bound,
                         &watch,
                     ),
@@ -352,6 +363,8 @@ pub struct ExperimentBuilder {
     schedule: Schedule,
     divergence_bound: Option<f64>,
     methods: Vec<MethodConfig>,
+    /// Per method, its own learning-rate schedule (`None`: the experiment's).
+    method_schedules: Vec<Option<Schedule>>,
     comparisons: Vec<CompareConfig>,
     diagnostics: Option<DiagnosticsConfig>,
     held_out: Option<HeldOut>,
@@ -372,6 +385,7 @@ impl ExperimentBuilder {
             schedule: Schedule::Constant,
             divergence_bound: None,
             methods: Vec::new(),
+            method_schedules: Vec::new(),
             comparisons: Vec::new(),
             diagnostics: None,
             held_out: None,
@@ -435,7 +449,22 @@ impl ExperimentBuilder {
 
     /// Adds a method under `id` (ids name files: letters, digits, `_` and `-`).
     pub fn method(mut self, id: impl Into<String>, kind: MethodKind) -> Self {
-        self.methods.push(MethodConfig { id: id.into(), kind });
+        self.methods.push(MethodConfig::new(id, kind));
+        self.method_schedules.push(None);
+        self
+    }
+
+    /// Adds a method under `id` with its own learning-rate schedule in place of the experiment's: its
+    /// step k has size η_k of `schedule` (on the experiment's η and steps) and sits at t_k = Σ_{j<k} η_j.
+    /// A comparison pairs it only with a method on the same schedule.
+    pub fn method_with_schedule(
+        mut self,
+        id: impl Into<String>,
+        kind: MethodKind,
+        schedule: Schedule,
+    ) -> Self {
+        self.methods.push(MethodConfig::new(id, kind));
+        self.method_schedules.push(Some(schedule));
         self
     }
 
@@ -465,7 +494,7 @@ impl ExperimentBuilder {
     }
 
     /// Checks every value and returns the experiment, or an error naming the value and what is allowed.
-    pub fn build(self) -> Result<Experiment> {
+    pub fn build(mut self) -> Result<Experiment> {
         let bad = |key: &str, message: String| Error::Input {
             path: PathBuf::from(format!("experiment `{}`", self.name)),
             message: format!("{key}: {message}"),
@@ -542,16 +571,29 @@ impl ExperimentBuilder {
                 }
             }
         }
-        if grid.schedule.is_some() {
-            if let Some(m) = self.methods.iter().find(|m| !m.kind.supports_schedule()) {
-                return Err(bad(
-                    &format!("method `{}`", m.id),
-                    format!(
-                        "`{}` cannot run with a learning-rate schedule (the sme, and methods on t = k·√η)",
-                        m.kind.name()
-                    ),
-                ));
+        for (m, schedule) in self.methods.iter_mut().zip(&self.method_schedules) {
+            if let Some(schedule) = schedule {
+                let sizes = StepSizes::new(self.step_size, self.steps, schedule.clone())
+                    .map_err(|e| bad(&format!("method `{}` schedule", m.id), e))?;
+                let own = TimeGrid::new(self.step_size, self.steps, self.record_every)
+                    .with_schedule(sizes)
+                    .map_err(|e| bad(&format!("method `{}` schedule", m.id), e))?;
+                m.own_grid = Some(own);
             }
+        }
+        let unschedulable = self
+            .methods
+            .iter()
+            .find(|m| m.grid(&grid).schedule.is_some() && !m.kind.supports_schedule());
+        if let Some(m) = unschedulable {
+            return Err(bad(
+                &format!("method `{}`", m.id),
+                format!(
+                    "`{}` cannot run with a learning-rate schedule (the sme, the central and stable flows, and \
+                     methods on t = k·√η)",
+                    m.kind.name()
+                ),
+            ));
         }
         let mut written = HashMap::new();
         for (i, m) in self.methods.iter().enumerate() {
@@ -577,7 +619,7 @@ impl ExperimentBuilder {
                     format!("tolerance must be positive, found {}", c.tolerance),
                 ));
             }
-            if let Some((key, message)) = c.problem(&self.methods, self.record_every, self.steps) {
+            if let Some((key, message)) = c.problem(&self.methods, &grid) {
                 return Err(bad(&format!("compare {} vs {}: {key}", c.a, c.b), message));
             }
         }

@@ -84,10 +84,12 @@ pub fn order_study(path: &Path, step_sizes: &[f64]) -> Result<OrderStudy> {
             "the scenario has no [[compare]]; an order study fits the comparisons' distances".into(),
         ));
     }
-    if experiment.grid.schedule.is_some() {
+    if experiment.grid.schedule.is_some() || experiment.methods.iter().any(|m| m.own_grid.is_some()) {
         return Err(usage(
             path,
-            "the scenario has a learning-rate schedule ([run] schedule); an order study varies one constant η".into(),
+            "the scenario has a learning-rate schedule ([run] schedule or a method's schedule); an order study \
+             varies one constant η"
+                .into(),
         ));
     }
     let map = study_map(&experiment);

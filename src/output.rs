@@ -112,6 +112,17 @@ pub fn draw_figures(
     Ok(written)
 }
 
+/// A learning-rate schedule as summary.json records it: its kind and keys, the smallest and largest η_k,
+/// and the time axis.
+fn schedule_summary(axis: &crate::schedule::ScheduledAxis) -> serde_json::Value {
+    let mut v = serde_json::to_value(&axis.sizes.schedule).expect("plain data");
+    let (lo, hi) = axis.range();
+    v["min_step_size"] = serde_json::json!(lo);
+    v["max_step_size"] = serde_json::json!(hi);
+    v["time_axis"] = serde_json::json!(crate::schedule::SUMMED_TIME_AXIS);
+    v
+}
+
 /// The summary of a run, as summary.json holds it (the schema is documented in docs/output.md); `spec`
 /// gives the scenario file.
 pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
@@ -132,7 +143,12 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 kind: m.kind.clone(),
                 discrete: m.discrete,
                 settings: config.kind.settings(),
-                time_map: match (&s.grid.schedule, time_map) {
+                schedule: config
+                    .own_grid
+                    .as_ref()
+                    .and_then(|g| g.schedule.as_deref())
+                    .map(schedule_summary),
+                time_map: match (&config.grid(&s.grid).schedule, time_map) {
                     (Some(_), crate::trajectory::TimeMap::Eta) => crate::schedule::SUMMED_TIME_AXIS,
                     _ => time_map.formula(),
                 },
@@ -196,14 +212,7 @@ pub fn summary<'a>(report: &'a Report, spec: &OutputSpec) -> RunSummary<'a> {
                 record_every: s.grid.record_every,
                 t_end: s.grid.t_end(),
                 divergence_bound: s.divergence_bound,
-                schedule: s.grid.schedule.as_ref().map(|axis| {
-                    let mut v = serde_json::to_value(&axis.sizes.schedule).expect("plain data");
-                    let (lo, hi) = axis.range();
-                    v["min_step_size"] = serde_json::json!(lo);
-                    v["max_step_size"] = serde_json::json!(hi);
-                    v["time_axis"] = serde_json::json!(crate::schedule::SUMMED_TIME_AXIS);
-                    v
-                }),
+                schedule: s.grid.schedule.as_deref().map(schedule_summary),
             },
             seed: None,
         },
@@ -255,7 +264,7 @@ fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
         .zip(&report.experiment.methods)
     {
         if let Some(s) = &d.sharpness {
-            let grid = &report.experiment.grid;
+            let grid = config.grid(&report.experiment.grid);
             let threshold = |k: u64| config.kind.stability_threshold(grid.step_size_at(k));
             written.push(formats::run_csv::write_sharpness(
                 dir,

@@ -310,7 +310,9 @@ pub fn diagnose(
             let settings = config.sharpness.as_ref()?;
             let mut series = sharpness_series(objective, &run.trajectory, settings);
             if let MethodKind::Adaptive(method) = &config_m.kind {
-                let grid = problem.grid.with_time_map(config_m.kind.time_map());
+                let grid = config_m
+                    .grid(problem.grid)
+                    .with_time_map(config_m.kind.time_map());
                 series.preconditioned = preconditioned_sharpness(
                     objective,
                     (problem.init, &grid),
@@ -321,7 +323,9 @@ pub fn diagnose(
                 );
             }
             if let MethodKind::Sgd(ensemble) = &config_m.kind {
-                let grid = problem.grid.with_time_map(config_m.kind.time_map());
+                let grid = config_m
+                    .grid(problem.grid)
+                    .with_time_map(config_m.kind.time_map());
                 series.preconditioned = ensemble_preconditioned::ensemble_preconditioned_sharpness(
                     objective,
                     (problem.init, &grid, problem.divergence_bound),
@@ -353,7 +357,7 @@ pub fn diagnose(
                 &config_m.kind,
                 objective,
                 problem.init,
-                problem.grid,
+                config_m.grid(problem.grid),
                 problem.divergence_bound,
                 &run.trajectory,
                 l,

@@ -80,6 +80,10 @@ pub struct MethodSummary<'a> {
     pub discrete: bool,
     /// The kind's settings.
     pub settings: serde_json::Value,
+    /// The method's own learning-rate schedule, recorded as `run.schedule` is (absent when it runs on
+    /// the run's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<serde_json::Value>,
     /// `k*eta` or `k*sqrt(eta)`.
     pub time_map: &'static str,
     /// The time of one step.

@@ -835,7 +835,7 @@ pub fn record_blessed(report: &Report) -> Golden {
                 &config.kind,
                 s.objective.as_ref(),
                 &s.init,
-                &s.grid,
+                config.grid(&s.grid),
                 s.divergence_bound,
             )
         })

@@ -17,7 +17,7 @@ use crate::discrete::{
     NesterovSchedule,
 };
 use crate::stochastic::{Ensemble, SgdSettings, SmeSettings};
-use crate::trajectory::TimeMap;
+use crate::trajectory::{TimeGrid, TimeMap};
 use std::sync::Arc;
 
 /// A method: one of the built-in kinds a scenario can name, or a user's own.
@@ -496,11 +496,31 @@ impl serde::Serialize for MethodKind {
     }
 }
 
-/// One method of an experiment (a scenario's `[[method]]`): an id and what to run.
+/// One method of an experiment (a scenario's `[[method]]`): an id, what to run, and on which time grid.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MethodConfig {
     /// Its unique id (file names and comparisons use it).
     pub id: String,
     /// What to run.
     pub kind: MethodKind,
+    /// The grid of the method's own learning-rate schedule (a `[[method]]`'s `schedule` table), in place
+    /// of the experiment's; `None` runs it on the experiment's grid.
+    #[serde(skip)]
+    pub own_grid: Option<TimeGrid>,
+}
+
+impl MethodConfig {
+    /// A method on the experiment's grid.
+    pub fn new(id: impl Into<String>, kind: MethodKind) -> Self {
+        MethodConfig {
+            id: id.into(),
+            kind,
+            own_grid: None,
+        }
+    }
+
+    /// The grid the method runs on: its own schedule's, else the experiment's `run` grid.
+    pub fn grid<'a>(&'a self, run: &'a TimeGrid) -> &'a TimeGrid {
+        self.own_grid.as_ref().unwrap_or(run)
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::ctx::Ctx;
 use super::objectives::{self, Built};
+use super::schedule::RawMethodSchedule;
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
@@ -87,7 +88,7 @@ struct RawMethod {
     order: Option<Spanned<i64>>,
     form: Option<Spanned<String>>,
     start: Option<Spanned<String>>,
-    schedule: Option<Spanned<String>>,
+    schedule: Option<Spanned<super::schedule::RawMethodSchedule>>,
     batch_size: Option<Spanned<i64>>,
     sampling: Option<Spanned<String>>,
     seed: Option<Spanned<i64>>,
@@ -369,7 +370,12 @@ fn check(
     }
     let mut grid = TimeGrid::new(step_size, steps as u64, record_every as u64);
     if let Some(raw_schedule) = &run.schedule {
-        let sizes = super::schedule::sizes(&cx, raw_schedule, step_size, steps as u64)?;
+        let sizes = super::schedule::sizes(
+            &cx,
+            (raw_schedule.get_ref(), raw_schedule.span(), "run.schedule"),
+            step_size,
+            steps as u64,
+        )?;
         grid = grid
             .with_schedule(sizes)
             .map_err(|message| cx.err(raw_schedule.span(), "run.schedule", message))?;
@@ -441,9 +447,7 @@ fn check(
                 m.get_ref().kind.span(),
                 format!("method[{i}].kind"),
                 format!(
-                    "`{}` cannot run with [run] schedule: the sme's noise model and the threshold 2/η of the \
-                     central flow and the stable flow are for one η, and methods on t = k·√η (nesterov with schedule = \
-                     \"su_boyd_candes\", nesterov_ode) have no summed axis",
+                    "`{}` cannot run with [run] schedule: {NOT_SCHEDULABLE}",
                     method.kind.name()
                 ),
             ));
@@ -541,7 +545,7 @@ fn check(
             window,
             ..CompareConfig::new(c.a.get_ref().clone(), c.b.get_ref().clone(), tolerance)
         };
-        if let Some((key, message)) = config.problem(&methods, grid.record_every, grid.steps) {
+        if let Some((key, message)) = config.problem(&methods, &grid) {
             let span = match key {
                 "midpoint" => c.midpoint.as_ref().map(|m| m.span()),
                 _ => c.window.as_ref().map(|w| w.span()),
@@ -714,7 +718,7 @@ fn build_method(
             }
         )*};
     }
-    refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start, schedule);
+    refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start);
     refuse_unless_allowed!(batch_size, sampling, seed, paths, substeps, step_size_scale);
     refuse_unless_allowed!(
         beta1,
@@ -789,7 +793,11 @@ fn build_method(
             start: start()?,
         },
         "nesterov" => {
-            let schedule = m.schedule.as_ref().map_or("constant", |s| s.get_ref().as_str());
+            let schedule = match m.schedule.as_ref().map(Spanned::get_ref) {
+                Some(RawMethodSchedule::Momentum(name)) => name.as_str(),
+                // A table is a learning-rate schedule; β stays constant.
+                Some(RawMethodSchedule::Rate(_)) | None => "constant",
+            };
             match schedule {
                 "constant" => MethodKind::Nesterov(NesterovSchedule::Constant(beta()?)),
                 "su_boyd_candes" => {
@@ -983,7 +991,52 @@ fn build_method(
         }
         _ => unreachable!("unknown kinds were refused above"),
     };
-    Ok(MethodConfig { id, kind })
+    let own_grid = own_schedule_grid(cx, m, i, grid)?;
+    if own_grid.is_some() && !kind.supports_schedule() {
+        let span = m.schedule.as_ref().map_or(m.kind.span(), Spanned::span);
+        return Err(cx.err(
+            span,
+            key("schedule"),
+            format!(
+                "`{}` cannot run with a learning-rate schedule: {NOT_SCHEDULABLE}",
+                kind.name()
+            ),
+        ));
+    }
+    Ok(MethodConfig { id, kind, own_grid })
+}
+
+/// Why some kinds refuse a learning-rate schedule (the run's or their own).
+const NOT_SCHEDULABLE: &str = "the sme's noise model and the threshold 2/η of the central flow and the \
+     stable flow are for one η, and methods on t = k·√η (nesterov with schedule = \"su_boyd_candes\", \
+     nesterov_ode) have no summed axis";
+
+/// The grid of a method's own learning-rate schedule (its `schedule` table) on the run's η, steps and
+/// recording, or `None` without one. A string `schedule` is nesterov's momentum schedule, refused on
+/// other kinds.
+fn own_schedule_grid(cx: &Ctx, m: &RawMethod, i: usize, run: &TimeGrid) -> Result<Option<TimeGrid>> {
+    let key = format!("method[{i}].schedule");
+    let Some(schedule) = &m.schedule else {
+        return Ok(None);
+    };
+    match schedule.get_ref() {
+        RawMethodSchedule::Momentum(name) if m.kind.get_ref() != "nesterov" => Err(cx.err(
+            schedule.span(),
+            key,
+            format!(
+                "`{name}`: a string names nesterov's momentum schedule; a learning-rate schedule is a table, \
+                 e.g. schedule = {{ kind = \"cosine\", warmup_steps = 100 }} (the keys of [run] schedule)"
+            ),
+        )),
+        RawMethodSchedule::Momentum(_) => Ok(None),
+        RawMethodSchedule::Rate(raw) => {
+            let sizes = super::schedule::sizes(cx, (raw, schedule.span(), &key), run.step_size, run.steps)?;
+            let grid = TimeGrid::new(run.step_size, run.steps, run.record_every)
+                .with_schedule(sizes)
+                .map_err(|message| cx.err(schedule.span(), &key, message))?;
+            Ok(Some(grid))
+        }
+    }
 }
 
 /// The adaptive methods' keys of one `[[method]]`, read with their checks and PyTorch's defaults.

@@ -24,10 +24,49 @@ pub(super) struct RawSchedule {
     points: Option<Spanned<Vec<(i64, f64)>>>,
 }
 
-/// The step sizes of `raw` at η = `step_size` over `steps` steps.
-pub(super) fn sizes(cx: &Ctx, raw: &Spanned<RawSchedule>, step_size: f64, steps: u64) -> Result<StepSizes> {
-    let r = raw.get_ref();
-    let key = |k: &str| format!("run.schedule.{k}");
+/// A `[[method]]`'s `schedule`: for `nesterov` a string naming its momentum schedule, for any method a
+/// table giving its own learning-rate schedule (the keys of `[run] schedule`).
+pub(super) enum RawMethodSchedule {
+    /// `schedule = "constant"` or `"su_boyd_candes"` (nesterov's β_k).
+    Momentum(String),
+    /// `schedule = { kind = "cosine", … }` (boxed: the table is ten times the string's size).
+    Rate(Box<RawSchedule>),
+}
+
+impl<'de> Deserialize<'de> for RawMethodSchedule {
+    // By hand rather than `#[serde(untagged)]`: untagged buffers the table, which loses the spans of its
+    // keys (errors would point at the whole method) and replaces unknown-key messages with a generic one.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawMethodSchedule;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a learning-rate schedule table such as { kind = \"cosine\" }, or for nesterov a momentum schedule name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(RawMethodSchedule::Momentum(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                RawSchedule::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|r| RawMethodSchedule::Rate(Box::new(r)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The step sizes of the schedule `r` (the table written at `table`, its keys named `<prefix>.<key>`, e.g.
+/// `run.schedule`) at η = `step_size` over `steps` steps.
+pub(super) fn sizes(
+    cx: &Ctx,
+    (r, table, prefix): (&RawSchedule, std::ops::Range<usize>, &str),
+    step_size: f64,
+    steps: u64,
+) -> Result<StepSizes> {
+    let key = |k: &str| format!("{prefix}.{k}");
     let kind = r.kind.get_ref().as_str();
     let allowed: &[&str] = match kind {
         "constant" => &[],
@@ -70,7 +109,7 @@ pub(super) fn sizes(cx: &Ctx, raw: &Spanned<RawSchedule>, step_size: f64, steps:
     let required = |name: &str, span: Option<std::ops::Range<usize>>| {
         span.ok_or_else(|| {
             cx.err(
-                raw.span(),
+                table.clone(),
                 key(name),
                 format!("the `{kind}` schedule needs `{name}`"),
             )
@@ -136,8 +175,8 @@ pub(super) fn sizes(cx: &Ctx, raw: &Spanned<RawSchedule>, step_size: f64, steps:
         let (name, span) = present
             .iter()
             .find(|(name, span)| span.is_some() && message.contains(name))
-            .map_or(("kind", raw.span()), |(name, span)| {
-                (*name, span.clone().expect("present"))
+            .map_or(("kind", table.clone()), |(name, at)| {
+                (*name, at.clone().expect("present"))
             });
         cx.err(span, key(name), message)
     })

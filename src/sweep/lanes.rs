@@ -78,7 +78,10 @@ fn batch<O: Objective, const D: usize>(
     let base = &rows[0].experiment;
     let grid = base.grid.clone();
     let same = rows.iter().all(|s| {
-        s.experiment.grid == grid && s.experiment.init.len() == D && s.experiment.objective.dim() == D
+        s.experiment.grid == grid
+            && s.experiment.methods.iter().all(|m| m.own_grid.is_none())
+            && s.experiment.init.len() == D
+            && s.experiment.objective.dim() == D
     });
     // The lanes step with one η; a scheduled run takes the general path.
     if !same || grid.schedule.is_some() {

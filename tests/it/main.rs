@@ -37,6 +37,7 @@ mod kill;
 mod layers;
 mod legend_layout;
 mod method_scenarios;
+mod method_schedules;
 mod methods;
 mod nonsmooth_flow;
 mod numerical_faults;
