@@ -27,6 +27,7 @@ fn render(c: &mut Criterion) {
         atol: 1e-12,
         max_steps: 1_000_000,
         dt: 0.0,
+        controller: None,
     };
     let simulate = || {
         let gd = gradient_descent(&f, &theta0, &grid, 1e10);

@@ -30,6 +30,7 @@ fn rosenbrock(c: &mut Criterion) {
                 atol: 1e-12,
                 max_steps: 10_000_000,
                 dt: 0.0,
+                controller: None,
             };
             group.bench_function(
                 format!("flow_{solver:?}_t20_rtol1e-10_record_every_{record_every}"),

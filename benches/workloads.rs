@@ -28,7 +28,7 @@
 //! Run: `cargo bench --bench workloads`.
 
 use flowgap::continuous::{
-    gradient_flow_final_lanes, solve, FlowLaneEnd, GradientFlow, SolverKind, SolverSettings,
+    gradient_flow_final_lanes, solve, Controller, FlowLaneEnd, GradientFlow, SolverKind, SolverSettings,
 };
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
 use flowgap::discrete::{blockwise_gradient_descent, gd_final_lanes, gradient_descent, BlockScales, GdFinal};
@@ -75,6 +75,7 @@ fn settings(solver: SolverKind, rtol: f64, atol: f64) -> SolverSettings {
         atol,
         max_steps: 10_000_000,
         dt: 0.0,
+        controller: None,
     }
 }
 
@@ -152,10 +153,40 @@ fn w2(reps: usize) -> Value {
             flow.stats.rejected_steps
         ),
     );
+    // The same flow under the plain integral controller (`controller = "i"`, β = 0) instead of dopri5's PI.
+    let s_i = SolverSettings {
+        controller: Some(Controller::I),
+        ..s
+    };
+    let (m, n, flow_i) = time(reps.min(3), || {
+        on_pool(|| {
+            solve(
+                &GradientFlow { objective: &net },
+                &net,
+                &theta0,
+                &grid,
+                &s_i,
+                1e10,
+            )
+        })
+    });
+    let flow_i_json = report(
+        "w2_flow_dopri5_i",
+        (m, n),
+        &format!(
+            "final loss {:.12e}, {} evals (≈{} steps), {} rejected",
+            flow_i.final_loss(),
+            flow_i.stats.grad_evals,
+            flow_i.stats.grad_evals.saturating_sub(2) / 6,
+            flow_i.stats.rejected_steps
+        ),
+    );
     // Row-major x (n × 20) and y (n), θ0 in flowgap's layout [W1 (50×20, row-major), b1, W2, b2].
     let x: Vec<f64> = data.x.transpose().as_slice().to_vec();
     json!({
         "gd": gd_json, "gd_final": last(&gd), "gd_final_loss": gd.final_loss(),
+        "flow_dopri5_i": flow_i_json, "flow_dopri5_i_evals": flow_i.stats.grad_evals,
+        "flow_dopri5_i_final_loss": flow_i.final_loss(),
         "flow_dopri5": flow_json, "flow_dopri5_final": last(&flow),
         "flow_dopri5_final_loss": flow.final_loss(), "flow_dopri5_evals": flow.stats.grad_evals,
         "x": x, "y": data.y.as_slice(), "theta0": theta0,

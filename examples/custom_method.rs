@@ -60,6 +60,7 @@ fn main() -> flowgap::Result<()> {
         atol: 1e-12,
         max_steps: 1_000_000,
         dt: 1e-3,
+        controller: None,
     };
     let clipped = MethodKind::Discrete(UserMethod(Arc::new(ClippedGd { max_norm: 1.0 })));
     let experiment = Experiment::builder(quadratic)

@@ -52,6 +52,7 @@ fn main() -> flowgap::Result<()> {
         atol: 1e-12,
         max_steps: 1_000_000,
         dt: 1e-3,
+        controller: None,
     };
     let experiment = Experiment::builder(ScalarFactorisation)
         .name("example_custom_objective")

@@ -21,6 +21,7 @@ fn gaps(eta: f64) -> flowgap::Result<(f64, f64)> {
         atol: 1e-14,
         max_steps: 1_000_000,
         dt: 1e-3,
+        controller: None,
     };
     let report = Experiment::builder(Quadratic::from_eigenvalues(&[4.0, 1.0], vec![0.0, 0.0]))
         .name("experiment_in_code")

@@ -15,7 +15,7 @@
 //! let q = Quadratic::from_eigenvalues(&[10.0, 1.0], vec![0.0, 0.0]);
 //! let grid = TimeGrid::new(0.01, 100, 1);
 //! let gd = gradient_descent(&q, &[1.0, 1.0], &grid, 1e10);
-//! let settings = SolverSettings { solver: SolverKind::Dop853, rtol: 1e-10, atol: 1e-12, max_steps: 100_000, dt: 1e-3 };
+//! let settings = SolverSettings { solver: SolverKind::Dop853, rtol: 1e-10, atol: 1e-12, max_steps: 100_000, dt: 1e-3, controller: None };
 //! let flow = solve(&GradientFlow { objective: &q }, &q, &[1.0, 1.0], &grid, &settings, 1e10);
 //! let gap = compare("gd", &gd, "flow", &flow, 1e-3);
 //! assert!(gap.max_distance < 0.05);

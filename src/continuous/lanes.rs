@@ -383,9 +383,11 @@ pub struct FlowLaneEnd<const D: usize> {
 }
 
 /// True when [`gradient_flow_lanes`] integrates a flow with these settings on this state size the way
-/// `solve` does: dopri5 or dop853, and at most [`MAX_LANE_STATE`] coordinates.
+/// `solve` does: dopri5 or dop853 with its own controller, and at most [`MAX_LANE_STATE`] coordinates.
 pub fn lanes_cover(settings: &SolverSettings, dim: usize) -> bool {
-    matches!(settings.solver, SolverKind::Dopri5 | SolverKind::Dop853) && (1..=MAX_LANE_STATE).contains(&dim)
+    matches!(settings.solver, SolverKind::Dopri5 | SolverKind::Dop853)
+        && settings.effective_controller() == settings.solver.default_controller()
+        && (1..=MAX_LANE_STATE).contains(&dim)
 }
 
 /// The gradient flow θ' = −∇L(θ) from each of `starts` over `grid`, as [`solve`](super::solve) with

@@ -30,5 +30,7 @@ pub use momentum::{heavy_ball_correction, HeavyBallModifiedFlow, HeavyBallOde};
 pub use nesterov_ode::NesterovOde;
 pub use scheduled::solve_scheduled_watched;
 pub use sgd_modified::{reshuffling_weight, SgdModifiedFlow};
-pub use solve::{solve, solve_heap, solve_watched, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL};
+pub use solve::{
+    solve, solve_heap, solve_watched, Controller, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL,
+};
 pub use stable::{stable_flow_counted, StableFlow, StablePoint, StableSettings};

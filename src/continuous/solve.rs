@@ -75,6 +75,51 @@ impl SolverKind {
     pub fn name(self) -> &'static str {
         self.into()
     }
+
+    /// The step-size controller Hairer's code of this solver uses by default: PI for dopri5, I for
+    /// dop853 (rk4 has none; I stands for it).
+    pub fn default_controller(self) -> Controller {
+        match self {
+            SolverKind::Dopri5 => Controller::Pi,
+            SolverKind::Dop853 | SolverKind::Rk4 => Controller::I,
+        }
+    }
+}
+
+/// The step-size controller of an adaptive solver, as Hairer's codes define it: the next step is
+/// h·safety·err_n^{−α}·err_{n−1}^{β}, with α = 1/5 − 0.75β for dopri5 and 1/8 − 0.2β for dop853.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Controller {
+    /// Gustafsson's PI controller, β = 0.04 (dopri5's default in Hairer's code).
+    Pi,
+    /// The plain integral controller, β = 0 (dop853's default in Hairer's code).
+    I,
+}
+
+impl Controller {
+    /// The names accepted in a scenario.
+    pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
+
+    /// The stabilisation β of the controller.
+    pub fn beta(self) -> f64 {
+        match self {
+            Controller::Pi => 0.04,
+            Controller::I => 0.0,
+        }
+    }
 }
 
 /// How to integrate.
@@ -91,9 +136,18 @@ pub struct SolverSettings {
     /// The largest step rk4 may take, in time units; the step used is Δ/m for the smallest power of two
     /// m with Δ/m ≤ dt.
     pub dt: f64,
+    /// The adaptive solvers' step-size controller; `None` for each solver's own (dopri5 PI, dop853 I).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<Controller>,
 }
 
 impl SolverSettings {
+    /// The controller an adaptive solver runs with: the one asked for, else the solver's own.
+    pub fn effective_controller(&self) -> Controller {
+        self.controller
+            .unwrap_or_else(|| self.solver.default_controller())
+    }
+
     /// dop853 at relative tolerance `rtol` and absolute tolerance `atol`, with a scenario's default budget
     /// of 10⁷ steps.
     pub fn dop853(rtol: f64, atol: f64) -> Self {
@@ -103,6 +157,7 @@ impl SolverSettings {
             atol,
             max_steps: 10_000_000,
             dt: 0.0,
+            controller: None,
         }
     }
 }
@@ -618,7 +673,9 @@ where
 {
     let (s0, s_end) = span;
     let (rtol, atol, max_steps) = (settings.rtol, settings.atol, settings.max_steps);
-    // (safety factor, β, fac_min, fac_max) as in Hairer's codes: dop853 has no PI term, dopri5 β = 0.04.
+    // (safety factor, β, fac_min, fac_max) as in Hairer's codes, β from the controller (by default dop853
+    // has no PI term, dopri5 β = 0.04).
+    let beta = settings.effective_controller().beta();
     if solver == SolverKind::Dopri5 {
         let mut stepper = Dopri5::from_param(
             system,
@@ -629,7 +686,7 @@ where
             rtol,
             atol,
             0.9,
-            0.04,
+            beta,
             0.2,
             10.0,
             s_end,
@@ -655,7 +712,7 @@ where
             rtol,
             atol,
             0.9,
-            0.0,
+            beta,
             0.333,
             6.0,
             s_end,
@@ -777,6 +834,7 @@ mod tests {
             atol: 0.0,
             max_steps: 1,
             dt: 0.01 / (1u64 << 17) as f64,
+            controller: None,
         };
         assert_eq!(substeps(grid.spacing(), settings.dt), 1 << 17);
         let traj = solve(
@@ -816,6 +874,7 @@ mod tests {
                 atol: 1e-10,
                 max_steps: 100_000,
                 dt: 0.0,
+                controller: None,
             };
             let traj = solve(
                 &GradientFlow { objective: &q },

@@ -9,7 +9,7 @@ use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
 use crate::continuous::{AdaptiveFlow, CentralSettings, StableSettings, MAX_CRITICAL};
-use crate::continuous::{ModifiedOrder, SolverKind, SolverSettings};
+use crate::continuous::{Controller, ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, AdaptiveMethod, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
 use crate::experiment::{file_clash, file_name_problem, CompareConfig, Experiment};
@@ -84,6 +84,7 @@ struct RawMethod {
     atol: Option<Spanned<f64>>,
     max_steps: Option<Spanned<i64>>,
     dt: Option<Spanned<f64>>,
+    controller: Option<Spanned<String>>,
     beta: Option<Spanned<f64>>,
     order: Option<Spanned<i64>>,
     form: Option<Spanned<String>>,
@@ -643,7 +644,7 @@ fn central_settings(cx: &Ctx, m: &RawMethod, i: usize, objective: &dyn Objective
     Ok(s)
 }
 
-const SOLVER_KEYS: [&str; 5] = ["solver", "rtol", "atol", "max_steps", "dt"];
+const SOLVER_KEYS: [&str; 6] = ["solver", "rtol", "atol", "max_steps", "dt", "controller"];
 
 fn build_method(
     cx: &Ctx,
@@ -718,7 +719,7 @@ fn build_method(
             }
         )*};
     }
-    refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, beta, order, form, start);
+    refuse_unless_allowed!(solver, rtol, atol, max_steps, dt, controller, beta, order, form, start);
     refuse_unless_allowed!(batch_size, sampling, seed, paths, substeps, step_size_scale);
     refuse_unless_allowed!(
         beta1,
@@ -1378,11 +1379,33 @@ fn solver_settings(
         }
         None => unit / 4.0,
     };
+    let controller = match &m.controller {
+        Some(c) if solver == SolverKind::Rk4 => {
+            return Err(cx.err(
+                c.span(),
+                key("controller"),
+                "rk4 has a fixed step and no step-size controller; remove `controller` or pick dopri5/dop853",
+            ));
+        }
+        Some(c) => Some(c.get_ref().parse::<Controller>().map_err(|_| {
+            cx.err(
+                c.span(),
+                key("controller"),
+                format!(
+                    "unknown controller `{}`; allowed: {} (PI with β = 0.04, or the plain integral controller)",
+                    c.get_ref(),
+                    Controller::NAMES.join(", ")
+                ),
+            )
+        })?),
+        None => None,
+    };
     Ok(SolverSettings {
         solver,
         rtol,
         atol,
         max_steps,
         dt,
+        controller,
     })
 }

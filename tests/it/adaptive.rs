@@ -249,6 +249,7 @@ fn tight() -> SolverSettings {
         atol: 1e-14,
         max_steps: 10_000_000,
         dt: 0.0,
+        controller: None,
     }
 }
 
@@ -313,6 +314,7 @@ fn a_stalled_sign_flow_ends_with_a_named_termination() {
         atol: 1e-10,
         max_steps: 50_000,
         dt: 0.0,
+        controller: None,
     };
     let started = std::time::Instant::now();
     let t = solve(

@@ -30,6 +30,7 @@ fn tight() -> SolverSettings {
         atol: 1e-14,
         max_steps: 10_000_000,
         dt: 0.0,
+        controller: None,
     }
 }
 

@@ -69,6 +69,7 @@ fn solver() -> SolverSettings {
         atol: 1e-12,
         max_steps: 1_000_000,
         dt: 1e-3,
+        controller: None,
     }
 }
 

@@ -66,6 +66,7 @@ fn settings() -> SolverSettings {
         atol: 1e-12,
         max_steps: 1_000_000,
         dt: 1e-3,
+        controller: None,
     }
 }
 

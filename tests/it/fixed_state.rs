@@ -21,6 +21,7 @@ fn settings(solver: SolverKind, rtol: f64) -> SolverSettings {
         atol: rtol * 1e-2,
         max_steps: 1_000_000,
         dt: 1e-3,
+        controller: None,
     }
 }
 

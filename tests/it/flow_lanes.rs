@@ -18,6 +18,7 @@ fn adaptive(solver: SolverKind, rtol: f64, atol: f64, max_steps: u32) -> SolverS
         atol,
         max_steps,
         dt: 0.0,
+        controller: None,
     }
 }
 

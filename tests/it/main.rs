@@ -13,6 +13,7 @@ mod bad_inputs;
 mod budget;
 mod central_flow;
 mod cli;
+mod controller;
 mod data;
 mod determinism;
 mod diagnostics;

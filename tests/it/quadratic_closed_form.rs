@@ -62,6 +62,7 @@ fn check_flow(solver: SolverKind, rtol: f64, dt: f64, tol: f64) {
         atol: rtol * 1e-2,
         max_steps: 1_000_000,
         dt,
+        controller: None,
     };
     let traj = solve(
         &GradientFlow { objective: &q },
@@ -178,6 +179,7 @@ fn solver_failures_are_named_terminations_not_panics() {
         atol: 1e-14,
         max_steps: 5,
         dt: 0.0,
+        controller: None,
     };
     let traj = solve(
         &GradientFlow { objective: &q },
