@@ -675,7 +675,11 @@ where
     let (rtol, atol, max_steps) = (settings.rtol, settings.atol, settings.max_steps);
     // (safety factor, β, fac_min, fac_max) as in Hairer's codes, β from the controller (by default dop853
     // has no PI term, dopri5 β = 0.04).
-    let beta = settings.effective_controller().beta();
+    // `solver` may differ from settings.solver (a series start always runs dop853): its own default.
+    let beta = settings
+        .controller
+        .unwrap_or_else(|| solver.default_controller())
+        .beta();
     if solver == SolverKind::Dopri5 {
         let mut stepper = Dopri5::from_param(
             system,
