@@ -16,9 +16,9 @@ mod stable;
 pub use adaptive::{AdamOde, AdaptiveFlow, PreconditionedFlow, RmsPropFlow, SignFlow};
 pub use central::{
     central_comparison, central_flow_counted, central_flow_watched, central_series, solve_sdcp,
-    third_derivative, CentralComparison, CentralComparisonSummary, CentralFault, CentralFlow, CentralPoint,
-    CentralSeries, CentralSettings, CentralSummary, ConeFailure, EXACT_MAX_DIM, LANCZOS_ITERATIONS,
-    LANCZOS_TOLERANCE, MAX_CRITICAL,
+    third_derivative, CentralComparison, CentralComparisonSummary, CentralFault, CentralFlow,
+    CentralOptimizer, CentralPoint, CentralSeries, CentralSettings, CentralSummary, ConeFailure,
+    EXACT_MAX_DIM, LANCZOS_ITERATIONS, LANCZOS_TOLERANCE, MAX_CRITICAL,
 };
 pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};
