@@ -31,4 +31,4 @@ pub use nesterov_ode::NesterovOde;
 pub use scheduled::solve_scheduled_watched;
 pub use sgd_modified::{reshuffling_weight, SgdModifiedFlow};
 pub use solve::{solve, solve_heap, solve_watched, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL};
-pub use stable::{stable_flow_counted, StableFlow, StablePoint, StableSettings};
+pub use stable::{stable_flow_counted, stable_series, StableFlow, StablePoint, StableSeries, StableSettings};
