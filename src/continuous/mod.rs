@@ -16,9 +16,9 @@ mod stable;
 pub use adaptive::{AdamOde, AdaptiveFlow, PreconditionedFlow, RmsPropFlow, SignFlow};
 pub use central::{
     central_comparison, central_flow_counted, central_flow_watched, central_series, solve_sdcp,
-    third_derivative, CentralComparison, CentralComparisonSummary, CentralFault, CentralFlow, CentralPoint,
-    CentralSeries, CentralSettings, CentralSummary, ConeFailure, EXACT_MAX_DIM, LANCZOS_ITERATIONS,
-    LANCZOS_TOLERANCE, MAX_CRITICAL,
+    third_derivative, CentralComparison, CentralComparisonSummary, CentralFault, CentralFlow,
+    CentralOptimizer, CentralPoint, CentralSeries, CentralSettings, CentralSummary, ConeFailure,
+    EXACT_MAX_DIM, LANCZOS_ITERATIONS, LANCZOS_TOLERANCE, MAX_CRITICAL,
 };
 pub use custom::ContinuousModel;
 pub use field::{GradientFlow, VectorField};
@@ -33,4 +33,4 @@ pub use sgd_modified::{reshuffling_weight, SgdModifiedFlow};
 pub use solve::{
     solve, solve_heap, solve_watched, Controller, SolverKind, SolverSettings, MAX_FIXED_STATE, MIN_RTOL,
 };
-pub use stable::{stable_flow_counted, StableFlow, StablePoint, StableSettings};
+pub use stable::{stable_flow_counted, stable_series, StableFlow, StablePoint, StableSeries, StableSettings};

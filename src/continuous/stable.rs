@@ -256,3 +256,80 @@ pub fn stable_flow_counted(
     let unconverged = field.uses_lanczos().then(|| field.lanczos_unconverged());
     (traj, unconverged)
 }
+
+/// The stable flow's quantities at each recorded point of its trajectory (`<id>_stable.csv`): S, ∇L·u and
+/// the multipliers, the stable flow's counterpart of the central flow's series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StableSeries {
+    /// The recorded steps k (t = k·η).
+    pub steps: Vec<u64>,
+    /// The recorded times.
+    pub times: Vec<f64>,
+    /// S(w) = λ₁(H(w)).
+    pub sharpness: Vec<f64>,
+    /// ∇L(w)·u(w).
+    pub gradient_along: Vec<f64>,
+    /// True where the constraints are active (μ₁ > 0).
+    pub active: Vec<bool>,
+    /// μ₁, the multiplier of ∇S.
+    pub mu_sharpness: Vec<f64>,
+    /// μ₂, the multiplier of S·u.
+    pub mu_gradient: Vec<f64>,
+    /// True when a point had S past the edge with no multiplier to bring it back; the series ends there
+    /// (the stable flow itself ended there too).
+    pub infeasible: bool,
+    /// Hessian-vector products spent on the series.
+    pub hvps: u64,
+}
+
+impl StableSeries {
+    /// The number of recorded points.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// True when no point was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+}
+
+/// The stable flow's quantities at every recorded point of `traj` (a stable_flow trajectory for GD with
+/// step `eta` and these `settings`), with the field's own eigenpair and third derivative (the eigenpair's
+/// Hessian-vector products at every point, plus 2 near the edge where the third derivative is
+/// differenced; counted in `hvps`). `None` for an objective without parameters.
+pub fn stable_series(
+    objective: &dyn Objective,
+    traj: &Trajectory,
+    eta: f64,
+    settings: StableSettings,
+) -> Option<StableSeries> {
+    let flow = StableFlow::new(objective, eta, settings)?;
+    let n = traj.len();
+    let mut s = StableSeries {
+        steps: Vec::with_capacity(n),
+        times: Vec::with_capacity(n),
+        sharpness: Vec::with_capacity(n),
+        gradient_along: Vec::with_capacity(n),
+        active: Vec::with_capacity(n),
+        mu_sharpness: Vec::with_capacity(n),
+        mu_gradient: Vec::with_capacity(n),
+        infeasible: false,
+        hvps: 0,
+    };
+    for i in 0..n {
+        let Some(p) = flow.point(traj.state(i)) else {
+            s.infeasible = true;
+            break;
+        };
+        s.steps.push(traj.steps[i]);
+        s.times.push(traj.times[i]);
+        s.sharpness.push(p.sharpness);
+        s.gradient_along.push(p.gradient_along);
+        s.active.push(p.active);
+        s.mu_sharpness.push(p.mu_sharpness);
+        s.mu_gradient.push(p.mu_gradient);
+    }
+    s.hvps = flow.hvps();
+    Some(s)
+}

@@ -1,8 +1,9 @@
 //! The central flow's files: `trajectories/<id>_central.csv` (its recorded quantities) and
-//! `comparisons/<a>_vs_<b>_central.csv` (GD against it over a window). Columns: docs/output.md.
+//! `comparisons/<a>_vs_<b>_central.csv` (GD against it over a window); the stable flow's
+//! `trajectories/<id>_stable.csv` (its sharpness and multipliers). Columns: docs/output.md.
 
 use super::table::{Table, Writer};
-use crate::continuous::{CentralComparison, CentralComparisonSummary, CentralSeries};
+use crate::continuous::{CentralComparison, CentralComparisonSummary, CentralSeries, StableSeries};
 use crate::error::Result;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,41 @@ pub const SERIES_COLUMNS: [&str; 7] = [
     "loss",
     "predicted_loss",
 ];
+
+/// The ending of a stable_flow method's recorded quantities file.
+pub const STABLE_SUFFIX: &str = "_stable.csv";
+
+/// The columns of `<id>_stable.csv` (`active` is 1 where μ₁ > 0, else 0).
+pub const STABLE_COLUMNS: [&str; 7] = [
+    "step",
+    "t",
+    "sharpness",
+    "gradient_along",
+    "active",
+    "mu_sharpness",
+    "mu_gradient",
+];
+
+/// `<id>_stable.csv`: a stable_flow method's S, ∇L·u, whether the constraints are active, μ₁ and μ₂.
+pub fn stable_csv(id: &str) -> String {
+    format!("{id}{STABLE_SUFFIX}")
+}
+
+/// Writes `dir/<id>_stable.csv` from the series `s`.
+pub fn write_stable_series(dir: &Path, id: &str, s: &StableSeries) -> Result<PathBuf> {
+    let mut w = Writer::create(&dir.join(stable_csv(id)), STABLE_COLUMNS)?;
+    for i in 0..s.len() {
+        w.int(s.steps[i])?;
+        w.num(s.times[i])?;
+        w.num(s.sharpness[i])?;
+        w.num(s.gradient_along[i])?;
+        w.int(u64::from(s.active[i]))?;
+        w.num(s.mu_sharpness[i])?;
+        w.num(s.mu_gradient[i])?;
+        w.end_row()?;
+    }
+    w.finish()
+}
 
 /// The columns of `<a>_vs_<b>_central.csv`.
 pub const COMPARISON_COLUMNS: [&str; 5] = [

@@ -11,7 +11,9 @@ pub use run::{run_method, run_method_extras, run_method_watched, MethodRun, Prob
 pub use crate::continuous::ContinuousModel;
 pub use crate::discrete::DiscreteMethod;
 
-use crate::continuous::{AdaptiveFlow, CentralSettings, ModifiedOrder, SolverSettings, StableSettings};
+use crate::continuous::{
+    AdaptiveFlow, CentralOptimizer, CentralSettings, ModifiedOrder, SolverSettings, StableSettings,
+};
 use crate::discrete::{
     gd_threshold, heavy_ball_threshold, nesterov_threshold, AdaptiveMethod, BlockScales, MomentumStart,
     NesterovSchedule,
@@ -77,7 +79,8 @@ pub enum MethodKind {
         solver: SolverSettings,
     },
     /// The central flow of GD (η = run.step_size, Cohen et al. 2025): gradient flow plus the
-    /// covariance Σ that holds the critical Hessian eigenvalues at 2/η.
+    /// covariance Σ that holds the critical Hessian eigenvalues at 2/η; with
+    /// `settings.optimizer` scalar RMSProp's (`scalar_rmsprop_central_flow`), at 2(√ν + ε)/η.
     CentralFlow {
         /// k_max, the candidate fraction and the relaxation rate.
         settings: CentralSettings,
@@ -184,7 +187,7 @@ pub enum HeavyBallForm {
 
 impl MethodKind {
     /// The built-in kinds, as a scenario names them.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 23] = [
         "gd",
         "heavy_ball",
         "nesterov",
@@ -206,6 +209,7 @@ impl MethodKind {
         "preconditioned_flow",
         "sgd_modified_flow",
         "central_flow",
+        "scalar_rmsprop_central_flow",
         "stable_flow",
     ];
 
@@ -220,7 +224,7 @@ impl MethodKind {
             MethodKind::SgdModifiedFlow { .. } => "sgd_modified_flow",
             MethodKind::HeavyBallFlow { .. } => "heavy_ball_flow",
             MethodKind::NesterovOde(_) => "nesterov_ode",
-            MethodKind::CentralFlow { .. } => "central_flow",
+            MethodKind::CentralFlow { settings, .. } => settings.optimizer.kind_name(),
             MethodKind::StableFlow { .. } => "stable_flow",
             MethodKind::Sgd(_) => "sgd",
             MethodKind::Sme(_) => "sme",
@@ -452,6 +456,10 @@ impl MethodKind {
                 v["max_critical"] = json!(settings.max_critical);
                 v["candidate_fraction"] = json!(settings.candidate_fraction);
                 v["relaxation"] = json!(settings.relaxation);
+                if let CentralOptimizer::ScalarRmsProp { beta2, eps } = settings.optimizer {
+                    v["beta2"] = json!(beta2);
+                    v["eps"] = json!(eps);
+                }
                 v
             }
             MethodKind::StableFlow { settings, solver: s } => {

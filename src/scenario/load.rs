@@ -8,7 +8,7 @@ use super::schedule::RawMethodSchedule;
 use super::stochastic;
 use super::Scenario;
 use crate::compare::DEFAULT_DEPARTURE_TOLERANCE;
-use crate::continuous::{AdaptiveFlow, CentralSettings, StableSettings, MAX_CRITICAL};
+use crate::continuous::{AdaptiveFlow, CentralOptimizer, CentralSettings, StableSettings, MAX_CRITICAL};
 use crate::continuous::{Controller, ModifiedOrder, SolverKind, SolverSettings};
 use crate::discrete::{default_divergence_bound, AdaptiveMethod, MomentumStart, NesterovSchedule};
 use crate::error::{Error, Result};
@@ -677,6 +677,11 @@ fn build_method(
         ]
         .concat(),
         "stable_flow" => [&SOLVER_KEYS[..], &["candidate_fraction", "relaxation"]].concat(),
+        "scalar_rmsprop_central_flow" => [
+            &SOLVER_KEYS[..],
+            &["max_critical", "candidate_fraction", "relaxation", "beta2", "eps"],
+        ]
+        .concat(),
         "heavy_ball_flow" => [&SOLVER_KEYS[..], &["beta", "form", "start"]].concat(),
         "sgd" => {
             // With an optimizer, its keys too (an unknown optimizer is refused when it is built).
@@ -878,6 +883,28 @@ fn build_method(
             settings: central_settings(cx, m, i, objective)?,
             solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
         },
+        "scalar_rmsprop_central_flow" => {
+            let beta2 = adaptive.unit_interval(&m.beta2, "beta2", 0.99)?;
+            if beta2 == 0.0 {
+                let span = m.beta2.as_ref().map_or(m.kind.span(), |b| b.span());
+                return Err(cx.err(
+                    span,
+                    key("beta2"),
+                    "must be in (0, 1) for `scalar_rmsprop_central_flow`, whose rate (1 − β₂)/(β₂η) is infinite at 0",
+                ));
+            }
+            let settings = CentralSettings {
+                optimizer: CentralOptimizer::ScalarRmsProp {
+                    beta2,
+                    eps: adaptive.eps()?,
+                },
+                ..central_settings(cx, m, i, objective)?
+            };
+            MethodKind::CentralFlow {
+                settings,
+                solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
+            }
+        }
         "stable_flow" => {
             let c = central_settings(cx, m, i, objective)?;
             MethodKind::StableFlow {

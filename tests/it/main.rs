@@ -50,6 +50,7 @@ mod order_study;
 mod output_safety;
 mod quadratic_closed_form;
 mod replot;
+mod rmsprop_central_flow;
 mod scenario_claims;
 mod scenarios;
 mod schedule_scenario;

@@ -189,3 +189,54 @@ fn central_flow_toy_stable_flow_coincides_with_the_central_flow_at_the_edge() {
         st.stats.hvps
     );
 }
+
+/// `<id>_stable.csv`'s series on the run started past the edge: S = 20 + 6e^{−κt}, and with ∇S = (0, 1),
+/// ∇L·∇S = ½x² − α ≈ −α, the S constraint α − μ₁ = dS/dt = −κ(S − 20) gives μ₁ = α + 6κe^{−κt}; x stays
+/// at −1e-6/(1 + y), so ∇L·u ≈ 0. The file holds exactly these numbers.
+#[test]
+fn the_stable_series_records_the_sharpness_and_the_multiplier_in_closed_form() {
+    use flowgap::continuous::stable_series;
+    use flowgap::formats::central::{stable_csv, write_stable_series, STABLE_COLUMNS};
+    let obj = toy(1.0);
+    let st = run(&stable(), &obj, &[-1e-6 / 26.0, 25.0], 30);
+    let s = stable_series(&obj, &st, ETA, StableSettings::default()).unwrap();
+    assert_eq!(s.len(), st.len());
+    assert!(!s.infeasible);
+    assert!(s.hvps > 0);
+    for k in 0..s.len() {
+        let t = s.times[k];
+        let decay = 6.0 * (-KAPPA * t).exp();
+        assert!(
+            (s.sharpness[k] - (20.0 + decay)).abs() < 1e-7,
+            "t = {t}: S = {}",
+            s.sharpness[k]
+        );
+        assert!(s.active[k], "t = {t}: past the edge the constraints hold");
+        let mu1 = ALPHA + KAPPA * decay;
+        assert!(
+            (s.mu_sharpness[k] - mu1).abs() < 1e-5 * mu1,
+            "t = {t}: μ₁ = {}, law {mu1}",
+            s.mu_sharpness[k]
+        );
+        assert!(s.gradient_along[k].abs() < 1e-9, "∇L·u = {}", s.gradient_along[k]);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write_stable_series(tmp.path(), "stable", &s).unwrap();
+    assert_eq!(path, tmp.path().join(stable_csv("stable")));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), STABLE_COLUMNS.join(","));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), s.len());
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(r[0], s.steps[k] as f64);
+        assert_eq!(r[1], s.times[k]);
+        assert_eq!(r[2], s.sharpness[k]);
+        assert_eq!(r[3], s.gradient_along[k]);
+        assert_eq!(r[4], 1.0);
+        assert_eq!(r[5], s.mu_sharpness[k]);
+        assert_eq!(r[6], s.mu_gradient[k]);
+    }
+}

@@ -4,7 +4,7 @@
 //! displacement from the central flow in the critical subspace, each averaged over a centred window of
 //! steps ([`CentralComparison`]).
 
-use super::{CentralFault, CentralFlow, CentralSettings};
+use super::{CentralFault, CentralFlow, CentralOptimizer, CentralSettings};
 use crate::compare::same_time;
 use crate::objective::Objective;
 use crate::trajectory::Trajectory;
@@ -25,8 +25,10 @@ pub struct CentralSeries {
     pub sigma2: Vec<f64>,
     /// L(w(t)).
     pub loss: Vec<f64>,
-    /// L(w(t)) + tr Σ(t)/η, the predicted time average of GD's loss.
+    /// L(w(t)) + tr Σ(t)/η, the predicted time average of GD's loss (scalar RMSProp: L + ½⟨H, Σ⟩).
     pub predicted_loss: Vec<f64>,
+    /// What the step divides by at each point, q = √ν + ε for scalar RMSProp (1 for GD): the edge is 2q/η.
+    pub scale: Vec<f64>,
     /// How many eigenvectors each point keeps (k_max).
     pub vectors_per_point: usize,
     /// The top k_max unit eigenvectors at each point, point after point, each row-major (d values per
@@ -49,14 +51,16 @@ pub struct CentralSummary {
     pub max_critical: usize,
     /// The mean of σ² over the edge phase (null without one).
     pub mean_sigma2: Option<f64>,
-    /// max |S − 2/η| over the edge phase: how well the flow holds the sharpness at the edge.
+    /// max |S − edge| over the edge phase (edge 2/η, or 2(√ν + ε)/η for scalar RMSProp): how well the
+    /// flow holds the sharpness at the edge.
     pub max_sharpness_gap: Option<f64>,
     /// Hessian-vector products spent on the recorded quantities (beside the flow's own `hvps`).
     pub hvps: u64,
 }
 
-/// The central flow's quantities at every recorded point of `traj` (a central_flow trajectory for GD with
-/// step `eta` and these `settings`). `None` when the objective is too large for exact eigenvectors.
+/// The central flow's quantities at every recorded point of `traj` (a central_flow trajectory for GD, or
+/// scalar RMSProp, with step `eta` and these `settings`; scalar RMSProp's ν is read back from the recorded
+/// preconditioner √ν + ε). `None` for an objective without parameters.
 pub fn central_series(
     objective: &dyn Objective,
     traj: &Trajectory,
@@ -73,13 +77,24 @@ pub fn central_series(
         sigma2: Vec::with_capacity(n),
         loss: Vec::with_capacity(n),
         predicted_loss: Vec::with_capacity(n),
+        scale: Vec::with_capacity(n),
         vectors_per_point: 0,
         vectors: Vec::new(),
         fault: None,
         hvps: 0,
     };
+    let d = traj.dim;
+    let mut state = vec![0.0; d + settings.optimizer.extra_state()];
     for i in 0..n {
-        match flow.point(traj.state(i)) {
+        state[..d].copy_from_slice(traj.state(i));
+        if let CentralOptimizer::ScalarRmsProp { eps, .. } = settings.optimizer {
+            // ν = (P − ε)², P = √ν + ε as recorded (exact to rounding).
+            let Some(&p) = traj.preconditioners.get(i * d) else {
+                break;
+            };
+            state[d] = (p - eps).max(0.0).powi(2);
+        }
+        match flow.point(&state) {
             Ok(p) => {
                 s.vectors_per_point = p.eigenvalues.len();
                 s.steps.push(traj.steps[i]);
@@ -89,6 +104,7 @@ pub fn central_series(
                 s.sigma2.push(p.sigma_trace);
                 s.loss.push(p.loss);
                 s.predicted_loss.push(p.predicted_loss);
+                s.scale.push(p.scale);
                 s.vectors.extend_from_slice(&p.eigenvectors);
             }
             Err(fault) => {
@@ -112,7 +128,7 @@ impl CentralSeries {
         self.times.is_empty()
     }
 
-    /// The summary of the series for GD with step `eta`.
+    /// The summary of the series for the method's step `eta` (the edge 2q/η at each point, 2/η for GD).
     pub fn summary(&self, eta: f64) -> CentralSummary {
         let edge: Vec<usize> = (0..self.len()).filter(|&i| self.sigma2[i] > 0.0).collect();
         let mean = |v: &[f64]| {
@@ -125,7 +141,7 @@ impl CentralSeries {
             mean_sigma2: mean(&self.sigma2),
             max_sharpness_gap: (!edge.is_empty()).then(|| {
                 edge.iter()
-                    .map(|&i| (self.sharpness[i] - 2.0 / eta).abs())
+                    .map(|&i| (self.sharpness[i] - 2.0 * self.scale[i] / eta).abs())
                     .fold(0.0, f64::max)
             }),
             hvps: self.hvps,

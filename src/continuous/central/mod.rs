@@ -20,6 +20,7 @@
 mod check;
 mod cone;
 mod eigen;
+mod rmsprop;
 
 pub use check::{
     central_comparison, central_series, CentralComparison, CentralComparisonSummary, CentralSeries,
@@ -27,6 +28,8 @@ pub use check::{
 };
 pub use cone::{solve_sdcp, ConeFailure};
 pub use eigen::{TopEigen, EXACT_MAX_DIM, LANCZOS_ITERATIONS, LANCZOS_TOLERANCE};
+pub use rmsprop::CentralOptimizer;
+use rmsprop::Scale;
 
 use super::{solve_watched, SolverSettings, VectorField};
 use crate::objective::{norm, Objective};
@@ -48,6 +51,8 @@ pub struct CentralSettings {
     pub candidate_fraction: f64,
     /// κη, the relaxation rate κ of the constraint in units of 1/η.
     pub relaxation: f64,
+    /// Whose central flow: GD's (the default) or scalar RMSProp's, which carries ν as a state.
+    pub optimizer: CentralOptimizer,
 }
 
 impl Default for CentralSettings {
@@ -56,6 +61,7 @@ impl Default for CentralSettings {
             max_critical: 1,
             candidate_fraction: 0.95,
             relaxation: 1.0,
+            optimizer: CentralOptimizer::Gd,
         }
     }
 }
@@ -82,8 +88,12 @@ pub struct CentralPoint {
     pub sigma_trace: f64,
     /// L(w).
     pub loss: f64,
-    /// The predicted time average of GD's loss, L(w) + tr Σ/η.
+    /// The predicted time average of the method's loss: L(w) + tr Σ/η for GD, L(w) + ½⟨H, Σ⟩ for scalar
+    /// RMSProp (whose edge 2(√ν + ε)/η moves).
     pub predicted_loss: f64,
+    /// What the step divides by, q = √ν + ε for scalar RMSProp (1 for GD): the critical eigenvalues are
+    /// held at the edge 2q/η.
+    pub scale: f64,
     /// Hessian-vector products spent.
     pub hvps: u64,
 }
@@ -102,6 +112,8 @@ struct Work {
     plus: Vec<f64>,
     minus: Vec<f64>,
     critical: usize,
+    /// The step's scale at the last evaluation (q = 1 for GD).
+    scale: Scale,
 }
 
 impl Work {
@@ -119,6 +131,7 @@ impl Work {
             plus: vec![0.0; d],
             minus: vec![0.0; d],
             critical: 0,
+            scale: Scale::GD,
         }
     }
 }
@@ -189,9 +202,11 @@ impl<'a> CentralFlow<'a> {
         self.fault.get()
     }
 
-    /// Fills `work` at w: gradient, eigenpairs, third derivatives, A, B and X; returns k.
-    fn evaluate(&self, w: &[f64], work: &mut Work) -> Result<usize, CentralFault> {
-        let d = w.len();
+    /// Fills `work` at the state (w, or (w, ν) for scalar RMSProp): gradient, eigenpairs, the step's
+    /// scale, third derivatives, A, B and X; returns k.
+    fn evaluate(&self, state: &[f64], work: &mut Work) -> Result<usize, CentralFault> {
+        let d = self.objective.dim();
+        let w = &state[..d];
         let eta = self.eta;
         let Work {
             eigen,
@@ -205,10 +220,19 @@ impl<'a> CentralFlow<'a> {
             plus,
             minus,
             critical,
+            scale,
         } = work;
         self.objective.gradient(w, grad);
         let mut hvps = eigen.top(self.objective, w, values, vectors);
-        let edge = 2.0 / eta;
+        *scale = match self.settings.optimizer {
+            CentralOptimizer::Gd => Scale::GD,
+            CentralOptimizer::ScalarRmsProp { beta2, eps } => {
+                let g2 = grad.iter().map(|g| g * g).sum();
+                Scale::rmsprop(beta2, eps, eta, state[d], g2)
+            }
+        };
+        // GD: 2·1/η = 2/η exactly, so GD's arithmetic is unchanged by the scale (q = 1, c = 0 below).
+        let edge = 2.0 * scale.q / eta;
         let k = values
             .iter()
             .take_while(|&&l| l >= self.settings.candidate_fraction * edge)
@@ -238,15 +262,35 @@ impl<'a> CentralFlow<'a> {
         let dot = |p: usize, q: &[f64]| -> f64 {
             pairs[p * d..(p + 1) * d].iter().zip(q).map(|(x, y)| x * y).sum()
         };
+        // The step's scale (rmsprop.rs): the field divides by q and the edge 2q/η moves with ν, which
+        // adds c(‖∇L‖² − ν) to A's diagonal and c·λ_rλ_i·X_ii to B's diagonal rows; GD has q = 1, c = 0.
+        let Scale {
+            q: sq,
+            nu_weight: cw,
+            g2,
+            nu,
+            ..
+        } = *scale;
+        let nu_drive = cw * (g2 - nu);
         for r in 0..k {
             for c in 0..k {
                 let p = pair(r, c);
-                let relax = if r == c { kappa * (edge - values[r]) } else { 0.0 };
-                a[r * k + c] = relax + dot(p, grad);
+                let relax = if r == c {
+                    kappa * (edge - values[r]) + nu_drive
+                } else {
+                    0.0
+                };
+                a[r * k + c] = relax + dot(p, grad) / sq;
                 for i in 0..k {
                     for j in 0..k {
                         let q = pair(i, j);
-                        b[(r * k + c) * k * k + i * k + j] = 0.5 * dot(p, &pairs[q * d..(q + 1) * d]);
+                        let feedback = if r == c && i == j {
+                            cw * values[r] * values[i]
+                        } else {
+                            0.0
+                        };
+                        b[(r * k + c) * k * k + i * k + j] =
+                            0.5 * dot(p, &pairs[q * d..(q + 1) * d]) / sq + feedback;
                     }
                 }
             }
@@ -255,13 +299,21 @@ impl<'a> CentralFlow<'a> {
         Ok(k)
     }
 
-    /// The central flow's quantities at `w` (eigenvalues, X, tr Σ and the predicted loss).
-    pub fn point(&self, w: &[f64]) -> Result<CentralPoint, CentralFault> {
+    /// The central flow's quantities at `state` (w for GD, (w, ν) for scalar RMSProp: eigenvalues, X,
+    /// tr Σ and the predicted loss).
+    pub fn point(&self, state: &[f64]) -> Result<CentralPoint, CentralFault> {
         let before = self.hvps.get();
         let mut work = self.work.borrow_mut();
-        let k = self.evaluate(w, &mut work)?;
+        let k = self.evaluate(state, &mut work)?;
         let sigma_trace = (0..k).map(|i| work.x[i * k + i]).sum::<f64>();
-        let loss = self.objective.loss(w);
+        let loss = self.objective.loss(&state[..self.objective.dim()]);
+        let predicted_loss = match self.settings.optimizer {
+            // ½⟨H, Σ⟩ = tr Σ/η with every critical eigenvalue at 2/η (GD's record, unchanged).
+            CentralOptimizer::Gd => loss + sigma_trace / self.eta,
+            CentralOptimizer::ScalarRmsProp { .. } => {
+                loss + 0.5 * (0..k).map(|i| work.values[i] * work.x[i * k + i]).sum::<f64>()
+            }
+        };
         Ok(CentralPoint {
             eigenvalues: work.values.clone(),
             eigenvectors: work.vectors.clone(),
@@ -269,23 +321,30 @@ impl<'a> CentralFlow<'a> {
             x: work.x[..k * k].to_vec(),
             sigma_trace,
             loss,
-            predicted_loss: loss + sigma_trace / self.eta,
+            predicted_loss,
+            scale: work.scale.q,
             hvps: self.hvps.get() - before,
         })
+    }
+
+    /// Whose central flow this is.
+    pub fn optimizer(&self) -> CentralOptimizer {
+        self.settings.optimizer
     }
 }
 
 impl VectorField for CentralFlow<'_> {
     fn dim(&self) -> usize {
-        self.objective.dim()
+        self.objective.dim() + self.settings.optimizer.extra_state()
     }
 
-    fn eval(&self, _t: f64, w: &[f64], out: &mut [f64]) {
-        let d = w.len();
+    fn eval(&self, _t: f64, state: &[f64], out: &mut [f64]) {
+        let d = self.objective.dim();
         let mut work = self.work.borrow_mut();
-        match self.evaluate(w, &mut work) {
+        match self.evaluate(state, &mut work) {
             Ok(k) => {
-                for (o, g) in out.iter_mut().zip(&work.grad) {
+                let (dw, dnu) = out.split_at_mut(d);
+                for (o, g) in dw.iter_mut().zip(&work.grad) {
                     *o = -g;
                 }
                 // −½ Σ_ij X_ij G_ij over ordered pairs (X symmetric).
@@ -294,11 +353,20 @@ impl VectorField for CentralFlow<'_> {
                         let c = 0.5 * work.x[i * k + j];
                         if c != 0.0 {
                             let p = pair(i, j);
-                            for (o, gp) in out.iter_mut().zip(&work.pairs[p * d..(p + 1) * d]) {
+                            for (o, gp) in dw.iter_mut().zip(&work.pairs[p * d..(p + 1) * d]) {
                                 *o -= c * gp;
                             }
                         }
                     }
+                }
+                if let CentralOptimizer::ScalarRmsProp { .. } = self.settings.optimizer {
+                    let s = work.scale;
+                    dw.iter_mut().for_each(|o| *o /= s.q);
+                    // E‖g‖² = ‖∇L‖² + Σ_i X_ii λ_i² (Hu_i = λ_iu_i, the u_i orthonormal).
+                    let spread: f64 = (0..k)
+                        .map(|i| work.x[i * k + i] * work.values[i] * work.values[i])
+                        .sum();
+                    dnu[0] = s.rate * (s.g2 + spread - s.nu);
                 }
             }
             Err(fault) => {
@@ -307,6 +375,37 @@ impl VectorField for CentralFlow<'_> {
                 }
                 // A non-finite field stops the solver; the runner names the fault.
                 out.iter_mut().for_each(|o| *o = f64::NAN);
+            }
+        }
+    }
+
+    fn position_dim(&self) -> usize {
+        self.objective.dim()
+    }
+
+    fn position<'b>(&self, state: &'b [f64]) -> &'b [f64] {
+        &state[..self.objective.dim()]
+    }
+
+    /// (w₀, ‖∇L(w₀)‖²) for scalar RMSProp: no initial layer, as `nu_start = "gradient_squared"` starts
+    /// the method (from ν = 0 the edge 2ε/η would be below every eigenvalue).
+    fn initial_state(&self, theta0: &[f64], out: &mut [f64]) {
+        let d = theta0.len();
+        out[..d].copy_from_slice(theta0);
+        if let CentralOptimizer::ScalarRmsProp { .. } = self.settings.optimizer {
+            let mut work = self.work.borrow_mut();
+            self.objective.gradient(theta0, &mut work.grad);
+            out[d] = work.grad.iter().map(|g| g * g).sum();
+        }
+    }
+
+    /// q·1 = (√ν + ε)·1 for scalar RMSProp (what w' divides by), so that the run records it; none for GD.
+    fn preconditioner(&self, _t: f64, state: &[f64], out: &mut [f64]) -> bool {
+        match self.settings.optimizer {
+            CentralOptimizer::Gd => false,
+            CentralOptimizer::ScalarRmsProp { eps, .. } => {
+                out.fill(state[self.objective.dim()].max(0.0).sqrt() + eps);
+                true
             }
         }
     }
@@ -407,7 +506,10 @@ pub fn central_flow_counted(
     watch: &Watch,
 ) -> (Trajectory, Option<u64>) {
     let Some(field) = CentralFlow::new(objective, grid.step_size, *settings) else {
-        return (no_parameters(objective, theta0, "central_flow"), None);
+        return (
+            no_parameters(objective, theta0, settings.optimizer.kind_name()),
+            None,
+        );
     };
     let mut traj = solve_watched(&field, objective, theta0, grid, solver, loss_bound, watch);
     traj.stats.hvps = field.hvps();
