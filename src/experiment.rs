@@ -4,7 +4,9 @@
 //! writing files is the output layer's job.
 
 use crate::compare::{compare, midpoints, Comparison};
-use crate::continuous::{central_comparison, central_series, CentralComparison, CentralSeries};
+use crate::continuous::{
+    central_comparison, central_series, stable_series, CentralComparison, CentralSeries, StableSeries,
+};
 use crate::diagnostics::{Diagnostics, DiagnosticsConfig};
 use crate::discrete::default_divergence_bound;
 use crate::error::{Error, Result};
@@ -178,6 +180,8 @@ pub struct Report {
     pub held_out: Vec<HeldOutSeries>,
     /// Per method: the central flow's recorded quantities (`central_flow` methods only).
     pub central_series: Vec<Option<CentralSeries>>,
+    /// Per method: the stable flow's recorded quantities (`stable_flow` methods only).
+    pub stable_series: Vec<Option<StableSeries>>,
     /// Per comparison: GD against the central flow over a window (comparisons with `window` only).
     pub central_comparisons: Vec<Option<CentralComparison>>,
     /// Per method: a Lanczos central flow's evaluations where Lanczos did not converge (else `None`;
@@ -279,6 +283,20 @@ impl Experiment {
             .map(|c| c.compare(problem.objective, &find(&c.a).trajectory, &find(&c.b).trajectory))
             .collect();
         let (central_series, central_comparisons) = central_checks(&self, &methods);
+        let stable_series = self
+            .methods
+            .iter()
+            .zip(&methods)
+            .map(|(config, run)| match &config.kind {
+                MethodKind::StableFlow { settings, .. } => stable_series(
+                    self.objective.as_ref(),
+                    &run.trajectory,
+                    self.grid.step_size,
+                    *settings,
+                ),
+                _ => None,
+            })
+            .collect();
         let diagnostics = self
             .diagnostics
             .map(|d| crate::diagnostics::diagnose(&d, problem, &self.methods, &methods, &comparisons));
@@ -304,6 +322,7 @@ impl Experiment {
             ensemble_comparisons,
             held_out,
             central_series,
+            stable_series,
             central_comparisons,
             lanczos_unconverged,
         }
@@ -653,16 +672,17 @@ pub const MAX_ID_CHARS: usize = 100;
 
 /// What every method writes into `trajectories/`, as suffixes of its id: `<id>.csv`, `<id>.npy` (d > 128),
 /// `<id>_ensemble.csv` (sgd, sme), `<id>_sharpness.csv` (`[diagnostics.sharpness]`), `<id>_held_out.csv`
-/// (a held-out split), `<id>_central.csv` (central_flow). Ids whose files would coincide are refused; a
+/// (a held-out split), `<id>_central.csv` (central_flow), `<id>_stable.csv` (stable_flow). Ids whose files would coincide are refused; a
 /// writer that adds a file per method must add its suffix here (tests/it/scenarios.rs checks that every
 /// file a run writes is on this list).
-pub const METHOD_FILE_SUFFIXES: [&str; 6] = [
+pub const METHOD_FILE_SUFFIXES: [&str; 7] = [
     ".csv",
     ".npy",
     "_ensemble.csv",
     "_sharpness.csv",
     "_held_out.csv",
     "_central.csv",
+    "_stable.csv",
 ];
 
 /// Why `id` cannot name a file, or `None` when it can: letters, digits, `_` and `-` only (so no `/`,

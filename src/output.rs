@@ -278,13 +278,19 @@ fn write_sharpness(report: &Report, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Writes `trajectories/<id>_central.csv` for every central_flow method and
+/// Writes `trajectories/<id>_central.csv` for every central_flow method, `<id>_stable.csv` for every
+/// stable_flow method, and
 /// `comparisons/<a>_vs_<b>_central.csv` for every comparison with a window.
 fn write_central(report: &Report, traj_dir: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (m, s) in report.methods.iter().zip(&report.central_series) {
         if let Some(s) = s {
             written.push(formats::central::write_series(traj_dir, &m.id, s)?);
+        }
+    }
+    for (m, s) in report.methods.iter().zip(&report.stable_series) {
+        if let Some(s) = s {
+            written.push(formats::central::write_stable_series(traj_dir, &m.id, s)?);
         }
     }
     if report.central_comparisons.iter().any(Option::is_some) {

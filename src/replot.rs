@@ -220,6 +220,7 @@ pub fn replot_in_style(
         ensemble_comparisons,
         held_out,
         central_series: Vec::new(),
+        stable_series: Vec::new(),
         central_comparisons,
         lanczos_unconverged: Vec::new(),
     };

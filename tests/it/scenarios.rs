@@ -50,6 +50,7 @@ fn every_named_scenario_parses_validates_and_runs() {
                 + sharpness_csvs
                 + report.held_out.len()
                 + report.central_series.iter().flatten().count()
+                + report.stable_series.iter().flatten().count()
                 + report.central_comparisons.iter().flatten().count()
                 + figures
                 + 3,
@@ -405,17 +406,22 @@ fn every_per_method_file_a_run_writes_is_on_the_suffix_list() {
         assert!(scenario::METHOD_FILE_SUFFIXES.contains(&suffix), "{name}");
         used.insert(suffix.to_string());
     }
-    // `<id>_central.csv` needs a central_flow: a third, small run on a 2-D quadratic.
+    // `<id>_central.csv` needs a central_flow, `<id>_stable.csv` a stable_flow: a third, small run on a
+    // 2-D quadratic.
     let text = "name = \"central\"\n[objective]\nkind = \"quadratic\"\neigenvalues = [4.0, 1.0]\n\
                 [init]\npoint = [1.0, 1.0]\n[run]\nstep_size = 0.1\nsteps = 4\n\
-                [[method]]\nid = \"cf\"\nkind = \"central_flow\"\n[output]\nfigures = []\n";
+                [[method]]\nid = \"cf\"\nkind = \"central_flow\"\n\
+                [[method]]\nid = \"sf\"\nkind = \"stable_flow\"\n[output]\nfigures = []\n";
     let s = scenario::parse(text, Path::new("central.toml")).unwrap_or_else(|e| panic!("{e}"));
     let (experiment, spec) = s.into_parts();
     let out = dir.path().join("central");
     output::write_report(&experiment.run(), &spec, &out, false).unwrap();
     for entry in std::fs::read_dir(out.join("trajectories")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        let suffix = name.strip_prefix("cf").expect("one method, cf");
+        let suffix = name
+            .strip_prefix("cf")
+            .or_else(|| name.strip_prefix("sf"))
+            .expect("two methods, cf and sf");
         assert!(scenario::METHOD_FILE_SUFFIXES.contains(&suffix), "{name}");
         used.insert(suffix.to_string());
     }
