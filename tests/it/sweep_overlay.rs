@@ -180,3 +180,49 @@ fn the_overlay_keeps_its_texts_on_the_canvas_and_its_legend_in_rows_in_every_sty
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The run figures of named scenarios drawn in the paper styles: every text of every SVG lies on its
+/// canvas (the SVG's viewBox), measured as above.
+#[test]
+fn run_figures_keep_their_texts_on_the_canvas_at_a_papers_widths() {
+    use flowgap::outspec::ImageFormat;
+    use flowgap::scenario;
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for name in [
+        "quadratic_above_threshold",
+        "heavy_ball_beyond_gd_threshold",
+        "deep_linear_saxe",
+        "sgd_vs_sme_noisy_quadratic",
+        "held_out_two_moons",
+    ] {
+        let loaded =
+            scenario::load(&scenario::named_path(&scenarios, name)).unwrap_or_else(|e| panic!("{e}"));
+        let (experiment, mut spec) = loaded.into_parts();
+        let report = experiment.run();
+        for style in [FigureStyle::Paper, FigureStyle::PaperWide] {
+            spec.figure.style = style;
+            spec.figure.title = false;
+            let out = temp_dir(&format!("{name}_{style:?}"));
+            flowgap::output::draw_figures(&report, &spec, &spec.figures, &[ImageFormat::Svg], &out)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            for kind in &spec.figures {
+                let path = out.join(format!("{}.svg", kind.name()));
+                let svg = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+                let doc = roxmltree::Document::parse(&svg).unwrap();
+                let view: Vec<f64> = doc
+                    .root_element()
+                    .attribute("viewBox")
+                    .expect("a paper SVG has a viewBox")
+                    .split_whitespace()
+                    .map(|v| v.parse().unwrap())
+                    .collect();
+                assert_texts_on_canvas(
+                    &format!("{name} {} {style:?}", kind.name()),
+                    &svg,
+                    (view[2], view[3]),
+                );
+            }
+            std::fs::remove_dir_all(&out).ok();
+        }
+    }
+}
