@@ -57,6 +57,7 @@ impl OutputSpec {
                     y_label: o.y_label.clone(),
                     x_range: o.x_range,
                     y_range: o.y_range,
+                    x_log: o.x_log,
                     y_log: o.y_log,
                 };
                 (kind.clone(), saved)
@@ -103,6 +104,7 @@ impl OutputSpec {
                     y_label: o.y_label.clone(),
                     x_range: o.x_range,
                     y_range: o.y_range,
+                    x_log: o.x_log,
                     y_log: o.y_log,
                     // No sweep figure has a time axis of a run's.
                     t_max: None,
@@ -126,9 +128,11 @@ impl OutputSpec {
 }
 
 /// The figures a sweep draws (`[sweep] figures`), which `[output.figure.<kind>]` may also name, with
-/// the keys each honours: their titles and axis descriptions (their frames follow the grid).
+/// the keys each honours: their titles and axis descriptions (their frames follow the grid), and the
+/// curve's scale per axis (its `log` sets both; a grid axis may be swept linearly and still read best on
+/// a log axis).
 pub const SWEEP_FIGURES: &[(&str, &[&str])] = &[
-    ("curve", &["title", "x_label", "y_label"]),
+    ("curve", &["title", "x_label", "y_label", "x_log", "y_log"]),
     ("basin_map", &["title", "x_label", "y_label"]),
     ("bifurcation", &["title", "x_label", "y_label"]),
     ("trainability", &["title", "x_label", "y_label"]),
@@ -316,6 +320,9 @@ pub struct FigureOverrides {
     pub x_range: Option<(f64, f64)>,
     /// `y_range`: the y axis's ends, in data units (lo < hi; both positive on a log axis).
     pub y_range: Option<(f64, f64)>,
+    /// `x_log`: a log (true) or linear (false) x axis (the sweep's `curve` only: every run figure's x
+    /// axis is time from t = 0).
+    pub x_log: Option<bool>,
     /// `y_log`: a log (true) or linear (false) y axis.
     pub y_log: Option<bool>,
     /// `t_max`: the time window's end; what a figure draws against time is drawn up to it.
@@ -329,6 +336,7 @@ static NO_OVERRIDES: FigureOverrides = FigureOverrides {
     y_label: None,
     x_range: None,
     y_range: None,
+    x_log: None,
     y_log: None,
     t_max: None,
 };

@@ -150,6 +150,9 @@ pub struct SavedOverrides {
     /// `y_range`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y_range: Option<(f64, f64)>,
+    /// `x_log`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_log: Option<bool>,
     /// `y_log`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y_log: Option<bool>,

@@ -90,6 +90,53 @@ impl YAxis {
         }
     }
 
+    /// The axis with no two labelled ticks closer than `gap` canvas units on a plot area `height` units
+    /// high: every k-th tick is kept (on a log axis, the decades divisible by k), the rest become light
+    /// grid lines. A small panel or a legend band squeezes a many-decade axis (a conserved quantity's
+    /// drift from 10⁻¹⁶ to 10⁻⁶) until its labels overprint one another.
+    pub(super) fn thinned(&self, height: u32, gap: f64) -> YAxis {
+        let per_unit = height as f64 / (self.hi - self.lo).max(f64::MIN_POSITIVE);
+        let spacing = self
+            .major
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(f64::INFINITY, f64::min);
+        let mut axis = YAxis {
+            log: self.log,
+            lo: self.lo,
+            hi: self.hi,
+            major: self.major.clone(),
+            minor: self.minor.clone(),
+        };
+        if !(spacing.is_finite() && spacing * per_unit < gap) {
+            return axis;
+        }
+        let k = (gap / (spacing * per_unit)).ceil().max(2.0) as i64;
+        let decades = self.log && self.major.iter().all(|v| (v - v.round()).abs() < 1e-9);
+        let step = if decades { spacing.round() as i64 } else { 1 };
+        let keep = |i: usize, v: f64| {
+            if decades {
+                (v.round() as i64).rem_euclid(k * step.max(1)) == 0
+            } else {
+                i as i64 % k == 0
+            }
+        };
+        let kept: Vec<f64> = (self.major.iter().enumerate())
+            .filter(|&(i, &v)| keep(i, v))
+            .map(|(_, &v)| v)
+            .collect();
+        // Fewer than two labels leave a reader no scale: then the two ends, if they are a gap apart.
+        let kept = match (kept.len(), self.major.first(), self.major.last()) {
+            (n, _, _) if n >= 2 => kept,
+            (_, Some(&a), Some(&b)) if (b - a).abs() * per_unit >= gap => vec![a, b],
+            _ => return axis,
+        };
+        let dropped = self.major.iter().filter(|v| !kept.contains(v));
+        axis.minor.extend(dropped.copied());
+        axis.major = kept;
+        axis
+    }
+
     /// The axis with its top raised as `spot` needs (a band above the data for the legend); the ticks
     /// stay where the data is.
     pub(super) fn stretched(&self, spot: legend::Spot) -> YAxis {
@@ -234,6 +281,10 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<Chart<'a, DB>, String> {
+    let trial = build(area, x, y)?;
+    // Labels at least 1.4 label heights apart.
+    let y = &y.thinned(trial.plotting_area().dim_in_pixel().1, 1.4 * TICK_SIZE);
+    drop(trial);
     let mut chart = build(area, x, y)?;
     let desc = style::desc_style(x_desc, y_desc, chart.plotting_area().dim_in_pixel());
     let y_label: Box<dyn Fn(&f64) -> String> = if y.log {
@@ -586,7 +637,8 @@ pub fn plot_distance<DB: DrawingBackend>(
         [c] => format!("‖θ_{}(t) − θ_{}(t)‖", name(&c.a), name(&c.b)),
         _ => "‖θ_a(t) − θ_b(t)‖, pairs (a, b) in the legend".to_string(),
     };
-    // The legend's entries in drawing order, and what it must not cover: the curves and departure lines.
+    // The legend's entries in drawing order, and what it must not cover: the curves, departure and
+    // tolerance lines.
     let mut labels: Vec<String> = Vec::new();
     let mut occupied: Vec<Vec<(f64, f64)>> = pieces.iter().flatten().cloned().collect();
     // Each departure line away from the y axis is also labelled on the line (see `on_line`).
@@ -614,6 +666,10 @@ pub fn plot_distance<DB: DrawingBackend>(
         })
         .collect();
     labels.extend(tolerance_labels.iter().cloned());
+    // A tolerance line runs across the whole plot: a legend on it would hide where the pair departs.
+    for (tol, _) in &tolerances {
+        occupied.push(vec![(x.0, level(*tol)), (x.1, level(*tol))]);
+    }
     let request = legend::Request {
         labels: &labels,
         marks: &occupied,
@@ -781,6 +837,41 @@ pub(super) fn time_label(input: &FigureInput) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_squeezed_axis_keeps_labels_a_gap_apart_and_a_roomy_one_all_of_them() {
+        use super::YAxis;
+        // Drift from 10⁻¹⁶ to 10⁻⁶ (log10 −16.5..−5.5): decades every 2, six labels. On 100 units the
+        // decades are 100/11 = 9.1 units apart, a label every 18.2; with a 30-unit gap every second
+        // label goes (k = ⌈30/18.2⌉ = 2): the decades divisible by 4 stay, 36.4 units apart.
+        let axis = YAxis::ticked(true, -16.5, -5.5);
+        assert_eq!(axis.major, vec![-16.0, -14.0, -12.0, -10.0, -8.0, -6.0]);
+        let thin = axis.thinned(100, 30.0);
+        assert_eq!(thin.major, vec![-16.0, -12.0, -8.0]);
+        for t in [-14.0, -10.0, -6.0] {
+            assert!(thin.minor.contains(&t), "{t} becomes a grid line");
+        }
+        // Two ticks too close for every second one to go, but a gap apart end to end: both stay (one
+        // label alone gives no scale); closer than a gap, the axis is left as it is.
+        let two = YAxis::ticked(true, -0.75, -0.45);
+        assert!(two.major.len() >= 2, "{:?}", two.major);
+        let span = two.major[two.major.len() - 1] - two.major[0];
+        let height = (30.0 / span * 0.3 * 1.05).ceil() as u32;
+        let kept = two.thinned(height, 30.0);
+        assert!(kept.major.len() >= 2, "{:?} → {:?}", two.major, kept.major);
+        // On 400 units the labels are 72.7 apart: all stay.
+        assert_eq!(axis.thinned(400, 30.0).major, axis.major);
+        // A linear axis keeps every k-th: 0, 0.5, …, 3 on 60 units (10 apart) with a 25 gap keeps
+        // every third.
+        let lin = YAxis::ticked(false, 0.0, 3.0);
+        let step = lin.major[1] - lin.major[0];
+        let thin = lin.thinned(60, 25.0);
+        let per_unit = 60.0 / 3.0;
+        assert!(thin.major.len() < lin.major.len());
+        for w in thin.major.windows(2) {
+            assert!((w[1] - w[0]) * per_unit >= 25.0, "{:?} (step {step})", thin.major);
+        }
+    }
+
     #[test]
     fn a_loss_that_reaches_zero_keeps_the_log_axis_and_a_negative_one_does_not() {
         use super::log_scale_fits;

@@ -156,6 +156,11 @@ fn panel<DB: DrawingBackend>(
             marks.push(vec![p]);
         }
     }
+    // One legend, in the loss panel: the accuracy panel below shares its styles (two legends of four
+    // entries took half of each panel at a paper's column width and sat on the accuracies).
+    if which == Panel::Accuracy {
+        labels.clear();
+    }
     let request = legend::Request {
         labels: &labels,
         marks: &marks,

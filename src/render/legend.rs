@@ -15,6 +15,7 @@ use crate::outspec::LegendPlacement;
 use plotters::coord::CoordTranslate;
 use plotters::element::MultiLineText;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::cell::RefCell;
 
 /// Padding around each drawn segment or marker (canvas units): covers line widths and marker radii
@@ -96,6 +97,66 @@ pub fn box_size(labels: &[String]) -> (i32, i32) {
     (w + SYMBOL_COLUMN + 2 * MARGIN, h + 2 * MARGIN)
 }
 
+/// The gap between two columns of a [`grid_size`] legend.
+const COLUMN_GAP: i32 = 14;
+
+/// The width of `label` in the legend's font.
+fn label_width(label: &str) -> i32 {
+    box_size(&[label.to_string()]).0 - SYMBOL_COLUMN - 2 * MARGIN
+}
+
+/// The height of one legend line (plotters' multi-line text: the font's size times 1.25).
+fn line_height() -> i32 {
+    (LEGEND_SIZE * 1.25).round() as i32
+}
+
+/// The rows of a legend of `n` entries in at most `columns` columns.
+fn rows(n: usize, columns: usize) -> usize {
+    n.div_ceil(columns.max(1)).max(1)
+}
+
+/// The widths of the columns of a legend of `labels` laid out column by column (so that a series of
+/// values reads down each column in order) in at most `columns` columns.
+fn column_widths(labels: &[String], columns: usize) -> Vec<i32> {
+    let rows = rows(labels.len(), columns);
+    let mut widths = vec![0; labels.len().div_ceil(rows)];
+    for (i, l) in labels.iter().enumerate() {
+        let w = &mut widths[i / rows];
+        *w = (*w).max(SYMBOL_COLUMN + label_width(l));
+    }
+    widths
+}
+
+/// The size of a legend of `labels` laid out column by column in at most `columns` columns (for a band
+/// above the data, where one column of many entries would take a large share of a small figure's
+/// height).
+pub fn grid_size(labels: &[String], columns: usize) -> (i32, i32) {
+    let widths = column_widths(labels, columns);
+    let rows = rows(labels.len(), columns) as i32;
+    let w = widths.iter().sum::<i32>() + COLUMN_GAP * (widths.len() as i32 - 1).max(0);
+    (w + 2 * MARGIN, rows * line_height() + 2 * MARGIN)
+}
+
+/// The most columns (up to one per label) a [`grid_size`] legend of `labels` may have and stay within
+/// `width` canvas units.
+pub fn columns_within(labels: &[String], width: i32) -> usize {
+    (1..=labels.len().max(1))
+        .rev()
+        .find(|&c| grid_size(labels, c).0 <= width)
+        .unwrap_or(1)
+}
+
+/// How a legend entry of a [`draw_grid`] legend is drawn.
+#[derive(Debug, Clone, Copy)]
+pub enum Symbol {
+    /// A line in this style.
+    Line(ShapeStyle),
+    /// A dashed line in this style.
+    Dashed(ShapeStyle),
+    /// A filled patch in this style.
+    Patch(ShapeStyle),
+}
+
 /// The plot area of a chart in backend coordinates.
 fn plot_rect<DB: DrawingBackend, CT: CoordTranslate>(plot: &DrawingArea<DB, CT>) -> Rect {
     let (xs, ys) = plot.get_pixel_range();
@@ -172,10 +233,18 @@ pub fn choose<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     trial: &DrawingArea<DB, CT>,
     request: &Request,
 ) -> Spot {
+    choose_sized(trial, request, box_size(request.labels))
+}
+
+/// [`choose`] for a legend box of `(w, h)` canvas units (a [`grid_size`] legend's).
+pub fn choose_sized<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    trial: &DrawingArea<DB, CT>,
+    request: &Request,
+    (w, h): (i32, i32),
+) -> Spot {
     if request.labels.is_empty() || request.placement == LegendPlacement::None {
         return Spot::Hidden;
     }
-    let (w, h) = box_size(request.labels);
     let plot = plot_rect(trial);
     let corner = |c: LegendPlacement| -> Rect {
         let x0 = match c {
@@ -281,6 +350,69 @@ pub fn draw<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
         .border_style(BLACK.stroke_width(1))
         .draw()
         .map_err(|e| e.to_string())
+}
+
+/// Draws a legend of `request`'s labels with `symbols` in at most `columns` columns (filled column by
+/// column) at `spot`
+/// (chosen with [`choose_sized`] for [`grid_size`]), in the shared style; recorded like [`draw`].
+pub fn draw_grid<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    spot: Spot,
+    request: &Request,
+    symbols: &[Symbol],
+    columns: usize,
+) -> Result<(), String> {
+    let area = chart.plotting_area();
+    let plot = plot_rect(area);
+    let rect = spot.rect();
+    RECORDED.with(|r| {
+        if let Some(list) = r.borrow_mut().as_mut() {
+            list.push(LegendLayout {
+                plot,
+                legend: rect,
+                marks: backend_marks(area, request.marks),
+                labels: request.labels.to_vec(),
+            });
+        }
+    });
+    let Some(rect) = rect else { return Ok(()) };
+    let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    // Drawn in the plot area's own pixels (its origin at its top-left corner).
+    let px = area.strip_coord_spec();
+    let at = |x: i32, y: i32| (x - plot.0, y - plot.1);
+    px.draw(&Rectangle::new(
+        [at(rect.0, rect.1), at(rect.2, rect.3)],
+        WHITE.mix(0.92).filled(),
+    ))
+    .map_err(fail)?;
+    px.draw(&Rectangle::new(
+        [at(rect.0, rect.1), at(rect.2, rect.3)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(fail)?;
+    let widths = column_widths(request.labels, columns);
+    let font = text(LEGEND_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
+    let rows = rows(request.labels.len(), columns);
+    for (i, (label, symbol)) in request.labels.iter().zip(symbols).enumerate() {
+        let (row, col) = ((i % rows) as i32, i / rows);
+        let x = rect.0 + MARGIN + widths[..col].iter().sum::<i32>() + COLUMN_GAP * col as i32;
+        let y = rect.1 + MARGIN + row * line_height() + line_height() / 2;
+        let (sx, sy) = at(x, y);
+        match *symbol {
+            Symbol::Line(style) => px.draw(&PathElement::new(vec![(sx, sy), (sx + 34, sy)], style)),
+            Symbol::Dashed(style) => px.draw(&plotters::element::DashedPathElement::new(
+                vec![(sx, sy), (sx + 34, sy)],
+                12,
+                8,
+                style,
+            )),
+            Symbol::Patch(style) => px.draw(&Rectangle::new([(sx, sy - 7), (sx + 34, sy + 7)], style)),
+        }
+        .map_err(fail)?;
+        px.draw(&Text::new(label.clone(), (sx + SYMBOL_COLUMN, sy), font.clone()))
+            .map_err(fail)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

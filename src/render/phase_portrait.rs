@@ -209,13 +209,12 @@ impl<'a> PhasePortrait<'a> {
             .configure_mesh()
             .disable_mesh()
             .x_labels(8)
-            .y_labels(8)
             .x_desc(self.axes.0.as_str())
             .y_desc(self.axes.1.as_str())
             .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
             .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
-            .y_label_formatter(&|v| fmt_num(snap_zero(*v, frame_y.1 - frame_y.0)))
+            .y_label_formatter(&|v| fmt_num(snap_zero(*v, y.1 - y.0)))
             .set_all_tick_mark_size(6)
             .draw()
             .map_err(fail)?;
@@ -503,13 +502,16 @@ impl<'a> PhasePortrait<'a> {
             .collect()
     }
 
-    /// The axes on `area` with the y range `y`, nothing drawn yet.
+    /// The axes on `area` with the y range `y`, nothing drawn yet. The y ticks label the landscape's
+    /// box only: a band the legend adds above it is no part of the plane (a `y_range` of 0.3..1.3 must
+    /// not read as one up to 1.8).
     fn chart<'c, DB: DrawingBackend>(
         &self,
         area: &'c DrawingArea<DB, Shift>,
         y: (f64, f64),
-    ) -> Result<ChartContext<'c, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    ) -> Result<ChartContext<'c, DB, Cartesian2d<RangedCoordf64, TickedAxis>>, String> {
         let x = self.x;
+        let ticks = ensure_ticks(linear_ticks(self.y.0, self.y.1, 7), self.y.0, self.y.1);
         ChartBuilder::on(area)
             .margin_top(12)
             .margin_left(10)
@@ -517,7 +519,7 @@ impl<'a> PhasePortrait<'a> {
             .margin_bottom(10)
             .x_label_area_size(62)
             .y_label_area_size(88)
-            .build_cartesian_2d(x.0..x.1, y.0..y.1)
+            .build_cartesian_2d(x.0..x.1, TickedAxis::new(y.0, y.1, ticks, Vec::new()))
             .map_err(fail)
     }
 

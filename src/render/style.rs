@@ -596,6 +596,32 @@ pub fn stop_note(termination: &crate::trajectory::Termination, with_time: bool) 
     }
 }
 
+/// The width of `label` in canvas units at `size` in the shared font (an estimate from its characters
+/// if the font cannot measure it, which the embedded font always can).
+fn text_width(label: &str, size: f64) -> i32 {
+    match text(size).font.box_size(label) {
+        Ok((w, _)) => w as i32,
+        Err(_) => (label.chars().count() as f64 * 0.62 * size).ceil() as i32,
+    }
+}
+
+/// The room a chart needs right of its plot area (its right margin, at least `min`) so that the last x
+/// tick label, centred on the axis's end, stays on the canvas: half that label's width and a small gap.
+pub fn end_room(x_ticks: &[String], min: i32) -> i32 {
+    let last = x_ticks.last().map_or(0, |l| text_width(l, TICK_SIZE));
+    min.max(last / 2 + 6)
+}
+
+/// The width of a left y label area holding tick labels `labels` and an axis description (at most
+/// [`LABEL_SIZE`]): plotters puts the labels 10 units left of the axis (twice its 5-unit ticks) and the
+/// description at the area's outer edge; between them goes a gap of half a label's height, so that the
+/// description reads as the axis's and not as floating text.
+pub fn y_label_room(labels: impl Iterator<Item = String>) -> i32 {
+    let widest = labels.map(|l| text_width(&l, TICK_SIZE)).max().unwrap_or(0);
+    let desc = (1.2 * LABEL_SIZE).ceil() as i32;
+    10 + widest + (0.5 * LABEL_SIZE) as i32 + desc
+}
+
 /// A chart builder on `area` with the margins and label areas the time-series and order figures share.
 pub fn plot_frame<'a, 'b, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>) -> ChartBuilder<'a, 'b, DB> {
     let mut builder = ChartBuilder::on(area);

@@ -6,9 +6,10 @@
 //! the mean over the seeds at each step, in a band of ± one sample standard deviation.
 
 use super::legend;
+use super::legend::Symbol;
 use super::style::{
-    ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, padded_range, text, TickedAxis, GREY,
-    LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
+    end_room, ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, padded_range, text,
+    y_label_room, TickedAxis, GREY, LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
 use super::sweep::{titled, unfit};
 use crate::error::Result;
@@ -24,16 +25,10 @@ use std::path::Path;
 /// The figure's name.
 const NAME: &str = "overlay";
 
-/// The colour ramp's stops: viridis from its darkest to a green that still reads on white (its pale
-/// yellow end is left out).
-const RAMP: [(u8, u8, u8); 6] = [
-    (68, 1, 84),
-    (59, 81, 139),
-    (33, 144, 141),
-    (39, 173, 129),
-    (92, 200, 99),
-    (150, 205, 40),
-];
+/// The colour ramp's stops: viridis's dark purple, blue and teal, then a darker green than viridis's
+/// (whose light green and yellow end read poorly as thin lines on white): every colour of the ramp has
+/// a contrast of at least 3:1 against white, the least for graphics that must be seen (WCAG 2.1, 1.4.11).
+const RAMP: [(u8, u8, u8); 4] = [(68, 1, 84), (59, 81, 139), (33, 144, 141), (75, 150, 30)];
 
 /// The ramp's colour at `t` ∈ [0, 1].
 fn ramp(t: f64) -> RGBColor {
@@ -218,6 +213,25 @@ impl Overlay {
         })
     }
 
+    /// True when the lines are one per step size η and each line's only threshold is 2/η (GD's): the
+    /// legend names the dashed lines "2/η" and each line by its η alone.
+    fn thresholds_are_two_over_eta(&self) -> bool {
+        self.by == "run.step_size"
+            && self.groups.iter().all(|g| match g.thresholds[..] {
+                [t] => (t - 2.0 / g.value).abs() <= 1e-9 * t.abs(),
+                _ => false,
+            })
+    }
+
+    /// The legend entry of the dashed threshold lines.
+    fn threshold_label(&self) -> &'static str {
+        if self.thresholds_are_two_over_eta() {
+            "2/η (dashed)"
+        } else {
+            "stability threshold (dashed)"
+        }
+    }
+
     /// The lines to draw, in the order of the `by` values.
     fn lines(&self) -> Vec<Line> {
         let n = self.groups.len();
@@ -249,9 +263,10 @@ impl Overlay {
                     .map(|p| (x(p.step), p.mean - p.sd, p.mean + p.sd))
                     .collect();
                 let mut label = format!("{} = {}", key_label(&self.by), fmt_num(g.value));
-                if self.column == "sharpness" && self.by == "run.step_size" {
+                // The threshold's value is named only where the legend's "2/η" does not give it.
+                if self.column == "sharpness" && !self.thresholds_are_two_over_eta() {
                     if let [t] = g.thresholds[..] {
-                        label.push_str(&format!("  (2/η = {})", fmt_num(t)));
+                        label.push_str(&format!(" (threshold {})", fmt_num(t)));
                     }
                 }
                 Line {
@@ -352,29 +367,58 @@ impl Overlay {
                 marks.push(vec![(x0, y), (x1, y)]);
             }
         }
+        let mut symbols: Vec<Symbol> = lines
+            .iter()
+            .map(|l| Symbol::Line(l.colour.stroke_width(LINE_WIDTH)))
+            .collect();
         if lines.iter().any(|l| !l.thresholds.is_empty()) {
-            labels.push("dashed: its stability threshold (GD: 2/η)".to_string());
+            labels.push(self.threshold_label().to_string());
+            symbols.push(Symbol::Dashed(GREY.stroke_width(LINE_WIDTH)));
         }
         if lines.iter().any(|l| l.band.len() >= 2) {
-            labels.push("band: mean ± sd".to_string());
+            labels.push("mean ± sd (band)".to_string());
+            symbols.push(Symbol::Patch(GREY.mix(0.3).filled()));
         }
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
         };
+        let log_label = log_tick_labeller(y0, y1);
+        let y_label = |v: &f64| if self.log { log_label(v) } else { fmt_num(*v) };
+        // The x ticks are chosen here (not by plotters) so that the right margin can make room for the
+        // last label, centred on the axis's end ("2000" would otherwise run off the canvas).
+        let x_ticks = ensure_ticks(linear_ticks(x0, x1, 5), x0, x1);
+        let x_names: Vec<String> = x_ticks.iter().map(|v| fmt_num(*v)).collect();
+        let y_room = y_label_room(major.iter().map(&y_label));
         let build = |(lo, hi): (f64, f64)| {
             ChartBuilder::on(&area)
                 .margin(20)
+                .margin_right(end_room(&x_names, 20))
                 .x_label_area_size(62)
-                .y_label_area_size(110)
-                .build_cartesian_2d(x0..x1, TickedAxis::new(lo, hi, major.clone(), minor.clone()))
+                .y_label_area_size(y_room)
+                .build_cartesian_2d(
+                    TickedAxis::new(x0, x1, x_ticks.clone(), Vec::new()),
+                    TickedAxis::new(lo, hi, major.clone(), minor.clone()),
+                )
                 .map_err(fail)
         };
-        let spot = legend::choose(build((y0, y1))?.plotting_area(), &request);
+        // One column in a corner; in the band above the data, as many columns as its width holds, so
+        // that the band takes a row per few entries rather than a line per entry.
+        let trial = build((y0, y1))?;
+        let mut columns = 1;
+        let mut spot = legend::choose(trial.plotting_area(), &request);
+        if let legend::Spot::Above { .. } = spot {
+            let width = trial.plotting_area().dim_in_pixel().0 as i32 - 10;
+            columns = legend::columns_within(&labels, width);
+            let above = legend::Request {
+                placement: crate::outspec::LegendPlacement::Outside,
+                ..request
+            };
+            spot = legend::choose_sized(trial.plotting_area(), &above, legend::grid_size(&labels, columns));
+        }
+        drop(trial);
         let mut chart = build(spot.y_range((y0, y1)))?;
-        let log_label = log_tick_labeller(y0, y1);
-        let y_label = |v: &f64| if self.log { log_label(v) } else { fmt_num(*v) };
         let y_desc = match self.log {
             true => format!("{} (log scale)", column_label(&self.column)),
             false => column_label(&self.column).to_string(),
@@ -386,7 +430,6 @@ impl Overlay {
         let desc = super::style::desc_style(&x_desc, &y_desc, chart.plotting_area().dim_in_pixel());
         chart
             .configure_mesh()
-            .x_labels(10)
             .x_desc(x_desc)
             .y_desc(y_desc)
             .axis_desc_style(desc)
@@ -416,11 +459,7 @@ impl Overlay {
                 .map(|&(x, y)| (x, fy(y)))
                 .collect();
             let style = l.colour.stroke_width(LINE_WIDTH);
-            chart
-                .draw_series(LineSeries::new(points, style))
-                .map_err(fail)?
-                .label(l.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
+            chart.draw_series(LineSeries::new(points, style)).map_err(fail)?;
             for y in threshold_levels(l, &fy, &finite, (y0, y1)) {
                 chart
                     .draw_series(std::iter::once(DashedPathElement::new(
@@ -432,25 +471,10 @@ impl Overlay {
                     .map_err(fail)?;
             }
         }
-        if lines.iter().any(|l| !l.thresholds.is_empty()) {
-            let style = GREY.stroke_width(LINE_WIDTH);
-            chart
-                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
-                .map_err(fail)?
-                .label("dashed: its stability threshold (GD: 2/η)")
-                .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 8, style));
-        }
-        if lines.iter().any(|l| l.band.len() >= 2) {
-            chart
-                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-                .map_err(fail)?
-                .label("band: mean ± sd")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 34, y + 7)], GREY.mix(0.3).filled()));
-        }
         if lines.is_empty() {
             return Ok(());
         }
-        legend::draw(&mut chart, spot, &request)
+        legend::draw_grid(&mut chart, spot, &request, &symbols, columns)
     }
 }
 
@@ -498,10 +522,33 @@ mod tests {
         assert!((s - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
     }
 
+    /// The WCAG 2.1 contrast ratio of `c` against white: (1 + 0.05) / (L + 0.05), L the relative
+    /// luminance of the sRGB colour.
+    fn contrast_on_white(c: RGBColor) -> f64 {
+        let lin = |u: u8| {
+            let v = u as f64 / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let l = 0.2126 * lin(c.0) + 0.7152 * lin(c.1) + 0.0722 * lin(c.2);
+        1.05 / (l + 0.05)
+    }
+
     #[test]
-    fn the_ramp_runs_from_its_first_to_its_last_stop() {
+    fn the_ramp_runs_from_its_first_to_its_last_stop_and_every_colour_reads_on_white() {
         assert_eq!(ramp(0.0), RGBColor(68, 1, 84));
-        assert_eq!(ramp(1.0), RGBColor(150, 205, 40));
+        assert_eq!(ramp(1.0), RGBColor(75, 150, 30));
         assert_eq!(ramp(f64::NAN), ramp(0.0));
+        // White itself has ratio 1, black 21; viridis's old end (150, 205, 40) had 1.9.
+        assert!((contrast_on_white(RGBColor(255, 255, 255)) - 1.0).abs() < 1e-12);
+        assert!((contrast_on_white(RGBColor(0, 0, 0)) - 21.0).abs() < 1e-12);
+        assert!(contrast_on_white(RGBColor(150, 205, 40)) < 2.0);
+        for k in 0..=100 {
+            let c = ramp(k as f64 / 100.0);
+            assert!(contrast_on_white(c) >= 3.0, "{c:?}: {}", contrast_on_white(c));
+        }
     }
 }

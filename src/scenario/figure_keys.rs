@@ -25,7 +25,8 @@ pub struct RawFigureTable {
     x_range: Option<Spanned<Vec<f64>>>,
     /// `y_range`: `[lo, hi]`.
     y_range: Option<Spanned<Vec<f64>>>,
-    /// `x_log`: read so that it is refused with a reason (no figure's x axis is logarithmic yet).
+    /// `x_log`: a log or linear x axis (the sweep's `curve`; refused on the run figures, whose x axis is
+    /// time from t = 0).
     x_log: Option<Spanned<bool>>,
     /// `y_log`: a log or linear y axis.
     y_log: Option<Spanned<bool>>,
@@ -138,6 +139,7 @@ pub fn per_figure(
             y_label: raw.y_label.as_ref().map(|v| text(v, "y_label")).transpose()?,
             x_range: raw.x_range.as_ref().map(|v| range(v, "x_range")).transpose()?,
             y_range: raw.y_range.as_ref().map(|v| range(v, "y_range")).transpose()?,
+            x_log: raw.x_log.as_ref().map(|v| *v.get_ref()),
             y_log: raw.y_log.as_ref().map(|v| *v.get_ref()),
             t_max: match &raw.t_max {
                 None => None,

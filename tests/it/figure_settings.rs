@@ -586,3 +586,76 @@ fn a_sweep_figure_refuses_keys_it_cannot_honour() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The x positions of the SVG's tick labels on the x axis (the texts below the plot whose content is a
+/// number and whose anchor is centred), as (value, x).
+fn x_ticks(svg: &Path) -> Vec<(f64, f64)> {
+    let text = std::fs::read_to_string(svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let mut ticks: Vec<(f64, f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text" && n.attribute("text-anchor") == Some("middle"))
+        .filter(|n| n.attribute("transform").is_none())
+        .filter_map(|n| {
+            let t: String = n
+                .descendants()
+                .filter(|d| d.is_text())
+                .filter_map(|d| d.text())
+                .collect();
+            let v: f64 = t.trim().parse().ok()?;
+            let x: f64 = n.attribute("x")?.parse().ok()?;
+            let y: f64 = n.attribute("y")?.parse().ok()?;
+            Some((v, x, y))
+        })
+        .collect();
+    // The x axis's labels share the lowest row of numbers.
+    let row = ticks.iter().map(|t| t.2).fold(f64::NEG_INFINITY, f64::max);
+    ticks.retain(|t| t.2 == row);
+    ticks.sort_by(|a, b| a.1.total_cmp(&b.1));
+    ticks.iter().map(|&(v, x, _)| (v, x)).collect()
+}
+
+#[test]
+fn the_sweep_curve_takes_a_log_x_axis_and_redraws_with_it() {
+    let dir = temp_dir("sweep_x_log");
+    // The curve's `log = true` makes both axes log; the figure's own keys set each: x log, y linear.
+    let extra = "formats = [\"svg\"]\n\n[output.figure.curve]\nx_log = true\ny_log = false";
+    let out = sweep(&dir, &sweep_scenario(extra, ""));
+    let curve = out.join("figures").join("curve.svg");
+    let texts = svg_texts(&curve);
+    assert!(texts.iter().any(|t| t == "step size η (log scale)"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "max distance from gd to flow"),
+        "{texts:?}"
+    );
+    // On a log axis a tick's position is affine in log10 of its value, not in the value: with the
+    // ticks v₀ < … < vₙ, (x_i − x₀)/(xₙ − x₀) = (log v_i − log v₀)/(log vₙ − log v₀) to the pixel.
+    let ticks = x_ticks(&curve);
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    let (v0, x0) = ticks[0];
+    let (vn, xn) = ticks[ticks.len() - 1];
+    let mut off_linear = 0.0f64;
+    for &(v, x) in &ticks {
+        let log_share = (v.ln() - v0.ln()) / (vn.ln() - v0.ln());
+        assert!(
+            ((x - x0) - log_share * (xn - x0)).abs() <= 1.0,
+            "tick {v} at {x}: not on a log axis ({ticks:?})"
+        );
+        off_linear = off_linear.max(((x - x0) - (v - v0) / (vn - v0) * (xn - x0)).abs());
+    }
+    // …and far from where a linear axis would put them (0.6..1.4: 0.8 sits 9% of the axis apart).
+    assert!(off_linear > 20.0, "{ticks:?}");
+    // `flowgap plot` redraws it from summary.json, log x axis and all, byte for byte.
+    let before = std::fs::read(&curve).unwrap();
+    std::fs::remove_dir_all(out.join("figures")).unwrap();
+    let o = flowgap(&["plot", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        std::fs::read(&curve).unwrap() == before,
+        "the redrawn curve differs"
+    );
+    // The setting is what summary.json saved (and `plot` read back).
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"x_log\": true"), "{summary}");
+    std::fs::remove_dir_all(&dir).ok();
+}

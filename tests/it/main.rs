@@ -62,6 +62,7 @@ mod svg_font;
 mod sweep;
 mod sweep_kept;
 mod sweep_lanes;
+mod sweep_overlay;
 mod sweep_reliability;
 mod trainability;
 mod weight_decay;
