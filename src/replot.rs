@@ -170,7 +170,10 @@ pub fn replot_in_style(
                     &traj_dir,
                     &m.id,
                     &m.trajectory,
-                    &|k| config_m.kind.stability_threshold(scenario.grid.step_size_at(k)),
+                    &|k| {
+                        let eta_k = config_m.grid(&scenario.grid).step_size_at(k);
+                        config_m.kind.stability_threshold(eta_k)
+                    },
                     saved.diagnostics.as_ref().and_then(|d| d.sharpness.as_ref()),
                 )?));
             }

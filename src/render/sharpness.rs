@@ -84,7 +84,8 @@ fn plot<DB: DrawingBackend>(
     let area = super::style::titled(root, "sharpness", "sharpness", settings)?;
     let own = settings.overrides("sharpness");
     let eta = report.experiment.grid.step_size;
-    let time_axis = if report.experiment.grid.schedule.is_some() {
+    let scheduled = |m: &crate::method::MethodConfig| m.grid(&report.experiment.grid).schedule.is_some();
+    let time_axis = if report.experiment.methods.iter().any(scheduled) {
         "t = η₀ + η₁ + … + ηₖ₋₁"
     } else {
         "t = k·η"
@@ -122,7 +123,7 @@ fn plot<DB: DrawingBackend>(
                 .map(|(&t, &l)| (t, l))
                 .collect();
             // Under a schedule the (unpreconditioned) threshold is a curve over the steps.
-            let grid = &report.experiment.grid;
+            let grid = config.grid(&report.experiment.grid);
             let mut threshold_curve = Vec::new();
             let mut threshold = threshold;
             if let (Some(_), None, Some(_)) = (&grid.schedule, &s.preconditioned, threshold) {
