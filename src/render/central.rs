@@ -8,9 +8,10 @@ use super::curves::{fail, frame, legend_spot, note, time_label, time_range, YAxi
 use super::legend;
 use super::style::{decimate, ensure_font, series_color, LINE_WIDTH, THICK_WIDTH};
 use super::FigureInput;
-use crate::continuous::CentralComparison;
+use crate::continuous::{CentralComparison, CentralOptimizer};
 use crate::error::{Error, Result};
 use crate::experiment::Report;
+use crate::method::MethodKind;
 use crate::outspec::{FigureKind, FigureSettings, ImageFormat};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -65,11 +66,16 @@ impl Panel {
         }
     }
 
-    /// The legend's labels for comparison `c`: (prediction, GD).
-    fn labels(self, c: &CentralComparison) -> (String, String) {
+    /// The legend's labels for comparison `c`: (prediction, GD). `preconditioned`: `c.b` is scalar
+    /// RMSProp's central flow, whose predicted loss is L(w) + ½⟨H, Σ⟩ (tr Σ/η only at GD's edge 2/η).
+    fn labels(self, c: &CentralComparison, preconditioned: bool) -> (String, String) {
         match self {
             Panel::Loss => (
-                format!("{}: L(w) + tr Σ/η", c.b),
+                if preconditioned {
+                    format!("{}: L(w) + ½⟨H, Σ⟩", c.b)
+                } else {
+                    format!("{}: L(w) + tr Σ/η", c.b)
+                },
                 format!("{}: loss, mean over {} steps", c.a, c.window),
             ),
             Panel::Sigma => (
@@ -111,13 +117,24 @@ fn plot<DB: DrawingBackend>(
     );
     let height = area.dim_in_pixel().1;
     let (top, bottom) = area.split_vertically(height / 2);
-    panel(&comparisons, settings, &top, Panel::Loss, x, &x_desc)?;
-    panel(&comparisons, settings, &bottom, Panel::Sigma, x, &x_desc)
+    let preconditioned: Vec<bool> = comparisons
+        .iter()
+        .map(|c| {
+            report.experiment.methods.iter().any(|m| {
+                m.id == c.b
+                    && matches!(&m.kind, MethodKind::CentralFlow { settings, .. }
+                        if settings.optimizer != CentralOptimizer::Gd)
+            })
+        })
+        .collect();
+    let panels = (&comparisons[..], &preconditioned[..]);
+    panel(panels, settings, &top, Panel::Loss, x, &x_desc)?;
+    panel(panels, settings, &bottom, Panel::Sigma, x, &x_desc)
 }
 
 /// One panel: per comparison the central flow's prediction (thick, dashed) and GD's windowed mean (solid).
 fn panel<DB: DrawingBackend>(
-    comparisons: &[&CentralComparison],
+    (comparisons, preconditioned): (&[&CentralComparison], &[bool]),
     settings: &FigureSettings,
     area: &DrawingArea<DB, Shift>,
     which: Panel,
@@ -150,8 +167,8 @@ fn panel<DB: DrawingBackend>(
     };
     let mut labels = Vec::new();
     let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
-    for ((model, gd), c) in curves.iter().zip(comparisons) {
-        let (lm, lg) = which.labels(c);
+    for (((model, gd), c), &p) in curves.iter().zip(comparisons).zip(preconditioned) {
+        let (lm, lg) = which.labels(c, p);
         labels.push(lg);
         labels.push(lm);
         marks.push(gd.clone());
