@@ -320,6 +320,27 @@ pub fn record<T>(f: impl FnOnce() -> T) -> (T, Vec<LegendLayout>) {
     (out, layouts.unwrap_or_default())
 }
 
+/// The plot's and the legend's rectangles of a legend about to be drawn at `spot`, recorded for the
+/// layout tests when they are listening.
+fn note_layout<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    area: &DrawingArea<DB, CT>,
+    spot: Spot,
+    request: &Request,
+) -> (Rect, Option<Rect>) {
+    let (plot, rect) = (plot_rect(area), spot.rect());
+    RECORDED.with(|r| {
+        if let Some(list) = r.borrow_mut().as_mut() {
+            list.push(LegendLayout {
+                plot,
+                legend: rect,
+                marks: backend_marks(area, request.marks),
+                labels: request.labels.to_vec(),
+            });
+        }
+    });
+    (plot, rect)
+}
+
 /// Draws the legend of `chart` at `spot` (chosen by [`choose`], the chart built with
 /// [`Spot::y_range`]), in the shared style.
 pub fn draw<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
@@ -327,18 +348,7 @@ pub fn draw<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
     spot: Spot,
     request: &Request,
 ) -> Result<(), String> {
-    let plot = plot_rect(chart.plotting_area());
-    let rect = spot.rect();
-    RECORDED.with(|r| {
-        if let Some(list) = r.borrow_mut().as_mut() {
-            list.push(LegendLayout {
-                plot,
-                legend: rect,
-                marks: backend_marks(chart.plotting_area(), request.marks),
-                labels: request.labels.to_vec(),
-            });
-        }
-    });
+    let (plot, rect) = note_layout(chart.plotting_area(), spot, request);
     let Some(rect) = rect else { return Ok(()) };
     chart
         .configure_series_labels()
@@ -363,18 +373,7 @@ pub fn draw_grid<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f6
     columns: usize,
 ) -> Result<(), String> {
     let area = chart.plotting_area();
-    let plot = plot_rect(area);
-    let rect = spot.rect();
-    RECORDED.with(|r| {
-        if let Some(list) = r.borrow_mut().as_mut() {
-            list.push(LegendLayout {
-                plot,
-                legend: rect,
-                marks: backend_marks(area, request.marks),
-                labels: request.labels.to_vec(),
-            });
-        }
-    });
+    let (plot, rect) = note_layout(area, spot, request);
     let Some(rect) = rect else { return Ok(()) };
     let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     // Drawn in the plot area's own pixels (its origin at its top-left corner).

@@ -884,15 +884,7 @@ fn build_method(
             solver: solver_settings(cx, m, i, grid.unit(), grid.record_every)?,
         },
         "scalar_rmsprop_central_flow" => {
-            let beta2 = adaptive.unit_interval(&m.beta2, "beta2", 0.99)?;
-            if beta2 == 0.0 {
-                let span = m.beta2.as_ref().map_or(m.kind.span(), |b| b.span());
-                return Err(cx.err(
-                    span,
-                    key("beta2"),
-                    "must be in (0, 1) for `scalar_rmsprop_central_flow`, whose rate (1 − β₂)/(β₂η) is infinite at 0",
-                ));
-            }
+            let beta2 = adaptive.rate_beta2()?;
             let settings = CentralSettings {
                 optimizer: CentralOptimizer::ScalarRmsProp {
                     beta2,
@@ -977,15 +969,7 @@ fn build_method(
             )
         }
         "rmsprop_flow" => {
-            let beta2 = adaptive.unit_interval(&m.beta2, "beta2", 0.99)?;
-            if beta2 == 0.0 {
-                let span = m.beta2.as_ref().map_or(m.kind.span(), |b| b.span());
-                return Err(cx.err(
-                    span,
-                    key("beta2"),
-                    "must be in (0, 1) for `rmsprop_flow`, whose rate (1 − β₂)/(β₂η) is infinite at 0",
-                ));
-            }
+            let beta2 = adaptive.rate_beta2()?;
             let model = AdaptiveFlow::RmsProp {
                 beta2,
                 eps: adaptive.eps()?,
@@ -1159,6 +1143,24 @@ impl AdaptiveKeys<'_> {
                 }
             }
         }
+    }
+
+    /// β₂ in (0, 1) for the models of RMSProp's ν, whose rate (1 − β₂)/(β₂η) is infinite at β₂ = 0; 0.99
+    /// when absent.
+    fn rate_beta2(&self) -> Result<f64> {
+        let beta2 = self.unit_interval(&self.m.beta2, "beta2", 0.99)?;
+        if beta2 == 0.0 {
+            let span = self.m.beta2.as_ref().map_or(self.m.kind.span(), |b| b.span());
+            return Err(self.cx.err(
+                span,
+                self.key("beta2"),
+                format!(
+                    "must be in (0, 1) for `{}`, whose rate (1 − β₂)/(β₂η) is infinite at 0",
+                    self.kind
+                ),
+            ));
+        }
+        Ok(beta2)
     }
 
     /// ε > 0 and finite; 1e-8 (PyTorch's default) when absent.
