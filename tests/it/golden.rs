@@ -1,27 +1,10 @@
-//! Every named scenario matches its golden file; a moved result or a missing golden file fails loudly.
+//! A moved result or a missing golden file fails loudly (every named scenario is checked against its golden
+//! file by tests/it/scenarios.rs, in the same pass that writes its output).
 
 use flowgap::golden::{self, Outcome};
 use flowgap::scenario;
 use std::path::Path;
 use std::process::Command;
-
-#[test]
-fn every_named_scenario_matches_its_golden_file() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    for (name, _) in scenario::list(&dir).unwrap() {
-        let path = scenario::named_path(&dir, &name);
-        let report = (scenario::load(&path).unwrap()).experiment.run();
-        match golden::check(&path, &report, false) {
-            Ok(Outcome::Passed) => {}
-            Ok(Outcome::Failed(misses)) => {
-                let lines: Vec<String> = misses.iter().take(10).map(|m| m.to_string()).collect();
-                panic!("{name}: {} quantities moved:\n{}", misses.len(), lines.join("\n"));
-            }
-            Ok(Outcome::Blessed(_) | Outcome::Replaced(_)) => unreachable!("not blessing"),
-            Err(e) => panic!("{name}: {e}"),
-        }
-    }
-}
 
 /// A copy of a scenario whose golden file pins a loss that is off by more than its tolerance must fail
 /// with exit code 1, naming the method, quantity, time, expected and found values; without a golden file
