@@ -565,7 +565,12 @@ where
                         } else {
                             0
                         };
-                        accepted.set(accepted_before + calls.saturating_sub(dense_calls));
+                        let accepted_here = calls.saturating_sub(dense_calls);
+                        accepted.set(accepted_before + accepted_here);
+                        // Out of steps, the error carries the attempts made: the rest were rejected.
+                        if let IntegrationError::MaxNumStepReached { n_step, .. } = e {
+                            rejected += u64::from(n_step).saturating_sub(accepted_here);
+                        }
                         failure = Some(named_failure(&e, grid.spacing()));
                     }
                 }

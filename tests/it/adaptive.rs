@@ -354,6 +354,54 @@ fn a_stalled_sign_flow_ends_with_a_named_termination() {
     assert_eq!(t.termination, Termination::Completed);
 }
 
+/// A solver that runs out of steps still reports its rejected steps: dopri5 makes 3 evaluations before
+/// its first step and 6 per attempt, so accepted + rejected must equal (evaluations − 3)/6, the attempts
+/// counted independently of the solver's error (which carries only the attempts).
+#[test]
+fn a_solver_out_of_steps_reports_its_rejected_steps() {
+    let f = Rosenbrock {
+        a: 1.0,
+        b: 100.0,
+        dim: 2,
+    };
+    let model = AdaptiveFlow::Sign { eps: 1e-12 };
+    let settings = SolverSettings {
+        solver: SolverKind::Dopri5,
+        rtol: 1e-8,
+        atol: 1e-10,
+        max_steps: 300,
+        dt: 0.0,
+        controller: None,
+    };
+    let t = solve(
+        model.field(&f, 1e-3).as_ref(),
+        &f,
+        &[-1.2, 1.0],
+        &TimeGrid::new(1e-3, 2000, 100),
+        &settings,
+        1e10,
+    );
+    assert!(
+        matches!(
+            t.termination,
+            Termination::SolverFailed {
+                failure: SolverFailure::MaxStepsReached,
+                ..
+            }
+        ),
+        "{:?}",
+        t.termination
+    );
+    let s = &t.stats;
+    assert!(s.rejected_steps > 0, "{s:?}");
+    assert_eq!((s.grad_evals - 3) % 6, 0, "{s:?}");
+    assert_eq!(
+        s.accepted_steps + s.rejected_steps,
+        (s.grad_evals - 3) / 6,
+        "{s:?}"
+    );
+}
+
 /// Least-squares slope of log y against log x.
 fn loglog_slope(x: &[f64], y: &[f64]) -> f64 {
     flowgap::order::loglog_fit(x, y).expect("two points or more").0

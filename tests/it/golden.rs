@@ -1,8 +1,7 @@
 //! A moved result or a missing golden file fails loudly (every named scenario is checked against its golden
 //! file by tests/it/scenarios.rs, in the same pass that writes its output).
 
-use flowgap::golden::{self, Outcome};
-use flowgap::scenario;
+use flowgap::golden;
 use std::path::Path;
 use std::process::Command;
 
