@@ -92,6 +92,7 @@ pub fn blockwise_gd_net_lanes(mlp: &Mlp, runs: &[NetRun], grid: &TimeGrid) -> Op
         let losses = lanes.loss_gradient(&theta, &mut grad);
         let finite_theta = lanes_finite(&theta);
         let finite_grad = lanes_finite(&grad);
+        let norms = lane_norms(&grad);
         // θ_{k+1} = θ_k − rate ⊙ ∇L(θ_k) for every lane at once; a lane that stops at this step
         // overwrites its θ_{k+1} below (with the next run's θ₀, or zeros).
         for ((n, t), (g, rate)) in next.iter_mut().zip(&theta).zip(grad.iter().zip(&rates)) {
@@ -152,10 +153,10 @@ pub fn blockwise_gd_net_lanes(mlp: &Mlp, runs: &[NetRun], grid: &TimeGrid) -> Op
             } else {
                 if on_record {
                     gather(&theta, r, &mut state);
-                    gather(&grad, r, &mut gstate);
                     mlp.conserved(&state, &mut conserved);
+                    let g = norms[r];
                     slot.traj
-                        .push(k, grid.time_of_step(k), &state, loss, norm(&gstate), &conserved);
+                        .push(k, grid.time_of_step(k), &state, loss, g, &conserved);
                 }
                 if k == grid.steps {
                     done = true;
@@ -194,6 +195,18 @@ fn gather<const R: usize>(v: &[[f64; R]], r: usize, out: &mut [f64]) {
     for (o, x) in out.iter_mut().zip(v) {
         *o = x[r];
     }
+}
+
+/// For each lane, [`norm`] of its entries, all lanes at once: the same sum of squares in the same order
+/// from the same start (std's `Sum` for f64, whose start is taken from an empty sum), then the root.
+fn lane_norms<const R: usize>(v: &[[f64; R]]) -> [f64; R] {
+    let mut acc = [std::iter::empty::<f64>().sum::<f64>(); R];
+    for x in v {
+        for r in 0..R {
+            acc[r] += x[r] * x[r];
+        }
+    }
+    acc.map(f64::sqrt)
 }
 
 /// For each lane, whether all its entries are finite.

@@ -36,9 +36,8 @@ pub struct MlpLanes<'a, const R: usize> {
     dim: usize,
     /// Samples n (one chunk: n ≤ CHUNK).
     n: usize,
-    /// The inputs, each value repeated in all R lanes (column-major n × p), so every layer reads a lane
-    /// array.
-    x: Vec<[f64; R]>,
+    /// The inputs, column-major n × p (shared by the runs: each value is broadcast to the lanes).
+    x: Vec<f64>,
     /// The targets, column-major n × k.
     y: Vec<f64>,
     /// Per layer: Z_l, A_l (hidden layers), σ'(Z_l), ∂L/∂Z_l, each column-major n × h_l in lanes.
@@ -97,7 +96,7 @@ impl<'a, const R: usize> MlpLanes<'a, R> {
             w_off: (0..layers).map(|l| mlp.offsets(l).0).collect(),
             dim: mlp.dim(),
             n,
-            x: xs.iter().map(|&v| [v; R]).collect(),
+            x: xs.to_vec(),
             y: ys.to_vec(),
             z: per_layer(),
             a: per_layer(),
@@ -140,12 +139,18 @@ impl<'a, const R: usize> MlpLanes<'a, R> {
             let (h_in, h_out) = (self.widths[l], self.widths[l + 1]);
             let w = &theta[self.w_off[l]..self.w_off[l] + h_out * h_in];
             let (lower, upper) = self.a.split_at_mut(l);
-            let input: &[[f64; R]] = if l == 0 { &self.x } else { &lower[l - 1] };
             let z = &mut self.z[l];
             // Z[i, j] = fma(m, Σ_c fma(A[i, c], W[j, c], ·), 0): the chain over c.
             for j in 0..h_out {
                 let zj = &mut z[j * b..(j + 1) * b];
-                chain_column(self.mult[l], input, b, h_in, w, j * h_in, 1, zj);
+                let m = self.mult[l];
+                if l == 0 {
+                    let x = &self.x;
+                    chain_column(m, |k| [x[k]; R], b, h_in, w, j * h_in, 1, zj);
+                } else {
+                    let a = &lower[l - 1];
+                    chain_column(m, |k| a[k], b, h_in, w, j * h_in, 1, zj);
+                }
             }
             if l + 1 < layers {
                 // Elementwise, so the lanes' layout changes no value (tanh's blocks are lane-pure).
@@ -184,14 +189,18 @@ impl<'a, const R: usize> MlpLanes<'a, R> {
             let m = self.mult[l];
             let (lower, upper) = self.delta.split_at_mut(l);
             let delta = &upper[0];
-            let input: &[[f64; R]] = if l == 0 { &self.x } else { &self.a[l - 1] };
             // ∇W_l[j, c] = fma(m, (c₀ + c₂) + (c₁ + c₃), 0), chain q summing samples i ≡ q (mod 4).
             let gw = &mut grad[self.w_off[l]..self.w_off[l] + h_out * h_in];
             for j in 0..h_out {
                 let dj = &delta[j * b..(j + 1) * b];
                 for c in 0..h_in {
-                    let ac = &input[c * b..(c + 1) * b];
-                    gw[j * h_in + c] = dot4(m, dj, ac);
+                    gw[j * h_in + c] = if l == 0 {
+                        let x = &self.x[c * b..(c + 1) * b];
+                        dot4(m, dj, |i| [x[i]; R])
+                    } else {
+                        let a = &self.a[l - 1][c * b..(c + 1) * b];
+                        dot4(m, dj, |i| a[i])
+                    };
                 }
             }
             if l > 0 {
@@ -213,7 +222,7 @@ impl<'a, const R: usize> MlpLanes<'a, R> {
                     // m·Δ·W by the unit-rows order (the chain over j), then ⊙ σ' as a separate product.
                     for c in 0..h_in {
                         let out = &mut below[c * b..(c + 1) * b];
-                        chain_column(m, delta, b, h_out, w, c, h_in, out);
+                        chain_column(m, |k| delta[k], b, h_out, w, c, h_in, out);
                         for (o, s) in out.iter_mut().zip(&slope[c * b..(c + 1) * b]) {
                             for r in 0..R {
                                 o[r] *= s[r];
@@ -227,14 +236,14 @@ impl<'a, const R: usize> MlpLanes<'a, R> {
     }
 }
 
-/// out[i] = fma(m, Σ_l fma(a[i + l·rows], w[off + l·step], ·), 0) for i < rows, each sum one chain over
+/// out[i] = fma(m, Σ_l fma(a(i + l·rows), w[off + l·step], ·), 0) for i < rows, each sum one chain over
 /// l = 0 … len − 1 from 0: a column of a product by the unit-rows kernel's order, its rows in tiles of 4
 /// whose chains stay in registers.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn chain_column<const R: usize>(
     m: f64,
-    a: &[[f64; R]],
+    a: impl Fn(usize) -> [f64; R] + Copy,
     rows: usize,
     len: usize,
     w: &[[f64; R]],
@@ -258,7 +267,7 @@ fn chain_column<const R: usize>(
 #[allow(clippy::too_many_arguments)]
 fn chain_tile<const R: usize, const T: usize>(
     m: f64,
-    a: &[[f64; R]],
+    a: impl Fn(usize) -> [f64; R],
     rows: usize,
     len: usize,
     w: &[[f64; R]],
@@ -271,7 +280,7 @@ fn chain_tile<const R: usize, const T: usize>(
     for l in 0..len {
         let wv = w[off + l * step];
         for (t, acc) in acc.iter_mut().enumerate() {
-            let av = a[i + t + l * rows];
+            let av = a(i + t + l * rows);
             for r in 0..R {
                 acc[r] = av[r].mul_add(wv[r], acc[r]);
             }
@@ -285,16 +294,16 @@ fn chain_tile<const R: usize, const T: usize>(
     }
 }
 
-/// fma(m, (c₀ + c₂) + (c₁ + c₃), 0) per lane, where chain q is fma(d_i, a_i, ·) over the samples
+/// fma(m, (c₀ + c₂) + (c₁ + c₃), 0) per lane, where chain q is fma(d_i, a(i), ·) over the samples
 /// i ≡ q (mod 4) in order from 0, and a short last group adds fma(0, 0, ·) in its missing chains: the
 /// dot kernel's arithmetic for one output.
 #[inline(always)]
-fn dot4<const R: usize>(m: f64, d: &[[f64; R]], a: &[[f64; R]]) -> [f64; R] {
+fn dot4<const R: usize>(m: f64, d: &[[f64; R]], a: impl Fn(usize) -> [f64; R]) -> [f64; R] {
     let mut acc = [[0.0; R]; 4];
     let groups = d.len() / 4;
     for g in 0..groups {
         for q in 0..4 {
-            let (dv, av) = (&d[4 * g + q], &a[4 * g + q]);
+            let (dv, av) = (&d[4 * g + q], a(4 * g + q));
             for r in 0..R {
                 acc[q][r] = dv[r].mul_add(av[r], acc[q][r]);
             }
@@ -306,7 +315,7 @@ fn dot4<const R: usize>(m: f64, d: &[[f64; R]], a: &[[f64; R]]) -> [f64; R] {
             let i = 4 * groups + q;
             for r in 0..R {
                 // The masked lanes load 0 for both factors.
-                let (dv, av) = if q < rest { (d[i][r], a[i][r]) } else { (0.0, 0.0) };
+                let (dv, av) = if q < rest { (d[i][r], a(i)[r]) } else { (0.0, 0.0) };
                 acc[r] = dv.mul_add(av, acc[r]);
             }
         }
