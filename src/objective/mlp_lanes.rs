@@ -209,8 +209,7 @@ impl<'a, const R: usize> MlpLanes<'a, R> {
                 let w = &theta[self.w_off[l]..self.w_off[l] + h_out * h_in];
                 if h_out == 1 {
                     // `outer_times_slope`: (m·(δ_i w_c + 0) + 0)·σ'.
-                    for c in 0..h_in {
-                        let wc = w[c];
+                    for (c, wc) in w.iter().enumerate() {
                         let rows = c * b..(c + 1) * b;
                         for ((o, s), d) in below[rows.clone()].iter_mut().zip(&slope[rows]).zip(delta) {
                             for r in 0..R {
