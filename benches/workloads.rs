@@ -15,7 +15,8 @@
 //! - W4 trainability map (issue 24): scenarios/trainability_boundary.toml's 128×128 sweep (an 8-16-1 tanh
 //!   mean-field net, 500 GD steps with one rate per layer, η1 × η2 log-spaced) as `flowgap sweep` runs
 //!   it on `FLOWGAP_BENCH_THREADS` jobs, each cell labelled converged or diverged; beside it the same runs
-//!   without the sweep's rows. `w4_large` (named only, run once): a 1024×1024 zoom window of the map.
+//!   without the sweep's rows (per cell, and through the network lanes alone). `w4_large` (named only,
+//!   run once): a 1024×1024 zoom window of the map.
 //!
 //! Named only, not run by default: `w3_dop853` (W3's flow with dop853, `solve` against the lanes, and
 //! the dopri5 lanes alone), `w3_gradient_floor` (one Himmelblau gradient in lane form: the floor of the
@@ -31,9 +32,14 @@ use flowgap::continuous::{
     gradient_flow_final_lanes, solve, Controller, FlowLaneEnd, GradientFlow, SolverKind, SolverSettings,
 };
 use flowgap::data::synthetic::{teacher_student, TeacherStudent};
-use flowgap::discrete::{blockwise_gradient_descent, gd_final_lanes, gradient_descent, BlockScales, GdFinal};
+use flowgap::discrete::{
+    blockwise_gd_net_lanes, blockwise_gradient_descent, gd_final_lanes, gradient_descent, BlockScales,
+    GdFinal, NetRun,
+};
 use flowgap::objective::activation::Activation;
-use flowgap::objective::{Himmelblau, Mlp, MlpConfig, MlpLoss, Objective, Parameterization, Rosenbrock};
+use flowgap::objective::{
+    Himmelblau, LaneObjective, Mlp, MlpConfig, MlpLoss, Objective, Parameterization, Rosenbrock,
+};
 use flowgap::scenario;
 use flowgap::sweep::{run_sweep, Options, Plan, Shard};
 use flowgap::watch::on_pool;
@@ -626,6 +632,58 @@ fn w4(reps: usize, threads: usize) -> Value {
         (m, n),
         "blockwise_gradient_descent per cell",
     );
+    // The same cells through the network lanes alone (`blockwise_gd_net_lanes`, as the sweep calls them,
+    // 32 cells per task), without the sweep's rows.
+    let s = scenario::load(&path).expect("the scenario loads");
+    let e = &s.experiment;
+    let Some(LaneObjective::Mlp(mlp)) = e.objective.lane_objective() else {
+        panic!("an mlp");
+    };
+    let rates: Vec<Vec<f64>> = (0..cells)
+        .map(|c| {
+            let scales = BlockScales(vec![v0[c / v1.len()], v1[c % v1.len()]]);
+            scales
+                .rates(e.objective.as_ref(), e.grid.step_size)
+                .expect("two layers")
+        })
+        .collect();
+    let lanes = || -> Option<Vec<u8>> {
+        let runs: Vec<NetRun> = rates
+            .iter()
+            .map(|r| NetRun {
+                theta0: &e.init,
+                rates: r,
+                loss_bound: e.divergence_bound,
+            })
+            .collect();
+        pool.install(|| {
+            let per: Option<Vec<Vec<u8>>> = runs
+                .par_chunks(32)
+                .map(|chunk| {
+                    let trajs = blockwise_gd_net_lanes(mlp, chunk, &e.grid)?;
+                    Some(
+                        trajs
+                            .iter()
+                            .map(|t| u8::from(matches!(t.termination, Termination::Diverged { .. })))
+                            .collect(),
+                    )
+                })
+                .collect();
+            per.map(|p| p.concat())
+        })
+    };
+    let (m, n, lane_labels) = time(reps.min(3), lanes);
+    let lanes_json = match lane_labels {
+        Some(l) => {
+            assert_eq!(l, labels, "the lanes label every cell as the sweep does");
+            report(
+                "w4_net_lanes_16384_runs",
+                (m, n),
+                "blockwise_gd_net_lanes, 32 cells per task",
+            )
+        }
+        None => Value::Null,
+    };
     // The data and θ₀ for the Python peers, checked against the scenario's own objective (same loss and
     // gradient bit for bit at θ₀, so the regenerated data is the scenario's).
     let s = scenario::load(&path).expect("the scenario loads");
@@ -659,7 +717,7 @@ fn w4(reps: usize, threads: usize) -> Value {
     assert_eq!(g0, g1, "same data");
     let x: Vec<f64> = data.x.transpose().as_slice().to_vec();
     json!({
-        "sweep": sweep_json, "direct_gd": direct_json, "labels": labels, "eta1": v0, "eta2": v1,
+        "sweep": sweep_json, "direct_gd": direct_json, "net_lanes": lanes_json, "labels": labels, "eta1": v0, "eta2": v1,
         "x": x, "y": data.y.as_slice(), "theta0": e.init, "steps": e.grid.steps,
         "divergence_bound": e.divergence_bound, "initial_loss": l0,
     })

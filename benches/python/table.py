@@ -31,12 +31,13 @@ ROWS = {
     # the same runs without the sweep's per-row machinery.
     "W4 trainability 128×128 (flowgap sweep)": ("w4", "sweep", "W4 trainability 128x128"),
     "W4 trainability 128×128 (GD per cell, no sweep rows)": ("w4", "direct_gd", "W4 trainability 128x128"),
+    "W4 trainability 128×128 (network lanes, no sweep rows)": ("w4", "net_lanes", "W4 trainability 128x128"),
 }
 print(f"cells: {STAT} per implementation; JAX: its fastest variant")
 print(f"| workload | flowgap | JAX (+compile) | ratio | numpy/scipy | ratio | agreement |")
 print("|---|---|---|---|---|---|---|")
 for name, (w, key, peer) in ROWS.items():
-    if w not in fg or key not in fg[w]:
+    if w not in fg or fg[w].get(key) is None:
         continue
     ours = fg[w][key][STAT]
     cells = {}

@@ -10,6 +10,7 @@ mod lanes;
 mod lanes_record;
 mod layerwise;
 mod nesterov;
+mod net_lanes;
 
 pub use adaptive::{
     adam_threshold, adaptive, adaptive_preconditioners, adaptive_watched, AdaptiveMethod, AdaptiveStepper,
@@ -22,6 +23,7 @@ pub use lanes::{gd_final_lanes, GdFinal, LANE_GROUP};
 pub use lanes_record::gd_record_lanes;
 pub use layerwise::{blockwise_gradient_descent, blockwise_gradient_descent_watched, BlockScales};
 pub use nesterov::{nesterov, nesterov_watched, NesterovSchedule};
+pub use net_lanes::{blockwise_gd_net_lanes, NetRun};
 
 /// The default divergence bound on the loss: a run is called diverged once |L| exceeds
 /// `max(1, |L(θ₀)|) · DIVERGENCE_FACTOR`.

@@ -103,6 +103,16 @@ pub struct Mlp {
     work: Mutex<Work>,
 }
 
+impl std::fmt::Debug for Mlp {
+    /// The architecture and the data's shape (the workspace is no part of the network).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mlp")
+            .field("config", &self.config)
+            .field("samples", &self.x.nrows())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Samples per chunk. Every pass over a batch runs chunk by chunk (rows 0..512, 512..1024, …) and the
 /// chunks' losses and gradients are added in chunk order. The chunk size is fixed, never derived from the
 /// thread count, so the arithmetic, and every output bit, is the same on 1 thread or 64; chunks run in
@@ -111,7 +121,7 @@ pub struct Mlp {
 /// results bit for bit — the edge-of-stability GD run amplifies a one-ulp change in the gradient to a
 /// 1e-3 relative change in its loss, far beyond its golden tolerance — while a 1000-sample batch still
 /// splits in two for two cores.
-const CHUNK: usize = 512;
+pub(crate) const CHUNK: usize = 512;
 
 /// Chunks evaluated in one parallel wave: bounds the workspace (WAVE chunk buffers and WAVE partial
 /// gradients of length d) however many samples there are. A fixed number, so it changes nothing in the
@@ -292,6 +302,11 @@ impl Mlp {
     /// The architecture.
     pub fn config(&self) -> &MlpConfig {
         &self.config
+    }
+
+    /// The inputs (n × p) and targets (n × k), each column-major.
+    pub(crate) fn data(&self) -> (&[f64], &[f64]) {
+        (self.x.as_slice(), self.y.as_slice())
     }
 
     /// The number of samples n.
@@ -847,6 +862,10 @@ impl Objective for Mlp {
 
     fn as_finite_sum(&self) -> Option<&dyn FiniteSum> {
         Some(self)
+    }
+
+    fn lane_objective(&self) -> Option<super::LaneObjective<'_>> {
+        Some(super::LaneObjective::Mlp(self))
     }
 
     /// `layer1` … `layerL`: layer l's weights and (when present) bias, which lie contiguously in θ.

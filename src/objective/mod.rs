@@ -18,6 +18,7 @@ mod linear_regression;
 mod logistic_regression;
 mod matrix_factorization;
 mod mlp;
+mod mlp_lanes;
 mod noisy_quadratic;
 mod product;
 mod quadratic;
@@ -37,6 +38,7 @@ pub use linear_regression::LinearRegression;
 pub use logistic_regression::{sigmoid, softplus, LogisticRegression};
 pub use matrix_factorization::{MatrixFactorization, MatrixSensing, Sensing, TargetFit};
 pub use mlp::{Mlp, MlpConfig, MlpLoss, Parameterization};
+pub use mlp_lanes::{MlpLanes, NET_LANES};
 pub use noisy_quadratic::{CovarianceError, NoisyQuadratic};
 pub use product::{FactorInit, FactorLoss, Product};
 pub use quadratic::Quadratic;
@@ -190,6 +192,8 @@ pub trait Objective: Send + Sync {
 pub enum LaneObjective<'a> {
     /// Himmelblau's function (d = 2).
     Himmelblau(&'a Himmelblau),
+    /// A network, whose runs share gradient evaluations through [`MlpLanes`] where it allows.
+    Mlp(&'a Mlp),
 }
 
 /// A loss whose stochastic gradient is ∇L(θ) + ξ with zero-mean noise ξ of a known covariance (e.g. the

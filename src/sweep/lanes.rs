@@ -1,6 +1,7 @@
 //! Sweeps over initial points run their GD methods and their dopri5/dop853 gradient flows many rows at once,
 //! through the lane-wise loops ([`gd_record_lanes`], [`gradient_flow_lanes`]), instead of one start per
-//! row.
+//! row; sweeps of a network over per-layer step-size scales (and initial points) run their per-block GD
+//! through the network lanes ([`blockwise_gd_net_lanes`]).
 //!
 //! Why only these sweeps: the lane loops advance many starts on one objective, one time grid and one
 //! update (or one set of solver settings), so the rows of a batch may differ only in θ₀ (and in the
@@ -9,14 +10,19 @@
 //! methods and a fixed small dimension ([`Objective::lane_objective`]); any other sweep keeps running each
 //! row alone. A flow takes the lanes when it is `gradient_flow` with dopri5 or dop853 on at most
 //! [`crate::continuous::MAX_LANE_STATE`] coordinates ([`lanes_cover`]); other continuous models, and
-//! gradient flows with another solver, run per row. The trajectories equal
-//! [`crate::discrete::gradient_descent`]'s and [`crate::continuous::solve`]'s bit for bit, so rows do not
-//! change (tests/it/sweep_lanes.rs).
+//! gradient flows with another solver, run per row. The network lanes also let the runs differ in their
+//! per-coordinate step sizes, so for an mlp the axes may be `method.<id>.step_size_scale[i]` as well as
+//! `init.seed`, `init.scale` and `init.point[i]`; they take only GD with `step_size_scale`, and only
+//! networks they reproduce bit for bit ([`crate::objective::MlpLanes::new`]: an AVX2 + FMA CPU, no biases,
+//! mean squared error, at most 512 samples). The trajectories equal
+//! [`crate::discrete::gradient_descent`]'s, [`crate::discrete::blockwise_gradient_descent`]'s and
+//! [`crate::continuous::solve`]'s bit for bit, so rows do not change (tests/it/sweep_lanes.rs,
+//! tests/it/net_lanes.rs).
 
 use crate::continuous::{gradient_flow_lanes, lanes_cover, SolverSettings};
-use crate::discrete::gd_record_lanes;
+use crate::discrete::{blockwise_gd_net_lanes, gd_record_lanes, NetRun};
 use crate::method::{MethodConfig, MethodKind};
-use crate::objective::{LaneObjective, Objective};
+use crate::objective::{LaneObjective, Mlp, Objective};
 use crate::scenario::sweep::Axis;
 use crate::scenario::Scenario;
 use crate::trajectory::{TimeGrid, Trajectory};
@@ -47,16 +53,37 @@ enum LaneMethod {
     Flow(SolverSettings),
 }
 
-/// True when the rows of a sweep of `base` over `axes` can take some trajectories from the lanes: the
-/// axes move only the initial point, the objective has a lane form, and some method is plain GD or a
-/// dopri5 or dop853 gradient flow.
+/// True when the rows of a sweep of `base` over `axes` can take some trajectories from the lanes: for
+/// a 2-D lane objective, the axes move only the initial point and some method is plain GD or a dopri5
+/// or dop853 gradient flow; for a network, the axes move only per-block step-size scales and the initial
+/// point (`method.<id>.step_size_scale[i]`, `init.seed`, `init.scale`, `init.point[i]`) and some method
+/// is GD with per-block scales (the network lanes, [`blockwise_gd_net_lanes`], which may still decline a
+/// network they cannot reproduce bit for bit: those rows run alone).
 pub(super) fn eligible(base: &Scenario, axes: &[Axis]) -> bool {
     let e = &base.experiment;
-    axes.iter().all(|a| a.key.starts_with("init.point["))
-        && e.objective.lane_objective().is_some()
-        && e.methods
-            .iter()
-            .any(|m| lane_method(m, e.objective.dim()).is_some())
+    match e.objective.lane_objective() {
+        Some(LaneObjective::Himmelblau(_)) => {
+            axes.iter().all(|a| a.key.starts_with("init.point["))
+                && e.methods
+                    .iter()
+                    .any(|m| lane_method(m, e.objective.dim()).is_some())
+        }
+        Some(LaneObjective::Mlp(_)) => {
+            axes.iter().all(|a| net_axis(&a.key))
+                && e.methods.iter().any(|m| matches!(m.kind, MethodKind::BlockGd(_)))
+        }
+        None => false,
+    }
+}
+
+/// Whether an axis changes only what the network lanes let differ between runs: a method's per-block
+/// step-size scales, or the initial point.
+fn net_axis(key: &str) -> bool {
+    let scale = key
+        .strip_prefix("method.")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(_, field)| field.starts_with("step_size_scale["));
+    scale || key == "init.seed" || key == "init.scale" || key.starts_with("init.point[")
 }
 
 /// For each method of the sweep (by its index in `[[method]]`), the trajectories of `rows` (scenarios of
@@ -67,7 +94,64 @@ pub(super) fn trajectories(rows: &[&Scenario]) -> Option<Vec<Option<Vec<Trajecto
     let first = rows.first()?;
     match first.experiment.objective.lane_objective()? {
         LaneObjective::Himmelblau(h) => batch::<_, 2>(h, rows),
+        LaneObjective::Mlp(m) => net_batch(m, rows),
     }
+}
+
+/// Runs per rayon task of the network lanes: several lane blocks' worth, so that a lane freed by a
+/// short (diverged) run mostly takes another run of the task, and a chunk of rows still spreads over
+/// the threads.
+const NET_RUNS_PER_TASK: usize = 32;
+
+/// [`trajectories`] for a network: each method that is GD with per-block scales, for all rows at once
+/// through [`blockwise_gd_net_lanes`]; other methods run per row. `None` when the rows do not share the
+/// time grid and dimension, or when the lanes decline the network.
+fn net_batch(mlp: &Mlp, rows: &[&Scenario]) -> Option<Vec<Option<Vec<Trajectory>>>> {
+    let base = &rows[0].experiment;
+    let grid = base.grid.clone();
+    let dim = mlp.dim();
+    let same = rows.iter().all(|s| {
+        s.experiment.grid == grid
+            && s.experiment.methods.len() == base.methods.len()
+            && s.experiment.methods.iter().all(|m| m.own_grid.is_none())
+            && s.experiment.init.len() == dim
+            && s.experiment.objective.dim() == dim
+    });
+    if !same || grid.schedule.is_some() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(base.methods.len());
+    for (i, m) in base.methods.iter().enumerate() {
+        if !matches!(m.kind, MethodKind::BlockGd(_)) {
+            out.push(None);
+            continue;
+        }
+        // The grid and rates `method::run_method` would use: the run's grid on the method's time map,
+        // and each row's scales times its step size.
+        let on = grid.with_time_map(m.kind.time_map());
+        let mut rates = Vec::with_capacity(rows.len());
+        for s in rows {
+            let MethodKind::BlockGd(scales) = &s.experiment.methods[i].kind else {
+                return None;
+            };
+            rates.push(scales.rates(s.experiment.objective.as_ref(), on.step_size).ok()?);
+        }
+        let runs: Vec<NetRun> = rows
+            .iter()
+            .zip(&rates)
+            .map(|(s, r)| NetRun {
+                theta0: &s.experiment.init,
+                rates: r,
+                loss_bound: s.experiment.divergence_bound,
+            })
+            .collect();
+        let trajs: Option<Vec<Vec<Trajectory>>> = runs
+            .par_chunks(NET_RUNS_PER_TASK)
+            .map(|chunk| blockwise_gd_net_lanes(mlp, chunk, &on))
+            .collect();
+        out.push(Some(trajs?.into_iter().flatten().collect()));
+    }
+    Some(out)
 }
 
 /// [`trajectories`] on the concrete objective `objective` of dimension `D`.

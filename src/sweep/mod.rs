@@ -130,7 +130,8 @@ pub struct Plan {
     dim: usize,
     /// With a held-out split: whether the loss classifies (then the accuracies are columns too).
     held_out: Option<bool>,
-    /// True when the rows' GD methods and dopri5 flows run many rows at once through the lanes (see `lanes`).
+    /// True when the rows' GD methods and dopri5 flows (or a network's per-block GD) run many rows at once
+    /// through the lanes (see `lanes`).
     lanes: bool,
     /// The scenario's `[output]` figure settings, saved with the plan (the sweep's figures use them).
     output: SavedOutput,
@@ -222,7 +223,8 @@ impl Plan {
 
     /// True when the rows' GD methods (and dopri5 gradient flows) run many rows at once through the
     /// lane-wise loops: every axis is an `init.point[i]` key and the objective has a lane form
-    /// ([`crate::objective::LaneObjective`]).
+    /// ([`crate::objective::LaneObjective`]), or the objective is a network and the axes move only
+    /// per-block step-size scales and the initial point.
     pub fn uses_lanes(&self) -> bool {
         self.lanes
     }
@@ -354,6 +356,14 @@ impl Plan {
         stop: &AtomicBool,
         bar: &indicatif::ProgressBar,
     ) -> Vec<Option<Result<RunOut>>> {
+        // The lanes hand over whole trajectories: a network's take ~0.6 MB each (500 steps of 144
+        // parameters), so a chunk is run a part at a time to bound the memory held at once.
+        if indices.len() > LANE_ROWS {
+            return indices
+                .chunks(LANE_ROWS)
+                .flat_map(|part| self.rows_with_lanes(points, part, stop, bar))
+                .collect();
+        }
         let prepared: Vec<Option<Result<Prepared>>> = indices
             .par_iter()
             .map(|&i| {
@@ -458,6 +468,9 @@ impl Plan {
         cells
     }
 }
+
+/// Rows run through the lanes at a time (see [`Plan::rows_with_lanes`]).
+const LANE_ROWS: usize = 256;
 
 /// A grid point's axis values and its validated scenario.
 type Prepared = (Vec<f64>, Scenario);

@@ -40,6 +40,7 @@ mod legend_layout;
 mod method_scenarios;
 mod method_schedules;
 mod methods;
+mod net_lanes;
 mod nonsmooth_flow;
 mod numerical_faults;
 mod objectives_functions;

@@ -173,6 +173,42 @@ fn route(a: &Mat, b: &Mat, c: &MatMut) -> Route {
     }
 }
 
+/// One of the AVX2 + FMA kernels (for code that mirrors their arithmetic, as the network lanes do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FmaRoute {
+    /// [`avx2::unit_rows`]: one fused chain per entry.
+    UnitRows,
+    /// [`avx2::dot`]: four chains per entry, added pairwise.
+    Dot,
+}
+
+/// Whether [`gemm`] uses its AVX2 + FMA kernels on this CPU.
+pub(crate) fn fma_kernels_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        avx2::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The kernel [`gemm`] runs for operands of these shapes and strides, or `None` when it runs
+/// matrixmultiply (or the CPU lacks AVX2 and FMA). The choice depends on shapes and strides alone.
+pub(crate) fn fma_route(a: &Mat, b: &Mat, c: &MatMut) -> Option<FmaRoute> {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() && a.rows > 0 && a.cols > 0 && b.cols > 0 {
+        return match route(a, b, c) {
+            Route::UnitRows => Some(FmaRoute::UnitRows),
+            Route::Dot => Some(FmaRoute::Dot),
+            Route::Matrixmultiply => None,
+        };
+    }
+    let _ = (a, b, c);
+    None
+}
+
 /// c ← α·a·b + β·c (with β = 0, c is only written, so it may hold anything, even NaN).
 ///
 /// The result does not depend on the threads or on where the slices start in memory; it may differ in
