@@ -259,7 +259,7 @@ fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSetting
         Ok(svg)
     };
     match format {
-        ImageFormat::Png if page.inches.is_none() => {
+        ImageFormat::Png if !page.scaled() => {
             let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
             {
                 let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
@@ -269,7 +269,8 @@ fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSetting
             write_png(tmp, size, &rgb, page.dpi)
         }
         ImageFormat::Png => {
-            // The paper styles: the canvas is in points, not pixels, so the SVG is rasterised at the dpi.
+            // The paper styles (a canvas in points, not pixels) and small screen figures (laid out on a
+            // larger canvas): the SVG is rasterised at the PNG's pixels.
             let rgb = raster::rasterise(&plain_svg()?, page.png).map_err(render_error)?;
             write_png(tmp, page.png, &rgb, page.dpi)
         }
@@ -277,7 +278,15 @@ fn write_one(figure: &impl Figure, format: ImageFormat, settings: &FigureSetting
             let svg = svg_font::embed_font(&plain_svg()?)
                 .map_err(|e| render_error(format!("embedding the font in the SVG failed: {e}")))?;
             let svg = match page.inches {
-                Some(inches) => raster::physical_size(&svg, inches).map_err(render_error)?,
+                Some(inches) => {
+                    raster::physical_size(&svg, format!("{:.4}in", inches.0), format!("{:.4}in", inches.1))
+                        .map_err(render_error)?
+                }
+                // A small screen figure shows at its pixels, its larger canvas the viewBox.
+                None if page.scaled() => {
+                    raster::physical_size(&svg, page.png.0.to_string(), page.png.1.to_string())
+                        .map_err(render_error)?
+                }
                 None => svg,
             };
             std::fs::write(tmp, svg).map_err(|e| Error::io(tmp, e))

@@ -57,6 +57,7 @@ mod schedule_scenario;
 mod schedules;
 mod sgd_modified_flow;
 mod sgd_sme;
+mod small_canvas;
 mod stable_flow;
 mod svg_font;
 mod sweep;
