@@ -493,35 +493,6 @@ mod tests {
     }
 
     #[test]
-    fn a_pdf_is_one_page_of_vectors_with_its_font_embedded() {
-        let objective = Quadratic::from_eigenvalues(&[2.0, 1.0], vec![0.0, 0.0]);
-        let grid = TimeGrid::new(0.1, 50, 1);
-        let (methods, comparisons) = gd_and_flow(&objective, &[1.0, 1.0], &grid);
-        let mut settings = DEFAULT_FIGURE.clone();
-        settings.dpi = Some(300);
-        let input = FigureInput {
-            title: "pdf",
-            objective: &objective,
-            methods: &methods,
-            comparisons: &comparisons,
-            step_size: 0.1,
-            settings: &settings,
-        };
-        let dir = temp_dir("pdf");
-        draw(FigureKind::Loss, &input, &dir, &[ImageFormat::Pdf]).unwrap();
-        let bytes = std::fs::read(dir.join("loss.pdf")).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(bytes.starts_with(b"%PDF-") && text.trim_end().ends_with("%%EOF"));
-        assert!(text.contains("/Count 1"), "one page");
-        // The font travels with the file: a TrueType program (FontFile2) of DejaVu Sans.
-        assert!(text.contains("/FontFile2"), "font embedded");
-        assert!(text.contains("DejaVuSans"), "the embedded font is DejaVu Sans");
-        // The page is width/dpi inches: 1000 units at 300 dpi = 240 pt.
-        assert!(text.contains("/MediaBox [0 0 240 192]"), "page size");
-        std::fs::remove_dir_all(&dir).ok();
-    }
-
-    #[test]
     fn divergence_is_marked_in_the_legends() {
         // GD on a quadratic with η·λ_max = 2.4 > 2 diverges; the flow does not.
         let objective = Quadratic::from_eigenvalues(&[12.0, 1.0], vec![0.0, 0.0]);

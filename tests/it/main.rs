@@ -48,6 +48,7 @@ mod objectives_regression;
 mod order_of_accuracy;
 mod order_study;
 mod output_safety;
+mod pdf_parse;
 mod quadratic_closed_form;
 mod replot;
 mod rmsprop_central_flow;

@@ -19,7 +19,10 @@ fn number(o: &Object) -> f64 {
 fn media_box(doc: &Document, page: lopdf::ObjectId) -> [f64; 4] {
     let mut id = page;
     loop {
-        let dict = doc.get_object(id).and_then(Object::as_dict).expect("a page dictionary");
+        let dict = doc
+            .get_object(id)
+            .and_then(Object::as_dict)
+            .expect("a page dictionary");
         if let Ok(b) = dict.get(b"MediaBox") {
             let b = match b {
                 Object::Reference(r) => doc.get_object(*r).unwrap(),
@@ -35,6 +38,42 @@ fn media_box(doc: &Document, page: lopdf::ObjectId) -> [f64; 4] {
     }
 }
 
+/// Asserts that the PDF at `path` parses, has one page of `(pw, ph)` points (within 0.5 pt), and that
+/// every font it names is embedded: each FontDescriptor has a non-empty FontFile2/FontFile3 program of
+/// DejaVu Sans, and there is at least one.
+pub fn assert_pdf(path: &Path, (pw, ph): (f64, f64), name: &str) {
+    let doc = Document::load(path).unwrap_or_else(|e| panic!("{name}: the PDF does not parse: {e}"));
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1, "{name}: one page");
+    let b = media_box(&doc, *pages.values().next().unwrap());
+    let (w, h) = (b[2] - b[0], b[3] - b[1]);
+    assert!(
+        (w - pw).abs() < 0.5 && (h - ph).abs() < 0.5,
+        "{name}: a {w} × {h} pt page, not {pw} × {ph}"
+    );
+    let descriptors: Vec<&lopdf::Dictionary> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(&b"FontDescriptor"[..]))
+        .collect();
+    assert!(!descriptors.is_empty(), "{name}: no font descriptor");
+    for d in &descriptors {
+        let program = [&b"FontFile2"[..], b"FontFile3"]
+            .iter()
+            .find_map(|k| d.get(k).and_then(Object::as_reference).ok())
+            .unwrap_or_else(|| panic!("{name}: a font without its program: {d:?}"));
+        let stream = doc.get_object(program).and_then(Object::as_stream).unwrap();
+        assert!(!stream.content.is_empty(), "{name}: an empty font program");
+        let font_name = d.get(b"FontName").and_then(Object::as_name).unwrap();
+        assert!(
+            String::from_utf8_lossy(font_name).contains("DejaVuSans"),
+            "{name}: {:?}",
+            String::from_utf8_lossy(font_name)
+        );
+    }
+}
+
 #[test]
 fn each_styles_pdf_parses_as_one_page_of_its_size_with_its_fonts_embedded() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -44,8 +83,20 @@ fn each_styles_pdf_parses_as_one_page_of_its_size_with_its_fonts_embedded() {
     // (style, width, height, dpi, expected page in points): a paper style prints at its inches × 72; a
     // screen figure at its pixels / dpi × 72 (150 dpi without one), whatever canvas it was laid out on.
     let cases = [
-        (FigureStyle::Paper, 1000, 800, None, (3.25 * 72.0, 3.25 * 0.8 * 72.0)),
-        (FigureStyle::PaperWide, 1000, 800, None, (6.75 * 72.0, 6.75 * 0.45 * 72.0)),
+        (
+            FigureStyle::Paper,
+            1000,
+            800,
+            None,
+            (3.25 * 72.0, 3.25 * 0.8 * 72.0),
+        ),
+        (
+            FigureStyle::PaperWide,
+            1000,
+            800,
+            None,
+            (6.75 * 72.0, 6.75 * 0.45 * 72.0),
+        ),
         (FigureStyle::Screen, 1000, 800, None, (480.0, 384.0)),
         (FigureStyle::Screen, 1000, 800, Some(300), (240.0, 192.0)),
         (FigureStyle::Screen, 500, 400, None, (240.0, 192.0)),
@@ -63,38 +114,7 @@ fn each_styles_pdf_parses_as_one_page_of_its_size_with_its_fonts_embedded() {
             .unwrap_or_else(|e| panic!("{e}"));
         for kind in &spec.figures {
             let name = format!("{style:?} {width}×{height} {dpi:?} {}", kind.name());
-            let doc = Document::load(out.join(format!("{}.pdf", kind.name())))
-                .unwrap_or_else(|e| panic!("{name}: the PDF does not parse: {e}"));
-            let pages = doc.get_pages();
-            assert_eq!(pages.len(), 1, "{name}: one page");
-            let b = media_box(&doc, *pages.values().next().unwrap());
-            let (w, h) = (b[2] - b[0], b[3] - b[1]);
-            assert!(
-                (w - pw).abs() < 0.5 && (h - ph).abs() < 0.5,
-                "{name}: a {w} × {h} pt page, not {pw} × {ph}"
-            );
-            // Every font descriptor carries its font program, and there is at least one.
-            let descriptors: Vec<&lopdf::Dictionary> = doc
-                .objects
-                .values()
-                .filter_map(|o| o.as_dict().ok())
-                .filter(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(&b"FontDescriptor"[..]))
-                .collect();
-            assert!(!descriptors.is_empty(), "{name}: no font descriptor");
-            for d in &descriptors {
-                let program = [&b"FontFile2"[..], b"FontFile3", b"FontFile"]
-                    .iter()
-                    .find_map(|k| d.get(k).and_then(Object::as_reference).ok())
-                    .unwrap_or_else(|| panic!("{name}: a font without its program: {d:?}"));
-                let stream = doc.get_object(program).and_then(Object::as_stream).unwrap();
-                assert!(!stream.content.is_empty(), "{name}: an empty font program");
-                let font_name = d.get(b"FontName").and_then(Object::as_name).unwrap();
-                assert!(
-                    String::from_utf8_lossy(font_name).contains("DejaVuSans"),
-                    "{name}: {:?}",
-                    String::from_utf8_lossy(font_name)
-                );
-            }
+            assert_pdf(&out.join(format!("{}.pdf", kind.name())), (pw, ph), &name);
         }
         std::fs::remove_dir_all(&out).ok();
     }
