@@ -18,6 +18,7 @@ mod data;
 mod determinism;
 mod diagnostics;
 mod docs_consistency;
+mod ensemble_panels;
 mod eos_scenario;
 mod experiment;
 mod figure_settings;
