@@ -53,6 +53,7 @@ mod pdf_parse;
 mod quadratic_closed_form;
 mod replot;
 mod rmsprop_central_flow;
+mod roundoff_band;
 mod scenario_claims;
 mod scenarios;
 mod schedule_scenario;
