@@ -273,7 +273,9 @@ impl ImageFormat {
 pub const WIDTH: u32 = 1000;
 /// Default canvas height in pixels (PNG) or user units (SVG).
 pub const HEIGHT: u32 = 800;
-/// Smallest canvas side accepted, in pixels: below this the fixed-size text no longer fits.
+/// Smallest canvas side accepted, in pixels: a screen figure smaller than
+/// the renderer's smallest layout canvas (644 × 515, `style::SCREEN_MIN_CANVAS`) is laid out at that size and drawn down, so below 400 its
+/// text would shrink under 14 pixels.
 pub const MIN_SIDE: u32 = 400;
 /// Largest canvas side accepted, in pixels.
 pub const MAX_SIDE: u32 = 10_000;

@@ -136,6 +136,7 @@ impl Orbits {
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
+            symbols: &[],
         };
         let title = format!("orbit diagram of {method}");
         let area = titled(root, NAME, &title, settings, TITLE_SIZE)?;

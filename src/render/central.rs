@@ -178,6 +178,7 @@ fn panel<DB: DrawingBackend>(
         labels: &labels,
         marks: &marks,
         placement: settings.legend,
+        symbols: &[],
     };
     let spot = legend_spot(area, x, &y, &request)?;
     let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;

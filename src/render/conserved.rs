@@ -8,7 +8,7 @@ use super::curves::{fail, frame, legend_spot, map_value, note, time_label, time_
 use super::legend;
 use super::style::{
     decimate, fmt_num, method_label, series_color, split_at_turns, stop_note, text, LABEL_SIZE, LINE_WIDTH,
-    THICK_WIDTH,
+    MIN_LABEL_SIZE, THICK_WIDTH,
 };
 use super::FigureInput;
 use plotters::coord::Shift;
@@ -52,6 +52,50 @@ fn drift(m: &crate::method::MethodRun, name: &str) -> (Vec<(f64, f64)>, f64) {
     (points, first)
 }
 
+/// `n` in Unicode subscript digits (`12` → `₁₂`).
+fn subscript(n: usize) -> String {
+    const DIGITS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
+    n.to_string()
+        .chars()
+        .map(|c| DIGITS[c.to_digit(10).unwrap_or(0) as usize])
+        .collect()
+}
+
+/// What a conserved quantity is, in notation, for its panel's caption: the objectives name them
+/// `balance_<l>_<what>` (src/objective/product.rs: `fro` and `trace` of W_{l+1}ᵀW_{l+1} − W_l W_lᵀ;
+/// src/objective/mlp.rs: `trace`, the unit balances c_j = ‖out-weights of j‖² − ‖in-weights of j‖²
+/// summed, and `nodes`, their norm ‖c‖). `mlp` says which family the names come from (only an MLP's
+/// have `nodes`). A name not of this form is shown as it is.
+pub fn quantity_caption(name: &str, mlp: bool) -> String {
+    let parsed = name
+        .strip_prefix("balance_")
+        .and_then(|rest| rest.split_once('_'))
+        .and_then(|(l, what)| Some((l.parse::<usize>().ok()?, what)));
+    let Some((l, what)) = parsed else {
+        return name.to_string();
+    };
+    let (a, b) = (subscript(l), subscript(l + 1));
+    let layers = format!("layers {l}–{}", l + 1);
+    match (what, mlp) {
+        ("fro", false) => format!("‖W{b}ᵀW{b} − W{a}W{a}ᵀ‖_F, {layers}"),
+        ("trace", false) => format!("tr(W{b}ᵀW{b} − W{a}W{a}ᵀ), {layers}"),
+        ("trace", true) => format!("Σⱼ cⱼ, unit balance summed, {layers}"),
+        ("nodes", true) => format!("‖c‖, unit balances, {layers}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The largest text size, from `size` down to [`MIN_LABEL_SIZE`], at which `caption` fits `room` canvas
+/// units, or `None` when it does not fit even at the smallest.
+fn fitting_size(caption: &str, size: f64, room: f64) -> Option<f64> {
+    let width = match text(size).font.box_size(caption) {
+        Ok((w, _)) => w as f64,
+        Err(_) => caption.chars().count() as f64 * 0.62 * size,
+    };
+    let fitted = if width <= room { size } else { size * room / width };
+    (fitted >= MIN_LABEL_SIZE).then_some(fitted)
+}
+
 /// Draws the figure.
 pub fn plot_conserved<DB: DrawingBackend>(
     input: &FigureInput,
@@ -72,6 +116,7 @@ pub fn plot_conserved<DB: DrawingBackend>(
         let mut chart = frame(&area, x, &y, &x_desc, "q − q(0)")?;
         return note(&mut chart, x, &y, "this objective conserves no quantity");
     }
+    let mlp = names.iter().any(|n| n.ends_with("_nodes"));
     let shown = names.len().min(MAX_PANELS);
     let cols = if shown > 2 { 2 } else { 1 };
     let rows = shown.div_ceil(cols);
@@ -112,32 +157,48 @@ pub fn plot_conserved<DB: DrawingBackend>(
             .map(|c| decimate(c.into_iter(), scale, 5e-4, MAX_LINE_POINTS))
             .collect();
         let q0 = drifts.iter().map(|d| d.1).find(|v| v.is_finite());
-        let heading = match q0 {
-            Some(v) => format!("{name}   (q(0) = {})", fmt_num(v)),
-            None => name.clone(),
-        };
-        let panel = panels[p].titled(&heading, text(LABEL_SIZE)).map_err(fail)?;
+        let caption = quantity_caption(name, mlp);
+        // The caption with q(0) when it fits the panel's width, else without, shrunk if need be.
+        let room = 0.96 * panels[p].dim_in_pixel().0 as f64;
+        let with_q0 = q0.map(|v| format!("{caption}   (q(0) = {})", fmt_num(v)));
+        let (heading, size) = with_q0
+            .and_then(|h| Some((h.clone(), fitting_size(&h, LABEL_SIZE, room)?)))
+            .unwrap_or_else(|| {
+                let size = fitting_size(&caption, LABEL_SIZE, room).unwrap_or(MIN_LABEL_SIZE);
+                (caption.clone(), size)
+            });
+        let panel = panels[p].titled(&heading, text(size)).map_err(fail)?;
         let y_desc = if log {
             "|q − q(0)|, log scale"
         } else {
             "q − q(0)"
         };
         // One legend, in the first panel: the others share its styles.
-        let labels: Vec<String> = if p == 0 {
-            (input.methods.iter().zip(&curves))
-                .filter(|(_, c)| !c.is_empty())
-                .map(|(m, _)| match stop_note(&m.trajectory.termination, true) {
-                    Some(n) => format!("{} ({n})", method_label(m, input.settings)),
-                    None => method_label(m, input.settings),
+        let (labels, symbols): (Vec<String>, Vec<legend::Symbol>) = if p == 0 {
+            (input.methods.iter().zip(&curves).enumerate())
+                .filter(|(_, (_, c))| !c.is_empty())
+                .map(|(k, (m, _))| {
+                    let label = match stop_note(&m.trajectory.termination, true) {
+                        Some(n) => format!("{} ({n})", method_label(m, input.settings)),
+                        None => method_label(m, input.settings),
+                    };
+                    // The symbols the curves below are drawn with.
+                    let symbol = if m.discrete {
+                        legend::Symbol::Line(series_color(k).stroke_width(LINE_WIDTH))
+                    } else {
+                        legend::Symbol::Pattern(series_color(k).stroke_width(THICK_WIDTH), 12, 7)
+                    };
+                    (label, symbol)
                 })
-                .collect()
+                .unzip()
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         let request = legend::Request {
             labels: &labels,
             marks: &curves,
             placement: input.settings.legend,
+            symbols: &symbols,
         };
         let spot = legend_spot(&panel, x, &y, &request)?;
         let mut chart = frame(&panel, x, &y.stretched(spot), &x_desc, y_desc)?;
@@ -203,4 +264,29 @@ pub fn plot_conserved<DB: DrawingBackend>(
         .map_err(fail)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantity_caption;
+
+    #[test]
+    fn captions_name_the_quantities_in_notation() {
+        assert_eq!(
+            quantity_caption("balance_1_fro", false),
+            "‖W₂ᵀW₂ − W₁W₁ᵀ‖_F, layers 1–2"
+        );
+        assert_eq!(
+            quantity_caption("balance_9_trace", false),
+            "tr(W₁₀ᵀW₁₀ − W₉W₉ᵀ), layers 9–10"
+        );
+        assert_eq!(
+            quantity_caption("balance_2_nodes", true),
+            "‖c‖, unit balances, layers 2–3"
+        );
+        assert!(quantity_caption("balance_1_trace", true).starts_with("Σⱼ cⱼ"));
+        // Names of another form are shown as they are.
+        assert_eq!(quantity_caption("energy", false), "energy");
+        assert_eq!(quantity_caption("balance_x_fro", false), "balance_x_fro");
+    }
 }

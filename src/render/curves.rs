@@ -452,11 +452,20 @@ pub fn plot_loss<DB: DrawingBackend>(
             }
         })
         .collect();
+    // The symbols the curves below are drawn with, in the labels' order.
+    let symbols: Vec<legend::Symbol> = order
+        .iter()
+        .map(|&k| match input.methods[k].discrete {
+            true => legend::Symbol::Line(series_color(k).stroke_width(LINE_WIDTH)),
+            false => legend::Symbol::Pattern(series_color(k).stroke_width(THICK_WIDTH), 12, 7),
+        })
+        .collect();
     let marks: Vec<Vec<(f64, f64)>> = pieces.iter().flatten().cloned().collect();
     let request = legend::Request {
         labels: &labels,
         marks: &marks,
         placement: input.settings.legend,
+        symbols: &symbols,
     };
     let spot = legend_spot(&area, x, &y, &request)?;
     let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &own.y_label("loss"))?;
@@ -646,10 +655,18 @@ pub fn plot_distance<DB: DrawingBackend>(
         let trial = build(&area, x, &y)?;
         departure_labels(trial.plotting_area(), x, &y, comparisons.iter().map(departs))
     };
-    for (c, label) in comparisons.iter().zip(&on_line) {
+    let mut symbols: Vec<legend::Symbol> = Vec::new();
+    for (k, (c, label)) in comparisons.iter().zip(&on_line).enumerate() {
         labels.push(pair(c));
+        // The symbols the lines below are drawn with.
+        symbols.push(legend::Symbol::Line(series_color(k).stroke_width(LINE_WIDTH + 1)));
         if let Some(td) = departs(c) {
             labels.push(format!("{} departs, t = {}", pair(c), fmt_num(td)));
+            symbols.push(legend::Symbol::Pattern(
+                series_color(k).stroke_width(LINE_WIDTH),
+                10,
+                6,
+            ));
             occupied.push(vec![(td, y.lo), (td, y.hi)]);
         }
         occupied.extend(label.as_ref().map(|l| l.covers.clone()));
@@ -666,6 +683,11 @@ pub fn plot_distance<DB: DrawingBackend>(
         })
         .collect();
     labels.extend(tolerance_labels.iter().cloned());
+    symbols.extend(
+        tolerance_labels
+            .iter()
+            .map(|_| legend::Symbol::Pattern(GREY.stroke_width(LINE_WIDTH), 3, 5)),
+    );
     // A tolerance line runs across the whole plot: a legend on it would hide where the pair departs.
     for (tol, _) in &tolerances {
         occupied.push(vec![(x.0, level(*tol)), (x.1, level(*tol))]);
@@ -674,6 +696,7 @@ pub fn plot_distance<DB: DrawingBackend>(
         labels: &labels,
         marks: &occupied,
         placement: input.settings.legend,
+        symbols: &symbols,
     };
     let spot = legend_spot(&area, x, &y, &request)?;
     let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &own.y_label(&y_desc))?;

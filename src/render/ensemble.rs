@@ -104,10 +104,23 @@ fn panel<DB: DrawingBackend>(
             ]
         })
         .collect();
+    // The symbols the mean lines below are drawn with.
+    let symbols: Vec<legend::Symbol> = ensembles
+        .iter()
+        .take(labels.len())
+        .map(|(slot, m, _)| {
+            let style = series_color(*slot).stroke_width(LINE_WIDTH + 1);
+            match m.discrete {
+                true => legend::Symbol::Line(style),
+                false => legend::Symbol::Pattern(style, 8, 4),
+            }
+        })
+        .collect();
     let request = legend::Request {
         labels: &labels,
         marks: &marks,
         placement: settings.legend,
+        symbols: &symbols,
     };
     let spot = {
         let trial = build(area, caption, layout, t1, y)?;

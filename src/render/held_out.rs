@@ -145,11 +145,22 @@ fn panel<DB: DrawingBackend>(
     // The legend's entries and what it must not cover, known before the chart is built so the legend
     // can be placed in an empty corner or a band above the data.
     let mut labels = Vec::new();
+    let mut symbols = Vec::new();
     let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
-    for ((train, test), (m, s)) in curves.iter().zip(report.methods.iter().zip(&report.held_out)) {
+    for (k, ((train, test), (m, s))) in
+        (curves.iter().zip(report.methods.iter().zip(&report.held_out))).enumerate()
+    {
         let name = method_label(m, settings);
         labels.push(format!("{name} train"));
         labels.push(format!("{name} test"));
+        // The symbols the curves below are drawn with.
+        let colour = series_color(k);
+        symbols.push(legend::Symbol::Pattern(
+            colour.mix(0.9).stroke_width(LINE_WIDTH),
+            9,
+            6,
+        ));
+        symbols.push(legend::Symbol::Line(colour.stroke_width(THICK_WIDTH)));
         marks.push(train.clone());
         marks.push(test.clone());
         if let Some(p) = best_point(which, log, s, settings) {
@@ -160,11 +171,13 @@ fn panel<DB: DrawingBackend>(
     // entries took half of each panel at a paper's column width and sat on the accuracies).
     if which == Panel::Accuracy {
         labels.clear();
+        symbols.clear();
     }
     let request = legend::Request {
         labels: &labels,
         marks: &marks,
         placement: settings.legend,
+        symbols: &symbols,
     };
     let spot = legend_spot(area, x, &y, &request)?;
     let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;

@@ -32,6 +32,7 @@ const INSET: i32 = 5;
 pub type Rect = (i32, i32, i32, i32);
 
 /// What a figure's legend holds and what it must not cover.
+#[derive(Clone, Copy)]
 pub struct Request<'r> {
     /// The legend's labels, one per legend entry, in the order the series are drawn.
     pub labels: &'r [String],
@@ -40,6 +41,10 @@ pub struct Request<'r> {
     pub marks: &'r [Vec<(f64, f64)>],
     /// The scenario's `[output] legend`.
     pub placement: LegendPlacement,
+    /// Each entry's symbol, one per label, when the figure can say them: then a legend above the data is
+    /// laid out in as many columns as the plot's width holds ([`grid_size`]), as in every figure that
+    /// gives them; empty, it stays one column (plotters draws the series' own symbols).
+    pub symbols: &'r [Symbol],
 }
 
 /// Where the legend goes, decided on the trial layout.
@@ -56,6 +61,8 @@ pub enum Spot {
         rect: Rect,
         /// The factor the y span grows by.
         stretch: f64,
+        /// The legend's columns (filled column by column; 1: plotters' own list).
+        columns: usize,
     },
 }
 
@@ -66,6 +73,14 @@ impl Spot {
         match *self {
             Spot::Above { stretch, .. } => (lo, lo + (hi - lo) * stretch),
             Spot::Hidden | Spot::Inside(_) => (lo, hi),
+        }
+    }
+
+    /// The legend's columns: more than one only above the data, for a request with symbols.
+    pub fn columns(&self) -> usize {
+        match *self {
+            Spot::Above { columns, .. } => columns,
+            Spot::Hidden | Spot::Inside(_) => 1,
         }
     }
 
@@ -153,6 +168,8 @@ pub enum Symbol {
     Line(ShapeStyle),
     /// A dashed line in this style.
     Dashed(ShapeStyle),
+    /// A line of `dash`-unit dashes and `gap`-unit gaps in this style (dotted: short dashes).
+    Pattern(ShapeStyle, u32, u32),
     /// A filled patch in this style.
     Patch(ShapeStyle),
 }
@@ -228,12 +245,38 @@ pub fn covers(marks: &[Vec<(i32, i32)>], r: Rect, clip: Rect) -> bool {
 }
 
 /// Chooses the legend's place on `trial`, the plot area of a chart built with the figure's own axes
-/// (dropped afterwards; the final chart differs from it at most by [`Spot::y_range`]).
+/// (dropped afterwards; the final chart differs from it at most by [`Spot::y_range`]): the one rule of
+/// every figure. A one-column box in the first corner it covers no data in; else above the data, in as
+/// many columns as the plot's width holds when the request gives its symbols (a band of rows rather than
+/// a line per entry, which on a small figure took half the plot).
 pub fn choose<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     trial: &DrawingArea<DB, CT>,
     request: &Request,
 ) -> Spot {
-    choose_sized(trial, request, box_size(request.labels))
+    let spot = choose_sized(trial, request, box_size(request.labels));
+    let gridded = request.symbols.len() == request.labels.len() && request.labels.len() > 1;
+    match spot {
+        Spot::Above { .. } if gridded => {
+            let plot = plot_rect(trial);
+            let columns = columns_within(request.labels, plot.2 - plot.0 - 2 * INSET);
+            if columns == 1 {
+                return spot;
+            }
+            let above = Request {
+                placement: LegendPlacement::Outside,
+                ..*request
+            };
+            match choose_sized(trial, &above, grid_size(request.labels, columns)) {
+                Spot::Above { rect, stretch, .. } => Spot::Above {
+                    rect,
+                    stretch,
+                    columns,
+                },
+                other => other,
+            }
+        }
+        other => other,
+    }
 }
 
 /// [`choose`] for a legend box of `(w, h)` canvas units (a [`grid_size`] legend's).
@@ -261,13 +304,16 @@ pub fn choose_sized<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     // y axis (plotters clips a chart's legend to its plot area, so the band is part of that area).
     let above = || {
         let ph = (plot.3 - plot.1).max(1) as f64;
-        let band = (h + 2 * INSET) as f64;
+        // The legend, its insets and [`PAD`] below it: data reaching the old top of the plot area stays
+        // clear of the legend by as much as anywhere else.
+        let band = (h + 2 * INSET + PAD) as f64;
         // A legend taller than 3/4 of the plot would leave too little for the data: it gets 1/4.
         let stretch = ph / (ph - band).max(0.25 * ph);
         let x0 = plot.2 - w - INSET;
         Spot::Above {
             rect: (x0, plot.1 + INSET, x0 + w, plot.1 + INSET + h),
             stretch,
+            columns: 1,
         }
     };
     match request.placement {
@@ -342,12 +388,16 @@ fn note_layout<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
 }
 
 /// Draws the legend of `chart` at `spot` (chosen by [`choose`], the chart built with
-/// [`Spot::y_range`]), in the shared style.
+/// [`Spot::y_range`]), in the shared style: in columns with the request's symbols when `spot` has more
+/// than one, else plotters' list of the series' own symbols.
 pub fn draw<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'a, DB, CT>,
     spot: Spot,
     request: &Request,
 ) -> Result<(), String> {
+    if spot.columns() > 1 {
+        return draw_grid(chart, spot, request, request.symbols, spot.columns());
+    }
     let (plot, rect) = note_layout(chart.plotting_area(), spot, request);
     let Some(rect) = rect else { return Ok(()) };
     chart
@@ -403,6 +453,12 @@ pub fn draw_grid<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f6
                 vec![(sx, sy), (sx + 34, sy)],
                 12,
                 8,
+                style,
+            )),
+            Symbol::Pattern(style, dash, gap) => px.draw(&plotters::element::DashedPathElement::new(
+                vec![(sx, sy), (sx + 34, sy)],
+                dash,
+                gap,
                 style,
             )),
             Symbol::Patch(style) => px.draw(&Rectangle::new([(sx, sy - 7), (sx + 34, sy + 7)], style)),

@@ -87,6 +87,7 @@ pub fn plot_order_with<DB: DrawingBackend>(
         labels: &labels,
         marks: &marks,
         placement: settings.legend,
+        symbols: &[],
     };
     let axes = |y: (f64, f64)| {
         (

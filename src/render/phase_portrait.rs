@@ -196,6 +196,7 @@ impl<'a> PhasePortrait<'a> {
             labels: &labels,
             marks: &marks,
             placement: self.settings.legend,
+            symbols: &[],
         };
         let spot = {
             let trial = self.chart(&main, y)?;

@@ -1,6 +1,7 @@
-//! The paper styles' PNG and SVG sizes: their canvas is in points ([`super::style::UNITS_PER_PT`]), so the
-//! PNG is the figure's SVG rasterised by resvg at the page's dpi, and the SVG states its printed size in
-//! inches.
+//! The PNG and SVG sizes of figures laid out on a canvas other than their pixels: the paper styles' canvas
+//! is in points ([`super::style::UNITS_PER_PT`]) and a small screen figure's is scaled up
+//! ([`super::style::SCREEN_MIN_CANVAS`]), so the PNG is the figure's SVG rasterised by resvg at its
+//! pixels, and the SVG states its printed (or pixel) size.
 
 use resvg::tiny_skia::{Color, Pixmap, Transform};
 
@@ -21,9 +22,10 @@ pub(super) fn rasterise(svg: &str, size: (u32, u32)) -> Result<Vec<u8>, String> 
         .collect())
 }
 
-/// `svg` with its `<svg>` tag's `width` and `height` in inches and a `viewBox` of its canvas, so a
-/// browser or an editor shows it at its printed size.
-pub(super) fn physical_size(svg: &str, inches: (f64, f64)) -> Result<String, String> {
+/// `svg` with its `<svg>` tag's `width` and `height` set to `width` and `height` (CSS lengths: `3.2500in`,
+/// or `500` pixels) and a `viewBox` of its canvas, so a browser or an editor shows it at its printed (or
+/// pixel) size.
+pub(super) fn physical_size(svg: &str, width: String, height: String) -> Result<String, String> {
     let start = svg.find("<svg").ok_or("the SVG has no <svg> tag")?;
     let end = start
         + svg[start..]
@@ -47,9 +49,9 @@ pub(super) fn physical_size(svg: &str, inches: (f64, f64)) -> Result<String, Str
     let mut out = String::with_capacity(svg.len() + 64);
     out.push_str(&svg[..start]);
     out.push_str(&tag[..wa]);
-    out.push_str(&format!("{:.4}in", inches.0));
+    out.push_str(&width);
     out.push_str(&tag[wb..ha]);
-    out.push_str(&format!("{:.4}in", inches.1));
+    out.push_str(&height);
     out.push_str(&tag[hb..]);
     if !tag.contains("viewBox") {
         out.push_str(&format!(" viewBox=\"0 0 {w} {h}\""));

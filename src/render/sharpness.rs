@@ -228,6 +228,7 @@ fn plot<DB: DrawingBackend>(
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
+            symbols: &[],
         };
         let spot = legend_spot(&area, (t0, t1), &y, &request)?;
         let mut chart = frame(
@@ -259,6 +260,7 @@ fn plot<DB: DrawingBackend>(
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
+            symbols: &[],
         };
         let spot = {
             let trial = linear_chart(&area, (t0, t1), (lo, hi))?;

@@ -110,6 +110,16 @@ pub fn desc_style(x_desc: &str, y_desc: &str, plot: (u32, u32)) -> TextStyle<'st
 /// margins and legends alike, with nothing to keep in step by hand.
 pub const UNITS_PER_PT: f64 = TICK_SIZE / 8.0;
 
+/// The smallest canvas (width, height, in canvas units) the screen style lays a figure out on: the
+/// paper style's canvas, the smallest the layout (fonts, margins, legends) is drawn and tested for.
+///
+/// Why: the screen style's sizes are canvas units, so on a canvas smaller than this its fonts and legends
+/// would take a growing share of the figure (at 500 × 400 the phase portrait's legend band took 60% of
+/// the plot and titles clipped). A smaller figure is laid out on a canvas scaled up to this and drawn
+/// down to its pixels, so every element scales with it; its texts keep at least 0.62 of their size on a
+/// 400-pixel side (ticks 13.7 px). The default 1000 × 800 canvas is larger and drawn as it is.
+pub const SCREEN_MIN_CANVAS: (f64, f64) = (644.0, 515.0);
+
 /// Where a figure is drawn and how it is printed: the one geometry every figure kind (and a sweep's
 /// figures) gets from its [`FigureSettings`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,26 +135,40 @@ pub struct Page {
 }
 
 impl Page {
-    /// The PDF page's dots per inch for this canvas (`fallback` for the screen style without `dpi`).
+    /// The PDF page's dots per inch for this canvas (`fallback` for the screen style without `dpi`): a
+    /// screen figure's page is its pixels at that dpi, whatever canvas it was laid out on.
     pub fn pdf_dpi(&self, fallback: u32) -> f32 {
         match self.inches {
             Some((w, _)) => (self.canvas.0 as f64 / w) as f32,
-            None => self.dpi.unwrap_or(fallback) as f32,
+            None => (self.dpi.unwrap_or(fallback) as f64 * self.canvas.0 as f64 / self.png.0 as f64) as f32,
         }
+    }
+
+    /// Whether the figure is laid out on a canvas other than its PNG's pixels (the paper styles, and the
+    /// screen style below [`SCREEN_MIN_CANVAS`]): its PNG is then its SVG drawn at the PNG's size.
+    pub fn scaled(&self) -> bool {
+        self.canvas != self.png
     }
 }
 
-/// The page of a figure drawn with `settings`: the screen style draws `width` × `height` pixels; the
-/// paper styles draw a canvas of [`UNITS_PER_PT`] units per point and write PNGs at `dpi` (default
-/// [`crate::outspec::PAPER_DPI`]).
+/// The page of a figure drawn with `settings`: the screen style draws `width` × `height` pixels (laid
+/// out on a canvas scaled up to [`SCREEN_MIN_CANVAS`] when smaller); the paper styles draw a canvas of
+/// [`UNITS_PER_PT`] units per point and write PNGs at `dpi` (default [`crate::outspec::PAPER_DPI`]).
 pub fn page(settings: &FigureSettings) -> Page {
     match settings.style.inches() {
-        None => Page {
-            canvas: (settings.width, settings.height),
-            inches: None,
-            png: (settings.width, settings.height),
-            dpi: settings.dpi,
-        },
+        None => {
+            let (w, h) = (settings.width, settings.height);
+            let k = (SCREEN_MIN_CANVAS.0 / w.max(1) as f64)
+                .max(SCREEN_MIN_CANVAS.1 / h.max(1) as f64)
+                .max(1.0);
+            let up = |side: u32| (side as f64 * k).round() as u32;
+            Page {
+                canvas: (up(w), up(h)),
+                inches: None,
+                png: (w, h),
+                dpi: settings.dpi,
+            }
+        }
         Some((w, h)) => {
             let dpi = settings.dpi.unwrap_or(crate::outspec::PAPER_DPI);
             let units = |inches: f64| (inches * 72.0 * UNITS_PER_PT).round() as u32;

@@ -383,6 +383,7 @@ impl Overlay {
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
+            symbols: &symbols,
         };
         let log_label = log_tick_labeller(y0, y1);
         let y_label = |v: &f64| if self.log { log_label(v) } else { fmt_num(*v) };
@@ -403,20 +404,10 @@ impl Overlay {
                 )
                 .map_err(fail)
         };
-        // One column in a corner; in the band above the data, as many columns as its width holds, so
-        // that the band takes a row per few entries rather than a line per entry.
+        // One column in a corner; in the band above the data, as many columns as its width holds
+        // (the shared rule, [`legend::choose`]).
         let trial = build((y0, y1))?;
-        let mut columns = 1;
-        let mut spot = legend::choose(trial.plotting_area(), &request);
-        if let legend::Spot::Above { .. } = spot {
-            let width = trial.plotting_area().dim_in_pixel().0 as i32 - 10;
-            columns = legend::columns_within(&labels, width);
-            let above = legend::Request {
-                placement: crate::outspec::LegendPlacement::Outside,
-                ..request
-            };
-            spot = legend::choose_sized(trial.plotting_area(), &above, legend::grid_size(&labels, columns));
-        }
+        let spot = legend::choose(trial.plotting_area(), &request);
         drop(trial);
         let mut chart = build(spot.y_range((y0, y1)))?;
         let y_desc = match self.log {
@@ -474,7 +465,7 @@ impl Overlay {
         if lines.is_empty() {
             return Ok(());
         }
-        legend::draw_grid(&mut chart, spot, &request, &symbols, columns)
+        legend::draw_grid(&mut chart, spot, &request, &symbols, spot.columns())
     }
 }
 

@@ -445,11 +445,8 @@ x_label = "learning rate""#;
             svg.starts_with(r#"<svg width="3.2500in" height="2.6000in""#),
             "{name}"
         );
-        let pdf = std::fs::read(figures.join(format!("{name}.pdf"))).unwrap();
-        let pdf = String::from_utf8_lossy(&pdf);
-        assert!(pdf.starts_with("%PDF-") && pdf.contains("/FontFile2"), "{name}");
-        // 3.25 in = 234 pt wide.
-        assert!(pdf.contains("/MediaBox [0 0 234"), "{name}");
+        // 3.25 × 2.6 in = 234 × 187.2 pt, read by a PDF parser with its fonts embedded.
+        crate::pdf_parse::assert_pdf(&figures.join(format!("{name}.pdf")), (234.0, 187.2), name);
     }
     let orbit = svg_texts(&figures.join("bifurcation.svg"));
     for want in [
