@@ -1158,9 +1158,14 @@ impl<const D: usize, const L: usize> Lanes<D, L> {
             }
         };
         // `solve` takes no rejected count from a failed run, but for the pace guard's stop (a normal exit
-        // of ode_solvers, with its counts).
-        if failure != SolverFailure::Stalled {
-            self.rejected[l] = 0;
+        // of ode_solvers, with its counts) and for running out of steps (the attempts that were not
+        // accepted, from the count ode_solvers' error carries).
+        match failure {
+            SolverFailure::Stalled => {}
+            SolverFailure::MaxStepsReached => {
+                self.rejected[l] = u64::from(self.n_step[l]).saturating_sub(self.accepted[l]);
+            }
+            _ => self.rejected[l] = 0,
         }
         self.finish(l, termination, ends);
     }

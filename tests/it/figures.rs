@@ -236,7 +236,7 @@ fn conserved_figure_draws_the_drift_on_a_log_axis_when_it_spans_decades() {
     let texts = svg_texts(&files[1]);
     assert!(has(&texts, "conserved quantities"), "{texts:?}");
     assert!(
-        has(&texts, "balance_1_trace") && has(&texts, "q(0) = 0.7"),
+        has(&texts, "tr(W₂ᵀW₂ − W₁W₁ᵀ), layers 1–2") && has(&texts, "q(0) = 0.7"),
         "{texts:?}"
     );
     assert!(has(&texts, "|q − q(0)|, log scale"), "{texts:?}");

@@ -9,10 +9,9 @@
 use flowgap::discrete::{blockwise_gd_net_lanes, blockwise_gradient_descent, BlockScales, NetRun};
 use flowgap::objective::{LaneObjective, Mlp, NET_LANES};
 use flowgap::scenario::{load, parse, Scenario};
-use flowgap::sweep::{run_sweep, Options, Plan, Shard, TABLE};
+use flowgap::sweep::Plan;
 use flowgap::{Termination, TimeGrid, Trajectory};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
@@ -230,27 +229,6 @@ fn a_trainability_sweep_through_the_lanes_gives_the_rows_of_single_runs() {
         !other.uses_lanes(),
         "a step-size axis changes the grid: one row at a time"
     );
-    let mut tables = Vec::new();
-    for jobs in [1, 2] {
-        let out = dir.path().join(format!("out{jobs}"));
-        let options = Options {
-            jobs,
-            shard: Shard::WHOLE,
-            progress: false,
-        };
-        let outcome = run_sweep(&plan, &out, options, &AtomicBool::new(false)).unwrap();
-        assert_eq!(outcome.rows, 30);
-        tables.push(std::fs::read_to_string(out.join(TABLE)).unwrap());
-    }
-    assert_eq!(tables[0], tables[1], "independent of --jobs");
-    let mut lines = tables[0].lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let term = header.iter().position(|c| *c == "gd.termination").unwrap();
-    let mut diverged = 0;
-    for (i, line) in lines.enumerate() {
-        let alone = plan.row(i as u64).unwrap().join(",");
-        assert_eq!(line, alone, "row {i}");
-        diverged += usize::from(line.split(',').nth(term) == Some("diverged"));
-    }
+    let diverged = super::sweep_lanes::rows_of_single_runs(&plan, dir.path(), 30, "gd.termination");
     assert!(diverged > 0 && diverged < 30, "{diverged} of 30 diverged");
 }

@@ -4,6 +4,7 @@
 //! model and a comparison, and whatever the thread count.
 
 use flowgap::sweep::{run_sweep, Options, Plan, Shard, TABLE};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 /// Himmelblau with a step large enough for the box's outer starts to diverge: GD's stability limit
@@ -64,30 +65,7 @@ fn an_init_grid_sweep_gives_the_rows_of_single_runs() {
         !other.uses_lanes(),
         "an axis other than the initial point: one row at a time"
     );
-    let mut tables = Vec::new();
-    for jobs in [1, 2] {
-        let out = dir.path().join(format!("out{jobs}"));
-        let options = Options {
-            jobs,
-            shard: Shard::WHOLE,
-            progress: false,
-        };
-        let outcome = run_sweep(&plan, &out, options, &AtomicBool::new(false)).unwrap();
-        assert_eq!(outcome.rows, 19 * 17);
-        tables.push(std::fs::read_to_string(out.join(TABLE)).unwrap());
-    }
-    assert_eq!(tables[0], tables[1], "independent of --jobs");
-    let header = tables[0].lines().next().unwrap();
-    let status = header.split(',').position(|c| c == "gd.termination").unwrap();
-    let mut diverged = 0;
-    for (i, line) in tables[0].lines().skip(1).enumerate() {
-        let alone = plan.row(i as u64).unwrap().join(",");
-        assert_eq!(
-            line, alone,
-            "row {i}: the sweep's row against the point run alone"
-        );
-        diverged += usize::from(line.split(',').nth(status) == Some("diverged"));
-    }
+    let diverged = rows_of_single_runs(&plan, dir.path(), 19 * 17, "gd.termination");
     assert!(
         diverged > 10 && diverged < 19 * 17 - 10,
         "{diverged} of the starts diverged: both kinds covered"
@@ -171,4 +149,35 @@ fn an_init_grid_sweep_with_a_dopri5_flow_gives_the_rows_of_single_runs() {
             "flow endings {endings:?}"
         );
     }
+}
+
+/// Runs `plan`'s sweep on 1 and 2 jobs into `dir` and checks that it gives `rows` rows, the same table on
+/// both, and that each row is byte for byte the row of its point run alone (`Plan::row`); returns how many
+/// rows have `diverged` in the column `status`.
+pub(super) fn rows_of_single_runs(plan: &Plan, dir: &Path, rows: u64, status: &str) -> usize {
+    let mut tables = Vec::new();
+    for jobs in [1, 2] {
+        let out = dir.join(format!("out{jobs}"));
+        let options = Options {
+            jobs,
+            shard: Shard::WHOLE,
+            progress: false,
+        };
+        let outcome = run_sweep(plan, &out, options, &AtomicBool::new(false)).unwrap();
+        assert_eq!(outcome.rows, rows);
+        tables.push(std::fs::read_to_string(out.join(TABLE)).unwrap());
+    }
+    assert_eq!(tables[0], tables[1], "independent of --jobs");
+    let header = tables[0].lines().next().unwrap();
+    let column = header.split(',').position(|c| c == status).unwrap();
+    let mut diverged = 0;
+    for (i, line) in tables[0].lines().skip(1).enumerate() {
+        let alone = plan.row(i as u64).unwrap().join(",");
+        assert_eq!(
+            line, alone,
+            "row {i}: the sweep's row against the point run alone"
+        );
+        diverged += usize::from(line.split(',').nth(column) == Some("diverged"));
+    }
+    diverged
 }
