@@ -129,14 +129,7 @@ fn drive_in<O: Objective + ?Sized, U: Update, B: Buffer, const PLAIN: bool>(
         // A NaN loss is caught too: NaN ≤ bound is false.
         let within_bound = loss.abs() <= loss_bound;
         if !finite || (on_record && !within_bound) {
-            let reason = if !finite {
-                "parameters or gradient became non-finite".to_string()
-            } else {
-                format!(
-                    "|loss| = {:.3e} exceeded the divergence bound {loss_bound:.3e}",
-                    loss.abs()
-                )
-            };
+            let reason = divergence_reason(finite, loss, loss_bound);
             // Keep the last finite iterate as the final point, so figures draw up to divergence.
             if k > 0 && previous.as_ref().iter().all(|x| x.is_finite()) && traj.steps.last() != Some(&(k - 1))
             {
@@ -247,6 +240,19 @@ fn plain_steps<O: Objective + ?Sized, U: Update, B: Buffer>(
 #[inline]
 fn all_finite(v: &[f64]) -> bool {
     v.iter().fold(true, |acc, x| acc & x.is_finite())
+}
+
+/// Why a discrete run was declared diverged: a non-finite θ or ∇L, else |L| over the bound (one text, so
+/// that the lane loops name divergence exactly as [`drive`] does).
+pub(super) fn divergence_reason(finite: bool, loss: f64, bound: f64) -> String {
+    if !finite {
+        "parameters or gradient became non-finite".to_string()
+    } else {
+        format!(
+            "|loss| = {:.3e} exceeded the divergence bound {bound:.3e}",
+            loss.abs()
+        )
+    }
 }
 
 #[cfg(test)]

@@ -164,15 +164,13 @@ fn trajectory<O: Objective, const D: usize, const G: usize>(
     let mut grad_k = [0.0; D];
     objective.gradient(&theta_k, &mut grad_k);
     let finite = theta_k.iter().chain(&grad_k).all(|x| x.is_finite());
-    let reason = if !finite {
-        "parameters or gradient became non-finite".to_string()
+    // The loss is needed (and evaluated) only for the bound's message.
+    let loss = if finite {
+        objective.loss(&theta_k)
     } else {
-        let loss = objective.loss(&theta_k);
-        format!(
-            "|loss| = {:.3e} exceeded the divergence bound {loss_bound:.3e}",
-            loss.abs()
-        )
+        f64::NAN
     };
+    let reason = super::drive::divergence_reason(finite, loss, loss_bound);
     if k > 0 && previous.iter().all(|x| x.is_finite()) && traj.steps.last() != Some(&(k - 1)) {
         objective.conserved(&previous, &mut conserved);
         let loss = objective.loss(&previous);

@@ -119,14 +119,7 @@ pub fn blockwise_gd_net_lanes(mlp: &Mlp, runs: &[NetRun], grid: &TimeGrid) -> Op
             let within_bound = loss.abs() <= bound;
             let mut done = false;
             if !finite || (on_record && !within_bound) {
-                let reason = if !finite {
-                    "parameters or gradient became non-finite".to_string()
-                } else {
-                    format!(
-                        "|loss| = {:.3e} exceeded the divergence bound {bound:.3e}",
-                        loss.abs()
-                    )
-                };
+                let reason = super::drive::divergence_reason(finite, loss, bound);
                 if k > 0 && slot.traj.steps.last() != Some(&(k - 1)) {
                     // θ_{k−1} was finite (the run went on from it); its loss and gradient are those the
                     // previous step computed, the same bits drive's re-evaluation gives.
