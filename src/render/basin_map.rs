@@ -3,7 +3,7 @@
 //! the minima's coordinates; light grey where it reaches none or diverges), and one panel marking in
 //! black the starts where the first two methods end in different places.
 
-use super::style::{fmt_num, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::style::{fmt_tick, series_color, text, LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
@@ -195,8 +195,8 @@ impl BasinMap {
                 .label_style(text(TICK_SIZE))
                 .x_labels(5)
                 .y_labels(5)
-                .x_label_formatter(&|v| fmt_num(*v))
-                .y_label_formatter(&|v| fmt_num(*v))
+                .x_label_formatter(&|v| fmt_tick(*v))
+                .y_label_formatter(&|v| fmt_tick(*v))
                 .draw()
                 .map_err(fail)?;
             let colour = |row: usize| -> RGBColor {

@@ -3,7 +3,7 @@
 //! continuous model's end point for contrast.
 
 use super::legend;
-use super::style::{fmt_num, series_color, text, TICK_SIZE, TITLE_SIZE};
+use super::style::{fmt_tick, series_color, text, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{axis_keys, key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep::{no_column, read_columns};
@@ -162,8 +162,8 @@ impl Orbits {
             .y_desc(y_desc)
             .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
-            .x_label_formatter(&|v| fmt_num(*v))
-            .y_label_formatter(&|v| fmt_num(*v))
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_tick(*v))
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(BLACK.mix(0.04))
             .draw()

@@ -166,11 +166,19 @@ fn panel<DB: DrawingBackend>(
         Panel::Sigma => "σ², squared displacement",
     };
     let mut labels = Vec::new();
+    let mut symbols = Vec::new();
     let mut marks: Vec<Vec<(f64, f64)>> = Vec::new();
-    for (((model, gd), c), &p) in curves.iter().zip(comparisons).zip(preconditioned) {
+    for (k, (((model, gd), c), &p)) in (curves.iter().zip(comparisons).zip(preconditioned)).enumerate() {
         let (lm, lg) = which.labels(c, p);
         labels.push(lg);
         labels.push(lm);
+        // The styles the curves below are drawn with, so the legend rule can lay entries out in columns.
+        symbols.push(legend::Symbol::Line(series_color(2 * k).stroke_width(LINE_WIDTH)));
+        symbols.push(legend::Symbol::Pattern(
+            series_color(2 * k + 1).stroke_width(THICK_WIDTH),
+            12,
+            7,
+        ));
         marks.push(gd.clone());
         marks.push(model.clone());
     }
@@ -178,7 +186,7 @@ fn panel<DB: DrawingBackend>(
         labels: &labels,
         marks: &marks,
         placement: settings.legend,
-        symbols: &[],
+        symbols: &symbols,
     };
     let spot = legend_spot(area, x, &y, &request)?;
     let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;

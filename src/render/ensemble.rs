@@ -5,7 +5,7 @@
 
 use super::legend;
 use super::style::{
-    fmt_num, method_label, series_color, text, LABEL_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
+    fmt_tick, method_label, series_color, text, LABEL_SIZE, LINE_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
 use super::FigureInput;
 use crate::method::MethodRun;
@@ -139,8 +139,8 @@ fn panel<DB: DrawingBackend>(
         .y_desc(y_desc)
         .axis_desc_style(text(LABEL_SIZE))
         .label_style(text(TICK_SIZE))
-        .x_label_formatter(&|v| fmt_num(*v))
-        .y_label_formatter(&|v| fmt_num(*v))
+        .x_label_formatter(&|v| fmt_tick(*v))
+        .y_label_formatter(&|v| fmt_tick(*v))
         .bold_line_style(BLACK.mix(0.12))
         .light_line_style(BLACK.mix(0.04))
         .draw()

@@ -10,8 +10,8 @@
 use super::curves::{clip, frame, legend_spot, log_scale_fits, YAxis};
 use super::legend;
 use super::style::{
-    ensure_font, fmt_num, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE, LINE_WIDTH,
-    THICK_WIDTH, TICK_SIZE,
+    ensure_font, fmt_num, fmt_tick, method_label, padded_range, series_color, snap_zero, text, LABEL_SIZE,
+    LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
 };
 use crate::error::{Error, Result};
 use crate::experiment::Report;
@@ -284,8 +284,8 @@ fn plot<DB: DrawingBackend>(
             .y_desc(y_desc)
             .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
-            .x_label_formatter(&|v| fmt_num(snap_zero(*v, t1 - t0)))
-            .y_label_formatter(&|v| fmt_num(snap_zero(*v, hi - lo)))
+            .x_label_formatter(&|v| fmt_tick(snap_zero(*v, t1 - t0)))
+            .y_label_formatter(&|v| fmt_tick(snap_zero(*v, hi - lo)))
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(BLACK.mix(0.04))
             .draw()

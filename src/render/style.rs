@@ -489,6 +489,12 @@ fn nice_step(raw: f64) -> f64 {
     nice * p
 }
 
+/// A tick label: [`fmt_num`] with the minus sign a printed axis uses (U+2212), not the hyphen, which sets
+/// short and high beside the digits. Axis ticks only: the CLI and file names keep `fmt_num`'s ASCII.
+pub fn fmt_tick(x: f64) -> String {
+    fmt_num(x).replace('-', "\u{2212}")
+}
+
 /// Labels a tick on a log10 axis whose ticks may sit off the decades (narrow spans): as plain numbers
 /// (`0.05`, `0.2`, `1.4`) when the axis spans less than a decade, or less than two between 10⁻³ and 10⁵
 /// where plain numbers stay short; else decades as `10ᵏ` and other values as `2×10ᵏ`.
@@ -496,7 +502,7 @@ pub fn log_tick_labeller(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     let narrow = hi - lo < 1.0 || (hi - lo < 2.0 && lo >= -3.0 && hi < 5.0);
     move |v: &f64| {
         if narrow {
-            fmt_num(10f64.powf(*v))
+            fmt_tick(10f64.powf(*v))
         } else {
             fmt_log_tick(*v)
         }

@@ -2,7 +2,7 @@
 //! log–log), one dot per run joined in axis order.
 
 use super::style::{
-    desc_style, end_room, ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, padded_range,
+    desc_style, end_room, ensure_ticks, fmt_tick, linear_ticks, log_tick_labeller, log_ticks, padded_range,
     series_color, text, y_label_room, TickedAxis, LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
 use super::sweep::{key_words, titled, unfit};
@@ -87,7 +87,7 @@ impl Axis {
         if self.log {
             log_tick_labeller(self.lo, self.hi)(&v)
         } else {
-            fmt_num(v)
+            fmt_tick(v)
         }
     }
 }

@@ -8,8 +8,8 @@
 use super::legend;
 use super::legend::Symbol;
 use super::style::{
-    end_room, ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, padded_range, text,
-    y_label_room, TickedAxis, GREY, LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
+    end_room, ensure_ticks, fmt_num, fmt_tick, linear_ticks, log_tick_labeller, log_ticks, padded_range,
+    text, y_label_room, TickedAxis, GREY, LABEL_SIZE, LINE_WIDTH, TICK_SIZE,
 };
 use super::sweep::{titled, unfit};
 use crate::error::Result;
@@ -386,11 +386,11 @@ impl Overlay {
             symbols: &symbols,
         };
         let log_label = log_tick_labeller(y0, y1);
-        let y_label = |v: &f64| if self.log { log_label(v) } else { fmt_num(*v) };
+        let y_label = |v: &f64| if self.log { log_label(v) } else { fmt_tick(*v) };
         // The x ticks are chosen here (not by plotters) so that the right margin can make room for the
         // last label, centred on the axis's end ("2000" would otherwise run off the canvas).
         let x_ticks = ensure_ticks(linear_ticks(x0, x1, 5), x0, x1);
-        let x_names: Vec<String> = x_ticks.iter().map(|v| fmt_num(*v)).collect();
+        let x_names: Vec<String> = x_ticks.iter().map(|v| fmt_tick(*v)).collect();
         let y_room = y_label_room(major.iter().map(&y_label));
         let build = |(lo, hi): (f64, f64)| {
             ChartBuilder::on(&area)
@@ -425,7 +425,7 @@ impl Overlay {
             .y_desc(y_desc)
             .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
-            .x_label_formatter(&|v| fmt_num(*v))
+            .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&y_label)
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(BLACK.mix(0.04))

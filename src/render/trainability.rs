@@ -4,7 +4,7 @@
 //! loss (darker: lower, i.e. trained faster), for a diverged one the step it diverged at (darker:
 //! earlier). Log axes when the axis was log-spaced. Two colour bars give the scales.
 
-use super::style::{fmt_log_tick, fmt_num, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
+use super::style::{fmt_log_tick, fmt_num, fmt_tick, text, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
 use super::sweep::{axis_keys, key_words, methods, titled, unfit};
 use crate::error::Result;
 use crate::formats::sweep_summary::SweepPlan;
@@ -222,10 +222,10 @@ impl Trainability {
         // half decades); a narrower zoom labels every tick with its value.
         let label = |log: bool, span: f64| {
             move |v: &f64| match log {
-                true if span < 1.0 => fmt_num(10f64.powf(*v)),
+                true if span < 1.0 => fmt_tick(10f64.powf(*v)),
                 true if (v - v.round()).abs() < 1e-9 => fmt_log_tick(*v),
                 true => String::new(),
-                false => fmt_num(*v),
+                false => fmt_tick(*v),
             }
         };
         let span = |e: &[f64]| e[e.len() - 1] - e[0];
