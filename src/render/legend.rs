@@ -140,18 +140,21 @@ fn wrap(label: &str, room: i32) -> Vec<String> {
     if label_width(label) <= room {
         return vec![label.to_string()];
     }
+    // An equation ("t = 0.01") stays on one line: its spaces are not breaks.
+    const KEEP: char = '\u{0}';
+    let glued = label.replace(" = ", &format!("{KEEP}={KEEP}"));
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
-    for word in label.split(' ') {
+    for word in glued.split(' ').map(|w| w.replace(KEEP, " ")) {
         let longer = if line.is_empty() {
-            word.to_string()
+            word.clone()
         } else {
             format!("{line} {word}")
         };
         if line.is_empty() || label_width(&longer) <= room {
             line = longer;
         } else {
-            lines.push(std::mem::replace(&mut line, word.to_string()));
+            lines.push(std::mem::replace(&mut line, word));
         }
     }
     lines.push(line);
@@ -763,6 +766,7 @@ mod tests {
         assert!(grid.size.0 <= width, "{:?} wider than {width}", grid.size);
         assert!(grid.cells[1].lines.len() >= 2, "{:?}", grid.cells[1].lines);
         assert_eq!(grid.cells[1].lines.join(" "), long);
+        assert!(grid.cells[1].lines.iter().any(|l| l.ends_with("t = 0.01")));
         // Every entry keeps the symbol column: its text starts after it, inside the box.
         for c in &grid.cells {
             assert_eq!(c.x, 0);
