@@ -4,8 +4,9 @@
 //! before it builds its chart. [`choose`] maps the data onto a trial chart's plot area in backend
 //! coordinates, and takes the first corner (upper right, upper left, lower left, lower right) whose
 //! legend box no drawn segment or marker touches; when every corner is touched, the legend goes above the
-//! data, into a band the figure's y axis gains at the top ([`Spot::y_range`]). `[output] legend`
-//! overrides the choice.
+//! data, into a band the figure's y axis gains at the top ([`Spot::y_range`]), in as many columns as
+//! fit, else in rows of entries as wide as their labels. `[output] legend` overrides the choice.
+//! Symbols ([`Symbol`]) are drawn as the figure draws its series and markers, a phase portrait's too.
 //!
 //! [`draw`] draws the legend where [`choose`] put it and, while [`record`] runs, records the layout (plot
 //! area, legend box, data in backend coordinates) so tests check placement on the layout, not on pixels.
@@ -42,8 +43,9 @@ pub struct Request<'r> {
     /// The scenario's `[output] legend`.
     pub placement: LegendPlacement,
     /// Each entry's symbol, one per label, when the figure can say them: then a legend above the data is
-    /// laid out in as many columns as the plot's width holds ([`grid_size`]), as in every figure that
-    /// gives them; empty, it stays one column (plotters draws the series' own symbols).
+    /// laid out in as many columns as the plot's width holds ([`grid_size`]), or in flowed rows when
+    /// no two columns fit, and every legend is drawn with them ([`draw_grid`]); empty, it stays one
+    /// column (plotters draws the series' own symbols).
     pub symbols: &'r [Symbol],
 }
 
@@ -80,7 +82,8 @@ impl Spot {
         }
     }
 
-    /// The legend's columns: more than one only above the data, for a request with symbols.
+    /// The legend's columns: more than one only above the data, for a request with symbols (1 too
+    /// when its entries flow into rows).
     pub fn columns(&self) -> usize {
         match *self {
             Spot::Above { columns, .. } => columns,
@@ -611,8 +614,8 @@ fn note_layout<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
 }
 
 /// Draws the legend of `chart` at `spot` (chosen by [`choose`], the chart built with
-/// [`Spot::y_range`]), in the shared style: in columns with the request's symbols when `spot` has more
-/// than one, else plotters' list of the series' own symbols.
+/// [`Spot::y_range`]), in the shared style: with the request's symbols when it gives them
+/// ([`draw_grid`]), else plotters' list of the series' own symbols.
 pub fn draw<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'a, DB, CT>,
     spot: Spot,
