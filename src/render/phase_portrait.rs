@@ -3,7 +3,7 @@
 //! start and end markers, and the known minima. Drawn from a [`Sampled`] landscape: numbers, no objective.
 
 use super::contour::{contour_lines, levels};
-use super::legend;
+use super::legend::{self, arrow_head, star, Marker, Symbol, SQUARE_HALF, STAR_RADIUS};
 use super::matched::{MatchedPoint, MATCHED_TIMES};
 use super::style::TickedAxis;
 use super::style::{
@@ -17,7 +17,6 @@ use crate::outspec::FigureSettings;
 use crate::trajectory::Termination;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// The number of contour lines.
@@ -28,8 +27,14 @@ const MAX_LINE_POINTS: usize = 2000;
 const DOTS_BELOW: usize = 60;
 /// Distinct background colours (so neighbouring cells of one colour merge into one rectangle).
 const SHADES: usize = 64;
-/// Width of the colour bar panel at the right, in pixels.
-const BAR_PANEL: u32 = 165;
+/// Width of the colour bar itself, in canvas units.
+const BAR_WIDTH: u32 = 49;
+/// The colour bar panel's margins left and right of the bar and its labels.
+const BAR_MARGINS: (u32, u32) = (6, 10);
+/// The colour bar's tick marks' length.
+const BAR_TICK: u32 = 6;
+/// The gap between the colour bar's widest tick label and its title.
+const BAR_TITLE_GAP: u32 = 10;
 
 /// How loss values map to background colours and contour levels.
 #[derive(Debug, Clone, Copy)]
@@ -189,18 +194,24 @@ impl<'a> PhasePortrait<'a> {
             root.titled(&self.title, text(TITLE_SIZE)).map_err(fail)?
         };
         let (w, _) = area.dim_in_pixel();
-        let (main, bar) = area.split_horizontally(w.saturating_sub(BAR_PANEL));
+        let bar_labels = self.bar_label_area();
+        let panel = BAR_MARGINS.0 + BAR_WIDTH + bar_labels + BAR_MARGINS.1;
+        let (main, bar) = area.split_horizontally(w.saturating_sub(panel));
         let (x, y) = (self.x, self.y);
-        let (labels, marks) = self.legend_parts();
+        let (labels, symbols, marks) = self.legend_parts();
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
             placement: self.settings.legend,
-            symbols: &[],
+            symbols: &symbols,
         };
         let spot = {
             let trial = self.chart(&main, y)?;
-            legend::choose(trial.plotting_area(), &request)
+            // A band spans the landscape's width: no blank strip beside the legend above the map.
+            legend::spanning(
+                legend::choose(trial.plotting_area(), &request),
+                trial.plotting_area(),
+            )
         };
         // With the legend above the data the frame gains a band at the top; the landscape keeps its box.
         let frame_y = spot.y_range(y);
@@ -293,18 +304,6 @@ impl<'a> PhasePortrait<'a> {
         for (k, m) in order {
             let path = &self.paths[k];
             let colour = series_color(k);
-            let mut label = method_label(m, self.settings);
-            let escaped = self.exits.get(k).is_some_and(Option::is_some);
-            match &m.trajectory.termination {
-                Termination::Diverged { step, .. } if escaped => {
-                    label = format!("{label} (diverged at step {step})");
-                }
-                termination => {
-                    if let Some(note) = stop_note(termination, false) {
-                        label = format!("{label} ({note})");
-                    }
-                }
-            }
             // Pieces split at sharp turns: the bitmap backend's thick-line joins spike at hairpins.
             let pieces: Vec<Polyline> = self
                 .drawn(k)
@@ -313,11 +312,9 @@ impl<'a> PhasePortrait<'a> {
                 .collect();
             if m.discrete {
                 let style = colour.stroke_width(LINE_WIDTH);
-                let anno = chart
+                chart
                     .draw_series(pieces.iter().map(|p| PathElement::new(p.clone(), style)))
                     .map_err(fail)?;
-                anno.label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 34, y)], style));
                 if path.len() < DOTS_BELOW && m.trajectory.len() < DOTS_BELOW {
                     chart
                         .draw_series(
@@ -329,17 +326,11 @@ impl<'a> PhasePortrait<'a> {
                 }
             } else {
                 let style = colour.stroke_width(THICK_WIDTH);
-                let mut anno = None;
                 for piece in &pieces {
-                    anno = Some(
-                        chart
-                            .draw_series(DashedLineSeries::new(piece.iter().copied(), 12, 7, style))
-                            .map_err(fail)?,
-                    );
+                    chart
+                        .draw_series(DashedLineSeries::new(piece.iter().copied(), 12, 7, style))
+                        .map_err(fail)?;
                 }
-                let Some(anno) = anno else { continue };
-                anno.label(label)
-                    .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 12, 7, style));
             }
         }
 
@@ -358,39 +349,25 @@ impl<'a> PhasePortrait<'a> {
                     + Circle::new((0, 0), 4, series_color(k).filled())
                     + Circle::new((0, 0), 4, BLACK.stroke_width(1))
             };
-            let label = format!("same time tⱼ ({MATCHED_TIMES} per pair)");
             chart
                 .draw_series(
                     self.matched
                         .iter()
                         .flat_map(|m| [dot(m.at_a, m.a), dot(m.at_b, m.b)]),
                 )
-                .map_err(fail)?
-                .label(label)
-                .legend(|(x, y)| {
-                    EmptyElement::at((x + 17, y))
-                        + Circle::new((0, 0), 4, WHITE.filled())
-                        + Circle::new((0, 0), 4, BLACK.stroke_width(1))
-                });
+                .map_err(fail)?;
         }
 
         // Known minima under the start and end markers (a marker on a minimum leaves the star's points
         // showing).
         if !self.minima.is_empty() {
-            let label = if self.minima.len() == 1 {
-                "known minimum"
-            } else {
-                "known minima"
-            };
             chart
                 .draw_series(self.minima.iter().map(|&m| {
                     EmptyElement::at(m)
-                        + Polygon::new(star(12.5), WHITE.filled())
-                        + Polygon::new(star(10.0), BLACK.filled())
+                        + Polygon::new(star(STAR_RADIUS + 2.5), WHITE.filled())
+                        + Polygon::new(star(STAR_RADIUS), BLACK.filled())
                 }))
-                .map_err(fail)?
-                .label(label)
-                .legend(|(x, y)| EmptyElement::at((x + 17, y)) + Polygon::new(star(10.0), BLACK.filled()));
+                .map_err(fail)?;
         }
 
         // Start and end markers.
@@ -421,28 +398,17 @@ impl<'a> PhasePortrait<'a> {
                         + Circle::new((0, 0), 7, series_color(k).filled())
                         + Circle::new((0, 0), 7, BLACK.stroke_width(1))
                 }))
-                .map_err(fail)?
-                .label("start")
-                .legend(|(x, y)| {
-                    EmptyElement::at((x + 17, y))
-                        + Circle::new((0, 0), 7, WHITE.filled())
-                        + Circle::new((0, 0), 7, BLACK.stroke_width(1))
-                });
+                .map_err(fail)?;
         }
         if !ends.is_empty() {
             chart
                 .draw_series(ends.iter().map(|&(k, e)| {
+                    let (a, b) = ((-SQUARE_HALF, -SQUARE_HALF), (SQUARE_HALF, SQUARE_HALF));
                     EmptyElement::at(e)
-                        + Rectangle::new([(-6, -6), (6, 6)], series_color(k).filled())
-                        + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(1))
+                        + Rectangle::new([a, b], series_color(k).filled())
+                        + Rectangle::new([a, b], BLACK.stroke_width(1))
                 }))
-                .map_err(fail)?
-                .label("end")
-                .legend(|(x, y)| {
-                    EmptyElement::at((x + 17, y))
-                        + Rectangle::new([(-6, -6), (6, 6)], WHITE.filled())
-                        + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(1))
-                });
+                .map_err(fail)?;
         }
         if !stops.is_empty() {
             chart
@@ -451,30 +417,23 @@ impl<'a> PhasePortrait<'a> {
                         + Cross::new((0, 0), 9, BLACK.stroke_width(5))
                         + Cross::new((0, 0), 9, series_color(k).stroke_width(3))
                 }))
-                .map_err(fail)?
-                .label("stopped early")
-                .legend(|(x, y)| {
-                    EmptyElement::at((x + 17, y)) + Cross::new((0, 0), 8, BLACK.stroke_width(3))
-                });
+                .map_err(fail)?;
         }
 
         // A diverged path leaving the frame: an arrow where it leaves (its legend entry gives the step).
         for &(k, from, exit) in &escapes {
             let (du, dv) = ((exit.0 - from.0) * sx, -(exit.1 - from.1) * sy);
             let n = du.hypot(dv);
-            let (u, v) = if n > 0.0 { (du / n, dv / n) } else { (1.0, 0.0) };
-            // Pixel offsets from the exit point: the tip on the edge, the base 22 px back.
-            let at =
-                |along: f64, across: f64| ((along * u - across * v) as i32, (along * v + across * u) as i32);
-            let head = vec![at(0.0, 0.0), at(-22.0, 9.0), at(-22.0, -9.0)];
+            let dir = if n > 0.0 { (du / n, dv / n) } else { (1.0, 0.0) };
+            // Offsets from the exit point: the tip on the edge (the legend draws the same head).
+            let head = arrow_head(dir);
+            let tip = head[0];
             chart
                 .draw_series(std::iter::once(
                     EmptyElement::at(exit)
                         + Polygon::new(head.clone(), series_color(k).filled())
                         + PathElement::new(
-                            head.into_iter()
-                                .chain(std::iter::once(at(0.0, 0.0)))
-                                .collect::<Vec<_>>(),
+                            head.into_iter().chain(std::iter::once(tip)).collect::<Vec<_>>(),
                             BLACK.stroke_width(1),
                         ),
                 ))
@@ -483,7 +442,7 @@ impl<'a> PhasePortrait<'a> {
 
         legend::draw(&mut chart, spot, &request)?;
 
-        self.colour_bar(&bar)
+        self.colour_bar(&bar, bar_labels)
     }
 
     /// True when point `p` is drawn: always in a frame framed on the data, else only inside the frame.
@@ -526,8 +485,9 @@ impl<'a> PhasePortrait<'a> {
 
     /// The legend's labels in the order `plot` draws their series, and what the legend must not cover:
     /// every path, the matched-time segments and markers, the minima.
-    fn legend_parts(&self) -> (Vec<String>, Vec<Polyline>) {
+    fn legend_parts(&self) -> (Vec<String>, Vec<Symbol>, Vec<Polyline>) {
         let mut labels = Vec::new();
+        let mut symbols = Vec::new();
         let order = (self.methods.iter().enumerate())
             .filter(|(_, m)| m.discrete)
             .chain(self.methods.iter().enumerate().filter(|(_, m)| !m.discrete));
@@ -547,14 +507,27 @@ impl<'a> PhasePortrait<'a> {
                 },
             };
             labels.push(label);
+            // As `plot` draws the path: solid when discrete, dashed when continuous; an arrow when it
+            // leaves the frame.
+            let colour = series_color(k);
+            symbols.push(match (escaped, m.discrete) {
+                (true, true) => Symbol::Arrow(colour.stroke_width(LINE_WIDTH)),
+                (true, false) => Symbol::Arrow(colour.stroke_width(THICK_WIDTH)),
+                (false, true) => Symbol::Line(colour.stroke_width(LINE_WIDTH)),
+                (false, false) => Symbol::Pattern(colour.stroke_width(THICK_WIDTH), 12, 7),
+            });
         }
         if !self.matched.is_empty() {
             labels.push(format!("same time tⱼ ({MATCHED_TIMES} per pair)"));
+            symbols.push(Symbol::Marker(Marker::Ring(4)));
         }
         match self.minima.len() {
             0 => {}
             1 => labels.push("known minimum".to_string()),
             _ => labels.push("known minima".to_string()),
+        }
+        if !self.minima.is_empty() {
+            symbols.push(Symbol::Marker(Marker::Star));
         }
         let (mut starts, mut ends, mut stops) = (false, false, false);
         for (k, (m, p)) in self.methods.iter().zip(&self.paths).enumerate() {
@@ -572,19 +545,32 @@ impl<'a> PhasePortrait<'a> {
                 }
             }
         }
-        for (shown, label) in [(starts, "start"), (ends, "end"), (stops, "stopped early")] {
+        for (shown, label, marker) in [
+            (starts, "start", Marker::Ring(7)),
+            (ends, "end", Marker::Square),
+            (stops, "stopped early", Marker::Cross),
+        ] {
             if shown {
                 labels.push(label.to_string());
+                symbols.push(Symbol::Marker(marker));
             }
         }
         let mut marks: Vec<Polyline> = (0..self.paths.len()).flat_map(|k| self.drawn(k)).collect();
         marks.extend(self.matched.iter().map(|m| vec![m.at_a, m.at_b]));
         marks.extend(self.minima.iter().map(|&p| vec![p]));
-        (labels, marks)
+        (labels, symbols, marks)
     }
 
-    /// The colour bar at the right: the colormap against loss, with the contour levels marked.
-    fn colour_bar<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    /// The colour bar's title: the loss above its minimum on a log scale, else the loss.
+    fn bar_title(&self) -> &'static str {
+        match self.scale.log_shift {
+            Some(_) => "L − min L",
+            None => "L",
+        }
+    }
+
+    /// The colour bar's major and minor ticks and its major ticks' labels.
+    fn bar_ticks(&self) -> (Vec<f64>, Vec<f64>, Vec<String>) {
         let s = self.scale;
         let (lo, hi) = (s.lo, s.hi);
         let (major, minor) = match s.log_shift {
@@ -592,23 +578,50 @@ impl<'a> PhasePortrait<'a> {
             None => (linear_ticks(lo, hi, 7), Vec::new()),
         };
         let major = ensure_ticks(major, lo, hi);
+        let names = major.iter().map(|v| self.bar_tick_label(*v)).collect();
+        (major, minor, names)
+    }
+
+    /// A colour bar tick's label.
+    fn bar_tick_label(&self, v: f64) -> String {
+        match self.scale.log_shift {
+            Some(_) => fmt_log_tick(v),
+            None => fmt_num(snap_zero(v, self.scale.hi - self.scale.lo)),
+        }
+    }
+
+    /// The width of the colour bar's label area right of the bar: plotters puts the tick labels twice
+    /// the tick mark's length from the bar and the title against the area's outer edge, so the area
+    /// holds both side by side (measured in the figure's font: "5×10⁻²" ran into the title when the
+    /// area was a fixed 100 units).
+    fn bar_label_area(&self) -> u32 {
+        let (_, _, names) = self.bar_ticks();
+        let measure = |t: &str, size: f64| text(size).font.box_size(t).unwrap_or((0, 0));
+        let widest = names.iter().map(|n| measure(n, TICK_SIZE).0).max().unwrap_or(0);
+        let title = measure(self.bar_title(), LABEL_SIZE).1;
+        2 * BAR_TICK + widest + BAR_TITLE_GAP + title
+    }
+
+    /// The colour bar at the right: the colormap against loss, with the contour levels marked;
+    /// `label_area` is [`Self::bar_label_area`].
+    fn colour_bar<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        label_area: u32,
+    ) -> Result<(), String> {
+        let s = self.scale;
+        let (lo, hi) = (s.lo, s.hi);
+        let (major, minor, _) = self.bar_ticks();
         let mut chart = ChartBuilder::on(area)
             .margin_top(12)
             .margin_bottom(10 + 62)
-            .margin_left(6)
-            .margin_right(10)
-            .set_label_area_size(LabelAreaPosition::Right, 100)
+            .margin_left(BAR_MARGINS.0)
+            .margin_right(BAR_MARGINS.1)
+            .set_label_area_size(LabelAreaPosition::Right, label_area)
             .build_cartesian_2d(0f64..1f64, TickedAxis::new(lo, hi, major, minor))
             .map_err(fail)?;
-        let is_log = s.log_shift.is_some();
-        let label = |v: &f64| {
-            if is_log {
-                fmt_log_tick(*v)
-            } else {
-                fmt_num(snap_zero(*v, hi - lo))
-            }
-        };
-        let desc = if is_log { "L − min L" } else { "L" };
+        let label = |v: &f64| self.bar_tick_label(*v);
+        let desc = self.bar_title();
         chart
             .configure_mesh()
             .disable_mesh()
@@ -617,7 +630,7 @@ impl<'a> PhasePortrait<'a> {
             .axis_desc_style(text(LABEL_SIZE))
             .label_style(text(TICK_SIZE))
             .y_label_formatter(&label)
-            .set_all_tick_mark_size(6)
+            .set_all_tick_mark_size(BAR_TICK as i32)
             .draw()
             .map_err(fail)?;
         let n = 128;
@@ -696,20 +709,6 @@ fn fill_blocks(fill: &[u16], n: usize) -> Vec<Block> {
         next_open.clear();
     }
     blocks
-}
-
-/// A five-pointed star of outer radius `r` pixels around the origin (pixel offsets, y down).
-fn star(r: f64) -> Vec<(i32, i32)> {
-    (0..10)
-        .map(|k| {
-            let radius = if k % 2 == 0 { r } else { 0.42 * r };
-            let a = std::f64::consts::PI * (k as f64 / 5.0 - 0.5);
-            (
-                (radius * a.cos()).round() as i32,
-                (radius * a.sin()).round() as i32,
-            )
-        })
-        .collect()
 }
 
 /// The colour scale for the sampled losses and the contour levels: log10(L − L_min + tiny) when the losses

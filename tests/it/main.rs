@@ -51,6 +51,7 @@ mod order_of_accuracy;
 mod order_study;
 mod output_safety;
 mod pdf_parse;
+mod portrait_legend;
 mod quadratic_closed_form;
 mod replot;
 mod rmsprop_central_flow;
