@@ -439,7 +439,8 @@ impl RoundoffNote {
     /// The note's width and height in canvas units.
     fn size(&self) -> (i32, i32) {
         let w = self.lines.iter().map(|l| l.1 .0).max().unwrap_or(0);
-        let h = self.lines.iter().map(|l| l.1 .1).sum::<i32>() + NOTE_LEADING * (self.lines.len() as i32 - 1).max(0);
+        let h = self.lines.iter().map(|l| l.1 .1).sum::<i32>()
+            + NOTE_LEADING * (self.lines.len() as i32 - 1).max(0);
         (w, h)
     }
 
@@ -454,7 +455,9 @@ impl RoundoffNote {
         let mut top = r.1;
         for (line, (_, h)) in &self.lines {
             // Centred on its line's middle: the anchor plotters and an SVG reader agree on best.
-            let style = text(TICK_SIZE).pos(Pos::new(HPos::Right, VPos::Center)).color(&GREY);
+            let style = text(TICK_SIZE)
+                .pos(Pos::new(HPos::Right, VPos::Center))
+                .color(&GREY);
             area.draw(&Text::new(line.clone(), (r.2 - bx, top + h / 2 - by), style))
                 .map_err(fail)?;
             top += h + NOTE_LEADING;
@@ -477,7 +480,12 @@ fn note_box<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64,
     let (xs, ys) = plot.get_pixel_range();
     let edge = plot.map_coordinate(&(x.0, level.min(y.hi))).1;
     let (w, h) = note.size();
-    let r = (xs.end - NOTE_INSET - w, edge + NOTE_TOP, xs.end - NOTE_INSET, edge + NOTE_TOP + h);
+    let r = (
+        xs.end - NOTE_INSET - w,
+        edge + NOTE_TOP,
+        xs.end - NOTE_INSET,
+        edge + NOTE_TOP + h,
+    );
     (r.0 >= xs.start && r.1 >= ys.start && r.3 <= ys.end - NOTE_BOTTOM).then_some(r)
 }
 
@@ -585,7 +593,10 @@ pub fn plot_loss<DB: DrawingBackend>(
         let trial = build(&area, x, &first)?;
         let plot = trial.plotting_area();
         let mut all = marks.clone();
-        all.extend(note_box(plot, x, &first, floor_level, roundoff.as_ref()).map(|r| outline(plot, x, (first.lo, first.hi), r)));
+        all.extend(
+            note_box(plot, x, &first, floor_level, roundoff.as_ref())
+                .map(|r| outline(plot, x, (first.lo, first.hi), r)),
+        );
         legend::choose(
             plot,
             &legend::Request {
@@ -944,6 +955,9 @@ struct LineLabel {
     rect: legend::Rect,
     /// Drawn reading upwards along the line (else across, beside it).
     upright: bool,
+    /// The box lies left of its line: a label across is anchored at its right end, so the gap to the
+    /// line does not hang on how well the font's box measures the text.
+    left: bool,
 }
 
 /// The outline of the backend box `r` in data coordinates on the chart whose plot area is `plot`, with
@@ -964,7 +978,13 @@ fn outline<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, 
         }
     };
     let at = |px: i32, py: i32| (back(px, a.0, b.0, x.0, x.1), back(py, a.1, b.1, y.0, y.1));
-    vec![at(r.0, r.1), at(r.2, r.1), at(r.2, r.3), at(r.0, r.3), at(r.0, r.1)]
+    vec![
+        at(r.0, r.1),
+        at(r.2, r.1),
+        at(r.2, r.3),
+        at(r.0, r.3),
+        at(r.0, r.1),
+    ]
 }
 
 /// The outline of the backend box `r` as a closed polyline in backend coordinates.
@@ -1022,7 +1042,12 @@ fn departure_labels<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From
             .map(|&q| vec![(q, data_top), (q, data_bottom)])
             .collect();
         let clear = |r: legend::Rect| {
-            let grown = (r.0 - LABEL_SLACK, r.1 - LABEL_SLACK, r.2 + LABEL_SLACK, r.3 + LABEL_SLACK);
+            let grown = (
+                r.0 - LABEL_SLACK,
+                r.1 - LABEL_SLACK,
+                r.2 + LABEL_SLACK,
+                r.3 + LABEL_SLACK,
+            );
             r.0 >= clip.0
                 && r.2 <= clip.2
                 && r.1 >= data_top
@@ -1041,7 +1066,12 @@ fn departure_labels<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From
                 for x0 in [px - LABEL_GAP - w, px + LABEL_GAP] {
                     let r = (x0, y0, x0 + w, y0 + h);
                     if clear(r) {
-                        found = Some(LineLabel { text, rect: r, upright });
+                        found = Some(LineLabel {
+                            text,
+                            rect: r,
+                            upright,
+                            left: x0 < px,
+                        });
                         break 'search;
                     }
                 }
@@ -1063,13 +1093,18 @@ fn draw_line_label<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let (bx, by) = area.get_base_pixel();
     let r = l.rect;
-    // Anchored so the box is exactly `rect`: upright, the text's end at the top middle (plotters rotates
-    // about the anchor); across, its start at the left middle.
+    // Anchored so the text lies in `rect`: upright, its end at the top middle (plotters rotates about the
+    // anchor); across, its end next to the line at the middle height.
     let (at, style) = if l.upright {
         let style = text(TICK_SIZE)
             .transform(FontTransform::Rotate270)
             .pos(Pos::new(HPos::Right, VPos::Center));
         (((r.0 + r.2) / 2, r.1), style)
+    } else if l.left {
+        (
+            (r.2, (r.1 + r.3) / 2),
+            text(TICK_SIZE).pos(Pos::new(HPos::Right, VPos::Center)),
+        )
     } else {
         (
             (r.0, (r.1 + r.3) / 2),

@@ -32,7 +32,10 @@ fn the_roundoff_note_fits_its_band_clear_of_the_curves() {
                 .unwrap_or_else(|| panic!("{look}: no round-off note"));
             let mut note = rect_of(&boxes[head]);
             if !boxes[head].0.contains("drawn at") {
-                let tail = boxes.iter().find(|b| b.0.starts_with("drawn at ")).expect("its second line");
+                let tail = boxes
+                    .iter()
+                    .find(|b| b.0.starts_with("drawn at "))
+                    .expect("its second line");
                 let t = rect_of(tail);
                 note = (note.0.min(t.0), note.1.min(t.1), note.2.max(t.2), note.3.max(t.3));
             }
@@ -51,7 +54,10 @@ fn the_roundoff_note_fits_its_band_clear_of_the_curves() {
                 "{look}: a curve touches the note {note:?} (band {band:?})"
             );
             if let Some(legend) = l.legend {
-                assert!(!overlap(legend, note), "{look}: the note {note:?} under the legend {legend:?}");
+                assert!(
+                    !overlap(legend, note),
+                    "{look}: the note {note:?} under the legend {legend:?}"
+                );
             }
         }
     }
