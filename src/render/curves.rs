@@ -23,6 +23,7 @@ const MAX_LINE_POINTS: usize = 2000;
 const DOTS_BELOW: usize = 60;
 
 /// A y axis: values are drawn as log10(v) when `log`, else as they are.
+#[derive(Clone)]
 pub(super) struct YAxis {
     pub(super) log: bool,
     pub(super) lo: f64,
@@ -135,6 +136,21 @@ impl YAxis {
         axis.minor.extend(dropped.copied());
         axis.major = kept;
         axis
+    }
+
+    /// The axis with its bottom lowered (its ticks kept) so that the part below `level` is at least
+    /// `need` canvas units of a plot area `height` units high once the axis is stretched by `stretch`
+    /// (a legend's band above the data, [`legend::Spot::y_range`]); as it is when it already is, or when
+    /// that part would take most of the plot.
+    fn room_below(&self, level: f64, need: i32, height: i32, stretch: f64) -> YAxis {
+        // With span S = (hi − lo)·stretch the part below is (level − lo)/S·height ≥ need: solved for lo.
+        let share = need as f64 / height.max(1) as f64 * stretch;
+        let lo = if share < 0.5 && level < self.hi {
+            self.lo.min(level - share * (self.hi - level) / (1.0 - share))
+        } else {
+            self.lo
+        };
+        YAxis { lo, ..self.clone() }
     }
 
     /// The axis with its top raised as `spot` needs (a band above the data for the legend); the ticks
@@ -384,6 +400,95 @@ fn roundoff_floor<'a>(losses: impl Iterator<Item = &'a [f64]> + Clone) -> Option
     (floor > 0.0 && below).then_some(floor)
 }
 
+/// Gaps (canvas units) round the round-off note: below the band's top edge, where the curves under the
+/// floor are drawn (clear of them by the legend's padding and a line's width), above the plot's bottom,
+/// and from the plot's right edge.
+const NOTE_TOP: i32 = 14;
+/// See [`NOTE_TOP`].
+const NOTE_BOTTOM: i32 = 6;
+/// See [`NOTE_TOP`].
+const NOTE_INSET: i32 = 8;
+/// The gap between the note's two lines when it is broken.
+const NOTE_LEADING: i32 = 3;
+
+/// The note naming the round-off band: its lines (one, or two where one is wider than the plot) and the
+/// size of each.
+struct RoundoffNote {
+    /// Each line and its width and height in canvas units.
+    lines: Vec<(String, (i32, i32))>,
+}
+
+impl RoundoffNote {
+    /// The note for the floor `floor`, in lines no wider than `width` where a break makes them so.
+    fn new(floor: f64, width: i32) -> Option<Self> {
+        let measure = |s: String| -> Option<(String, (i32, i32))> {
+            let (w, h) = text(TICK_SIZE).font.box_size(&s).ok()?;
+            Some((s, (w as i32, h as i32)))
+        };
+        let head = format!("round-off: L < {}·L(θ₀)", fmt_num(ROUNDOFF));
+        let tail = format!("drawn at {}", fmt_num(floor));
+        let one = measure(format!("{head} {tail}"))?;
+        let lines = if one.1 .0 <= width {
+            vec![one]
+        } else {
+            vec![measure(head)?, measure(tail)?]
+        };
+        Some(RoundoffNote { lines })
+    }
+
+    /// The note's width and height in canvas units.
+    fn size(&self) -> (i32, i32) {
+        let w = self.lines.iter().map(|l| l.1 .0).max().unwrap_or(0);
+        let h = self.lines.iter().map(|l| l.1 .1).sum::<i32>()
+            + NOTE_LEADING * (self.lines.len() as i32 - 1).max(0);
+        (w, h)
+    }
+
+    /// The height the band needs to hold the note and its gaps.
+    fn need(&self) -> i32 {
+        self.size().1 + NOTE_TOP + NOTE_BOTTOM + LABEL_SLACK
+    }
+
+    /// Draws the note right-aligned in the backend box `r` on `area`.
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, r: legend::Rect) -> Result<(), String> {
+        let (bx, by) = area.get_base_pixel();
+        let mut top = r.1;
+        for (line, (_, h)) in &self.lines {
+            // Centred on its line's middle: the anchor plotters and an SVG reader agree on best.
+            let style = text(TICK_SIZE)
+                .pos(Pos::new(HPos::Right, VPos::Center))
+                .color(&GREY);
+            area.draw(&Text::new(line.clone(), (r.2 - bx, top + h / 2 - by), style))
+                .map_err(fail)?;
+            top += h + NOTE_LEADING;
+        }
+        Ok(())
+    }
+}
+
+/// The round-off note's box (backend coordinates) on the chart whose plot area is `plot`, axes `x` ×
+/// `y`: right-aligned under the band's top edge at `level` (drawn units); `None` without a note or band,
+/// or where the band is too thin to hold it clear of the curves on its edge.
+fn note_box<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    plot: &DrawingArea<DB, CT>,
+    x: (f64, f64),
+    y: &YAxis,
+    level: Option<f64>,
+    note: Option<&RoundoffNote>,
+) -> Option<legend::Rect> {
+    let (level, note) = (level?, note?);
+    let (xs, ys) = plot.get_pixel_range();
+    let edge = plot.map_coordinate(&(x.0, level.min(y.hi))).1;
+    let (w, h) = note.size();
+    let r = (
+        xs.end - NOTE_INSET - w,
+        edge + NOTE_TOP,
+        xs.end - NOTE_INSET,
+        edge + NOTE_TOP + h,
+    );
+    (r.0 >= xs.start && r.1 >= ys.start && r.3 <= ys.end - NOTE_BOTTOM).then_some(r)
+}
+
 /// The loss figure: L(θ(t)) for every method, on a log axis when [`log_scale_fits`], with losses below
 /// [`roundoff_floor`] drawn on it inside a grey band.
 pub fn plot_loss<DB: DrawingBackend>(
@@ -467,32 +572,67 @@ pub fn plot_loss<DB: DrawingBackend>(
         placement: input.settings.legend,
         symbols: &symbols,
     };
-    let spot = legend_spot(&area, x, &y, &request)?;
-    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &own.y_label("loss"))?;
+    // The round-off band's top (drawn units) and the note naming it, sized for the plot's width.
+    let floor_level = floor.map(f64::log10).filter(|&f| f > y.lo);
+    let (plot_w, plot_h) = {
+        let trial = build(&area, x, &y)?;
+        let (xs, ys) = trial.plotting_area().get_pixel_range();
+        (xs.end - xs.start, ys.end - ys.start)
+    };
+    let roundoff = floor
+        .filter(|_| floor_level.is_some())
+        .and_then(|f| RoundoffNote::new(f, plot_w - 2 * NOTE_INSET));
+    // The axis reaches low enough for the band to hold the note once the legend's band (stretch) is
+    // added above; a scenario's own `y_range` is kept as it is, and the note drawn only where it fits.
+    let lowered = |stretch: f64| match (&roundoff, floor_level, own.y_range) {
+        (Some(n), Some(level), None) => y.room_below(level, n.need(), plot_h, stretch),
+        _ => y.clone(),
+    };
+    let first = lowered(1.0);
+    let spot = {
+        let trial = build(&area, x, &first)?;
+        let plot = trial.plotting_area();
+        let mut all = marks.clone();
+        all.extend(
+            note_box(plot, x, &first, floor_level, roundoff.as_ref())
+                .map(|r| outline(plot, x, (first.lo, first.hi), r)),
+        );
+        legend::choose(
+            plot,
+            &legend::Request {
+                marks: &all,
+                ..request
+            },
+        )
+    };
+    // Stretched for a legend above the data, the axis is lowered again so the band keeps its height.
+    let y = match spot {
+        legend::Spot::Above { stretch, .. } => lowered(stretch),
+        _ => first,
+    };
+    let axis = y.stretched(spot);
+    let mut chart = frame(&area, x, &axis, &x_desc, &own.y_label("loss"))?;
+    let note_at = note_box(chart.plotting_area(), x, &axis, floor_level, roundoff.as_ref());
     // The band ends at the frame's top when a fixed range cuts it.
-    if let Some(f) = floor.filter(|f| f.log10() > y.lo) {
-        let top = f.log10().min(y.hi);
+    if let Some(level) = floor_level {
+        let top = level.min(axis.hi);
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(x.0, y.lo), (x.1, top)],
+                [(x.0, axis.lo), (x.1, top)],
                 BLACK.mix(0.08).filled(),
             )))
             .map_err(fail)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!(
-                    "round-off: L < {}·L(θ₀) drawn at {}",
-                    fmt_num(ROUNDOFF),
-                    fmt_num(f)
-                ),
-                // Inside the band, under the curves that lie on its edge.
-                (x.1 - 0.01 * (x.1 - x.0), 0.5 * (y.lo + top)),
-                text(TICK_SIZE)
-                    .pos(Pos::new(HPos::Right, VPos::Center))
-                    .color(&GREY),
-            )))
-            .map_err(fail)?;
     }
+    if let (Some(n), Some(r)) = (&roundoff, note_at) {
+        n.draw(&area, r)?;
+    }
+    // What the legend avoided, as drawn: the curves and the note's box on the final axes.
+    let mut drawn_marks = marks.clone();
+    drawn_marks.extend(note_at.map(|r| outline(chart.plotting_area(), x, (axis.lo, axis.hi), r)));
+    let request = legend::Request {
+        marks: &drawn_marks,
+        ..request
+    };
 
     for (&k, label) in order.iter().zip(&labels) {
         let m = &input.methods[k];
@@ -650,13 +790,27 @@ pub fn plot_distance<DB: DrawingBackend>(
     // tolerance lines.
     let mut labels: Vec<String> = Vec::new();
     let mut occupied: Vec<Vec<(f64, f64)>> = pieces.iter().flatten().cloned().collect();
-    // Each departure line away from the y axis is also labelled on the line (see `on_line`).
-    let on_line = {
+    // A tolerance line runs across the whole plot: a legend on it would hide where the pair departs,
+    // and a departure label on it would hide the crossing.
+    for (tol, _) in &tolerances {
+        occupied.push(vec![(x.0, level(*tol)), (x.1, level(*tol))]);
+    }
+    // Each departure line is also labelled on the line where a spot beside it is clear (see
+    // `departure_labels`), placed before the legend so that the legend avoids the labels.
+    let lines: Vec<Option<f64>> = comparisons.iter().map(departs).collect();
+    // What a label must not touch besides the departure lines: the curves and tolerance lines.
+    let obstacles = occupied.clone();
+    let (on_line, outlines) = {
         let trial = build(&area, x, &y)?;
-        departure_labels(trial.plotting_area(), x, &y, comparisons.iter().map(departs))
+        let plot = trial.plotting_area();
+        let on_line = departure_labels(plot, (x.0, y.hi), &lines, &obstacles);
+        let outlines: Vec<Vec<(f64, f64)>> = (on_line.iter().flatten())
+            .map(|l| outline(plot, x, (y.lo, y.hi), l.rect))
+            .collect();
+        (on_line, outlines)
     };
     let mut symbols: Vec<legend::Symbol> = Vec::new();
-    for (k, (c, label)) in comparisons.iter().zip(&on_line).enumerate() {
+    for (k, c) in comparisons.iter().enumerate() {
         labels.push(pair(c));
         // The symbols the lines below are drawn with.
         symbols.push(legend::Symbol::Line(series_color(k).stroke_width(LINE_WIDTH + 1)));
@@ -669,7 +823,6 @@ pub fn plot_distance<DB: DrawingBackend>(
             ));
             occupied.push(vec![(td, y.lo), (td, y.hi)]);
         }
-        occupied.extend(label.as_ref().map(|l| l.covers.clone()));
     }
     let tolerance_labels: Vec<String> = tolerances
         .iter()
@@ -688,18 +841,40 @@ pub fn plot_distance<DB: DrawingBackend>(
             .iter()
             .map(|_| legend::Symbol::Pattern(GREY.stroke_width(LINE_WIDTH), 3, 5)),
     );
-    // A tolerance line runs across the whole plot: a legend on it would hide where the pair departs.
-    for (tol, _) in &tolerances {
-        occupied.push(vec![(x.0, level(*tol)), (x.1, level(*tol))]);
-    }
+    let marks: Vec<Vec<(f64, f64)>> = occupied.iter().chain(&outlines).cloned().collect();
+    let spot = legend_spot(
+        &area,
+        x,
+        &y,
+        &legend::Request {
+            labels: &labels,
+            marks: &marks,
+            placement: input.settings.legend,
+            symbols: &symbols,
+        },
+    )?;
+    // A legend above the data squeezes the data's part of the plot: the labels are placed again on the
+    // squeezed axes (the legend's band holds no label, so the legend stays clear of them).
+    let stretched = y.stretched(spot);
+    let (on_line, marks) = if stretched.hi != y.hi {
+        let trial = build(&area, x, &stretched)?;
+        let plot = trial.plotting_area();
+        let on_line = departure_labels(plot, (x.0, y.hi), &lines, &obstacles);
+        let mut marks = occupied.clone();
+        marks.extend(
+            (on_line.iter().flatten()).map(|l| outline(plot, x, (stretched.lo, stretched.hi), l.rect)),
+        );
+        (on_line, marks)
+    } else {
+        (on_line, marks)
+    };
     let request = legend::Request {
         labels: &labels,
-        marks: &occupied,
+        marks: &marks,
         placement: input.settings.legend,
         symbols: &symbols,
     };
-    let spot = legend_spot(&area, x, &y, &request)?;
-    let mut chart = frame(&area, x, &y.stretched(spot), &x_desc, &own.y_label(&y_desc))?;
+    let mut chart = frame(&area, x, &stretched, &x_desc, &own.y_label(&y_desc))?;
 
     for (k, c) in comparisons.iter().enumerate() {
         let colour = series_color(k);
@@ -733,17 +908,8 @@ pub fn plot_distance<DB: DrawingBackend>(
                 .label(label)
                 .legend(move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 34, y)], 10, 6, dashed));
         }
-        if let (Some(td), Some(l)) = (departs(c), &on_line[k]) {
-            // Upright, reading upwards, its end at the line's top and its foot a gap left of the line.
-            let style = text(TICK_SIZE)
-                .transform(FontTransform::Rotate270)
-                .pos(Pos::new(HPos::Right, VPos::Bottom))
-                .color(&colour);
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((td, y.hi)) + Text::new(l.text.clone(), (-LABEL_GAP, LABEL_GAP), style),
-                ))
-                .map_err(fail)?;
+        if let Some(l) = &on_line[k] {
+            draw_line_label(&area, l, colour)?;
         }
     }
     let dotted = GREY.stroke_width(LINE_WIDTH);
@@ -773,53 +939,184 @@ pub fn plot_distance<DB: DrawingBackend>(
     legend::draw(&mut chart, spot, &request)
 }
 
-/// The gap, in canvas units, between a departure line and its label, and between the label and the top.
+/// The gap, in canvas units, between a departure line and its label, and between the label and the plot's
+/// top or bottom.
 const LABEL_GAP: i32 = 5;
 
-/// A departure line's label on the line, with the region it covers (for the legend to avoid).
+/// Slack added round a label's measured box before it is tested against what is drawn: the font's box
+/// and the drawn glyphs (or an SVG reader's measure of them) differ by a unit or two.
+const LABEL_SLACK: i32 = 2;
+
+/// A departure line's label on the line: its text and where it is drawn.
 struct LineLabel {
     /// "departs, t = …".
     text: String,
-    /// The label's box in data coordinates, as a polyline along its outer edge and across its foot.
-    covers: Vec<(f64, f64)>,
+    /// The label's box in backend coordinates.
+    rect: legend::Rect,
+    /// Drawn reading upwards along the line (else across, beside it).
+    upright: bool,
+    /// The box lies left of its line: a label across is anchored at its right end, so the gap to the
+    /// line does not hang on how well the font's box measures the text.
+    left: bool,
 }
 
-/// The on-line label of each departure time in `times` (`None` without one): drawn upright at the top of
-/// the line on its left, where the distance is still below the tolerance (the departure is its first
-/// crossing), so no curve runs; none when the line sits on the y axis, with less room left of it than
-/// the label's height (the legend names it there).
-fn departure_labels<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+/// The outline of the backend box `r` in data coordinates on the chart whose plot area is `plot`, with
+/// axes `x` × `y` (in drawn units): a closed polyline, for the legend to avoid.
+fn outline<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
     plot: &DrawingArea<DB, CT>,
     x: (f64, f64),
-    y: &YAxis,
-    times: impl Iterator<Item = Option<f64>>,
+    y: (f64, f64),
+    r: legend::Rect,
+) -> Vec<(f64, f64)> {
+    // The mapping is affine: invert it from the images of two corners.
+    let (a, b) = (plot.map_coordinate(&(x.0, y.0)), plot.map_coordinate(&(x.1, y.1)));
+    let back = |p: i32, from: i32, to: i32, lo: f64, hi: f64| {
+        if to == from {
+            lo
+        } else {
+            lo + (p - from) as f64 / (to - from) as f64 * (hi - lo)
+        }
+    };
+    let at = |px: i32, py: i32| (back(px, a.0, b.0, x.0, x.1), back(py, a.1, b.1, y.0, y.1));
+    vec![
+        at(r.0, r.1),
+        at(r.2, r.1),
+        at(r.2, r.3),
+        at(r.0, r.3),
+        at(r.0, r.1),
+    ]
+}
+
+/// The outline of the backend box `r` as a closed polyline in backend coordinates.
+fn box_path(r: legend::Rect) -> Vec<(i32, i32)> {
+    vec![(r.0, r.1), (r.2, r.1), (r.2, r.3), (r.0, r.3), (r.0, r.1)]
+}
+
+/// The on-line label of each departure time in `lines` (`None` without one) on the chart whose plot
+/// area is `plot`, the data below `top` (the unstretched axis's top, in drawn units): the first of these
+/// spots whose box lies in the data's part of the plot and touches none of `obstacles` (curves and
+/// tolerance lines, data coordinates), the other departure lines or an earlier label: reading upwards
+/// beside the line, at the top, then the bottom, then in between (left of the line before right of
+/// it), then the same across. None where no spot is clear (the legend names every departure), and none
+/// for a second line at the same time.
+fn departure_labels<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    plot: &DrawingArea<DB, CT>,
+    (x0, top): (f64, f64),
+    lines: &[Option<f64>],
+    obstacles: &[Vec<(f64, f64)>],
 ) -> Vec<Option<LineLabel>> {
     let (xs, ys) = plot.get_pixel_range();
-    let (w, h) = (
-        (xs.end - xs.start).max(1) as f64,
-        (ys.end - ys.start).max(1) as f64,
-    );
-    let (per_x, per_y) = ((x.1 - x.0) / w, (y.hi - y.lo) / h);
-    times
-        .map(|t| {
-            let td = t?;
-            let text = format!("departs, t = {}", fmt_num(td));
-            let (len, tall) = style::text(TICK_SIZE).font.box_size(&text).ok()?;
-            let room = (td - x.0) / per_x;
-            if room < (tall as i32 + 2 * LABEL_GAP) as f64 || len as f64 + 2.0 * LABEL_GAP as f64 > h {
-                return None;
-            }
-            let left = td - (tall as i32 + LABEL_GAP) as f64 * per_x;
-            let (top, foot) = (
-                y.hi - LABEL_GAP as f64 * per_y,
-                y.hi - (len as i32 + LABEL_GAP) as f64 * per_y,
+    let clip: legend::Rect = (xs.start, ys.start, xs.end, ys.end);
+    let to_px = |m: &Vec<(f64, f64)>| -> Vec<(i32, i32)> {
+        m.iter()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .map(|p| plot.map_coordinate(p))
+            .collect()
+    };
+    let mut blocked: Vec<Vec<(i32, i32)>> = obstacles.iter().map(to_px).collect();
+    let (data_top, data_bottom) = (plot.map_coordinate(&(x0, top)).1, ys.end);
+    let line_px: Vec<Option<i32>> = lines
+        .iter()
+        .map(|t| t.map(|t| plot.map_coordinate(&(t, top)).0))
+        .collect();
+    let mut out: Vec<Option<LineLabel>> = Vec::with_capacity(lines.len());
+    for (k, t) in lines.iter().enumerate() {
+        let (Some(td), Some(px)) = (*t, line_px[k]) else {
+            out.push(None);
+            continue;
+        };
+        if lines[..k].contains(&Some(td)) {
+            out.push(None);
+            continue;
+        }
+        let text = format!("departs, t = {}", fmt_num(td));
+        let Ok((len, tall)) = style::text(TICK_SIZE).font.box_size(&text) else {
+            out.push(None);
+            continue;
+        };
+        let (len, tall) = (len as i32, tall as i32);
+        // The other departure lines are in the way; this one's own line (and any at its pixel) is not.
+        let others: Vec<Vec<(i32, i32)>> = (line_px.iter())
+            .flatten()
+            .filter(|&&q| (q - px).abs() > 1)
+            .map(|&q| vec![(q, data_top), (q, data_bottom)])
+            .collect();
+        let clear = |r: legend::Rect| {
+            let grown = (
+                r.0 - LABEL_SLACK,
+                r.1 - LABEL_SLACK,
+                r.2 + LABEL_SLACK,
+                r.3 + LABEL_SLACK,
             );
-            Some(LineLabel {
-                text,
-                covers: vec![(td, top), (left, top), (left, foot), (td, foot)],
-            })
-        })
-        .collect()
+            r.0 >= clip.0
+                && r.2 <= clip.2
+                && r.1 >= data_top
+                && r.3 <= data_bottom
+                && !legend::covers(&blocked, grown, clip)
+                && !legend::covers(&others, grown, clip)
+        };
+        let mut found = None;
+        'search: for (w, h, upright) in [(tall, len, true), (len, tall, false)] {
+            let (high, low) = (data_top + LABEL_GAP, data_bottom - LABEL_GAP - h);
+            // The top, the bottom, then seven steps between.
+            let heights = [high, low]
+                .into_iter()
+                .chain((1..8).map(|i| high + (low - high) * i / 8));
+            for y0 in heights {
+                for x0 in [px - LABEL_GAP - w, px + LABEL_GAP] {
+                    let r = (x0, y0, x0 + w, y0 + h);
+                    if clear(r) {
+                        found = Some(LineLabel {
+                            text,
+                            rect: r,
+                            upright,
+                            left: x0 < px,
+                        });
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if let Some(l) = &found {
+            blocked.push(box_path(l.rect));
+        }
+        out.push(found);
+    }
+    out
+}
+
+/// Draws the departure label `l` (its box in backend coordinates) on `area`, in `colour`.
+fn draw_line_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    l: &LineLabel,
+    colour: RGBColor,
+) -> Result<(), String> {
+    let (bx, by) = area.get_base_pixel();
+    let r = l.rect;
+    // Anchored so the text lies in `rect`: upright, its end at the top middle (plotters rotates about the
+    // anchor); across, its end next to the line at the middle height.
+    let (at, style) = if l.upright {
+        let style = text(TICK_SIZE)
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        (((r.0 + r.2) / 2, r.1), style)
+    } else if l.left {
+        (
+            (r.2, (r.1 + r.3) / 2),
+            text(TICK_SIZE).pos(Pos::new(HPos::Right, VPos::Center)),
+        )
+    } else {
+        (
+            (r.0, (r.1 + r.3) / 2),
+            text(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
+        )
+    };
+    area.draw(&Text::new(
+        l.text.clone(),
+        (at.0 - bx, at.1 - by),
+        style.color(&colour),
+    ))
+    .map_err(fail)
 }
 
 /// Turns a plotters error into a message.
