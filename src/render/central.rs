@@ -4,7 +4,9 @@
 //! GD's squared displacement from the central flow in the critical subspace, averaged over the window
 //! (solid). Drawn from the run's central checks, so it is written by [`draw`] rather than [`super::draw`].
 
-use super::curves::{fail, frame, legend_spot, note, time_label, time_range, YAxis};
+use super::curves::{
+    desc_for, fail, frame_with, legend_spot, note, smaller_desc, time_label, time_range, YAxis,
+};
 use super::legend;
 use super::style::{decimate, ensure_font, series_color, LINE_WIDTH, THICK_WIDTH};
 use super::FigureInput;
@@ -128,19 +130,31 @@ fn plot<DB: DrawingBackend>(
         })
         .collect();
     let panels = (&comparisons[..], &preconditioned[..]);
-    panel(panels, settings, &top, Panel::Loss, x, &x_desc)?;
-    panel(panels, settings, &bottom, Panel::Sigma, x, &x_desc)
+    // Both panels' axis labels at the size the more cramped one needs (a long σ² label shrank only its own).
+    let measure = |area, which| panel(panels, settings, area, which, x, (&x_desc, None));
+    let desc = smaller_desc(measure(&top, Panel::Loss)?, measure(&bottom, Panel::Sigma)?);
+    panel(
+        panels,
+        settings,
+        &top,
+        Panel::Loss,
+        x,
+        (&x_desc, Some(desc.clone())),
+    )?;
+    panel(panels, settings, &bottom, Panel::Sigma, x, (&x_desc, Some(desc)))?;
+    Ok(())
 }
 
-/// One panel: per comparison the central flow's prediction (thick, dashed) and GD's windowed mean (solid).
+/// One panel: per comparison the central flow's prediction (thick, dashed) and GD's windowed mean (solid),
+/// its axis labels in `desc`. Without `desc` it draws nothing and returns the labels' own style.
 fn panel<DB: DrawingBackend>(
     (comparisons, preconditioned): (&[&CentralComparison], &[bool]),
     settings: &FigureSettings,
     area: &DrawingArea<DB, Shift>,
     which: Panel,
     x: (f64, f64),
-    x_desc: &str,
-) -> std::result::Result<(), String> {
+    (x_desc, desc): (&str, Option<TextStyle<'static>>),
+) -> std::result::Result<TextStyle<'static>, String> {
     let raw: Vec<Pair> = comparisons
         .iter()
         .map(|c| {
@@ -189,7 +203,10 @@ fn panel<DB: DrawingBackend>(
         symbols: &symbols,
     };
     let spot = legend_spot(area, x, &y, &request)?;
-    let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;
+    let Some(desc) = desc else {
+        return desc_for(area, x, &y.stretched(spot), (x_desc, y_desc));
+    };
+    let mut chart = frame_with(area, x, &y.stretched(spot), (x_desc, y_desc), Some(desc.clone()))?;
     for (k, ((model, gd), label)) in curves.iter().zip(labels.chunks(2)).enumerate() {
         // GD in its pair's first colour, the central flow in the second, as the loss figure pairs them.
         let gd_style = series_color(2 * k).stroke_width(LINE_WIDTH);
@@ -213,5 +230,6 @@ fn panel<DB: DrawingBackend>(
             "no windowed comparison: add [[compare]] window = W with b a central_flow",
         )?;
     }
-    legend::draw(&mut chart, spot, &request)
+    legend::draw(&mut chart, spot, &request)?;
+    Ok(desc)
 }

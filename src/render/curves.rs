@@ -6,8 +6,9 @@ use super::legend;
 use super::style;
 use super::style::TickedAxis;
 use super::style::{
-    decimate, ensure_ticks, fmt_num, linear_ticks, log_tick_labeller, log_ticks, method_label, padded_range,
-    series_color, snap_zero, stop_note, text, GREY, LABEL_SIZE, LINE_WIDTH, THICK_WIDTH, TICK_SIZE,
+    decimate, ensure_ticks, fmt_num, fmt_tick, linear_ticks, log_tick_labeller, log_ticks, method_label,
+    padded_range, series_color, snap_zero, stop_note, text, GREY, LABEL_SIZE, LINE_WIDTH, THICK_WIDTH,
+    TICK_SIZE,
 };
 use super::FigureInput;
 use plotters::coord::types::RangedCoordf64;
@@ -115,12 +116,13 @@ impl YAxis {
         let k = (gap / (spacing * per_unit)).ceil().max(2.0) as i64;
         let decades = self.log && self.major.iter().all(|v| (v - v.round()).abs() < 1e-9);
         let step = if decades { spacing.round() as i64 } else { 1 };
-        let keep = |i: usize, v: f64| {
-            if decades {
-                (v.round() as i64).rem_euclid(k * step.max(1)) == 0
-            } else {
-                i as i64 % k == 0
-            }
+        // A linear axis keeps the multiples of a coarser 1-2-5 step (0.02 becomes 0.1, not 0.08): every
+        // k-th tick from the first would label 0.06, −0.02, −0.1.
+        let coarse = (!decades).then(|| coarser_nice_step(spacing, gap / per_unit));
+        let keep = |i: usize, v: f64| match coarse {
+            Some(Some(c)) => ((v / c) - (v / c).round()).abs() < 1e-6,
+            Some(None) => i as i64 % k == 0,
+            None => (v.round() as i64).rem_euclid(k * step.max(1)) == 0,
         };
         let kept: Vec<f64> = (self.major.iter().enumerate())
             .filter(|&(i, &v)| keep(i, v))
@@ -165,6 +167,16 @@ impl YAxis {
             minor: self.minor.clone(),
         }
     }
+}
+
+/// The smallest step of the 1-2-5 series that is a whole multiple of `step` and at least `least` long
+/// (`None` when none is within twelve decades).
+fn coarser_nice_step(step: f64, least: f64) -> Option<f64> {
+    let first = step.log10().floor() as i32;
+    (first..first + 12)
+        .flat_map(|e| [1.0, 2.0, 5.0].map(|d| d * 10f64.powi(e)))
+        .filter(|&c| c > step * (1.0 + 1e-9) && c >= least)
+        .find(|&c| ((c / step) - (c / step).round()).abs() < 1e-6)
 }
 
 /// log10(v) (for positive finite v) or v (finite) depending on `log`.
@@ -297,12 +309,49 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<Chart<'a, DB>, String> {
+    frame_with(area, x, y, (x_desc, y_desc), None)
+}
+
+/// The axis labels' style [`frame`] gives a chart of these axes on `area` (shrunk until both fit).
+pub(super) fn desc_for<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    y: &YAxis,
+    (x_desc, y_desc): (&str, &str),
+) -> Result<TextStyle<'static>, String> {
+    let trial = build(area, x, y)?;
+    Ok(style::desc_style(
+        x_desc,
+        y_desc,
+        trial.plotting_area().dim_in_pixel(),
+    ))
+}
+
+/// Of two axis-label styles, the smaller: stacked panels label their axes alike, at the size the most
+/// cramped one needs.
+pub(super) fn smaller_desc(a: TextStyle<'static>, b: TextStyle<'static>) -> TextStyle<'static> {
+    if b.font.get_size() < a.font.get_size() {
+        b
+    } else {
+        a
+    }
+}
+
+/// [`frame`] with the axis labels in `desc` when given (one size across stacked panels).
+pub(super) fn frame_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    y: &YAxis,
+    (x_desc, y_desc): (&str, &str),
+    desc: Option<TextStyle<'static>>,
+) -> Result<Chart<'a, DB>, String> {
     let trial = build(area, x, y)?;
     // Labels at least 1.4 label heights apart.
     let y = &y.thinned(trial.plotting_area().dim_in_pixel().1, 1.4 * TICK_SIZE);
     drop(trial);
     let mut chart = build(area, x, y)?;
-    let desc = style::desc_style(x_desc, y_desc, chart.plotting_area().dim_in_pixel());
+    let desc =
+        desc.unwrap_or_else(|| style::desc_style(x_desc, y_desc, chart.plotting_area().dim_in_pixel()));
     let y_label: Box<dyn Fn(&f64) -> String> = if y.log {
         // Judged on the ticks, not the axis: a legend band stretches the axis past a decade while the
         // ticks (2, 3, 5 × 10⁻¹) still read best as plain numbers.
@@ -312,7 +361,7 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
         };
         Box::new(log_tick_labeller(a, b))
     } else {
-        Box::new(move |v: &f64| fmt_num(snap_zero(*v, y.hi - y.lo)))
+        Box::new(move |v: &f64| fmt_tick(snap_zero(*v, y.hi - y.lo)))
     };
     chart
         .configure_mesh()
@@ -321,7 +370,7 @@ pub(super) fn frame<'a, DB: DrawingBackend>(
         .y_desc(y_desc)
         .axis_desc_style(desc)
         .label_style(text(TICK_SIZE))
-        .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
+        .x_label_formatter(&|v| fmt_tick(snap_zero(*v, x.1 - x.0)))
         .y_label_formatter(&y_label)
         .bold_line_style(BLACK.mix(0.12))
         .light_line_style(BLACK.mix(0.04))
@@ -1198,6 +1247,24 @@ mod tests {
         assert!(log_scale_fits([2.0, 1e-20, 0.0, f64::NAN].into_iter()));
         assert!(!log_scale_fits([2.0, -1e-3].into_iter()));
         assert!(!log_scale_fits([0.0, 0.0, f64::INFINITY].into_iter()));
+    }
+
+    #[test]
+    fn a_thinned_linear_axis_keeps_a_coarser_1_2_5_step() {
+        // Ticks every 0.02 from −0.1 to 0.06 on a short plot: the labels left are the multiples of 0.1
+        // (0.08 apart would label 0.06, −0.02, −0.1).
+        let axis = super::YAxis::ticked(false, -0.11, 0.07);
+        assert_eq!(axis.major.len(), 9, "{:?}", axis.major);
+        let thinned = axis.thinned(60, 22.0);
+        assert!(thinned
+            .major
+            .iter()
+            .all(|v| ((v / 0.1) - (v / 0.1).round()).abs() < 1e-9));
+        assert!(thinned.major.len() >= 2, "{:?}", thinned.major);
+        assert_eq!(super::coarser_nice_step(0.02, 0.05), Some(0.1));
+        assert_eq!(super::coarser_nice_step(0.5, 0.6), Some(1.0));
+        assert_eq!(super::coarser_nice_step(1.0, 1.5), Some(2.0));
+        assert_eq!(super::coarser_nice_step(0.04, 0.05), Some(0.2));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! [`super::draw`].
 
 use super::curves::{
-    fail, frame, legend_spot, log_scale_fits, map_value, note, time_label, time_range, YAxis,
+    desc_for, fail, frame_with, legend_spot, log_scale_fits, map_value, note, smaller_desc, time_label,
+    time_range, YAxis,
 };
 use super::legend;
 use super::style::{decimate, ensure_font, method_label, series_color, LINE_WIDTH, THICK_WIDTH};
@@ -96,22 +97,42 @@ fn plot<DB: DrawingBackend>(
     if classification {
         let height = area.dim_in_pixel().1;
         let (top, bottom) = area.split_vertically(height * 11 / 20);
-        panel(report, settings, &top, Panel::Loss, x, &x_desc)?;
-        panel(report, settings, &bottom, Panel::Accuracy, x, &x_desc)
+        // Both panels' axis labels at the size the more cramped one needs.
+        let measure = |area, which| panel(report, settings, area, which, x, (&x_desc, None));
+        let desc = smaller_desc(measure(&top, Panel::Loss)?, measure(&bottom, Panel::Accuracy)?);
+        panel(
+            report,
+            settings,
+            &top,
+            Panel::Loss,
+            x,
+            (&x_desc, Some(desc.clone())),
+        )?;
+        panel(
+            report,
+            settings,
+            &bottom,
+            Panel::Accuracy,
+            x,
+            (&x_desc, Some(desc)),
+        )?;
     } else {
-        panel(report, settings, &area, Panel::Loss, x, &x_desc)
+        let desc = panel(report, settings, &area, Panel::Loss, x, (&x_desc, None))?;
+        panel(report, settings, &area, Panel::Loss, x, (&x_desc, Some(desc)))?;
     }
+    Ok(())
 }
 
-/// One panel: per method its training and test curves, the lowest test loss ringed (loss panel).
+/// One panel: per method its training and test curves, the lowest test loss ringed (loss panel), its axis
+/// labels in `desc`. Without `desc` it draws nothing and returns the labels' own style.
 fn panel<DB: DrawingBackend>(
     report: &Report,
     settings: &FigureSettings,
     area: &DrawingArea<DB, Shift>,
     which: Panel,
     x: (f64, f64),
-    x_desc: &str,
-) -> std::result::Result<(), String> {
+    (x_desc, desc): (&str, Option<TextStyle<'static>>),
+) -> std::result::Result<TextStyle<'static>, String> {
     let log = which == Panel::Loss
         && log_scale_fits(report.held_out.iter().flat_map(|s| {
             let (a, b) = which.series(s);
@@ -180,7 +201,10 @@ fn panel<DB: DrawingBackend>(
         symbols: &symbols,
     };
     let spot = legend_spot(area, x, &y, &request)?;
-    let mut chart = frame(area, x, &y.stretched(spot), x_desc, y_desc)?;
+    let Some(desc) = desc else {
+        return desc_for(area, x, &y.stretched(spot), (x_desc, y_desc));
+    };
+    let mut chart = frame_with(area, x, &y.stretched(spot), (x_desc, y_desc), Some(desc.clone()))?;
     for (k, ((train, test), (m, s))) in curves
         .iter()
         .zip(report.methods.iter().zip(&report.held_out))
@@ -211,7 +235,8 @@ fn panel<DB: DrawingBackend>(
     if curves.iter().all(|(a, b)| a.is_empty() && b.is_empty()) {
         note(&mut chart, x, &y, "no finite values to draw")?;
     }
-    legend::draw(&mut chart, spot, &request)
+    legend::draw(&mut chart, spot, &request)?;
+    Ok(desc)
 }
 
 /// Where the loss panel rings a method's lowest test loss (drawn units), if it has one.

@@ -7,7 +7,7 @@ use super::legend::{self, arrow_head, star, Marker, Symbol, SQUARE_HALF, STAR_RA
 use super::matched::{MatchedPoint, MATCHED_TIMES};
 use super::style::TickedAxis;
 use super::style::{
-    colormap, decimate, ensure_ticks, fmt_log_tick, fmt_num, linear_ticks, log_ticks, method_label,
+    colormap, decimate, ensure_ticks, fmt_log_tick, fmt_tick, linear_ticks, log_ticks, method_label,
     series_color, snap_zero, split_at_turns, stop_note, text, CONTOUR, FIELD_GREY, LABEL_SIZE, LINE_WIDTH,
     THICK_WIDTH, THIN_WIDTH, TICK_SIZE, TITLE_SIZE,
 };
@@ -225,8 +225,8 @@ impl<'a> PhasePortrait<'a> {
             .y_desc(self.axes.1.as_str())
             .axis_desc_style(desc)
             .label_style(text(TICK_SIZE))
-            .x_label_formatter(&|v| fmt_num(snap_zero(*v, x.1 - x.0)))
-            .y_label_formatter(&|v| fmt_num(snap_zero(*v, y.1 - y.0)))
+            .x_label_formatter(&|v| fmt_tick(snap_zero(*v, x.1 - x.0)))
+            .y_label_formatter(&|v| fmt_tick(snap_zero(*v, y.1 - y.0)))
             .set_all_tick_mark_size(6)
             .draw()
             .map_err(fail)?;
@@ -586,7 +586,7 @@ impl<'a> PhasePortrait<'a> {
     fn bar_tick_label(&self, v: f64) -> String {
         match self.scale.log_shift {
             Some(_) => fmt_log_tick(v),
-            None => fmt_num(snap_zero(v, self.scale.hi - self.scale.lo)),
+            None => fmt_tick(snap_zero(v, self.scale.hi - self.scale.lo)),
         }
     }
 
