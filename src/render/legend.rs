@@ -20,7 +20,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::cell::RefCell;
 
 /// Padding around each drawn segment or marker (canvas units): covers line widths and marker radii
-/// (markers are drawn up to 12.5 units across).
+/// (a lone point, a marker, gets the star's halo radius, 12.5 units: see [`covers`]).
 const PAD: i32 = 10;
 /// The legend's symbol column (plotters' `legend_area_size`).
 const SYMBOL_COLUMN: i32 = 40;
@@ -411,7 +411,12 @@ pub fn segment_touches(a: (i32, i32), b: (i32, i32), r: Rect, clip: Rect) -> boo
 pub fn covers(marks: &[Vec<(i32, i32)>], r: Rect, clip: Rect) -> bool {
     marks.iter().any(|m| match m.as_slice() {
         [] => false,
-        [p] => segment_touches(*p, *p, r, clip),
+        // A lone point is a marker: the largest, the known minimum's star with its halo, reaches
+        // STAR_RADIUS + 2.5 units from its point, past PAD.
+        [p] => {
+            let grow = (STAR_RADIUS + 2.5).ceil() as i32 - PAD;
+            segment_touches(*p, *p, (r.0 - grow, r.1 - grow, r.2 + grow, r.3 + grow), clip)
+        }
         many => many.windows(2).any(|w| segment_touches(w[0], w[1], r, clip)),
     })
 }
