@@ -223,12 +223,12 @@ fn plot<DB: DrawingBackend>(
         let y = YAxis::chosen(true, own.y_range, ys);
         let (lo, hi) = (y.lo, y.hi);
         fit_to_frame(&mut curves, fixed, (t0, t1), (lo, hi));
-        let (labels, marks) = legend_entries(&curves, (t0, t1), hi);
+        let (labels, symbols, marks) = legend_entries(&curves, (t0, t1), hi);
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
-            symbols: &[],
+            symbols: &symbols,
         };
         let spot = legend_spot(&area, (t0, t1), &y, &request)?;
         let mut chart = frame(
@@ -255,12 +255,12 @@ fn plot<DB: DrawingBackend>(
             (0.0, 1.0)
         };
         fit_to_frame(&mut curves, fixed, (t0, t1), (lo, hi));
-        let (labels, marks) = legend_entries(&curves, (t0, t1), hi);
+        let (labels, symbols, marks) = legend_entries(&curves, (t0, t1), hi);
         let request = legend::Request {
             labels: &labels,
             marks: &marks,
             placement: settings.legend,
-            symbols: &[],
+            symbols: &symbols,
         };
         let spot = {
             let trial = linear_chart(&area, (t0, t1), (lo, hi))?;
@@ -330,24 +330,34 @@ fn legend_entries(
     curves: &[(usize, Curve)],
     (t0, t1): (f64, f64),
     hi: f64,
-) -> (Vec<String>, Vec<Vec<(f64, f64)>>) {
+) -> (Vec<String>, Vec<legend::Symbol>, Vec<Vec<(f64, f64)>>) {
     let mut labels = Vec::new();
+    let mut symbols = Vec::new();
     let mut marks = Vec::new();
-    for (_, c) in curves {
+    for (k, c) in curves {
+        // The styles `draw_curves` draws each entry with, so the legend can set entries side by side.
+        let colour = series_color(*k);
+        let threshold = legend::Symbol::Pattern(colour.mix(0.8).stroke_width(LINE_WIDTH), 6, 6);
         labels.push(c.label.clone());
+        symbols.push(match c.discrete {
+            true => legend::Symbol::Line(colour.stroke_width(LINE_WIDTH)),
+            false => legend::Symbol::Pattern(colour.stroke_width(THICK_WIDTH), 12, 7),
+        });
         marks.extend(c.pieces.iter().cloned());
         if let Some(th) = c.threshold {
             let shown = if c.threshold_on_log { 10f64.powf(th) } else { th };
             labels.push(format!("{} threshold {}", c.label, fmt_num(shown)));
+            symbols.push(threshold.clone());
             marks.push(vec![(t0, th), (t1, th)]);
         }
         if !c.threshold_curve.is_empty() {
             labels.push(format!("{} threshold at ηₖ", c.label));
+            symbols.push(threshold);
             marks.push(c.threshold_curve.iter().copied().filter(|p| p.1 <= hi).collect());
         }
         marks.extend(c.crossing.map(|p| vec![p]));
     }
-    (labels, marks)
+    (labels, symbols, marks)
 }
 
 /// Draws each curve, its threshold and its crossing on `chart` (y values already mapped to the axis).
