@@ -4,9 +4,7 @@
 //! GD's squared displacement from the central flow in the critical subspace, averaged over the window
 //! (solid). Drawn from the run's central checks, so it is written by [`draw`] rather than [`super::draw`].
 
-use super::curves::{
-    desc_for, fail, frame_with, legend_spot, note, smaller_desc, time_label, time_range, YAxis,
-};
+use super::curves::{desc_for, fail, frame_with, legend_spot, note, stacked, time_label, time_range, YAxis};
 use super::legend;
 use super::style::{decimate, ensure_font, series_color, LINE_WIDTH, THICK_WIDTH};
 use super::FigureInput;
@@ -130,19 +128,11 @@ fn plot<DB: DrawingBackend>(
         })
         .collect();
     let panels = (&comparisons[..], &preconditioned[..]);
-    // Both panels' axis labels at the size the more cramped one needs (a long σ² label shrank only its own).
-    let measure = |area, which| panel(panels, settings, area, which, x, (&x_desc, None));
-    let desc = smaller_desc(measure(&top, Panel::Loss)?, measure(&bottom, Panel::Sigma)?);
-    panel(
-        panels,
-        settings,
-        &top,
-        Panel::Loss,
-        x,
-        (&x_desc, Some(desc.clone())),
-    )?;
-    panel(panels, settings, &bottom, Panel::Sigma, x, (&x_desc, Some(desc)))?;
-    Ok(())
+    // One axis-label size for both panels (a long σ² label shrank only its own).
+    stacked(
+        &[(&top, Panel::Loss), (&bottom, Panel::Sigma)],
+        |area, which, desc| panel(panels, settings, area, which, x, (&x_desc, desc)),
+    )
 }
 
 /// One panel: per comparison the central flow's prediction (thick, dashed) and GD's windowed mean (solid),

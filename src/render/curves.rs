@@ -327,14 +327,27 @@ pub(super) fn desc_for<DB: DrawingBackend>(
     ))
 }
 
-/// Of two axis-label styles, the smaller: stacked panels label their axes alike, at the size the most
-/// cramped one needs.
-pub(super) fn smaller_desc(a: TextStyle<'static>, b: TextStyle<'static>) -> TextStyle<'static> {
-    if b.font.get_size() < a.font.get_size() {
-        b
-    } else {
-        a
+/// Draws panels stacked on one figure with their axis labels at one size, the one the most cramped
+/// needs: `panel(area, which, desc)` draws a panel with its labels in `desc` and, given none, draws
+/// nothing and returns the style its labels would take alone.
+pub(super) fn stacked<DB: DrawingBackend, W: Copy>(
+    panels: &[(&DrawingArea<DB, Shift>, W)],
+    panel: impl Fn(&DrawingArea<DB, Shift>, W, Option<TextStyle<'static>>) -> Result<TextStyle<'static>, String>,
+) -> Result<(), String> {
+    let mut desc: Option<TextStyle<'static>> = None;
+    for &(area, which) in panels {
+        let own = panel(area, which, None)?;
+        if desc
+            .as_ref()
+            .is_none_or(|d| own.font.get_size() < d.font.get_size())
+        {
+            desc = Some(own);
+        }
     }
+    for &(area, which) in panels {
+        panel(area, which, desc.clone())?;
+    }
+    Ok(())
 }
 
 /// [`frame`] with the axis labels in `desc` when given (one size across stacked panels).

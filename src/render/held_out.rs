@@ -5,7 +5,7 @@
 //! [`super::draw`].
 
 use super::curves::{
-    desc_for, fail, frame_with, legend_spot, log_scale_fits, map_value, note, smaller_desc, time_label,
+    desc_for, fail, frame_with, legend_spot, log_scale_fits, map_value, note, stacked, time_label,
     time_range, YAxis,
 };
 use super::legend;
@@ -97,30 +97,15 @@ fn plot<DB: DrawingBackend>(
     if classification {
         let height = area.dim_in_pixel().1;
         let (top, bottom) = area.split_vertically(height * 11 / 20);
-        // Both panels' axis labels at the size the more cramped one needs.
-        let measure = |area, which| panel(report, settings, area, which, x, (&x_desc, None));
-        let desc = smaller_desc(measure(&top, Panel::Loss)?, measure(&bottom, Panel::Accuracy)?);
-        panel(
-            report,
-            settings,
-            &top,
-            Panel::Loss,
-            x,
-            (&x_desc, Some(desc.clone())),
-        )?;
-        panel(
-            report,
-            settings,
-            &bottom,
-            Panel::Accuracy,
-            x,
-            (&x_desc, Some(desc)),
-        )?;
+        stacked(
+            &[(&top, Panel::Loss), (&bottom, Panel::Accuracy)],
+            |area, which, desc| panel(report, settings, area, which, x, (&x_desc, desc)),
+        )
     } else {
-        let desc = panel(report, settings, &area, Panel::Loss, x, (&x_desc, None))?;
-        panel(report, settings, &area, Panel::Loss, x, (&x_desc, Some(desc)))?;
+        stacked(&[(&area, Panel::Loss)], |area, which, desc| {
+            panel(report, settings, area, which, x, (&x_desc, desc))
+        })
     }
-    Ok(())
 }
 
 /// One panel: per method its training and test curves, the lowest test loss ringed (loss panel), its axis

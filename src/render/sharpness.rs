@@ -324,13 +324,12 @@ fn linear_chart<'a, DB: DrawingBackend>(
         .map_err(fail)
 }
 
+/// A legend's labels, the symbols they are drawn with and the drawn data it must not cover.
+type LegendEntries = (Vec<String>, Vec<legend::Symbol>, Vec<Vec<(f64, f64)>>);
+
 /// The legend's labels in the order [`draw_curves`] draws them, and what the legend must not cover: the
 /// curves, the threshold lines and curves (as drawn, up to `hi`) and the crossing rings.
-fn legend_entries(
-    curves: &[(usize, Curve)],
-    (t0, t1): (f64, f64),
-    hi: f64,
-) -> (Vec<String>, Vec<legend::Symbol>, Vec<Vec<(f64, f64)>>) {
+fn legend_entries(curves: &[(usize, Curve)], (t0, t1): (f64, f64), hi: f64) -> LegendEntries {
     let mut labels = Vec::new();
     let mut symbols = Vec::new();
     let mut marks = Vec::new();
@@ -347,7 +346,7 @@ fn legend_entries(
         if let Some(th) = c.threshold {
             let shown = if c.threshold_on_log { 10f64.powf(th) } else { th };
             labels.push(format!("{} threshold {}", c.label, fmt_num(shown)));
-            symbols.push(threshold.clone());
+            symbols.push(threshold);
             marks.push(vec![(t0, th), (t1, th)]);
         }
         if !c.threshold_curve.is_empty() {
