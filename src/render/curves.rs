@@ -1104,12 +1104,7 @@ fn departure_labels<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From
             .map(|&q| vec![(q, data_top), (q, data_bottom)])
             .collect();
         let clear = |r: legend::Rect| {
-            let grown = (
-                r.0 - LABEL_SLACK,
-                r.1 - LABEL_SLACK,
-                r.2 + LABEL_SLACK,
-                r.3 + LABEL_SLACK,
-            );
+            let grown = legend::grown(r, LABEL_SLACK);
             r.0 >= clip.0
                 && r.2 <= clip.2
                 && r.1 >= data_top

@@ -368,12 +368,17 @@ fn backend_marks<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
         .collect()
 }
 
+/// `r` with `by` units added on every side.
+pub fn grown(r: Rect, by: i32) -> Rect {
+    (r.0 - by, r.1 - by, r.2 + by, r.3 + by)
+}
+
 /// Whether the segment `a`–`b` (a point when equal), clipped to `clip`, touches `r` grown by [`PAD`].
 pub fn segment_touches(a: (i32, i32), b: (i32, i32), r: Rect, clip: Rect) -> bool {
-    let grown = (r.0 - PAD, r.1 - PAD, r.2 + PAD, r.3 + PAD);
+    let pad_clip = grown(clip, PAD);
+    let grown = grown(r, PAD);
     // The part of the segment inside both the (padded) plot area and the grown box: Liang–Barsky on
     // the intersection of the two rectangles.
-    let pad_clip = (clip.0 - PAD, clip.1 - PAD, clip.2 + PAD, clip.3 + PAD);
     let lo = (grown.0.max(pad_clip.0) as f64, grown.1.max(pad_clip.1) as f64);
     let hi = (grown.2.min(pad_clip.2) as f64, grown.3.min(pad_clip.3) as f64);
     if lo.0 > hi.0 || lo.1 > hi.1 {
@@ -415,7 +420,7 @@ pub fn covers(marks: &[Vec<(i32, i32)>], r: Rect, clip: Rect) -> bool {
         // STAR_RADIUS + 2.5 units from its point, past PAD.
         [p] => {
             let grow = (STAR_RADIUS + 2.5).ceil() as i32 - PAD;
-            segment_touches(*p, *p, (r.0 - grow, r.1 - grow, r.2 + grow, r.3 + grow), clip)
+            segment_touches(*p, *p, grown(r, grow), clip)
         }
         many => many.windows(2).any(|w| segment_touches(w[0], w[1], r, clip)),
     })
